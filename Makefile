@@ -1,0 +1,49 @@
+# Two commands: `make run` (the shop on its embedded default) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate seed worker bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed
+
+## run: set up and serve the shop at http://$(HOST):$(PORT) (admin at /admin/)
+run: seed
+	$(PY) manage.py ensure_staff
+	@if [ -n "$$REDIS_URL" ]; then \
+		echo "REDIS_URL is set: starting a Dramatiq worker (manage.py rundramatiq) beside the web server"; \
+		$(PY) manage.py rundramatiq --processes 1 --threads 4 & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+		DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+## worker: the production worker (needs REDIS_URL)
+worker: install
+	$(PY) manage.py rundramatiq
+
+## test: the whole suite against PostgreSQL and Redis at 127.0.0.1
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/intake.py
+	$(PY) bench/assistant.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,13 @@
+"""Suite-wide guards and fixtures."""
+
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        raise pytest.UsageError(
+            f"The tests need PostgreSQL (row locks are part of what they check), but DATABASE_URL gives {engine}. "
+            "Unset DATABASE_URL to use postgres://postgres@127.0.0.1:5432/philia, or point it at PostgreSQL."
+        )

@@ -1,0 +1,73 @@
+from django.db import models
+from django.db.models import Q
+
+
+class Item(models.Model):
+    """One piece of clothing. There is only ever one of each: available → reserved → sold (or hidden)."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        RESERVED = "reserved", "Held"
+        SOLD = "sold", "Sold"
+        HIDDEN = "hidden", "Hidden"
+
+    class Category(models.TextChoices):
+        JACKET = "jacket", "Jacket / coat"
+        SWEATSHIRT = "sweatshirt", "Sweatshirt / hoodie"
+        SWEATER = "sweater", "Sweater / knit"
+        SHIRT = "shirt", "Shirt"
+        TSHIRT = "tshirt", "T-shirt"
+        JEANS = "jeans", "Jeans"
+        TROUSERS = "trousers", "Trousers"
+        SHORTS = "shorts", "Shorts"
+        DRESS = "dress", "Dress"
+        SKIRT = "skirt", "Skirt"
+        SHOES = "shoes", "Shoes"
+        ACCESSORY = "accessory", "Accessory"
+        OTHER = "other", "Other"
+
+    class Condition(models.TextChoices):
+        NEW_WITH_TAGS = "new_with_tags", "New with tags"
+        EXCELLENT = "excellent", "Excellent"
+        VERY_GOOD = "very_good", "Very good"
+        GOOD = "good", "Good"
+        FAIR = "fair", "Fair (flaws noted)"
+
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    brand = models.CharField(max_length=80, blank=True, db_index=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    colour = models.CharField(max_length=60, blank=True)
+    era = models.CharField(max_length=20, blank=True, help_text="Decade it was made, e.g. 90s.")
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    size_label = models.CharField("size", max_length=20, blank=True, db_index=True)
+    measurements = models.JSONField(
+        default=dict, blank=True, help_text='Inches, e.g. {"pit_to_pit": 22.5, "length": 28}.'
+    )
+    condition = models.CharField(max_length=20, choices=Condition.choices, default=Condition.GOOD)
+    image_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AVAILABLE, db_index=True)
+    held_by = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
+    held_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(name="item_price_positive", condition=Q(price__gt=0)),
+            models.CheckConstraint(
+                name="item_hold_matches_status",
+                condition=(Q(status="reserved") & Q(held_by__isnull=False) & Q(held_until__isnull=False))
+                | (~Q(status="reserved") & Q(held_by__isnull=True) & Q(held_until__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="item_status_valid", condition=Q(status__in=["available", "reserved", "sold", "hidden"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.name}"

@@ -1,0 +1,30 @@
+from philia.errors import DomainError
+
+
+class NothingToOrder(DomainError):
+    def __init__(self) -> None:
+        super().__init__("You have no items on hold to order. Hold an item first.")
+
+
+class HoldLost(DomainError):
+    """An item changed hands between reading the customer's holds and locking them."""
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"{sku} is no longer held by you; nothing was ordered.")
+        self.sku = sku
+
+
+class InvalidOrderTransition(DomainError):
+    def __init__(self, order_id: int, status: str, action: str) -> None:
+        super().__init__(f"Order #{order_id} is {status}; it cannot be {action}.")
+        self.order_id = order_id
+        self.status = status
+        self.action = action
+
+
+class OrderNotFound(DomainError):
+    status_code = 404
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(f"No order #{order_id}.")
+        self.order_id = order_id

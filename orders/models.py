@@ -1,0 +1,98 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+
+class Order(models.Model):
+    """A customer's purchase of the items they held. Items are sold when the order is placed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting payment"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    customer = models.ForeignKey("conversations.Customer", on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    total = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    payment_reference = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="order_total_not_negative", condition=Q(total__gte=0)),
+            models.CheckConstraint(
+                name="order_shipped_has_tracking", condition=~Q(status="shipped") | ~Q(tracking_number=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.pk}"
+
+
+class OrderItem(models.Model):
+    """One item in an order, with the price it sold for. Refers to the item by id, never by SKU."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="order_lines")
+    price = models.DecimalField("price at purchase", max_digits=10, decimal_places=2)
+    quantity = models.PositiveSmallIntegerField(default=1, editable=False)
+    is_active = models.BooleanField(default=True, help_text="False once the order is cancelled and the item is back on sale.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(name="order_item_quantity_is_one", condition=Q(quantity=1)),
+            models.CheckConstraint(name="order_item_price_positive", condition=Q(price__gt=0)),
+            # One-of-a-kind: an item can be in at most one order that still stands.
+            models.UniqueConstraint(fields=["item"], condition=Q(is_active=True), name="item_sold_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} at ${self.price}"
+
+
+class OrderEvent(models.Model):
+    """What happened to an order and when: its history for the owner."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Offer(models.Model):
+    """A customer's offer on an item's price. Only the owner's rules decide it, never the assistant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the owner"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+
+    customer = models.ForeignKey("conversations.Customer", on_delete=models.CASCADE, related_name="offers")
+    item = models.ForeignKey("inventory.Item", on_delete=models.CASCADE, related_name="offers")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(name="offer_amount_positive", condition=Q(amount__gt=0))]
+
+    def __str__(self) -> str:
+        return f"${self.amount} for {self.item}"

@@ -1,0 +1,29 @@
+"""The shop's one HTTP API (django-ninja): TikTok's webhook and the health check."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from philia.errors import DomainError
+from philia.health import shop_health
+from tiktok.api import router as tiktok_router
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(title="Philia Thrifts", version="1", docs_url=None, openapi_url=None)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.get("/health", tags=["health"])
+def health(request: HttpRequest) -> HttpResponse:
+    checks = shop_health()
+    status = 200 if all(state == "ok" for state in checks.values()) else 503
+    return api.create_response(request, {"status": "ok" if status == 200 else "degraded", **checks}, status=status)
+
+
+api.add_router("/webhooks", tiktok_router)

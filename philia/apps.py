@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PhiliaConfig(AppConfig):
+    name = "philia"
+    verbose_name = "Philia Thrifts"

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from philia.api import api
+
+admin.site.site_header = "Philia Thrifts"
+admin.site.site_title = "Philia Thrifts admin"
+admin.site.index_title = "The shop"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", api.urls),
+]

@@ -1,0 +1,5 @@
+"""TikTok's webhook endpoint."""
+
+from ninja import Router
+
+router = Router(tags=["tiktok"])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TiktokConfig(AppConfig):
+    name = "tiktok"
+    verbose_name = "TikTok"
