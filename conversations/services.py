@@ -22,25 +22,39 @@ def get_or_create_customer(*, tiktok_user_id: str, username: str = "", display_n
     customer, created = Customer.objects.get_or_create(
         tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name}
     )
-    if not created and username and customer.username != username:
-        customer.username = username
-        customer.save(update_fields=["username", "updated_at"])
+    if created:
+        logger.info("customer created", extra={"customer": customer.pk})
+        return customer
+    # TikTok may send a new username or display name with any message: keep what we know current.
+    changed = {
+        field: value
+        for field, value in (("username", username), ("display_name", display_name))
+        if value and getattr(customer, field) != value
+    }
+    if changed:
+        for field, value in changed.items():
+            setattr(customer, field, value)
+        customer.save(update_fields=[*changed, "updated_at"])
     return customer
 
 
 def pause_bot(*, customer: Customer, hours: float | None = None, now: datetime | None = None) -> Customer:
-    """Keep the assistant quiet for this customer for `hours`, or until resumed when `hours` is None."""
+    """Keep the assistant quiet for this customer for `hours`, or until resumed when `hours` is None.
+
+    One UPDATE of the customer row; pausing again replaces the previous pause.
+    """
+    if hours is not None and hours <= 0:
+        raise ValueError(f"A pause lasts a positive number of hours, not {hours}.")
     now = now or timezone.now()
     until = now + (INDEFINITE_PAUSE if hours is None else timedelta(hours=hours))
-    with transaction.atomic():
-        Customer.objects.filter(pk=customer.pk).update(bot_paused_until=until, updated_at=now)
+    Customer.objects.filter(pk=customer.pk).update(bot_paused_until=until, updated_at=now)
     customer.bot_paused_until = until
     logger.info("bot paused", extra={"customer": customer.pk, "until": until})
     return customer
 
 
 def resume_bot(*, customer: Customer) -> Customer:
-    """Let the assistant answer this customer again, and clear a pending request for a person."""
+    """Let the assistant answer this customer again, and clear a pending request for a person. One UPDATE."""
     now = timezone.now()
     Customer.objects.filter(pk=customer.pk).update(bot_paused_until=None, handoff_requested_at=None, updated_at=now)
     customer.bot_paused_until = None

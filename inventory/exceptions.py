@@ -27,6 +27,15 @@ class ItemUnavailable(DomainError):
         self.held_until = held_until
 
 
+class InvalidHoldLength(DomainError):
+    status_code = 400
+
+    def __init__(self, hours: object, maximum: int) -> None:
+        super().__init__(f"A hold lasts between 1 and {maximum} hours, not {hours}.")
+        self.hours = hours
+        self.maximum = maximum
+
+
 class HoldLimitReached(DomainError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"You can hold at most {limit} items at a time; buy or release one first.")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 
 class Item(models.Model):
@@ -58,6 +59,8 @@ class Item(models.Model):
     class Meta:
         ordering = ["sku"]
         constraints = [
+            # SKUs are looked up case-insensitively, so "abc-1" and "ABC-1" must not both exist.
+            models.UniqueConstraint(Upper("sku"), name="item_sku_unique_ci"),
             models.CheckConstraint(name="item_price_positive", condition=Q(price__gt=0)),
             models.CheckConstraint(
                 name="item_hold_matches_status",

@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Customer
-from inventory.exceptions import HoldLimitReached, ItemNotFound, ItemNotHeld, ItemUnavailable, NotHeldBy
+from inventory.exceptions import (
+    HoldLimitReached,
+    InvalidHoldLength,
+    ItemNotFound,
+    ItemNotHeld,
+    ItemUnavailable,
+    NotHeldBy,
+)
 from inventory.locks import lock_items
 from inventory.models import Item
 from inventory.selectors import current_holds
@@ -23,11 +30,12 @@ def reserve_item(*, sku: str, customer: Customer, hours: int | None = None, now:
 
     Locks the customer row, then the item row (`FOR NO KEY UPDATE`), so two buyers of the same item
     are served one after the other and exactly one wins. Holding an item you already hold again
-    extends the hold. Raises `ItemNotFound`, `ItemUnavailable` or `HoldLimitReached`.
+    extends the hold (never shortens it). Raises `InvalidHoldLength`, `ItemNotFound`, `ItemUnavailable`
+    or `HoldLimitReached`, and then changes nothing.
     """
     hours = settings.HOLD_HOURS if hours is None else hours
-    if not 0 < hours <= MAX_HOLD_HOURS:
-        raise ValueError(f"A hold lasts between 1 and {MAX_HOLD_HOURS} hours, not {hours}.")
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 0 < hours <= MAX_HOLD_HOURS:
+        raise InvalidHoldLength(hours, MAX_HOLD_HOURS)
     with transaction.atomic():
         # The customer row serialises one customer's holds, so the hold limit cannot be raced past.
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
@@ -35,17 +43,20 @@ def reserve_item(*, sku: str, customer: Customer, hours: int | None = None, now:
         now = now or timezone.now()
         if item is None:
             raise ItemNotFound(sku)
-        held_by_this_customer = item.status == Item.Status.RESERVED and item.held_by_id == customer.pk
         hold_is_current = item.status == Item.Status.RESERVED and item.held_until > now
-        if not held_by_this_customer:
-            if hold_is_current or item.status in (Item.Status.SOLD, Item.Status.HIDDEN):
-                raise ItemUnavailable(item.sku, item.status, item.held_until)
-            limit = settings.MAX_HOLDS_PER_CUSTOMER
-            if current_holds(customer=customer, now=now).count() >= limit:
-                raise HoldLimitReached(limit)
+        extends_own_hold = hold_is_current and item.held_by_id == customer.pk
+        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or (hold_is_current and not extends_own_hold):
+            raise ItemUnavailable(item.sku, item.status, item.held_until)
+        # Taking an item back after one's own hold ran out is a new hold: it counts against the limit.
+        limit = settings.MAX_HOLDS_PER_CUSTOMER
+        if not extends_own_hold and current_holds(customer=customer, now=now).count() >= limit:
+            raise HoldLimitReached(limit)
+        held_until = now + timedelta(hours=hours)
+        if extends_own_hold:
+            held_until = max(held_until, item.held_until)
         item.status = Item.Status.RESERVED
         item.held_by = customer
-        item.held_until = now + timedelta(hours=hours)
+        item.held_until = held_until
         item.save(update_fields=["status", "held_by", "held_until", "updated_at"])
     logger.info("item held", extra={"sku": item.sku, "customer": customer.pk, "held_until": item.held_until})
     return item
@@ -76,12 +87,21 @@ def release_hold(*, sku: str, by: Customer | None = None) -> Item:
 def release_expired_holds(*, now: datetime | None = None) -> int:
     """Put every item whose hold has run out back on sale; returns how many. Idempotent.
 
-    One UPDATE: PostgreSQL re-checks the condition on rows another transaction just changed, so a hold
-    renewed at the same moment is left alone.
+    Locks the expired rows in primary-key order, skipping rows another transaction has locked (a
+    reserve or an order deciding about that very item; the next sweep sees what it left), so the sweep
+    never waits on, nor deadlocks with, a buyer.
     """
-    released = Item.objects.filter(status=Item.Status.RESERVED, held_until__lte=now or timezone.now()).update(
-        status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=timezone.now()
-    )
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired_ids = list(
+            Item.objects.filter(status=Item.Status.RESERVED, held_until__lte=now)
+            .select_for_update(no_key=True, skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        released = Item.objects.filter(pk__in=expired_ids).update(
+            status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=timezone.now()
+        )
     if released:
         logger.info("expired holds released", extra={"count": released})
     return released

@@ -28,3 +28,11 @@ class OrderNotFound(DomainError):
     def __init__(self, order_id: int) -> None:
         super().__init__(f"No order #{order_id}.")
         self.order_id = order_id
+
+
+class TrackingNumberMissing(DomainError):
+    status_code = 400
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(f"Order #{order_id} needs a tracking number to be marked shipped.")
+        self.order_id = order_id

@@ -9,7 +9,7 @@ from django.utils import timezone
 from conversations.models import Customer
 from inventory.locks import lock_items
 from inventory.models import Item
-from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound
+from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
 from orders.models import Order, OrderEvent, OrderItem
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def mark_paid(*, order: Order, payment_reference: str = "") -> Order:
         order.payment_reference = payment_reference.strip() or order.payment_reference
         order.save(update_fields=["status", "paid_at", "payment_reference", "updated_at"])
         OrderEvent.objects.create(order=order, kind="paid", note=order.payment_reference)
+    logger.info("order paid", extra={"order": order.pk})
     return order
 
 
@@ -73,7 +74,7 @@ def mark_shipped(*, order: Order, tracking_number: str) -> Order:
     """Paid → shipped, with the parcel's tracking number. Locks the order row."""
     tracking_number = tracking_number.strip()
     if not tracking_number:
-        raise ValueError("A tracking number is needed to mark an order shipped.")
+        raise TrackingNumberMissing(order.pk)
     with transaction.atomic():
         order = _lock_order(order.pk)
         if order.status != Order.Status.PAID:
@@ -83,6 +84,7 @@ def mark_shipped(*, order: Order, tracking_number: str) -> Order:
         order.tracking_number = tracking_number
         order.save(update_fields=["status", "shipped_at", "tracking_number", "updated_at"])
         OrderEvent.objects.create(order=order, kind="shipped", note=tracking_number)
+    logger.info("order shipped", extra={"order": order.pk, "tracking_number": tracking_number})
     return order
 
 
