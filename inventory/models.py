@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -74,3 +75,23 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} · {self.name}"
+
+    def clean(self) -> None:
+        # Measurements are read by staff and by the assistant: a flat map of positive numbers of inches.
+        if not isinstance(self.measurements, dict) or not all(
+            isinstance(name, str) and isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            for name, value in self.measurements.items()
+        ):
+            raise ValidationError(
+                {"measurements": 'Give measurements as inches, e.g. {"pit_to_pit": 22.5, "length": 28}.'}
+            )
+
+    @property
+    def measurements_text(self) -> str:
+        """Measurements for people: "pit to pit 24.5 in · length 28 in"."""
+        if not isinstance(self.measurements, dict):
+            return ""
+        return " · ".join(
+            f"{name.replace('_', ' ')} {value:g} in" for name, value in self.measurements.items()
+            if isinstance(value, int | float)
+        )

@@ -1,7 +1,9 @@
 """Writes to the stock. Every change to an item's status goes through here."""
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -105,3 +107,28 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
     if released:
         logger.info("expired holds released", extra={"count": released})
     return released
+
+
+def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
+    """Put new pieces in stock, on sale; returns the items created. Idempotent per SKU.
+
+    An item whose SKU (case-insensitively) is already in stock is left exactly as it is: held, sold or
+    edited by staff. Every new item is validated first (`ValidationError`), so a bad one creates none.
+    One transaction; the SKU constraint backs the check up if two callers race.
+    """
+    with transaction.atomic():
+        known_skus = {sku.upper() for sku in Item.objects.values_list("sku", flat=True)}
+        new_items = []
+        for fields in items:
+            item = Item(**fields)
+            item.sku = item.sku.strip()
+            if item.sku.upper() in known_skus:
+                continue
+            item.status, item.held_by, item.held_until = Item.Status.AVAILABLE, None, None
+            item.full_clean()
+            known_skus.add(item.sku.upper())
+            new_items.append(item)
+        Item.objects.bulk_create(new_items)
+    if new_items:
+        logger.info("items added", extra={"skus": [item.sku for item in new_items]})
+    return new_items

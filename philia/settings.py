@@ -21,6 +21,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so its `runserver` (which adds the embedded worker) wins over staticfiles' one.
+    "philia",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -30,7 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_dramatiq",
     "dramatiq_crontab",
-    "philia",
     "inventory",
     "conversations",
     "orders",

@@ -1,0 +1,45 @@
+"""`manage.py reserve SKU --customer ID`: hold an item for a customer, as the assistant would."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.services import get_or_create_customer
+from philia.errors import DomainError
+from inventory.services import reserve_item
+
+
+class Command(BaseCommand):
+    help = (
+        "Hold the item with this SKU for a customer (their TikTok user id; the customer is created if new) "
+        "for --hours hours (default HOLD_HOURS). Holding an item the customer already holds extends the hold. "
+        "Exit 0 and print the hold's expiry; exit 1 with a one-line reason on stderr when the SKU is unknown, "
+        "the item is held by someone else (until when), sold or hidden, or the customer holds the most "
+        "items allowed (MAX_HOLDS_PER_CUSTOMER)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("sku", help="The item's SKU, e.g. VNT-NIKE-WB-001 (case-insensitive).")
+        parser.add_argument(
+            "--customer", required=True, metavar="TIKTOK_USER_ID", help="The customer's TikTok user id."
+        )
+        parser.add_argument(
+            "--hours", type=int, default=None, help="How long to hold it (default: the HOLD_HOURS setting)."
+        )
+
+    def handle(self, *args: Any, sku: str, customer: str, hours: int | None, **options: Any) -> None:
+        if not customer.strip():
+            raise CommandError("--customer needs a TikTok user id.")
+        try:
+            # One transaction, so a refused hold does not leave a new customer behind.
+            with transaction.atomic():
+                holder = get_or_create_customer(tiktok_user_id=customer)
+                item = reserve_item(sku=sku, customer=holder, hours=hours)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
+        until = timezone.localtime(item.held_until)
+        self.stdout.write(
+            self.style.SUCCESS(f"Held {item.sku} ({item.name}, ${item.price}) for {holder} until {until:%Y-%m-%d %H:%M %Z}.")
+        )
