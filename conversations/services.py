@@ -23,7 +23,6 @@ def get_or_create_customer(*, tiktok_user_id: str, username: str = "", display_n
         tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name}
     )
     if created:
-        logger.info("customer created", extra={"customer": customer.pk})
         return customer
     # TikTok may send a new username or display name with any message: keep what we know current.
     changed = {
