@@ -52,3 +52,13 @@ class ItemNotHeld(DomainError):
     def __init__(self, sku: str) -> None:
         super().__init__(f"{sku} is not held.")
         self.sku = sku
+
+
+class InvalidItemStatusChange(DomainError):
+    """Staff asked for a status change the item's state does not allow (e.g. hiding a sold item)."""
+
+    def __init__(self, sku: str, status: str, action: str) -> None:
+        super().__init__(f"{sku} is {status}; it cannot be {action}.")
+        self.sku = sku
+        self.status = status
+        self.action = action

@@ -13,6 +13,7 @@ from conversations.models import Customer
 from inventory.exceptions import (
     HoldLimitReached,
     InvalidHoldLength,
+    InvalidItemStatusChange,
     ItemNotFound,
     ItemNotHeld,
     ItemUnavailable,
@@ -107,6 +108,35 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
     if released:
         logger.info("expired holds released", extra={"count": released})
     return released
+
+
+def hide_item(*, sku: str) -> Item:
+    """Take an item on sale off the shop (available → hidden). Locks the item row.
+
+    Raises `ItemNotFound`, or `InvalidItemStatusChange` for a held or sold item (release or cancel first).
+    """
+    return _change_status(sku=sku, expected=Item.Status.AVAILABLE, new=Item.Status.HIDDEN, action="hidden")
+
+
+def unhide_item(*, sku: str) -> Item:
+    """Put a hidden item back on sale (hidden → available). Locks the item row.
+
+    Raises `ItemNotFound`, or `InvalidItemStatusChange` when the item is not hidden.
+    """
+    return _change_status(sku=sku, expected=Item.Status.HIDDEN, new=Item.Status.AVAILABLE, action="put on sale")
+
+
+def _change_status(*, sku: str, expected: str, new: str, action: str) -> Item:
+    with transaction.atomic():
+        item = lock_items(skus=[sku]).first()
+        if item is None:
+            raise ItemNotFound(sku)
+        if item.status != expected:
+            raise InvalidItemStatusChange(item.sku, item.get_status_display().lower(), action)
+        item.status = new
+        item.save(update_fields=["status", "updated_at"])
+    logger.info("item status changed", extra={"sku": item.sku, "status": new})
+    return item
 
 
 def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:

@@ -1,0 +1,117 @@
+"""Staff's view of orders and offers. Orders change only through `orders.services` (the actions)."""
+
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from orders import services
+from orders.models import Offer, Order, OrderEvent, OrderItem
+from philia.admin_actions import apply_service
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """History shown on the order's page; rows are written by the services only."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = readonly_fields = ("item", "price", "is_active")
+    verbose_name = "item (price at purchase)"
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = readonly_fields = ("created_at", "kind", "note")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "customer", "status", "total", "skus", "tracking_number", "created_at")
+    list_filter = ("status",)
+    search_fields = ("customer__username", "customer__tiktok_user_id", "lines__item__sku")
+    list_select_related = ("customer",)
+    inlines = (OrderItemInline, OrderEventInline)
+    actions = ("mark_paid", "mark_shipped", "cancel_orders")
+    readonly_fields = (
+        "customer", "status", "total", "payment_reference", "tracking_number",
+        "created_at", "paid_at", "shipped_at", "cancelled_at", "updated_at",
+    )  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        return super().get_queryset(request).prefetch_related("lines__item")
+
+    @admin.display(description="items")
+    def skus(self, order: Order) -> str:
+        return ", ".join(line.item.sku for line in order.lines.all())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Orders are placed from a customer's holds (orders.services.place_order), never typed in.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        # Deleting would leave its items sold with no order; cancel instead.
+        return False
+
+    @admin.action(description="Mark paid")
+    def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        apply_service(self, request, queryset, lambda order: services.mark_paid(order=order), done="Marked {count} order(s) paid.")
+
+    @admin.action(description="Mark shipped (asks for tracking numbers)")
+    def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
+        orders = list(queryset.select_related("customer").order_by("pk"))
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Mark orders shipped",
+                "opts": self.model._meta,
+                "orders": orders,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/orders/order/mark_shipped.html", context)
+        tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
+        apply_service(
+            self,
+            request,
+            orders,
+            lambda order: services.mark_shipped(order=order, tracking_number=tracking[order.pk]),
+            done="Marked {count} order(s) shipped.",
+        )
+        return None
+
+    @admin.action(description="Cancel (items go back on sale)")
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        apply_service(
+            self,
+            request,
+            queryset,
+            lambda order: services.cancel_order(order=order, reason=f"cancelled by {request.user} in the admin"),
+            done="Cancelled {count} order(s); their items are on sale again.",
+        )
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    """Offers are recorded from conversations; the list is for reading them."""
+
+    list_display = ("item", "customer", "amount", "status", "created_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("item__sku", "item__name", "customer__username", "customer__tiktok_user_id")
+    list_select_related = ("item", "customer")
+    readonly_fields = ("customer", "item", "amount", "status", "created_at", "decided_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Offer | None = None) -> bool:
+        return False
