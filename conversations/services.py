@@ -60,3 +60,38 @@ def resume_bot(*, customer: Customer) -> Customer:
     customer.handoff_requested_at = None
     logger.info("bot resumed", extra={"customer": customer.pk})
     return customer
+
+
+def opt_out(*, customer: Customer, now: datetime | None = None) -> Customer:
+    """The customer sent STOP: nothing automated is sent to them until they opt back in. Idempotent."""
+    now = now or timezone.now()
+    updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(opted_out_at=now, updated_at=now)
+    if updated:
+        customer.opted_out_at = now
+        logger.info("customer opted out", extra={"customer": customer.pk})
+    else:
+        customer.refresh_from_db(fields=["opted_out_at"])
+    return customer
+
+
+def opt_in(*, customer: Customer) -> Customer:
+    """The customer sent START: automated replies resume. Idempotent."""
+    updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=False).update(
+        opted_out_at=None, updated_at=timezone.now()
+    )
+    customer.opted_out_at = None
+    if updated:
+        logger.info("customer opted in", extra={"customer": customer.pk})
+    return customer
+
+
+def request_handoff(*, customer: Customer, now: datetime | None = None) -> Customer:
+    """The customer asked for a person: flag the conversation for the owner (the time of the latest
+    request) and keep the bot quiet until the owner resumes it. One transaction, two UPDATEs of the row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(handoff_requested_at=now, updated_at=now)
+        pause_bot(customer=customer, hours=None, now=now)
+    customer.refresh_from_db(fields=["handoff_requested_at", "bot_paused_until"])
+    logger.info("hand-off to the owner requested", extra={"customer": customer.pk})
+    return customer

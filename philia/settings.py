@@ -180,3 +180,57 @@ TIKTOK_SIGNATURE_TOLERANCE = env.int("TIKTOK_SIGNATURE_TOLERANCE", default=300)
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+
+# --- The assistant --------------------------------------------------------------------------------
+# The shop's voice: what the assistant says about the shop. Plain text (TikTok shows no markup).
+
+SHOP_NAME = env.str("SHOP_NAME", default="Philia Thrifts")
+SHOP_GREETING = env.str(
+    "SHOP_GREETING",
+    default="Hi, welcome to Philia Thrifts! Every piece is one of a kind. Tell me what you're after "
+    "(a brand, a size, a budget) or send me a SKU.",
+)
+PAYMENT_INSTRUCTIONS = env.str(
+    "PAYMENT_INSTRUCTIONS",
+    default="To pay, send the total by PayPal (friends and family) to pay@philiathrifts.example with your "
+    "order number in the note. We ship as soon as it arrives.",
+)
+SHIPPING_INSTRUCTIONS = env.str(
+    "SHIPPING_INSTRUCTIONS",
+    default="We ship tracked within 2 working days of payment and send you the tracking number here.",
+)
+RETURNS_POLICY = env.str(
+    "RETURNS_POLICY",
+    default="All sales are final: every piece is vintage and listed with its measurements and flaws, "
+    "so ask for anything you'd like to know before you buy.",
+)
+# With no OPENAI_API_KEY the offline assistant answers everything; with one, these bound the AI.
+AI_MAX_TOOL_ROUNDS = env.int("AI_MAX_TOOL_ROUNDS", default=4)
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=20.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=1)
+AI_TURN_SECONDS = env.float("AI_TURN_SECONDS", default=45.0)
+AI_HISTORY_MESSAGES = env.int("AI_HISTORY_MESSAGES", default=10)
+AI_DAILY_TURNS_PER_CUSTOMER = env.int("AI_DAILY_TURNS_PER_CUSTOMER", default=50)
+AI_DAILY_TOKEN_BUDGET = env.int("AI_DAILY_TOKEN_BUDGET", default=2_000_000)
+AI_PROMPT_CACHE_KEY = env.str("AI_PROMPT_CACHE_KEY", default="")
+
+# --- TikTok channel -------------------------------------------------------------------------------
+
+if DEBUG:
+    # Local use only (DEBUG on, not configured): harmless defaults so `manage.py simulate` can sign a DM
+    # that `make run` accepts. Never applies with DEBUG off: an unset secret then rejects every delivery.
+    TIKTOK_APP_SECRET = TIKTOK_APP_SECRET or "local-development-secret"
+    TIKTOK_BUSINESS_ID = TIKTOK_BUSINESS_ID or "philia-local-business"
+# How far in the future a signature's `t` may be (clock skew); the past is TIKTOK_SIGNATURE_TOLERANCE.
+TIKTOK_SIGNATURE_FUTURE_TOLERANCE = env.int("TIKTOK_SIGNATURE_FUTURE_TOLERANCE", default=5)
+TIKTOK_WEBHOOK_MAX_BYTES = env.int("TIKTOK_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# (connect, read) seconds for every call to TikTok's API.
+TIKTOK_HTTP_TIMEOUT = tuple(env.list("TIKTOK_HTTP_TIMEOUT", cast=float, default=[3.05, 10.0]))
+TIKTOK_SENDS_PER_SECOND = env.int("TIKTOK_SENDS_PER_SECOND", default=10)
+TIKTOK_WINDOW_HOURS = env.int("TIKTOK_WINDOW_HOURS", default=48)
+TIKTOK_QUOTA_FIRST_MESSAGE = env.int("TIKTOK_QUOTA_FIRST_MESSAGE", default=10)
+TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
+# Events still `received` after this many seconds are re-enqueued by the sweep.
+TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=90)
+# When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.
+BOT_PAUSE_AFTER_OWNER_REPLY = env.float("BOT_PAUSE_AFTER_OWNER_REPLY", default=12)

@@ -1,0 +1,57 @@
+"""Offers on an item's price. Recording one never changes a price: only the owner decides an offer."""
+
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Customer
+from inventory.exceptions import ItemNotFound, ItemUnavailable
+from inventory.models import Item
+from orders.models import Offer
+from philia.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+MAX_OFFER = Decimal("100000")
+
+
+class InvalidOffer(DomainError):
+    status_code = 400
+
+    def __init__(self, amount: object) -> None:
+        super().__init__(f"{amount} is not an amount that can be offered.")
+        self.amount = amount
+
+
+def record_offer(*, customer: Customer, sku: str, amount: Decimal | int | float | str) -> Offer:
+    """Record the customer's offer on an item for the owner to decide; returns the pending offer.
+
+    A customer has at most one pending offer per item: a new amount replaces the old one. Locks the
+    item row so the offer is not recorded against an item being sold at that moment. Raises
+    `ItemNotFound`, `ItemUnavailable` (sold, hidden, or held by someone else) or `InvalidOffer`.
+    """
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as error:
+        raise InvalidOffer(amount) from error
+    if not value.is_finite() or value <= 0 or value >= MAX_OFFER:
+        raise InvalidOffer(amount)
+    with transaction.atomic():
+        item = Item.objects.select_for_update(no_key=True).filter(sku__iexact=sku.strip()).first()
+        if item is None:
+            raise ItemNotFound(sku)
+        held_by_someone_else = (
+            item.status == Item.Status.RESERVED and item.held_by_id != customer.pk and item.held_until > timezone.now()
+        )
+        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or held_by_someone_else:
+            raise ItemUnavailable(item.sku, item.status, item.held_until)
+        offer = Offer.objects.filter(customer=customer, item=item, status=Offer.Status.PENDING).first()
+        if offer is None:
+            offer = Offer.objects.create(customer=customer, item=item, amount=value)
+        elif offer.amount != value:
+            offer.amount = value
+            offer.save(update_fields=["amount"])
+    logger.info("offer recorded", extra={"offer": offer.pk, "sku": item.sku, "customer": customer.pk, "amount": str(value)})
+    return offer
