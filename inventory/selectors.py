@@ -48,6 +48,6 @@ def search_available_items(
         queryset = queryset.filter(size_label__iexact=size.strip())
     if max_price is not None:
         queryset = queryset.filter(price__lte=max_price)
-    results = list(queryset.order_by("-created_at", "pk")[: max(limit, 0)])
+    results = list(queryset.order_by("-created_at", "-pk")[: max(limit, 0)])
     exact = [item for item in results if item.sku.lower() == query.strip().lower()]
     return exact + [item for item in results if item not in exact]

@@ -1,0 +1,29 @@
+"""Rows for tests to start from. Tests set up states directly; the code under test goes through services."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from conversations.models import Customer
+from inventory.models import Item
+
+
+def make_customer(tiktok_user_id: str = "customer-1", *, username: str = "", **fields: Any) -> Customer:
+    return Customer.objects.create(tiktok_user_id=tiktok_user_id, username=username or tiktok_user_id, **fields)
+
+
+def make_item(
+    sku: str = "VNT-TEST-001",
+    *,
+    name: str = "Test Jacket",
+    price: Decimal | str = "45.00",
+    held_by: Customer | None = None,
+    held_until: datetime | None = None,
+    **fields: Any,
+) -> Item:
+    """An item on sale, or held when `held_by` and `held_until` are given."""
+    if held_by is not None:
+        fields["status"] = Item.Status.RESERVED
+    return Item.objects.create(
+        sku=sku, name=name, price=Decimal(price), held_by=held_by, held_until=held_until, **fields
+    )
