@@ -4,18 +4,17 @@
 row lock only matters between separate transactions, so nothing may run inside one test transaction.
 """
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models.signals import pre_save
 
 from inventory.exceptions import ItemUnavailable
 from inventory.models import Item
 from inventory.services import reserve_item
+from philia.tests.concurrency import run_at_once
 from philia.tests.factories import make_customer, make_item
 
 BUYERS = 20
@@ -33,30 +32,6 @@ def slow_item_writes() -> Iterator[None]:
     pre_save.connect(sleep_before_write, sender=Item, weak=False, dispatch_uid="slow_item_writes")
     yield
     pre_save.disconnect(sender=Item, dispatch_uid="slow_item_writes")
-
-
-def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run each call in its own thread, all released together; returns each result or raised exception."""
-    barrier = threading.Barrier(len(calls), timeout=10)
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so the race is about the item, not connecting
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # the outcome under test, compared by the caller
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a buyer is stuck"
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,67 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conversations.models import Customer
+from conversations.services import INDEFINITE_PAUSE, get_or_create_customer, pause_bot, resume_bot
+from philia.tests.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_tiktok_user_becomes_a_customer():
+    customer = get_or_create_customer(tiktok_user_id=" tt-123 ", username="vintagefan", display_name="Vintage Fan")
+
+    assert (customer.pk, customer.username, customer.display_name) == ("tt-123", "vintagefan", "Vintage Fan")
+    assert Customer.objects.count() == 1
+
+
+def test_known_customer_is_returned_with_new_names_filled_in():
+    make_customer("tt-123", username="oldname", display_name="Old")
+
+    customer = get_or_create_customer(tiktok_user_id="tt-123", username="newname")
+
+    assert (customer.username, customer.display_name) == ("newname", "Old")
+    assert Customer.objects.get().username == "newname"
+
+
+def test_customer_needs_a_tiktok_user_id():
+    with pytest.raises(ValueError, match="TikTok user id"):
+        get_or_create_customer(tiktok_user_id="  ")
+
+
+def test_pausing_for_some_hours_keeps_the_bot_quiet_until_then():
+    customer = make_customer()
+    now = timezone.now()
+
+    pause_bot(customer=customer, hours=12, now=now)
+
+    customer.refresh_from_db()
+    assert customer.bot_paused_until == now + timedelta(hours=12)
+    assert customer.is_bot_paused(now=now + timedelta(hours=11))
+    assert not customer.is_bot_paused(now=now + timedelta(hours=12))
+
+
+def test_pausing_without_hours_lasts_until_resumed():
+    customer = make_customer()
+    now = timezone.now()
+
+    pause_bot(customer=customer, now=now)
+
+    assert Customer.objects.get().bot_paused_until == now + INDEFINITE_PAUSE
+
+
+def test_pause_must_last_some_time():
+    with pytest.raises(ValueError, match="positive number of hours"):
+        pause_bot(customer=make_customer(), hours=0)
+
+
+def test_resuming_lets_the_bot_answer_and_clears_a_request_for_a_person():
+    customer = make_customer(bot_paused_until=timezone.now() + INDEFINITE_PAUSE, handoff_requested_at=timezone.now())
+
+    resume_bot(customer=customer)
+
+    customer.refresh_from_db()
+    assert (customer.bot_paused_until, customer.handoff_requested_at) == (None, None)
+    assert not customer.is_bot_paused()
