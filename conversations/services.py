@@ -2,11 +2,14 @@
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from conversations.models import Customer
+from conversations.models import Customer, Message
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +98,231 @@ def request_handoff(*, customer: Customer, now: datetime | None = None) -> Custo
     customer.refresh_from_db(fields=["handoff_requested_at", "bot_paused_until"])
     logger.info("hand-off to the owner requested", extra={"customer": customer.pk})
     return customer
+
+
+# --- Messages and the outbox (TikTok channel) ------------------------------------------------------
+
+MAX_TEXT_LENGTH = 6000  # TikTok's limit for one text message
+
+
+def _lock_customer(tiktok_user_id: str, *, username: str = "") -> Customer:
+    get_or_create_customer(tiktok_user_id=tiktok_user_id, username=username)
+    return Customer.objects.select_for_update(no_key=True).get(pk=tiktok_user_id.strip())
+
+
+def record_inbound_message(
+    *,
+    tiktok_user_id: str,
+    username: str,
+    conversation_id: str,
+    tiktok_message_id: str,
+    content_type: str,
+    text: str,
+    sent_at: datetime | None,
+) -> Message:
+    """Upsert the customer and append their message; idempotent on the TikTok message id.
+
+    Locks the customer row (FOR NO KEY UPDATE) for the short write. The reply window reopens from the
+    message's own time, never moving backwards when an older message arrives late.
+    """
+    now = timezone.now()
+    written_at = min(sent_at, now) if sent_at else now
+    with transaction.atomic():
+        customer = _lock_customer(tiktok_user_id, username=username)
+        existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
+        if existing is not None:
+            return existing
+        update_fields = ["updated_at"]
+        if conversation_id and customer.conversation_id != conversation_id:
+            customer.conversation_id = conversation_id
+            update_fields.append("conversation_id")
+        if customer.last_inbound_at is None or written_at > customer.last_inbound_at:
+            customer.last_inbound_at = written_at
+            update_fields.append("last_inbound_at")
+        customer.save(update_fields=update_fields)
+        message = Message.objects.create(
+            customer=customer,
+            role=Message.Role.USER,
+            direction=Message.Direction.INBOUND,
+            content_type=content_type[:32] or "text",
+            text=text,
+            tiktok_message_id=tiktok_message_id,
+            created_at=written_at,
+        )
+    logger.info("customer message recorded", extra={"customer": customer.pk, "message": message.pk})
+    return message
+
+
+def queue_outbound_message(
+    *,
+    customer: Customer,
+    text: str,
+    role: str,
+    in_reply_to: Message | None = None,
+    ai_model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+) -> Message:
+    """Put a message in the outbox (`queued`) and send it once the surrounding transaction commits.
+
+    Text longer than TikTok's 6000 characters is cut to fit (ending in "…"). An assistant reply is
+    unique per inbound message: queueing a second one returns the first.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("An outbound message needs text.")
+    if len(text) > MAX_TEXT_LENGTH:
+        logger.warning("outbound text truncated", extra={"customer": customer.pk, "length": len(text)})
+        text = text[: MAX_TEXT_LENGTH - 1] + "…"
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                customer=customer,
+                role=role,
+                direction=Message.Direction.OUTBOUND,
+                state=Message.State.QUEUED,
+                text=text,
+                in_reply_to=in_reply_to,
+                ai_model=ai_model,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+            )
+    except IntegrityError:
+        if role != Message.Role.ASSISTANT or in_reply_to is None:
+            raise
+        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT)
+    transaction.on_commit(partial(enqueue_send, message_id=message.pk))
+    return message
+
+
+def enqueue_send(*, message_id: int) -> None:
+    """Hand a queued message to a worker. A broker outage is logged: the outbox sweep re-enqueues it."""
+    from conversations.tasks import send_message
+
+    try:
+        send_message.send(message_id)
+    except Exception:
+        logger.exception("outbound message not enqueued; the sweep will pick it up", extra={"message": message_id})
+
+
+def reply_as_staff(*, customer: Customer, text: str) -> Message:
+    """A reply typed by staff in the admin: through the outbox like every other send. A person has taken
+    over, so the assistant also pauses for BOT_PAUSE_AFTER_OWNER_REPLY hours (never shortening a pause)."""
+    with transaction.atomic():
+        message = queue_outbound_message(customer=customer, text=text, role=Message.Role.STAFF)
+        _pause_for_owner(customer=customer, since=timezone.now())
+    logger.info("staff reply queued", extra={"customer": customer.pk, "message": message.pk})
+    return message
+
+
+def _pause_for_owner(*, customer: Customer, since: datetime) -> None:
+    hours = settings.BOT_PAUSE_AFTER_OWNER_REPLY
+    until = since + timedelta(hours=hours)
+    current = Customer.objects.filter(pk=customer.pk).values_list("bot_paused_until", flat=True).first()
+    if hours > 0 and (current is None or current < until):
+        pause_bot(customer=customer, hours=hours, now=since)
+
+
+def record_owner_message(
+    *,
+    tiktok_user_id: str,
+    username: str,
+    conversation_id: str,
+    tiktok_message_id: str,
+    content_type: str,
+    text: str,
+    sent_at: datetime | None,
+) -> Message:
+    """The owner wrote to the customer in the TikTok app: record it as a staff message (already sent) and
+    pause the assistant for BOT_PAUSE_AFTER_OWNER_REPLY hours so it never talks over them. Idempotent on the
+    TikTok message id; locks the customer row."""
+    now = timezone.now()
+    written_at = min(sent_at, now) if sent_at else now
+    with transaction.atomic():
+        customer = _lock_customer(tiktok_user_id, username=username)
+        message = Message.objects.filter(tiktok_message_id=tiktok_message_id).first()
+        if message is not None:
+            return message
+        if conversation_id and not customer.conversation_id:
+            customer.conversation_id = conversation_id
+            customer.save(update_fields=["conversation_id", "updated_at"])
+        message = Message.objects.create(
+            customer=customer,
+            role=Message.Role.STAFF,
+            direction=Message.Direction.OUTBOUND,
+            state=Message.State.SENT,
+            content_type=content_type[:32] or "text",
+            text=text,
+            tiktok_message_id=tiktok_message_id,
+            sent_at=written_at,
+            created_at=written_at,
+        )
+        _pause_for_owner(customer=customer, since=written_at)
+    logger.info("owner replied in TikTok; bot paused", extra={"customer": customer.pk, "message": message.pk})
+    return message
+
+
+def confirm_sent_echo(*, tiktok_user_id: str, tiktok_message_id: str, text: str, from_api: bool) -> Message | None:
+    """TikTok echoed a message the business sent. If it is one of ours, return it, marking it sent when
+    the echo beat the send's own answer (or the answer was lost to a timeout, so a retry is not sent
+    twice). None when it is not ours."""
+    message = Message.objects.filter(tiktok_message_id=tiktok_message_id).first()
+    if message is not None or not from_api:
+        return message
+    with transaction.atomic():
+        candidate = (
+            Message.objects.select_for_update(no_key=True)
+            .filter(
+                customer_id=tiktok_user_id,
+                direction=Message.Direction.OUTBOUND,
+                state__in=[Message.State.SENDING, Message.State.QUEUED],
+                tiktok_message_id__isnull=True,
+                attempts__gt=0,
+                text=text,
+            )
+            .order_by("-state", "created_at", "pk")  # "sending" before "queued", then the oldest
+            .first()
+        )
+        if candidate is None:
+            return None
+        now = timezone.now()
+        Message.objects.filter(pk=candidate.pk).update(
+            state=Message.State.SENT, tiktok_message_id=tiktok_message_id, sent_at=now, error="", updated_at=now
+        )
+    logger.info("outbound message confirmed by its echo", extra={"message": candidate.pk})
+    candidate.refresh_from_db()
+    return candidate
+
+
+def add_system_note(
+    *, tiktok_user_id: str, username: str, conversation_id: str, tiktok_message_id: str | None, text: str
+) -> Message:
+    """A note in the customer's conversation for the owner (not sent anywhere). Idempotent on the TikTok
+    message id it is about."""
+    with transaction.atomic():
+        customer = _lock_customer(tiktok_user_id, username=username)
+        if tiktok_message_id:
+            existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).first()
+            if existing is not None:
+                return existing
+        if conversation_id and not customer.conversation_id:
+            customer.conversation_id = conversation_id
+            customer.save(update_fields=["conversation_id", "updated_at"])
+        return Message.objects.create(
+            customer=customer,
+            role=Message.Role.SYSTEM,
+            direction=Message.Direction.INBOUND,
+            text=text,
+            tiktok_message_id=tiktok_message_id,
+        )
+
+
+def record_read_receipt(*, tiktok_user_id: str, read_at: datetime) -> bool:
+    """The customer read the conversation up to `read_at`. Never moves backwards; unknown customers are
+    skipped. True if recorded."""
+    updated = (
+        Customer.objects.filter(pk=tiktok_user_id)
+        .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=read_at))
+        .update(last_read_at=read_at, updated_at=timezone.now())
+    )
+    return bool(updated)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -13,6 +14,12 @@ class WebhookEvent(models.Model):
 
     event = models.CharField(max_length=64, db_index=True)
     tiktok_message_id = models.CharField("TikTok message id", max_length=255, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(
+        max_length=300,
+        unique=True,
+        help_text="What makes a delivery a repeat: the TikTok message id, or for events without one "
+        "(read receipts) their conversation, reader and timestamp.",
+    )
     conversation_id = models.CharField(max_length=255, blank=True, db_index=True)
     raw_body = models.TextField()
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -20,9 +27,37 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last re-enqueued this event (it was still waiting)."
+    )
 
     class Meta:
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
         return f"{self.event} {self.tiktok_message_id or self.pk}"
+
+
+class TikTokCredential(models.Model):
+    """The shop's TikTok Business Messaging tokens (one row). `TIKTOK_ACCESS_TOKEN` in the environment wins."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    access_token = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = models.TextField(
+        blank=True, help_text="TikTok issues a new one on every refresh; the stored one is always the newest."
+    )
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_refresh_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "TikTok credentials"
+        verbose_name_plural = "TikTok credentials"
+        constraints = [models.CheckConstraint(name="tiktok_credential_singleton", condition=Q(id=1))]
+
+    def __str__(self) -> str:
+        return "TikTok credentials"

@@ -1,0 +1,108 @@
+"""Reads about customers and their conversations: the reply window, the quota, the outbox."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from conversations.models import Customer, Message
+
+# Rows in `sending` longer than this were probably interrupted mid-call: the admin flags them for
+# the owner to check in TikTok (they are never resent automatically).
+STUCK_SENDING_AFTER = timedelta(minutes=5)
+
+# What counts as a message the business has sent through TikTok (dry runs never left the shop).
+DELIVERED_STATES = (Message.State.SENT, Message.State.SENDING)
+
+
+def assistant_reply_to(*, message: Message) -> Message | None:
+    return Message.objects.filter(in_reply_to=message, role=Message.Role.ASSISTANT).first()
+
+
+def reply_window_closes_at(*, customer: Customer) -> datetime | None:
+    if customer.last_inbound_at is None:
+        return None
+    return customer.last_inbound_at + timedelta(hours=settings.TIKTOK_WINDOW_HOURS)
+
+
+def business_messages_since(*, customer: Customer, since: datetime) -> int:
+    """Messages the business sent to this customer through TikTok (bot, staff, the owner's app) since `since`."""
+    return (
+        Message.objects.filter(customer=customer, direction=Message.Direction.OUTBOUND, state__in=DELIVERED_STATES)
+        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, sending_started_at__gte=since))
+        .count()
+    )
+
+
+def customer_message_count(*, customer: Customer) -> int:
+    return Message.objects.filter(customer=customer, direction=Message.Direction.INBOUND, role=Message.Role.USER).count()
+
+
+def _answers_the_turn_that_changed_it(*, message: Message, changed_at: datetime | None) -> bool:
+    """True for the reply to the very message whose handling paused the bot or opted the customer out
+    (the "OK, stopping" or "the owner will reply" answer): it was queued after the change, in answer
+    to a message written before it."""
+    if changed_at is None or message.in_reply_to is None:
+        return False
+    return message.in_reply_to.created_at <= changed_at <= message.created_at
+
+
+def outbound_block_reason(*, message: Message, customer: Customer, now: datetime | None = None) -> str | None:
+    """Why TikTok's rules (or the shop's) forbid sending this message now, or None when it may go.
+
+    The window: replies only within TIKTOK_WINDOW_HOURS of the customer's last message. Quota (counted
+    from Message rows, never a counter): after a customer's very first message at most
+    TIKTOK_QUOTA_FIRST_MESSAGE business messages until they write again; after any later message,
+    unlimited within the window. Once the window has closed the assistant stays silent, and staff may
+    still send TIKTOK_QUOTA_AFTER_WINDOW follow-ups (counted from the moment it closed). Assistant
+    messages also wait on the bot being active and the customer not having opted out.
+    """
+    now = now or timezone.now()
+    if not customer.conversation_id:
+        return "No TikTok conversation to reply to: the customer has not written through TikTok."
+    closes_at = reply_window_closes_at(customer=customer)
+    if closes_at is None:
+        return "The customer has never written: TikTok only allows replies."
+    if message.role == Message.Role.ASSISTANT:
+        if customer.is_bot_paused(now=now) and not _answers_the_turn_that_changed_it(
+            message=message, changed_at=customer.handoff_requested_at
+        ):
+            return "The bot is paused for this customer."
+        if customer.opted_out_at is not None and not _answers_the_turn_that_changed_it(
+            message=message, changed_at=customer.opted_out_at
+        ):
+            return "The customer opted out of automated messages (STOP)."
+    if now < closes_at:
+        if customer_message_count(customer=customer) <= 1:
+            used = business_messages_since(customer=customer, since=customer.last_inbound_at)
+            if used >= settings.TIKTOK_QUOTA_FIRST_MESSAGE:
+                return (
+                    f"Quota used up: {used} of {settings.TIKTOK_QUOTA_FIRST_MESSAGE} messages after the customer's "
+                    "first message; the next is possible once they write again."
+                )
+        return None
+    if message.role != Message.Role.STAFF:
+        return f"The {settings.TIKTOK_WINDOW_HOURS}-hour reply window closed at {closes_at:%Y-%m-%d %H:%M} UTC."
+    used = business_messages_since(customer=customer, since=closes_at)
+    if used >= settings.TIKTOK_QUOTA_AFTER_WINDOW:
+        return (
+            f"The {settings.TIKTOK_WINDOW_HOURS}-hour reply window closed at {closes_at:%Y-%m-%d %H:%M} UTC and "
+            f"the {settings.TIKTOK_QUOTA_AFTER_WINDOW} follow-ups allowed after it are used."
+        )
+    return None
+
+
+def stuck_sending_messages(*, now: datetime | None = None) -> QuerySet[Message]:
+    """Outbound rows left in `sending`: the worker stopped mid-call, so whether TikTok got them is unknown."""
+    now = now or timezone.now()
+    return Message.objects.filter(state=Message.State.SENDING, sending_started_at__lt=now - STUCK_SENDING_AFTER)
+
+
+def is_stuck_sending(*, message: Message, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        message.state == Message.State.SENDING
+        and message.sending_started_at is not None
+        and message.sending_started_at < now - STUCK_SENDING_AFTER
+    )

@@ -1,0 +1,59 @@
+"""Workers for the TikTok channel: handle webhook events, sweep for lost ones, keep the token fresh."""
+
+import logging
+import random
+import time
+
+import dramatiq
+from dramatiq import Retry
+from dramatiq_crontab import cron
+
+from tiktok.credentials import refresh_access_token_if_expiring
+from tiktok.limits import conversation_mutex
+from tiktok.models import WebhookEvent
+from tiktok.services import EventNotUsable, conversation_key, handle_conversation_events, requeue_stale_events
+
+logger = logging.getLogger(__name__)
+
+# How long a job waits in-process for its conversation's mutex before yielding its thread and retrying.
+MUTEX_WAIT_SECONDS = 2.0
+
+
+class ConversationBusy(Retry):
+    """Another worker is handling this conversation; try again shortly (it may handle this event too)."""
+
+
+# 30 retries: at ~3 s each while a conversation is busy (a slow assistant turn), or with backoff from
+# 1 s to 30 s when handling fails; after that the event stays `received` for the sweep.
+@dramatiq.actor(max_retries=30, min_backoff=1_000, max_backoff=30_000, time_limit=300_000, throws=(EventNotUsable,))
+def handle_event(event_id: int) -> None:
+    """Handle one stored webhook event — and any earlier ones of its conversation still waiting — with
+    the conversation's mutex held, so one conversation is never handled twice at once or out of order.
+    Idempotent: an event already handled returns quietly."""
+    event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
+    if event is None or event.status != WebhookEvent.Status.RECEIVED:
+        return
+    mutex = conversation_mutex(conversation_key(event=event))
+    deadline = time.monotonic() + MUTEX_WAIT_SECONDS
+    while True:
+        with mutex.acquire(raise_on_failure=False) as acquired:
+            if acquired:
+                handle_conversation_events(up_to_event_id=event_id)
+                return
+        if time.monotonic() > deadline:
+            raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
+        time.sleep(0.05)
+
+
+@cron("* * * * *")
+@dramatiq.actor(max_retries=0, time_limit=60_000)
+def requeue_stale_events_job() -> None:
+    """Safety net: events left `received` (broker down at intake, worker lost) get a new job."""
+    requeue_stale_events()
+
+
+@cron("*/15 * * * *")
+@dramatiq.actor(max_retries=0, time_limit=60_000)
+def refresh_tiktok_token() -> None:
+    """Refresh the stored access token before it expires (TikTok's last about 24 hours)."""
+    refresh_access_token_if_expiring()
