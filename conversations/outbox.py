@@ -1,0 +1,174 @@
+"""Delivering the outbox: one queued outbound message at a time, through TikTok, at most once.
+
+queued → sending → sent | failed        (queued again only when TikTok provably did not take it)
+queued → blocked | dry_run              (TikTok's rules or the shop's say no / no access token)
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.models import Customer, Message
+from conversations.selectors import outbound_block_reason
+from conversations.services import enqueue_send
+from tiktok.client import TikTokClient, TikTokError, TikTokRejected, TikTokRetryableError, TikTokTokenError
+from tiktok.credentials import TokenRefreshUnavailable, can_refresh_access_token, current_access_token, refresh_access_token
+
+logger = logging.getLogger(__name__)
+
+# Queued rows untouched this long lost their job (broker down at commit): the sweep re-enqueues them.
+# Longer than send_message's largest retry backoff, so a row waiting for its retry is left alone.
+STALE_QUEUED_AFTER = timedelta(minutes=10)
+
+
+class SendLater(Exception):
+    """TikTok did not take the message this time (throttled, its own failure, a timeout); the row is
+    back in `queued` and the job should be retried with backoff."""
+
+    def __init__(self, *, message_id: int, error: TikTokError) -> None:
+        super().__init__(f"message {message_id}: {error}")
+        self.message_id = message_id
+        self.error = error
+
+
+def send_outbound_message(*, message_id: int) -> Message | None:
+    """Deliver one queued message, at most once.
+
+    In a short transaction (customer row, then message row, FOR NO KEY UPDATE; no HTTP inside) the
+    rules are checked again — window, quota, bot pause, opt-out — and the row moves to `sending`
+    with attempts + 1, committed before the HTTP call: a row found in `sending` (a worker died
+    mid-call) is never sent again. Retryable failures put the row back to `queued` and raise
+    `SendLater`; final failures mark it `failed` with TikTok's code. Returns the row, or None if gone.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        customer_id = Message.objects.filter(pk=message_id).values_list("customer_id", flat=True).first()
+        if customer_id is None:
+            return None
+        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
+        message = (
+            Message.objects.select_for_update(no_key=True, of=("self",)).select_related("in_reply_to").get(pk=message_id)
+        )
+        if message.direction != Message.Direction.OUTBOUND or message.state != Message.State.QUEUED:
+            if message.state == Message.State.SENDING:
+                logger.warning("outbound message already in sending; not sent again", extra={"message": message.pk})
+            return message
+        reason = outbound_block_reason(message=message, customer=customer, now=now)
+        if reason:
+            return _settle(message, state=Message.State.BLOCKED, error=reason)
+        token = current_access_token()
+        if not token:
+            logger.info(
+                "no TikTok access token: outbound message recorded as a dry run",
+                extra={"message": message.pk, "customer": customer.pk, "text": message.text},
+            )
+            return _settle(message, state=Message.State.DRY_RUN, error="No TikTok access token: not sent.")
+        if not settings.TIKTOK_BUSINESS_ID:
+            return _settle(message, state=Message.State.FAILED, error="TIKTOK_BUSINESS_ID is not set.")
+        message.state = Message.State.SENDING
+        message.attempts += 1
+        message.sending_started_at = now
+        message.save(update_fields=["state", "attempts", "sending_started_at", "updated_at"])
+    return _deliver(message=message, conversation_id=customer.conversation_id, access_token=token)
+
+
+def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Message:
+    refreshed = False
+    while True:
+        try:
+            tiktok_message_id = TikTokClient(access_token=access_token).send_text(
+                business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, text=message.text
+            )
+            break
+        except TikTokTokenError as error:
+            if refreshed or not can_refresh_access_token():
+                return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
+            try:
+                access_token = refresh_access_token(stale_access_token=access_token)
+            except (TokenRefreshUnavailable, TikTokError) as refresh_error:
+                return _settle(
+                    message,
+                    state=Message.State.FAILED,
+                    error=f"{error.message} (token refresh failed: {refresh_error})",
+                    code=error.code,
+                )
+            refreshed = True
+        except TikTokRetryableError as error:
+            _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
+            logger.warning(
+                "outbound message not taken by TikTok; will retry",
+                extra={"message": message.pk, "code": error.code, "attempts": message.attempts},
+            )
+            raise SendLater(message_id=message.pk, error=error) from error
+        except TikTokRejected as error:
+            logger.error("outbound message rejected by TikTok", extra={"message": message.pk, "code": error.code})
+            return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            # Conditional: TikTok's echo may already have confirmed this row.
+            Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+                state=Message.State.SENT,
+                tiktok_message_id=tiktok_message_id or None,
+                sent_at=now,
+                error="",
+                error_code="",
+                updated_at=now,
+            )
+    except IntegrityError:
+        # The echo was matched to a twin row with the same text; this one went out all the same.
+        Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+            state=Message.State.SENT, sent_at=now, error="", error_code="", updated_at=now
+        )
+    logger.info("outbound message sent", extra={"message": message.pk, "tiktok_message_id": tiktok_message_id})
+    message.refresh_from_db()
+    return message
+
+
+def _settle(message: Message, *, state: str, error: str = "", code: str = "") -> Message:
+    """Record the outcome of this attempt (a separate short write; no row lock is held across HTTP)."""
+    Message.objects.filter(pk=message.pk).update(
+        state=state, error=error[:2000], error_code=code[:32], updated_at=timezone.now()
+    )
+    message.state, message.error, message.error_code = state, error[:2000], code[:32]
+    if state in (Message.State.BLOCKED, Message.State.FAILED):
+        logger.info("outbound message not sent", extra={"message": message.pk, "state": state, "reason": error})
+    return message
+
+
+def give_up_sending(*, message_id: int, retries: int) -> Message | None:
+    """The send job ran out of retries: a row still waiting in `queued` is marked failed, keeping the last error."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update(no_key=True).filter(pk=message_id).first()
+        if message is None or message.state != Message.State.QUEUED:
+            return message
+        message.state = Message.State.FAILED
+        message.error = f"Gave up after {retries + 1} tries. Last error: {message.error or 'none recorded'}"[:2000]
+        message.save(update_fields=["state", "error", "updated_at"])
+    logger.error("outbound message failed after retries", extra={"message": message_id, "retries": retries})
+    return message
+
+
+def requeue_stale_outbox(*, older_than: timedelta = STALE_QUEUED_AFTER, limit: int = 500) -> int:
+    """Re-enqueue queued rows whose job was lost (the broker was down at commit). Safe: only one job can
+    move a row from `queued` to `sending`."""
+    cutoff = timezone.now() - older_than
+    stale = list(
+        Message.objects.filter(state=Message.State.QUEUED, updated_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not stale:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        # Touch them so the next sweep leaves them alone while these jobs run.
+        Message.objects.filter(pk__in=stale, state=Message.State.QUEUED).update(updated_at=now)
+        for message_id in stale:
+            transaction.on_commit(partial(enqueue_send, message_id=message_id))
+    logger.warning("queued outbound messages re-enqueued", extra={"count": len(stale), "first": stale[0]})
+    return len(stale)

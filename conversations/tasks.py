@@ -1,0 +1,57 @@
+"""Workers for the outbox: send one message, give up on one, sweep for lost jobs."""
+
+import logging
+import time
+from typing import Any
+
+import dramatiq
+from dramatiq import Retry
+from dramatiq_crontab import cron
+
+from conversations.outbox import give_up_sending, requeue_stale_outbox, send_outbound_message
+from tiktok.client import TikTokRejected
+from tiktok.limits import send_rate_limiter
+
+logger = logging.getLogger(__name__)
+
+# How long a send waits in-process for a slot under the shop-wide rate limit before yielding its thread.
+RATE_LIMIT_WAIT_SECONDS = 5.0
+
+
+@dramatiq.actor(max_retries=0, time_limit=30_000)
+def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
+    """send_message ran out of retries: mark its row failed (if it is still waiting)."""
+    message_id = message_data["args"][0]
+    give_up_sending(message_id=message_id, retries=int(retry_info.get("retries", 0)))
+
+
+# Backoff from 2 s doubling to at most 5 minutes: 8 retries span roughly 8 minutes of TikTok trouble.
+@dramatiq.actor(
+    max_retries=8,
+    min_backoff=2_000,
+    max_backoff=300_000,
+    time_limit=60_000,
+    throws=(TikTokRejected,),
+    on_retry_exhausted=give_up_message.actor_name,
+)
+def send_message(message_id: int) -> None:
+    """Send one outbound message (queued → sending → sent/failed/blocked/dry_run), under the shop-wide
+    rate limit. Retried with backoff only when TikTok did not take it (`SendLater`)."""
+    limiter = send_rate_limiter()
+    deadline = time.monotonic() + RATE_LIMIT_WAIT_SECONDS
+    while True:
+        with limiter.acquire(raise_on_failure=False) as acquired:
+            if acquired:
+                # SendLater propagates: the Retries middleware retries it with backoff.
+                send_outbound_message(message_id=message_id)
+                return
+        if time.monotonic() > deadline:
+            raise Retry("send rate limit busy", delay=1_000)
+        time.sleep(0.05)
+
+
+@cron("* * * * *")
+@dramatiq.actor(max_retries=0, time_limit=60_000)
+def requeue_stale_outbox_job() -> None:
+    """Safety net: queued messages whose job was lost get a new one."""
+    requeue_stale_outbox()

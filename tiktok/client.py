@@ -1,0 +1,155 @@
+"""A small client for TikTok's Business Messaging API: send a text, refresh the token.
+
+Every response is `{"code", "message", "request_id", "data"}`, failures usually with HTTP 200, so
+the `code` is always checked. Errors come out as three kinds the outbox acts on: retryable
+(throttled, TikTok's side, timeouts), token (refresh once) and rejected (never retried).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 6000
+
+NO_PERMISSION = 40001
+BAD_PARAMETER = 40002
+TARGET_MISSING = 40007
+BLOCKED_BY_MESSAGING_RULES = 40064
+TOO_MANY_REQUESTS = 40100
+TOKEN_INVALID = 40105
+SYSTEM_ERROR = 51065
+
+RETRYABLE_CODES = frozenset({TOO_MANY_REQUESTS, SYSTEM_ERROR})
+TOKEN_CODES = frozenset({TOKEN_INVALID})
+
+
+class TikTokError(Exception):
+    """TikTok said no, or could not be reached. `code` is TikTok's code, `HTTP <status>`, or the transport error."""
+
+    def __init__(self, *, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class TikTokRetryableError(TikTokError):
+    """Throttled (40100, HTTP 429), TikTok's own failure (51065, HTTP 5xx) or a timeout: try again later."""
+
+
+class TikTokTokenError(TikTokError):
+    """The access token is bad or expired (40105): refresh it once."""
+
+
+class TikTokRejected(TikTokError):
+    """A final no (40001, 40002, 40007, 40064, anything unknown): retrying would not help."""
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    access_token_expires_at: datetime | None
+    refresh_token: str
+    refresh_token_expires_at: datetime | None
+
+
+class TikTokClient:
+    def __init__(
+        self,
+        *,
+        access_token: str = "",
+        base_url: str | None = None,
+        timeout: tuple[float, float] | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.access_token = access_token
+        self.base_url = (base_url or settings.TIKTOK_API_BASE).rstrip("/")
+        self.timeout = timeout or tuple(settings.TIKTOK_HTTP_TIMEOUT)
+        self.session = session or requests.Session()
+
+    def send_text(self, *, business_id: str, conversation_id: str, text: str) -> str:
+        """Send one text message to a conversation; return TikTok's message id."""
+        data = self._post(
+            "/business/message/send/",
+            {
+                "business_id": business_id,
+                "recipient_type": "CONVERSATION",
+                "recipient": conversation_id,
+                "message_type": "TEXT",
+                "text": {"body": text},
+            },
+            headers={"Access-Token": self.access_token},
+        )
+        message_id = ((data or {}).get("message") or {}).get("message_id")
+        if not message_id:
+            # Accepted (code 0) but without an id: it was sent, we just cannot match the echo by id.
+            logger.warning("tiktok send succeeded without a message id", extra={"conversation": conversation_id})
+            return ""
+        return str(message_id)
+
+    def refresh_token(self, *, app_id: str, app_secret: str, refresh_token: str) -> TokenGrant:
+        """Exchange the refresh token for a new access token and a new refresh token (it rotates)."""
+        data = self._post(
+            "/tt_user/oauth2/refresh_token/",
+            {
+                "client_id": app_id,
+                "client_secret": app_secret,
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+            },
+        )
+        data = data or {}
+        if not data.get("access_token") or not data.get("refresh_token"):
+            raise TikTokRejected(code="no_token", message="TikTok's refresh answer carried no tokens.")
+        now = timezone.now()
+        return TokenGrant(
+            access_token=str(data["access_token"]),
+            access_token_expires_at=_expiry(now, data.get("expires_in")),
+            refresh_token=str(data["refresh_token"]),
+            refresh_token_expires_at=_expiry(now, data.get("refresh_token_expires_in")),
+        )
+
+    def _post(self, path: str, payload: dict[str, Any], *, headers: dict[str, str] | None = None) -> Any:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.post(url, json=payload, headers=headers or {}, timeout=self.timeout)
+        except requests.Timeout as exc:
+            raise TikTokRetryableError(code="timeout", message=str(exc) or "TikTok did not answer in time.") from exc
+        except requests.ConnectionError as exc:
+            raise TikTokRetryableError(code="connection", message=str(exc) or "TikTok could not be reached.") from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise TikTokRetryableError(code=f"HTTP {status}", message=response.text[:500])
+        try:
+            body = response.json()
+        except ValueError:
+            raise TikTokRejected(code=f"HTTP {status}", message=f"Not JSON: {response.text[:500]}") from None
+        if not isinstance(body, dict) or "code" not in body:
+            raise TikTokRejected(code=f"HTTP {status}", message=f"Unexpected answer: {response.text[:500]}")
+        try:
+            code = int(body["code"])
+        except (TypeError, ValueError):
+            raise TikTokRejected(code=str(body["code"]), message=str(body.get("message", ""))) from None
+        message = str(body.get("message", ""))
+        if code == 0 and status < 400:
+            return body.get("data")
+        if code in RETRYABLE_CODES:
+            raise TikTokRetryableError(code=str(code), message=message)
+        if code in TOKEN_CODES:
+            raise TikTokTokenError(code=str(code), message=message)
+        if code == 0:
+            raise TikTokRejected(code=f"HTTP {status}", message=response.text[:500])
+        raise TikTokRejected(code=str(code), message=message)
+
+
+def _expiry(now: datetime, seconds: Any) -> datetime | None:
+    try:
+        return now + timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
