@@ -3,6 +3,9 @@
 import pytest
 from django.conf import settings
 
+# Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`) and a real Dramatiq worker.
+pytest_plugins = ["testing.tiktok", "testing.workers"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]

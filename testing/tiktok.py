@@ -1,0 +1,323 @@
+"""TikTok as the tests see it: deliveries signed exactly as TikTok signs them, and a fake Business
+Messaging API — a small real HTTP server on 127.0.0.1 that the real client talks to.
+
+Reuse from any test:
+
+    from testing.tiktok import sign, im_receive_msg_body, post_webhook
+
+    body = im_receive_msg_body("is the denim jacket still available?", user="anna")
+    response = post_webhook(client, body)                      # signed with settings.TIKTOK_APP_SECRET
+    response = post_webhook(client, body, secret="wrong")      # or any secret / t / header you like
+
+Fixtures (registered in the root conftest.py):
+
+- `tiktok_settings`: a secret, a business id, TikTok's API pointed at `fake_tiktok`, an access token,
+  no OpenAI key. Use it in any test that posts webhooks or sends messages.
+- `fake_tiktok`: the running `FakeTikTok`. `fake_tiktok.sends` are the send requests it took (JSON
+  bodies), `fake_tiktok.script("/business/message/send/", Reply(json=error(40100)), ...)` makes the
+  next calls answer with the given replies (then back to success), `Reply(delay=2)` answers slowly.
+"""
+
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE
+from tiktok.signatures import signature_header
+from tiktok.simulation import conversation_id_for, customer_message_content, envelope_body, new_message_id, user_id_for
+
+TEST_SECRET = "test-app-secret"
+TEST_BUSINESS_ID = "biz-open-id"
+TEST_ACCESS_TOKEN = "test-access-token"
+SEND_PATH = "/business/message/send/"
+REFRESH_PATH = "/tt_user/oauth2/refresh_token/"
+API_PREFIX = "/open_api/v1.3"
+
+__all__ = [
+    "FakeTikTok",
+    "Reply",
+    "error",
+    "sign",
+    "post_webhook",
+    "im_receive_msg_body",
+    "im_send_msg_body",
+    "im_receive_msg_eu_body",
+    "im_mark_read_msg_body",
+    "user_id_for",
+    "conversation_id_for",
+    "new_message_id",
+]
+
+
+# --- Deliveries -----------------------------------------------------------------------------------
+
+
+def sign(body: bytes, secret: str = TEST_SECRET, t: int | None = None) -> str:
+    """The `TikTok-Signature` header value for `body`: `t=<unix seconds>,s=<hex HMAC-SHA256 of "t.body">`."""
+    return signature_header(body=body, secret=secret, timestamp=int(time.time()) if t is None else t)
+
+
+def post_webhook(client: Any, body: bytes, *, secret: str | None = None, t: int | None = None, header: str | None = None):
+    """POST a delivery to /webhooks/tiktok with Django's test client (or anything with the same `post`).
+    Signs with `secret` (default: settings.TIKTOK_APP_SECRET) unless `header` is given."""
+    from django.conf import settings
+
+    if header is None:
+        header = sign(body, secret if secret is not None else settings.TIKTOK_APP_SECRET, t)
+    return client.post(
+        "/webhooks/tiktok", data=body, content_type="application/json", headers={"TikTok-Signature": header}
+    )
+
+
+def _business_id(business_id: str | None) -> str:
+    if business_id is not None:
+        return business_id
+    from django.conf import settings
+
+    return settings.TIKTOK_BUSINESS_ID or TEST_BUSINESS_ID
+
+
+def im_receive_msg_body(
+    text: str = "hi, is the denim jacket still available?",
+    *,
+    user: str = "buyer_anna",
+    business_id: str | None = None,
+    message_id: str | None = None,
+    message_type: str = "text",
+    timestamp_ms: int | None = None,
+    conversation_id: str | None = None,
+    user_id: str | None = None,
+) -> bytes:
+    """A customer wrote to the shop (im_receive_msg), as TikTok delivers it."""
+    business = _business_id(business_id)
+    content = customer_message_content(
+        text=text,
+        username=user,
+        business_id=business,
+        message_id=message_id,
+        message_type=message_type,
+        timestamp_ms=timestamp_ms,
+        conversation_id=conversation_id,
+        user_id=user_id,
+    )
+    return envelope_body(event=RECEIVE_MESSAGE, content=content, business_id=business)
+
+
+def im_send_msg_body(
+    text: str,
+    *,
+    user: str = "buyer_anna",
+    business_id: str | None = None,
+    message_id: str | None = None,
+    source: str = "APP",
+    timestamp_ms: int | None = None,
+) -> bytes:
+    """The business sent a message (im_send_msg): `source="API"` for echoes of our sends, "APP" for the owner."""
+    business = _business_id(business_id)
+    content = {
+        "conversation_id": conversation_id_for(user),
+        "message_id": message_id or new_message_id(),
+        "type": "text",
+        "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+        "from": "philiathrifts",
+        "from_user": {"id": business, "role": "business_account"},
+        "to": user,
+        "to_user": {"id": user_id_for(user), "role": "personal_account"},
+        "text": {"body": text},
+        "message_tag": {"source": source},
+    }
+    return envelope_body(event=SEND_MESSAGE, content=content, business_id=business)
+
+
+def im_receive_msg_eu_body(*, user: str = "buyer_eva", business_id: str | None = None, message_id: str | None = None) -> bytes:
+    """A customer in the EEA/CH/UK wrote: TikTok strips the content."""
+    business = _business_id(business_id)
+    content = {
+        "conversation_id": conversation_id_for(user),
+        "message_id": message_id or new_message_id(),
+        "timestamp": int(time.time() * 1000),
+        "from": user,
+        "from_user": {"id": user_id_for(user), "role": "personal_account"},
+        "to_user": {"id": business, "role": "business_account"},
+    }
+    return envelope_body(event=RECEIVE_MESSAGE_EU, content=content, business_id=business)
+
+
+def im_mark_read_msg_body(*, user: str = "buyer_anna", business_id: str | None = None, read_ms: int | None = None) -> bytes:
+    """The customer read the conversation (a read receipt: no message id)."""
+    business = _business_id(business_id)
+    content = {
+        "conversation_id": conversation_id_for(user),
+        "from_user": {"id": user_id_for(user), "role": "personal_account"},
+        "to_user": {"id": business, "role": "business_account"},
+        "read": {"last_read_timestamp": read_ms if read_ms is not None else int(time.time() * 1000)},
+    }
+    return envelope_body(event=MARK_READ, content=content, business_id=business)
+
+
+# --- The fake Business Messaging API --------------------------------------------------------------
+
+
+def error(code: int, message: str = "") -> dict[str, Any]:
+    """A TikTok error answer (they come with HTTP 200)."""
+    return {"code": code, "message": message or f"error {code}", "request_id": uuid.uuid4().hex, "data": {}}
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    json: dict[str, Any] | None = None  # None: the endpoint's normal success answer
+    body: bytes | None = None  # raw bytes instead of JSON
+    delay: float = 0.0  # seconds before answering (a slow TikTok)
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    json: Any
+    answered_code: int | None = None  # TikTok `code` of the answer; 0 means it was taken
+
+
+@dataclass
+class FakeTikTok:
+    """A fake of TikTok's Business Messaging API on 127.0.0.1 (free port), in a thread."""
+
+    accepted_tokens: set[str] | None = None  # when set, other Access-Tokens get 40105
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _scripts: dict[str, deque[Reply]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _counter: int = 0
+
+    def start(self) -> "FakeTikTok":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-tiktok", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{API_PREFIX}"
+
+    def script(self, path: str, *replies: Reply) -> None:
+        """The next calls to `path` get these replies, in order; after them, normal answers again."""
+        with self._lock:
+            self._scripts.setdefault(path, deque()).extend(replies)
+
+    def calls(self, path: str = SEND_PATH) -> list[RecordedRequest]:
+        with self._lock:
+            return [request for request in self.requests if request.path == path]
+
+    @property
+    def sends(self) -> list[dict[str, Any]]:
+        """JSON bodies of the send requests TikTok took (answered with code 0)."""
+        return [request.json for request in self.calls(SEND_PATH) if request.answered_code == 0]
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        path = handler.path.split("?", 1)[0]
+        path = path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path
+        try:
+            payload = json.loads(raw or b"null")
+        except ValueError:
+            payload = None
+        recorded = RecordedRequest(path=path, headers=dict(handler.headers.items()), json=payload)
+        with self._lock:
+            self.requests.append(recorded)
+            script = self._scripts.get(path)
+            reply = script.popleft() if script else Reply()
+            self._counter += 1
+            number = self._counter
+        if reply.delay:
+            time.sleep(reply.delay)
+        answer = reply.json
+        if answer is None and reply.body is None:
+            answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number)
+        if isinstance(answer, dict):
+            recorded.answered_code = answer.get("code") if reply.status < 400 else None
+        body = reply.body if reply.body is not None else json.dumps(answer).encode()
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test)
+
+    def _normal_answer(self, path: str, access_token: str, number: int) -> dict[str, Any]:
+        if path == REFRESH_PATH:
+            access = f"access-{number}"
+            with self._lock:
+                if self.accepted_tokens is not None:
+                    self.accepted_tokens.add(access)
+            return {
+                "code": 0,
+                "message": "OK",
+                "request_id": uuid.uuid4().hex,
+                "data": {
+                    "access_token": access,
+                    "expires_in": 86400,
+                    "refresh_token": f"refresh-{number}",
+                    "refresh_token_expires_in": 31536000,
+                    "open_id": TEST_BUSINESS_ID,
+                },
+            }
+        if path == SEND_PATH:
+            if self.accepted_tokens is not None and access_token not in self.accepted_tokens:
+                return error(40105, "Access token is invalid or expired.")
+            return {
+                "code": 0,
+                "message": "OK",
+                "request_id": uuid.uuid4().hex,
+                "data": {"message": {"message_id": f"fake-sent-{number}"}},
+            }
+        return error(40002, f"Unknown path {path}")
+
+
+# --- Fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_tiktok() -> Iterator[FakeTikTok]:
+    fake = FakeTikTok().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def tiktok_settings(settings: Any, fake_tiktok: FakeTikTok) -> Any:
+    """The channel configured for tests: signed deliveries accepted, sends going to `fake_tiktok`."""
+    settings.DEBUG = False
+    settings.TIKTOK_APP_ID = "test-app-id"
+    settings.TIKTOK_APP_SECRET = TEST_SECRET
+    settings.TIKTOK_BUSINESS_ID = TEST_BUSINESS_ID
+    settings.TIKTOK_ACCESS_TOKEN = TEST_ACCESS_TOKEN
+    settings.TIKTOK_API_BASE = fake_tiktok.base_url
+    settings.TIKTOK_HTTP_TIMEOUT = (2.0, 2.0)
+    settings.OPENAI_API_KEY = ""
+    return settings

@@ -1,0 +1,56 @@
+"""A real Dramatiq worker on the real broker (Redis, as test settings configure it) for tests.
+
+    def test_...(dramatiq_worker):
+        ...                                  # enqueue work (webhook intake, queue a reply, ...)
+        dramatiq_worker.drain()              # wait until every queue is empty and the worker idle
+
+Only this run's namespace (DRAMATIQ_NAMESPACE) is flushed, before and after.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dramatiq
+import pytest
+from django.utils.module_loading import autodiscover_modules
+
+
+class RunningWorker:
+    def __init__(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.broker = broker
+        self.worker = worker
+
+    def drain(self, *, timeout_ms: int = 30_000) -> None:
+        """Wait for every declared queue (and its delay queue) to empty, then for the worker to go idle.
+        Twice, since a finished job may enqueue another (an event queues a reply)."""
+        for _ in range(2):
+            for queue_name in list(self.broker.queues):
+                self.broker.join(queue_name, timeout=timeout_ms)
+            self.worker.join()
+
+
+@pytest.fixture
+def dramatiq_broker() -> Iterator[dramatiq.Broker]:
+    autodiscover_modules("tasks")
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    try:
+        yield broker
+    finally:
+        broker.flush_all()
+
+
+@pytest.fixture
+def dramatiq_worker(dramatiq_broker: dramatiq.Broker) -> Iterator[RunningWorker]:
+    # A short worker_timeout makes the worker notice new and delayed messages quickly.
+    worker = dramatiq.Worker(dramatiq_broker, worker_threads=4, worker_timeout=100)
+    worker.start()
+    try:
+        yield RunningWorker(dramatiq_broker, worker)
+    finally:
+        worker.stop()
+
+
+def delayed_jobs(broker: Any) -> int:
+    """How many messages wait in the broker (ready, unacked or delayed), over all queues."""
+    return sum(broker.do_qsize(queue_name) for queue_name in broker.queues)

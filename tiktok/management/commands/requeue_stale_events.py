@@ -1,0 +1,25 @@
+"""`manage.py requeue_stale_events`: the sweep, by hand — re-enqueue lost event and send jobs."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from conversations.outbox import requeue_stale_outbox
+from tiktok.services import requeue_stale_events
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-enqueue webhook events still 'received' after --older-than seconds (default TIKTOK_STALE_EVENT_SECONDS) "
+        "and queued outbound messages whose job was lost. Safe to run any time: handling is idempotent."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--older-than", type=int, default=None, help="Seconds an event has waited.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        older_than = timedelta(seconds=options["older_than"]) if options["older_than"] is not None else None
+        events = requeue_stale_events(older_than=older_than)
+        messages = requeue_stale_outbox()
+        self.stdout.write(f"Re-enqueued {events} event(s) and {messages} outbound message(s).")

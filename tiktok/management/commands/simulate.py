@@ -1,0 +1,80 @@
+"""`manage.py simulate "text" --user NAME`: be a TikTok customer for one message, without TikTok."""
+
+import time
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from conversations.models import Message
+from tiktok.models import WebhookEvent
+from tiktok.simulation import signed_customer_message
+
+FINAL_STATES = {Message.State.SENT, Message.State.DRY_RUN, Message.State.BLOCKED, Message.State.FAILED}
+
+
+class Command(BaseCommand):
+    help = (
+        "Send a signed im_receive_msg, exactly as TikTok would, to a running shop; wait for the shop's reply "
+        "and print it. Needs TIKTOK_APP_SECRET and TIKTOK_BUSINESS_ID (with DEBUG=true local defaults apply) "
+        "and the same database as the server."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("text", help="What the customer writes.")
+        parser.add_argument("--user", required=True, help="The customer's TikTok username (any name).")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="The running shop (default %(default)s).")
+        parser.add_argument("--timeout", type=float, default=60.0, help="Seconds to wait for the reply.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        secret, business_id = settings.TIKTOK_APP_SECRET, settings.TIKTOK_BUSINESS_ID
+        if not secret or not business_id:
+            raise CommandError(
+                "TIKTOK_APP_SECRET and TIKTOK_BUSINESS_ID must be set (in .env or the environment) to the values "
+                "the server uses; for the local `make run` server, run this with DEBUG=true to use its defaults."
+            )
+        body, headers, content = signed_customer_message(
+            text=options["text"], username=options["user"].lstrip("@"), business_id=business_id, secret=secret
+        )
+        url = options["url"].rstrip("/") + "/webhooks/tiktok"
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=(3.05, 15))
+        except requests.RequestException as exc:
+            raise CommandError(f"Cannot reach the shop at {url} ({type(exc).__name__}): is it running (make run)?")
+        if response.status_code != 200:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text[:200]
+            raise CommandError(f"The shop answered HTTP {response.status_code}: {detail}")
+        outcome = response.json().get("status")
+        if outcome != "accepted":
+            raise CommandError(f"The shop did not accept the message: {outcome}.")
+        self.stderr.write(f"@{content['from']}: {options['text']}")
+        self._print_reply(message_id=content["message_id"], timeout=options["timeout"])
+
+    def _print_reply(self, *, message_id: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reply = (
+                Message.objects.filter(in_reply_to__tiktok_message_id=message_id, direction=Message.Direction.OUTBOUND)
+                .order_by("pk")
+                .first()
+            )
+            if reply is not None and reply.state in FINAL_STATES:
+                self.stdout.write(f"shop: {reply.text}")
+                if reply.state != Message.State.SENT:
+                    note = f" ({reply.error})" if reply.error else ""
+                    self.stderr.write(f"[{reply.get_state_display().lower()}{note}]")
+                return
+            event = WebhookEvent.objects.filter(tiktok_message_id=message_id).first()
+            if reply is None and event is not None and event.status == WebhookEvent.Status.PROCESSED:
+                raise CommandError("The shop handled the message and chose not to reply (is the bot paused?).")
+            if event is not None and event.status == WebhookEvent.Status.FAILED:
+                raise CommandError(f"The shop failed to handle the message: {event.last_error}")
+            time.sleep(0.25)
+        raise CommandError(
+            f"No reply within {timeout:g}s. Is a worker running (make run starts one), and does this command "
+            "use the server's database?"
+        )
