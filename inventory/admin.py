@@ -39,6 +39,11 @@ class ItemAdmin(admin.ModelAdmin):
         readonly = ("held_by", "held_until", "measurements_text", "created_at", "updated_at")
         return ("status", *readonly) if obj is not None else readonly
 
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: object) -> object:
+        if db_field.name == "image_url":
+            kwargs["assume_scheme"] = "https"  # a pasted "cdn.example.com/x.jpg" means https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_choice_field(self, db_field: Field, request: HttpRequest, **kwargs: object) -> ChoiceField:
         if db_field.name == "status":
             kwargs["choices"] = NEW_ITEM_STATUSES

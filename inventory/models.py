@@ -3,6 +3,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+MEASUREMENT_ORDER = {
+    name: position
+    for position, name in enumerate(
+        ["pit_to_pit", "chest", "shoulders", "length", "sleeve", "waist", "hips", "inseam", "rise", "leg_opening"]
+    )
+}
+
 
 class Item(models.Model):
     """One piece of clothing. There is only ever one of each: available → reserved → sold (or hidden)."""
@@ -91,7 +98,10 @@ class Item(models.Model):
         """Measurements for people: "pit to pit 24.5 in · length 28 in"."""
         if not isinstance(self.measurements, dict):
             return ""
+        # PostgreSQL's jsonb does not keep key order: show them in the order people measure in.
+        names = sorted(self.measurements, key=lambda name: (MEASUREMENT_ORDER.get(name, len(MEASUREMENT_ORDER)), name))
         return " · ".join(
-            f"{name.replace('_', ' ')} {value:g} in" for name, value in self.measurements.items()
-            if isinstance(value, int | float)
+            f"{name.replace('_', ' ')} {self.measurements[name]:g} in"
+            for name in names
+            if isinstance(self.measurements[name], int | float)
         )

@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import Item
+from orders.models import Order
+from orders.services import mark_paid, place_order
+from philia.tests.factories import make_customer, make_item
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:orders_order_changelist")
+
+
+@pytest.fixture
+def order() -> Order:
+    customer = make_customer("tt-1", username="vintagefan")
+    make_item("VNT-NIKE-WB-001", price="45.00", held_by=customer, held_until=timezone.now() + timedelta(hours=1))
+    return place_order(customer=customer)
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_staff_see_orders_and_find_them_by_customer_or_sku(admin_client, order):
+    listed = admin_client.get(CHANGELIST)
+    by_username = admin_client.get(CHANGELIST, {"q": "vintagefan"}).content.decode()
+    by_sku = admin_client.get(CHANGELIST, {"q": "VNT-NIKE"}).content.decode()
+    by_other = admin_client.get(CHANGELIST, {"q": "nobody"}).content.decode()
+
+    assert listed.status_code == 200
+    assert "VNT-NIKE-WB-001" in listed.content.decode() and "45.00" in listed.content.decode()
+    assert f"Order #{order.pk}" in by_username and f"Order #{order.pk}" in by_sku
+    assert f"Order #{order.pk}" not in by_other
+
+
+def test_order_page_shows_its_items_at_the_price_paid_and_its_history(admin_client, order):
+    Item.objects.update(price="99.00")
+
+    content = admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+
+    assert "VNT-NIKE-WB-001" in content and "45.00" in content and "placed" in content
+
+
+def test_mark_paid_action_goes_through_the_service(admin_client, order):
+    response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk]}, follow=True)
+
+    assert Order.objects.get().status == Order.Status.PAID
+    assert messages_of(response) == [("success", "Marked 1 order(s) paid.")]
+
+
+def test_mark_paid_twice_shows_the_refusal(admin_client, order):
+    mark_paid(order=order)
+
+    response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk]}, follow=True)
+
+    assert messages_of(response) == [("error", f"Order #{order.pk}: Order #{order.pk} is paid; it cannot be marked paid.")]
+
+
+def test_mark_shipped_asks_for_tracking_numbers_then_ships(admin_client, order):
+    mark_paid(order=order)
+
+    form = admin_client.post(CHANGELIST, {"action": "mark_shipped", "_selected_action": [order.pk]})
+    shipped = admin_client.post(
+        CHANGELIST,
+        {"action": "mark_shipped", "_selected_action": [order.pk], "apply": "yes", f"tracking_{order.pk}": "1Z999"},
+        follow=True,
+    )
+
+    assert form.status_code == 200 and f'name="tracking_{order.pk}"' in form.content.decode()
+    assert (Order.objects.get().status, Order.objects.get().tracking_number) == (Order.Status.SHIPPED, "1Z999")
+    assert messages_of(shipped) == [("success", "Marked 1 order(s) shipped.")]
+
+
+def test_mark_shipped_without_a_tracking_number_is_refused(admin_client, order):
+    mark_paid(order=order)
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "mark_shipped", "_selected_action": [order.pk], "apply": "yes", f"tracking_{order.pk}": " "},
+        follow=True,
+    )
+
+    assert Order.objects.get().status == Order.Status.PAID
+    assert messages_of(response)[0][0] == "error"
+
+
+def test_cancel_action_puts_the_items_back_on_sale(admin_client, order):
+    admin_client.post(CHANGELIST, {"action": "cancel_orders", "_selected_action": [order.pk]})
+
+    assert Order.objects.get().status == Order.Status.CANCELLED
+    assert Item.objects.get().status == Item.Status.AVAILABLE
+
+
+def test_offers_list_opens(admin_client):
+    assert admin_client.get(reverse("admin:orders_offer_changelist")).status_code == 200

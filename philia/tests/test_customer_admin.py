@@ -1,0 +1,47 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conversations.models import Customer
+from conversations.services import pause_bot
+from philia.tests.factories import make_customer, make_item
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:conversations_customer_changelist")
+
+
+def test_staff_find_customers_and_see_the_bot_status(admin_client):
+    make_customer("tt-1", username="vintagefan", display_name="Vintage Fan")
+    pause_bot(customer=make_customer("tt-2", username="quietone"))
+
+    listed = admin_client.get(CHANGELIST).content.decode()
+    searched = admin_client.get(CHANGELIST, {"q": "Vintage Fan"}).content.decode()
+
+    assert "vintagefan" in listed and "active" in listed and "paused until resumed" in listed
+    assert "vintagefan" in searched and "quietone" not in searched
+
+
+def test_customer_page_shows_current_holds(admin_client):
+    customer = make_customer("tt-1")
+    make_item("VNT-NIKE-WB-001", held_by=customer, held_until=timezone.now() + timedelta(hours=2))
+    make_item("RUN-OUT-2", held_by=customer, held_until=timezone.now() - timedelta(hours=2))
+
+    response = admin_client.get(reverse("admin:conversations_customer_change", args=["tt-1"]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "VNT-NIKE-WB-001" in content and "RUN-OUT-2" not in content
+
+
+def test_pause_and_resume_actions_go_through_the_services(admin_client):
+    make_customer("tt-1")
+
+    admin_client.post(CHANGELIST, {"action": "pause_bot", "_selected_action": ["tt-1"]})
+    paused = Customer.objects.get().is_bot_paused()
+    admin_client.post(CHANGELIST, {"action": "resume_bot", "_selected_action": ["tt-1"]})
+
+    assert paused is True
+    assert Customer.objects.get().bot_paused_until is None
