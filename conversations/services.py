@@ -149,7 +149,7 @@ def record_inbound_message(
             tiktok_message_id=tiktok_message_id,
             created_at=written_at,
         )
-    logger.info("customer message recorded", extra={"customer": customer.pk, "message": message.pk})
+    logger.info("customer message recorded", extra={"customer": customer.pk, "message_id": message.pk})
     return message
 
 
@@ -202,7 +202,7 @@ def enqueue_send(*, message_id: int) -> None:
     try:
         send_message.send(message_id)
     except Exception:
-        logger.exception("outbound message not enqueued; the sweep will pick it up", extra={"message": message_id})
+        logger.exception("outbound message not enqueued; the sweep will pick it up", extra={"message_id": message_id})
 
 
 def reply_as_staff(*, customer: Customer, text: str) -> Message:
@@ -211,7 +211,7 @@ def reply_as_staff(*, customer: Customer, text: str) -> Message:
     with transaction.atomic():
         message = queue_outbound_message(customer=customer, text=text, role=Message.Role.STAFF)
         _pause_for_owner(customer=customer, since=timezone.now())
-    logger.info("staff reply queued", extra={"customer": customer.pk, "message": message.pk})
+    logger.info("staff reply queued", extra={"customer": customer.pk, "message_id": message.pk})
     return message
 
 
@@ -258,7 +258,7 @@ def record_owner_message(
             created_at=written_at,
         )
         _pause_for_owner(customer=customer, since=written_at)
-    logger.info("owner replied in TikTok; bot paused", extra={"customer": customer.pk, "message": message.pk})
+    logger.info("owner replied in TikTok; bot paused", extra={"customer": customer.pk, "message_id": message.pk})
     return message
 
 
@@ -289,7 +289,7 @@ def confirm_sent_echo(*, tiktok_user_id: str, tiktok_message_id: str, text: str,
         Message.objects.filter(pk=candidate.pk).update(
             state=Message.State.SENT, tiktok_message_id=tiktok_message_id, sent_at=now, error="", updated_at=now
         )
-    logger.info("outbound message confirmed by its echo", extra={"message": candidate.pk})
+    logger.info("outbound message confirmed by its echo", extra={"message_id": candidate.pk})
     candidate.refresh_from_db()
     return candidate
 

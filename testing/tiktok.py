@@ -185,6 +185,7 @@ class RecordedRequest:
     headers: dict[str, str]
     json: Any
     answered_code: int | None = None  # TikTok `code` of the answer; 0 means it was taken
+    at: float = field(default_factory=time.time)  # when it arrived (unix seconds)
 
 
 @dataclass

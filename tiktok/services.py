@@ -104,7 +104,8 @@ def enqueue_event(*, event_id: int) -> None:
 def requeue_stale_events(*, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Re-enqueue events still `received` after `older_than` (broker was down, worker died). Idempotent:
     handling an event twice does nothing the second time. Returns how many were re-enqueued."""
-    older_than = older_than or timedelta(seconds=settings.TIKTOK_STALE_EVENT_SECONDS)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.TIKTOK_STALE_EVENT_SECONDS)
     now = timezone.now()
     cutoff = now - older_than
     stale = list(

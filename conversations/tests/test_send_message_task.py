@@ -1,0 +1,78 @@
+"""The send_message actor on the real Redis broker with a real worker: retries, giving up, rate limit."""
+
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+from dramatiq.rate_limits import WindowRateLimiter
+from dramatiq.rate_limits.backends import RedisBackend
+
+from conversations.models import Customer, Message
+from conversations.services import queue_outbound_message
+from conversations.tasks import send_message
+from testing.tiktok import SEND_PATH, Reply, error
+from tiktok.limits import send_rate_limiter
+
+# transaction=True: the worker's threads must see the committed rows, and on_commit must enqueue.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
+
+
+def _customer() -> Customer:
+    customer = Customer.objects.create(
+        tiktok_user_id="buyer-anna-id", username="buyer_anna", conversation_id="conv-anna", last_inbound_at=timezone.now()
+    )
+    for number in range(2):
+        Message.objects.create(
+            customer=customer, role="user", direction="inbound", text="hi", tiktok_message_id=f"in-{number}"
+        )
+    return customer
+
+
+def test_throttled_send_is_retried_with_backoff_and_sent_once(fake_tiktok, dramatiq_worker):
+    fake_tiktok.script(SEND_PATH, Reply(json=error(40100, "Too many requests")))
+
+    message = queue_outbound_message(customer=_customer(), text="Still available!", role="staff")
+    dramatiq_worker.drain()
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("sent", 2)
+    assert len(fake_tiktok.calls(SEND_PATH)) == 2
+    assert len(fake_tiktok.sends) == 1
+
+
+def test_send_that_runs_out_of_retries_is_marked_failed(fake_tiktok, dramatiq_worker):
+    fake_tiktok.script(SEND_PATH, Reply(json=error(51065, "System error")))
+    customer = _customer()
+    message = Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text="hi")
+
+    send_message.send_with_options(args=(message.pk,), max_retries=0)
+    dramatiq_worker.drain()
+
+    message.refresh_from_db()
+    assert (message.state, message.error_code) == ("failed", "51065")
+    assert message.error == "Gave up after 1 tries. Last error: System error"
+    assert fake_tiktok.sends == []
+
+
+def test_rate_limiter_is_shop_wide_on_redis_with_the_configured_rate(settings):
+    settings.TIKTOK_SENDS_PER_SECOND = 7
+
+    limiter = send_rate_limiter()
+
+    assert isinstance(limiter, WindowRateLimiter)
+    assert isinstance(limiter.backend, RedisBackend)
+    assert (limiter.limit, limiter.window) == (7, 1)
+    assert limiter.key.endswith(":tiktok-sends")
+
+
+def test_a_burst_of_sends_never_exceeds_the_rate_per_second(fake_tiktok, dramatiq_worker, settings):
+    settings.TIKTOK_SENDS_PER_SECOND = 2
+    customer = _customer()
+
+    for number in range(6):
+        queue_outbound_message(customer=customer, text=f"reply {number}", role="staff")
+    dramatiq_worker.drain()
+
+    assert Message.objects.filter(state="sent").count() == 6
+    per_second = Counter(int(call.at) for call in fake_tiktok.calls(SEND_PATH))
+    assert max(per_second.values()) <= 2

@@ -1,0 +1,79 @@
+"""The whole channel with the real pieces: live HTTP endpoint, PostgreSQL, the Redis broker, a real
+Dramatiq worker, and the fake TikTok API the real client sends to."""
+
+import threading
+
+import pytest
+import requests
+
+from conversations.models import Message
+from testing.tiktok import conversation_id_for, im_receive_msg_body, sign
+from tiktok.models import WebhookEvent
+
+# transaction=True throughout: the live server's and the worker's threads must see committed rows.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
+
+
+def _post(live_server, body: bytes) -> requests.Response:
+    return requests.post(
+        f"{live_server.url}/webhooks/tiktok",
+        data=body,
+        headers={"Content-Type": "application/json", "TikTok-Signature": sign(body)},
+        timeout=10,
+    )
+
+
+def test_signed_dm_posted_to_the_live_endpoint_gets_exactly_one_reply_at_tiktok(live_server, fake_tiktok, dramatiq_worker):
+    body = im_receive_msg_body("hi! got any Nike jackets in L?", user="anna", message_id="e2e-1")
+
+    response = _post(live_server, body)
+    dramatiq_worker.drain()
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted"}
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    [send] = fake_tiktok.sends
+    assert send["recipient"] == conversation_id_for("anna")
+    assert send["recipient_type"] == "CONVERSATION"
+    reply = Message.objects.get(direction="outbound")
+    assert (reply.role, reply.state, reply.in_reply_to.tiktok_message_id) == ("assistant", "sent", "e2e-1")
+    assert send["text"]["body"] == reply.text
+    assert reply.tiktok_message_id.startswith("fake-sent-")
+
+
+def test_ten_simultaneous_deliveries_of_one_message_store_one_row_and_send_one_reply(
+    live_server, fake_tiktok, dramatiq_worker
+):
+    body = im_receive_msg_body("is VNT-001 still available?", user="anna", message_id="dup-1")
+    barrier = threading.Barrier(10, timeout=10)
+    answers: list[str] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        answers.append(_post(live_server, body).json()["status"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    dramatiq_worker.drain()
+
+    assert sorted(answers) == ["accepted"] + ["duplicate"] * 9
+    assert WebhookEvent.objects.count() == 1
+    assert Message.objects.filter(tiktok_message_id="dup-1").count() == 1
+    assert len(fake_tiktok.sends) == 1
+
+
+def test_messages_of_one_conversation_are_handled_in_order_by_concurrent_workers(live_server, fake_tiktok, dramatiq_worker):
+    texts = [f"message {number}" for number in range(6)]
+    for number, text in enumerate(texts):
+        assert _post(live_server, im_receive_msg_body(text, user="anna", message_id=f"seq-{number}")).status_code == 200
+
+    dramatiq_worker.drain()
+
+    inbound = list(Message.objects.filter(direction="inbound").order_by("pk"))
+    assert [message.text for message in inbound] == texts
+    assert [message.replies.filter(role="assistant").count() for message in inbound] == [1] * 6
+    assert len(fake_tiktok.sends) == 6
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
