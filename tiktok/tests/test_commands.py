@@ -50,8 +50,6 @@ def test_simulate_gives_up_when_no_reply_comes_in_time(live_server, dramatiq_bro
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.RECEIVED
 
 
-
-
 def test_replay_event_handles_it_again_without_a_second_reply(client, fake_tiktok, dramatiq_worker):
     post_webhook(client, im_receive_msg_body("hello", user="anna", message_id="r-1"))
     dramatiq_worker.drain()
