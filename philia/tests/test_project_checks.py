@@ -5,7 +5,9 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.test import Client
 
 # Settings that test_settings sets for the test process; production must not inherit them.
 TEST_ONLY_ENV = ("DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "EMBEDDED_WORKER", "DEBUG")
@@ -38,3 +40,15 @@ def test_models_and_migrations_agree():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "No changes detected\n"
+
+
+@pytest.mark.django_db
+def test_health_answers_plain_http_while_everything_else_is_redirected_to_https(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()  # a new client, so its middleware is built with the redirect on
+
+    health = client.get("/health")
+    admin = client.get("/admin/login/")
+
+    assert health.status_code == 200
+    assert (admin.status_code, admin["Location"]) == (301, "https://testserver/admin/login/")
