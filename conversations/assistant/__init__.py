@@ -1,13 +1,33 @@
 """The shop assistant: turns a customer's message into the shop's answer.
 
 `answer()` is the one entry point the message pipeline calls, outside any transaction (it may call
-OpenAI). It may act through the inventory and orders services for the customer who wrote, and
-returns the text to send, or None when the shop should say nothing.
+OpenAI). In order:
+
+1. STOP / START (and silence while the customer is opted out), non-text messages;
+2. the deterministic fast paths, no AI: asking for a person, order status, SKU mentions;
+3. with OPENAI_API_KEY and within the daily limits: the AI assistant (tool calling), whose reply is
+   checked by `guard` before it is used;
+4. otherwise, or when the AI fails or its reply fails the checks: the offline assistant.
+
+Everything that changes state goes through `tools.Toolbox`, bound to the customer who wrote and to
+this inbound message, so a retried message never holds or orders twice.
 """
 
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+
+from conversations import services as conversation_services
+from conversations.assistant import intents
+from conversations.assistant.formatting import fit_reply
+from conversations.assistant.memory import remember
+from conversations.assistant.offline import START_REPLY, STOP_REPLY, OfflineAssistant, summarize_actions
+from conversations.assistant.tools import Toolbox
 from conversations.models import Customer, Message
+from inventory.search import normalise
+
+logger = logging.getLogger(__name__)
 
 TEXT_ONLY_REPLY = "I can only read text for now — what are you looking for?"
 
@@ -18,10 +38,78 @@ class Answer:
     ai_model: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Which part answered: "fast_path", "offline", "ai", or "ai_fallback" (the AI failed or was overruled).
+    source: str = "offline"
+    # Why the AI did not answer (a limit reached, an API error, a reply that failed the checks).
+    note: str = ""
 
 
 def answer(*, customer: Customer, message: Message) -> Answer | None:
-    """Placeholder until the assistant issue lands: a plain acknowledgement."""
+    """The reply to `message`, or None when the shop must stay silent (opted out, bot paused).
+
+    May hold, release, order, record an offer or hand the conversation to the owner, each at most
+    once per inbound message. Never call it inside a transaction: it may wait on OpenAI.
+    """
+    text = normalise(message.text or "") if message.content_type == "text" else ""
+    if customer.opted_out_at is not None:
+        if intents.is_start(text):
+            conversation_services.opt_in(customer=customer)
+            return Answer(text=START_REPLY, source="fast_path")
+        return None
+    if intents.is_stop(text):
+        conversation_services.opt_out(customer=customer)
+        return Answer(text=STOP_REPLY, source="fast_path")
+    if customer.is_bot_paused():
+        return None
     if message.content_type != "text":
-        return Answer(text=TEXT_ONLY_REPLY)
-    return Answer(text="Thanks for your message! The shop will get back to you shortly.")
+        return Answer(text=TEXT_ONLY_REPLY, source="fast_path")
+    if intents.is_start(text):
+        return Answer(text=START_REPLY, source="fast_path")
+
+    conversation = remember(customer=customer, message=message)
+    toolbox = Toolbox(customer=customer, message=message)
+    offline = OfflineAssistant(conversation, toolbox)
+    fast = offline.fast_path()
+    if fast is not None:
+        return Answer(text=fit_reply(fast), source="fast_path")
+    note = ""
+    if settings.OPENAI_API_KEY:
+        from conversations.assistant import ai
+
+        limit = ai.within_budget(customer=customer)
+        if limit is None:
+            return _answer_with_ai(conversation=conversation, toolbox=toolbox, offline=offline)
+        note = limit
+        logger.info("AI limit reached, answering offline", extra={"customer": customer.pk, "reason": limit})
+    return Answer(text=fit_reply(offline.reply()), source="offline", note=note)
+
+
+def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:  # type: ignore[no-untyped-def]
+    from conversations.assistant import ai, guard
+
+    usage = ai.Usage()
+    runner = ai.ToolRunner(toolbox=toolbox, conversation=conversation)
+    text = ""
+    try:
+        text = ai.converse(conversation, toolbox, runner, usage)
+        problem = guard.problem_with(
+            text,
+            customer=conversation.customer,
+            allowed_amounts=runner.allowed_amounts,
+            known_prices=runner.known_prices,
+            instructions=ai.system_prompt(),
+        )
+    except ai.AIFailed as error:
+        problem = str(error)
+    except Exception:  # noqa: BLE001 - any surprise from the client or the model's output means: answer offline
+        logger.exception("AI assistant failed", extra={"customer": conversation.customer.pk})
+        problem = "unexpected error"
+    tokens = {"ai_model": usage.model, "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+    if problem is None:
+        return Answer(text=fit_reply(text), source="ai", **tokens)
+    logger.warning(
+        "AI answer not used, answering offline",
+        extra={"customer": conversation.customer.pk, "reason": problem, "message": conversation.message.pk},
+    )
+    fallback = summarize_actions(offline, toolbox.actions)
+    return Answer(text=fit_reply(fallback), source="ai_fallback", note=problem, **tokens)

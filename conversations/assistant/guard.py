@@ -1,0 +1,106 @@
+"""Checks on what the AI wrote before a customer sees it.
+
+A reply passes only if every SKU it names exists, every price it quotes is the database's price for
+the item it is next to (or an order total or offer amount the tools just returned), it does not
+grant a discount, does not mention another customer and does not repeat its instructions.
+Anything else is replaced by the offline assistant's answer.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.db.models.functions import Upper
+
+from conversations.assistant.formatting import MAX_REPLY_CHARS
+from conversations.models import Customer
+from inventory.models import Item
+from inventory.search import find_skus
+
+PRICE = re.compile(r"\$\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+SEGMENT_END = re.compile(r"(?<=[.!?])\s+|\n+")
+GRANTS_DISCOUNT = re.compile(
+    r"\b(\d+ ?% ?off|discount(?:ed)? (?:price|to|of|for you)|(?:give|offer|grant) (?:you )?(?:a |an |the )?(?:\d+ ?% )?discount"
+    r"|(?:i|we)(?:'ll| will| can| could| would)(?: happily| gladly)? (?:do|take|accept|let (?:it|you have it|this|that) go for|sell (?:it |this |that )?(?:to you )?for"
+    r"|give (?:it to )?you (?:it )?for) (?:it |this |that )?(?:for |at )?\$?\d"
+    r"|accept(?:ed)? your offer|offer (?:is |has been )?accepted|it'?s a deal|deal!|you'?ve got a deal|agreed|it'?s yours for|special price"
+    r"|price (?:is )?(?:now|reduced|lowered|changed)|(?:reduced|lowered|dropped|changed) the price|price drop|on the house|free of charge|for free)",
+    re.IGNORECASE,
+)
+# "I can't give discounts" says no; remove such phrases before looking for a yes.
+DECLINES_DISCOUNT = re.compile(
+    r"\b(?:can'?t|cannot|can not|don'?t|do not|won'?t|unable to|not able to|never|no|not)(?:\s+[\w']+){0,3}?\s+discounts?\b",
+    re.IGNORECASE,
+)
+TALKS_ABOUT_OTHERS = re.compile(
+    r"\b((?:last|previous|other|another) (?:customer|buyer|person)'?s? (?:bought|ordered|purchased|name|address|order|said|asked|holds?)"
+    r"|other customers? (?:bought|ordered|purchased|are|have)|someone else (?:bought|ordered)|(?:his|her|their) (?:address|order|username))",
+    re.IGNORECASE,
+)
+TALKS_ABOUT_INSTRUCTIONS = re.compile(
+    r"\b(system prompt|my (?:instructions|prompt|rules are|guidelines)|i (?:was|am|have been) (?:instructed|told|programmed) to"
+    r"|developer (?:message|instructions)|here (?:are|is) my (?:instructions|prompt|rules)|tool (?:schema|definitions?)|function definitions?)\b",
+    re.IGNORECASE,
+)
+
+
+def prices_in(text: str) -> list[Decimal]:
+    amounts = []
+    for match in PRICE.finditer(text):
+        try:
+            amounts.append(Decimal(match.group(1).replace(",", "") + "." + (match.group(2) or "0")))
+        except InvalidOperation:
+            continue
+    return amounts
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def repeats_instructions(reply: str, instructions: str, *, span: int = 8) -> bool:
+    """True when the reply contains any run of `span` consecutive words of the instructions."""
+    source = _words(instructions)
+    runs = {" ".join(source[i: i + span]) for i in range(len(source) - span + 1)}
+    words = _words(reply)
+    return any(" ".join(words[i: i + span]) in runs for i in range(len(words) - span + 1))
+
+
+def problem_with(
+    reply: str, *, customer: Customer, allowed_amounts: set[Decimal], known_prices: set[Decimal], instructions: str
+) -> str | None:
+    """Why the reply must not be sent, or None when it may."""
+    if not reply.strip():
+        return "empty reply"
+    if len(reply) > MAX_REPLY_CHARS:
+        return "reply too long"
+    skus = find_skus(reply)
+    prices: dict[str, Decimal] = {}
+    if skus:
+        items = Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=skus).exclude(status=Item.Status.HIDDEN)
+        prices = {item.sku.upper(): item.price for item in items}
+        unknown = [sku for sku in skus if sku not in prices and sku.count("-") >= 2]
+        if unknown:
+            return f"names unknown SKU {unknown[0]}"
+    for segment in SEGMENT_END.split(reply):
+        segment_skus = [sku for sku in find_skus(segment) if sku in prices]
+        for amount in prices_in(segment):
+            if amount in allowed_amounts:
+                continue
+            if segment_skus:
+                if amount not in {prices[sku] for sku in segment_skus}:
+                    return f"quotes {amount} next to {', '.join(segment_skus)}"
+            elif amount not in known_prices and amount not in set(prices.values()):
+                return f"quotes a price {amount} the database did not give"
+    if GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply)):
+        return "sounds like it grants a discount"
+    if TALKS_ABOUT_OTHERS.search(reply):
+        return "talks about another customer"
+    handles = {handle.lower() for handle in re.findall(r"@([A-Za-z0-9_.]{2,})", reply)}
+    tokens = {token for token in re.findall(r"[A-Za-z0-9_.]{4,}", reply)} | handles
+    own = (customer.username or "").lower()
+    others = Customer.objects.filter(username__in=tokens | {t.lower() for t in tokens}).exclude(pk=customer.pk)
+    if handles - {own} or others.exclude(username="").exists():
+        return "mentions another customer"
+    if TALKS_ABOUT_INSTRUCTIONS.search(reply) or repeats_instructions(reply, instructions):
+        return "talks about its instructions"
+    return None

@@ -1,0 +1,222 @@
+"""What a short, misspelled customer DM is about. Pure functions of the text: no database.
+
+Each check takes the normalised text (`inventory.search.normalise`). They are deliberately plain
+regular expressions: cheap, predictable and easy to extend with the phrases real customers use.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+STOP_MESSAGES = {
+    "stop", "stop all", "stopall", "unsubscribe", "opt out", "optout", "stop messaging me", "stop messages",
+    "stop texting me", "stop sending me messages", "stop sending messages", "cancel messages", "end", "quit",
+}
+START_MESSAGES = {"start", "unstop", "subscribe", "opt in", "optin", "start again", "resume", "start messages"}
+
+
+def bare(text: str) -> str:
+    """The text without punctuation or emoji, for whole-message keywords."""
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' ]", " ", text)).strip()
+
+
+def is_stop(text: str) -> bool:
+    return bare(text) in STOP_MESSAGES
+
+
+def is_start(text: str) -> bool:
+    return bare(text) in START_MESSAGES
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text) is not None
+
+
+def wants_human(text: str) -> bool:
+    return _has(
+        r"\b(human|real person|actual person|live person|someone real|real human|(?:talk|speak|chat|message) (?:to|with)"
+        r" (?:someone|somebody|the owner|an? (?:person|human|manager|agent)|you guys|staff|a real|the manager|a manager|the shop owner)"
+        r"|(?:get|want|need) (?:me )?(?:the owner|a person|someone real|a human)|is (?:the owner|anyone|someone) (?:there|around|available)"
+        r"|(?:owner|person|human) (?:please|pls)|live agent|real agent|an agent|customer service|customer support|not a bot"
+        r"|stop being a bot)\b",
+        text,
+    )
+
+
+def asks_order_status(text: str) -> bool:
+    return _has(
+        r"\b(where'?s? (?:is )?my (?:order|package|parcel|stuff|item|items|jacket|delivery)|order status"
+        r"|status of my order|(?:did|have|has) (?:you|it|they|my order|my package) (?:been )?(?:ship|shipped|send|sent|post|posted)"
+        r"|shipped yet|sent yet|posted yet|is it shipped|tracking|track (?:my|it|the)|when (?:will|does|do) (?:it|my order|they|i get)"
+        r"(?: it)? (?:arrive|ship|come|get here)|my orders?\?|what did i order|check (?:on )?my order|order update|update on my order)\b",
+        text,
+    )
+
+
+GREETING = re.compile(
+    r"^(?:hi+|hey+|hello+|helo|hiya|heya|yo+|sup|hola|howdy|good (?:morning|afternoon|evening)|what'?s up|wassup|hii+)"
+    r"(?: there| guys| babe| girl| hun)?\b[\s!.,?~]*"
+)
+
+
+def without_greeting(text: str) -> tuple[bool, str]:
+    """(greeted, the rest of the message)."""
+    match = GREETING.match(text)
+    if match is None:
+        return False, text
+    return True, text[match.end():].strip()
+
+
+def is_thanks(text: str) -> bool:
+    return _has(
+        r"^(?:ok(?:ay)?|k|kk|cool|great|perfect|awesome|amazing|nice|sweet|got it|sounds good|alright|will do|love it"
+        r"|thanks?|thank you|thx|thnx|ty|tysm|cheers|appreciate it|you'?re the best|bye|see ya|no thanks?|nope|nah)"
+        r"(?:[\s,!.]+(?:so much|a lot|you|again|babe|!|so|much|x+|<3|ok|then|bye))*[\s!.,:)x<3]*$",
+        bare(text) if bare(text) else text,
+    )
+
+
+def asks_if_bot(text: str) -> bool:
+    return _has(r"\b(are you (?:a )?(?:bot|robot|ai|real|human)|is this (?:a )?(?:bot|ai|automated)|who (?:is this|are you))\b", text)
+
+
+def wants_release(text: str) -> bool:
+    return _has(
+        r"\b(cancel (?:my |the |that |this )?(?:hold|holds|reservation|reserve)|cancel (?:it|that|the hold)|release|unhold|un-hold"
+        r"|unreserve|un-reserve|remove (?:my |the )?hold|drop (?:my |the )?hold|don'?t want (?:it|them|that|this|the)"
+        r"|don'?t need (?:it|them|that)|no longer want|changed my mind|let it go|put it back)\b",
+        text,
+    )
+
+
+def is_soft_no(text: str) -> bool:
+    """"never mind", "not interested": release only what was just being talked about."""
+    return _has(r"\b(never ?mind|nvm|not interested|no longer interested|pass on (?:it|that)|i'?ll pass|maybe later|forget it)\b", text)
+
+
+def wants_buy(text: str) -> bool:
+    return _has(
+        r"\b(buy|buying|purchase|check ?out|pay|paying|payment|order (?:it|them|this|that|these|those|both|all)"
+        r"|place (?:an |my |the )?order|ready to order|(?:i )?want to order|proceed|send (?:me )?(?:the |an )?invoice|invoice"
+        r"|i'?ll pay|ready to pay|complete (?:the |my )?(?:order|purchase)|cop it|copping)\b",
+        text,
+    )
+
+
+def wants_hold(text: str) -> bool:
+    return _has(
+        r"\b(i'?ll take|i will take|i'?ll get|i'?ll have|take (?:it|them|this|that|both|the)|hold|reserve|save (?:it|this|that|them|the)"
+        r"|put (?:it|this|that|them) (?:aside|on hold|away)|set (?:it|this|that) aside|dibs|claim|i want (?:it|this|that|them|both|the|one)"
+        r"|i'?d like (?:it|this|that|them|the)|can i (?:get|have|grab) (?:it|this|that|them|the)|i need (?:it|this|that)|gimme|give me (?:it|that|the)"
+        r"|i'?ll grab|grab (?:it|that|the)|mine|sold to me|want it)\b",
+        text,
+    )
+
+
+def asks_hold_policy(text: str) -> bool:
+    return _has(r"\bhow long (?:do|does|can|will|would) (?:you |a |the )?(?:hold|holds|reserve|reservation)|how long is (?:a |the )?hold|holds? last", text)
+
+
+MONEY = re.compile(r"\$\s*(\d{1,5}(?:\.\d{1,2})?)|(\d{1,5}(?:\.\d{1,2})?)\s*(?:\$|dollars|bucks|usd)")
+OFFER_NUMBER = re.compile(
+    r"\b(?:take|do|accept|offer|pay|give you|give|go|sell (?:it|that|this)? ?for|for|at)\s+\$?\s*(\d{1,5}(?:\.\d{1,2})?)\b"
+)
+
+
+def is_offer(text: str) -> bool:
+    return _has(
+        r"\b((?:would|will|could|can|do|ok) (?:you|u) (?:do|take|accept|go|sell (?:it |this |that )?for|let (?:it|this|that) go for) (?:it |this |that )?(?:for |at )?\$?\d"
+        r"|(?:take|do|accept|go) (?:a little |a bit )?(?:less|lower)|best price|lowest|(?:any|a|some) discounts?|discount"
+        r"|negotiable|nego|obo|or best offer|make (?:an|you an) offer|my offer|an offer of|offer you|i offer|offer \$?\d|(?:any|best) offers?"
+        r"|lower (?:the |your )?price|go lower|knock (?:off|down|it down)|deal\?|take \$?\d|do \$?\d"
+        r"|\$?\d+ for (?:it|this|that|both)|\$\d+ (?:ok|okay|instead)|price drop|drop the price|reduce the price|bundle deal)",
+        text,
+    )
+
+
+def offer_amount(text: str) -> Decimal | None:
+    """The amount in an offer: "$30", "30 bucks", "would you take 30"."""
+    match = MONEY.search(text) or OFFER_NUMBER.search(text)
+    if match is None:
+        return None
+    try:
+        amount = Decimal(next(group for group in match.groups() if group))
+    except (InvalidOperation, StopIteration):
+        return None
+    return amount if amount > 0 else None
+
+
+def asks_details(text: str) -> bool:
+    return _has(
+        r"\b(tell me (?:more )?about|more (?:info|information|details|pics|pictures|photos)|details?|measurements?|measure"
+        r"|how (?:big|long|wide|much)|what size|which size|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
+        r"|still (?:available|there|for sale|in stock|up|have)|available\?|is (?:it|that|this|the .{1,40}?) (?:still )?(?:available|there|for sale|in stock|sold|gone)"
+        r"|sold\?|gone\?|price\?|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
+        r"|pics?|pictures?|photos?)\b",
+        text,
+    )
+
+
+ORDINALS = {
+    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4,
+    "last": -1, "top": 0, "bottom": -1,
+}
+
+
+def ordinal(text: str) -> int | None:
+    """Which of the items just shown: "the second one" → 1, "#3" → 2, "the last one" → -1."""
+    match = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|top|bottom)\b(?! (?:time|order|week|day))", text)
+    if match:
+        return ORDINALS[match.group(1)]
+    match = re.search(r"(?:#|\bnumber |\bno\.? ?|\bnum )([1-9])\b", text)
+    if match:
+        return int(match.group(1)) - 1
+    match = re.search(r"\b(?:the )?([1-5]) ?(?:one|pls|please)?$", text.strip(" ?!."))
+    if match and len(text.split()) <= 3:
+        return int(match.group(1)) - 1
+    return None
+
+
+def refers_to_several(text: str) -> bool:
+    return _has(r"\b(both|all of them|them all|all three|all 3|all two|these|those|them|all of those|all of these)\b", text)
+
+
+def refers_to_everything(text: str) -> bool:
+    return _has(r"\b(everything|every item|every piece|all items|all the items|all your|entire|whole shop|whole store|all of it|all stock)\b", text)
+
+
+def refers_definitely(text: str) -> bool:
+    """"the jacket", "that one", "it": the customer means something already in the conversation."""
+    return _has(r"\b(the|that|this|it|those|these|them|its|it's)\b", text)
+
+
+def refers_to_it(text: str) -> bool:
+    return _has(r"\b(it|that|this|that one|this one|the one)\b", text)
+
+
+def asks_browse(text: str) -> bool:
+    return _has(
+        r"\b(what (?:do|d'?you|else do) (?:you|u) (?:have|got|sell)|what(?:'s| is) (?:new|available|in stock)|new (?:drops?|arrivals?|stuff|items|in)"
+        r"|any (?:new )?drops?|latest|just in|show me (?:what|everything|some|stuff)|what you got|what have you got|inventory|catalog(?:ue)?"
+        r"|browse|what'?s available|anything (?:new|good|cool)|restock|stock)\b",
+        text,
+    )
+
+
+SEARCH_CUE = re.compile(
+    r"\b(any|anything|got|have|has|looking|look|show|need|want|search|find|sell|selling|do you|d'?you|u have|in stock|carry"
+    r"|something|some|options?|more)\b|\?"
+)
+
+
+def faq_topic(text: str) -> str | None:
+    if asks_hold_policy(text):
+        return "holds"
+    if _has(r"\b(return|returns|refund|refunds|exchange|send it back)\b", text):
+        return "returns"
+    if _has(r"\b(ship|shipping|deliver|delivery|postage|post it|international|worldwide|how long (?:does|will) (?:it|shipping) take|pick ?up|collect|local pickup|where are you (?:based|located))\b", text):
+        return "shipping"
+    if _has(r"\b(paypal|venmo|cash ?app|zelle|apple pay|card|credit card|payment methods?|how (?:can|do) i pay|ways to pay|accept)\b", text):
+        return "payment"
+    if _has(r"\b(size guide|sizing|run small|run large|runs small|runs big|true to size|tts|will it fit|would it fit|fit me)\b", text):
+        return "sizing"
+    return None

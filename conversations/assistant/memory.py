@@ -1,0 +1,84 @@
+"""What the assistant remembers of a conversation: the last few messages and a short state summary.
+
+"Last items shown" is not stored anywhere: it is read back from the shop's latest outbound message
+(assistant or staff) that named items, in the order the customer saw them. The conversation itself
+is the state, so it survives restarts, needs no migration or cleanup, covers what the owner wrote
+too, and can never disagree with what the customer actually read.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from conversations.assistant.tools import Toolbox
+from conversations.models import Customer, Message
+from inventory.models import Item
+from inventory.search import find_skus
+from orders.models import Order
+
+
+@dataclass
+class Conversation:
+    customer: Customer
+    message: Message
+    history: list[Message]
+    shown_skus: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.message.text or ""
+
+
+def recent_messages(*, customer: Customer, before: Message, limit: int) -> list[Message]:
+    """The customer's last `limit` messages before `before`, oldest first (text only)."""
+    rows = (
+        Message.objects.filter(customer=customer, created_at__lte=before.created_at)
+        .exclude(pk=before.pk)
+        .exclude(role=Message.Role.SYSTEM)
+        .exclude(direction=Message.Direction.OUTBOUND, state__in=[Message.State.FAILED, Message.State.BLOCKED])
+        .order_by("-created_at", "-pk")
+        .only("role", "direction", "text", "content_type", "created_at")[:limit]
+    )
+    return list(reversed(rows))
+
+
+def last_shown_skus(history: list[Message]) -> list[str]:
+    """SKUs of the shop's latest outbound message that named real items, in the order they appeared."""
+    for message in reversed(history):
+        if message.direction != Message.Direction.OUTBOUND:
+            continue
+        mentioned = find_skus(message.text)
+        if not mentioned:
+            continue
+        existing = {
+            sku.upper()
+            for sku in Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=mentioned).values_list("sku", flat=True)
+        }
+        shown = [sku for sku in mentioned if sku in existing]
+        if shown:
+            return shown
+    return []
+
+
+def remember(*, customer: Customer, message: Message) -> Conversation:
+    history = recent_messages(customer=customer, before=message, limit=settings.AI_HISTORY_MESSAGES)
+    return Conversation(customer=customer, message=message, history=history, shown_skus=last_shown_skus(history))
+
+
+def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any]:
+    """The facts the AI gets besides the messages: holds, open orders and the items last shown."""
+    open_orders = Order.objects.filter(
+        customer=conversation.customer, status__in=[Order.Status.PENDING, Order.Status.PAID, Order.Status.SHIPPED]
+    ).order_by("-created_at")[:3]
+    return {
+        "now": timezone.now().isoformat(timespec="minutes"),
+        "customer_holds": toolbox.holds(),
+        "open_orders": [
+            {"order_number": order.pk, "status": order.get_status_display().lower(), "total": f"{order.total:.2f}"}
+            for order in open_orders
+        ],
+        "last_items_shown": toolbox.items(conversation.shown_skus[:10]),
+    }

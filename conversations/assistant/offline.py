@@ -1,0 +1,524 @@
+"""The offline assistant: answers every kind of customer message without any AI.
+
+It reads the message with `intents` and `inventory.search.parse_search`, works out which items the
+customer means (a SKU, "the second one", "that one", "the Levi's", the one item just shown), acts
+through the `Toolbox` and writes the reply from the facts the tools return. The fast paths (SKU
+mentions, a person, order status) are the part that runs before the AI too.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from conversations.assistant import intents
+from conversations.assistant.formatting import item_details, item_line, item_lines, money, when
+from conversations.assistant.memory import Conversation
+from conversations.assistant.tools import Facts, Toolbox
+from inventory.search import ItemQuery, find_skus, normalise, parse_search
+
+HANDOFF_REPLY = (
+    "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
+)
+STOP_REPLY = "You're unsubscribed: the shop won't send you any more automatic messages. Send START to turn them back on."
+START_REPLY = "Welcome back! Automatic replies are on again. What are you looking for today?"
+
+
+def help_text() -> str:
+    return (
+        'I can find pieces for you (try "Nike jackets in L under $60" or "90s levis waist 32"), tell you about one '
+        '(send its SKU), hold it for you ("I\'ll take it"), place your order ("buy") and check on it ("where is my '
+        'order?"). Want a person? Just say "human".'
+    )
+
+
+@dataclass
+class Reference:
+    """The items a message points at, or the candidates when it is ambiguous."""
+
+    items: list[Facts] = field(default_factory=list)
+    candidates: list[Facts] = field(default_factory=list)
+    unknown_skus: list[str] = field(default_factory=list)
+    everything: bool = False
+
+
+class OfflineAssistant:
+    def __init__(self, conversation: Conversation, toolbox: Toolbox) -> None:
+        self.conversation = conversation
+        self.toolbox = toolbox
+        self.text = normalise(conversation.text)
+        self._shown: list[Facts] | None = None
+
+    # --- entry points ---
+
+    def fast_path(self) -> str | None:
+        """The deterministic answers that never need AI: a person, order status, SKU mentions."""
+        text = self.text
+        if intents.wants_human(text):
+            self.toolbox.hand_off_to_owner(reason=self.conversation.text[:200])
+            return HANDOFF_REPLY
+        if intents.asks_order_status(text) and not find_skus(self.conversation.text):
+            return self.order_status()
+        if self.mentioned_skus()[0] or self.mentioned_skus()[1]:
+            return self.reply()
+        return None
+
+    def reply(self) -> str:
+        greeted, text = intents.without_greeting(self.text)
+        if not text:
+            return self.greeting()
+        if intents.wants_human(text):
+            self.toolbox.hand_off_to_owner(reason=self.conversation.text[:200])
+            return HANDOFF_REPLY
+        if intents.asks_order_status(text) and not self.mentioned_skus()[0]:
+            return self.order_status()
+        if intents.is_thanks(text):
+            return self.thanks()
+        if intents.asks_if_bot(text):
+            return f"I'm {settings.SHOP_NAME}'s assistant. " + help_text()
+        if intents.asks_hold_policy(text):
+            return self.faq("holds")
+        if intents.wants_release(text):
+            return self.release(text)
+        if intents.is_offer(text):
+            return self.offer(text)
+        if intents.wants_buy(text):
+            return self.buy(text)
+        if intents.wants_hold(text):
+            return self.hold(text)
+        if intents.is_soft_no(text):
+            return self.soft_no()
+        topic = intents.faq_topic(text)
+        if topic and not self.mentioned_skus()[0]:
+            return self.faq(topic)
+        if self.mentioned_skus()[0] or self.mentioned_skus()[1]:
+            return self.details(text)
+        if intents.ordinal(text) is not None and self.shown():
+            return self.details(text)
+        query = parse_search(text)
+        # "is the jacket still available?" is about an item; "jackets with pit to pit 22+?" is a search.
+        if intents.asks_details(text) and (intents.refers_definitely(text) or not query.has_filters()):
+            return self.details(text)
+        if intents.asks_browse(text):
+            return self.browse(text)
+        if query.has_filters() or (query.words and intents.SEARCH_CUE.search(text)):
+            return self.search(query)
+        if greeted:
+            return self.greeting()
+        return "I'm not sure I got that. " + help_text()
+
+    # --- what the message points at ---
+
+    def mentioned_skus(self) -> tuple[list[str], list[str]]:
+        """(SKUs of items that exist, SKU-looking codes that match nothing)."""
+        if not hasattr(self, "_mentioned"):
+            codes = find_skus(self.conversation.text)
+            found = {item["sku"].upper(): item for item in self.toolbox.items(codes)} if codes else {}
+            known = [code for code in codes if code in found]
+            unknown = [code for code in codes if code not in found and code.count("-") >= 2]
+            self._mentioned = (known, unknown)
+        return self._mentioned
+
+    def shown(self) -> list[Facts]:
+        if self._shown is None:
+            self._shown = [
+                self.toolbox.get_item(sku=facts["sku"])["item"] for facts in self.toolbox.items(self.conversation.shown_skus[:10])
+            ]
+        return self._shown
+
+    def resolve(self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True) -> Reference:
+        """Which items `text` means: SKUs, an ordinal or a description of the items just shown (or of
+        `pool`), "both"/"them", "it" when one item is in view; else a unique match in the stock."""
+        known, unknown = self.mentioned_skus()
+        if known:
+            return Reference(items=[self.toolbox.get_item(sku=sku)["item"] for sku in known], unknown_skus=unknown)
+        if unknown:
+            return Reference(unknown_skus=unknown)
+        in_view = self.shown() if pool is None else pool
+        if intents.refers_to_everything(text):
+            return Reference(everything=True, candidates=in_view)
+        position = intents.ordinal(text)
+        if position is not None and in_view:
+            if -len(in_view) <= position < len(in_view):
+                return Reference(items=[in_view[position]])
+            return Reference(candidates=in_view)
+        query = parse_search(text)
+        described = bool(query.brands or query.categories or query.colours or query.words or query.eras)
+        if described:
+            matching = [facts for facts in in_view if matches(facts, query)]
+            if len(matching) == 1:
+                return Reference(items=matching)
+            if len(matching) > 1:
+                return Reference(items=matching) if intents.refers_to_several(text) else Reference(candidates=matching)
+            # Free words alone ("the cute one") are too loose to pick an item from the whole stock.
+            if search_stock and (query.brands or query.categories):
+                found = self.toolbox.search_items(query=query, limit=5)["items"]
+                found = [self.toolbox.get_item(sku=facts["sku"])["item"] for facts in found]
+                if len(found) == 1:
+                    return Reference(items=found)
+                return Reference(candidates=found)
+        if intents.refers_to_several(text) and in_view:
+            return Reference(items=in_view[: settings.MAX_HOLDS_PER_CUSTOMER]) if len(in_view) > 1 else Reference(items=in_view)
+        if len(in_view) == 1:
+            return Reference(items=in_view)
+        return Reference(candidates=in_view)
+
+    # --- replies ---
+
+    def greeting(self) -> str:
+        holds = self.toolbox.holds()
+        text = settings.SHOP_GREETING
+        if holds:
+            text += "\nYou're holding:\n" + item_lines(holds) + '\nSay "buy" when you\'re ready to order.'
+        return text
+
+    def thanks(self) -> str:
+        holds = self.toolbox.holds()
+        if holds:
+            return (
+                "You're welcome! Just a reminder, you're holding:\n" + item_lines(holds)
+                + '\nSay "buy" whenever you\'re ready.'
+            )
+        return "You're welcome! Message me any time you're looking for something."
+
+    def faq(self, topic: str) -> str:
+        if topic == "holds":
+            return (
+                f"I can hold a piece for you for {settings.HOLD_HOURS} hours, up to {settings.MAX_HOLDS_PER_CUSTOMER} at a "
+                'time. Just say "I\'ll take it" or send the SKU.'
+            )
+        if topic == "returns":
+            return settings.RETURNS_POLICY
+        if topic == "shipping":
+            return settings.SHIPPING_INSTRUCTIONS
+        if topic == "payment":
+            return settings.PAYMENT_INSTRUCTIONS + ' Hold a piece first, then say "buy" and I\'ll place your order.'
+        return (
+            "Vintage sizes vary a lot, so the measurements are the best guide: compare the pit to pit and length "
+            "with a piece that fits you well. Ask me for any item's measurements."
+        )
+
+    def browse(self, text: str) -> str:
+        query = parse_search(text)
+        if query.has_filters() or query.words:
+            return self.search(query)
+        found = self.toolbox.search_items(query=ItemQuery(newest=True), limit=5)["items"]
+        if not found:
+            return "Everything's sold out right now! New pieces drop all the time, so check back soon."
+        return "Here's what just dropped:\n" + item_lines(found) + "\nAsk about any of them, or tell me a brand, size or budget."
+
+    def search(self, query: ItemQuery) -> str:
+        result = self.toolbox.search_items(query=query, limit=5)
+        items = result["items"]
+        note = (" (" + "; ".join(query.notes) + ")") if query.notes else ""
+        if items and not result.get("relaxed"):
+            intro = f"Here's what I have: {query.describe()}{note}:" if query.has_filters() or query.words else "Here's what I have:"
+            return intro + "\n" + item_lines(items) + '\nWant details on one? Say "the first one" or send the SKU.'
+        closest = items or self._closest(query)
+        text = f"I don't have any {query.describe()} right now{note}."
+        if closest:
+            text += " The closest I have:\n" + item_lines(closest)
+        text += "\nNew pieces drop often, so check back soon!"
+        return text
+
+    def _closest(self, query: ItemQuery) -> list[Facts]:
+        """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone."""
+        attempts = [
+            ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist),
+            ItemQuery(brands=query.brands, categories=query.categories),
+            ItemQuery(categories=query.categories),
+        ]
+        for attempt in attempts:
+            if attempt.is_empty():
+                continue
+            items = self.toolbox.search_items(query=attempt, limit=3)["items"]
+            if items:
+                return items
+        return []
+
+    def details(self, text: str) -> str:
+        reference = self.resolve(text)
+        if reference.unknown_skus and not reference.items:
+            return self.not_found(reference.unknown_skus)
+        if reference.items:
+            parts = [self.describe_one(facts) for facts in reference.items[:3]]
+            return "\n\n".join(parts)
+        if reference.candidates:
+            return "Which one do you mean?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
+        query = parse_search(text)
+        if query.has_filters() or query.words:
+            return self.search(query)
+        return 'Which piece do you mean? Send me its SKU (like VNT-NIKE-WB-001) or tell me what you\'re looking for.'
+
+    def describe_one(self, facts: Facts) -> str:
+        text = item_details(facts)
+        status = facts["status"]
+        if status == "available":
+            text += f'\nAvailable! Say "I\'ll take it" and I\'ll hold it for you for {settings.HOLD_HOURS} hours.'
+        elif status == "held_by_you":
+            text += f'\nIt\'s on hold for you until {when(facts["held_until"])}. Say "buy" to order.'
+        elif status == "held":
+            text += (
+                f"\nIt's on hold for another customer until {when(facts['available_again_at'])}. If they don't buy it, "
+                "it's back on sale then: message me after that and I'll hold it for you."
+            )
+        elif status == "sold":
+            text += "\nThis one has already sold, sorry!" + self._similar(facts)
+        return text
+
+    def _similar(self, facts: Facts) -> str:
+        item = self.toolbox.get_item(sku=facts["sku"]).get("item") or facts
+        query = ItemQuery(categories=(item["category"],) if item.get("category") else ())
+        if query.is_empty():
+            return ""
+        similar = [found for found in self.toolbox.search_items(query=query, limit=3)["items"] if found["sku"] != facts["sku"]]
+        return ("\nSimilar pieces:\n" + item_lines(similar)) if similar else ""
+
+    def not_found(self, codes: list[str]) -> str:
+        return (
+            f"I couldn't find {', '.join(codes)} in the shop. Check the code, or tell me what you're looking for "
+            "(brand, size, budget)."
+        )
+
+    def hold(self, text: str) -> str:
+        reference = self.resolve(text)
+        if reference.everything:
+            return (
+                f"I can hold specific pieces for you, up to {settings.MAX_HOLDS_PER_CUSTOMER} at a time. Which ones would "
+                "you like? Send the SKUs."
+            )
+        if not reference.items:
+            if reference.unknown_skus:
+                return self.not_found(reference.unknown_skus)
+            if reference.candidates:
+                return "Which one should I hold?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
+            return 'Which piece would you like me to hold? Send its SKU (like VNT-NIKE-WB-001) or tell me what you\'re looking for.'
+        replies = [self._hold_one(facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
+        held = any(reply.startswith(("Done", "It's already")) for reply in replies)
+        text = "\n\n".join(replies)
+        if held:
+            text += '\n\nWhen you\'re ready, say "buy" and I\'ll place your order. ' + settings.PAYMENT_INSTRUCTIONS
+        return text
+
+    def _hold_one(self, facts: Facts) -> str:
+        result = self.toolbox.hold_item(sku=facts["sku"])
+        if result["ok"]:
+            line = item_line({**result["item"], "status": "available"})
+            until = when(result["held_until"])
+            if result.get("extended"):
+                return f"It's already on hold for you: {line}. I've extended the hold until {until}."
+            return f"Done! {line} is on hold for you until {until} ({result['hold_hours']} hours)."
+        return self._hold_refused(result, facts)
+
+    def _hold_refused(self, result: Facts, facts: Facts) -> str:
+        error = result["error"]
+        if error == "held_by_someone_else":
+            return (
+                f"Sorry, {item_line({**result['item'], 'status': ''})} is on hold for another customer until "
+                f"{when(result['available_again_at'])}. If they don't buy it, it's back on sale then: message me after "
+                "that and I'll hold it for you."
+            )
+        if error == "sold":
+            return f"Sorry, {facts['sku']} · {facts['name']} has already sold." + self._similar(facts)
+        if error == "hold_limit":
+            return (
+                f"You're already holding {len(result['holds'])} pieces, the most at once:\n" + item_lines(result["holds"])
+                + '\nSay "buy" to order them, or "cancel the hold on" + SKU to free one up.'
+            )
+        if error == "not_found":
+            return self.not_found([result.get("sku", facts["sku"])])
+        return f"I couldn't hold {facts['sku']}: {result.get('message', 'something went wrong')}"
+
+    def release(self, text: str) -> str:
+        holds = self.toolbox.holds()
+        if not holds:
+            return "You don't have anything on hold right now. Anything else I can help with?"
+        known, unknown = self.mentioned_skus()
+        if unknown and not known:
+            return self.not_found(unknown)
+        if known:
+            targets = [facts for facts in self.toolbox.items(known)]
+        elif intents.refers_to_several(text) or intents.refers_to_everything(text) or "holds" in text or len(holds) == 1:
+            targets = holds
+        else:
+            reference = self.resolve(text, pool=holds, search_stock=False)
+            if not reference.items:
+                return "Which hold should I cancel?\n" + item_lines(holds) + '\nSend the SKU, or say "cancel all my holds".'
+            targets = reference.items
+        return self._release_all(targets)
+
+    def _release_all(self, targets: list[Facts]) -> str:
+        released, refused = [], []
+        for facts in targets:
+            result = self.toolbox.release_hold(sku=facts["sku"])
+            (released if result["ok"] else refused).append(facts)
+        text = ""
+        if released:
+            text = "No problem, I've released " + ", ".join(f"{f['sku']} · {f['name']}" for f in released) + ". "
+            text += ("They're" if len(released) > 1 else "It's") + " back on sale."
+        if refused:
+            text += ("\n" if text else "") + ", ".join(f["sku"] for f in refused) + " wasn't on hold for you."
+        return text.strip()
+
+    def soft_no(self) -> str:
+        in_view_held = [facts for facts in self.shown() if facts["status"] == "held_by_you"]
+        if in_view_held:
+            return self._release_all(in_view_held)
+        return "No problem! Let me know if you're looking for anything else."
+
+    def buy(self, text: str) -> str:
+        known, unknown = self.mentioned_skus()
+        if unknown and not known:
+            return self.not_found(unknown)
+        holds = self.toolbox.holds()
+        wanted: list[Facts] = []
+        if known or intents.ordinal(text) is not None or (intents.refers_to_it(text) and not holds) or (
+            parse_search(text).brands or parse_search(text).categories
+        ):
+            reference = self.resolve(text)
+            if reference.candidates and not reference.items and not holds:
+                return "Which one would you like to buy?\n" + item_lines(reference.candidates) + "\nSend the SKU."
+            wanted = [facts for facts in reference.items if facts["status"] != "held_by_you"]
+        refusals = []
+        for facts in wanted[: settings.MAX_HOLDS_PER_CUSTOMER]:
+            result = self.toolbox.hold_item(sku=facts["sku"])
+            if not result["ok"]:
+                refusals.append(self._hold_refused(result, facts))
+        if not self.toolbox.holds():
+            pending = [order for order in self.toolbox.order_status()["orders"] if order["status"] == "awaiting payment"]
+            if refusals:
+                return "\n\n".join(refusals)
+            if pending:
+                order = pending[0]
+                return (
+                    f"Your order #{order['order_number']} ({money(order['total'])}) is waiting for payment. "
+                    + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note."
+                )
+            return (
+                "You're not holding anything yet. Find a piece you like, say \"I'll take it\" (or send its SKU) and "
+                'then "buy". ' + settings.PAYMENT_INSTRUCTIONS
+            )
+        result = self.toolbox.place_order()
+        prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
+        if not result["ok"]:
+            if result["error"] == "hold_lost":
+                return prefix + f"Your hold on {result['sku']} ran out just now, so nothing was ordered. Want me to try again?"
+            return prefix + "I couldn't place the order: " + result["message"]
+        order = result["order"]
+        lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
+        return (
+            prefix + f"Your order #{order['order_number']} is in:\n{lines}\nTotal: {money(order['total'])}\n"
+            + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note.\n"
+            + settings.SHIPPING_INSTRUCTIONS
+        )
+
+    def order_status(self) -> str:
+        orders = self.toolbox.order_status()["orders"][:3]
+        if not orders:
+            holds = self.toolbox.holds()
+            if holds:
+                return (
+                    "You don't have an order yet, but you're holding:\n" + item_lines(holds)
+                    + '\nSay "buy" to turn them into an order.'
+                )
+            return "I can't find any orders for you yet. Once you buy something, you can ask me about it here."
+        lines = []
+        for order in orders:
+            count = len(order["items"])
+            line = f"Order #{order['order_number']} · {count} item{'s' if count != 1 else ''} · {money(order['total'])} · {order['status']}"
+            if order.get("tracking_number"):
+                line += f" (tracking number {order['tracking_number']})"
+            lines.append(line)
+        text = "\n".join(lines)
+        if any(order["status"] == "awaiting payment" for order in orders):
+            text += "\n" + settings.PAYMENT_INSTRUCTIONS
+        elif any(order["status"].startswith("paid") for order in orders):
+            text += "\n" + settings.SHIPPING_INSTRUCTIONS
+        return text
+
+    def offer(self, text: str) -> str:
+        amount = intents.offer_amount(text)
+        pool = None
+        if not self.mentioned_skus()[0] and not self.shown():
+            pool = self.toolbox.holds()
+        reference = self.resolve(text, pool=pool, search_stock=True)
+        if reference.unknown_skus and not reference.items:
+            return self.not_found(reference.unknown_skus)
+        if not reference.items:
+            if reference.candidates:
+                return "Which piece is your offer for?\n" + item_lines(reference.candidates) + '\nSend the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
+            return 'Which piece is your offer for? Send the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
+        facts = reference.items[0]
+        price = Decimal(facts["price"])
+        line = item_line({**facts, "status": ""})
+        if amount is None:
+            return (
+                f"Prices are set by the owner and I can't change them: {line}. If you'd like to make an offer, tell me "
+                "the amount and I'll pass it on."
+            )
+        if amount >= price:
+            return f"Good news: {line}, so no offer needed! Want me to hold it for you?"
+        result = self.toolbox.make_offer(sku=facts["sku"], amount=amount)
+        if not result["ok"]:
+            if result["error"] == "not_available":
+                return f"Sorry, {facts['sku']} isn't available for offers right now."
+            return "I couldn't pass that offer on: " + result["message"]
+        return (
+            f"Thanks! I've passed your offer of {money(amount)} for {facts['sku']} · {facts['name']} on to the owner, "
+            f"who decides on offers and will reply here. Until then the price is {money(price)}, and I can hold it for "
+            "you at that price if you like."
+        )
+
+
+def matches(facts: dict[str, Any], query: ItemQuery) -> bool:
+    """Does an item fit a customer's description of it ("the levi's", "the black jacket")?"""
+    name = facts["name"].lower()
+    if query.brands and facts.get("brand") not in query.brands:
+        return False
+    if query.categories and facts.get("category") not in query.categories and not any(
+        word in name for word in query.kind_words
+    ):
+        return False
+    colour = (facts.get("colour", "") + " " + name).lower()
+    if query.colours and not any(c in colour or (c == "grey" and "gray" in colour) for c in query.colours):
+        return False
+    if query.eras and facts.get("era", "").lower() not in query.eras:
+        return False
+    text = f"{name} {facts.get('brand', '')} {facts.get('description', '')} {facts['sku']}".lower()
+    if query.words and not any(word in text for word in query.words):
+        return False
+    return True
+
+
+def summarize_actions(offline: OfflineAssistant, actions: list[tuple[str, Facts]]) -> str:
+    """A plain account of what was done this turn, for when the AI's own words cannot be used."""
+    parts: list[str] = []
+    for tool, result in actions:
+        if tool == "hand_off_to_owner" and result.get("ok"):
+            return HANDOFF_REPLY
+        if not result.get("ok"):
+            continue
+        if tool == "hold_item":
+            line = item_line({**result["item"], "status": ""})
+            parts.append(f"Done! {line} is on hold for you until {when(result['held_until'])} ({result['hold_hours']} hours).")
+        elif tool == "release_hold":
+            parts.append(f"I've released {result['item']['sku']} · {result['item']['name']}: it's back on sale.")
+        elif tool == "place_order":
+            order = result["order"]
+            lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
+            parts.append(
+                f"Your order #{order['order_number']} is in:\n{lines}\nTotal: {money(order['total'])}\n"
+                + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note."
+            )
+        elif tool == "make_offer":
+            offer = result["offer"]
+            parts.append(
+                f"I've passed your offer of {money(offer['amount'])} for {offer['sku']} on to the owner, who decides on "
+                f"offers and will reply here. Until then the price is {money(result['item']['price'])}."
+            )
+    if any(tool == "hold_item" and result.get("ok") for tool, result in actions) and not any(
+        tool == "place_order" and result.get("ok") for tool, result in actions
+    ):
+        parts.append('When you\'re ready, say "buy" and I\'ll place your order. ' + settings.PAYMENT_INSTRUCTIONS)
+    return "\n\n".join(parts) if parts else offline.reply()

@@ -1,0 +1,275 @@
+"""What the assistant can do, for the customer who wrote and nobody else.
+
+Both assistants (offline and AI) act only through a `Toolbox`, which is bound to one customer and
+one inbound message. Every answer is read from the database and returned as facts (a JSON-able
+dict), never prose. Actions that change something (hold, release, order, offer, hand-off) run once
+per inbound message: their result is stored in a `ToolCall` row keyed by the message, the tool and
+its arguments, so a message handled again replays the stored result instead of acting twice.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from conversations import services as conversation_services
+from conversations.models import Customer, Message, ToolCall
+from inventory import services as inventory_services
+from inventory.exceptions import HoldLimitReached, ItemNotFound, ItemNotHeld, ItemUnavailable, NotHeldBy
+from inventory.models import Item
+from inventory.search import ItemQuery, search_items
+from inventory.selectors import current_holds
+from orders import services as order_services
+from orders.exceptions import HoldLost, NothingToOrder
+from orders.models import Order
+from orders.offers import InvalidOffer, record_offer
+from orders.selectors import customer_orders
+from philia.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+Facts = dict[str, Any]
+
+ORDER_STATUS_WORDS = {
+    Order.Status.PENDING: "awaiting payment",
+    Order.Status.PAID: "paid, being packed",
+    Order.Status.SHIPPED: "shipped",
+    Order.Status.CANCELLED: "cancelled",
+}
+
+
+def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
+    """available, held_by_you, held (by someone else, never who), sold, or hidden."""
+    if item.status == Item.Status.RESERVED:
+        if item.held_until is not None and item.held_until <= now:
+            return "available"
+        return "held_by_you" if item.held_by_id == customer.pk else "held"
+    return {Item.Status.AVAILABLE: "available", Item.Status.SOLD: "sold"}.get(item.status, "hidden")
+
+
+def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = False) -> Facts:
+    status = item_status(item, customer=customer, now=now)
+    facts: Facts = {
+        "sku": item.sku,
+        "name": item.name,
+        "brand": item.brand,
+        "size": item.size_label,
+        "price": f"{item.price:.2f}",
+        "status": status,
+    }
+    if status == "held_by_you":
+        facts["held_until"] = item.held_until.isoformat()
+    elif status == "held":
+        facts["available_again_at"] = item.held_until.isoformat()
+    if full:
+        facts.update(
+            category=item.category,
+            colour=item.colour,
+            era=item.era,
+            condition=item.condition,
+            measurements={key: value for key, value in (item.measurements or {}).items() if isinstance(value, (int, float))},
+            description=item.description[:600],
+        )
+    return facts
+
+
+def order_facts(order: Order) -> Facts:
+    facts: Facts = {
+        "order_number": order.pk,
+        "status": ORDER_STATUS_WORDS.get(order.status, order.status),
+        "total": f"{order.total:.2f}",
+        "placed_at": order.created_at.isoformat(),
+        "items": [
+            {"sku": line.item.sku, "name": line.item.name, "price": f"{line.price:.2f}"}
+            for line in order.lines.all()
+        ],
+    }
+    if order.status == Order.Status.SHIPPED:
+        facts["tracking_number"] = order.tracking_number
+        if order.shipped_at:
+            facts["shipped_at"] = order.shipped_at.isoformat()
+    if order.status == Order.Status.PAID and order.paid_at:
+        facts["paid_at"] = order.paid_at.isoformat()
+    return facts
+
+
+def failure(error: str, message: str, **facts: Any) -> Facts:
+    return {"ok": False, "error": error, "message": message, **facts}
+
+
+class Toolbox:
+    """The shop's tools bound to one customer and the inbound message being answered."""
+
+    def __init__(self, *, customer: Customer, message: Message) -> None:
+        self.customer = customer
+        self.message = message
+        self.actions: list[tuple[str, Facts]] = []
+
+    # --- reads ---
+
+    def search_items(self, *, query: ItemQuery, limit: int = 5) -> Facts:
+        """Available items for the query; when nothing matches, the filters alone, then newest pieces."""
+        now = timezone.now()
+        items = search_items(query, limit=limit, now=now)
+        relaxed = ""
+        if not items and query.words and query.has_filters():
+            items, relaxed = search_items(query.without_words(), limit=limit, now=now), "ignored the free words"
+        return {
+            "ok": True,
+            "query": query.describe(),
+            "items": [item_facts(item, customer=self.customer, now=now) for item in items],
+            **({"relaxed": relaxed} if relaxed else {}),
+        }
+
+    def get_item(self, *, sku: str) -> Facts:
+        now = timezone.now()
+        item = Item.objects.filter(sku__iexact=sku.strip()).exclude(status=Item.Status.HIDDEN).first()
+        if item is None:
+            return failure("not_found", f"No item with SKU {sku.strip().upper()}.", sku=sku.strip().upper())
+        return {"ok": True, "item": item_facts(item, customer=self.customer, now=now, full=True)}
+
+    def items(self, skus: list[str]) -> list[Facts]:
+        """Facts for these SKUs (hidden and unknown ones left out), in the order given."""
+        now = timezone.now()
+        wanted = [sku.upper() for sku in skus]
+        found = {
+            item.sku.upper(): item
+            for item in Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=wanted).exclude(status=Item.Status.HIDDEN)
+        }
+        return [item_facts(found[sku], customer=self.customer, now=now) for sku in wanted if sku in found]
+
+    def holds(self) -> list[Facts]:
+        now = timezone.now()
+        return [item_facts(item, customer=self.customer, now=now) for item in current_holds(customer=self.customer, now=now)]
+
+    def order_status(self) -> Facts:
+        orders = list(customer_orders(customer=self.customer)[:5])
+        return {"ok": True, "orders": [order_facts(order) for order in orders]}
+
+    # --- actions (run once per inbound message) ---
+
+    def hold_item(self, *, sku: str) -> Facts:
+        sku = sku.strip().upper()
+        return self._once("hold_item", {"sku": sku}, lambda: self._hold(sku))
+
+    def release_hold(self, *, sku: str) -> Facts:
+        sku = sku.strip().upper()
+        return self._once("release_hold", {"sku": sku}, lambda: self._release(sku))
+
+    def place_order(self) -> Facts:
+        return self._once("place_order", {}, self._order)
+
+    def make_offer(self, *, sku: str, amount: Decimal) -> Facts:
+        sku = sku.strip().upper()
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+        return self._once("make_offer", {"sku": sku, "amount": f"{amount:.2f}"}, lambda: self._offer(sku, amount))
+
+    def hand_off_to_owner(self, *, reason: str = "") -> Facts:
+        return self._once("hand_off_to_owner", {}, lambda: self._hand_off(reason))
+
+    def _hold(self, sku: str) -> Facts:
+        now = timezone.now()
+        before = Item.objects.filter(sku__iexact=sku).only("status", "held_by", "held_until").first()
+        already_held = before is not None and item_status(before, customer=self.customer, now=now) == "held_by_you"
+        try:
+            item = inventory_services.reserve_item(sku=sku, customer=self.customer)
+        except ItemNotFound:
+            return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+        except ItemUnavailable as error:
+            if error.status == "hidden":
+                return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+            item = Item.objects.get(sku__iexact=sku)
+            facts = item_facts(item, customer=self.customer, now=now)
+            if facts["status"] == "held":
+                return failure(
+                    "held_by_someone_else", "Another customer is holding this item.", item=facts,
+                    available_again_at=facts["available_again_at"],
+                )
+            return failure("sold", "This item has already sold.", item=facts)
+        except HoldLimitReached as error:
+            return failure("hold_limit", str(error), limit=error.limit, holds=self.holds())
+        return {
+            "ok": True,
+            "item": item_facts(item, customer=self.customer, now=timezone.now()),
+            "held_until": item.held_until.isoformat(),
+            "hold_hours": settings.HOLD_HOURS,
+            "extended": already_held,
+            "next_step": "Say you want to buy to place the order.",
+        }
+
+    def _release(self, sku: str) -> Facts:
+        try:
+            item = inventory_services.release_hold(sku=sku, by=self.customer)
+        except ItemNotFound:
+            return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+        except (ItemNotHeld, NotHeldBy):
+            return failure("not_held_by_you", f"{sku} is not on hold for you.", sku=sku)
+        return {"ok": True, "item": item_facts(item, customer=self.customer, now=timezone.now())}
+
+    def _order(self) -> Facts:
+        try:
+            order = order_services.place_order(customer=self.customer)
+        except NothingToOrder:
+            return failure("no_holds", "Nothing is on hold for you, so there is nothing to order yet.")
+        except HoldLost as error:
+            return failure("hold_lost", str(error), sku=error.sku)
+        order = customer_orders(customer=self.customer).get(pk=order.pk)
+        return {"ok": True, "order": order_facts(order)}
+
+    def _offer(self, sku: str, amount: Decimal) -> Facts:
+        try:
+            offer = record_offer(customer=self.customer, sku=sku, amount=amount)
+        except ItemNotFound:
+            return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+        except ItemUnavailable as error:
+            return failure("not_available", "This item is not available for offers.", sku=sku, status=error.status)
+        except InvalidOffer:
+            return failure("invalid_amount", "That is not an amount that can be offered.")
+        item = offer.item
+        return {
+            "ok": True,
+            "offer": {"sku": item.sku, "amount": f"{offer.amount:.2f}", "status": "waiting for the owner"},
+            "item": item_facts(item, customer=self.customer, now=timezone.now()),
+            "note": "Only the owner decides offers; the listed price stands unless they accept.",
+        }
+
+    def _hand_off(self, reason: str) -> Facts:
+        conversation_services.request_handoff(customer=self.customer)
+        logger.info("assistant handed the conversation to the owner", extra={"customer": self.customer.pk, "reason": reason[:200]})
+        return {"ok": True, "paused": True}
+
+    def _once(self, tool: str, arguments: Facts, action: Callable[[], Facts]) -> Facts:
+        """Run `action` once for this inbound message: the first run's result is stored with it and
+        replayed afterwards. The action and its record commit together."""
+        canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
+        key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
+        stored = ToolCall.objects.filter(idempotency_key=key).first()
+        if stored is not None:
+            result = dict(stored.result)
+        else:
+            try:
+                with transaction.atomic():
+                    try:
+                        result = action()
+                    except DomainError as error:
+                        result = failure("refused", str(error))
+                    ToolCall.objects.create(
+                        idempotency_key=key, message=self.message, customer=self.customer, tool=tool,
+                        arguments=arguments, succeeded=bool(result.get("ok")), result=result,
+                    )
+            except IntegrityError:
+                # The same message is being handled by another worker: its run counts, this one is undone.
+                stored = ToolCall.objects.filter(idempotency_key=key).first()
+                if stored is None:
+                    raise
+                result = dict(stored.result)
+        self.actions.append((tool, result))
+        return result

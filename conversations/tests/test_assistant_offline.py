@@ -1,0 +1,378 @@
+"""The offline assistant, turn by turn, with the demo stock in PostgreSQL. No AI anywhere."""
+
+from decimal import Decimal
+
+import pytest
+
+from conversations.tests.assistant_support import anna, ben, hold, say, status_of, stock, text_of  # noqa: F401
+from orders.models import Offer, Order
+
+NIKE = "VNT-NIKE-WB-001 · Vintage Nike Windbreaker · L · $45"
+LEVIS_501 = "VNT-LEVI-501-003 · Levi's 501 Jeans · W32 L30 · $58"
+LEVIS_TRUCKER = "VNT-LEVI-TRUC-015 · Levi's Type III Trucker Jacket · L · $85"
+
+
+@pytest.fixture(autouse=True)
+def offline(settings):
+    settings.OPENAI_API_KEY = ""
+
+
+def listed(text: str) -> list[str]:
+    """The item lines of a reply."""
+    return [line for line in text.splitlines() if line.startswith("VNT-")]
+
+
+def test_greeting_uses_the_shops_greeting(anna, settings):
+    settings.SHOP_GREETING = "Hey hey, welcome to the shop!"
+
+    assert text_of(anna, "heyyy") == "Hey hey, welcome to the shop!"
+
+
+def test_greeting_reminds_of_current_holds(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+
+    text = text_of(anna, "hi!")
+
+    assert f"You're holding:\n{NIKE} (held for you)" in text
+
+
+def test_thanks(anna):
+    assert text_of(anna, "thank you so much!!") == "You're welcome! Message me any time you're looking for something."
+
+
+def test_what_do_you_have_lists_the_newest_pieces(stock, anna):
+    text = text_of(anna, "what do you have?")
+
+    assert text.startswith("Here's what just dropped:")
+    assert listed(text)[0] == "VNT-BURB-TREN-016 · Burberry Classic Trench Coat · M · $180"
+    assert len(listed(text)) == 5
+
+
+def test_new_drops(stock, anna):
+    assert len(listed(text_of(anna, "any new drops??"))) == 5
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("got any nike jackets in L?", [NIKE]),
+        ("any windbreakers?", [NIKE]),
+        ("carhart coat", ["VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120"]),
+        ("levis jeans waist 32", [LEVIS_501]),
+        ("any 501s in w32?", [LEVIS_501]),
+        ("tnf puffer", ["VNT-TNF-NUP-009 · The North Face Nuptse 700 Puffer · M · $150"]),
+        ("hoodies or sweatshirts in XL", ["VNT-CHAM-RW-006 · Champion Reverse Weave Sweatshirt · XL · $55"]),
+        ("any band tees", ["VNT-HARL-TEE-008 · Harley-Davidson 1998 Tour Tee · XL · $75"]),
+        ("pants 34 waist", ["VNT-DICK-874-012 · Dickies 874 Work Pants · W34 L32 · $26"]),
+        ("green fleece", ["VNT-PATA-SNAP-005 · Patagonia Synchilla Snap-T Fleece · L · $65"]),
+        ("adiddas track jacket", ["VNT-ADID-TT-004 · Adidas Firebird Track Jacket · M · $38"]),
+    ],
+)
+def test_search_by_brand_kind_size_and_colour(stock, anna, message, expected):
+    assert listed(text_of(anna, message)) == expected
+
+
+def test_search_by_price(stock, anna):
+    text = text_of(anna, "anything under $40?")
+
+    assert text.startswith("Here's what I have: pieces under $40:")
+    assert sorted(listed(text)) == [
+        "VNT-ADID-TT-004 · Adidas Firebird Track Jacket · M · $38",
+        "VNT-DICK-874-012 · Dickies 874 Work Pants · W34 L32 · $26",
+        "VNT-NIKE-SWSH-014 · Nike Center Swoosh Sweatshirt · M · $40",
+        "VNT-RALPH-OX-007 · Polo Ralph Lauren Oxford Shirt · M · $28",
+    ]
+
+
+def test_search_by_measurement(stock, anna):
+    text = text_of(anna, "jackets with pit to pit at least 25?")
+
+    assert sorted(listed(text)) == [
+        "VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120",
+        "VNT-COLM-BUG-013 · Columbia Bugaboo Ski Jacket · XL · $52",
+        "VNT-TNF-NUP-009 · The North Face Nuptse 700 Puffer · M · $150",
+    ]
+
+
+def test_search_by_era(stock, anna):
+    assert sorted(listed(text_of(anna, "any 80s jackets"))) == [
+        "VNT-BURB-TREN-016 · Burberry Classic Trench Coat · M · $180",
+        LEVIS_TRUCKER,
+        "VNT-WRNG-TRUC-010 · Wrangler Denim Trucker Jacket · M · $48",
+    ]
+
+
+def test_a_dress_size_is_mapped_to_a_letter_size(stock, anna):
+    text = text_of(anna, "what fits a size 10?")
+
+    assert "(size 10 is usually an M)" in text
+    assert all(" · M · " in line for line in listed(text))
+    assert len(listed(text)) == 5
+
+
+def test_large_means_l(stock, anna):
+    text = text_of(anna, "any large jackets")
+
+    assert listed(text) and all(" · L · " in line for line in listed(text))
+
+
+def test_nothing_matching_says_so_and_offers_the_closest(stock, anna):
+    text = text_of(anna, "any nike jackets in XS?")
+
+    assert text.startswith("I don't have any Nike jackets in XS right now. The closest I have:")
+    assert listed(text) == [NIKE]
+
+
+def test_held_and_sold_items_are_not_offered_in_search(stock, anna, ben):
+    hold("VNT-NIKE-WB-001", ben)
+
+    assert NIKE not in text_of(anna, "nike windbreaker")
+
+
+def test_the_second_one_refers_to_the_list_just_shown(stock, anna):
+    shown = listed(text_of(anna, "levis"))
+    assert shown == [LEVIS_TRUCKER, LEVIS_501]
+
+    text = text_of(anna, "tell me more about the second one")
+
+    assert text.splitlines()[0] == LEVIS_501
+    assert 'waist 32"' in text and 'inseam 30"' in text
+
+
+def test_that_one_after_a_single_item(stock, anna):
+    text_of(anna, "got any nike jackets in L?")
+
+    text = text_of(anna, "how much is that one")
+
+    assert text.splitlines()[0] == NIKE
+
+
+def test_is_the_jacket_still_available(stock, anna):
+    text_of(anna, "levis")
+
+    text = text_of(anna, "is the jacket still available?")
+
+    assert text.splitlines()[0] == LEVIS_TRUCKER
+    assert "Available!" in text
+
+
+def test_item_held_by_someone_else_is_described_as_held_without_saying_by_whom(stock, anna, ben):
+    hold("VNT-NIKE-WB-001", ben)
+
+    text = text_of(anna, "is VNT-NIKE-WB-001 still available?")
+
+    assert "It's on hold for another customer until " in text
+    assert "ben" not in text.lower()
+
+
+def test_sold_item_says_sold_and_suggests_similar(stock, anna, ben):
+    from orders.services import place_order
+
+    hold("VNT-NIKE-WB-001", ben)
+    place_order(customer=ben)
+
+    text = text_of(anna, "VNT-NIKE-WB-001?")
+
+    assert "This one has already sold, sorry!" in text
+    assert "Similar pieces:" in text
+
+
+def test_ill_take_it_holds_the_item_just_shown(stock, anna, settings):
+    text_of(anna, "VNT-NIKE-WB-001")
+
+    text = text_of(anna, "omg I'll take it!!")
+
+    assert status_of("VNT-NIKE-WB-001") == ("reserved", anna.pk)
+    assert text.startswith(f"Done! {NIKE} is on hold for you until ")
+    assert settings.PAYMENT_INSTRUCTIONS in text
+
+
+def test_hold_the_levis_picks_the_levis_from_the_list(stock, anna):
+    text_of(anna, "any jeans?")
+
+    text_of(anna, "can you hold the levi's for me?")
+
+    assert status_of("VNT-LEVI-501-003") == ("reserved", anna.pk)
+
+
+def test_hold_with_two_candidates_asks_which(stock, anna):
+    text = text_of(anna, "can you hold the levi's for me?")
+
+    assert text.startswith("Which one should I hold?")
+    assert sorted(listed(text)) == [LEVIS_501, LEVIS_TRUCKER]
+    assert status_of("VNT-LEVI-501-003") == ("available", None)
+
+    text_of(anna, "the jeans")  # answers the question: now a single item is meant
+
+    assert status_of("VNT-LEVI-501-003") == ("available", None)
+    text_of(anna, "I'll take the jeans")
+    assert status_of("VNT-LEVI-501-003") == ("reserved", anna.pk)
+
+
+def test_holding_an_item_someone_else_holds_is_refused_clearly(stock, anna, ben):
+    hold("VNT-NIKE-WB-001", ben)
+
+    text = text_of(anna, "I'll take VNT-NIKE-WB-001")
+
+    assert text.startswith(f"Sorry, {NIKE} is on hold for another customer until ")
+    assert status_of("VNT-NIKE-WB-001") == ("reserved", ben.pk)
+
+
+def test_the_hold_limit_is_explained(stock, anna, settings):
+    settings.MAX_HOLDS_PER_CUSTOMER = 2
+    hold("VNT-NIKE-WB-001", anna)
+    hold("VNT-LEVI-501-003", anna)
+
+    text = text_of(anna, "hold VNT-CARH-DJ-002")
+
+    assert text.startswith("You're already holding 2 pieces, the most at once:")
+    assert status_of("VNT-CARH-DJ-002") == ("available", None)
+
+
+def test_reserve_everything_is_not_done(stock, anna):
+    text_of(anna, "what do you have")
+
+    text = text_of(anna, "reserve everything")
+
+    assert text.startswith("I can hold specific pieces for you")
+    assert not Order.objects.exists()
+    assert not stock["VNT-NIKE-WB-001"].__class__.objects.filter(status="reserved").exists()
+
+
+def test_never_mind_after_a_hold_releases_it(stock, anna):
+    text_of(anna, "reserve VNT-NIKE-WB-001")
+
+    text = text_of(anna, "never mind")
+
+    assert text == "No problem, I've released VNT-NIKE-WB-001 · Vintage Nike Windbreaker. It's back on sale."
+    assert status_of("VNT-NIKE-WB-001") == ("available", None)
+
+
+def test_never_mind_after_a_search_releases_nothing(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+    text_of(anna, "any levis")
+
+    assert text_of(anna, "nvm") == "No problem! Let me know if you're looking for anything else."
+    assert status_of("VNT-NIKE-WB-001") == ("reserved", anna.pk)
+
+
+def test_cancel_my_hold(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+
+    text_of(anna, "cancel my hold please")
+
+    assert status_of("VNT-NIKE-WB-001") == ("available", None)
+
+
+def test_cancel_one_of_several_holds_asks_which_then_releases_by_description(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+    hold("VNT-LEVI-501-003", anna)
+
+    assert text_of(anna, "cancel my hold").startswith("Which hold should I cancel?")
+    text_of(anna, "release the jeans")
+
+    assert status_of("VNT-LEVI-501-003") == ("available", None)
+    assert status_of("VNT-NIKE-WB-001") == ("reserved", anna.pk)
+
+
+def test_i_want_to_buy_them_orders_the_holds(stock, anna, settings):
+    hold("VNT-NIKE-WB-001", anna)
+    hold("VNT-LEVI-501-003", anna)
+
+    text = text_of(anna, "I want to buy them")
+
+    order = Order.objects.get(customer=anna)
+    assert order.total == Decimal("103.00")
+    assert text.splitlines()[:4] == [
+        f"Your order #{order.pk} is in:",
+        "VNT-NIKE-WB-001 · Vintage Nike Windbreaker · $45",
+        "VNT-LEVI-501-003 · Levi's 501 Jeans · $58",
+        "Total: $103",
+    ]
+    assert settings.PAYMENT_INSTRUCTIONS in text
+    assert settings.SHIPPING_INSTRUCTIONS in text
+    assert status_of("VNT-NIKE-WB-001") == ("sold", None)
+
+
+def test_how_do_i_pay_places_the_order_from_holds(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+
+    text_of(anna, "how do I pay?")
+
+    assert Order.objects.filter(customer=anna, total=Decimal("45.00")).exists()
+
+
+def test_how_do_i_pay_with_a_pending_order_repeats_the_instructions(stock, anna, settings):
+    hold("VNT-NIKE-WB-001", anna)
+    text_of(anna, "buy")
+
+    text = text_of(anna, "how do I pay?")
+
+    order = Order.objects.get(customer=anna)
+    assert text.startswith(f"Your order #{order.pk} ($45) is waiting for payment. {settings.PAYMENT_INSTRUCTIONS}")
+    assert Order.objects.count() == 1
+
+
+def test_buy_it_with_nothing_held_holds_and_orders_the_item_in_view(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+
+    text_of(anna, "I want to buy it")
+
+    assert Order.objects.get(customer=anna).lines.get().item.sku == "VNT-NIKE-WB-001"
+
+
+def test_buy_with_nothing_held_explains_how(anna):
+    assert text_of(anna, "I want to buy").startswith("You're not holding anything yet.")
+
+
+def test_an_offer_is_recorded_and_never_accepted(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+
+    text = text_of(anna, "would you take $30?")
+
+    assert text.startswith("Thanks! I've passed your offer of $30 for VNT-NIKE-WB-001 · Vintage Nike Windbreaker on to the owner")
+    assert "Until then the price is $45" in text
+    offer = Offer.objects.get()
+    assert (offer.customer_id, offer.item.sku, offer.amount, offer.status) == (anna.pk, "VNT-NIKE-WB-001", Decimal("30.00"), "pending")
+    assert stock["VNT-NIKE-WB-001"].__class__.objects.get(sku="VNT-NIKE-WB-001").price == Decimal("45.00")
+
+
+def test_asking_for_a_discount_without_an_amount(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+
+    text = text_of(anna, "any discount?")
+
+    assert text.startswith(f"Prices are set by the owner and I can't change them: {NIKE}.")
+    assert not Offer.objects.exists()
+
+
+def test_an_offer_for_an_item_held_by_someone_else_is_not_recorded(stock, anna, ben):
+    hold("VNT-NIKE-WB-001", ben)
+
+    text = text_of(anna, "VNT-NIKE-WB-001 would you do $30")
+
+    assert text == "Sorry, VNT-NIKE-WB-001 isn't available for offers right now."
+    assert not Offer.objects.exists()
+
+
+def test_shipping_returns_and_hold_questions_use_the_shops_settings(anna, settings):
+    settings.SHIPPING_INSTRUCTIONS = "Ships from Leeds, tracked, 2 days."
+    settings.RETURNS_POLICY = "No returns, sorry."
+
+    assert text_of(anna, "do you ship to canada?") == "Ships from Leeds, tracked, 2 days."
+    assert text_of(anna, "can I return it if it doesn't fit") == "No returns, sorry."
+    assert text_of(anna, "how long do you hold items?").startswith("I can hold a piece for you for 24 hours, up to 3 at a time.")
+
+
+def test_anything_else_gets_a_short_answer_about_the_shop(anna):
+    text = text_of(anna, "what's the weather in paris")
+
+    assert text.startswith("I'm not sure I got that. I can find pieces for you")
+    assert len(text) < 400
+
+
+def test_replies_are_plain_text_within_tiktok_limits(stock, anna):
+    for message in ("what do you have", "levis", "the first one", "VNT-NIKE-WB-001 VNT-CARH-DJ-002 VNT-LEVI-501-003"):
+        text = text_of(anna, message)
+        assert 0 < len(text) <= 6000
+        assert "**" not in text and "<" not in text
