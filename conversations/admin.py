@@ -2,13 +2,23 @@
 
 from datetime import timedelta
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from conversations import services
-from conversations.models import Customer
+from conversations.models import Customer, Message
+from conversations.selectors import STUCK_SENDING_AFTER, is_stuck_sending, reply_window_closes_at, stuck_sending_messages
+from philia.errors import DomainError
 from inventory.models import Item
 from philia.admin_actions import apply_service
 
@@ -47,12 +57,34 @@ class CustomerAdmin(admin.ModelAdmin):
     actions = ("pause_bot", "resume_bot")
     readonly_fields = (
         "bot_status", "bot_paused_until", "handoff_requested_at", "last_inbound_at", "last_read_at",
-        "marketing_consent", "opted_out_at", "created_at", "updated_at",
+        "marketing_consent", "opted_out_at", "created_at", "updated_at", "conversation",
     )  # fmt: skip
 
     def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
         # The TikTok user id is the key: set when the customer is added, fixed after.
         return ("tiktok_user_id", *self.readonly_fields) if obj is not None else self.readonly_fields
+
+    @admin.display(description="conversation")
+    def conversation(self, customer: Customer) -> str:
+        """The last messages either way, with delivery states, and the way to reply (through the outbox)."""
+        if customer._state.adding:
+            return "—"
+        recent = list(customer.messages.order_by("-created_at", "-id")[:10])[::-1]
+        lines = format_html_join(
+            "",
+            "<li>{} · {}{}: {}</li>",
+            (
+                (f"{timezone.localtime(m.created_at):%Y-%m-%d %H:%M}", m.get_role_display(),
+                 f" [{m.get_state_display().lower()}]" if m.state else "", m.text or f"({m.content_type})")
+                for m in recent
+            ),
+        )  # fmt: skip
+        reply_url = reverse("admin:conversations_message_reply", args=[quote(customer.pk)])
+        messages_url = reverse("admin:conversations_message_changelist") + "?" + urlencode({"customer": customer.pk})
+        return format_html(
+            '<ul style="margin-left:0">{}</ul><p><a class="button" href="{}">Reply</a> <a href="{}">All messages</a></p>',
+            lines or format_html("<li>No messages yet.</li>"), reply_url, messages_url,
+        )  # fmt: skip
 
     @admin.display(description="bot")
     def bot_status(self, customer: Customer) -> str:
@@ -78,3 +110,102 @@ class CustomerAdmin(admin.ModelAdmin):
         apply_service(
             self, request, queryset, lambda customer: services.resume_bot(customer=customer), done="Resumed the bot for {count} customer(s)."
         )
+
+
+# --- Messages: the conversation and the outbox (TikTok channel) ---------------------------------------
+
+
+class StuckSendingFilter(admin.SimpleListFilter):
+    """Rows left in `sending` by a worker that stopped mid-call: check TikTok, they are never resent."""
+
+    title = "stuck in sending"
+    parameter_name = "stuck"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", f"Yes (sending for over {int(STUCK_SENDING_AFTER.total_seconds() // 60)} minutes)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        if self.value() == "yes":
+            return queryset.filter(pk__in=stuck_sending_messages().values("pk"))
+        return queryset
+
+
+class StaffReplyForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        max_length=services.MAX_TEXT_LENGTH,
+        help_text="Sent through TikTok like every reply (window and quota are checked). The bot then pauses "
+        "for this customer so it does not talk over you.",
+    )
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The conversation record and the outbox. Read-only: messages are written by the services."""
+
+    list_display = (
+        "created_at", "customer", "role", "direction", "content_type", "short_text", "state", "stuck",
+        "attempts", "error_code", "short_error",
+    )  # fmt: skip
+    list_filter = ("state", StuckSendingFilter, "role", "direction", "content_type")
+    search_fields = ("text", "customer__username", "customer__tiktok_user_id", "tiktok_message_id")
+    list_select_related = ("customer",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    @admin.display(description="text")
+    def short_text(self, message: Message) -> str:
+        return message.text if len(message.text) <= 80 else message.text[:79] + "…"
+
+    @admin.display(description="error or reason")
+    def short_error(self, message: Message) -> str:
+        return message.error if len(message.error) <= 80 else message.error[:79] + "…"
+
+    @admin.display(description="stuck?", boolean=True)
+    def stuck(self, message: Message) -> bool | None:
+        return True if is_stuck_sending(message=message) else None
+
+    def get_urls(self) -> list:
+        reply = self.admin_site.admin_view(self.reply_view)
+        return [
+            path("reply/<path:customer_id>/", reply, name="conversations_message_reply"),
+            *super().get_urls(),
+        ]
+
+    def reply_view(self, request: HttpRequest, customer_id: str) -> HttpResponse:
+        """Staff write to a customer from the admin: the reply goes through the same outbox."""
+        customer = Customer.objects.filter(pk=unquote(customer_id)).first()
+        if customer is None:
+            raise Http404("No such customer.")
+        if not request.user.has_perm("conversations.change_customer"):
+            raise PermissionDenied
+        form = StaffReplyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = services.reply_as_staff(customer=customer, text=form.cleaned_data["text"])
+            except (DomainError, ValueError) as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Reply to {customer} queued (message {message.pk}); the bot is paused.", messages.SUCCESS
+                )
+                return redirect("admin:conversations_customer_change", quote(customer.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Reply to {customer}",
+            "opts": Customer._meta,
+            "customer": customer,
+            "form": form,
+            "recent": list(customer.messages.order_by("-created_at", "-id")[:10])[::-1],
+            "window_closes_at": reply_window_closes_at(customer=customer),
+        }
+        return TemplateResponse(request, "admin/conversations/message/reply.html", context)

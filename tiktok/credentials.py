@@ -2,7 +2,7 @@
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +21,28 @@ class TokenRefreshUnavailable(Exception):
 
 def stored_credential() -> TikTokCredential:
     credential, _ = TikTokCredential.objects.get_or_create(pk=TikTokCredential.SINGLETON_ID)
+    return credential
+
+
+def store_tokens(
+    *,
+    access_token: str,
+    access_token_expires_at: datetime | None,
+    refresh_token: str,
+    refresh_token_expires_at: datetime | None,
+) -> TikTokCredential:
+    """Staff pasted tokens (from TikTok's authorisation) into the admin: keep them in the one row."""
+    credential, _ = TikTokCredential.objects.update_or_create(
+        pk=TikTokCredential.SINGLETON_ID,
+        defaults={
+            "access_token": access_token.strip(),
+            "access_token_expires_at": access_token_expires_at,
+            "refresh_token": refresh_token.strip(),
+            "refresh_token_expires_at": refresh_token_expires_at,
+            "last_refresh_error": "",
+        },
+    )
+    logger.info("tiktok tokens stored", extra={"expires_at": access_token_expires_at})
     return credential
 
 

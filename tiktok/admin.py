@@ -1,0 +1,109 @@
+"""Staff's view of TikTok deliveries and of the shop's TikTok tokens. Changes go through the services."""
+
+import json
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from philia.admin_actions import apply_service
+from tiktok import credentials, services
+from tiktok.client import TikTokError
+from tiktok.models import TikTokCredential, WebhookEvent
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """The inbox. Read-only; a failed or ignored event can be replayed (handling is idempotent)."""
+
+    list_display = ("received_at", "event", "status", "tiktok_message_id", "conversation_id", "attempts", "short_error")
+    list_filter = ("status", "event")
+    search_fields = ("tiktok_message_id", "conversation_id", "dedupe_key")
+    date_hierarchy = "received_at"
+    actions = ("replay",)
+    fields = (
+        "event", "status", "tiktok_message_id", "dedupe_key", "conversation_id", "received_at", "processed_at",
+        "requeued_at", "attempts", "last_error", "pretty_body",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
+        return False
+
+    @admin.display(description="last error")
+    def short_error(self, event: WebhookEvent) -> str:
+        return event.last_error if len(event.last_error) <= 80 else event.last_error[:79] + "…"
+
+    @admin.display(description="body (content decoded)")
+    def pretty_body(self, event: WebhookEvent) -> str:
+        try:
+            envelope = json.loads(event.raw_body)
+            if isinstance(envelope.get("content"), str):
+                envelope["content"] = json.loads(envelope["content"])
+            text = json.dumps(envelope, indent=2, ensure_ascii=False)
+        except (ValueError, AttributeError):
+            text = event.raw_body
+        return format_html('<pre style="white-space:pre-wrap">{}</pre>', text)
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("tiktok.change_webhookevent")
+
+    @admin.action(description="Replay (handle again; idempotent)", permissions=["replay"])
+    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        apply_service(
+            self, request, queryset.order_by("pk"), lambda event: services.replay_webhook_event(event_id=event.pk),
+            done="Re-enqueued {count} event(s).",
+        )  # fmt: skip
+
+
+class TikTokCredentialForm(ModelForm):
+    class Meta:
+        model = TikTokCredential
+        fields = ("access_token", "access_token_expires_at", "refresh_token", "refresh_token_expires_at")
+
+
+@admin.register(TikTokCredential)
+class TikTokCredentialAdmin(admin.ModelAdmin):
+    """The one row of stored tokens: paste them here once; the scheduled refresh keeps them current."""
+
+    form = TikTokCredentialForm
+    list_display = ("__str__", "access_token_hint", "access_token_expires_at", "refresh_token_expires_at", "refreshed_at", "in_use")
+    readonly_fields = ("in_use", "refreshed_at", "last_refresh_error", "updated_at")
+    actions = ("refresh_now",)
+
+    def get_fields(self, request: HttpRequest, obj: TikTokCredential | None = None) -> list[str]:
+        return [*TikTokCredentialForm.Meta.fields, *self.readonly_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not TikTokCredential.objects.exists()
+
+    @admin.display(description="access token")
+    def access_token_hint(self, credential: TikTokCredential) -> str:
+        return f"…{credential.access_token[-4:]}" if credential.access_token else "—"
+
+    @admin.display(description="in use")
+    def in_use(self, credential: TikTokCredential) -> str:
+        if settings.TIKTOK_ACCESS_TOKEN:
+            return "No: TIKTOK_ACCESS_TOKEN in the environment overrides these."
+        return "Yes" if credential.access_token else "No access token: replies are dry runs."
+
+    def save_model(self, request: HttpRequest, obj: TikTokCredential, form: ModelForm, change: bool) -> None:
+        credentials.store_tokens(**{name: form.cleaned_data[name] for name in TikTokCredentialForm.Meta.fields})
+
+    @admin.action(description="Refresh the access token now")
+    def refresh_now(self, request: HttpRequest, queryset: QuerySet[TikTokCredential]) -> None:
+        try:
+            credentials.refresh_access_token()
+        except (credentials.TokenRefreshUnavailable, TikTokError) as exc:
+            self.message_user(request, f"Not refreshed: {exc}", level=messages.ERROR)
+        else:
+            self.message_user(request, "Access token refreshed; the new refresh token is stored.", messages.SUCCESS)
