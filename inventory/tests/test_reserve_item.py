@@ -33,24 +33,20 @@ def test_sku_is_matched_case_insensitively_and_without_spaces():
     assert item.status == Item.Status.RESERVED
 
 
-def test_holding_an_item_one_already_holds_extends_the_hold():
+@pytest.mark.parametrize(
+    ("hours_left", "hours_asked", "hours_held"),
+    [(2, 24, 24), (48, 1, 48)],
+    ids=["extends-the-hold", "never-shortens-a-longer-hold"],
+)
+def test_holding_an_item_one_already_holds_again(hours_left, hours_asked, hours_held):
     customer = make_customer()
     now = timezone.now()
-    make_item(held_by=customer, held_until=now + timedelta(hours=2))
+    make_item(held_by=customer, held_until=now + timedelta(hours=hours_left))
 
-    item = reserve_item(sku="VNT-TEST-001", customer=customer, hours=24, now=now)
+    item = reserve_item(sku="VNT-TEST-001", customer=customer, hours=hours_asked, now=now)
 
-    assert item.held_until == now + timedelta(hours=24)
-
-
-def test_holding_again_never_shortens_a_longer_hold():
-    customer = make_customer()
-    now = timezone.now()
-    make_item(held_by=customer, held_until=now + timedelta(hours=48))
-
-    item = reserve_item(sku="VNT-TEST-001", customer=customer, hours=1, now=now)
-
-    assert item.held_until == now + timedelta(hours=48)
+    assert item.held_until == now + timedelta(hours=hours_held)
+    assert Item.objects.get().held_until == now + timedelta(hours=hours_held)
 
 
 def test_second_buyer_of_the_same_item_is_told_it_is_held_and_until_when():
