@@ -1,0 +1,251 @@
+"""Webhook intake under gunicorn: POST /webhooks/tiktok against a baseline that only inserts a row and
+enqueues, in the same run, against PostgreSQL and Redis.
+
+    .venv/bin/python bench/intake.py [--requests 4000] [--clients 8] [--workers 4] [--rounds 2]
+
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/philia_bench; the database is created if
+missing) and REDIS_URL (default redis://127.0.0.1:6379/0) with its own Dramatiq namespace
+(philia-bench), whose queues it empties at the end. No worker runs: the jobs just queue up.
+Prints requests per second and p50/p99 latency of each, and the ratio. Goal: >= 0.8 of the baseline,
+webhook p99 under 50 ms at 8 concurrent clients.
+"""
+
+import argparse
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-app-secret"
+BUSINESS_ID = "bench-business"
+NAMESPACE = "philia-bench"
+
+
+def bench_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/philia_bench")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.intake_settings",
+        DRAMATIQ_NAMESPACE=NAMESPACE,
+        TIKTOK_APP_SECRET=SECRET,
+        TIKTOK_BUSINESS_ID=BUSINESS_ID,
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        EMBEDDED_WORKER="false",
+        LOG_LEVEL="WARNING",
+        SECRET_KEY="bench-only-not-secret",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "philia.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread" if threads > 1 else "sync", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise SystemExit("gunicorn did not answer /health within 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def prepared_deliveries(count: int, run: str) -> list[tuple[bytes, dict[str, str]]]:
+    """Signed im_receive_msg deliveries, each a new message (so each is stored, not a duplicate)."""
+    from tiktok.signatures import signature_header
+    from tiktok.simulation import customer_message_content, envelope_body
+
+    deliveries = []
+    now = int(time.time())
+    for number in range(count):
+        content = customer_message_content(
+            text="hi! is the 90s Nike windbreaker in L still available?",
+            username=f"bench_user_{number % 50}",
+            business_id=BUSINESS_ID,
+            message_id=f"bench-{run}-{number}",
+        )
+        body = envelope_body(event="im_receive_msg", content=content, business_id=BUSINESS_ID)
+        headers = {
+            "Content-Type": "application/json",
+            "TikTok-Signature": signature_header(body=body, secret=SECRET, timestamp=now),
+        }
+        deliveries.append((body, headers))
+    return deliveries
+
+
+def drive(url: str, deliveries: list[tuple[bytes, dict[str, str]]], clients: int, max_seconds: float) -> tuple[list[float], float, int]:
+    """POST every delivery from `clients` threads; return latencies (s), wall time (s), non-200 count."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    next_index = iter(range(len(deliveries)))
+    deadline = time.monotonic() + max_seconds
+
+    parts = urlsplit(url)
+
+    def client() -> None:
+        nonlocal failures
+        # http.client with keep-alive: a light client leaves the (shared) CPU to the server being measured.
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        mine: list[float] = []
+        bad = 0
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                break
+            body, headers = deliveries[index]
+            started = time.perf_counter()
+            connection.request("POST", parts.path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status != 200:
+                bad += 1
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started, failures
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=4000, help="requests per endpoint per round")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each endpoint")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per endpoint per round")
+    options = parser.parse_args()
+
+    env = bench_environment()
+    os.environ.update(env)
+    ensure_database(env["DATABASE_URL"])
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    port = free_port()
+    server = start_gunicorn(env, port, options.workers, options.threads)
+    results: dict[str, dict[str, list]] = {"baseline": {"lat": [], "wall": []}, "webhook": {"lat": [], "wall": []}}
+    failures = {"baseline": 0, "webhook": 0}
+    try:
+        urls = {"baseline": f"http://127.0.0.1:{port}/bench/baseline", "webhook": f"http://127.0.0.1:{port}/webhooks/tiktok"}
+        warm = prepared_deliveries(200, f"warm-{time.time_ns()}")
+        for name in ("baseline", "webhook"):
+            drive(urls[name], warm if name == "webhook" else warm, options.clients, 30)
+        for round_number in range(options.rounds):
+            for name in ("baseline", "webhook") if round_number % 2 == 0 else ("webhook", "baseline"):
+                deliveries = prepared_deliveries(options.requests, f"{name}-{round_number}-{time.time_ns()}")
+                latencies, wall, bad = drive(urls[name], deliveries, options.clients, options.max_seconds)
+                results[name]["lat"].extend(latencies)
+                results[name]["wall"].append((len(latencies), wall))
+                failures[name] += bad
+    finally:
+        stop(server)
+        cleanup(env)
+
+    summary = {}
+    for name, data in results.items():
+        count = sum(n for n, _ in data["wall"])
+        seconds = sum(w for _, w in data["wall"])
+        summary[name] = {
+            "rps": count / seconds,
+            "p50": percentile(data["lat"], 0.50) * 1000,
+            "p99": percentile(data["lat"], 0.99) * 1000,
+            "mean": statistics.fmean(data["lat"]) * 1000,
+            "count": count,
+        }
+    print(f"gunicorn {options.workers} workers x {options.threads} threads, {options.clients} concurrent clients, "
+          f"{options.rounds} rounds of {options.requests} requests per endpoint")  # fmt: skip
+    for name, label in (("baseline", "baseline (insert + enqueue)"), ("webhook", "POST /webhooks/tiktok")):
+        row = summary[name]
+        print(f"{label:30} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
+              f"({row['count']} requests, {failures[name]} non-200)")  # fmt: skip
+    ratio = summary["webhook"]["rps"] / summary["baseline"]["rps"]
+    goal = ratio >= 0.8 and summary["webhook"]["p99"] < 50
+    print(f"ratio webhook/baseline: {ratio:.2f}   goal (>= 0.80 and p99 < 50 ms): {'met' if goal else 'NOT met'}")
+    return 0 if goal and not any(failures.values()) else 1
+
+
+def cleanup(env: dict[str, str]) -> None:
+    """Empty this bench's queues (its namespace only) and its rows."""
+    import django
+
+    django.setup()
+    import dramatiq
+
+    from tiktok import tasks  # noqa: F401 (declares the queue)
+    from tiktok.models import WebhookEvent
+
+    dramatiq.get_broker().flush_all()
+    WebhookEvent.objects.filter(dedupe_key__startswith="message:bench-").delete()
+    WebhookEvent.objects.filter(event="bench_baseline").delete()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
