@@ -3,8 +3,9 @@
 import pytest
 from django.conf import settings
 
-# Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`) and a real Dramatiq worker.
-pytest_plugins = ["testing.tiktok", "testing.workers"]
+# Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`), a real Dramatiq worker, and a
+# fake OpenAI-compatible API (`fake_openai`, `ai_settings`).
+pytest_plugins = ["testing.tiktok", "testing.workers", "testing.fake_openai"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

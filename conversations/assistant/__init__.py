@@ -109,7 +109,7 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
         return Answer(text=fit_reply(text), source="ai", **tokens)
     logger.warning(
         "AI answer not used, answering offline",
-        extra={"customer": conversation.customer.pk, "reason": problem, "message": conversation.message.pk},
+        extra={"customer": conversation.customer.pk, "reason": problem, "inbound_message": conversation.message.pk},
     )
     fallback = summarize_actions(offline, toolbox.actions)
     return Answer(text=fit_reply(fallback), source="ai_fallback", note=problem, **tokens)

@@ -182,58 +182,68 @@ class ToolRunner:
     def __init__(self, *, toolbox: Toolbox, conversation: Conversation) -> None:
         self.toolbox = toolbox
         named_now = find_skus(conversation.text)
-        # The customer can act on items they have seen or named: shown, mentioned in the conversation,
-        # held by them, or returned by a search in this turn.
+        # Holds and offers only for items the customer has already seen or named: shown or mentioned in
+        # the conversation, named in this message, or held by them. Not for what a search in this very
+        # turn turned up: the customer has not seen those yet, so the model must show them first.
         self.known_skus = set(conversation.shown_skus) | set(named_now)
         for message in conversation.history:
             self.known_skus.update(find_skus(message.text))
         self.known_skus.update(facts["sku"].upper() for facts in toolbox.holds())
         self.holds_allowed = min(max(1, len(named_now)), settings.MAX_HOLDS_PER_CUSTOMER)
-        self.holds_requested = 0
+        self.held_skus: set[str] = set()
         self.counts: dict[str, int] = {}
         self.calls = 0
         self.known_prices: set[Decimal] = set()
         self.allowed_amounts: set[Decimal] = set()
 
     def run_round(self, calls: list[Any]) -> list[tuple[str, Facts]]:
-        holds_in_round = sum(1 for call in calls if getattr(call.function, "name", "") == "hold_item")
-        bulk_hold = self.holds_requested + holds_in_round > self.holds_allowed
-        results = []
+        """Run one round of tool calls. A round asking to hold more distinct items than this message
+        allows ("hold everything") has all of its holds refused, not the first few granted."""
+        checked: list[tuple[Any, str, dict[str, Any] | None, str]] = []
         for call in calls:
             function = getattr(call, "function", None)
             name = getattr(function, "name", "") or ""
-            if function is None:
-                result = failure("unknown_tool", "Only function tools exist.")
+            arguments, problem = None, ""
+            if function is None or name not in TOOL_SPECS:
+                problem = "unknown_tool"
+            else:
+                try:
+                    arguments = validate(name, function.arguments)
+                except ValueError as error:
+                    problem = str(error)
+            checked.append((call, name, arguments, problem))
+        wanted = {arguments["sku"].upper() for _, name, arguments, _ in checked if name == "hold_item" and arguments}
+        bulk_hold = len(wanted | self.held_skus) > self.holds_allowed
+        results = []
+        for call, name, arguments, problem in checked:
+            self.calls += 1
+            if self.calls > MAX_TOOL_CALLS_PER_TURN:
+                result = failure("too_many_calls", "No more tool calls for this message.")
+            elif problem == "unknown_tool":
+                result = failure("unknown_tool", f"There is no tool called {name!r}.")
+            elif problem:
+                result = failure("invalid_arguments", problem)
             elif name == "hold_item" and bulk_hold:
                 result = failure(
                     "too_many_holds",
                     f"Hold at most {self.holds_allowed} item(s) for this message, and only ones the customer asked for.",
                 )
-                self.holds_requested += 1
             else:
-                result = self.run(name, function.arguments)
+                result = self.run(name, arguments)
             results.append((call.id, result))
         return results
 
-    def run(self, name: str, raw_arguments: str | None) -> Facts:
-        self.calls += 1
-        if self.calls > MAX_TOOL_CALLS_PER_TURN:
-            return failure("too_many_calls", "No more tool calls for this message.")
-        if name not in TOOL_SPECS:
-            return failure("unknown_tool", f"There is no tool called {name!r}.")
-        try:
-            arguments = validate(name, raw_arguments)
-        except ValueError as error:
-            return failure("invalid_arguments", str(error))
+    def run(self, name: str, arguments: dict[str, Any]) -> Facts:
         self.counts[name] = self.counts.get(name, 0) + 1
         if name in ("make_offer", "place_order", "hand_off_to_owner") and self.counts[name] > 1:
             return failure("once_per_message", f"{name} can be used once per message.")
         if name in ("hold_item", "make_offer") and arguments["sku"].upper() not in self.known_skus:
             return failure("not_shown", "Only items the customer has seen or named can be held or offered on; search first.")
         if name == "hold_item":
-            self.holds_requested += 1
-            if self.holds_requested > self.holds_allowed:
+            sku = arguments["sku"].upper()
+            if sku not in self.held_skus and len(self.held_skus) >= self.holds_allowed:
                 return failure("too_many_holds", f"Hold at most {self.holds_allowed} item(s) for this message.")
+            self.held_skus.add(sku)
         result = self.dispatch(name, arguments)
         self.remember(result)
         return result
@@ -257,10 +267,8 @@ class ToolRunner:
         return toolbox.hand_off_to_owner(reason=arguments["reason"])
 
     def remember(self, value: Any, *, key: str = "") -> None:
-        """Collect the SKUs and amounts the tools returned: the reply may quote only these."""
+        """Collect the prices and amounts the tools returned: the reply may quote only these."""
         if isinstance(value, dict):
-            if "sku" in value and isinstance(value["sku"], str):
-                self.known_skus.add(value["sku"].upper())
             for child_key, child in value.items():
                 self.remember(child, key=child_key)
         elif isinstance(value, list):

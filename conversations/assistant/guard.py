@@ -10,11 +10,13 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from conversations.assistant.formatting import MAX_REPLY_CHARS
 from conversations.models import Customer
 from inventory.models import Item
 from inventory.search import find_skus
+from orders.models import Order
 
 PRICE = re.compile(r"\$\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
 SEGMENT_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -34,6 +36,10 @@ DECLINES_DISCOUNT = re.compile(
 TALKS_ABOUT_OTHERS = re.compile(
     r"\b((?:last|previous|other|another) (?:customer|buyer|person)'?s? (?:bought|ordered|purchased|name|address|order|said|asked|holds?)"
     r"|other customers? (?:bought|ordered|purchased|are|have)|someone else (?:bought|ordered)|(?:his|her|their) (?:address|order|username))",
+    re.IGNORECASE,
+)
+CLAIMS_A_HOLD = re.compile(
+    r"\b(on hold for you|i'?ve (?:held|reserved|put aside|set aside)|(?:held|reserved|saved) (?:it |that |this |them )?for you)\b",
     re.IGNORECASE,
 )
 TALKS_ABOUT_INSTRUCTIONS = re.compile(
@@ -95,12 +101,19 @@ def problem_with(
         return "sounds like it grants a discount"
     if TALKS_ABOUT_OTHERS.search(reply):
         return "talks about another customer"
-    handles = {handle.lower() for handle in re.findall(r"@([A-Za-z0-9_.]{2,})", reply)}
-    tokens = {token for token in re.findall(r"[A-Za-z0-9_.]{4,}", reply)} | handles
+    handles = {handle.lower().rstrip(".") for handle in re.findall(r"@([A-Za-z0-9_.]{2,})", reply)}
+    tokens = {token.strip(".") for token in re.findall(r"[A-Za-z0-9_.]{4,}", reply)} | handles
     own = (customer.username or "").lower()
     others = Customer.objects.filter(username__in=tokens | {t.lower() for t in tokens}).exclude(pk=customer.pk)
     if handles - {own} or others.exclude(username="").exists():
         return "mentions another customer"
+    order_numbers = {int(number) for number in re.findall(r"#\s?(\d{1,9})\b", reply)}
+    if order_numbers - set(Order.objects.filter(customer=customer, pk__in=order_numbers).values_list("pk", flat=True)):
+        return "names an order that is not this customer's"
+    if CLAIMS_A_HOLD.search(reply) and not Item.objects.filter(
+        held_by=customer, status=Item.Status.RESERVED, held_until__gt=timezone.now()
+    ).exists():
+        return "says something is on hold when nothing is"
     if TALKS_ABOUT_INSTRUCTIONS.search(reply) or repeats_instructions(reply, instructions):
         return "talks about its instructions"
     return None

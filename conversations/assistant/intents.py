@@ -150,7 +150,7 @@ def asks_details(text: str) -> bool:
         r"\b(tell me (?:more )?about|more (?:info|information|details|pics|pictures|photos)|details?|measurements?|measure"
         r"|how (?:big|long|wide|much)|what size|which size|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
         r"|still (?:available|there|for sale|in stock|up|have)|available\?|is (?:it|that|this|the .{1,40}?) (?:still )?(?:available|there|for sale|in stock|sold|gone)"
-        r"|sold\?|gone\?|price\?|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
+        r"|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
         r"|pics?|pictures?|photos?)\b",
         text,
     )
