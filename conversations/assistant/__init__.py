@@ -97,7 +97,7 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
             customer=conversation.customer,
             allowed_amounts=runner.allowed_amounts,
             known_prices=runner.known_prices,
-            instructions=ai.system_prompt(),
+            instructions=ai.rules(),
         )
     except ai.AIFailed as error:
         problem = str(error)

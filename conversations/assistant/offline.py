@@ -216,7 +216,10 @@ class OfflineAssistant:
             intro = f"Here's what I have: {query.describe()}{note}:" if query.has_filters() or query.words else "Here's what I have:"
             return intro + "\n" + item_lines(items) + '\nWant details on one? Say "the first one" or send the SKU.'
         closest = items or self._closest(query)
-        text = f"I don't have any {query.describe()} right now{note}."
+        if not query.has_filters():
+            # Words that matched nothing are not repeated back: they may not be about clothes at all.
+            return "I couldn't find anything like that right now. " + help_text()
+        text = f"I don't have any {query.without_words().describe()} right now{note}."
         if closest:
             text += " The closest I have:\n" + item_lines(closest)
         text += "\nNew pieces drop often, so check back soon!"
