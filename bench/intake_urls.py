@@ -16,11 +16,11 @@ from tiktok.services import enqueue_event
 
 @csrf_exempt
 def baseline(request: HttpRequest) -> JsonResponse:
-    with transaction.atomic():
-        event = WebhookEvent.objects.create(
-            event="bench_baseline", dedupe_key=f"bench:{uuid.uuid4().hex}", raw_body=request.body.decode("utf-8")
-        )
-        transaction.on_commit(partial(enqueue_event, event_id=event.pk))
+    # The plainest way: one INSERT in autocommit, then enqueue (on_commit runs at once outside a transaction).
+    event = WebhookEvent.objects.create(
+        event="bench_baseline", dedupe_key=f"bench:{uuid.uuid4().hex}", raw_body=request.body.decode("utf-8")
+    )
+    transaction.on_commit(partial(enqueue_event, event_id=event.pk))
     return JsonResponse({"status": "accepted"})
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -68,26 +68,42 @@ def record_webhook_event(*, body: bytes, envelope: Envelope) -> RecordedEvent:
     dedupe_key = envelope.dedupe_key(body)
     if len(dedupe_key) > 300:
         dedupe_key = f"sha256:{hashlib.sha256(dedupe_key.encode()).hexdigest()}"
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                event=envelope.event[:64],
-                tiktok_message_id=message_id or None,
-                dedupe_key=dedupe_key,
-                conversation_id=envelope.conversation_id[:255],
-                raw_body=body.decode("utf-8"),
-                status=status,
-                last_error=reason,
-            )
-            if status == WebhookEvent.Status.RECEIVED:
-                transaction.on_commit(partial(enqueue_event, event_id=event.pk))
-    except IntegrityError:
+    event_id = _insert_unless_seen(
+        event=envelope.event[:64],
+        tiktok_message_id=message_id or None,
+        dedupe_key=dedupe_key,
+        conversation_id=envelope.conversation_id[:255],
+        raw_body=body.decode("utf-8"),
+        status=status,
+        last_error=reason,
+    )
+    if event_id is None:
         logger.info("tiktok webhook duplicate", extra={"dedupe_key": dedupe_key, "event": envelope.event})
         return RecordedEvent(outcome="duplicate", event_id=None)
     if status == WebhookEvent.Status.IGNORED:
-        logger.info("tiktok webhook ignored", extra={"event_id": event.pk, "event": envelope.event, "reason": reason})
-        return RecordedEvent(outcome="ignored", event_id=event.pk)
-    return RecordedEvent(outcome="accepted", event_id=event.pk)
+        logger.info("tiktok webhook ignored", extra={"event_id": event_id, "event": envelope.event, "reason": reason})
+        return RecordedEvent(outcome="ignored", event_id=event_id)
+    # Outside a transaction this runs at once (the INSERT has committed); inside one, after it commits.
+    transaction.on_commit(partial(enqueue_event, event_id=event_id))
+    return RecordedEvent(outcome="accepted", event_id=event_id)
+
+
+def _insert_unless_seen(**values: object) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when its dedupe key (or TikTok
+    message id) is already stored. One statement, one round trip, atomic on its own; a concurrent twin
+    waits on the unique index and then gets None. No exception, so an enclosing transaction stays usable."""
+    values = {"received_at": timezone.now(), "attempts": 0, **values}
+    quote = connection.ops.quote_name
+    table = quote(WebhookEvent._meta.db_table)
+    columns = ", ".join(quote(WebhookEvent._meta.get_field(name).column) for name in values)
+    placeholders = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {quote('id')}",
+            list(values.values()),
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def enqueue_event(*, event_id: int) -> None:
