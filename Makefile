@@ -25,9 +25,10 @@ seed: migrate
 run: seed
 	$(PY) manage.py ensure_staff
 	@if [ -n "$$REDIS_URL" ]; then \
-		echo "REDIS_URL is set: starting a Dramatiq worker (manage.py rundramatiq) beside the web server"; \
+		echo "REDIS_URL is set: starting a Dramatiq worker (rundramatiq) and the scheduler (crontab) beside the web server"; \
 		$(PY) manage.py rundramatiq --processes 1 --threads 4 & worker=$$!; \
-		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(PY) manage.py crontab & scheduler=$$!; \
+		trap "kill $$worker $$scheduler 2>/dev/null" EXIT INT TERM; \
 		DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
 		DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT); \

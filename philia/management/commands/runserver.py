@@ -5,6 +5,7 @@ read: so the development server starts a few worker threads beside itself. In pr
 (`REDIS_URL` set) `EMBEDDED_WORKER` is off and `manage.py rundramatiq` runs the workers.
 """
 
+import threading
 from typing import Any
 
 import dramatiq
@@ -28,11 +29,20 @@ def start_embedded_worker(
     return worker
 
 
+def start_embedded_scheduler() -> None:
+    """Run the `@cron` sweeps (dramatiq_crontab's scheduler) on a thread, as `manage.py crontab` does in production."""
+    from dramatiq_crontab import scheduler
+
+    autodiscover_modules("tasks")
+    threading.Thread(target=scheduler.start, name="embedded-scheduler", daemon=True).start()
+
+
 class Command(StaticFilesRunserverCommand):
     help = (
         "Start the development web server (serving static files too). With EMBEDDED_WORKER on (the default "
-        "when REDIS_URL is unset) it also runs a Dramatiq worker in the same process, so the in-memory broker's "
-        "messages (replies to send, events to handle) are processed without `rundramatiq`."
+        "when REDIS_URL is unset) it also runs a Dramatiq worker and the scheduled sweeps in the same process, so "
+        "the in-memory broker's messages (replies to send, events to handle) are processed without `rundramatiq` "
+        "and `crontab`."
     )
 
     def inner_run(self, *args: Any, **options: Any) -> None:
@@ -41,8 +51,12 @@ class Command(StaticFilesRunserverCommand):
             super().inner_run(*args, **options)
             return
         worker = start_embedded_worker()
-        self.stdout.write(f"Embedded Dramatiq worker started ({EMBEDDED_WORKER_THREADS} threads).")
+        start_embedded_scheduler()
+        self.stdout.write(f"Embedded Dramatiq worker ({EMBEDDED_WORKER_THREADS} threads) and scheduler started.")
         try:
             super().inner_run(*args, **options)
         finally:
+            from dramatiq_crontab import scheduler
+
+            scheduler.shutdown(wait=False)
             worker.stop(timeout=STOP_TIMEOUT_MS)
