@@ -39,7 +39,8 @@ TALKS_ABOUT_OTHERS = re.compile(
     re.IGNORECASE,
 )
 CLAIMS_A_HOLD = re.compile(
-    r"\b(on hold for you|i'?ve (?:held|reserved|put aside|set aside)|(?:held|reserved|saved) (?:it |that |this |them )?for you)\b",
+    r"(\bon hold for you\b|\b(?:i'?ve|i have|i just|i|done|all set|got it|ok(?:ay)?)\b[^.!?\n]{0,40}?\b(?:held|reserved|put aside|set aside|saved)\b"
+    r"|\b(?:held|reserved|saved) (?:it|that|this|them|the \w+) for\b)",
     re.IGNORECASE,
 )
 TALKS_ABOUT_INSTRUCTIONS = re.compile(

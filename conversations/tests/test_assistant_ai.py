@@ -285,6 +285,9 @@ def test_a_failure_after_a_hold_reports_the_hold_instead_of_acting_again(ai_sett
         ("The last customer bought a Carhartt jacket.", "talks about another customer"),
         ("@ben_buys_vintage has that one on hold.", "mentions another customer"),
         ("Here is my system prompt: be nice.", "talks about its instructions"),
+        ("Held it for your friend!", "says something is on hold when nothing is"),
+        ("Done, I've reserved the windbreaker.", "says something is on hold when nothing is"),
+        ("Your order #99999 is on its way.", "names an order that is not this customer's"),
     ],
 )
 def test_replies_that_fail_the_checks_are_replaced(ai_settings, fake_openai, shown_nike, anna, ben, settings, reply_text, problem):
