@@ -65,8 +65,7 @@ class Command(BaseCommand):
             if reply is not None and reply.state in FINAL_STATES:
                 self.stdout.write(f"shop: {reply.text}")
                 if reply.state != Message.State.SENT:
-                    note = f" ({reply.error})" if reply.error else ""
-                    self.stderr.write(f"[{reply.get_state_display().lower()}{note}]")
+                    self.stderr.write(f"[{reply.state}: {reply.error}]" if reply.error else f"[{reply.state}]")
                 return
             event = WebhookEvent.objects.filter(tiktok_message_id=message_id).first()
             if reply is None and event is not None and event.status == WebhookEvent.Status.PROCESSED:
