@@ -271,4 +271,4 @@ def test_ai_attempt_to_hold_for_another_customer_is_refused(ai_chat, fake_openai
     # who asked (the only person anything can be held for).
     assert Item.objects.get(sku="VNT-NIKE-WB-001").held_by_id == ai_chat.customer.pk
     assert reply.startswith("Done! VNT-NIKE-WB-001")
-    assert "friend" not in reply
+    assert "your friend" not in reply
