@@ -3,11 +3,10 @@
 import time
 from typing import Any
 
-import dramatiq
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from dramatiq.brokers.stub import StubBroker
 
 from conversations.models import Message
+from tiktok.management.commands._embedded import run_enqueued_jobs_here
 from tiktok.models import WebhookEvent
 from tiktok.services import replay_webhook_event
 
@@ -28,18 +27,7 @@ class Command(BaseCommand):
             replay_webhook_event(event_id=event_id)
         except WebhookEvent.DoesNotExist:
             raise CommandError(f"No webhook event {event_id}.") from None
-        broker = dramatiq.get_broker()
-        if isinstance(broker, StubBroker):
-            # The embedded in-memory broker is per process: run its worker here until the job is done.
-            from philia.management.commands.runserver import start_embedded_worker
-
-            worker = start_embedded_worker(broker=broker)
-            try:
-                for queue_name in list(broker.queues):
-                    broker.join(queue_name, timeout=int(options["timeout"] * 1000))
-                worker.join()
-            finally:
-                worker.stop()
+        run_enqueued_jobs_here(timeout_seconds=options["timeout"])
         event = self._wait(event_id=event_id, timeout=options["timeout"])
         self.stdout.write(f"event {event.pk} ({event.event}): {event.status}")
         if event.last_error:

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from conversations.outbox import requeue_stale_outbox
+from tiktok.management.commands._embedded import run_enqueued_jobs_here
 from tiktok.services import requeue_stale_events
 
 
@@ -22,4 +23,5 @@ class Command(BaseCommand):
         older_than = timedelta(seconds=options["older_than"]) if options["older_than"] is not None else None
         events = requeue_stale_events(older_than=older_than)
         messages = requeue_stale_outbox()
+        run_enqueued_jobs_here(timeout_seconds=120)
         self.stdout.write(f"Re-enqueued {events} event(s) and {messages} outbound message(s).")
