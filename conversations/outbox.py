@@ -55,7 +55,7 @@ def send_outbound_message(*, message_id: int) -> Message | None:
         )
         if message.direction != Message.Direction.OUTBOUND or message.state != Message.State.QUEUED:
             if message.state == Message.State.SENDING:
-                logger.warning("outbound message already in sending; not sent again", extra={"message": message.pk})
+                logger.warning("outbound message already in sending; not sent again", extra={"message_id": message.pk})
             return message
         reason = outbound_block_reason(message=message, customer=customer, now=now)
         if reason:
@@ -64,7 +64,7 @@ def send_outbound_message(*, message_id: int) -> Message | None:
         if not token:
             logger.info(
                 "no TikTok access token: outbound message recorded as a dry run",
-                extra={"message": message.pk, "customer": customer.pk, "text": message.text},
+                extra={"message_id": message.pk, "customer": customer.pk, "text": message.text},
             )
             return _settle(message, state=Message.State.DRY_RUN, error="No TikTok access token: not sent.")
         if not settings.TIKTOK_BUSINESS_ID:
@@ -101,11 +101,11 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
             _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
             logger.warning(
                 "outbound message not taken by TikTok; will retry",
-                extra={"message": message.pk, "code": error.code, "attempts": message.attempts},
+                extra={"message_id": message.pk, "code": error.code, "attempts": message.attempts},
             )
             raise SendLater(message_id=message.pk, error=error) from error
         except TikTokRejected as error:
-            logger.error("outbound message rejected by TikTok", extra={"message": message.pk, "code": error.code})
+            logger.error("outbound message rejected by TikTok", extra={"message_id": message.pk, "code": error.code})
             return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
     now = timezone.now()
     try:
@@ -124,7 +124,7 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
         Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
             state=Message.State.SENT, sent_at=now, error="", error_code="", updated_at=now
         )
-    logger.info("outbound message sent", extra={"message": message.pk, "tiktok_message_id": tiktok_message_id})
+    logger.info("outbound message sent", extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id})
     message.refresh_from_db()
     return message
 
@@ -136,7 +136,7 @@ def _settle(message: Message, *, state: str, error: str = "", code: str = "") ->
     )
     message.state, message.error, message.error_code = state, error[:2000], code[:32]
     if state in (Message.State.BLOCKED, Message.State.FAILED):
-        logger.info("outbound message not sent", extra={"message": message.pk, "state": state, "reason": error})
+        logger.info("outbound message not sent", extra={"message_id": message.pk, "state": state, "reason": error})
     return message
 
 
@@ -149,7 +149,7 @@ def give_up_sending(*, message_id: int, retries: int) -> Message | None:
         message.state = Message.State.FAILED
         message.error = f"Gave up after {retries + 1} tries. Last error: {message.error or 'none recorded'}"[:2000]
         message.save(update_fields=["state", "error", "updated_at"])
-    logger.error("outbound message failed after retries", extra={"message": message_id, "retries": retries})
+    logger.error("outbound message failed after retries", extra={"message_id": message_id, "retries": retries})
     return message
 
 
