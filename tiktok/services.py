@@ -53,8 +53,8 @@ class RecordedEvent:
 def record_webhook_event(*, body: bytes, envelope: Envelope) -> RecordedEvent:
     """Store one verified delivery and enqueue its handling once committed.
 
-    One row per dedupe key (TikTok's message id): a repeat delivery hits the unique index and is
-    reported as a duplicate with nothing else done, even when ten arrive at once. Deliveries for
+    One row per dedupe key (TikTok's message id): the unique index turns a repeat delivery into a
+    duplicate with nothing else done, even when ten arrive at once. Deliveries for
     another business, or of events we do not handle, are stored as ignored and not enqueued.
     """
     status, reason = WebhookEvent.Status.RECEIVED, ""
@@ -193,7 +193,10 @@ def handle_webhook_event(*, event: WebhookEvent) -> None:
     retry; after MAX_EVENT_ATTEMPTS (or when retrying cannot help) the event is marked failed instead."""
     try:
         envelope = parse_envelope(event.raw_body.encode("utf-8"))
-        if envelope.event == RECEIVE_MESSAGE:
+        if not settings.TIKTOK_BUSINESS_ID or envelope.user_openid != settings.TIKTOK_BUSINESS_ID:
+            # A replayed event that was ignored at intake is still not ours.
+            _finish(event=event, status=WebhookEvent.Status.IGNORED, note="For another business (user_openid does not match).")
+        elif envelope.event == RECEIVE_MESSAGE:
             _customer_wrote(event=event, envelope=envelope)
         elif envelope.event == SEND_MESSAGE:
             _business_wrote(event=event, envelope=envelope)

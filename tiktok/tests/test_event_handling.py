@@ -211,3 +211,15 @@ def test_already_queued_reply_is_not_queued_twice_for_the_same_message(client):
 
     assert again.pk == first.pk
     assert Message.objects.filter(in_reply_to=inbound).count() == 1
+
+
+def test_replaying_an_event_ignored_for_another_business_still_ignores_it(client):
+    post_webhook(client, im_receive_msg_body("hello", user="anna", message_id="x-1", business_id="someone-else"))
+    event = WebhookEvent.objects.get()
+
+    reopen_webhook_event(event_id=event.pk)
+    handle_conversation_events(up_to_event_id=event.pk)
+
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.IGNORED
+    assert Message.objects.count() == 0
