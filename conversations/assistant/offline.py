@@ -122,9 +122,7 @@ class OfflineAssistant:
 
     def shown(self) -> list[Facts]:
         if self._shown is None:
-            self._shown = [
-                self.toolbox.get_item(sku=facts["sku"])["item"] for facts in self.toolbox.items(self.conversation.shown_skus[:10])
-            ]
+            self._shown = self.toolbox.items(self.conversation.shown_skus[:10], full=True)
         return self._shown
 
     def resolve(self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True) -> Reference:
@@ -132,7 +130,7 @@ class OfflineAssistant:
         `pool`), "both"/"them", "it" when one item is in view; else a unique match in the stock."""
         known, unknown = self.mentioned_skus()
         if known:
-            return Reference(items=[self.toolbox.get_item(sku=sku)["item"] for sku in known], unknown_skus=unknown)
+            return Reference(items=self.toolbox.items(known, full=True), unknown_skus=unknown)
         if unknown:
             return Reference(unknown_skus=unknown)
         in_view = self.shown() if pool is None else pool
@@ -154,7 +152,7 @@ class OfflineAssistant:
             # Free words alone ("the cute one") are too loose to pick an item from the whole stock.
             if search_stock and (query.brands or query.categories):
                 found = self.toolbox.search_items(query=query, limit=5)["items"]
-                found = [self.toolbox.get_item(sku=facts["sku"])["item"] for facts in found]
+                found = self.toolbox.items([facts["sku"] for facts in found], full=True)
                 if len(found) == 1:
                     return Reference(items=found)
                 return Reference(candidates=found)

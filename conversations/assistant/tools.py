@@ -136,15 +136,15 @@ class Toolbox:
             return failure("not_found", f"No item with SKU {sku.strip().upper()}.", sku=sku.strip().upper())
         return {"ok": True, "item": item_facts(item, customer=self.customer, now=now, full=True)}
 
-    def items(self, skus: list[str]) -> list[Facts]:
-        """Facts for these SKUs (hidden and unknown ones left out), in the order given."""
+    def items(self, skus: list[str], *, full: bool = False) -> list[Facts]:
+        """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
         wanted = [sku.upper() for sku in skus]
         found = {
             item.sku.upper(): item
             for item in Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=wanted).exclude(status=Item.Status.HIDDEN)
         }
-        return [item_facts(found[sku], customer=self.customer, now=now) for sku in wanted if sku in found]
+        return [item_facts(found[sku], customer=self.customer, now=now, full=full) for sku in wanted if sku in found]
 
     def holds(self) -> list[Facts]:
         now = timezone.now()

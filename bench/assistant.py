@@ -1,0 +1,226 @@
+"""The assistant's speed: offline replies per second with p50/p99 per message, and ranked search over
+50,000 items on PostgreSQL against a plain `icontains` baseline measured in the same run.
+
+    .venv/bin/python bench/assistant.py [--items 50000] [--rounds 20] [--messages 600] [--keep]
+
+Creates its own database (philia_bench_assistant on the server of DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/), migrates it, seeds the demo stock plus generated items, and
+drops it at the end (unless --keep). No Redis or worker is needed: `answer()` is called directly, as
+the worker would, with no OpenAI key. Goal: search p50 under 10 ms.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "philia_bench_assistant"
+
+BRANDS = [
+    "Nike", "Adidas", "Levi's", "Carhartt", "The North Face", "Patagonia", "Champion", "Ralph Lauren", "Tommy Hilfiger",
+    "Harley-Davidson", "Wrangler", "Dickies", "Columbia", "Burberry", "Lee", "Reebok", "Puma", "Fila", "Kappa", "Umbro",
+    "Stussy", "Supreme", "Guess", "Calvin Klein", "Gap", "Eddie Bauer", "L.L.Bean", "Pendleton", "Woolrich", "Schott",
+    "Barbour", "Fred Perry", "Lacoste", "Nautica", "Starter", "Russell Athletic", "Hanes", "Fruit of the Loom",
+    "Converse", "Vans",
+]
+KINDS = {
+    "jacket": ["Windbreaker", "Bomber Jacket", "Denim Jacket", "Puffer Jacket", "Track Jacket", "Coach Jacket", "Parka", "Fleece Jacket"],
+    "sweatshirt": ["Hoodie", "Crewneck Sweatshirt", "Quarter Zip", "Zip Hoodie"],
+    "sweater": ["Cable Knit Sweater", "Cardigan", "Wool Jumper"],
+    "shirt": ["Flannel Shirt", "Oxford Shirt", "Rugby Shirt", "Polo Shirt", "Hawaiian Shirt"],
+    "tshirt": ["Band Tee", "Graphic Tee", "Single Stitch Tee", "Souvenir Tee"],
+    "jeans": ["501 Jeans", "Straight Leg Jeans", "Carpenter Jeans", "Baggy Jeans"],
+    "trousers": ["Work Pants", "Cargo Pants", "Chinos", "Track Pants"],
+    "shorts": ["Jorts", "Basketball Shorts"],
+    "dress": ["Slip Dress", "Floral Dress"],
+    "skirt": ["Denim Skirt", "Pleated Skirt"],
+}
+COLOURS = ["black", "white", "navy", "red", "green", "olive", "grey", "blue", "brown", "cream", "purple", "yellow", "pink"]
+ERAS = ["70s", "80s", "90s", "00s"]
+SIZES = ["XS", "S", "M", "L", "XL", "XXL"]
+DESCRIPTION_WORDS = (
+    "faded boxy oversized cropped embroidered logo striped lined heavyweight lightweight soft worn in cotton nylon wool "
+    "fleece corduroy distressed made in usa single stitch zip button snap pockets hood vintage rare"
+).split()
+
+SEARCHES = [
+    "got any nike jackets in L?", "levis jeans waist 32", "90s windbreakers pit to pit at least 22", "carhart coat xl",
+    "black hoodie", "band tees under $40", "tnf puffer", "green fleece", "80s denim jacket", "cargo pants 34 waist",
+    "adiddas track jacket size m", "champion crewneck", "ralph lauren oxford shirt", "flannel shirt large",
+    "anything under $30", "single stitch tee", "vintage harley tee", "patagonia", "burberry trench", "any new drops",
+    "red rugby shirt", "navy quarter zip", "stussy", "supreme hoodie xl", "barbour jacket", "windbraker",
+    "VNT-NIKE-WB-001", "nike", "jackets", "90s",
+]
+CONVERSATION = [
+    "hi", "what do you have?", "got any nike jackets in L?", "the first one", "is it still available?",
+    "any levis waist 32 under $60", "the second one", "I'll take it", "where is my order?", "would you take $30?",
+    "never mind", "do you ship to canada?", "thanks!", "VNT-NIKE-WB-001", "how do I pay?", "90s windbreakers",
+    "black hoodie in L", "can you hold the levi's for me?", "cancel my hold", "what's the weather",
+]
+
+
+def database_urls() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(base)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    bench = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return admin, bench
+
+
+def recreate_database(admin_url: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        if not drop_only:
+            connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def generated_items(count: int, rng: random.Random) -> list[dict]:
+    items = []
+    for number in range(count):
+        category = rng.choice(list(KINDS))
+        kind = rng.choice(KINDS[category])
+        brand = rng.choice(BRANDS)
+        colour = rng.choice(COLOURS)
+        era = rng.choice(ERAS)
+        if category in ("jeans", "trousers", "shorts"):
+            waist, inseam = rng.choice(range(26, 40, 2)), rng.choice(range(28, 35))
+            size, measurements = f"W{waist} L{inseam}", {"waist": waist, "inseam": inseam, "rise": rng.choice([10, 11, 12])}
+        else:
+            size = rng.choice(SIZES)
+            measurements = {"pit_to_pit": round(rng.uniform(17, 30) * 2) / 2, "length": round(rng.uniform(22, 32) * 2) / 2}
+        items.append(
+            {
+                "sku": f"BNC-{brand[:4].upper().replace(' ', '').replace(chr(39), '')}-{number:06d}",
+                "name": f"{era} {brand} {kind}",
+                "brand": brand,
+                "category": category,
+                "colour": colour,
+                "era": era,
+                "price": Decimal(rng.randrange(12, 260)),
+                "size_label": size,
+                "measurements": measurements,
+                "description": " ".join(rng.sample(DESCRIPTION_WORDS, 8)) + f" {colour} {kind.lower()}.",
+            }
+        )
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=20, help="times each search query is run")
+    parser.add_argument("--messages", type=int, default=600, help="customer messages answered offline")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    options = parser.parse_args()
+
+    admin_url, bench_url = database_urls()
+    recreate_database(admin_url)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["OPENAI_API_KEY"] = ""
+    os.environ.setdefault("REDIS_URL", "")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "philia.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    try:
+        run(options)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not options.keep:
+            recreate_database(admin_url, drop_only=True)
+
+
+def run(options: argparse.Namespace) -> None:
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+
+    from conversations.assistant import answer
+    from conversations.models import Customer, Message
+    from inventory.models import Item
+    from inventory.search import parse_search, search_items
+    from inventory.seed_data import SEED_ITEMS
+    from inventory.selectors import search_available_items
+    from inventory.services import add_items
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(7)
+    started = time.perf_counter()
+    add_items(items=SEED_ITEMS)
+    Item.objects.bulk_create((Item(**values) for values in generated_items(options.items, rng)), batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE inventory_item")
+    total = Item.objects.count()
+    print(f"PostgreSQL {connection.pg_version // 10000}, {total:,} items seeded in {time.perf_counter() - started:.1f} s")
+
+    # --- search: ranked (inventory.search) vs a plain icontains query (inventory.selectors) ---
+    brands = None
+    parsed = {text: parse_search(text, brands=brands) for text in SEARCHES}
+    ranked: list[float] = []
+    baseline: list[float] = []
+    empty_ranked = 0
+    for _ in range(options.rounds):
+        for text in SEARCHES:
+            reset_queries()
+            begin = time.perf_counter()
+            results = search_items(parse_search(text), limit=5)
+            ranked.append((time.perf_counter() - begin) * 1000)
+            empty_ranked += not results
+            begin = time.perf_counter()
+            search_available_items(text, limit=5)
+            baseline.append((time.perf_counter() - begin) * 1000)
+    print(f"\nsearch over {total:,} items, {len(SEARCHES)} queries x {options.rounds} rounds (ms per query, parse included)")
+    print(f"  ranked (inventory.search)       p50 {statistics.median(ranked):6.2f}  p99 {percentile(ranked, 0.99):6.2f}  mean {statistics.mean(ranked):6.2f}")
+    print(f"  baseline icontains (selectors)  p50 {statistics.median(baseline):6.2f}  p99 {percentile(baseline, 0.99):6.2f}  mean {statistics.mean(baseline):6.2f}")
+    print(f"  goal: ranked p50 < 10 ms -> {'met' if statistics.median(ranked) < 10 else 'NOT met'}")
+    per_query = sorted(
+        ((statistics.median([ranked[r * len(SEARCHES) + i] for r in range(options.rounds)]), text) for i, text in enumerate(SEARCHES)),
+        reverse=True,
+    )
+    print("  slowest ranked queries (p50 ms): " + ", ".join(f"{text!r} {ms:.1f}" for ms, text in per_query[:5]))
+    print(f"  queries with no result: {empty_ranked // options.rounds} of {len(SEARCHES)}")
+    del parsed
+
+    # --- offline assistant: a realistic conversation, over and over, by many customers ---
+    latencies: list[float] = []
+    customers = [
+        Customer.objects.create(tiktok_user_id=f"bench-{number}", username=f"bench_{number}", conversation_id=f"c{number}")
+        for number in range(max(1, options.messages // len(CONVERSATION)))
+    ]
+    started = time.perf_counter()
+    for number in range(options.messages):
+        customer = customers[(number // len(CONVERSATION)) % len(customers)]
+        text = CONVERSATION[number % len(CONVERSATION)]
+        begin = time.perf_counter()
+        inbound = Message.objects.create(customer=customer, role="user", direction="inbound", text=text)
+        reply = answer(customer=customer, message=inbound)
+        if reply is not None:
+            Message.objects.create(
+                customer=customer, role="assistant", direction="outbound", state="queued", text=reply.text, in_reply_to=inbound
+            )
+        latencies.append((time.perf_counter() - begin) * 1000)
+    elapsed = time.perf_counter() - started
+    print(f"\noffline assistant: {options.messages} messages ({len(CONVERSATION)}-message conversation, {len(customers)} customers)")
+    print(f"  {options.messages / elapsed:,.0f} replies/s on one thread; per message p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms")
+    print("  (each message: store the inbound row, answer(), store the reply, as the worker does)")
+
+
+if __name__ == "__main__":
+    main()
