@@ -1,7 +1,7 @@
 """Webhook intake under gunicorn: POST /webhooks/tiktok against a baseline that only inserts a row and
 enqueues, in the same run, against PostgreSQL and Redis.
 
-    .venv/bin/python bench/intake.py [--requests 4000] [--clients 8] [--workers 4] [--rounds 2]
+    .venv/bin/python bench/intake.py [--requests 800] [--rounds 10] [--clients 8] [--workers 4]
 
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/philia_bench; the database is created if
 missing) and REDIS_URL (default redis://127.0.0.1:6379/0) with its own Dramatiq namespace
@@ -175,11 +175,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=4000, help="requests per endpoint per round")
+    parser.add_argument("--requests", type=int, default=800, help="requests per endpoint per round")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each endpoint")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds of each endpoint (short rounds: background load hits both alike)")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per endpoint per round")
     options = parser.parse_args()
 
