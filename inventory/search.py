@@ -162,6 +162,7 @@ class ItemQuery:
     measurements_min: tuple[tuple[str, float], ...] = ()
     measurements_max: tuple[tuple[str, float], ...] = ()
     newest: bool = False
+    cheapest: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def has_filters(self) -> bool:
@@ -441,6 +442,8 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
 
     if re.search(r"\b(new|newest|latest|just in|fresh|recent)\b", normalise(text)):
         values["newest"] = True
+    if re.search(r"\b(cheapest|least expensive|lowest price|cheapest one|most affordable)\b", normalise(text)):
+        values["cheapest"] = True
     return ItemQuery(
         words=tuple(dict.fromkeys(words)),
         brands=tuple(matched_brands),
@@ -600,6 +603,8 @@ def search_items(
             queryset = queryset.filter(named)
     words = tuple(word for word in (*query.words, *query.kind_words) if len(word) >= 3)
     found = list(exact)
+    if query.cheapest and not query.words:
+        return found + list(queryset.order_by("price", "-created_at", "-pk")[: limit - len(found)])
     if not query.words:
         # Garment words alone: the category (and any narrowing) already says it all, so newest first,
         # which walks the category index and stops after `limit` rows instead of ranking them all.

@@ -220,3 +220,23 @@ def faq_topic(text: str) -> str | None:
     if _has(r"\b(size guide|sizing|run small|run large|runs small|runs big|true to size|tts|will it fit|would it fit|fit me)\b", text):
         return "sizing"
     return None
+
+
+def is_yes(text: str) -> bool:
+    return _has(
+        r"^(?:yes+|yeah+|yep|yup|ya|yas+|sure|ok(?:ay)?|okie|please|please do|yes please|go ahead|do it|definitely|absolutely"
+        r"|of course|why not|sounds good|deal|perfect)(?:[\s,!.]+(?:please|pls|plz|thanks|thank you|ty|do it|hold it|go ahead))*[\s!.]*$",
+        bare(text) if bare(text) else text,
+    )
+
+
+def asks_for_photos(text: str) -> bool:
+    return _has(r"\b(pics?|pictures?|photos?|images?|video|on body|modeled|try (?:it )?on)\b", text)
+
+
+def asks_about_my_size(text: str) -> bool:
+    return _has(r"\b(my size|in my size|for my size|what size should i|which size should i)\b", text)
+
+
+def wants_more(text: str) -> bool:
+    return _has(r"^(?:show (?:me )?more|more|more please|any more|anymore|anything else|what else|other options|more options|next)\b", text)

@@ -73,6 +73,8 @@ class OfflineAssistant:
             return HANDOFF_REPLY
         if intents.asks_order_status(text) and not self.mentioned_skus()[0]:
             return self.order_status()
+        if intents.is_yes(text) and self._offered_to_hold():
+            return self.hold("it")
         if intents.is_thanks(text):
             return self.thanks()
         if intents.asks_if_bot(text):
@@ -100,6 +102,13 @@ class OfflineAssistant:
         # "is the jacket still available?" is about an item; "jackets with pit to pit 22+?" is a search.
         if intents.asks_details(text) and (intents.refers_definitely(text) or not query.has_filters()):
             return self.details(text)
+        if intents.asks_about_my_size(text) and not query.has_filters():
+            return (
+                "Tell me your size (S to XXL, a waist like 32, or a measurement like pit to pit 22) and what "
+                "you're after, and I'll look."
+            )
+        if intents.wants_more(text):
+            return self.more()
         if intents.asks_browse(text):
             return self.browse(text)
         if query.has_filters() or (query.words and intents.SEARCH_CUE.search(text)):
@@ -181,6 +190,8 @@ class OfflineAssistant:
         return "You're welcome! Message me any time you're looking for something."
 
     def faq(self, topic: str) -> str:
+        if topic == "location":
+            return settings.SHIPPING_INSTRUCTIONS
         if topic == "holds":
             return (
                 f"I can hold a piece for you for {settings.HOLD_HOURS} hours, up to {settings.MAX_HOLDS_PER_CUSTOMER} at a "
@@ -212,6 +223,8 @@ class OfflineAssistant:
         note = (" (" + "; ".join(query.notes) + ")") if query.notes else ""
         if items and not result.get("relaxed"):
             intro = f"Here's what I have: {query.describe()}{note}:" if query.has_filters() or query.words else "Here's what I have:"
+            if query.cheapest:
+                intro = intro.replace("Here's what I have:", "Here's what I have, cheapest first:")
             return intro + "\n" + item_lines(items) + '\nWant details on one? Say "the first one" or send the SKU.'
         closest = items or self._closest(query)
         if not query.has_filters():
@@ -244,6 +257,8 @@ class OfflineAssistant:
             return self.not_found(reference.unknown_skus)
         if reference.items:
             parts = [self.describe_one(facts) for facts in reference.items[:3]]
+            if intents.asks_for_photos(text):
+                parts.append('I can only send text here, but the owner can send you photos: just say "human".')
             return "\n\n".join(parts)
         if reference.candidates:
             return "Which one do you mean?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
@@ -251,6 +266,27 @@ class OfflineAssistant:
         if query.has_filters() or query.words:
             return self.search(query)
         return 'Which piece do you mean? Send me its SKU (like VNT-NIKE-WB-001) or tell me what you\'re looking for.'
+
+    def _offered_to_hold(self) -> bool:
+        """Did the shop's last message offer to hold the one item in view ("want me to hold it?")?"""
+        last = next((m for m in reversed(self.conversation.history) if m.direction == "outbound"), None)
+        return last is not None and "hold it for you" in last.text.lower() and len(self.shown()) == 1
+
+    def more(self) -> str:
+        """"show me more": the customer's last search again, past what was already shown."""
+        seen: set[str] = set()
+        for message in reversed(self.conversation.history):
+            if message.direction != "inbound":
+                seen.update(find_skus(message.text))  # everything listed since that search
+                continue
+            query = parse_search(intents.without_greeting(normalise(message.text))[1])
+            if query.is_empty():
+                continue
+            items = [item for item in self.toolbox.search_items(query=query, limit=15)["items"] if item["sku"] not in seen]
+            if not items:
+                return f"That's all I have for {query.describe()} right now. Want to try something else?"
+            return "More: " + query.describe() + "\n" + item_lines(items[:5])
+        return self.browse("what's new")
 
     def describe_one(self, facts: Facts) -> str:
         text = item_details(facts)

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from conversations.tests.assistant_support import anna, ben, hold, say, status_of, stock, text_of  # noqa: F401
+from inventory.models import Item
 from orders.models import Offer, Order
 
 NIKE = "VNT-NIKE-WB-001 · Vintage Nike Windbreaker · L · $45"
@@ -376,3 +377,51 @@ def test_replies_are_plain_text_within_tiktok_limits(stock, anna):
         text = text_of(anna, message)
         assert 0 < len(text) <= 6000
         assert "**" not in text and "<" not in text
+
+
+def test_yes_please_after_an_offer_to_hold_holds_it(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+    text_of(anna, "would you take $30")  # "... I can hold it for you at that price if you like."
+
+    text = text_of(anna, "yes please!")
+
+    assert text.startswith(f"Done! {NIKE} is on hold for you until ")
+    assert status_of("VNT-NIKE-WB-001") == ("reserved", anna.pk)
+
+
+def test_yes_after_a_list_holds_nothing(stock, anna):
+    text_of(anna, "any levis?")
+
+    text_of(anna, "yes")
+
+    assert not Item.objects.filter(status="reserved").exists()
+
+
+def test_asking_for_photos_points_to_the_owner(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+
+    text = text_of(anna, "can you send more pics of it?")
+
+    assert text.splitlines()[0] == NIKE
+    assert text.endswith('I can only send text here, but the owner can send you photos: just say "human".')
+
+
+def test_anything_in_my_size_asks_for_the_size(anna):
+    assert text_of(anna, "do you have anything in my size?").startswith("Tell me your size (S to XXL")
+
+
+def test_show_me_more_continues_the_last_search(stock, anna):
+    first = listed(text_of(anna, "any jackets?"))
+
+    more = listed(text_of(anna, "show me more"))
+
+    assert len(first) == 5 and len(more) == 3
+    assert not set(first) & set(more)
+    assert text_of(anna, "more").startswith("That's all I have for jackets right now.")
+
+
+def test_cheapest_sorts_by_price(stock, anna):
+    text = text_of(anna, "whats ur cheapest jacket")
+
+    assert text.startswith("Here's what I have, cheapest first:")
+    assert listed(text)[0] == "VNT-ADID-TT-004 · Adidas Firebird Track Jacket · M · $38"
