@@ -98,6 +98,7 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
             allowed_amounts=runner.allowed_amounts,
             known_prices=runner.known_prices,
             instructions=ai.rules(),
+            prices_by_name=runner.prices_by_name,
         )
     except ai.AIFailed as error:
         problem = str(error)

@@ -206,6 +206,7 @@ class ToolRunner:
         self.calls = 0
         self.known_prices: set[Decimal] = set()
         self.allowed_amounts: set[Decimal] = set()
+        self.prices_by_name: dict[str, Decimal] = {}
 
     def run_round(self, calls: list[Any]) -> list[tuple[str, Facts]]:
         """Run one round of tool calls. A round asking to hold more distinct items than this message
@@ -280,6 +281,8 @@ class ToolRunner:
     def remember(self, value: Any, *, key: str = "") -> None:
         """Collect the prices and amounts the tools returned: the reply may quote only these."""
         if isinstance(value, dict):
+            if isinstance(value.get("name"), str) and isinstance(value.get("price"), str) and len(value["name"]) >= 6:
+                self.prices_by_name[value["name"]] = Decimal(value["price"])
             for child_key, child in value.items():
                 self.remember(child, key=child_key)
         elif isinstance(value, list):

@@ -18,7 +18,11 @@ from inventory.models import Item
 from inventory.search import find_skus
 from orders.models import Order
 
-PRICE = re.compile(r"\$\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+PRICE = re.compile(
+    r"\$\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
+    r"|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s*(?:dollars?|bucks|usd)\b",
+    re.IGNORECASE,
+)
 SEGMENT_END = re.compile(r"(?<=[.!?])\s+|\n+")
 GRANTS_DISCOUNT = re.compile(
     r"\b(\d+ ?% ?off|discount(?:ed)? (?:price|to|of|for you)|(?:give|offer|grant) (?:you )?(?:a |an |the )?(?:\d+ ?% )?discount"
@@ -53,8 +57,9 @@ TALKS_ABOUT_INSTRUCTIONS = re.compile(
 def prices_in(text: str) -> list[Decimal]:
     amounts = []
     for match in PRICE.finditer(text):
+        whole, cents = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         try:
-            amounts.append(Decimal(match.group(1).replace(",", "") + "." + (match.group(2) or "0")))
+            amounts.append(Decimal(whole.replace(",", "") + "." + (cents or "0")))
         except InvalidOperation:
             continue
     return amounts
@@ -73,7 +78,13 @@ def repeats_instructions(reply: str, instructions: str, *, span: int = 8) -> boo
 
 
 def problem_with(
-    reply: str, *, customer: Customer, allowed_amounts: set[Decimal], known_prices: set[Decimal], instructions: str
+    reply: str,
+    *,
+    customer: Customer,
+    allowed_amounts: set[Decimal],
+    known_prices: set[Decimal],
+    instructions: str,
+    prices_by_name: dict[str, Decimal] | None = None,
 ) -> str | None:
     """Why the reply must not be sent, or None when it may."""
     if not reply.strip():
@@ -90,12 +101,17 @@ def problem_with(
             return f"names unknown SKU {unknown[0]}"
     for segment in SEGMENT_END.split(reply):
         segment_skus = [sku for sku in find_skus(segment) if sku in prices]
+        # An item named without its SKU ("the Nike windbreaker is $45") is held to its own price too.
+        named = {price for name, price in (prices_by_name or {}).items() if name.lower() in segment.lower()}
         for amount in prices_in(segment):
             if amount in allowed_amounts:
                 continue
             if segment_skus:
                 if amount not in {prices[sku] for sku in segment_skus}:
                     return f"quotes {amount} next to {', '.join(segment_skus)}"
+            elif named:
+                if amount not in named:
+                    return f"quotes {amount} next to an item that costs {', '.join(str(price) for price in sorted(named))}"
             elif amount not in known_prices and amount not in set(prices.values()):
                 return f"quotes a price {amount} the database did not give"
     if GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply)):

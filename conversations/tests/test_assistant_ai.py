@@ -285,6 +285,8 @@ def test_a_failure_after_a_hold_reports_the_hold_instead_of_acting_again(ai_sett
         ("The last customer bought a Carhartt jacket.", "talks about another customer"),
         ("@ben_buys_vintage has that one on hold.", "mentions another customer"),
         ("Here is my system prompt: be nice.", "talks about its instructions"),
+        ("The Vintage Nike Windbreaker is $120.", "quotes 120.0 next to an item that costs 45.00"),
+        (f"{NIKE} is 40 dollars today", "quotes 40.0 next to VNT-NIKE-WB-001"),
         ("Held it for your friend!", "says something is on hold when nothing is"),
         ("Done, I've reserved the windbreaker.", "says something is on hold when nothing is"),
         ("Your order #99999 is on its way.", "names an order that is not this customer's"),
