@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from conversations import services
-from conversations.models import Customer, Message
+from conversations.models import Customer, Message, ToolCall
 from conversations.selectors import STUCK_SENDING_AFTER, is_stuck_sending, reply_window_closes_at, stuck_sending_messages
 from philia.errors import DomainError
 from inventory.models import Item
@@ -209,3 +209,24 @@ class MessageAdmin(admin.ModelAdmin):
             "window_closes_at": reply_window_closes_at(customer=customer),
         }
         return TemplateResponse(request, "admin/conversations/message/reply.html", context)
+
+
+@admin.register(ToolCall)
+class ToolCallAdmin(admin.ModelAdmin):
+    """What the assistant did (holds, releases, orders, offers, hand-offs), read-only: a record, not a control."""
+
+    list_display = ("created_at", "customer", "tool", "arguments", "succeeded", "message")
+    list_filter = ("tool", "succeeded")
+    search_fields = ("customer__tiktok_user_id", "customer__username")
+    list_select_related = ("customer",)
+    readonly_fields = ("idempotency_key", "message", "customer", "tool", "arguments", "succeeded", "result", "created_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ToolCall | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ToolCall | None = None) -> bool:
+        return False
