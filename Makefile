@@ -21,8 +21,14 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed
 
+# First run only: local settings, so `manage.py simulate` (another process) signs DMs the way the server checks them.
+.env:
+	@echo "Writing .env for local use (DEBUG on, a random local TikTok signing secret). Edit it for production."
+	@printf '# Written by `make run` for local use; see .env.example for every setting.\nDEBUG=true\nTIKTOK_APP_SECRET=%s\nTIKTOK_BUSINESS_ID=philia-local-business\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(24))')" > .env
+
 ## run: set up and serve the shop at http://$(HOST):$(PORT) (admin at /admin/)
-run: seed
+run: .env seed
 	$(PY) manage.py ensure_staff
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL is set: starting a Dramatiq worker (rundramatiq) and the scheduler (crontab) beside the web server"; \
