@@ -16,7 +16,7 @@ from conversations.assistant import intents
 from conversations.assistant.formatting import item_details, item_line, item_lines, money, when
 from conversations.assistant.memory import Conversation
 from conversations.assistant.tools import Facts, Toolbox
-from inventory.search import ItemQuery, find_skus, normalise, parse_search
+from inventory.search import ItemQuery, find_skus, known_brands, normalise, parse_search
 
 HANDOFF_REPLY = (
     "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
@@ -98,7 +98,7 @@ class OfflineAssistant:
             return self.details(text)
         if intents.ordinal(text) is not None and self.shown():
             return self.details(text)
-        query = parse_search(text)
+        query = self.parse(text)
         # "is the jacket still available?" is about an item; "jackets with pit to pit 22+?" is a search.
         if intents.asks_details(text) and (intents.refers_definitely(text) or not query.has_filters()):
             return self.details(text)
@@ -118,6 +118,15 @@ class OfflineAssistant:
         return "I'm not sure I got that. " + help_text()
 
     # --- what the message points at ---
+
+    def parse(self, text: str) -> ItemQuery:
+        """`parse_search`, once per text (it reads the stock's brands)."""
+        if not hasattr(self, "_brands"):
+            self._brands = known_brands()
+            self._parsed: dict[str, ItemQuery] = {}
+        if text not in self._parsed:
+            self._parsed[text] = parse_search(text, brands=self._brands)
+        return self._parsed[text]
 
     def mentioned_skus(self) -> tuple[list[str], list[str]]:
         """(SKUs of items that exist, SKU-looking codes that match nothing)."""
@@ -150,7 +159,7 @@ class OfflineAssistant:
             if -len(in_view) <= position < len(in_view):
                 return Reference(items=[in_view[position]])
             return Reference(candidates=in_view)
-        query = parse_search(text)
+        query = self.parse(text)
         described = bool(query.brands or query.categories or query.colours or query.words or query.eras)
         if described:
             matching = [facts for facts in in_view if matches(facts, query)]
@@ -209,7 +218,7 @@ class OfflineAssistant:
         )
 
     def browse(self, text: str) -> str:
-        query = parse_search(text)
+        query = self.parse(text)
         if query.has_filters() or query.words:
             return self.search(query)
         found = self.toolbox.search_items(query=ItemQuery(newest=True), limit=5)["items"]
@@ -262,7 +271,7 @@ class OfflineAssistant:
             return "\n\n".join(parts)
         if reference.candidates:
             return "Which one do you mean?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
-        query = parse_search(text)
+        query = self.parse(text)
         if query.has_filters() or query.words:
             return self.search(query)
         return 'Which piece do you mean? Send me its SKU (like VNT-NIKE-WB-001) or tell me what you\'re looking for.'
@@ -279,7 +288,7 @@ class OfflineAssistant:
             if message.direction != "inbound":
                 seen.update(find_skus(message.text))  # everything listed since that search
                 continue
-            query = parse_search(intents.without_greeting(normalise(message.text))[1])
+            query = self.parse(intents.without_greeting(normalise(message.text))[1])
             if query.is_empty():
                 continue
             items = [item for item in self.toolbox.search_items(query=query, limit=15)["items"] if item["sku"] not in seen]
@@ -411,7 +420,7 @@ class OfflineAssistant:
         holds = self.toolbox.holds()
         wanted: list[Facts] = []
         if known or intents.ordinal(text) is not None or (intents.refers_to_it(text) and not holds) or (
-            parse_search(text).brands or parse_search(text).categories
+            self.parse(text).brands or self.parse(text).categories
         ):
             reference = self.resolve(text)
             if reference.candidates and not reference.items and not holds:
