@@ -94,14 +94,18 @@ class Item(models.Model):
             )
 
     @property
+    def ordered_measurements(self) -> dict[str, int | float]:
+        """The numeric measurements in the order people measure in (PostgreSQL's jsonb does not keep key order)."""
+        if not isinstance(self.measurements, dict):
+            return {}
+        names = sorted(self.measurements, key=lambda name: (MEASUREMENT_ORDER.get(name, len(MEASUREMENT_ORDER)), name))
+        return {
+            name: self.measurements[name]
+            for name in names
+            if isinstance(self.measurements[name], int | float) and not isinstance(self.measurements[name], bool)
+        }
+
+    @property
     def measurements_text(self) -> str:
         """Measurements for people: "pit to pit 24.5 in · length 28 in"."""
-        if not isinstance(self.measurements, dict):
-            return ""
-        # PostgreSQL's jsonb does not keep key order: show them in the order people measure in.
-        names = sorted(self.measurements, key=lambda name: (MEASUREMENT_ORDER.get(name, len(MEASUREMENT_ORDER)), name))
-        return " · ".join(
-            f"{name.replace('_', ' ')} {self.measurements[name]:g} in"
-            for name in names
-            if isinstance(self.measurements[name], int | float)
-        )
+        return " · ".join(f"{name.replace('_', ' ')} {value:g} in" for name, value in self.ordered_measurements.items())

@@ -49,6 +49,8 @@ def item_line(item: dict[str, Any]) -> str:
         line += " (held for you)"
     elif status == "held":
         line += " (on hold)"
+    elif status == "bought_by_you":
+        line += " (in your order)"
     elif status == "sold":
         line += " (sold)"
     return line

@@ -309,6 +309,8 @@ class OfflineAssistant:
                 f"\nIt's on hold for another customer until {when(facts['available_again_at'])}. If they don't buy it, "
                 "it's back on sale then: message me after that and I'll hold it for you."
             )
+        elif status == "bought_by_you":
+            text += '\nIt\'s yours: it\'s in your order. Ask "where is my order?" to see how it\'s going.'
         elif status == "sold":
             text += "\nThis one has already sold, sorry!" + self._similar(facts)
         return text
@@ -364,6 +366,11 @@ class OfflineAssistant:
                 f"Sorry, {item_line({**result['item'], 'status': ''})} is on hold for another customer until "
                 f"{when(result['available_again_at'])}. If they don't buy it, it's back on sale then: message me after "
                 "that and I'll hold it for you."
+            )
+        if error == "bought_by_you":
+            return (
+                f"{facts['sku']} · {facts['name']} is already yours: it's in your order. "
+                'Ask "where is my order?" any time to see how it\'s going.'
             )
         if error == "sold":
             return f"Sorry, {facts['sku']} · {facts['name']} has already sold." + self._similar(facts)
@@ -425,7 +432,7 @@ class OfflineAssistant:
             reference = self.resolve(text)
             if reference.candidates and not reference.items and not holds:
                 return "Which one would you like to buy?\n" + item_lines(reference.candidates) + "\nSend the SKU."
-            wanted = [facts for facts in reference.items if facts["status"] != "held_by_you"]
+            wanted = [facts for facts in reference.items if facts["status"] not in ("held_by_you", "bought_by_you")]
         refusals = []
         for facts in wanted[: settings.MAX_HOLDS_PER_CUSTOMER]:
             result = self.toolbox.hold_item(sku=facts["sku"])

@@ -31,7 +31,7 @@ from orders import services as order_services
 from orders.exceptions import HoldLost, NothingToOrder
 from orders.models import Order
 from orders.offers import InvalidOffer, record_offer
-from orders.selectors import customer_orders
+from orders.selectors import customer_orders, has_bought
 from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -47,12 +47,14 @@ ORDER_STATUS_WORDS = {
 
 
 def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
-    """available, held_by_you, held (by someone else, never who), sold, or hidden."""
+    """available, held_by_you, held (by someone else, never who), bought_by_you, sold, or hidden."""
     if item.status == Item.Status.RESERVED:
         if item.held_until is not None and item.held_until <= now:
             return "available"
         return "held_by_you" if item.held_by_id == customer.pk else "held"
-    return {Item.Status.AVAILABLE: "available", Item.Status.SOLD: "sold"}.get(item.status, "hidden")
+    if item.status == Item.Status.SOLD:
+        return "bought_by_you" if has_bought(customer=customer, item_id=item.pk) else "sold"
+    return "available" if item.status == Item.Status.AVAILABLE else "hidden"
 
 
 def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = False) -> Facts:
@@ -75,7 +77,7 @@ def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = Fa
             colour=item.colour,
             era=item.era,
             condition=item.condition,
-            measurements={key: value for key, value in (item.measurements or {}).items() if isinstance(value, (int, float))},
+            measurements=item.ordered_measurements,
             description=item.description[:600],
         )
     return facts
@@ -193,6 +195,8 @@ class Toolbox:
                     "held_by_someone_else", "Another customer is holding this item.", item=facts,
                     available_again_at=facts["available_again_at"],
                 )
+            if facts["status"] == "bought_by_you":
+                return failure("bought_by_you", "This customer already bought this item.", item=facts)
             return failure("sold", "This item has already sold.", item=facts)
         except HoldLimitReached as error:
             return failure("hold_limit", str(error), limit=error.limit, holds=self.holds())

@@ -322,6 +322,29 @@ def test_buy_it_with_nothing_held_holds_and_orders_the_item_in_view(stock, anna)
     assert Order.objects.get(customer=anna).lines.get().item.sku == "VNT-NIKE-WB-001"
 
 
+def test_buying_again_what_you_already_ordered_points_to_the_order_not_to_other_stock(stock, anna, settings):
+    hold("VNT-NIKE-WB-001", anna)
+    text_of(anna, "how do I pay?")
+    order = Order.objects.get(customer=anna)
+
+    text = text_of(anna, "I want to buy it")
+
+    assert text.startswith(f"Your order #{order.pk} ($45) is waiting for payment. {settings.PAYMENT_INSTRUCTIONS}")
+    assert "already sold" not in text
+    assert Order.objects.count() == 1
+
+
+def test_an_item_you_bought_is_described_as_yours(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+    text_of(anna, "buy")
+
+    text = text_of(anna, "VNT-NIKE-WB-001")
+
+    assert text.splitlines()[0] == f"{NIKE} (in your order)"
+    assert text.splitlines()[2] == 'Measurements (flat, inches): pit to pit 24.5", length 28", sleeve 25.5".'
+    assert text.splitlines()[-1] == 'It\'s yours: it\'s in your order. Ask "where is my order?" to see how it\'s going.'
+
+
 def test_buy_with_nothing_held_explains_how(anna):
     assert text_of(anna, "I want to buy").startswith("You're not holding anything yet.")
 
