@@ -499,8 +499,10 @@ class OfflineAssistant:
         if reference.unknown_skus and not reference.items:
             return self.not_found(reference.unknown_skus)
         if not reference.items:
-            if reference.candidates:
-                return "Which piece is your offer for?\n" + item_lines(reference.candidates) + '\nSend the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
+            # Only pieces one could still buy: an offer on a sold or someone else's piece goes nowhere.
+            open_candidates = [facts for facts in reference.candidates if facts["status"] in ("available", "held_by_you")]
+            if open_candidates:
+                return "Which piece is your offer for?\n" + item_lines(open_candidates) + '\nSend the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
             return 'Which piece is your offer for? Send the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
         facts = reference.items[0]
         price = Decimal(facts["price"])

@@ -345,6 +345,16 @@ def test_an_item_you_bought_is_described_as_yours(stock, anna):
     assert text.splitlines()[-1] == 'It\'s yours: it\'s in your order. Ask "where is my order?" to see how it\'s going.'
 
 
+def test_an_offer_without_a_piece_lists_only_pieces_still_for_sale(stock, anna, ben):
+    shown = listed(text_of(anna, "any jackets?"))
+    hold(shown[0].split(" · ")[0], ben)
+
+    text = text_of(anna, "would you take $30?")
+
+    assert text.startswith("Which piece is your offer for?")
+    assert listed(text) == shown[1:]
+
+
 def test_buy_with_nothing_held_explains_how(anna):
     assert text_of(anna, "I want to buy").startswith("You're not holding anything yet.")
 
