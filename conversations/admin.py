@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from conversations import services
 from conversations.models import Customer, Message, ToolCall
@@ -83,7 +84,7 @@ class CustomerAdmin(admin.ModelAdmin):
         messages_url = reverse("admin:conversations_message_changelist") + "?" + urlencode({"customer": customer.pk})
         return format_html(
             '<ul style="margin-left:0">{}</ul><p><a class="button" href="{}">Reply</a> <a href="{}">All messages</a></p>',
-            lines or format_html("<li>No messages yet.</li>"), reply_url, messages_url,
+            lines or mark_safe("<li>No messages yet.</li>"), reply_url, messages_url,
         )  # fmt: skip
 
     @admin.display(description="bot")
