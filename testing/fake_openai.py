@@ -23,10 +23,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from testing.http_fakes import FakeHTTPServer, read_json, write_reply
 
 FAKE_MODEL = "fake-gpt"
 
@@ -104,42 +106,17 @@ def last_tool_result(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class FakeOpenAI:
+class FakeOpenAI(FakeHTTPServer):
     """A fake of the Chat Completions API on 127.0.0.1 (free port), in a thread."""
+
+    thread_name = "fake-openai"
+    path_prefix = "/v1"
+    protocol_version = "HTTP/1.1"
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     _script: deque[Reply] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def start(self) -> "FakeOpenAI":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval so stopping the server (every test) takes milliseconds, not half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def script(self, *replies: Reply) -> None:
         """The next requests get these replies, in order."""
@@ -152,11 +129,7 @@ class FakeOpenAI:
             return len(self._script)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-        try:
-            request = json.loads(raw or b"null")
-        except ValueError:
-            request = None
+        request = read_json(handler)
         with self._lock:
             self.requests.append(request)
             self.headers.append(dict(handler.headers.items()))
@@ -167,15 +140,7 @@ class FakeOpenAI:
             reply = reply.build(request)
         if reply.delay:
             time.sleep(reply.delay)
-        body = reply.body if reply.body is not None else json.dumps(reply.json).encode()
-        try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
+        write_reply(handler, reply.status, reply.body if reply.body is not None else json.dumps(reply.json).encode())
 
 
 @pytest.fixture

@@ -25,11 +25,12 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from testing.http_fakes import FakeHTTPServer, read_json, write_reply
 from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE
 from tiktok.signatures import signature_header
 from tiktok.simulation import conversation_id_for, customer_message_content, envelope_body, new_message_id, user_id_for
@@ -189,38 +190,17 @@ class RecordedRequest:
 
 
 @dataclass
-class FakeTikTok:
+class FakeTikTok(FakeHTTPServer):
     """A fake of TikTok's Business Messaging API on 127.0.0.1 (free port), in a thread."""
+
+    thread_name = "fake-tiktok"
+    path_prefix = API_PREFIX
 
     accepted_tokens: set[str] | None = None  # when set, other Access-Tokens get 40105
     requests: list[RecordedRequest] = field(default_factory=list)
     _scripts: dict[str, deque[Reply]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: int = 0
-
-    def start(self) -> "FakeTikTok":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-tiktok", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{API_PREFIX}"
 
     def script(self, path: str, *replies: Reply) -> None:
         """The next calls to `path` get these replies, in order; after them, normal answers again."""
@@ -237,13 +217,9 @@ class FakeTikTok:
         return [request.json for request in self.calls(SEND_PATH) if request.answered_code == 0]
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        payload = read_json(handler)
         path = handler.path.split("?", 1)[0]
         path = path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path
-        try:
-            payload = json.loads(raw or b"null")
-        except ValueError:
-            payload = None
         recorded = RecordedRequest(path=path, headers=dict(handler.headers.items()), json=payload)
         with self._lock:
             self.requests.append(recorded)
@@ -258,15 +234,7 @@ class FakeTikTok:
             answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number)
         if isinstance(answer, dict):
             recorded.answered_code = answer.get("code") if reply.status < 400 else None
-        body = reply.body if reply.body is not None else json.dumps(answer).encode()
-        try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
+        write_reply(handler, reply.status, reply.body if reply.body is not None else json.dumps(answer).encode())
 
     def _normal_answer(self, path: str, access_token: str, number: int) -> dict[str, Any]:
         if path == REFRESH_PATH:
