@@ -221,6 +221,12 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
+def canonical_size(size: str) -> str:
+    """A size as the filters compare it: "large" → "L", "xl" → "XL", "32" → "32"."""
+    size = normalise(size)
+    return SIZE_WORDS.get(size, size.upper())
+
+
 def brand_key(brand: str) -> str:
     """How a brand is compared: lower case, no apostrophes or punctuation ("Levi's" → "levis")."""
     return re.sub(r"[^a-z0-9 ]", "", brand.lower().replace("-", " ")).strip()
@@ -487,11 +493,16 @@ def _waist_regex(waist: int) -> str:
     return rf"(^|W ?){waist}($|[^0-9])|^{waist} ?W"
 
 
+def _candidates(*, now: datetime | None, available_only: bool) -> QuerySet[Item]:
+    """Items a customer could hold now, or (for "tell me about it") every item that is not hidden."""
+    if available_only:
+        return Item.objects.filter(available_q(now=now))
+    return Item.objects.exclude(status=Item.Status.HIDDEN)
+
+
 def filtered(query: ItemQuery, *, now: datetime | None = None, available_only: bool = True) -> QuerySet[Item]:
     """Items matching every filter of `query` (not its free words)."""
-    queryset = Item.objects.filter(available_q(now=now)) if available_only else Item.objects.exclude(
-        status=Item.Status.HIDDEN
-    )
+    queryset = _candidates(now=now, available_only=available_only)
     if query.brands:
         queryset = queryset.filter(brand__in=query.brands)
     if query.categories:
@@ -578,11 +589,19 @@ def narrowing_words(query: ItemQuery) -> list[str]:
 
 
 def search_items(
-    query: ItemQuery, *, limit: int = 5, now: datetime | None = None, available_only: bool = True
+    query: ItemQuery,
+    *,
+    limit: int = 5,
+    now: datetime | None = None,
+    available_only: bool = True,
+    every_word: bool = False,
 ) -> list[Item]:
     """The best `limit` items for `query`: an exact SKU first, then the items with all the free words (or,
     failing that, any; or, on PostgreSQL, close spellings in the name), ranked by where the words are
     (name, then brand, then description), newest first on ties. With no free words, newest first.
+
+    `every_word=True` is the plain contract of `selectors.search_available_items`: every item with all
+    the free words somewhere, ranked, never the closest tier alone and never a looser match.
 
     Every text condition is `upper(column) LIKE` or `<%` on the trigram-indexed columns, and newest-first
     walks the created_at indexes, so a query over 50,000 items stays in single-digit milliseconds."""
@@ -590,10 +609,7 @@ def search_items(
     now = now or timezone.now()
     exact: list[Item] = []
     if query.sku:
-        exact = list(
-            (Item.objects.filter(available_q(now=now)) if available_only else Item.objects.exclude(status=Item.Status.HIDDEN))
-            .filter(sku__iexact=query.sku)
-        )
+        exact = list(_candidates(now=now, available_only=available_only).filter(sku__iexact=query.sku))
     queryset = filtered(query, now=now, available_only=available_only).exclude(pk__in=[item.pk for item in exact])
     narrowing = narrowing_words(query)
     if narrowing:
@@ -617,12 +633,17 @@ def search_items(
     def excluding_found(queryset_: QuerySet[Item]) -> QuerySet[Item]:
         return queryset_.exclude(pk__in=[item.pk for item in found])
 
+    def every_word_anywhere() -> list[Item]:
+        return _ranked(excluding_found(queryset.filter(_having_words(query.words, every=True))), words, limit=limit - len(found))
+
+    if every_word:
+        return found + every_word_anywhere()
     tiers: list[Callable[[], list[Item]]] = [
         lambda: list(
             excluding_found(queryset.filter(_all_of(Q(name__icontains=word) for word in query.words)))
             .order_by("-created_at", "-pk")[: limit - len(found)]
         ),
-        lambda: _ranked(excluding_found(queryset.filter(_having_words(query.words, every=True))), words, limit=limit - len(found)),
+        every_word_anywhere,
     ]
     if len(query.words) > 1:
         tiers += [

@@ -10,9 +10,6 @@ from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
 from inventory.models import Item
 
-SEARCH_FIELDS = ("name", "brand", "description", "sku", "colour", "era", "category")
-
-
 def available_q(*, now: datetime | None = None) -> Q:
     """Items a customer could hold now: available, or held with the hold run out."""
     return Q(status=Item.Status.AVAILABLE) | Q(status=Item.Status.RESERVED, held_until__lte=now or timezone.now())
@@ -34,20 +31,20 @@ def current_holds(*, customer: Customer, now: datetime | None = None) -> QuerySe
 def search_available_items(
     query: str, *, size: str | None = None, max_price: Decimal | None = None, limit: int = 5
 ) -> list[Item]:
-    """Items on sale whose name, brand, description or SKU match every word of `query` (case-insensitive).
+    """Items on sale (a run-out hold counts as on sale) whose name, brand, description or SKU contain every
+    word of `query`, case-insensitive; `size` matches the label and its synonyms (L = Large). An exact SKU
+    first, then by where the words are (name, brand, description), newest first on ties.
 
-    An exact SKU comes first, then the newest items.
+    The assistant's ranked search (`inventory.search`) with plain words: no reading of natural language.
     """
-    queryset = Item.objects.filter(available_q())
-    for word in query.split():
-        word_matches = Q()
-        for field in SEARCH_FIELDS:
-            word_matches |= Q(**{f"{field}__icontains": word})
-        queryset = queryset.filter(word_matches)
-    if size:
-        queryset = queryset.filter(size_label__iexact=size.strip())
-    if max_price is not None:
-        queryset = queryset.filter(price__lte=max_price)
-    results = list(queryset.order_by("-created_at", "-pk")[: max(limit, 0)])
-    exact = [item for item in results if item.sku.lower() == query.strip().lower()]
-    return exact + [item for item in results if item not in exact]
+    # Imported here: inventory.search builds on available_q above.
+    from inventory.search import ItemQuery, canonical_size, search_items
+
+    words = tuple(query.split())
+    item_query = ItemQuery(
+        words=words,
+        sku=words[0] if len(words) == 1 else "",
+        sizes=(canonical_size(size),) if size and size.strip() else (),
+        max_price=max_price,
+    )
+    return search_items(item_query, limit=limit, every_word=True)

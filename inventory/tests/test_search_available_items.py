@@ -53,6 +53,25 @@ def test_results_are_limited_and_newest_first():
     assert skus(search_available_items("nike", limit=3)) == ["NK-7", "NK-6", "NK-5"]
 
 
+def test_size_matches_the_label_and_its_synonyms():
+    make_item("NK-L", brand="Nike", size_label="L")
+    make_item("NK-LARGE", brand="Nike", size_label="Large")
+    make_item("NK-MENS-L", brand="Nike", size_label="Men's L")
+    make_item("NK-XL", brand="Nike", size_label="XL")
+
+    assert sorted(skus(search_available_items("nike", size="large"))) == ["NK-L", "NK-LARGE", "NK-MENS-L"]
+    assert sorted(skus(search_available_items("nike", size="XL"))) == ["NK-XL"]
+
+
+def test_words_in_the_name_rank_above_words_in_the_description_and_an_exact_sku_comes_first():
+    make_item("NK-NAME", name="Nylon Windbreaker", brand="Nike")
+    make_item("NK-DESC", name="Track Jacket", brand="Nike", description="A windbreaker for the rain")
+    make_item("WB-1", name="Plain Coat", description="Not a windbreaker")
+
+    assert skus(search_available_items("windbreaker")) == ["NK-NAME", "WB-1", "NK-DESC"]
+    assert skus(search_available_items("wb-1")) == ["WB-1"]
+
+
 def test_get_item_finds_an_item_by_sku_in_any_case():
     make_item("VNT-NIKE-WB-001")
 

@@ -151,9 +151,13 @@ call_command("migrate", verbosity=0)
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items
 from inventory.search import search
+from inventory.selectors import search_available_items
 add_items(items=SEED_ITEMS)
 queries = ["got any nike jackets in L?", "levis w32 under $60", "any windbreakers?", "trucker", "jackets pit to pit at least 25"]
-print(json.dumps({query: [item.sku for item in search(query)] for query in queries}))
+found = {query: [item.sku for item in search(query)] for query in queries}
+found["contract: trucker jacket, L"] = [item.sku for item in search_available_items("trucker jacket", size="large")]
+found["contract: vnt-nike-wb-001"] = [item.sku for item in search_available_items("vnt-nike-wb-001")]
+print(json.dumps(found))
 """
     environment = {
         **os.environ,
@@ -174,4 +178,6 @@ print(json.dumps({query: [item.sku for item in search(query)] for query in queri
         "any windbreakers?": ["VNT-NIKE-WB-001"],
         "trucker": ["VNT-LEVI-TRUC-015", "VNT-WRNG-TRUC-010"],
         "jackets pit to pit at least 25": ["VNT-COLM-BUG-013", "VNT-TNF-NUP-009", "VNT-CARH-DJ-002"],
+        "contract: trucker jacket, L": ["VNT-LEVI-TRUC-015"],
+        "contract: vnt-nike-wb-001": ["VNT-NIKE-WB-001"],
     }
