@@ -93,7 +93,9 @@ class Envelope:
 def parse_envelope(body: bytes) -> Envelope:
     """The envelope and its decoded `content`, or `InvalidEnvelope` saying what is wrong."""
     try:
-        envelope = json.loads(body)
+        # Decoded as UTF-8 first: json.loads would also take UTF-16/32 bytes, which the shop then could not
+        # store as the raw body. JSON on the wire is UTF-8 (RFC 8259), and TikTok sends UTF-8.
+        envelope = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise InvalidEnvelope("Body is not valid JSON.") from None
     if not isinstance(envelope, dict):
@@ -118,7 +120,8 @@ def parse_envelope(body: bytes) -> Envelope:
 def _text(value: Any) -> str:
     if value is None or isinstance(value, (dict, list)):
         return ""
-    return str(value).strip()
+    # PostgreSQL text cannot hold NUL: a "\u0000" in a message would otherwise make it unstorable (lost).
+    return str(value).replace("\x00", "").strip()
 
 
 def _user_id(user: Any) -> str:

@@ -202,6 +202,19 @@ def test_event_missing_what_it_needs_is_marked_failed_at_once(client):
     assert Customer.objects.count() == 0
 
 
+def test_nul_characters_in_a_message_are_dropped_so_it_is_stored_and_answered(client):
+    # PostgreSQL text cannot hold NUL; TikTok's JSON can carry "\u0000".
+    body = im_receive_msg_body("is VNT-001\x00 still there?", user="anna", message_id="nul\x00-1")
+    assert b"\\u0000" in body
+
+    event = _deliver_and_handle(client, body)
+
+    assert event.status == WebhookEvent.Status.PROCESSED
+    inbound = Message.objects.get(tiktok_message_id="nul-1")
+    assert inbound.text == "is VNT-001 still there?"
+    assert Message.objects.filter(in_reply_to=inbound, role="assistant").count() == 1
+
+
 def test_already_queued_reply_is_not_queued_twice_for_the_same_message(client):
     _deliver_and_handle(client, im_receive_msg_body("hello", user="anna", message_id="in-1"))
     inbound = Message.objects.get(tiktok_message_id="in-1")

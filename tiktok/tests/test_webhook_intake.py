@@ -170,6 +170,8 @@ def test_oversized_unsigned_body_is_413_too(client):
     [
         (b"not json at all", "Body is not valid JSON."),
         (b"\xff\xfe{}", "Body is not valid JSON."),
+        # Valid JSON in UTF-16 (json.loads would take it) cannot be stored as the raw body: refused, not a 500.
+        pytest.param('{"event": "im_receive_msg", "content": "{}"}'.encode("utf-16"), "Body is not valid JSON.", id="utf-16"),
         (b'["a", "list"]', "Body is not a JSON object."),
         (b'{"content": "{}", "user_openid": "biz-open-id"}', "Envelope has no 'event'."),
         (b'{"event": "im_receive_msg", "user_openid": "biz-open-id"}', "Envelope has no 'content'."),
