@@ -201,7 +201,9 @@ class ToolRunner:
             self.known_skus.update(find_skus(message.text))
         self.known_skus.update(facts["sku"].upper() for facts in toolbox.holds())
         self.holds_allowed = min(max(1, len(named_now)), settings.MAX_HOLDS_PER_CUSTOMER)
-        self.held_skus: set[str] = set()
+        # A message answered again (its job retried) keeps the first run's holds within the same allowance,
+        # so a model choosing differently the second time cannot hold a second item.
+        self.held_skus: set[str] = toolbox.skus_held_for_this_message()
         self.counts: dict[str, int] = {}
         self.calls = 0
         self.known_prices: set[Decimal] = set()

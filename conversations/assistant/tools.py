@@ -156,6 +156,13 @@ class Toolbox:
         orders = list(customer_orders(customer=self.customer)[:5])
         return {"ok": True, "orders": [order_facts(order) for order in orders]}
 
+    def skus_held_for_this_message(self) -> set[str]:
+        """SKUs a hold was already tried for while answering this message (on an earlier run of the job)."""
+        return {
+            arguments["sku"]
+            for arguments in ToolCall.objects.filter(message=self.message, tool="hold_item").values_list("arguments", flat=True)
+        }
+
     # --- actions (run once per inbound message) ---
 
     def hold_item(self, *, sku: str) -> Facts:

@@ -147,6 +147,22 @@ def test_hold_by_tool_is_executed_once_even_when_the_message_is_answered_again(a
     assert ToolCall.objects.filter(message=message, tool="hold_item").count() == 1
 
 
+def test_a_message_answered_again_cannot_hold_a_different_item_the_second_time(ai_settings, fake_openai, stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001 and VNT-CARH-DJ-002")  # both shown; "it" allows one hold per message
+    fake_openai.script(tool_calls(("hold_item", {"sku": NIKE})), text("Done! It's on hold for you."))
+    message = inbound(anna, "I'll take it")
+    answer(customer=anna, message=message)
+
+    # The job is retried (the reply was never queued) and this time the model picks the other item.
+    fake_openai.script(tool_calls(("hold_item", {"sku": "VNT-CARH-DJ-002"})), text("Done! It's on hold for you."))
+    answer(customer=anna, message=message)
+
+    assert tool_results(fake_openai.requests[-1]) == [
+        {"ok": False, "error": "too_many_holds", "message": "Hold at most 1 item(s) for this message, and only ones the customer asked for."}
+    ]
+    assert list(Item.objects.filter(status=Item.Status.RESERVED).values_list("sku", flat=True)) == [NIKE]
+
+
 def test_invalid_tool_arguments_are_refused_and_nothing_happens(ai_settings, fake_openai, shown_nike, anna):
     fake_openai.script(
         tool_calls(("hold_item", "{not json"), ("hold_item", {"sku": 42}), ("hold_item", {}), ("get_item", {"sku": "DROP TABLE"})),
