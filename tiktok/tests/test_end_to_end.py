@@ -62,7 +62,9 @@ def test_ten_simultaneous_deliveries_of_one_message_store_one_row_and_send_one_r
     assert sorted(answers) == ["accepted"] + ["duplicate"] * 9
     assert WebhookEvent.objects.count() == 1
     assert Message.objects.filter(tiktok_message_id="dup-1").count() == 1
-    assert len(fake_tiktok.sends) == 1
+    [reply] = Message.objects.filter(direction="outbound")
+    assert (reply.in_reply_to.tiktok_message_id, reply.state) == ("dup-1", "sent")
+    assert [send["text"]["body"] for send in fake_tiktok.sends] == [reply.text]
 
 
 def test_messages_of_one_conversation_are_handled_in_order_by_concurrent_workers(live_server, fake_tiktok, dramatiq_worker):
