@@ -403,7 +403,8 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
                 tools=tool_definitions(),
                 tool_choice="none" if last_round else "auto",
                 max_completion_tokens=700,
-                timeout=min(settings.AI_TIMEOUT_SECONDS, remaining),
+                # The client's own retries share what is left of the turn, so they cannot run past it.
+                timeout=min(settings.AI_TIMEOUT_SECONDS, remaining / (settings.AI_MAX_RETRIES + 1)),
                 **extra,
             )
         except openai.OpenAIError as error:

@@ -2,8 +2,10 @@
 model replies (tool calls, text, errors, slowness), real database rows."""
 
 import json
+import time
 from decimal import Decimal
 
+import openai  # noqa: F401 - imported up front so the timed test does not time the import
 import pytest
 
 from conversations.assistant import answer
@@ -255,6 +257,22 @@ def test_a_slow_api_times_out_and_falls_back(ai_settings, fake_openai, stock, an
     assert reply.source == "ai_fallback"
     assert reply.note.startswith("APITimeoutError")
     assert "VNT-LEVI-501-003" in reply.text
+
+
+def test_client_retries_stay_within_the_turn_deadline(ai_settings, fake_openai, stock, anna, settings):
+    settings.AI_MAX_RETRIES = 1
+    settings.AI_TIMEOUT_SECONDS = 10.0
+    settings.AI_TURN_SECONDS = 2.0
+    fake_openai.script(text("too late", delay=6), text("too late again", delay=6))
+
+    started = time.monotonic()
+    reply = say(anna, "any levis?")
+    elapsed = time.monotonic() - started
+
+    assert reply.source == "ai_fallback"
+    assert len(fake_openai.requests) == 2  # the first attempt and the client's retry
+    # Each attempt gets half of the 2 s left (plus the client's ~0.5 s backoff), not 2 s each (4.5 s in all).
+    assert elapsed < 3.5
 
 
 def test_garbage_from_the_api_falls_back(ai_settings, fake_openai, stock, anna):
