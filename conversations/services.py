@@ -17,12 +17,18 @@ logger = logging.getLogger(__name__)
 INDEFINITE_PAUSE = timedelta(days=3650)
 
 
-def get_or_create_customer(*, tiktok_user_id: str, username: str = "", display_name: str = "") -> Customer:
-    """The customer with this TikTok user id, created if new. Fills in a username it did not know."""
+def get_or_create_customer(
+    *, tiktok_user_id: str, username: str = "", display_name: str = "", lock: bool = False
+) -> Customer:
+    """The customer with this TikTok user id, created if new. Fills in a username it did not know.
+
+    With `lock` (inside a transaction) the row stays locked FOR NO KEY UPDATE until the transaction ends.
+    """
     tiktok_user_id = tiktok_user_id.strip()
     if not tiktok_user_id:
         raise ValueError("A customer needs a TikTok user id.")
-    customer, created = Customer.objects.get_or_create(
+    customers = Customer.objects.select_for_update(no_key=True) if lock else Customer.objects.all()
+    customer, created = customers.get_or_create(
         tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name}
     )
     if created:
@@ -105,9 +111,60 @@ def request_handoff(*, customer: Customer, now: datetime | None = None) -> Custo
 MAX_TEXT_LENGTH = 6000  # TikTok's limit for one text message
 
 
-def _lock_customer(tiktok_user_id: str, *, username: str = "") -> Customer:
-    get_or_create_customer(tiktok_user_id=tiktok_user_id, username=username)
-    return Customer.objects.select_for_update(no_key=True).get(pk=tiktok_user_id.strip())
+def _written_at(sent_at: datetime | None) -> datetime:
+    """When a message was written: TikTok's timestamp, but never in the future (a skewed clock)."""
+    now = timezone.now()
+    return min(sent_at, now) if sent_at else now
+
+
+def _record_from_tiktok(
+    *,
+    tiktok_user_id: str,
+    username: str,
+    conversation_id: str,
+    tiktok_message_id: str | None,
+    written_at: datetime,
+    role: str,
+    direction: str,
+    text: str,
+    content_type: str = "text",
+    **fields: object,
+) -> tuple[Message, bool]:
+    """Append a message TikTok told us about to the customer's conversation (the customer created if new),
+    once per TikTok message id. Returns the message and whether it is new.
+
+    Locks the customer row (FOR NO KEY UPDATE) for the short write. The customer's own message decides
+    the conversation replies go to and reopens the reply window from its own time, never moving it
+    backwards when an older message arrives late; other messages only fill in a missing conversation id.
+    """
+    from_customer = role == Message.Role.USER
+    with transaction.atomic():
+        customer = get_or_create_customer(tiktok_user_id=tiktok_user_id, username=username, lock=True)
+        if tiktok_message_id:
+            existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
+            if existing is not None:
+                return existing, False
+        changed = []
+        adopts_conversation = from_customer or not customer.conversation_id
+        if conversation_id and conversation_id != customer.conversation_id and adopts_conversation:
+            customer.conversation_id = conversation_id
+            changed.append("conversation_id")
+        if from_customer and (customer.last_inbound_at is None or written_at > customer.last_inbound_at):
+            customer.last_inbound_at = written_at
+            changed.append("last_inbound_at")
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        message = Message.objects.create(
+            customer=customer,
+            role=role,
+            direction=direction,
+            text=text,
+            content_type=content_type[:32] or "text",
+            tiktok_message_id=tiktok_message_id,
+            created_at=written_at,
+            **fields,
+        )
+    return message, True
 
 
 def record_inbound_message(
@@ -120,36 +177,21 @@ def record_inbound_message(
     text: str,
     sent_at: datetime | None,
 ) -> Message:
-    """Upsert the customer and append their message; idempotent on the TikTok message id.
-
-    Locks the customer row (FOR NO KEY UPDATE) for the short write. The reply window reopens from the
-    message's own time, never moving backwards when an older message arrives late.
-    """
-    now = timezone.now()
-    written_at = min(sent_at, now) if sent_at else now
-    with transaction.atomic():
-        customer = _lock_customer(tiktok_user_id, username=username)
-        existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
-        if existing is not None:
-            return existing
-        update_fields = ["updated_at"]
-        if conversation_id and customer.conversation_id != conversation_id:
-            customer.conversation_id = conversation_id
-            update_fields.append("conversation_id")
-        if customer.last_inbound_at is None or written_at > customer.last_inbound_at:
-            customer.last_inbound_at = written_at
-            update_fields.append("last_inbound_at")
-        customer.save(update_fields=update_fields)
-        message = Message.objects.create(
-            customer=customer,
-            role=Message.Role.USER,
-            direction=Message.Direction.INBOUND,
-            content_type=content_type[:32] or "text",
-            text=text,
-            tiktok_message_id=tiktok_message_id,
-            created_at=written_at,
-        )
-    logger.info("customer message recorded", extra={"customer": customer.pk, "message_id": message.pk})
+    """Upsert the customer and append their message (reopening the reply window); idempotent on the TikTok
+    message id. Locks the customer row for the short write."""
+    message, created = _record_from_tiktok(
+        tiktok_user_id=tiktok_user_id,
+        username=username,
+        conversation_id=conversation_id,
+        tiktok_message_id=tiktok_message_id,
+        written_at=_written_at(sent_at),
+        content_type=content_type,
+        role=Message.Role.USER,
+        direction=Message.Direction.INBOUND,
+        text=text,
+    )
+    if created:
+        logger.info("customer message recorded", extra={"customer": message.customer_id, "message_id": message.pk})
     return message
 
 
@@ -236,29 +278,25 @@ def record_owner_message(
     """The owner wrote to the customer in the TikTok app: record it as a staff message (already sent) and
     pause the assistant for BOT_PAUSE_AFTER_OWNER_REPLY hours so it never talks over them. Idempotent on the
     TikTok message id; locks the customer row."""
-    now = timezone.now()
-    written_at = min(sent_at, now) if sent_at else now
+    written_at = _written_at(sent_at)
     with transaction.atomic():
-        customer = _lock_customer(tiktok_user_id, username=username)
-        message = Message.objects.filter(tiktok_message_id=tiktok_message_id).first()
-        if message is not None:
-            return message
-        if conversation_id and not customer.conversation_id:
-            customer.conversation_id = conversation_id
-            customer.save(update_fields=["conversation_id", "updated_at"])
-        message = Message.objects.create(
-            customer=customer,
+        message, created = _record_from_tiktok(
+            tiktok_user_id=tiktok_user_id,
+            username=username,
+            conversation_id=conversation_id,
+            tiktok_message_id=tiktok_message_id,
+            written_at=written_at,
+            content_type=content_type,
             role=Message.Role.STAFF,
             direction=Message.Direction.OUTBOUND,
             state=Message.State.SENT,
-            content_type=content_type[:32] or "text",
-            text=text,
-            tiktok_message_id=tiktok_message_id,
             sent_at=written_at,
-            created_at=written_at,
+            text=text,
         )
-        _pause_for_owner(customer=customer, since=written_at)
-    logger.info("owner replied in TikTok; bot paused", extra={"customer": customer.pk, "message_id": message.pk})
+        if not created:
+            return message
+        _pause_for_owner(customer=message.customer, since=written_at)
+    logger.info("owner replied in TikTok; bot paused", extra={"customer": message.customer_id, "message_id": message.pk})
     return message
 
 
@@ -298,23 +336,18 @@ def add_system_note(
     *, tiktok_user_id: str, username: str, conversation_id: str, tiktok_message_id: str | None, text: str
 ) -> Message:
     """A note in the customer's conversation for the owner (not sent anywhere). Idempotent on the TikTok
-    message id it is about."""
-    with transaction.atomic():
-        customer = _lock_customer(tiktok_user_id, username=username)
-        if tiktok_message_id:
-            existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).first()
-            if existing is not None:
-                return existing
-        if conversation_id and not customer.conversation_id:
-            customer.conversation_id = conversation_id
-            customer.save(update_fields=["conversation_id", "updated_at"])
-        return Message.objects.create(
-            customer=customer,
-            role=Message.Role.SYSTEM,
-            direction=Message.Direction.INBOUND,
-            text=text,
-            tiktok_message_id=tiktok_message_id,
-        )
+    message id it is about; locks the customer row."""
+    message, _ = _record_from_tiktok(
+        tiktok_user_id=tiktok_user_id,
+        username=username,
+        conversation_id=conversation_id,
+        tiktok_message_id=tiktok_message_id,
+        written_at=timezone.now(),
+        role=Message.Role.SYSTEM,
+        direction=Message.Direction.INBOUND,
+        text=text,
+    )
+    return message
 
 
 def record_read_receipt(*, tiktok_user_id: str, read_at: datetime) -> bool:
