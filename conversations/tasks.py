@@ -1,7 +1,6 @@
 """Workers for the outbox: send one message, give up on one, sweep for lost jobs."""
 
 import logging
-import time
 from typing import Any
 
 import dramatiq
@@ -10,7 +9,7 @@ from dramatiq_crontab import cron
 
 from conversations.outbox import give_up_sending, requeue_stale_outbox, send_outbound_message
 from tiktok.client import TikTokRejected
-from tiktok.limits import send_rate_limiter
+from tiktok.limits import acquire_within, send_rate_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +36,11 @@ def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) ->
 def send_message(message_id: int) -> None:
     """Send one outbound message (queued → sending → sent/failed/blocked/dry_run), under the shop-wide
     rate limit. Retried with backoff only when TikTok did not take it (`SendLater`)."""
-    limiter = send_rate_limiter()
-    deadline = time.monotonic() + RATE_LIMIT_WAIT_SECONDS
-    while True:
-        with limiter.acquire(raise_on_failure=False) as acquired:
-            if acquired:
-                # SendLater propagates: the Retries middleware retries it with backoff.
-                send_outbound_message(message_id=message_id)
-                return
-        if time.monotonic() > deadline:
+    with acquire_within(send_rate_limiter(), seconds=RATE_LIMIT_WAIT_SECONDS) as acquired:
+        if not acquired:
             raise Retry("send rate limit busy", delay=1_000)
-        time.sleep(0.05)
+        # SendLater propagates: the Retries middleware retries it with backoff.
+        send_outbound_message(message_id=message_id)
 
 
 @cron("* * * * *")

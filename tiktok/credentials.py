@@ -1,7 +1,6 @@
 """The shop's TikTok access token: from the environment, or stored and refreshed before it expires."""
 
 import logging
-import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tiktok.client import TikTokClient, TikTokError
-from tiktok.limits import token_refresh_mutex
+from tiktok.limits import acquire_within, token_refresh_mutex
 from tiktok.models import TikTokCredential
 
 logger = logging.getLogger(__name__)
@@ -69,15 +68,10 @@ def refresh_access_token(*, stale_access_token: str | None = None, client: TikTo
     """
     if not can_refresh_access_token():
         raise TokenRefreshUnavailable("No stored refresh token to refresh with (or TIKTOK_ACCESS_TOKEN overrides it).")
-    mutex = token_refresh_mutex()
-    deadline = time.monotonic() + 15
-    while True:
-        with mutex.acquire(raise_on_failure=False) as acquired:
-            if acquired:
-                return _refresh_holding_mutex(stale_access_token=stale_access_token, client=client)
-        if time.monotonic() > deadline:
+    with acquire_within(token_refresh_mutex(), seconds=15, poll_seconds=0.1) as acquired:
+        if not acquired:
             raise TokenRefreshUnavailable("Another token refresh is still running.")
-        time.sleep(0.1)
+        return _refresh_holding_mutex(stale_access_token=stale_access_token, client=client)
 
 
 def _refresh_holding_mutex(*, stale_access_token: str | None, client: TikTokClient | None) -> str:

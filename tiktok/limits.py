@@ -2,9 +2,13 @@
 in-process stub on the embedded default). Keys carry the broker's namespace so shops or test runs
 sharing one Redis never share a limit."""
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django_dramatiq.apps import DjangoDramatiqConfig
-from dramatiq.rate_limits import ConcurrentRateLimiter, WindowRateLimiter
+from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimiter, WindowRateLimiter
 
 # A conversation's mutex outlives the longest legitimate holder (handle_event's time limit) by a
 # margin, and expires on its own if a worker dies holding it.
@@ -45,3 +49,17 @@ def token_refresh_mutex() -> ConcurrentRateLimiter:
         limit=1,
         ttl=TOKEN_REFRESH_MUTEX_TTL_MS,
     )
+
+
+@contextmanager
+def acquire_within(limiter: RateLimiter, *, seconds: float, poll_seconds: float = 0.05) -> Iterator[bool]:
+    """`limiter.acquire(raise_on_failure=False)`, trying again for up to `seconds` while it is busy: yields
+    whether a slot was got (and holds it until the block ends). A caller that gets none should yield its
+    worker thread (retry later) rather than wait longer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with limiter.acquire(raise_on_failure=False) as acquired:
+            if acquired or time.monotonic() > deadline:
+                yield acquired
+                return
+        time.sleep(poll_seconds)

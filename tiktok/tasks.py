@@ -2,14 +2,13 @@
 
 import logging
 import random
-import time
 
 import dramatiq
 from dramatiq import Retry
 from dramatiq_crontab import cron
 
 from tiktok.credentials import refresh_access_token_if_expiring
-from tiktok.limits import conversation_mutex
+from tiktok.limits import acquire_within, conversation_mutex
 from tiktok.models import WebhookEvent
 from tiktok.services import EventNotUsable, conversation_key, handle_conversation_events, requeue_stale_events
 
@@ -33,16 +32,10 @@ def handle_event(event_id: int) -> None:
     event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
     if event is None or event.status != WebhookEvent.Status.RECEIVED:
         return
-    mutex = conversation_mutex(conversation_key(event=event))
-    deadline = time.monotonic() + MUTEX_WAIT_SECONDS
-    while True:
-        with mutex.acquire(raise_on_failure=False) as acquired:
-            if acquired:
-                handle_conversation_events(up_to_event_id=event_id)
-                return
-        if time.monotonic() > deadline:
+    with acquire_within(conversation_mutex(conversation_key(event=event)), seconds=MUTEX_WAIT_SECONDS) as acquired:
+        if not acquired:
             raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
-        time.sleep(0.05)
+        handle_conversation_events(up_to_event_id=event_id)
 
 
 @cron("* * * * *")
