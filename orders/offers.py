@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from conversations.models import Customer
 from inventory.exceptions import ItemNotFound, ItemUnavailable
+from inventory.locks import lock_items
 from inventory.models import Item
 from orders.models import Offer
 from philia.errors import DomainError
@@ -39,7 +40,7 @@ def record_offer(*, customer: Customer, sku: str, amount: Decimal | int | float 
     if not value.is_finite() or value <= 0 or value >= MAX_OFFER:
         raise InvalidOffer(amount)
     with transaction.atomic():
-        item = Item.objects.select_for_update(no_key=True).filter(sku__iexact=sku.strip()).first()
+        item = lock_items(skus=[sku]).first()
         if item is None:
             raise ItemNotFound(sku)
         held_by_someone_else = (
