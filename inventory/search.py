@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
@@ -143,6 +144,43 @@ KEYED_STOPWORDS = frozenset(word.replace("'", "") for word in STOPWORDS)
 SKU_PATTERN = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9]{2,}(?:-[A-Za-z0-9]+){1,5})(?![A-Za-z0-9-])")
 NUMBER = r"(\d{1,5}(?:\.\d{1,2})?)"
 
+# The vocabulary's patterns, compiled once (parse_search runs several times per message).
+_MEASUREMENT_NAMES = "|".join(sorted((re.escape(word) for word in MEASUREMENT_WORDS), key=len, reverse=True))
+_MINIMUM_WORDS = r"at least|min(?:imum)?|over|more than|above|bigger than|longer than|wider than|>=?|\+"
+_MAXIMUM_WORDS = r"at most|max(?:imum)?|under|less than|below|smaller than|shorter than|no more than|<=?"
+MEASURE = re.compile(
+    rf"\b(?P<name>{_MEASUREMENT_NAMES})\b\s*(?:of|is|:|=)?\s*(?:(?P<min>{_MINIMUM_WORDS})|(?P<max>{_MAXIMUM_WORDS})"
+    rf"|around|about|~)?\s*{NUMBER}\s*(?:\"|''|in(?:ch(?:es)?)?\b)?\s*(?P<after>\+|or more|or bigger|or longer|"
+    rf"plus|or less|or smaller|or shorter|max|min)?"
+)
+MEASURE_REVERSED = re.compile(
+    rf"\b{NUMBER}\s*(?:\"|''|in(?:ch(?:es)?)?\b)?\s*(?P<after>\+|or more|plus)?\s*(?:inch(?:es)?\s*)?"
+    rf"(?P<name>{_MEASUREMENT_NAMES})\b"
+)
+PRICE_PATTERNS = [
+    (re.compile(pattern), kind)
+    for pattern, kind in [
+        (r"between\s*\$?\s*" + NUMBER + r"\s*(?:and|&|-|to)\s*\$?\s*" + NUMBER, "range"),
+        (r"\$\s*" + NUMBER + r"\s*(?:-|to)\s*\$?\s*" + NUMBER, "range"),
+        (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|upto|at most|no more than|within|<=?|budget(?: is| of)?)\s*(?:of\s*)?\$?\s*" + NUMBER + r"\s*(?:\$|dollars|bucks|usd)?", "max"),
+        (r"\$\s*" + NUMBER + r"\s*(?:or less|or under|or below|max|and under|and below|tops)", "max"),
+        (r"\b" + NUMBER + r"\s*(?:dollars|bucks|usd)?\s*(?:or less|or under|and under|max|tops)", "max"),
+        (r"(?:over|above|more than|at least|min(?:imum)?|>=?)\s*\$\s*" + NUMBER, "min"),
+        (r"(?:around|about|~|roughly)\s*\$\s*" + NUMBER, "around"),
+        (r"\bfor\s*\$\s*" + NUMBER + r"|\$\s*" + NUMBER + r"\s*budget", "max"),
+    ]
+]
+# Longest first, so "cargo pants" is read before "pants".
+KIND_PATTERNS = [
+    (word, re.compile(rf"(?<![a-z0-9-]){re.escape(word)}(?![a-z0-9-])"))
+    for word in sorted(CATEGORY_FOR_WORD, key=len, reverse=True)
+]
+SIZE_WORD_PATTERN = re.compile(
+    "(?<![a-z0-9-])(" + "|".join(sorted((re.escape(word) for word in SIZE_WORDS), key=len, reverse=True)) + ")(?![a-z0-9-])"
+)
+ERA_PATTERNS = [(era, re.compile(rf"\b{re.escape(word)}\b")) for word, era in ERA_WORDS.items()]
+COLOUR_PATTERNS = [(colour, re.compile(rf"\b{re.escape(word)}\b")) for word, colour in COLOUR_FOR_WORD.items()]
+
 
 @dataclass(frozen=True)
 class ItemQuery:
@@ -227,6 +265,7 @@ def canonical_size(size: str) -> str:
     return SIZE_WORDS.get(size, size.upper())
 
 
+@lru_cache(maxsize=4096)
 def brand_key(brand: str) -> str:
     """How a brand is compared: lower case, no apostrophes or punctuation ("Levi's" → "levis")."""
     return re.sub(r"[^a-z0-9 ]", "", brand.lower().replace("-", " ")).strip()
@@ -288,21 +327,9 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
             rest = re.sub(re.escape(sku.lower()), " ", rest)
 
     # Measurements before prices: "pit to pit under 24" is inches, not dollars.
-    measurement_names = "|".join(sorted((re.escape(word) for word in MEASUREMENT_WORDS), key=len, reverse=True))
-    minimum_words = r"at least|min(?:imum)?|over|more than|above|bigger than|longer than|wider than|>=?|\+"
-    maximum_words = r"at most|max(?:imum)?|under|less than|below|smaller than|shorter than|no more than|<=?"
-    measure = re.compile(
-        rf"\b(?P<name>{measurement_names})\b\s*(?:of|is|:|=)?\s*(?:(?P<min>{minimum_words})|(?P<max>{maximum_words})"
-        rf"|around|about|~)?\s*{NUMBER}\s*(?:\"|''|in(?:ch(?:es)?)?\b)?\s*(?P<after>\+|or more|or bigger|or longer|"
-        rf"plus|or less|or smaller|or shorter|max|min)?"
-    )
-    measure_reversed = re.compile(
-        rf"\b{NUMBER}\s*(?:\"|''|in(?:ch(?:es)?)?\b)?\s*(?P<after>\+|or more|plus)?\s*(?:inch(?:es)?\s*)?"
-        rf"(?P<name>{measurement_names})\b"
-    )
     minimums: dict[str, float] = {}
     maximums: dict[str, float] = {}
-    for pattern in (measure, measure_reversed):
+    for pattern in (MEASURE, MEASURE_REVERSED):
         while (match := pattern.search(rest)) is not None:
             key = MEASUREMENT_WORDS[match.group("name")]
             number = float(next(group for group in match.groups()[::-1] if group and re.fullmatch(NUMBER, group)))
@@ -326,18 +353,8 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
             rest = _cut(rest, waist)
 
     # Prices.
-    price_patterns = [
-        (r"between\s*\$?\s*" + NUMBER + r"\s*(?:and|&|-|to)\s*\$?\s*" + NUMBER, "range"),
-        (r"\$\s*" + NUMBER + r"\s*(?:-|to)\s*\$?\s*" + NUMBER, "range"),
-        (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|upto|at most|no more than|within|<=?|budget(?: is| of)?)\s*(?:of\s*)?\$?\s*" + NUMBER + r"\s*(?:\$|dollars|bucks|usd)?", "max"),
-        (r"\$\s*" + NUMBER + r"\s*(?:or less|or under|or below|max|and under|and below|tops)", "max"),
-        (r"\b" + NUMBER + r"\s*(?:dollars|bucks|usd)?\s*(?:or less|or under|and under|max|tops)", "max"),
-        (r"(?:over|above|more than|at least|min(?:imum)?|>=?)\s*\$\s*" + NUMBER, "min"),
-        (r"(?:around|about|~|roughly)\s*\$\s*" + NUMBER, "around"),
-        (r"\bfor\s*\$\s*" + NUMBER + r"|\$\s*" + NUMBER + r"\s*budget", "max"),
-    ]
-    for pattern, kind in price_patterns:
-        match = re.search(pattern, rest)
+    for pattern, kind in PRICE_PATTERNS:
+        match = pattern.search(rest)
         if match is None:
             continue
         numbers = [_money(group) for group in match.groups() if group]
@@ -357,8 +374,8 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
     # Kind of garment (before sizes: "size 32 jeans" is a waist, "size 10 boots" a shoe size).
     categories: list[str] = []
     kind_words: list[str] = []
-    for word in sorted(CATEGORY_FOR_WORD, key=len, reverse=True):
-        match = re.search(rf"(?<![a-z0-9-]){re.escape(word)}(?![a-z0-9-])", rest)
+    for word, pattern in KIND_PATTERNS:
+        match = pattern.search(rest) if word in rest else None
         if match is None:
             continue
         category = CATEGORY_FOR_WORD[word]
@@ -374,8 +391,7 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
 
     # Sizes.
     sizes: list[str] = []
-    size_names = "|".join(sorted((re.escape(word) for word in SIZE_WORDS), key=len, reverse=True))
-    while (match := re.search(rf"(?<![a-z0-9-])({size_names})(?![a-z0-9-])", rest)) is not None:
+    while (match := SIZE_WORD_PATTERN.search(rest)) is not None:
         sizes.append(SIZE_WORDS[match.group(1)])
         rest = _cut(rest, match)
     while (match := re.search(r"\b(?:size|sz|in|an?|fits?|fit me|wear|i'?m)\s+(?:an?\s+|size\s+)?(s|m|l)\b(?!')", rest)) is not None:
@@ -407,18 +423,17 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
     while (match := re.search(r"\b(?:19)?([5-9]0)'?s\b|\b'([5-9]0)s\b", rest)) is not None:
         eras.append((match.group(1) or match.group(2)) + "s")
         rest = _cut(rest, match)
-    for word, era in ERA_WORDS.items():
-        if re.search(rf"\b{re.escape(word)}\b", rest):
+    for era, pattern in ERA_PATTERNS:
+        rest, found = pattern.subn(" ", rest)
+        if found:
             eras.append(era)
-            rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest)
 
     # Colours.
     colours: list[str] = []
-    for word, colour in COLOUR_FOR_WORD.items():
-        if re.search(rf"\b{re.escape(word)}\b", rest):
-            if colour not in colours:
-                colours.append(colour)
-            rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest)
+    for colour, pattern in COLOUR_PATTERNS:
+        rest, found = pattern.subn(" ", rest)
+        if found and colour not in colours:
+            colours.append(colour)
 
     # Brands: whole names first ("the north face"), then aliases, then a close spelling of one word.
     matched_brands: list[str] = []
