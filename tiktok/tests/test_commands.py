@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from conversations.models import Message
+from testing.http_fakes import FakeHTTPServer, write_reply
 from testing.tiktok import im_receive_msg_body, post_webhook, user_id_for
 from tiktok.models import WebhookEvent
 
@@ -33,6 +34,26 @@ def test_simulate_posts_a_signed_dm_and_prints_the_shops_reply(live_server, fake
 def test_simulate_says_clearly_when_the_shop_is_not_running():
     with pytest.raises(CommandError, match=r"Cannot reach the shop at http://127.0.0.1:9/webhooks/tiktok"):
         _call("simulate", "hello", user="anna", url="http://127.0.0.1:9", timeout=1)
+
+
+class NotTheShop(FakeHTTPServer):
+    """Some other web server at the --url given: answers every POST with an HTML page."""
+
+    def _handle(self, handler) -> None:
+        write_reply(handler, 200, b"<html>\n<h1>Welcome to nginx!</h1>\n</html>")
+
+
+def test_simulate_pointed_at_another_server_fails_with_a_one_line_reason():
+    server = NotTheShop().start()
+    try:
+        with pytest.raises(CommandError) as raised:
+            _call("simulate", "hello", user="anna", url=server.base_url, timeout=1)
+    finally:
+        server.stop()
+
+    assert str(raised.value) == (
+        f"The shop did not accept the message: <html> <h1>Welcome to nginx!</h1> </html>. Is {server.base_url}/webhooks/tiktok the shop?"
+    )
 
 
 def test_simulate_needs_the_secret(settings):

@@ -42,15 +42,17 @@ class Command(BaseCommand):
             response = requests.post(url, data=body, headers=headers, timeout=(3.05, 15))
         except requests.RequestException as exc:
             raise CommandError(f"Cannot reach the shop at {url} ({type(exc).__name__}): is it running (make run)?")
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        # Another server at --url may answer anything: say what came back, on one line.
+        shown = (answer.get("detail") or answer.get("status")) if isinstance(answer, dict) else None
+        shown = " ".join(str(shown or response.text[:200] or "(empty)").split())
         if response.status_code != 200:
-            try:
-                detail = response.json().get("detail", response.text)
-            except ValueError:
-                detail = response.text[:200]
-            raise CommandError(f"The shop answered HTTP {response.status_code}: {detail}")
-        outcome = response.json().get("status")
-        if outcome != "accepted":
-            raise CommandError(f"The shop did not accept the message: {outcome}.")
+            raise CommandError(f"The shop answered HTTP {response.status_code}: {shown}")
+        if not isinstance(answer, dict) or answer.get("status") != "accepted":
+            raise CommandError(f"The shop did not accept the message: {shown}. Is {url} the shop?")
         self.stderr.write(f"@{content['from']}: {options['text']}")
         self._print_reply(message_id=content["message_id"], timeout=options["timeout"])
 
@@ -71,7 +73,8 @@ class Command(BaseCommand):
             if reply is None and event is not None and event.status == WebhookEvent.Status.PROCESSED:
                 raise CommandError("The shop handled the message and chose not to reply (is the bot paused?).")
             if event is not None and event.status == WebhookEvent.Status.FAILED:
-                raise CommandError(f"The shop failed to handle the message: {event.last_error}")
+                first_line = (event.last_error.splitlines() or [""])[0]
+                raise CommandError(f"The shop failed to handle the message: {first_line}")
             time.sleep(0.25)
         raise CommandError(
             f"No reply within {timeout:g}s. Is a worker running (make run starts one), and does this command "
