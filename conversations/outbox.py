@@ -1,6 +1,7 @@
 """Delivering the outbox: one queued outbound message at a time, through TikTok, at most once.
 
-queued → sending → sent | failed        (queued again only when TikTok provably did not take it)
+queued → sending → sent | failed        (queued again when TikTok did not take it, or timed out: then its
+                                         echo, if it did take it, marks the row sent before the retry)
 queued → blocked | dry_run              (TikTok's rules or the shop's say no / no access token)
 """
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("event_id", type=int)
+        parser.add_argument("event_id", type=int, help="The stored event's id (admin: Webhook events).")
         parser.add_argument("--timeout", type=float, default=60.0, help="Seconds to wait for the outcome.")
 
     def handle(self, *args: Any, **options: Any) -> None:
