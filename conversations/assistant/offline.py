@@ -8,6 +8,7 @@ mentions, a person, order status) are the part that runs before the AI too.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ HANDOFF_REPLY = (
 )
 STOP_REPLY = "You're unsubscribed: the shop won't send you any more automatic messages. Send START to turn them back on."
 START_REPLY = "Welcome back! Automatic replies are on again. What are you looking for today?"
+BACK_ON_SALE_LATER = "If they don't buy it, it's back on sale then: message me after that and I'll hold it for you."
 
 
 def help_text() -> str:
@@ -43,12 +45,21 @@ class Reference:
     everything: bool = False
 
 
+@dataclass(frozen=True)
+class Mentioned:
+    """The SKU-looking codes of the message: facts of the items that exist, and the codes that match nothing."""
+
+    items: list[Facts]
+    unknown_skus: list[str]
+
+
 class OfflineAssistant:
     def __init__(self, conversation: Conversation, toolbox: Toolbox) -> None:
         self.conversation = conversation
         self.toolbox = toolbox
         self.text = normalise(conversation.text)
         self._shown: list[Facts] | None = None
+        self._parsed: dict[str, ItemQuery] = {}
 
     # --- entry points ---
 
@@ -60,7 +71,7 @@ class OfflineAssistant:
             return HANDOFF_REPLY
         if intents.asks_order_status(text) and not find_skus(self.conversation.text):
             return self.order_status()
-        if self.mentioned_skus()[0] or self.mentioned_skus()[1]:
+        if self.mentioned.items or self.mentioned.unknown_skus:
             return self.reply()
         return None
 
@@ -71,7 +82,7 @@ class OfflineAssistant:
         if intents.wants_human(text):
             self.toolbox.hand_off_to_owner(reason=self.conversation.text[:200])
             return HANDOFF_REPLY
-        if intents.asks_order_status(text) and not self.mentioned_skus()[0]:
+        if intents.asks_order_status(text) and not self.mentioned.items:
             return self.order_status()
         if intents.is_yes(text) and self._offered_to_hold():
             return self.hold("it")
@@ -92,9 +103,9 @@ class OfflineAssistant:
         if intents.is_soft_no(text):
             return self.soft_no()
         topic = intents.faq_topic(text)
-        if topic and not self.mentioned_skus()[0]:
+        if topic and not self.mentioned.items:
             return self.faq(topic)
-        if self.mentioned_skus()[0] or self.mentioned_skus()[1]:
+        if self.mentioned.items or self.mentioned.unknown_skus:
             return self.details(text)
         if intents.ordinal(text) is not None and self.shown():
             return self.details(text)
@@ -119,24 +130,23 @@ class OfflineAssistant:
 
     # --- what the message points at ---
 
+    @cached_property
+    def brands(self) -> list[str]:
+        return known_brands()
+
     def parse(self, text: str) -> ItemQuery:
-        """`parse_search`, once per text (it reads the stock's brands)."""
-        if not hasattr(self, "_brands"):
-            self._brands = known_brands()
-            self._parsed: dict[str, ItemQuery] = {}
+        """`parse_search`, once per text, with the stock's brands read once per message."""
         if text not in self._parsed:
-            self._parsed[text] = parse_search(text, brands=self._brands)
+            self._parsed[text] = parse_search(text, brands=self.brands)
         return self._parsed[text]
 
-    def mentioned_skus(self) -> tuple[list[str], list[str]]:
-        """(SKUs of items that exist, SKU-looking codes that match nothing)."""
-        if not hasattr(self, "_mentioned"):
-            codes = find_skus(self.conversation.text)
-            found = {item["sku"].upper(): item for item in self.toolbox.items(codes)} if codes else {}
-            known = [code for code in codes if code in found]
-            unknown = [code for code in codes if code not in found and code.count("-") >= 2]
-            self._mentioned = (known, unknown)
-        return self._mentioned
+    @cached_property
+    def mentioned(self) -> Mentioned:
+        """The items the message names by SKU (full facts, read once), and codes that match no item."""
+        codes = find_skus(self.conversation.text)
+        items = self.toolbox.items(codes, full=True) if codes else []
+        found = {facts["sku"].upper() for facts in items}
+        return Mentioned(items=items, unknown_skus=[code for code in codes if code not in found and code.count("-") >= 2])
 
     def shown(self) -> list[Facts]:
         if self._shown is None:
@@ -146,11 +156,10 @@ class OfflineAssistant:
     def resolve(self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True) -> Reference:
         """Which items `text` means: SKUs, an ordinal or a description of the items just shown (or of
         `pool`), "both"/"them", "it" when one item is in view; else a unique match in the stock."""
-        known, unknown = self.mentioned_skus()
-        if known:
-            return Reference(items=self.toolbox.items(known, full=True), unknown_skus=unknown)
-        if unknown:
-            return Reference(unknown_skus=unknown)
+        if self.mentioned.items:
+            return Reference(items=self.mentioned.items, unknown_skus=self.mentioned.unknown_skus)
+        if self.mentioned.unknown_skus:
+            return Reference(unknown_skus=self.mentioned.unknown_skus)
         in_view = self.shown() if pool is None else pool
         if intents.refers_to_everything(text):
             return Reference(everything=True, candidates=in_view)
@@ -305,10 +314,7 @@ class OfflineAssistant:
         elif status == "held_by_you":
             text += f'\nIt\'s on hold for you until {when(facts["held_until"])}. Say "buy" to order.'
         elif status == "held":
-            text += (
-                f"\nIt's on hold for another customer until {when(facts['available_again_at'])}. If they don't buy it, "
-                "it's back on sale then: message me after that and I'll hold it for you."
-            )
+            text += f"\nIt's on hold for another customer until {when(facts['available_again_at'])}. {BACK_ON_SALE_LATER}"
         elif status == "bought_by_you":
             text += '\nIt\'s yours: it\'s in your order. Ask "where is my order?" to see how it\'s going.'
         elif status == "sold":
@@ -351,21 +357,19 @@ class OfflineAssistant:
 
     def _hold_one(self, facts: Facts) -> str:
         result = self.toolbox.hold_item(sku=facts["sku"])
-        if result["ok"]:
-            line = item_line({**result["item"], "status": "available"})
-            until = when(result["held_until"])
-            if result.get("extended"):
-                return f"It's already on hold for you: {line}. I've extended the hold until {until}."
-            return f"Done! {line} is on hold for you until {until} ({result['hold_hours']} hours)."
-        return self._hold_refused(result, facts)
+        if not result["ok"]:
+            return self._hold_refused(result, facts)
+        if result.get("extended"):
+            line = item_line({**result["item"], "status": ""})
+            return f"It's already on hold for you: {line}. I've extended the hold until {when(result['held_until'])}."
+        return held_text(result)
 
     def _hold_refused(self, result: Facts, facts: Facts) -> str:
         error = result["error"]
         if error == "held_by_someone_else":
             return (
                 f"Sorry, {item_line({**result['item'], 'status': ''})} is on hold for another customer until "
-                f"{when(result['available_again_at'])}. If they don't buy it, it's back on sale then: message me after "
-                "that and I'll hold it for you."
+                f"{when(result['available_again_at'])}. {BACK_ON_SALE_LATER}"
             )
         if error == "bought_by_you":
             return (
@@ -387,11 +391,10 @@ class OfflineAssistant:
         holds = self.toolbox.holds()
         if not holds:
             return "You don't have anything on hold right now. Anything else I can help with?"
-        known, unknown = self.mentioned_skus()
-        if unknown and not known:
-            return self.not_found(unknown)
-        if known:
-            targets = [facts for facts in self.toolbox.items(known)]
+        if self.mentioned.unknown_skus and not self.mentioned.items:
+            return self.not_found(self.mentioned.unknown_skus)
+        if self.mentioned.items:
+            targets = self.mentioned.items
         elif intents.refers_to_several(text) or intents.refers_to_everything(text) or "holds" in text or len(holds) == 1:
             targets = holds
         else:
@@ -421,12 +424,11 @@ class OfflineAssistant:
         return "No problem! Let me know if you're looking for anything else."
 
     def buy(self, text: str) -> str:
-        known, unknown = self.mentioned_skus()
-        if unknown and not known:
-            return self.not_found(unknown)
+        if self.mentioned.unknown_skus and not self.mentioned.items:
+            return self.not_found(self.mentioned.unknown_skus)
         holds = self.toolbox.holds()
         wanted: list[Facts] = []
-        if known or intents.ordinal(text) is not None or (intents.refers_to_it(text) and not holds) or (
+        if self.mentioned.items or intents.ordinal(text) is not None or (intents.refers_to_it(text) and not holds) or (
             self.parse(text).brands or self.parse(text).categories
         ):
             reference = self.resolve(text)
@@ -438,7 +440,9 @@ class OfflineAssistant:
             result = self.toolbox.hold_item(sku=facts["sku"])
             if not result["ok"]:
                 refusals.append(self._hold_refused(result, facts))
-        if not self.toolbox.holds():
+        if wanted:
+            holds = self.toolbox.holds()  # with what was just held
+        if not holds:
             pending = [order for order in self.toolbox.order_status()["orders"] if order["status"] == "awaiting payment"]
             if refusals:
                 return "\n\n".join(refusals)
@@ -458,13 +462,7 @@ class OfflineAssistant:
             if result["error"] == "hold_lost":
                 return prefix + f"Your hold on {result['sku']} ran out just now, so nothing was ordered. Want me to try again?"
             return prefix + "I couldn't place the order: " + result["message"]
-        order = result["order"]
-        lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
-        return (
-            prefix + f"Your order #{order['order_number']} is in:\n{lines}\nTotal: {money(order['total'])}\n"
-            + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note.\n"
-            + settings.SHIPPING_INSTRUCTIONS
-        )
+        return prefix + order_placed_text(result["order"]) + "\n" + settings.SHIPPING_INSTRUCTIONS
 
     def order_status(self) -> str:
         orders = self.toolbox.order_status()["orders"][:3]
@@ -493,7 +491,7 @@ class OfflineAssistant:
     def offer(self, text: str) -> str:
         amount = intents.offer_amount(text)
         pool = None
-        if not self.mentioned_skus()[0] and not self.shown():
+        if not self.mentioned.items and not self.shown():
             pool = self.toolbox.holds()
         reference = self.resolve(text, pool=pool, search_stock=True)
         if reference.unknown_skus and not reference.items:
@@ -526,6 +524,21 @@ class OfflineAssistant:
         )
 
 
+def held_text(result: Facts) -> str:
+    """What a successful hold_item result tells the customer."""
+    line = item_line({**result["item"], "status": ""})
+    return f"Done! {line} is on hold for you until {when(result['held_until'])} ({result['hold_hours']} hours)."
+
+
+def order_placed_text(order: Facts) -> str:
+    """The order a successful place_order made, and how to pay for it."""
+    lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
+    return (
+        f"Your order #{order['order_number']} is in:\n{lines}\nTotal: {money(order['total'])}\n"
+        + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note."
+    )
+
+
 def matches(facts: dict[str, Any], query: ItemQuery) -> bool:
     """Does an item fit a customer's description of it ("the levi's", "the black jacket")?"""
     name = facts["name"].lower()
@@ -555,17 +568,11 @@ def summarize_actions(offline: OfflineAssistant, actions: list[tuple[str, Facts]
         if not result.get("ok"):
             continue
         if tool == "hold_item":
-            line = item_line({**result["item"], "status": ""})
-            parts.append(f"Done! {line} is on hold for you until {when(result['held_until'])} ({result['hold_hours']} hours).")
+            parts.append(held_text(result))
         elif tool == "release_hold":
             parts.append(f"I've released {result['item']['sku']} · {result['item']['name']}: it's back on sale.")
         elif tool == "place_order":
-            order = result["order"]
-            lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
-            parts.append(
-                f"Your order #{order['order_number']} is in:\n{lines}\nTotal: {money(order['total'])}\n"
-                + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note."
-            )
+            parts.append(order_placed_text(result["order"]))
         elif tool == "make_offer":
             offer = result["offer"]
             parts.append(
