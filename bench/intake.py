@@ -3,8 +3,8 @@ enqueues, in the same run, against PostgreSQL and Redis.
 
     .venv/bin/python bench/intake.py [--requests 800] [--rounds 10] [--clients 8] [--workers 4]
 
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/philia_bench; the database is created if
-missing) and REDIS_URL (default redis://127.0.0.1:6379/0) with its own Dramatiq namespace
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/philia_bench; created if missing and then
+dropped at the end, else only this bench's rows are deleted) and REDIS_URL (default redis://127.0.0.1:6379/0) with its own Dramatiq namespace
 (philia-bench), whose queues it empties at the end. No worker runs: the jobs just queue up.
 Prints requests per second and p50/p99 latency of each, and the ratio. Goal: >= 0.8 of the baseline,
 webhook p99 under 50 ms at 8 concurrent clients.
@@ -52,7 +52,8 @@ def bench_environment() -> dict[str, str]:
     return env
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str) -> bool:
+    """Create the database if missing; True when this run created it (and so drops it at the end)."""
     import psycopg
 
     parts = urlsplit(url)
@@ -62,6 +63,16 @@ def ensure_database(url: str) -> None:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
+    return not exists
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -146,9 +157,15 @@ def drive(url: str, deliveries: list[tuple[bytes, dict[str, str]]], clients: int
                 break
             body, headers = deliveries[index]
             started = time.perf_counter()
-            connection.request("POST", parts.path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
+            try:
+                connection.request("POST", parts.path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                # A dropped connection or a timeout counts as a failure (not a silently missing sample).
+                bad += 1
+                connection.close()
+                continue
             mine.append(time.perf_counter() - started)
             if response.status != 200:
                 bad += 1
@@ -185,7 +202,7 @@ def main() -> int:
 
     env = bench_environment()
     os.environ.update(env)
-    ensure_database(env["DATABASE_URL"])
+    created = ensure_database(env["DATABASE_URL"])
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
     )
@@ -197,7 +214,7 @@ def main() -> int:
         urls = {"baseline": f"http://127.0.0.1:{port}/bench/baseline", "webhook": f"http://127.0.0.1:{port}/webhooks/tiktok"}
         warm = prepared_deliveries(200, f"warm-{time.time_ns()}")
         for name in ("baseline", "webhook"):
-            drive(urls[name], warm if name == "webhook" else warm, options.clients, 30)
+            drive(urls[name], warm, options.clients, 30)
         for round_number in range(options.rounds):
             for name in ("baseline", "webhook") if round_number % 2 == 0 else ("webhook", "baseline"):
                 deliveries = prepared_deliveries(options.requests, f"{name}-{round_number}-{time.time_ns()}")
@@ -207,7 +224,7 @@ def main() -> int:
                 failures[name] += bad
     finally:
         stop(server)
-        cleanup(env)
+        cleanup(env, drop=created)
 
     summary = {}
     for name, data in results.items():
@@ -225,24 +242,34 @@ def main() -> int:
     for name, label in (("baseline", "baseline (insert + enqueue)"), ("webhook", "POST /webhooks/tiktok")):
         row = summary[name]
         print(f"{label:30} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
-              f"({row['count']} requests, {failures[name]} non-200)")  # fmt: skip
+              f"({row['count']} requests, {failures[name]} failed or non-200)")  # fmt: skip
     ratio = summary["webhook"]["rps"] / summary["baseline"]["rps"]
     goal = ratio >= 0.8 and summary["webhook"]["p99"] < 50
     print(f"ratio webhook/baseline: {ratio:.2f}   goal (>= 0.80 and p99 < 50 ms): {'met' if goal else 'NOT met'}")
     return 0 if goal and not any(failures.values()) else 1
 
 
-def cleanup(env: dict[str, str]) -> None:
-    """Empty this bench's queues (its namespace only) and its rows."""
+def cleanup(env: dict[str, str], *, drop: bool) -> None:
+    """Empty this bench's queues (its namespace only); drop the database if this run created it, else
+    delete this bench's rows."""
     import django
 
     django.setup()
     import dramatiq
+    from django.db import connections
 
     from tiktok import tasks  # noqa: F401 (declares the queue)
     from tiktok.models import WebhookEvent
 
-    dramatiq.get_broker().flush_all()
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    # flush_all empties the queues but leaves the workers' heartbeat key; the namespace is this bench's alone.
+    for key in broker.client.scan_iter(match=f"{NAMESPACE}:*"):
+        broker.client.delete(key)
+    if drop:
+        connections.close_all()
+        drop_database(env["DATABASE_URL"])
+        return
     WebhookEvent.objects.filter(dedupe_key__startswith="message:bench-").delete()
     WebhookEvent.objects.filter(event="bench_baseline").delete()
 
