@@ -48,9 +48,12 @@ worker: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## bench: both benchmarks (PostgreSQL and Redis at 127.0.0.1, as for `make test`); fails if either misses its goal
 bench: install
-	$(PY) bench/intake.py
-	$(PY) bench/assistant.py
+	@status=0; \
+	$(PY) bench/intake.py || status=1; \
+	$(PY) bench/assistant.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
