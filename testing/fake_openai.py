@@ -145,11 +145,8 @@ class FakeOpenAI(FakeHTTPServer):
 
 @pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI().start()
-    try:
+    with FakeOpenAI() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture

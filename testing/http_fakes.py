@@ -9,6 +9,9 @@ that hands every POST to the fake's `_handle` and writes JSON answers.
         def _handle(self, handler):
             payload = read_json(handler)         # the request body, parsed (None when not JSON)
             write_reply(handler, 200, b'{"ok": true}')
+
+    with FakeSomething() as fake:                # started, and stopped on the way out
+        ...
 """
 
 import json
@@ -48,6 +51,12 @@ class FakeHTTPServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     @property
     def base_url(self) -> str:

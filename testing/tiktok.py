@@ -271,11 +271,8 @@ class FakeTikTok(FakeHTTPServer):
 
 @pytest.fixture
 def fake_tiktok() -> Iterator[FakeTikTok]:
-    fake = FakeTikTok().start()
-    try:
+    with FakeTikTok() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture
