@@ -728,10 +728,14 @@ def _rank_in_python(queryset: QuerySet[Item], words: tuple[str, ...], limit: int
     return sorted(candidates, key=score, reverse=True)[:limit]
 
 
+def search_items_or_filters(query: ItemQuery, *, limit: int = 5, now: datetime | None = None) -> tuple[list[Item], bool]:
+    """`search_items`, and if its free words find nothing, the filters alone: (items, whether relaxed)."""
+    results = search_items(query, limit=limit, now=now)
+    if not results and query.words and query.has_filters():
+        return search_items(query.without_words(), limit=limit, now=now), True
+    return results, False
+
+
 def search(text: str, *, limit: int = 5) -> list[Item]:
     """Available items for a customer's words; if the free words find nothing, the filters alone."""
-    query = parse_search(text)
-    results = search_items(query, limit=limit)
-    if not results and query.words and query.has_filters():
-        results = search_items(query.without_words(), limit=limit)
-    return results
+    return search_items_or_filters(parse_search(text), limit=limit)[0]

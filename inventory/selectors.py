@@ -1,9 +1,11 @@
 """Reads of the stock."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from conversations.models import Customer
@@ -20,6 +22,13 @@ def get_item(sku: str) -> Item:
     if item is None:
         raise ItemNotFound(sku)
     return item
+
+
+def visible_items_with_skus(skus: Iterable[str]) -> QuerySet[Item]:
+    """Items that are not hidden whose SKU is one of `skus`, in any case (the upper(sku) unique index answers it)."""
+    return Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=[sku.upper() for sku in skus]).exclude(
+        status=Item.Status.HIDDEN
+    )
 
 
 def current_holds(*, customer: Customer, now: datetime | None = None) -> QuerySet[Item]:

@@ -9,13 +9,11 @@ Anything else is replaced by the offline assistant's answer.
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.db.models.functions import Upper
-from django.utils import timezone
 
 from conversations.assistant.formatting import MAX_REPLY_CHARS
 from conversations.models import Customer
-from inventory.models import Item
 from inventory.search import find_skus
+from inventory.selectors import current_holds, visible_items_with_skus
 from orders.models import Order
 
 PRICE = re.compile(
@@ -94,8 +92,7 @@ def problem_with(
     skus = find_skus(reply)
     prices: dict[str, Decimal] = {}
     if skus:
-        items = Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=skus).exclude(status=Item.Status.HIDDEN)
-        prices = {item.sku.upper(): item.price for item in items}
+        prices = {item.sku.upper(): item.price for item in visible_items_with_skus(skus)}
         unknown = [sku for sku in skus if sku not in prices and sku.count("-") >= 2]
         if unknown:
             return f"names unknown SKU {unknown[0]}"
@@ -127,9 +124,7 @@ def problem_with(
     order_numbers = {int(number) for number in re.findall(r"#\s?(\d{1,9})\b", reply)}
     if order_numbers - set(Order.objects.filter(customer=customer, pk__in=order_numbers).values_list("pk", flat=True)):
         return "names an order that is not this customer's"
-    if CLAIMS_A_HOLD.search(reply) and not Item.objects.filter(
-        held_by=customer, status=Item.Status.RESERVED, held_until__gt=timezone.now()
-    ).exists():
+    if CLAIMS_A_HOLD.search(reply) and not current_holds(customer=customer).exists():
         return "says something is on hold when nothing is"
     if TALKS_ABOUT_INSTRUCTIONS.search(reply) or repeats_instructions(reply, instructions):
         return "talks about its instructions"

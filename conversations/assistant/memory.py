@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from conversations.assistant.tools import Toolbox
 from conversations.models import Customer, Message
-from inventory.models import Item
 from inventory.search import find_skus
+from inventory.selectors import visible_items_with_skus
 from orders.models import Order
 
 
@@ -53,10 +52,7 @@ def last_shown_skus(history: list[Message]) -> list[str]:
         mentioned = find_skus(message.text)
         if not mentioned:
             continue
-        existing = {
-            sku.upper()
-            for sku in Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=mentioned).values_list("sku", flat=True)
-        }
+        existing = {sku.upper() for sku in visible_items_with_skus(mentioned).values_list("sku", flat=True)}
         shown = [sku for sku in mentioned if sku in existing]
         if shown:
             return shown

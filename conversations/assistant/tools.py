@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from conversations import services as conversation_services
@@ -25,8 +24,8 @@ from conversations.models import Customer, Message, ToolCall
 from inventory import services as inventory_services
 from inventory.exceptions import HoldLimitReached, ItemNotFound, ItemNotHeld, ItemUnavailable, NotHeldBy
 from inventory.models import Item
-from inventory.search import ItemQuery, search_items
-from inventory.selectors import current_holds
+from inventory.search import ItemQuery, search_items_or_filters
+from inventory.selectors import current_holds, visible_items_with_skus
 from orders import services as order_services
 from orders.exceptions import HoldLost, NothingToOrder
 from orders.models import Order
@@ -120,15 +119,12 @@ class Toolbox:
     def search_items(self, *, query: ItemQuery, limit: int = 5) -> Facts:
         """Available items for the query; when nothing matches, the filters alone, then newest pieces."""
         now = timezone.now()
-        items = search_items(query, limit=limit, now=now)
-        relaxed = ""
-        if not items and query.words and query.has_filters():
-            items, relaxed = search_items(query.without_words(), limit=limit, now=now), "ignored the free words"
+        items, relaxed = search_items_or_filters(query, limit=limit, now=now)
         return {
             "ok": True,
             "query": query.describe(),
             "items": [item_facts(item, customer=self.customer, now=now) for item in items],
-            **({"relaxed": relaxed} if relaxed else {}),
+            **({"relaxed": "ignored the free words"} if relaxed else {}),
         }
 
     def get_item(self, *, sku: str) -> Facts:
@@ -142,10 +138,7 @@ class Toolbox:
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
         wanted = [sku.upper() for sku in skus]
-        found = {
-            item.sku.upper(): item
-            for item in Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=wanted).exclude(status=Item.Status.HIDDEN)
-        }
+        found = {item.sku.upper(): item for item in visible_items_with_skus(wanted)}
         return [item_facts(found[sku], customer=self.customer, now=now, full=full) for sku in wanted if sku in found]
 
     def holds(self) -> list[Facts]:
