@@ -300,12 +300,15 @@ def record_owner_message(
     return message
 
 
-def confirm_sent_echo(*, tiktok_user_id: str, tiktok_message_id: str, text: str, from_api: bool) -> Message | None:
+def confirm_sent_echo(*, tiktok_user_id: str, tiktok_message_id: str, text: str) -> Message | None:
     """TikTok echoed a message the business sent. If it is one of ours, return it, marking it sent when
     the echo beat the send's own answer (or the answer was lost to a timeout, so a retry is not sent
-    twice). None when it is not ours."""
+    twice). None when it is not ours.
+
+    An echo whose id we do not know yet is matched by its text to a row of this customer's that TikTok
+    was asked to send, whatever `message_tag.source` says: TikTok does not always tag its echoes."""
     message = Message.objects.filter(tiktok_message_id=tiktok_message_id).first()
-    if message is not None or not from_api:
+    if message is not None:
         return message
     with transaction.atomic():
         candidate = (

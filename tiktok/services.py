@@ -276,12 +276,7 @@ def _business_wrote(*, event: WebhookEvent, envelope: Envelope) -> None:
     message_id = _require(envelope.message_id, "message_id")
     text = envelope.text_body if envelope.message_type == "text" else envelope.share_post_url
     with transaction.atomic():
-        echoed = conversation_services.confirm_sent_echo(
-            tiktok_user_id=customer_id,
-            tiktok_message_id=message_id,
-            text=text,
-            from_api=envelope.source == "API",
-        )
+        echoed = conversation_services.confirm_sent_echo(tiktok_user_id=customer_id, tiktok_message_id=message_id, text=text)
         if echoed is None and envelope.source != "API":
             conversation_services.record_owner_message(
                 tiktok_user_id=customer_id,
