@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -35,7 +37,7 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return f"@{self.username}" if self.username else self.tiktok_user_id
 
-    def is_bot_paused(self, *, now=None) -> bool:
+    def is_bot_paused(self, *, now: datetime | None = None) -> bool:
         return self.bot_paused_until is not None and self.bot_paused_until > (now or timezone.now())
 
 
