@@ -129,7 +129,7 @@ class Toolbox:
 
     def get_item(self, *, sku: str) -> Facts:
         now = timezone.now()
-        item = Item.objects.filter(sku__iexact=sku.strip()).exclude(status=Item.Status.HIDDEN).first()
+        item = visible_items_with_skus([sku.strip()]).first()
         if item is None:
             return failure("not_found", f"No item with SKU {sku.strip().upper()}.", sku=sku.strip().upper())
         return {"ok": True, "item": item_facts(item, customer=self.customer, now=now, full=True)}
