@@ -35,8 +35,10 @@ def business_messages_since(*, customer: Customer, since: datetime) -> int:
     )
 
 
-def customer_message_count(*, customer: Customer) -> int:
-    return Message.objects.filter(customer=customer, direction=Message.Direction.INBOUND, role=Message.Role.USER).count()
+def has_written_more_than_once(*, customer: Customer) -> bool:
+    """Whether the customer has written twice or more (reads at most two rows, however long the conversation)."""
+    customer_messages = Message.objects.filter(customer=customer, direction=Message.Direction.INBOUND, role=Message.Role.USER)
+    return customer_messages.order_by()[1:2].exists()
 
 
 def _answers_the_turn_that_changed_it(*, message: Message, changed_at: datetime | None) -> bool:
@@ -74,7 +76,7 @@ def outbound_block_reason(*, message: Message, customer: Customer, now: datetime
         ):
             return "The customer opted out of automated messages (STOP)."
     if now < closes_at:
-        if customer_message_count(customer=customer) <= 1:
+        if not has_written_more_than_once(customer=customer):
             used = business_messages_since(customer=customer, since=customer.last_inbound_at)
             if used >= settings.TIKTOK_QUOTA_FIRST_MESSAGE:
                 return (
