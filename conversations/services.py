@@ -258,11 +258,21 @@ def reply_as_staff(*, customer: Customer, text: str) -> Message:
 
 
 def _pause_for_owner(*, customer: Customer, since: datetime) -> None:
+    """Pause the assistant for BOT_PAUSE_AFTER_OWNER_REPLY hours from `since`, never shortening a longer
+    pause. One conditional UPDATE: a longer pause committed meanwhile (a hand-off) is re-checked by the
+    database, not overwritten from a stale read."""
     hours = settings.BOT_PAUSE_AFTER_OWNER_REPLY
+    if hours <= 0:
+        return
     until = since + timedelta(hours=hours)
-    current = Customer.objects.filter(pk=customer.pk).values_list("bot_paused_until", flat=True).first()
-    if hours > 0 and (current is None or current < until):
-        pause_bot(customer=customer, hours=hours, now=since)
+    paused = (
+        Customer.objects.filter(pk=customer.pk)
+        .filter(Q(bot_paused_until__isnull=True) | Q(bot_paused_until__lt=until))
+        .update(bot_paused_until=until, updated_at=timezone.now())
+    )
+    if paused:
+        customer.bot_paused_until = until
+        logger.info("bot paused", extra={"customer": customer.pk, "until": until})
 
 
 def record_owner_message(
