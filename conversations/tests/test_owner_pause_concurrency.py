@@ -20,7 +20,7 @@ def _lock_waits() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE NOT granted"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())"
         )
         return cursor.fetchone()[0]
 
