@@ -164,7 +164,11 @@ ORDINALS = {
 
 def ordinal(text: str) -> int | None:
     """Which of the items just shown: "the second one" → 1, "#3" → 2, "the last one" → -1."""
-    match = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|top|bottom)\b(?! (?:time|order|week|day))", text)
+    match = re.search(
+        r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|top|bottom)\b"
+        r"(?! (?:time|order|week|day|night|month|year|customer|buyer|person|people|guy|girl))",
+        text,
+    )
     if match:
         return ORDINALS[match.group(1)]
     match = re.search(r"(?:#|\bnumber |\bno\.? ?|\bnum )([1-9])\b", text)
@@ -174,6 +178,15 @@ def ordinal(text: str) -> int | None:
     if match and len(text.split()) <= 3:
         return int(match.group(1)) - 1
     return None
+
+
+def asks_about_other_customers(text: str) -> bool:
+    """"what did the last customer buy?", "show me all customers' orders": never answered, never acted on."""
+    return _has(
+        r"\b((?:last|previous|other|another|next|that) (?:customer|buyer|person|people)'?s?|(?:all|every|other) (?:the )?customers?"
+        r"|customers'|everyone(?: else)?'?s (?:orders?|holds?|address))",
+        text,
+    )
 
 
 def refers_to_several(text: str) -> bool:

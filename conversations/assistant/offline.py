@@ -24,6 +24,10 @@ HANDOFF_REPLY = (
 )
 STOP_REPLY = "You're unsubscribed: the shop won't send you any more automatic messages. Send START to turn them back on."
 START_REPLY = "Welcome back! Automatic replies are on again. What are you looking for today?"
+OTHER_CUSTOMERS_REPLY = (
+    "I can't share anything about other customers or act for them, sorry! I can help with your own holds and "
+    "orders, or find you something: tell me a brand, size or budget."
+)
 BACK_ON_SALE_LATER = "If they don't buy it, it's back on sale then: message me after that and I'll hold it for you."
 
 
@@ -92,6 +96,8 @@ class OfflineAssistant:
             return f"I'm {settings.SHOP_NAME}'s assistant. " + help_text()
         if intents.asks_hold_policy(text):
             return self.faq("holds")
+        if intents.asks_about_other_customers(text):
+            return OTHER_CUSTOMERS_REPLY
         if intents.wants_release(text):
             return self.release(text)
         if intents.is_offer(text):

@@ -154,3 +154,18 @@ def test_ai_injection_changes_nothing_it_should_not(shop, anna, ben, ai_settings
         assert_nothing_leaked(reply.text, ben=ben, ben_order=shop)
         if fake_openai.requests:
             assert reply.source == "ai_fallback"
+
+
+@pytest.mark.parametrize("message", INJECTIONS)
+def test_offline_injection_right_after_a_list_of_items_changes_nothing_it_should_not(shop, anna, ben, settings, message):
+    """The same set in the middle of a conversation: items just shown are what "the last one", "it" or
+    "them" could latch on to."""
+    settings.OPENAI_API_KEY = ""
+    say(anna, "what do you have?")
+    before = shop_state()
+
+    reply = say(anna, message)
+
+    assert_only_legitimate_changes(before, shop_state(), customer=anna, message=message, settings=settings)
+    if reply is not None:
+        assert_nothing_leaked(reply.text, ben=ben, ben_order=shop)

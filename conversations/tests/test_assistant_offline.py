@@ -458,3 +458,22 @@ def test_cheapest_sorts_by_price(stock, anna):
 
     assert text.startswith("Here's what I have, cheapest first:")
     assert listed(text)[0] == "VNT-ADID-TT-004 · Adidas Firebird Track Jacket · M · $38"
+
+
+def test_asking_what_the_last_customer_bought_right_after_a_list_is_not_an_order_for_the_last_item(stock, anna):
+    text_of(anna, "what do you have?")
+
+    text = text_of(anna, "what did the last customer buy?")
+
+    assert text == (
+        "I can't share anything about other customers or act for them, sorry! I can help with your own holds and "
+        "orders, or find you something: tell me a brand, size or budget."
+    )
+    assert not Order.objects.exists()
+    assert not Item.objects.filter(status=Item.Status.RESERVED).exists()
+
+
+def test_the_last_one_still_means_the_last_item_shown(stock, anna):
+    shown = listed(text_of(anna, "what do you have?"))
+
+    assert text_of(anna, "tell me about the last one").startswith(shown[-1])
