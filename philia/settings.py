@@ -6,6 +6,7 @@ production.
 """
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 
@@ -82,6 +83,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Broker (Dramatiq) ----------------------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
+
+
+def with_redis_timeouts(url: str) -> str:
+    """Give every Redis client bounded waits unless the URL sets its own: an unreachable Redis must not hold
+    a webhook request (the enqueue after commit) for the system's connect timeout of minutes."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_connect_timeout", "2")
+    query.setdefault("socket_timeout", "10")
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+if REDIS_URL:
+    REDIS_URL = with_redis_timeouts(REDIS_URL)
 DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
