@@ -102,6 +102,15 @@ def wants_buy(text: str) -> bool:
     )
 
 
+def is_tentative(text: str) -> bool:
+    """"should I buy the levis?", "I might buy it later", "did anyone buy the trucker?": talk about buying, not an order."""
+    return _has(
+        r"\b(might|maybe|should i|shall i|thinking (?:about|of)|considering|not sure|undecided|deciding|later|tomorrow"
+        r"|next (?:week|month)|(?:did|has|have) (?:anyone|anybody|someone|somebody))\b",
+        text,
+    )
+
+
 def wants_hold(text: str) -> bool:
     return _has(
         r"\b(i'?ll take|i will take|i'?ll get|i'?ll have|take (?:it|them|this|that|both|the)|hold|reserve|save (?:it|this|that|them|the)"

@@ -28,6 +28,7 @@ OTHER_CUSTOMERS_REPLY = (
     "I can't share anything about other customers or act for them, sorry! I can help with your own holds and "
     "orders, or find you something: tell me a brand, size or budget."
 )
+DETAILS_PROMPT = '\nWant details on one? Say "the first one" or send the SKU.'
 BACK_ON_SALE_LATER = "If they don't buy it, it's back on sale then: message me after that and I'll hold it for you."
 
 
@@ -103,7 +104,8 @@ class OfflineAssistant:
         if intents.is_offer(text):
             return self.offer(text)
         if intents.wants_buy(text):
-            return self.buy(text)
+            # Ordering marks pieces sold, so a maybe gets the piece's details and how to hold it instead.
+            return self.details(text) if intents.is_tentative(text) else self.buy(text)
         if intents.wants_hold(text):
             return self.hold(text)
         if intents.is_soft_no(text):
@@ -249,8 +251,11 @@ class OfflineAssistant:
             intro = f"Here's what I have: {query.describe()}{note}:" if query.has_filters() or query.words else "Here's what I have:"
             if query.cheapest:
                 intro = intro.replace("Here's what I have:", "Here's what I have, cheapest first:")
-            return intro + "\n" + item_lines(items) + '\nWant details on one? Say "the first one" or send the SKU.'
-        closest = items or self._closest(query)
+            return intro + "\n" + item_lines(items) + DETAILS_PROMPT
+        if items:
+            # The filters matched and the free words did not: these pieces are the filters', not "none of them".
+            return f"Here's the closest I have: {query.without_words().describe()}{note}:\n" + item_lines(items) + DETAILS_PROMPT
+        closest = self._closest(query)
         if not query.has_filters():
             # Words that matched nothing are not repeated back: they may not be about clothes at all.
             return "I couldn't find anything like that right now. " + help_text()

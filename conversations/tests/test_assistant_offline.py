@@ -477,3 +477,26 @@ def test_the_last_one_still_means_the_last_item_shown(stock, anna):
     shown = listed(text_of(anna, "what do you have?"))
 
     assert text_of(anna, "tell me about the last one").startswith(shown[-1])
+
+
+@pytest.mark.parametrize(
+    "message", ["i might buy the first one later", "should i buy the first one?", "did anyone buy the first one?"]
+)
+def test_talking_about_buying_a_piece_just_shown_orders_nothing(stock, anna, message):
+    first = listed(text_of(anna, "what do you have?"))[0]
+
+    text = text_of(anna, message)
+
+    assert text.startswith(first)
+    assert 'Say "I\'ll take it" and I\'ll hold it for you' in text
+    assert not Order.objects.exists()
+    assert not Item.objects.filter(status=Item.Status.RESERVED).exists()
+
+
+def test_when_only_the_brand_matches_the_reply_lists_the_brand_without_saying_there_is_none(stock, anna):
+    text = text_of(anna, "any levis with embroidery?")
+
+    assert text == (
+        "Here's the closest I have: Levi's pieces:\n" + LEVIS_TRUCKER + "\n" + LEVIS_501
+        + '\nWant details on one? Say "the first one" or send the SKU.'
+    )
