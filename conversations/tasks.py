@@ -4,7 +4,6 @@ import logging
 from typing import Any
 
 import dramatiq
-from dramatiq import Retry
 from dramatiq_crontab import cron
 
 from conversations.outbox import give_up_sending, requeue_stale_outbox, send_outbound_message
@@ -15,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 # How long a send waits in-process for a slot under the shop-wide rate limit before yielding its thread.
 RATE_LIMIT_WAIT_SECONDS = 5.0
+RATE_LIMIT_REQUEUE_MS = 1_000
 
 
 @dramatiq.actor(max_retries=0, time_limit=30_000)
@@ -38,7 +38,11 @@ def send_message(message_id: int) -> None:
     rate limit. Retried with backoff only when TikTok did not take it (`SendLater`)."""
     with acquire_within(send_rate_limiter(), seconds=RATE_LIMIT_WAIT_SECONDS) as acquired:
         if not acquired:
-            raise Retry("send rate limit busy", delay=1_000)
+            # A busy limit is not a failure: hand the send back to the queue without spending a retry, so a
+            # long burst can never mark failed a message TikTok was never asked about. The row's state
+            # machine makes the extra job harmless.
+            send_message.send_with_options(args=(message_id,), delay=RATE_LIMIT_REQUEUE_MS)
+            return
         # SendLater propagates: the Retries middleware retries it with backoff.
         send_outbound_message(message_id=message_id)
 

@@ -76,3 +76,23 @@ def test_a_burst_of_sends_is_spread_out_by_the_rate_limit(fake_tiktok, dramatiq_
     # 8 sends at 2 per one-second window need 4 windows: over 1.5 s from first to last (without the
     # limit, 4 worker threads send them all within a few tens of milliseconds).
     assert arrivals[-1] - arrivals[0] > 1.5
+
+
+def test_a_send_that_finds_the_rate_limit_busy_is_requeued_without_spending_a_retry(
+    fake_tiktok, dramatiq_worker, settings, monkeypatch
+):
+    # One send a second and no in-process wait: three of four sends at once find the limit busy.
+    settings.TIKTOK_SENDS_PER_SECOND = 1
+    monkeypatch.setattr("conversations.tasks.RATE_LIMIT_WAIT_SECONDS", 0.0)
+    customer = _customer()
+    messages = [
+        Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text=f"hi {n}")
+        for n in range(4)
+    ]
+
+    for message in messages:
+        send_message.send_with_options(args=(message.pk,), max_retries=0)
+    dramatiq_worker.drain()
+
+    assert sorted(Message.objects.filter(direction="outbound").values_list("state", flat=True)) == ["sent"] * 4
+    assert len(fake_tiktok.sends) == 4
