@@ -28,8 +28,6 @@ from inventory.selectors import available_q
 
 # --- Vocabulary -----------------------------------------------------------------------------------
 
-SIZE_LADDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
-
 # How each size is written on labels (matched whole, case-insensitive, e.g. "L", "Large", "Men's L").
 SIZE_LABEL_ALIASES: dict[str, tuple[str, ...]] = {
     "XXS": ("XXS", "2XS"),
@@ -199,7 +197,6 @@ class ItemQuery:
     max_price: Decimal | None = None
     measurements_min: tuple[tuple[str, float], ...] = ()
     measurements_max: tuple[tuple[str, float], ...] = ()
-    newest: bool = False
     cheapest: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -461,8 +458,6 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
         # Plural free words match their singular too ("windbreakers" finds "Windbreaker").
         words.append(token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token)
 
-    if re.search(r"\b(new|newest|latest|just in|fresh|recent)\b", normalise(text)):
-        values["newest"] = True
     if re.search(r"\b(cheapest|least expensive|lowest price|cheapest one|most affordable)\b", normalise(text)):
         values["cheapest"] = True
     return ItemQuery(

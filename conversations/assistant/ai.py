@@ -72,7 +72,6 @@ TOOL_SPECS: dict[str, tuple[str, dict[str, tuple[Any, bool]]]] = {
         {"reason": ("text", False)},
     ),
 }
-ACTIONS = {"hold_item", "release_hold", "place_order", "make_offer", "hand_off_to_owner"}
 
 
 class AIFailed(Exception):
@@ -170,14 +169,6 @@ def within_budget(*, customer: Customer) -> str | None:
     if (used["prompt"] or 0) + (used["completion"] or 0) >= settings.AI_DAILY_TOKEN_BUDGET:
         return "shop's daily token budget used"
     return None
-
-
-@dataclass
-class AIReply:
-    text: str
-    model: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
 
 
 @dataclass

@@ -238,7 +238,7 @@ class OfflineAssistant:
         query = self.parse(text)
         if query.has_filters() or query.words:
             return self.search(query)
-        found = self.toolbox.search_items(query=ItemQuery(newest=True), limit=5)["items"]
+        found = self.toolbox.search_items(query=ItemQuery(), limit=5)["items"]  # no words: newest first
         if not found:
             return "Everything's sold out right now! New pieces drop all the time, so check back soon."
         return "Here's what just dropped:\n" + item_lines(found) + "\nAsk about any of them, or tell me a brand, size or budget."
