@@ -104,8 +104,12 @@ class OfflineAssistant:
         if intents.is_offer(text):
             return self.offer(text)
         if intents.wants_buy(text):
-            # Ordering marks pieces sold, so a maybe gets the piece's details and how to hold it instead.
-            return self.details(text) if intents.is_tentative(text) else self.buy(text)
+            # Ordering marks pieces sold, so a maybe ("I might buy it later") is not an order: a hold if
+            # asked for, else the piece's details and how to hold it.
+            if not intents.is_tentative(text):
+                return self.buy(text)
+            if not intents.wants_hold(text):
+                return self.details(text)
         if intents.wants_hold(text):
             return self.hold(text)
         if intents.is_soft_no(text):

@@ -500,3 +500,13 @@ def test_when_only_the_brand_matches_the_reply_lists_the_brand_without_saying_th
         "Here's the closest I have: Levi's pieces:\n" + LEVIS_TRUCKER + "\n" + LEVIS_501
         + '\nWant details on one? Say "the first one" or send the SKU.'
     )
+
+
+def test_hold_it_and_pay_later_holds_without_ordering(stock, anna):
+    first = listed(text_of(anna, "what do you have?"))[0]
+
+    text = text_of(anna, "can you hold the first one? I'll pay later")
+
+    assert text.startswith(f"Done! {first} is on hold for you until ")
+    assert not Order.objects.exists()
+    assert Item.objects.get(status=Item.Status.RESERVED).sku == first.split(" · ")[0]
