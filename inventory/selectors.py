@@ -42,7 +42,7 @@ def search_available_items(
 ) -> list[Item]:
     """Items on sale (a run-out hold counts as on sale) whose name, brand, description or SKU contain every
     word of `query`, case-insensitive; `size` matches the label and its synonyms (L = Large). An exact SKU
-    first, then by where the words are (name, brand, description), newest first on ties.
+    first, then by where the words are (name, brand, description), newest first on ties; `limit` at most 50.
 
     The assistant's ranked search (`inventory.search`) with plain words: no reading of natural language.
     """
