@@ -100,9 +100,15 @@ def problem_with(
         segment_skus = [sku for sku in find_skus(segment) if sku in prices]
         # An item named without its SKU ("the Nike windbreaker is $45") is held to its own price too.
         named = {price for name, price in (prices_by_name or {}).items() if name.lower() in segment.lower()}
-        for amount in prices_in(segment):
-            if amount in allowed_amounts:
-                continue
+        amounts = [amount for amount in prices_in(segment) if amount not in allowed_amounts]
+        if len(segment_skus) > 1 and len(amounts) == len(segment_skus):
+            # As many prices as SKUs ("A is $45 and B is $30", "A and B, $45 and $30"): they pair up in order,
+            # so two right prices swapped between two items are caught.
+            for sku, amount in zip(segment_skus, amounts):
+                if amount != prices[sku]:
+                    return f"quotes {amount:.2f} for {sku}"
+            continue
+        for amount in amounts:
             if segment_skus:
                 if amount not in {prices[sku] for sku in segment_skus}:
                     return f"quotes {amount} next to {', '.join(segment_skus)}"

@@ -424,3 +424,23 @@ def test_past_the_shops_daily_token_budget_the_offline_assistant_answers(ai_sett
 
     assert reply.source == "offline" and reply.note == "shop's daily token budget used"
     assert len(fake_openai.requests) == 1
+
+
+LEVIS_501 = "VNT-LEVI-501-003"
+
+
+@pytest.mark.parametrize(
+    ("wording", "note"),
+    [
+        (f"{NIKE} is $58 and {LEVIS_501} is $45.", f"quotes 58.00 for {NIKE}"),
+        (f"{NIKE} and {LEVIS_501}: $58 and $45.", f"quotes 58.00 for {NIKE}"),
+        (f"{NIKE} is $45 and {LEVIS_501} is $58.", None),
+        (f"{NIKE} and {LEVIS_501}: $45 and $58.", None),
+    ],
+)
+def test_two_real_prices_swapped_between_two_items_are_caught(ai_settings, fake_openai, shown_nike, anna, wording, note):
+    fake_openai.script(tool_calls(("get_item", {"sku": NIKE}), ("get_item", {"sku": LEVIS_501})), text(wording))
+
+    reply = say(anna, "how much are the windbreaker and the 501s?")
+
+    assert (reply.source, reply.note or None) == (("ai_fallback", note) if note else ("ai", None))
