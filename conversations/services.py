@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from conversations.exceptions import InvalidCustomerId
 from conversations.models import Customer, Message
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ def get_or_create_customer(
     """
     tiktok_user_id = tiktok_user_id.strip()
     if not tiktok_user_id:
-        raise ValueError("A customer needs a TikTok user id.")
+        raise InvalidCustomerId("A customer needs a TikTok user id.")
+    limit = Customer._meta.get_field("tiktok_user_id").max_length
+    if len(tiktok_user_id) > limit:
+        raise InvalidCustomerId(f"A TikTok user id is at most {limit} characters, not {len(tiktok_user_id)}.")
     customers = Customer.objects.select_for_update(no_key=True) if lock else Customer.objects.all()
     customer, created = customers.get_or_create(
         tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name}

@@ -114,7 +114,28 @@ def parse_envelope(body: bytes) -> Envelope:
         raise InvalidEnvelope("'content' is not valid JSON.") from None
     if not isinstance(content, dict):
         raise InvalidEnvelope("'content' is not a JSON object.")
-    return Envelope(event=event, user_openid=_text(envelope.get("user_openid")), content=content)
+    parsed = Envelope(event=event, user_openid=_text(envelope.get("user_openid")), content=content)
+    _check_lengths(parsed)
+    return parsed
+
+
+# The longest value each identifier's column holds. TikTok's are far shorter: anything longer is not a
+# real delivery, and refusing it now beats an event that fails on every retry.
+MAX_LENGTHS = {
+    "event": ("event", 64),
+    "content.message_id": ("message_id", 255),
+    "content.conversation_id": ("conversation_id", 255),
+    "content.from_user.id": ("sender_id", 128),
+    "content.to_user.id": ("recipient_id", 128),
+    "content.from": ("sender_username", 100),
+    "content.to": ("recipient_username", 100),
+}
+
+
+def _check_lengths(envelope: Envelope) -> None:
+    for name, (attribute, limit) in MAX_LENGTHS.items():
+        if len(getattr(envelope, attribute)) > limit:
+            raise InvalidEnvelope(f"'{name}' is longer than {limit} characters.")
 
 
 def _text(value: Any) -> str:

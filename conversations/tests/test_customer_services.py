@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Customer
+from conversations.exceptions import InvalidCustomerId
 from conversations.services import INDEFINITE_PAUSE, get_or_create_customer, pause_bot, resume_bot
 from philia.tests.factories import make_customer
 
@@ -27,8 +28,15 @@ def test_known_customer_is_returned_with_new_names_filled_in():
 
 
 def test_customer_needs_a_tiktok_user_id():
-    with pytest.raises(ValueError, match="TikTok user id"):
+    with pytest.raises(InvalidCustomerId, match="^A customer needs a TikTok user id.$"):
         get_or_create_customer(tiktok_user_id="  ")
+
+
+def test_a_tiktok_user_id_longer_than_the_column_is_refused_before_any_write():
+    with pytest.raises(InvalidCustomerId, match="^A TikTok user id is at most 128 characters, not 129.$"):
+        get_or_create_customer(tiktok_user_id="x" * 129)
+
+    assert Customer.objects.count() == 0
 
 
 def test_pausing_for_some_hours_keeps_the_bot_quiet_until_then():

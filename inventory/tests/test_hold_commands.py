@@ -80,6 +80,14 @@ def test_reserve_with_a_bad_hold_length_fails():
 
 
 @pytest.mark.django_db
+def test_reserve_for_a_customer_id_too_long_to_store_fails_with_a_reason():
+    make_item()
+
+    with pytest.raises(CommandError, match=r"^A TikTok user id is at most 128 characters, not 200\.$"):
+        run("reserve", "VNT-TEST-001", "--customer", "x" * 200)
+
+
+@pytest.mark.django_db
 def test_release_puts_a_held_item_back_on_sale():
     make_item(held_by=make_customer(), held_until=timezone.now() + timedelta(hours=1))
 

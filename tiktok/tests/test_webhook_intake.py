@@ -166,6 +166,23 @@ def test_oversized_unsigned_body_is_413_too(client):
 
 
 @pytest.mark.parametrize(
+    ("overrides", "detail"),
+    [
+        ({"user_id": "u" * 129}, "'content.from_user.id' is longer than 128 characters."),
+        ({"user": "n" * 101}, "'content.from' is longer than 100 characters."),
+        ({"message_id": "m" * 256}, "'content.message_id' is longer than 255 characters."),
+        ({"conversation_id": "c" * 256}, "'content.conversation_id' is longer than 255 characters."),
+    ],
+)
+def test_identifiers_longer_than_the_shop_stores_are_400_not_a_failing_event(client, overrides, detail):
+    response = post_webhook(client, im_receive_msg_body(**overrides))
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail}
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
     ("body", "detail"),
     [
         (b"not json at all", "Body is not valid JSON."),
