@@ -30,6 +30,9 @@ OTHER_CUSTOMERS_REPLY = (
 )
 DETAILS_PROMPT = '\nWant details on one? Say "the first one" or send the SKU.'
 BACK_ON_SALE_LATER = "If they don't buy it, it's back on sale then: message me after that and I'll hold it for you."
+# Never a real SKU: the memory reads the SKUs of the shop's last message as "the items just shown", so an
+# example code there would make "I'll take it" hold a piece the customer never saw.
+SKU_HINT = "its SKU (the code at the start of each listing)"
 
 
 def help_text() -> str:
@@ -298,7 +301,7 @@ class OfflineAssistant:
         query = self.parse(text)
         if query.has_filters() or query.words:
             return self.search(query)
-        return 'Which piece do you mean? Send me its SKU (like VNT-NIKE-WB-001) or tell me what you\'re looking for.'
+        return f"Which piece do you mean? Send me {SKU_HINT} or tell me what you're looking for."
 
     def _offered_to_hold(self) -> bool:
         """Did the shop's last message offer to hold the one item in view ("want me to hold it?")?"""
@@ -362,7 +365,7 @@ class OfflineAssistant:
                 return self.not_found(reference.unknown_skus)
             if reference.candidates:
                 return "Which one should I hold?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
-            return 'Which piece would you like me to hold? Send its SKU (like VNT-NIKE-WB-001) or tell me what you\'re looking for.'
+            return f"Which piece would you like me to hold? Send {SKU_HINT} or tell me what you're looking for."
         replies = [self._hold_one(facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
         held = any(reply.startswith(("Done", "It's already")) for reply in replies)
         text = "\n\n".join(replies)
@@ -515,8 +518,8 @@ class OfflineAssistant:
             # Only pieces one could still buy: an offer on a sold or someone else's piece goes nowhere.
             open_candidates = [facts for facts in reference.candidates if facts["status"] in ("available", "held_by_you")]
             if open_candidates:
-                return "Which piece is your offer for?\n" + item_lines(open_candidates) + '\nSend the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
-            return 'Which piece is your offer for? Send the SKU and your offer, like "VNT-NIKE-WB-001 $40".'
+                return "Which piece is your offer for?\n" + item_lines(open_candidates) + '\nSend the SKU and your offer, like "SKU $40".'
+            return f'Which piece is your offer for? Send {SKU_HINT} and your offer, like "SKU $40".'
         facts = reference.items[0]
         price = Decimal(facts["price"])
         line = item_line({**facts, "status": ""})

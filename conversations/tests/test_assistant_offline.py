@@ -510,3 +510,16 @@ def test_hold_it_and_pay_later_holds_without_ordering(stock, anna):
     assert text.startswith(f"Done! {first} is on hold for you until ")
     assert not Order.objects.exists()
     assert Item.objects.get(status=Item.Status.RESERVED).sku == first.split(" · ")[0]
+
+
+def test_ill_take_it_after_a_which_piece_question_holds_nothing(stock, anna):
+    # Given the shop asked which piece to hold, with nothing shown yet
+    assert text_of(anna, "can u hold it").startswith("Which piece would you like me to hold?")
+
+    # When the customer answers "ill take it"
+    text = text_of(anna, "ok ill take it")
+
+    # Then no piece is held: the question's wording named no item the customer could mean
+    assert Item.objects.filter(held_by=anna).count() == 0
+    assert status_of("VNT-NIKE-WB-001") == ("available", None)
+    assert text.startswith("Which piece would you like me to hold?")
