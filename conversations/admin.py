@@ -27,6 +27,11 @@ from philia.admin_actions import apply_service
 UNTIL_RESUMED_AFTER = timedelta(days=365)
 
 
+def customer_link(customer: Customer) -> str:
+    """The customer's name, linking to their page (conversation, holds, orders, reply)."""
+    return format_html('<a href="{}">{}</a>', reverse("admin:conversations_customer_change", args=[quote(customer.pk)]), customer)
+
+
 class HoldInline(admin.TabularInline):
     """The items this customer holds right now (release them from the item list)."""
 
@@ -144,10 +149,9 @@ class StaffReplyForm(forms.Form):
 class MessageAdmin(admin.ModelAdmin):
     """The conversation record and the outbox. Read-only: messages are written by the services."""
 
-    list_display = (
-        "created_at", "customer", "role", "direction", "content_type", "short_text", "state", "stuck",
-        "attempts", "error_code", "short_error",
-    )  # fmt: skip
+    # Narrow enough to read the text: direction follows from who wrote it, and the delivery column says
+    # in words what state, attempts, error code and the stuck flag would say in five columns.
+    list_display = ("created_at", "customer_link", "role", "short_text", "delivery")
     list_filter = ("state", StuckSendingFilter, "role", "direction", "content_type")
     search_fields = ("text", "customer__username", "customer__tiktok_user_id", "tiktok_message_id")
     list_select_related = ("customer",)
@@ -163,17 +167,28 @@ class MessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
 
+    @admin.display(description="customer", ordering="customer__username")
+    def customer_link(self, message: Message) -> str:
+        return customer_link(message.customer)
+
     @admin.display(description="text")
     def short_text(self, message: Message) -> str:
-        return message.text if len(message.text) <= 80 else message.text[:79] + "…"
+        if not message.text:
+            return f"({message.content_type})"
+        return message.text if len(message.text) <= 120 else message.text[:119] + "…"
 
-    @admin.display(description="error or reason")
-    def short_error(self, message: Message) -> str:
-        return message.error if len(message.error) <= 80 else message.error[:79] + "…"
-
-    @admin.display(description="stuck?", boolean=True)
-    def stuck(self, message: Message) -> bool | None:
-        return True if is_stuck_sending(message=message) else None
+    @admin.display(description="delivery", ordering="state")
+    def delivery(self, message: Message) -> str:
+        """Blank for what the customer sent; for the shop's messages, whether it reached them and if not why."""
+        if not message.state:
+            return ""
+        if is_stuck_sending(message=message):
+            minutes = int(STUCK_SENDING_AFTER.total_seconds() // 60)
+            return f"Stuck in sending (over {minutes} min): check TikTok, it is never resent"
+        delivery = message.get_state_display()
+        reason = message.error or message.error_code
+        reason = reason if len(reason) <= 80 else reason[:79] + "…"
+        return f"{delivery}: {reason}" if reason else delivery
 
     def get_urls(self) -> list:
         reply = self.admin_site.admin_view(self.reply_view)

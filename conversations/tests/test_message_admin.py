@@ -45,7 +45,22 @@ def test_rows_stuck_in_sending_are_flagged_and_filterable(admin_client, anna):
     stuck = admin_client.get(CHANGELIST, {"stuck": "yes"}).content.decode()
 
     assert "stuck one" in stuck and "in flight" not in stuck
-    assert 'alt="True"' in stuck
+    assert stuck.count("Stuck in sending (over 5 min): check TikTok, it is never resent") == 1
+
+
+def test_outbox_says_in_words_how_each_message_was_delivered_and_links_the_customer(admin_client, anna):
+    Message.objects.create(customer=anna, role="assistant", direction="outbound", state="failed", text="oops", error_code="10001")
+    Message.objects.create(
+        customer=anna, role="assistant", direction="outbound", state="sending", text="in flight",
+        attempts=1, sending_started_at=timezone.now(),
+    )  # fmt: skip
+
+    listed = admin_client.get(CHANGELIST).content.decode()
+
+    assert "Failed: 10001" in listed and "Sending" in listed
+    assert "Stuck in sending" not in listed
+    assert 'alt="None"' not in listed  # no "unknown" icon on every row that is not stuck
+    assert f'<a href="{reverse("admin:conversations_customer_change", args=[anna.pk])}">@buyer_anna</a>' in listed
 
 
 def test_outbox_search_finds_text_and_username(admin_client, anna):
