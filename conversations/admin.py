@@ -1,12 +1,12 @@
 """Staff's view of customers. The bot's pause changes only through `conversations.services`."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -30,6 +30,32 @@ UNTIL_RESUMED_AFTER = timedelta(days=365)
 def customer_link(customer: Customer) -> str:
     """The customer's name, linking to their page (conversation, holds, orders, reply)."""
     return format_html('<a href="{}">{}</a>', reverse("admin:conversations_customer_change", args=[quote(customer.pk)]), customer)
+
+
+class AskedForAPersonFilter(admin.SimpleListFilter):
+    title = "asked for a person"
+    parameter_name = "asked_for_person"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes, waiting for you"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(handoff_requested_at__isnull=self.value() == "no")
+        return queryset
+
+
+class OptedOutFilter(admin.SimpleListFilter):
+    title = "sent STOP"
+    parameter_name = "opted_out"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes (nothing automated is sent)"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(opted_out_at__isnull=self.value() == "no")
+        return queryset
 
 
 class HoldInline(admin.TabularInline):
@@ -56,15 +82,69 @@ class HoldInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("tiktok_user_id", "username", "display_name", "last_inbound_at", "bot_status", "opted_out_at")
+    list_display = ("__str__", "display_name", "last_message_at", "bot_status", "orders_count")
+    list_display_links = ("__str__",)
     search_fields = ("username", "display_name", "tiktok_user_id")
-    list_filter = (("handoff_requested_at", admin.EmptyFieldListFilter), ("opted_out_at", admin.EmptyFieldListFilter))
+    list_filter = (AskedForAPersonFilter, OptedOutFilter)
     inlines = [HoldInline]
     actions = ("pause_bot", "resume_bot")
+    # What the owner reads first (who, the conversation, the bot, orders); TikTok's ids and timestamps last.
+    fieldsets = (
+        (None, {"fields": ("username", "display_name", "conversation")}),
+        ("Assistant", {"fields": ("bot_status", "bot_paused_until", "handoff_requested_at")}),
+        ("Orders", {"fields": ("orders",)}),
+        (
+            "TikTok and record",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "tiktok_user_id", "conversation_id", "last_inbound_at", "last_read_at", "marketing_consent",
+                    "opted_out_at", "created_at", "updated_at",
+                ),
+            },
+        ),
+    )  # fmt: skip
     readonly_fields = (
         "bot_status", "bot_paused_until", "handoff_requested_at", "last_inbound_at", "last_read_at",
-        "marketing_consent", "opted_out_at", "created_at", "updated_at", "conversation",
+        "marketing_consent", "opted_out_at", "created_at", "updated_at", "conversation", "orders",
     )  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        return super().get_queryset(request).annotate(orders_count=Count("orders"))
+
+    @admin.display(description="last wrote to you", ordering="last_inbound_at")
+    def last_message_at(self, customer: Customer) -> datetime | None:
+        return customer.last_inbound_at
+
+    @admin.display(description="orders", ordering="orders_count")
+    def orders_count(self, customer: Customer) -> int:
+        return customer.orders_count
+
+    @admin.display(description="orders")
+    def orders(self, customer: Customer) -> str:
+        """Each order with its status and total, linking to the order (mark paid or shipped there)."""
+        if customer._state.adding:
+            return "—"
+        orders = list(customer.orders.order_by("-created_at"))
+        if not orders:
+            return "No orders yet."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> · {} · ${} · {}</li>',
+                (
+                    (reverse("admin:orders_order_change", args=[order.pk]), order, order.get_status_display(),
+                     order.total, f"{timezone.localtime(order.created_at):%Y-%m-%d %H:%M}")
+                    for order in orders
+                ),
+            ),
+        )  # fmt: skip
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> tuple:
+        if obj is None:  # adding: only what can be typed in
+            return ((None, {"fields": ("tiktok_user_id", "username", "display_name", "conversation_id")}),)
+        return self.fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
         # The TikTok user id is the key: set when the customer is added, fixed after.

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from conversations.models import Customer
 from conversations.services import pause_bot
+from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,27 @@ def test_pause_and_resume_actions_go_through_the_services(admin_client):
 
     assert paused is True
     assert Customer.objects.get().bot_paused_until is None
+
+
+def test_customer_page_lists_their_orders_with_links(admin_client):
+    customer = make_customer("tt-1", username="vintagefan")
+    make_item("VNT-NIKE-WB-001", price="45.00", held_by=customer, held_until=timezone.now() + timedelta(hours=1))
+    order = place_order(customer=customer)
+    make_customer("tt-2", username="nobuyer")
+
+    page = admin_client.get(reverse("admin:conversations_customer_change", args=["tt-1"])).content.decode()
+    empty = admin_client.get(reverse("admin:conversations_customer_change", args=["tt-2"])).content.decode()
+    listed = admin_client.get(CHANGELIST).content.decode()
+
+    assert f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a> · Awaiting payment · $45.00' in page
+    assert "No orders yet." in empty
+    assert '<td class="field-orders_count">1</td>' in listed and '<td class="field-orders_count">0</td>' in listed
+
+
+def test_customers_who_asked_for_a_person_are_one_filter_away(admin_client):
+    make_customer("tt-1", username="wantsaperson", handoff_requested_at=timezone.now())
+    make_customer("tt-2", username="happywithbot")
+
+    waiting = admin_client.get(CHANGELIST, {"asked_for_person": "yes"}).content.decode()
+
+    assert "@wantsaperson" in waiting and "@happywithbot" not in waiting
