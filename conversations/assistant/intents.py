@@ -52,6 +52,19 @@ def asks_order_status(text: str) -> bool:
     )
 
 
+def says_paid(text: str) -> bool:
+    """"paid!", "sent the money", "did you get my payment?": the customer says they paid; only staff can confirm it."""
+    return _has(
+        r"^(?:(?:ok |okay |done |just |i |i've |i have |i just |ive |just now )*(?:paid|payed)(?: it| now| already| you| u)?|done paying)\b"
+        r"|\b(?:i'?ve|i have|i|just|already) (?:paid|payed|sent (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds|it over))"
+        r"|\b(?:sent|transferred) (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds)"
+        r"|\b(?:money|payment|cash) (?:is |has been )?(?:sent|done|made)"
+        r"|\b(?:did|have) (?:you|u) (?:get|receive|received|see|seen) (?:the money|my money|my payment|the payment|payment)\b"
+        r"|^(?:did|have) (?:you|u) (?:get|receive|received) it(?: yet)?[\s?!.]*$",
+        text,
+    )
+
+
 GREETING = re.compile(
     r"^(?:hi+|hey+|hello+|helo|hiya|heya|yo+|sup|hola|howdy|good (?:morning|afternoon|evening)|what'?s up|wassup|hii+)"
     r"(?: there| guys| babe| girl| hun)?\b[\s!.,?~]*"

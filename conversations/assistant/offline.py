@@ -79,6 +79,8 @@ class OfflineAssistant:
             return HANDOFF_REPLY
         if intents.asks_order_status(text) and not find_skus(self.conversation.text):
             return self.order_status()
+        if intents.says_paid(text):
+            return self.payment_claimed()
         if self.mentioned.items or self.mentioned.unknown_skus:
             return self.reply()
         return None
@@ -92,6 +94,8 @@ class OfflineAssistant:
             return HANDOFF_REPLY
         if intents.asks_order_status(text) and not self.mentioned.items:
             return self.order_status()
+        if intents.says_paid(text):
+            return self.payment_claimed()
         if intents.is_yes(text) and self._offered_to_hold():
             return self.hold("it")
         if intents.is_thanks(text):
@@ -505,6 +509,28 @@ class OfflineAssistant:
         elif any(order["status"].startswith("paid") for order in orders):
             text += "\n" + settings.SHIPPING_INSTRUCTIONS
         return text
+
+    def payment_claimed(self) -> str:
+        """"paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
+        orders = self.toolbox.order_status()["orders"]
+        pending = [order for order in orders if order["status"] == "awaiting payment"]
+        if pending:
+            numbers = ", ".join(f"#{order['order_number']} ({money(order['total'])})" for order in pending)
+            return (
+                f"Thank you! The owner checks payments by hand and will confirm order {numbers} here as soon as it "
+                "shows up. " + settings.SHIPPING_INSTRUCTIONS
+            )
+        if orders:
+            return "Thank you! " + self.order_status()
+        if self.toolbox.holds():
+            return (
+                'Thank you! I can\'t see an order for you yet: say "buy" to turn your holds into an order, and the owner '
+                "will match your payment to it."
+            )
+        return (
+            "Thank you! I can't see an order for you yet, so I've nothing to match it to. If you'd like the owner to "
+            'look into it, just say "human".'
+        )
 
     def offer(self, text: str) -> str:
         amount = intents.offer_amount(text)

@@ -523,3 +523,32 @@ def test_ill_take_it_after_a_which_piece_question_holds_nothing(stock, anna):
     assert Item.objects.filter(held_by=anna).count() == 0
     assert status_of("VNT-NIKE-WB-001") == ("available", None)
     assert text.startswith("Which piece would you like me to hold?")
+
+
+@pytest.mark.parametrize("message", ["paid!", "sent the money", "did u get my payment?", "just paid 🙏"])
+def test_saying_you_paid_is_thanked_and_left_for_the_owner_to_confirm(stock, anna, settings, message):
+    settings.SHIPPING_INSTRUCTIONS = "We ship within 2 days."
+    hold("VNT-NIKE-WB-001", anna)
+    text_of(anna, "buy")
+    order = Order.objects.get(customer=anna)
+
+    text = text_of(anna, message)
+
+    assert text == (
+        f"Thank you! The owner checks payments by hand and will confirm order #{order.pk} ($45) here as soon as it "
+        "shows up. We ship within 2 days."
+    )
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+
+
+def test_saying_you_paid_with_no_order_asks_for_the_order_first(stock, anna):
+    hold("VNT-NIKE-WB-001", anna)
+
+    text = text_of(anna, "i paid")
+
+    assert text == (
+        'Thank you! I can\'t see an order for you yet: say "buy" to turn your holds into an order, and the owner '
+        "will match your payment to it."
+    )
+    assert not Order.objects.exists()
