@@ -129,7 +129,7 @@ class CustomerAdmin(admin.ModelAdmin):
         if not orders:
             return "No orders yet."
         return format_html(
-            "<ul>{}</ul>",
+            '<ul style="margin-left:0">{}</ul>',
             format_html_join(
                 "",
                 '<li><a href="{}">{}</a> · {} · ${} · {}</li>',
