@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from conversations.admin import customer_link
 from orders import services
 from orders.models import Offer, Order, OrderEvent, OrderItem
 from philia.admin_actions import apply_service
@@ -37,7 +40,7 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "customer", "status", "total", "skus", "tracking_number", "created_at")
+    list_display = ("__str__", "customer_link", "status", "total_in_dollars", "skus", "tracking_number", "created_at")
     list_filter = ("status",)
     search_fields = ("customer__username", "customer__tiktok_user_id", "lines__item__sku")
     list_select_related = ("customer",)
@@ -50,6 +53,38 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return super().get_queryset(request).prefetch_related("lines__item")
+
+    # Buttons on the order's page, by status: the same actions as the list's (they post to it).
+    NEXT_STEPS = {
+        Order.Status.PENDING: (("mark_paid", "Mark paid"), ("cancel_orders", "Cancel order")),
+        Order.Status.PAID: (("mark_shipped", "Mark shipped…"), ("cancel_orders", "Cancel order")),
+    }
+
+    @admin.display(description="customer", ordering="customer__username")
+    def customer_link(self, order: Order) -> str:
+        return customer_link(order.customer)
+
+    @admin.display(description="total", ordering="total")
+    def total_in_dollars(self, order: Order) -> str:
+        return f"${order.total}"
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        # Nothing on the page is typed in, so no Save buttons: the order moves on through the step buttons.
+        order = self.get_object(request, unquote(object_id))
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            "next_steps": self.NEXT_STEPS.get(order.status, ()) if order is not None else (),
+        }  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        """After a step button on an order's page, go back to that order rather than to the list."""
+        response = super().response_action(request, queryset)
+        back = request.POST.get("_back_to_order", "")
+        if back.isdigit() and isinstance(response, HttpResponseRedirect):
+            return redirect("admin:orders_order_change", back)
+        return response
 
     @admin.display(description="items")
     def skus(self, order: Order) -> str:
@@ -77,6 +112,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
                 "orders": orders,
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "back_to_order": request.POST.get("_back_to_order", ""),
             }
             return TemplateResponse(request, "admin/orders/order/mark_shipped.html", context)
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}

@@ -98,3 +98,39 @@ def test_cancel_action_puts_the_items_back_on_sale(admin_client, order):
 
 def test_offers_list_opens(admin_client):
     assert admin_client.get(reverse("admin:orders_offer_changelist")).status_code == 200
+
+
+def test_order_list_links_the_customer_and_shows_dollars(admin_client, order):
+    listed = admin_client.get(CHANGELIST).content.decode()
+
+    assert f'<a href="{reverse("admin:conversations_customer_change", args=["tt-1"])}">@vintagefan</a>' in listed
+    assert '<td class="field-total_in_dollars">$45.00</td>' in listed
+
+
+def test_order_page_offers_its_next_steps_as_buttons_instead_of_save(admin_client, order):
+    url = reverse("admin:orders_order_change", args=[order.pk])
+
+    pending = admin_client.get(url).content.decode()
+    mark_paid(order=order)
+    paid = admin_client.get(url).content.decode()
+
+    assert 'name="_save"' not in pending and 'name="_continue"' not in pending
+    assert 'value="mark_paid"' in pending and 'value="cancel_orders"' in pending and 'value="mark_shipped"' not in pending
+    assert 'value="mark_shipped"' in paid and 'value="mark_paid"' not in paid
+
+
+def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, order):
+    response = admin_client.post(
+        CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "_back_to_order": str(order.pk)}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:orders_order_change", args=[order.pk])
+    assert Order.objects.get().status == Order.Status.PAID
+
+
+def test_mark_shipped_form_asks_no_tracking_number_for_an_unpaid_order(admin_client, order):
+    form = admin_client.post(CHANGELIST, {"action": "mark_shipped", "_selected_action": [order.pk]}).content.decode()
+
+    assert f'name="tracking_{order.pk}"' not in form
+    assert "Not paid yet: left as it is" in form
