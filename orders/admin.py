@@ -29,13 +29,23 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
-    fields = readonly_fields = ("item", "price", "is_active")
+    fields = readonly_fields = ("item", "price", "still_in_order")
     verbose_name = "item (price at purchase)"
+    verbose_name_plural = "items (price at purchase)"
+
+    @admin.display(description="still in the order", boolean=True)
+    def still_in_order(self, line: OrderItem) -> bool:
+        return line.is_active
 
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = readonly_fields = ("created_at", "kind", "note")
+    fields = readonly_fields = ("created_at", "what_happened", "note")
+    verbose_name_plural = "history"
+
+    @admin.display(description="what happened")
+    def what_happened(self, event: OrderEvent) -> str:
+        return event.kind.replace("_", " ").capitalize()
 
 
 @admin.register(Order)
@@ -47,7 +57,7 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = (OrderItemInline, OrderEventInline)
     actions = ("mark_paid", "mark_shipped", "cancel_orders")
     readonly_fields = (
-        "customer", "status", "total", "payment_reference", "tracking_number",
+        "customer", "status", "total_in_dollars", "payment_reference", "tracking_number",
         "created_at", "paid_at", "shipped_at", "cancelled_at", "updated_at",
     )  # fmt: skip
 
@@ -74,6 +84,7 @@ class OrderAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            "title": f"{order} · {order.get_status_display()}" if order is not None else "", "subtitle": None,
             "next_steps": self.NEXT_STEPS.get(order.status, ()) if order is not None else (),
         }  # fmt: skip
         return super().change_view(request, object_id, form_url, extra_context)

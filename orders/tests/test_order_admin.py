@@ -117,6 +117,7 @@ def test_order_page_offers_its_next_steps_as_buttons_instead_of_save(admin_clien
     assert 'name="_save"' not in pending and 'name="_continue"' not in pending
     assert 'value="mark_paid"' in pending and 'value="cancel_orders"' in pending and 'value="mark_shipped"' not in pending
     assert 'value="mark_shipped"' in paid and 'value="mark_paid"' not in paid
+    assert f"Order #{order.pk} · Paid" in paid and "Still in the order" in paid and "$45.00" in paid
 
 
 def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, order):
