@@ -56,7 +56,8 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     inlines = (OrderItemInline, OrderEventInline)
     actions = ("mark_paid", "mark_shipped", "cancel_orders")
-    readonly_fields = (
+    # Every field read-only: the order changes only through the services (the step buttons).
+    fields = readonly_fields = (
         "customer", "status", "total_in_dollars", "payment_reference", "tracking_number",
         "created_at", "paid_at", "shipped_at", "cancelled_at", "updated_at",
     )  # fmt: skip

@@ -115,6 +115,7 @@ def test_order_page_offers_its_next_steps_as_buttons_instead_of_save(admin_clien
     paid = admin_client.get(url).content.decode()
 
     assert 'name="_save"' not in pending and 'name="_continue"' not in pending
+    assert 'name="total"' not in pending and 'name="customer"' not in pending  # nothing on the order can be typed over
     assert 'value="mark_paid"' in pending and 'value="cancel_orders"' in pending and 'value="mark_shipped"' not in pending
     assert 'value="mark_shipped"' in paid and 'value="mark_paid"' not in paid
     assert f"Order #{order.pk} · Paid" in paid and "Still in the order" in paid and "$45.00" in paid
