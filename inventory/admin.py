@@ -1,13 +1,18 @@
 """Staff's view of the stock. Holds and status change only through `inventory.services`."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.models.fields import Field
 from django.forms import ChoiceField
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
+from conversations.admin import customer_link
 from inventory import services
 from inventory.models import Item
+from orders.models import OrderItem
 from philia.admin_actions import apply_service
 
 # The statuses a new item may start in; held and sold only come from a hold or an order.
@@ -16,7 +21,7 @@ NEW_ITEM_STATUSES = [(Item.Status.AVAILABLE, Item.Status.AVAILABLE.label), (Item
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
-    list_display = ("sku", "name", "brand", "size_label", "price", "status", "held_by", "held_until", "measurements_text")
+    list_display = ("sku", "name", "brand", "size_label", "price", "status", "who", "measurements_text")
     list_filter = ("status", "brand", "size_label", "category", "condition")
     search_fields = ("sku", "name", "brand")
     list_select_related = ("held_by",)
@@ -29,6 +34,23 @@ class ItemAdmin(admin.ModelAdmin):
         ("On sale", {"fields": ("status", "held_by", "held_until")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
+        active_lines = OrderItem.objects.filter(is_active=True).select_related("order__customer")
+        return super().get_queryset(request).prefetch_related(Prefetch("order_lines", active_lines, to_attr="active_lines"))
+
+    @admin.display(description="held by / sold to")
+    def who(self, item: Item) -> str:
+        """Who has the piece, linking to them and to the order, so a held or sold item is one click from its buyer."""
+        if item.status == Item.Status.RESERVED and item.held_by is not None:
+            until = timezone.localtime(item.held_until) if item.held_until else None
+            return format_html(
+                "{} until {}", customer_link(item.held_by), f"{until:%d %b %H:%M}" if until else "?"
+            )
+        for line in getattr(item, "active_lines", ()):
+            order_url = reverse("admin:orders_order_change", args=[line.order.pk])
+            return format_html('{} · <a href="{}">{}</a>', customer_link(line.order.customer), order_url, line.order)
+        return ""
 
     @admin.display(description="measurements")
     def measurements_text(self, item: Item) -> str:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Item
+from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,16 @@ def test_hide_action_takes_an_item_off_sale(admin_client):
     admin_client.post(CHANGELIST, {"action": "hide_items", "_selected_action": [item.pk]})
 
     assert Item.objects.get().status == Item.Status.HIDDEN
+
+
+def test_item_list_links_a_held_item_to_its_customer_and_a_sold_item_to_its_order(admin_client):
+    buyer = make_customer("tt-1", username="vintagefan")
+    make_item("VNT-NIKE-WB-001", held_by=buyer, held_until=timezone.now() + timedelta(hours=1))
+    order = place_order(customer=buyer)
+    make_item("HELD-2", held_by=make_customer("tt-2", username="holder"), held_until=timezone.now() + timedelta(hours=1))
+
+    listed = admin_client.get(CHANGELIST).content.decode()
+
+    buyer_link = f'<a href="{reverse("admin:conversations_customer_change", args=["tt-1"])}">@vintagefan</a>'
+    assert f'{buyer_link} · <a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>' in listed
+    assert f'<a href="{reverse("admin:conversations_customer_change", args=["tt-2"])}">@holder</a> until ' in listed
