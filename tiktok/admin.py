@@ -4,22 +4,33 @@ import json
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from conversations.admin import customer_link
+from conversations.models import Customer
 from philia.admin_actions import apply_service
-from tiktok import credentials, services
+from tiktok import credentials, envelopes, services
 from tiktok.client import TikTokError
 from tiktok.models import TikTokCredential, WebhookEvent
+
+
+# What each TikTok event is, for the owner reading the inbox (TikTok's names stay in the filter and the page).
+EVENT_NAMES = {
+    envelopes.RECEIVE_MESSAGE: "Customer wrote",
+    envelopes.SEND_MESSAGE: "Shop's message sent",
+    envelopes.RECEIVE_MESSAGE_EU: "Customer wrote (EU: not readable)",
+    envelopes.MARK_READ: "Read receipt",
+}
 
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     """The inbox. Read-only; a failed or ignored event can be replayed (handling is idempotent)."""
 
-    list_display = ("received_at", "event", "status", "tiktok_message_id", "conversation_id", "attempts", "short_error")
+    list_display = ("received_at", "event_in_words", "customer", "status", "tiktok_message_id", "attempts", "short_error")
     list_filter = ("status", "event")
     search_fields = ("tiktok_message_id", "conversation_id", "dedupe_key")
     date_hierarchy = "received_at"
@@ -39,6 +50,23 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookEvent]:
+        # The customer behind each event, found by its conversation (events carry no customer of their own).
+        customers = Customer.objects.filter(conversation_id=OuterRef("conversation_id")).exclude(conversation_id="")
+        return super().get_queryset(request).annotate(
+            customer_pk=Subquery(customers.values("pk")[:1]), customer_username=Subquery(customers.values("username")[:1])
+        )
+
+    @admin.display(description="event", ordering="event")
+    def event_in_words(self, event: WebhookEvent) -> str:
+        return EVENT_NAMES.get(event.event, event.event)
+
+    @admin.display(description="customer")
+    def customer(self, event: WebhookEvent) -> str:
+        if event.customer_pk is None:
+            return ""
+        return customer_link(Customer(tiktok_user_id=event.customer_pk, username=event.customer_username))
+
     @admin.display(description="last error")
     def short_error(self, event: WebhookEvent) -> str:
         return event.last_error if len(event.last_error) <= 80 else event.last_error[:79] + "…"
@@ -57,11 +85,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("tiktok.change_webhookevent")
 
-    @admin.action(description="Replay (handle again; idempotent)", permissions=["replay"])
+    @admin.action(description="Handle again (safe: nothing is done twice)", permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         apply_service(
             self, request, queryset.order_by("pk"), lambda event: services.replay_webhook_event(event_id=event.pk),
-            done="Re-enqueued {count} event(s).",
+            done="Handling {count} event(s) again.",
         )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from testing.tiktok import im_receive_msg_body, post_webhook
+from conversations.models import Customer
 from tiktok.models import TikTokCredential, WebhookEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
@@ -23,6 +24,16 @@ def test_inbox_filters_by_status_and_shows_the_decoded_body(admin_client):
     assert "the denim jacket?" in detail
 
 
+def test_inbox_names_events_in_words_and_links_the_customer(admin_client):
+    customer = Customer.objects.create(tiktok_user_id="tt-anna", username="buyer_anna", conversation_id="conv-anna")
+    post_webhook(admin_client, im_receive_msg_body("hello", message_id="in-1", conversation_id="conv-anna", user_id="tt-anna"))
+
+    listed = admin_client.get(EVENTS).content.decode()
+
+    assert '<td class="field-event_in_words">Customer wrote</td>' in listed
+    assert f'<a href="{reverse("admin:conversations_customer_change", args=[customer.pk])}">{customer}</a>' in listed
+
+
 def test_replay_action_reopens_the_event_for_handling(admin_client, django_capture_on_commit_callbacks):
     post_webhook(admin_client, im_receive_msg_body("hello", message_id="in-1"))
     event = WebhookEvent.objects.get()
@@ -34,7 +45,7 @@ def test_replay_action_reopens_the_event_for_handling(admin_client, django_captu
     event.refresh_from_db()
     assert (event.status, event.last_error) == ("received", "")
     assert len(callbacks) == 1
-    assert "Re-enqueued 1 event(s)." in response.content.decode()
+    assert "Handling 1 event(s) again." in response.content.decode()
 
 
 def test_tokens_are_stored_from_the_admin_and_shown_as_in_use(admin_client, settings):
