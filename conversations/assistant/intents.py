@@ -14,6 +14,24 @@ STOP_MESSAGES = {
 START_MESSAGES = {"start", "unstop", "subscribe", "opt in", "optin", "start again", "resume", "start messages"}
 
 
+# DM shorthand and common misspellings, spelled out so the checks below need only the full words.
+SHORTHAND = {
+    "u": "you", "ur": "your", "r": "are", "wat": "what", "wht": "what", "wut": "what", "wats": "what's",
+    "whats": "what's", "hw": "how", "avail": "available", "avl": "available", "avlb": "available",
+    "availble": "available", "avaliable": "available", "availabe": "available", "pls": "please", "plz": "please",
+    "wld": "would", "cld": "could", "shd": "should", "hv": "have", "hav": "have", "sz": "size", "hld": "hold",
+    "measurments": "measurements", "mesurements": "measurements", "tmrw": "tomorrow", "tmr": "tomorrow",
+}
+SHORTHAND_WORD = re.compile(r"(?<![\w'$-])(" + "|".join(sorted(SHORTHAND, key=len, reverse=True)) + r")(?![\w'-])")
+
+
+def spelled_out(text: str) -> str:
+    """"wat sizes r avail 4 the levis" → "what sizes are available for the levis"."""
+    text = SHORTHAND_WORD.sub(lambda match: SHORTHAND[match.group(1)], text)
+    # "4" means "for" only before a pointer word: "how much 4 the levis", not "size 4".
+    return re.sub(r"(?<![\w$.])4 (?=(?:the|it|that|this|these|those|them|me|you|both)\b)", "for ", text)
+
+
 def bare(text: str) -> str:
     """The text without punctuation or emoji, for whole-message keywords."""
     return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' ]", " ", text)).strip()
@@ -170,7 +188,7 @@ def offer_amount(text: str) -> Decimal | None:
 def asks_details(text: str) -> bool:
     return _has(
         r"\b(tell me (?:more )?about|more (?:info|information|details|pics|pictures|photos)|details?|measurements?|measure"
-        r"|how (?:big|long|wide|much)|what size|which size|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
+        r"|how (?:big|long|wide|much)|what sizes?|which sizes?|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
         r"|still (?:available|there|for sale|in stock|up|have)|available\?|is (?:it|that|this|the .{1,40}?) (?:still )?(?:available|there|for sale|in stock|sold|gone)"
         r"|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
         r"|pics?|pictures?|photos?)\b",

@@ -65,7 +65,7 @@ class OfflineAssistant:
     def __init__(self, conversation: Conversation, toolbox: Toolbox) -> None:
         self.conversation = conversation
         self.toolbox = toolbox
-        self.text = normalise(conversation.text)
+        self.text = intents.spelled_out(normalise(conversation.text))
         self._shown: list[Facts] | None = None
         self._parsed: dict[str, ItemQuery] = {}
 
@@ -141,7 +141,7 @@ class OfflineAssistant:
             return self.more()
         if intents.asks_browse(text):
             return self.browse(text)
-        if query.has_filters() or (query.words and intents.SEARCH_CUE.search(text)):
+        if query.has_filters() or query.cheapest or (query.words and intents.SEARCH_CUE.search(text)):
             return self.search(query)
         if greeted:
             return self.greeting()

@@ -552,3 +552,19 @@ def test_saying_you_paid_with_no_order_asks_for_the_order_first(stock, anna):
         "will match your payment to it."
     )
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("message", ["wat sizes", "is it still avail??", "wat size is it", "how much 4 it"])
+def test_dm_shorthand_about_the_piece_just_shown_gets_its_details(stock, anna, message):
+    assert listed(text_of(anna, "do u have any carhartt")) == ["VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120"]
+
+    text = text_of(anna, message)
+
+    assert text.startswith("VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120\n")
+    assert 'Available! Say "I\'ll take it"' in text
+
+
+def test_whats_ur_cheapest_stuff_lists_the_cheapest_pieces(stock, anna):
+    text = text_of(anna, "whats ur cheapest stuff")
+
+    assert text.startswith("Here's what I have, cheapest first:\nVNT-DICK-874-012 · Dickies 874 Work Pants · W34 L32 · $26\n")
