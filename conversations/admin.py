@@ -91,7 +91,7 @@ class CustomerAdmin(admin.ModelAdmin):
     # What the owner reads first (who, the conversation, the bot, orders); TikTok's ids and timestamps last.
     fieldsets = (
         (None, {"fields": ("username", "display_name", "conversation")}),
-        ("Assistant", {"fields": ("bot_status", "bot_paused_until", "handoff_requested_at")}),
+        ("Assistant", {"fields": ("bot_status", "bot_paused_until", "asked_for_person_at")}),
         ("Orders", {"fields": ("orders",)}),
         (
             "TikTok and record",
@@ -106,11 +106,16 @@ class CustomerAdmin(admin.ModelAdmin):
     )  # fmt: skip
     readonly_fields = (
         "bot_status", "bot_paused_until", "handoff_requested_at", "last_inbound_at", "last_read_at",
-        "marketing_consent", "opted_out_at", "created_at", "updated_at", "conversation", "orders",
+        "marketing_consent", "opted_out_at", "created_at", "updated_at", "conversation", "orders", "asked_for_person_at",
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request).annotate(orders_count=Count("orders"))
+
+    @admin.display(description="asked for a person at")
+    def asked_for_person_at(self, customer: Customer) -> datetime | None:
+        """Cleared when you resume the bot (the Resume action on the customer list)."""
+        return customer.handoff_requested_at
 
     @admin.display(description="last wrote to you", ordering="last_inbound_at")
     def last_message_at(self, customer: Customer) -> datetime | None:

@@ -70,3 +70,11 @@ def test_customers_who_asked_for_a_person_are_one_filter_away(admin_client):
     waiting = admin_client.get(CHANGELIST, {"asked_for_person": "yes"}).content.decode()
 
     assert "@wantsaperson" in waiting and "@happywithbot" not in waiting
+
+
+def test_customer_page_says_when_they_asked_for_a_person(admin_client):
+    make_customer("tt-1", handoff_requested_at=timezone.now())
+
+    page = admin_client.get(reverse("admin:conversations_customer_change", args=["tt-1"])).content.decode()
+
+    assert "Asked for a person at" in page and "Handoff requested at" not in page
