@@ -7,13 +7,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 
 from conversations import services
@@ -25,6 +25,18 @@ from philia.admin_actions import apply_service
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)
+
+
+class BackToPageAfterAction:
+    """For action buttons on an object's page (they post to the list's actions with `_back_to`, the page's
+    path): once the action is done, go back to that page instead of the list."""
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        response = super().response_action(request, queryset)
+        back = request.POST.get("_back_to", "")
+        if isinstance(response, HttpResponseRedirect) and back.startswith("/") and url_has_allowed_host_and_scheme(back, None):
+            return HttpResponseRedirect(back)
+        return response
 
 
 def customer_link(customer: Customer) -> str:
@@ -81,7 +93,7 @@ class HoldInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
     list_display = ("__str__", "display_name", "last_message_at", "bot_status", "orders_count")
     list_display_links = ("__str__",)
     search_fields = ("username", "display_name", "tiktok_user_id")
@@ -91,7 +103,7 @@ class CustomerAdmin(admin.ModelAdmin):
     # What the owner reads first (who, the conversation, the bot, orders); TikTok's ids and timestamps last.
     fieldsets = (
         (None, {"fields": ("username", "display_name", "conversation")}),
-        ("Assistant", {"fields": ("bot_status", "bot_paused_until", "asked_for_person_at")}),
+        ("Assistant", {"fields": ("bot_status", "asked_for_person_at")}),
         ("Orders", {"fields": ("orders",)}),
         (
             "TikTok and record",
@@ -113,9 +125,17 @@ class CustomerAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(orders_count=Count("orders"))
 
     @admin.display(description="asked for a person at")
-    def asked_for_person_at(self, customer: Customer) -> datetime | None:
-        """Cleared when you resume the bot (the Resume action on the customer list)."""
-        return customer.handoff_requested_at
+    def asked_for_person_at(self, customer: Customer) -> str:
+        """Cleared when the owner resumes the bot."""
+        if customer.handoff_requested_at is None:
+            return "—"
+        return f"{timezone.localtime(customer.handoff_requested_at):%Y-%m-%d %H:%M}"
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        customer = self.get_object(request, unquote(object_id))
+        paused = customer is not None and customer.is_bot_paused()
+        step = ("resume_bot", "Resume the bot") if paused else ("pause_bot", "Pause the bot")
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "next_steps": (step,)})
 
     @admin.display(description="last wrote to you", ordering="last_inbound_at")
     def last_message_at(self, customer: Customer) -> datetime | None:

@@ -4,11 +4,10 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.contrib.admin.utils import unquote
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from conversations.admin import customer_link
+from conversations.admin import BackToPageAfterAction, customer_link
 from orders import services
 from orders.models import Offer, Order, OrderEvent, OrderItem
 from philia.admin_actions import apply_service
@@ -49,7 +48,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     list_display = ("__str__", "customer_link", "status", "total_in_dollars", "skus", "tracking_number", "created_at")
     list_filter = ("status",)
     search_fields = ("customer__username", "customer__tiktok_user_id", "lines__item__sku")
@@ -90,14 +89,6 @@ class OrderAdmin(admin.ModelAdmin):
         }  # fmt: skip
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
-        """After a step button on an order's page, go back to that order rather than to the list."""
-        response = super().response_action(request, queryset)
-        back = request.POST.get("_back_to_order", "")
-        if back.isdigit() and isinstance(response, HttpResponseRedirect):
-            return redirect("admin:orders_order_change", back)
-        return response
-
     @admin.display(description="items")
     def skus(self, order: Order) -> str:
         return ", ".join(line.item.sku for line in order.lines.all())
@@ -124,7 +115,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
                 "orders": orders,
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "back_to_order": request.POST.get("_back_to_order", ""),
+                "back_to": request.POST.get("_back_to", ""),
             }
             return TemplateResponse(request, "admin/orders/order/mark_shipped.html", context)
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}

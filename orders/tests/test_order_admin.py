@@ -123,12 +123,19 @@ def test_order_page_offers_its_next_steps_as_buttons_instead_of_save(admin_clien
 
 def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, order):
     response = admin_client.post(
-        CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "_back_to_order": str(order.pk)}
+        CHANGELIST,
+        {"action": "mark_paid", "_selected_action": [order.pk], "_back_to": reverse("admin:orders_order_change", args=[order.pk])},
     )
 
     assert response.status_code == 302
     assert response.url == reverse("admin:orders_order_change", args=[order.pk])
     assert Order.objects.get().status == Order.Status.PAID
+
+
+def test_an_action_never_sends_the_owner_to_another_site(admin_client, order):
+    response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "_back_to": "//evil.example/"})
+
+    assert response.url == CHANGELIST
 
 
 def test_mark_shipped_form_asks_no_tracking_number_for_an_unpaid_order(admin_client, order):

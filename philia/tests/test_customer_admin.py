@@ -72,9 +72,16 @@ def test_customers_who_asked_for_a_person_are_one_filter_away(admin_client):
     assert "@wantsaperson" in waiting and "@happywithbot" not in waiting
 
 
-def test_customer_page_says_when_they_asked_for_a_person(admin_client):
-    make_customer("tt-1", handoff_requested_at=timezone.now())
+def test_customer_page_says_when_they_asked_for_a_person_and_resumes_the_bot_from_there(admin_client):
+    customer = make_customer("tt-1", handoff_requested_at=timezone.now())
+    pause_bot(customer=customer)
+    url = reverse("admin:conversations_customer_change", args=["tt-1"])
 
-    page = admin_client.get(reverse("admin:conversations_customer_change", args=["tt-1"])).content.decode()
+    page = admin_client.get(url).content.decode()
+    response = admin_client.post(CHANGELIST, {"action": "resume_bot", "_selected_action": ["tt-1"], "_back_to": url})
 
-    assert "Asked for a person at" in page and "Handoff requested at" not in page
+    asked_at = timezone.localtime(customer.handoff_requested_at)
+    assert "Asked for a person at" in page and f"{asked_at:%Y-%m-%d %H:%M}" in page and "Handoff requested at" not in page
+    assert 'value="resume_bot"' in page and 'value="pause_bot"' not in page
+    assert response.url == url
+    assert Customer.objects.get().handoff_requested_at is None and not Customer.objects.get().is_bot_paused()
