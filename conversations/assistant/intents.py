@@ -287,6 +287,11 @@ def asks_for_photos(text: str) -> bool:
     return _has(r"\b(pics?|pictures?|photos?|images?|video|on body|modeled|try (?:it )?on)\b", text)
 
 
+def asks_other_size(text: str) -> bool:
+    """"do you have it in M?", "can i get this in a small", "does it come in xl": the piece in another size."""
+    return _has(r"\b(?:it|this|that|this one|that one|one|them)(?: come| comes| available)? in (?:a |an |size |waist )?[a-z0-9]", text)
+
+
 def asks_about_my_size(text: str) -> bool:
     return _has(r"\b(my size|in my size|for my size|what size should i|which size should i)\b", text)
 

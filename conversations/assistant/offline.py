@@ -106,6 +106,10 @@ class OfflineAssistant:
             return self.faq("holds")
         if intents.asks_about_other_customers(text):
             return OTHER_CUSTOMERS_REPLY
+        if intents.asks_other_size(text):
+            other_size = self.other_size(text)
+            if other_size is not None:
+                return other_size
         if intents.wants_release(text):
             return self.release(text)
         if intents.is_offer(text):
@@ -311,6 +315,26 @@ class OfflineAssistant:
         """Did the shop's last message offer to hold the one item in view ("want me to hold it?")?"""
         last = next((m for m in reversed(self.conversation.history) if m.direction == "outbound"), None)
         return last is not None and "hold it for you" in last.text.lower() and len(self.shown()) == 1
+
+    def other_size(self, text: str) -> str | None:
+        """"do you have it in M?" about the one piece in view: it is one of a kind, so the same kind in that size."""
+        query = self.parse(text)
+        if not (query.sizes or query.waist):
+            return None
+        reference = self.resolve(text, search_stock=False)
+        if len(reference.items) != 1:
+            return self.search(query) if reference.candidates else None
+        facts = reference.items[0]
+        if facts["size"] in query.sizes:
+            return self.details(text)
+        alternative = ItemQuery(categories=(facts["category"],), sizes=query.sizes, waist=query.waist)
+        similar = [
+            found for found in self.toolbox.search_items(query=alternative, limit=4)["items"] if found["sku"] != facts["sku"]
+        ]
+        text = f"Every piece here is one of a kind, so {facts['sku']} · {facts['name']} only comes in {facts['size']}."
+        if similar:
+            return text + f" Here's what I have in {'/'.join(query.sizes) or f'waist {query.waist}'}:\n" + item_lines(similar[:3]) + DETAILS_PROMPT
+        return text + f" I don't have any other {alternative.describe()} right now, but new pieces drop often!"
 
     def more(self) -> str:
         """"show me more": the customer's last search again, past what was already shown."""

@@ -568,3 +568,28 @@ def test_whats_ur_cheapest_stuff_lists_the_cheapest_pieces(stock, anna):
     text = text_of(anna, "whats ur cheapest stuff")
 
     assert text.startswith("Here's what I have, cheapest first:\nVNT-DICK-874-012 · Dickies 874 Work Pants · W34 L32 · $26\n")
+
+
+@pytest.mark.parametrize("message", ["do you have it in M", "can i get it in a medium", "does it come in M?"])
+def test_asking_for_the_piece_in_view_in_another_size_explains_it_is_one_of_a_kind(stock, anna, message):
+    text_of(anna, "do u have any carhartt")
+
+    text = text_of(anna, message)
+
+    assert text == (
+        "Every piece here is one of a kind, so VNT-CARH-DJ-002 · Carhartt Detroit Jacket only comes in L. "
+        "Here's what I have in M:\n"
+        "VNT-BURB-TREN-016 · Burberry Classic Trench Coat · M · $180\n"
+        "VNT-WRNG-TRUC-010 · Wrangler Denim Trucker Jacket · M · $48\n"
+        "VNT-TNF-NUP-009 · The North Face Nuptse 700 Puffer · M · $150"
+        + '\nWant details on one? Say "the first one" or send the SKU.'
+    )
+    assert not Item.objects.filter(status=Item.Status.RESERVED).exists()
+
+
+def test_asking_for_the_piece_in_view_in_its_own_size_gets_its_details(stock, anna):
+    text_of(anna, "do u have any carhartt")
+
+    text = text_of(anna, "do u have it in L")
+
+    assert text.startswith("VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120\n")
