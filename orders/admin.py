@@ -143,7 +143,8 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 class OfferAdmin(admin.ModelAdmin):
     """Offers are recorded from conversations; the list is for reading them."""
 
-    list_display = ("item", "customer", "amount", "status", "created_at", "decided_at")
+    # The owner answers an offer by replying to the customer (their name leads to the conversation and Reply).
+    list_display = ("item", "customer_link", "offered", "price_now", "status", "created_at", "decided_at")
     list_filter = ("status",)
     search_fields = ("item__sku", "item__name", "customer__username", "customer__tiktok_user_id")
     list_select_related = ("item", "customer")
@@ -154,3 +155,15 @@ class OfferAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Offer | None = None) -> bool:
         return False
+
+    @admin.display(description="customer", ordering="customer__username")
+    def customer_link(self, offer: Offer) -> str:
+        return customer_link(offer.customer)
+
+    @admin.display(description="offered", ordering="amount")
+    def offered(self, offer: Offer) -> str:
+        return f"${offer.amount}"
+
+    @admin.display(description="price now", ordering="item__price")
+    def price_now(self, offer: Offer) -> str:
+        return f"${offer.item.price}"

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Item
-from orders.models import Order
+from orders.models import Offer, Order
 from orders.services import mark_paid, place_order
 from philia.tests.factories import make_customer, make_item
 
@@ -98,6 +98,16 @@ def test_cancel_action_puts_the_items_back_on_sale(admin_client, order):
 
 def test_offers_list_opens(admin_client):
     assert admin_client.get(reverse("admin:orders_offer_changelist")).status_code == 200
+
+
+def test_offers_list_shows_the_offer_beside_the_price_and_links_the_customer(admin_client):
+    customer = make_customer("tt-1", username="haggler")
+    Offer.objects.create(customer=customer, item=make_item("VNT-NIKE-WB-001", price="45.00"), amount="35.00")
+
+    listed = admin_client.get(reverse("admin:orders_offer_changelist")).content.decode()
+
+    assert '<td class="field-offered">$35.00</td>' in listed and '<td class="field-price_now">$45.00</td>' in listed
+    assert f'<a href="{reverse("admin:conversations_customer_change", args=["tt-1"])}">@haggler</a>' in listed
 
 
 def test_order_list_links_the_customer_and_shows_dollars(admin_client, order):
