@@ -153,7 +153,12 @@ def wants_hold(text: str) -> bool:
 
 
 def asks_hold_policy(text: str) -> bool:
-    return _has(r"\bhow long (?:do|does|can|will|would) (?:you |a |the )?(?:hold|holds|reserve|reservation)|how long is (?:a |the )?hold|holds? last", text)
+    return _has(
+        r"\bhow long (?:do|does|can|will|would) (?:you |a |the )?(?:hold|holds|reserve|reservation)|how long is (?:a |the |my )?hold"
+        r"|holds? last|how long do i have|how (?:much|long) time do i have|when does (?:my |the )?hold (?:end|expire|run out)"
+        r"|how long (?:is it|will it be|are they) (?:held|on hold|reserved)",
+        text,
+    )
 
 
 MONEY = re.compile(r"\$\s*(\d{1,5}(?:\.\d{1,2})?)|(\d{1,5}(?:\.\d{1,2})?)\s*(?:\$|dollars|bucks|usd)")

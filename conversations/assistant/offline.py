@@ -234,6 +234,13 @@ class OfflineAssistant:
         if topic == "location":
             return settings.SHIPPING_INSTRUCTIONS
         if topic == "holds":
+            holds = self.toolbox.holds()
+            if holds:
+                # "how long do i have?" from someone holding pieces is about their own holds.
+                return "\n".join(f"{item_line(facts)} until {when(facts['held_until'])}" for facts in holds) + (
+                    f'\nSay "buy" before then to order. Holds last {settings.HOLD_HOURS} hours, up to '
+                    f"{settings.MAX_HOLDS_PER_CUSTOMER} pieces at a time."
+                )
             return (
                 f"I can hold a piece for you for {settings.HOLD_HOURS} hours, up to {settings.MAX_HOLDS_PER_CUSTOMER} at a "
                 'time. Just say "I\'ll take it" or send the SKU.'

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from conversations.assistant.formatting import when
 from conversations.tests.assistant_support import anna, ben, hold, say, status_of, stock, text_of  # noqa: F401
 from inventory.models import Item
 from orders.models import Offer, Order
@@ -593,3 +594,15 @@ def test_asking_for_the_piece_in_view_in_its_own_size_gets_its_details(stock, an
     text = text_of(anna, "do u have it in L")
 
     assert text.startswith("VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120\n")
+
+
+@pytest.mark.parametrize("message", ["how long do i have", "when does my hold expire?"])
+def test_how_long_do_i_have_tells_a_holder_when_their_hold_ends(stock, anna, message):
+    held = hold("VNT-NIKE-WB-001", anna)
+
+    text = text_of(anna, message)
+
+    assert text == (
+        f"{NIKE} (held for you) until {when(held.held_until)}\n"
+        'Say "buy" before then to order. Holds last 24 hours, up to 3 pieces at a time.'
+    )
