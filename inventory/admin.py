@@ -1,5 +1,8 @@
 """Staff's view of the stock. Holds and status change only through `inventory.services`."""
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch, QuerySet
 from django.db.models.fields import Field
@@ -11,7 +14,7 @@ from django.utils.html import format_html
 
 from conversations.admin import customer_link
 from inventory import services
-from inventory.models import Item
+from inventory.models import MEASUREMENT_ORDER, Item
 from orders.models import OrderItem
 from philia.admin_actions import apply_service
 
@@ -19,8 +22,49 @@ from philia.admin_actions import apply_service
 NEW_ITEM_STATUSES = [(Item.Status.AVAILABLE, Item.Status.AVAILABLE.label), (Item.Status.HIDDEN, Item.Status.HIDDEN.label)]
 
 
+def inches(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=Decimal("0.1"), max_digits=5, decimal_places=2)
+
+
+class ItemForm(forms.ModelForm):
+    """The measurements as a box per measurement, in inches, instead of JSON to type by hand."""
+
+    pit_to_pit = inches("pit to pit")
+    chest = inches("chest")
+    shoulders = inches("shoulders")
+    length = inches("length")
+    sleeve = inches("sleeve")
+    waist = inches("waist")
+    hips = inches("hips")
+    inseam = inches("inseam")
+    rise = inches("rise")
+    leg_opening = inches("leg opening")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance.measurements if isinstance(self.instance.measurements, dict) else {}
+        for name in self.boxes():
+            self.initial.setdefault(name, stored.get(name))
+
+    def boxes(self) -> list[str]:
+        return [name for name in MEASUREMENT_ORDER if name in self.fields]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Keys without a box (an import may add others) are kept as they were.
+        stored = self.instance.measurements if isinstance(self.instance.measurements, dict) else {}
+        measurements = {name: value for name, value in stored.items() if name not in self.boxes()}
+        for name in self.boxes():
+            value = cleaned.get(name)
+            if value is not None:
+                measurements[name] = int(value) if value == value.to_integral_value() else float(value)
+        self.instance.measurements = measurements
+        return cleaned
+
+
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
+    form = ItemForm
     list_display = ("sku", "name", "brand", "size_label", "price", "status", "who", "measurements_text")
     list_filter = ("status", "brand", "size_label", "category", "condition")
     search_fields = ("sku", "name", "brand")
@@ -30,7 +74,16 @@ class ItemAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("sku", "name", "brand", "category", "colour", "era", "size_label", "price", "condition")}),
         ("Description", {"fields": ("description", "image_url")}),
-        ("Measurements (inches)", {"fields": ("measurements", "measurements_text")}),
+        (
+            "Measurements (inches; leave empty what does not apply)",
+            {
+                "fields": (
+                    ("pit_to_pit", "chest", "shoulders", "length", "sleeve"),
+                    ("waist", "hips", "inseam", "rise", "leg_opening"),
+                    "measurements_text",
+                )
+            },
+        ),
         ("On sale", {"fields": ("status", "held_by", "held_until")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )

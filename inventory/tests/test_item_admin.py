@@ -116,3 +116,33 @@ def test_item_list_links_a_held_item_to_its_customer_and_a_sold_item_to_its_orde
     buyer_link = f'<a href="{reverse("admin:conversations_customer_change", args=["tt-1"])}">@vintagefan</a>'
     assert f'{buyer_link} · <a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>' in listed
     assert f'<a href="{reverse("admin:conversations_customer_change", args=["tt-2"])}">@holder</a> until ' in listed
+
+
+def test_measurements_are_typed_in_boxes_of_inches_not_json(admin_client):
+    item = make_item("VNT-NIKE-WB-001", measurements={"pit_to_pit": 24.5, "collar": 15})
+    url = reverse("admin:inventory_item_change", args=[item.pk])
+
+    page = admin_client.get(url).content.decode()
+    response = admin_client.post(
+        url,
+        {"sku": item.sku, "name": item.name, "category": "jacket", "price": "45.00", "condition": "good",
+         "pit_to_pit": "23", "length": "27.5", "sleeve": ""},
+    )  # fmt: skip
+
+    assert 'name="pit_to_pit"' in page and 'value="24.5"' in page and 'name="measurements"' not in page
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.measurements == {"pit_to_pit": 23, "length": 27.5, "collar": 15}  # a key without a box is kept
+
+
+def test_a_measurement_of_zero_is_refused(admin_client):
+    item = make_item("VNT-NIKE-WB-001", measurements={"pit_to_pit": 24.5})
+
+    response = admin_client.post(
+        reverse("admin:inventory_item_change", args=[item.pk]),
+        {"sku": item.sku, "name": item.name, "category": "jacket", "price": "45.00", "condition": "good", "pit_to_pit": "0"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.measurements == {"pit_to_pit": 24.5}
