@@ -78,8 +78,10 @@ class ItemAdmin(admin.ModelAdmin):
             "Measurements (inches; leave empty what does not apply)",
             {
                 "fields": (
-                    ("pit_to_pit", "chest", "shoulders", "length", "sleeve"),
-                    ("waist", "hips", "inseam", "rise", "leg_opening"),
+                    ("pit_to_pit", "chest", "shoulders"),
+                    ("length", "sleeve"),
+                    ("waist", "hips", "inseam"),
+                    ("rise", "leg_opening"),
                     "measurements_text",
                 )
             },
