@@ -86,7 +86,7 @@ class ItemAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("On sale", {"fields": ("status", "held_by", "held_until")}),
+        ("On sale", {"fields": ("status", "who")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
@@ -102,7 +102,10 @@ class ItemAdmin(admin.ModelAdmin):
             return format_html(
                 "{} until {}", customer_link(item.held_by), f"{until:%d %b %H:%M}" if until else "?"
             )
-        for line in getattr(item, "active_lines", ()):
+        lines = getattr(item, "active_lines", None)  # prefetched on the list; the item's page asks once
+        if lines is None:
+            lines = item.order_lines.filter(is_active=True).select_related("order__customer")
+        for line in lines:
             order_url = reverse("admin:orders_order_change", args=[line.order.pk])
             return format_html('{} · <a href="{}">{}</a>', customer_link(line.order.customer), order_url, line.order)
         return ""
@@ -113,7 +116,7 @@ class ItemAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Item | None = None) -> tuple[str, ...]:
         # Holds change only through the services (the actions below), so their rules hold here too.
-        readonly = ("held_by", "held_until", "measurements_text", "created_at", "updated_at")
+        readonly = ("held_by", "held_until", "who", "measurements_text", "created_at", "updated_at")
         return ("status", *readonly) if obj is not None else readonly
 
     def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: object) -> object:

@@ -116,6 +116,8 @@ def test_item_list_links_a_held_item_to_its_customer_and_a_sold_item_to_its_orde
     buyer_link = f'<a href="{reverse("admin:conversations_customer_change", args=["tt-1"])}">@vintagefan</a>'
     assert f'{buyer_link} · <a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>' in listed
     assert f'<a href="{reverse("admin:conversations_customer_change", args=["tt-2"])}">@holder</a> until ' in listed
+    sold_page = admin_client.get(reverse("admin:inventory_item_change", args=[Item.objects.get(sku="VNT-NIKE-WB-001").pk]))
+    assert f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>' in sold_page.content.decode()
 
 
 def test_measurements_are_typed_in_boxes_of_inches_not_json(admin_client):
