@@ -106,6 +106,30 @@ def is_thanks(text: str) -> bool:
     )
 
 
+def asks_if_there(text: str) -> bool:
+    """"u there?", "anyone there??": checking the shop is listening."""
+    return _has(r"^(?:hello+ )?(?:(?:are )?you (?:still )?there|still there|anyone (?:there|home|around)|helloo+)\b[\s?!.]*$", text)
+
+
+LIKING_EMOJI = re.compile("[\U0001F525\u2764\U0001F60D\U0001F929\U0001F440\U0001F4AF\U0001F64C\U0001F44D\U0001F970\U0001F496\U0001F497]")
+
+
+def is_reaction(text: str) -> bool:
+    """"lol", "🔥🔥", "omg": a reaction, not a request."""
+    words = bare(text)
+    if not words:
+        return bool(text.strip())
+    return _has(
+        r"^(?:lol+|lmao+|lmfao|haha+|hahah\w*|hehe+|omg+|wow+|o+h+|ooo+|yay+|slay|bet|fr|ikr|damn|dang|no way|wait what|xd)"
+        r"(?: (?:lol+|lmao+|haha+|ok|okay|omg|fr|wow))*$",
+        words,
+    )
+
+
+def likes_it(text: str) -> bool:
+    return LIKING_EMOJI.search(text) is not None or _has(r"\b(?:slay|obsessed|so cute|love (?:it|this|that))\b", text)
+
+
 def asks_if_bot(text: str) -> bool:
     return _has(r"\b(are you (?:a )?(?:bot|robot|ai|real|human)|is this (?:a )?(?:bot|ai|automated)|who (?:is this|are you))\b", text)
 

@@ -100,6 +100,10 @@ class OfflineAssistant:
             return self.hold("it")
         if intents.is_thanks(text):
             return self.thanks()
+        if intents.asks_if_there(text):
+            return "I'm here! What can I find for you? Tell me a brand, size or budget."
+        if intents.is_reaction(text):
+            return self.reaction(text)
         if intents.asks_if_bot(text):
             return f"I'm {settings.SHOP_NAME}'s assistant. " + help_text()
         if intents.asks_hold_policy(text):
@@ -229,6 +233,15 @@ class OfflineAssistant:
                 + '\nSay "buy" whenever you\'re ready.'
             )
         return "You're welcome! Message me any time you're looking for something."
+
+    def reaction(self, text: str) -> str:
+        """"🔥🔥" or "lol": a short answer that moves things on, never the full help text."""
+        shown = [facts for facts in self.shown() if facts["status"] == "available"]
+        if intents.likes_it(text) and len(shown) == 1:
+            return "Glad you like it! Want me to hold it for you?"
+        if intents.likes_it(text) and shown:
+            return 'Glad you like them! Say "I\'ll take the first one" (or the second…) and I\'ll hold it for you.'
+        return "Anything I can find for you? Tell me a brand, size or budget."
 
     def faq(self, topic: str) -> str:
         if topic == "location":

@@ -606,3 +606,21 @@ def test_how_long_do_i_have_tells_a_holder_when_their_hold_ends(stock, anna, mes
         f"{NIKE} (held for you) until {when(held.held_until)}\n"
         'Say "buy" before then to order. Holds last 24 hours, up to 3 pieces at a time.'
     )
+
+
+@pytest.mark.parametrize("message", ["lol", "🔥🔥", "lmao ok", "omg"])
+def test_a_reaction_gets_a_short_answer_not_the_help_text(anna, message):
+    assert text_of(anna, message) == "Anything I can find for you? Tell me a brand, size or budget."
+
+
+@pytest.mark.parametrize("message", ["u there?", "are you still there??", "anyone there"])
+def test_checking_the_shop_is_there_gets_a_short_answer(anna, message):
+    assert text_of(anna, message) == "I'm here! What can I find for you? Tell me a brand, size or budget."
+
+
+def test_fire_emoji_on_the_one_piece_shown_offers_the_hold_and_yes_takes_it(stock, anna):
+    text_of(anna, "do u have any carhartt")
+
+    assert text_of(anna, "🔥🔥") == "Glad you like it! Want me to hold it for you?"
+    assert text_of(anna, "yes").startswith("Done! VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120 is on hold for you until ")
+    assert status_of("VNT-CARH-DJ-002") == (Item.Status.RESERVED, anna.pk)
