@@ -131,6 +131,11 @@ class OfflineAssistant:
             return self.soft_no()
         topic = intents.faq_topic(text)
         if topic and not self.mentioned.items:
+            query = self.parse(text)
+            if (query.brands or query.categories) and intents.SEARCH_CUE.search(text) and not intents.refers_definitely(text):
+                # "any nike jackets? and how much is shipping": both questions get an answer. The left-over
+                # words are the other question's ("shipping"), not the garment's.
+                return self.search(query.without_words()) + "\n\n" + self.faq(topic)
             return self.faq(topic)
         if self.mentioned.items or self.mentioned.unknown_skus:
             return self.details(text)

@@ -624,3 +624,14 @@ def test_fire_emoji_on_the_one_piece_shown_offers_the_hold_and_yes_takes_it(stoc
     assert text_of(anna, "🔥🔥") == "Glad you like it! Want me to hold it for you?"
     assert text_of(anna, "yes").startswith("Done! VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120 is on hold for you until ")
     assert status_of("VNT-CARH-DJ-002") == (Item.Status.RESERVED, anna.pk)
+
+
+def test_a_search_and_a_shipping_question_in_one_message_both_get_an_answer(stock, anna, settings):
+    settings.SHIPPING_INSTRUCTIONS = "We ship within 2 days."
+
+    text = text_of(anna, "hi do u have any levis jackets and how much is shipping")
+
+    assert text == (
+        "Here's what I have: Levi's jackets:\n" + LEVIS_TRUCKER
+        + '\nWant details on one? Say "the first one" or send the SKU.\n\nWe ship within 2 days.'
+    )
