@@ -7,13 +7,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from conversations import services
@@ -21,27 +21,10 @@ from conversations.models import Customer, Message, ToolCall
 from conversations.selectors import STUCK_SENDING_AFTER, is_stuck_sending, reply_window_closes_at, stuck_sending_messages
 from philia.errors import DomainError
 from inventory.models import Item
-from philia.admin_actions import apply_service
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)
-
-
-class BackToPageAfterAction:
-    """For action buttons on an object's page (they post to the list's actions with `_back_to`, the page's
-    path): once the action is done, go back to that page instead of the list."""
-
-    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        response = super().response_action(request, queryset)
-        back = request.POST.get("_back_to", "")
-        if isinstance(response, HttpResponseRedirect) and back.startswith("/") and url_has_allowed_host_and_scheme(back, None):
-            return HttpResponseRedirect(back)
-        return response
-
-
-def customer_link(customer: Customer) -> str:
-    """The customer's name, linking to their page (conversation, holds, orders, reply)."""
-    return format_html('<a href="{}">{}</a>', reverse("admin:conversations_customer_change", args=[quote(customer.pk)]), customer)
 
 
 class AskedForAPersonFilter(admin.SimpleListFilter):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from conversations.admin import customer_link
+from philia.admin_actions import customer_link
 from inventory import services
 from inventory.models import MEASUREMENT_ORDER, Item
 from orders.models import OrderItem

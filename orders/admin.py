@@ -7,7 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from conversations.admin import BackToPageAfterAction, customer_link
+from philia.admin_actions import BackToPageAfterAction, customer_link
 from orders import services
 from orders.models import Offer, Order, OrderEvent, OrderItem
 from philia.admin_actions import apply_service

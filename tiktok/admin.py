@@ -9,7 +9,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from conversations.admin import customer_link
+from philia.admin_actions import customer_link
 from conversations.models import Customer
 from philia.admin_actions import apply_service
 from tiktok import credentials, envelopes, services
