@@ -271,6 +271,11 @@ def refers_definitely(text: str) -> bool:
     return _has(r"\b(the|that|this|it|those|these|them|its|it's)\b", text)
 
 
+def points_at_one(text: str) -> bool:
+    """"the nike one", "that black one": one of the pieces just shown, by description."""
+    return _has(r"\b(?:the|that|this) (?:[a-z0-9'-]+ ){1,3}one\b", text)
+
+
 def refers_to_it(text: str) -> bool:
     return _has(r"\b(it|that|this|that one|this one|the one)\b", text)
 

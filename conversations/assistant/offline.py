@@ -141,6 +141,8 @@ class OfflineAssistant:
             return self.details(text)
         if intents.ordinal(text) is not None and self.shown():
             return self.details(text)
+        if intents.points_at_one(text) and any(matches(facts, self.parse(text)) for facts in self.shown()):
+            return self.details(text)  # "the nike one": one of the pieces just listed, not a new search
         query = self.parse(text)
         # "is the jacket still available?" is about an item; "jackets with pit to pit 22+?" is a search.
         if intents.asks_details(text) and (intents.refers_definitely(text) or not query.has_filters()):

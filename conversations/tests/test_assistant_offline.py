@@ -635,3 +635,14 @@ def test_a_search_and_a_shipping_question_in_one_message_both_get_an_answer(stoc
         "Here's what I have: Levi's jackets:\n" + LEVIS_TRUCKER
         + '\nWant details on one? Say "the first one" or send the SKU.\n\nWe ship within 2 days.'
     )
+
+
+def test_the_nike_one_picks_the_nike_piece_just_listed(stock, anna):
+    assert listed(text_of(anna, "wat about jackets in L")) == [
+        LEVIS_TRUCKER, "VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120", NIKE
+    ]
+
+    text = text_of(anna, "the nike one")
+
+    assert text.startswith(NIKE + "\n")
+    assert 'Available! Say "I\'ll take it"' in text
