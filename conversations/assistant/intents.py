@@ -298,6 +298,12 @@ SEARCH_CUE = re.compile(
 def faq_topic(text: str) -> str | None:
     if asks_hold_policy(text):
         return "holds"
+    if _has(
+        r"\b(authentic|authenticity|legit|genuine|fake|fakes|replica|rep|bootleg|counterfeit)\b"
+        r"|\b(?:is|are) (?:it|this|that|they|these|those|the [a-z0-9' -]{1,30}?) (?:real|legit|og)\b",
+        text,
+    ):
+        return "authenticity"
     if _has(r"\b(return|returns|refund|refunds|exchange|send it back)\b", text):
         return "returns"
     if _has(r"\b(ship|shipping|deliver|delivery|postage|post it|international|worldwide|how long (?:does|will) (?:it|shipping) take|pick ?up|collect|local pickup|where are you (?:based|located))\b", text):

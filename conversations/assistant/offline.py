@@ -265,6 +265,8 @@ class OfflineAssistant:
                 f"I can hold a piece for you for {settings.HOLD_HOURS} hours, up to {settings.MAX_HOLDS_PER_CUSTOMER} at a "
                 'time. Just say "I\'ll take it" or send the SKU.'
             )
+        if topic == "authenticity":
+            return self.authenticity()
         if topic == "returns":
             return settings.RETURNS_POLICY
         if topic == "shipping":
@@ -274,6 +276,19 @@ class OfflineAssistant:
         return (
             "Vintage sizes vary a lot, so the measurements are the best guide: compare the pit to pit and length "
             "with a piece that fits you well. Ask me for any item's measurements."
+        )
+
+    def authenticity(self) -> str:
+        """"is it real?": what the listing says, never a promise the shop has not made; the owner answers the rest."""
+        reference = self.resolve(self.text, search_stock=False)
+        listed_as = ""
+        if len(reference.items) == 1:
+            facts = reference.items[0]
+            described = ", ".join(part for part in (facts["brand"], facts.get("era", ""), f"condition {facts.get('condition', '')}") if part)
+            listed_as = f"{facts['sku']} · {facts['name']} is listed as {described}. "
+        return (
+            listed_as + "Every listing says what the piece is, with its era, condition and flaws. For tag photos or "
+            'anything else about authenticity, say "human" and the owner will reply here.'
         )
 
     def browse(self, text: str) -> str:

@@ -646,3 +646,23 @@ def test_the_nike_one_picks_the_nike_piece_just_listed(stock, anna):
 
     assert text.startswith(NIKE + "\n")
     assert 'Available! Say "I\'ll take it"' in text
+
+
+AUTHENTICITY = (
+    "Every listing says what the piece is, with its era, condition and flaws. For tag photos or anything else "
+    'about authenticity, say "human" and the owner will reply here.'
+)
+
+
+def test_is_it_real_gets_what_the_listing_says_and_the_way_to_the_owner(stock, anna):
+    assert text_of(anna, "is it real / authentic?") == AUTHENTICITY
+
+
+def test_is_it_legit_about_the_piece_in_view_says_what_it_is_listed_as(stock, anna):
+    text_of(anna, "any tees")
+
+    text = text_of(anna, "is it legit??")
+
+    assert text == (
+        "VNT-HARL-TEE-008 · Harley-Davidson 1998 Tour Tee is listed as Harley-Davidson, 90s, condition good. " + AUTHENTICITY
+    )
