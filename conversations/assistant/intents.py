@@ -101,9 +101,18 @@ def is_thanks(text: str) -> bool:
     return _has(
         r"^(?:ok(?:ay)?|k|kk|cool|great|perfect|awesome|amazing|nice|sweet|got it|sounds good|alright|will do|love it"
         r"|thanks?|thank you|thx|thnx|ty|tysm|cheers|appreciate it|you'?re the best|bye|see ya|no thanks?|nope|nah)"
-        r"(?:[\s,!.]+(?:so much|a lot|you|again|babe|!|so|much|x+|<3|ok|then|bye))*[\s!.,:)x<3]*$",
+        r"(?:[\s,!.]+(?:so much|a lot|you|again|babe|!|so|much|x+|<3|ok|then|bye|thanks?|thank you|thx|ty|tysm|cool|great))*"
+        r"[\s!.,:)x<3]*$",
         bare(text) if bare(text) else text,
     )
+
+
+def says_thanks(text: str) -> bool:
+    return _has(r"\b(thanks?|thank you|thx|thnx|ty|tysm|cheers|appreciate it|you'?re the best)\b", text)
+
+
+def says_bye(text: str) -> bool:
+    return _has(r"\b(bye|see ya|cya|later|ttyl)\b", text) and not says_thanks(text)
 
 
 def asks_if_there(text: str) -> bool:

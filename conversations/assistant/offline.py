@@ -99,7 +99,7 @@ class OfflineAssistant:
         if intents.is_yes(text) and self._offered_to_hold():
             return self.hold("it")
         if intents.is_thanks(text):
-            return self.thanks()
+            return self.thanks(text)
         if intents.asks_if_there(text):
             return "I'm here! What can I find for you? Tell me a brand, size or budget."
         if intents.is_reaction(text):
@@ -232,14 +232,20 @@ class OfflineAssistant:
             text += "\nYou're holding:\n" + item_lines(holds) + '\nSay "buy" when you\'re ready to order.'
         return text
 
-    def thanks(self) -> str:
+    def thanks(self, text: str) -> str:
+        # "You're welcome" answers thanks only: an "ok" or a "bye" gets a plain acknowledgement.
+        if intents.bare(text).startswith(("no", "nah")):
+            opener = "No problem!"
+        elif intents.says_bye(text):
+            opener = "Bye for now!"
+        elif intents.says_thanks(text):
+            opener = "You're welcome!"
+        else:
+            opener = "👍"
         holds = self.toolbox.holds()
         if holds:
-            return (
-                "You're welcome! Just a reminder, you're holding:\n" + item_lines(holds)
-                + '\nSay "buy" whenever you\'re ready.'
-            )
-        return "You're welcome! Message me any time you're looking for something."
+            return f"{opener} Just a reminder, you're holding:\n" + item_lines(holds) + '\nSay "buy" whenever you\'re ready.'
+        return f"{opener} Message me any time you're looking for something."
 
     def reaction(self, text: str) -> str:
         """"🔥🔥" or "lol": a short answer that moves things on, never the full help text."""

@@ -666,3 +666,17 @@ def test_is_it_legit_about_the_piece_in_view_says_what_it_is_listed_as(stock, an
     assert text == (
         "VNT-HARL-TEE-008 · Harley-Davidson 1998 Tour Tee is listed as Harley-Davidson, 90s, condition good. " + AUTHENTICITY
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        ("ok", "👍 Message me any time you're looking for something."),
+        ("bye", "Bye for now! Message me any time you're looking for something."),
+        ("no thanks", "No problem! Message me any time you're looking for something."),
+        ("thx!!", "You're welcome! Message me any time you're looking for something."),
+        ("ok thanks", "You're welcome! Message me any time you're looking for something."),
+    ],
+)
+def test_only_thanks_gets_youre_welcome(anna, message, reply):
+    assert text_of(anna, message) == reply
