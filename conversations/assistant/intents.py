@@ -185,6 +185,15 @@ def wants_hold(text: str) -> bool:
     )
 
 
+def asks_longer_hold(text: str) -> bool:
+    """"hold it til friday", "for a week": longer than a hold can last."""
+    return _has(
+        r"\b(?:til+|until|untill|unt?il) (?:mon|tue|wed|thu|fri|sat|sun|tomorrow|next|the weekend|payday|the \d|\d)"
+        r"|\bfor (?:a |\d+ |a few |few |a couple (?:of )?|couple (?:of )?)?(?:days?|weeks?|weekend)\b|over the weekend|\bnext week\b",
+        text,
+    )
+
+
 def asks_hold_policy(text: str) -> bool:
     return _has(
         r"\bhow long (?:do|does|can|will|would) (?:you |a |the )?(?:hold|holds|reserve|reservation)|how long is (?:a |the |my )?hold"

@@ -445,6 +445,11 @@ class OfflineAssistant:
         replies = [self._hold_one(facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
         held = any(reply.startswith(("Done", "It's already")) for reply in replies)
         text = "\n\n".join(replies)
+        if held and intents.asks_longer_hold(self.text):
+            text += (
+                f"\n\nHolds last {settings.HOLD_HOURS} hours at most, so I can't promise longer: message me before it "
+                "runs out and I'll extend it."
+            )
         if held:
             text += '\n\nWhen you\'re ready, say "buy" and I\'ll place your order. ' + settings.PAYMENT_INSTRUCTIONS
         return text

@@ -680,3 +680,16 @@ def test_is_it_legit_about_the_piece_in_view_says_what_it_is_listed_as(stock, an
 )
 def test_only_thanks_gets_youre_welcome(anna, message, reply):
     assert text_of(anna, message) == reply
+
+
+def test_hold_it_til_friday_holds_for_the_usual_time_and_says_so(stock, anna):
+    text_of(anna, "any carhartt")
+
+    text = text_of(anna, "can u hold it til friday")
+
+    assert text.startswith("Done! VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120 is on hold for you until ")
+    assert (
+        "\n\nHolds last 24 hours at most, so I can't promise longer: message me before it runs out and I'll extend it."
+        "\n\nWhen you're ready" in text
+    )
+    assert status_of("VNT-CARH-DJ-002") == (Item.Status.RESERVED, anna.pk)
