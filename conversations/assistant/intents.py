@@ -179,7 +179,7 @@ def wants_hold(text: str) -> bool:
     return _has(
         r"\b(i'?ll take|i will take|i'?ll get|i'?ll have|take (?:it|them|this|that|both|the)|hold|reserve|save (?:it|this|that|them|the)"
         r"|put (?:it|this|that|them) (?:aside|on hold|away)|set (?:it|this|that) aside|dibs|claim|i want (?:it|this|that|them|both|the|one)"
-        r"|i'?d like (?:it|this|that|them|the)|can i (?:get|have|grab) (?:it|this|that|them|the)|i need (?:it|this|that)|gimme|give me (?:it|that|the)"
+        r"|i'?d like (?:it|this|that|them|the)|can i (?:get|have|grab) (?:it|this|that|them|the|both)|i need (?:it|this|that)|gimme|give me (?:it|that|the)"
         r"|i'?ll grab|grab (?:it|that|the)|mine|sold to me|want it)\b",
         text,
     )
@@ -335,10 +335,16 @@ def faq_topic(text: str) -> str | None:
 
 def is_yes(text: str) -> bool:
     return _has(
-        r"^(?:yes+|yeah+|yep|yup|ya|yas+|sure|ok(?:ay)?|okie|please|please do|yes please|go ahead|do it|definitely|absolutely"
+        r"^(?:(?:wait|actually|oh|hmm+|um+|ok|nvm|lol)[\s,!.]+)*"  # "wait actually yes"
+        r"(?:yes+|yeah+|yep|yup|ya|yas+|sure|ok(?:ay)?|okie|please|please do|yes please|go ahead|do it|definitely|absolutely"
         r"|of course|why not|sounds good|deal|perfect)(?:[\s,!.]+(?:please|pls|plz|thanks|thank you|ty|do it|hold it|go ahead))*[\s!.]*$",
         bare(text) if bare(text) else text,
     )
+
+
+def takes_back(text: str) -> bool:
+    """"wait actually yes": undoing a "never mind", which a plain "ok" is not."""
+    return _has(r"\b(wait|actually|yes+|yeah+|yep|yup)\b", text)
 
 
 def asks_for_photos(text: str) -> bool:

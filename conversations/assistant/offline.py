@@ -96,7 +96,7 @@ class OfflineAssistant:
             return self.order_status()
         if intents.says_paid(text):
             return self.payment_claimed()
-        if intents.is_yes(text) and self._offered_to_hold():
+        if intents.is_yes(text) and self._offered_to_hold(text):
             return self.hold("it")
         if intents.is_thanks(text):
             return self.thanks(text)
@@ -359,10 +359,13 @@ class OfflineAssistant:
             return self.search(query)
         return f"Which piece do you mean? Send me {SKU_HINT} or tell me what you're looking for."
 
-    def _offered_to_hold(self) -> bool:
-        """Did the shop's last message offer to hold the one item in view ("want me to hold it?")?"""
+    def _offered_to_hold(self, text: str) -> bool:
+        """Did the shop's last message offer to hold the one item in view ("want me to hold it?"), or just
+        release it and the customer clearly takes that back ("wait actually yes", not a plain "ok")?"""
         last = next((m for m in reversed(self.conversation.history) if m.direction == "outbound"), None)
-        return last is not None and "hold it for you" in last.text.lower() and len(self.shown()) == 1
+        said = last.text.lower() if last is not None else ""
+        taken_back = "i've released" in said and intents.takes_back(text)
+        return ("hold it for you" in said or taken_back) and len(self.shown()) == 1
 
     def other_size(self, text: str) -> str | None:
         """"do you have it in M?" about the one piece in view: it is one of a kind, so the same kind in that size."""

@@ -693,3 +693,33 @@ def test_hold_it_til_friday_holds_for_the_usual_time_and_says_so(stock, anna):
         "\n\nWhen you're ready" in text
     )
     assert status_of("VNT-CARH-DJ-002") == (Item.Status.RESERVED, anna.pk)
+
+
+def test_wait_actually_yes_right_after_a_never_mind_holds_the_piece_again(stock, anna):
+    text_of(anna, "any levis")
+    text_of(anna, "ill take the 2nd one pls")
+    assert text_of(anna, "nvm") == "No problem, I've released VNT-LEVI-501-003 · Levi's 501 Jeans. It's back on sale."
+
+    text = text_of(anna, "wait actually yes")
+
+    assert text.startswith("Done! " + LEVIS_501 + " is on hold for you until ")
+    assert status_of("VNT-LEVI-501-003") == (Item.Status.RESERVED, anna.pk)
+
+
+def test_ok_after_a_release_does_not_hold_the_piece_again(stock, anna):
+    hold("VNT-LEVI-501-003", anna)
+    text_of(anna, "cancel my hold")
+
+    text_of(anna, "ok")
+
+    assert status_of("VNT-LEVI-501-003") == (Item.Status.AVAILABLE, None)
+
+
+def test_can_i_get_both_holds_both_pieces_just_listed(stock, anna):
+    text_of(anna, "any levis")
+
+    text = text_of(anna, "can i get both")
+
+    assert text.startswith("Done! " + LEVIS_TRUCKER + " is on hold for you until ")
+    assert status_of("VNT-LEVI-TRUC-015") == (Item.Status.RESERVED, anna.pk)
+    assert status_of("VNT-LEVI-501-003") == (Item.Status.RESERVED, anna.pk)
