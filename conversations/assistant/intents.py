@@ -356,6 +356,14 @@ def asks_other_size(text: str) -> bool:
     return _has(r"\b(?:it|this|that|this one|that one|one|them)(?: come| comes| available)? in (?:a |an |size |waist )?[a-z0-9]", text)
 
 
+GENDER_WORD = re.compile(r"\b(?:wom[ae]n'?s?|ladies|m[ae]n'?s?|unisex|female|male|feminine|masculine)\b")
+
+
+def mentions_gender(text: str) -> bool:
+    """"any womens?", "mens jackets": the shop does not sort pieces that way."""
+    return GENDER_WORD.search(text) is not None
+
+
 def asks_about_my_size(text: str) -> bool:
     return _has(r"\b(my size|in my size|for my size|what size should i|which size should i)\b", text)
 

@@ -152,6 +152,8 @@ class OfflineAssistant:
                 "Tell me your size (S to XXL, a waist like 32, or a measurement like pit to pit 22) and what "
                 "you're after, and I'll look."
             )
+        if intents.mentions_gender(text):
+            return self.ungendered_search(text)
         if intents.wants_more(text):
             return self.more()
         if intents.asks_browse(text):
@@ -327,6 +329,17 @@ class OfflineAssistant:
             text += " The closest I have:\n" + item_lines(closest)
         text += "\nNew pieces drop often, so check back soon!"
         return text
+
+    def ungendered_search(self, text: str) -> str:
+        """"any womens jackets?": pieces are not sorted by gender, so search without it and say so."""
+        intro = "I don't sort pieces as men's or women's: the measurements are the best guide to fit."
+        query = self.parse(intents.GENDER_WORD.sub(" ", text))
+        if query.has_filters() or query.words:
+            return intro + " " + self.search(query)
+        return (
+            intro + " Tell me a size (S to XXL, a dress size like 10, a waist like 32) or the kind of piece you're "
+            "after and I'll look."
+        )
 
     def _closest(self, query: ItemQuery) -> list[Facts]:
         """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone."""

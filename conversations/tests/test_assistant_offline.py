@@ -723,3 +723,19 @@ def test_can_i_get_both_holds_both_pieces_just_listed(stock, anna):
     assert text.startswith("Done! " + LEVIS_TRUCKER + " is on hold for you until ")
     assert status_of("VNT-LEVI-TRUC-015") == (Item.Status.RESERVED, anna.pk)
     assert status_of("VNT-LEVI-501-003") == (Item.Status.RESERVED, anna.pk)
+
+
+def test_any_womens_says_pieces_are_not_sorted_by_gender_and_asks_for_a_size(stock, anna):
+    assert text_of(anna, "any womens?") == (
+        "I don't sort pieces as men's or women's: the measurements are the best guide to fit. Tell me a size (S to XXL, "
+        "a dress size like 10, a waist like 32) or the kind of piece you're after and I'll look."
+    )
+
+
+def test_mens_levis_searches_the_levis_without_the_gender_word(stock, anna):
+    text = text_of(anna, "any mens levis")
+
+    assert text == (
+        "I don't sort pieces as men's or women's: the measurements are the best guide to fit. Here's what I have: "
+        "Levi's pieces:\n" + LEVIS_TRUCKER + "\n" + LEVIS_501 + '\nWant details on one? Say "the first one" or send the SKU.'
+    )
