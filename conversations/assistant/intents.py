@@ -369,4 +369,8 @@ def asks_about_my_size(text: str) -> bool:
 
 
 def wants_more(text: str) -> bool:
-    return _has(r"^(?:show (?:me )?more|more|more please|any more|anymore|anything else|what else|other options|more options|next)\b", text)
+    return _has(
+        r"^(?:show (?:me )?more|more|more please|any more|anymore|anything else|what else|other options|more options|next"
+        r"|is that (?:it|all)|(?:that'?s it|that'?s all|nothing else|only (?:that|those|one|two))\s*\?)",
+        text,
+    )

@@ -739,3 +739,9 @@ def test_mens_levis_searches_the_levis_without_the_gender_word(stock, anna):
         "I don't sort pieces as men's or women's: the measurements are the best guide to fit. Here's what I have: "
         "Levi's pieces:\n" + LEVIS_TRUCKER + "\n" + LEVIS_501 + '\nWant details on one? Say "the first one" or send the SKU.'
     )
+
+
+def test_thats_it_after_a_search_says_that_is_everything(stock, anna):
+    text_of(anna, "any levis")
+
+    assert text_of(anna, "thats it?") == "That's all I have for Levi's pieces right now. Want to try something else?"
