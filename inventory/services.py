@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from conversations.models import Customer
@@ -146,11 +147,15 @@ def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
     edited by staff. Every new item is validated first (`ValidationError`), so a bad one creates none.
     One transaction; the SKU constraint backs the check up if two callers race.
     """
+    candidates = [Item(**fields) for fields in items]
     with transaction.atomic():
-        known_skus = {sku.upper() for sku in Item.objects.values_list("sku", flat=True)}
+        # Only the SKUs being added are looked up (the upper(sku) unique index answers it), not the whole stock.
+        wanted = [item.sku.strip().upper() for item in candidates]
+        known_skus = set(
+            Item.objects.annotate(sku_upper=Upper("sku")).filter(sku_upper__in=wanted).values_list("sku_upper", flat=True)
+        )
         new_items = []
-        for fields in items:
-            item = Item(**fields)
+        for item in candidates:
             item.sku = item.sku.strip()
             if item.sku.upper() in known_skus:
                 continue
