@@ -192,15 +192,32 @@ TIKTOK_ACCESS_TOKEN = env.str("TIKTOK_ACCESS_TOKEN", default="")
 TIKTOK_API_BASE = env.str("TIKTOK_API_BASE", default="https://business-api.tiktok.com/open_api/v1.3")
 TIKTOK_SIGNATURE_TOLERANCE = env.int("TIKTOK_SIGNATURE_TOLERANCE", default=300)
 
-# --- AI assistant ---------------------------------------------------------------------------------
+if DEBUG:
+    # Local use only (DEBUG on, not configured): harmless defaults so `manage.py simulate` can sign a DM
+    # that `make run` accepts. Never applies with DEBUG off: an unset secret then rejects every delivery.
+    TIKTOK_APP_SECRET = TIKTOK_APP_SECRET or "local-development-secret"
+    TIKTOK_BUSINESS_ID = TIKTOK_BUSINESS_ID or "philia-local-business"
+# How far in the future a signature's `t` may be (clock skew); the past is TIKTOK_SIGNATURE_TOLERANCE.
+TIKTOK_SIGNATURE_FUTURE_TOLERANCE = env.int("TIKTOK_SIGNATURE_FUTURE_TOLERANCE", default=5)
+TIKTOK_WEBHOOK_MAX_BYTES = env.int("TIKTOK_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# (connect, read) seconds for every call to TikTok's API.
+TIKTOK_HTTP_TIMEOUT = tuple(env.list("TIKTOK_HTTP_TIMEOUT", cast=float, default=[3.05, 10.0]))
+TIKTOK_SENDS_PER_SECOND = env.int("TIKTOK_SENDS_PER_SECOND", default=10)
+TIKTOK_WINDOW_HOURS = env.int("TIKTOK_WINDOW_HOURS", default=48)
+TIKTOK_QUOTA_FIRST_MESSAGE = env.int("TIKTOK_QUOTA_FIRST_MESSAGE", default=10)
+TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
+# Events still `received` after this many seconds are re-enqueued by the sweep.
+TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=90)
+# When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.
+BOT_PAUSE_AFTER_OWNER_REPLY = env.float("BOT_PAUSE_AFTER_OWNER_REPLY", default=12)
+
+# --- The assistant --------------------------------------------------------------------------------
 
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 
-# --- The assistant --------------------------------------------------------------------------------
 # The shop's voice: what the assistant says about the shop. Plain text (TikTok shows no markup).
-
 SHOP_NAME = env.str("SHOP_NAME", default="Philia Thrifts")
 SHOP_GREETING = env.str(
     "SHOP_GREETING",
@@ -230,24 +247,3 @@ AI_HISTORY_MESSAGES = env.int("AI_HISTORY_MESSAGES", default=10)
 AI_DAILY_TURNS_PER_CUSTOMER = env.int("AI_DAILY_TURNS_PER_CUSTOMER", default=50)
 AI_DAILY_TOKEN_BUDGET = env.int("AI_DAILY_TOKEN_BUDGET", default=2_000_000)
 AI_PROMPT_CACHE_KEY = env.str("AI_PROMPT_CACHE_KEY", default="")
-
-# --- TikTok channel -------------------------------------------------------------------------------
-
-if DEBUG:
-    # Local use only (DEBUG on, not configured): harmless defaults so `manage.py simulate` can sign a DM
-    # that `make run` accepts. Never applies with DEBUG off: an unset secret then rejects every delivery.
-    TIKTOK_APP_SECRET = TIKTOK_APP_SECRET or "local-development-secret"
-    TIKTOK_BUSINESS_ID = TIKTOK_BUSINESS_ID or "philia-local-business"
-# How far in the future a signature's `t` may be (clock skew); the past is TIKTOK_SIGNATURE_TOLERANCE.
-TIKTOK_SIGNATURE_FUTURE_TOLERANCE = env.int("TIKTOK_SIGNATURE_FUTURE_TOLERANCE", default=5)
-TIKTOK_WEBHOOK_MAX_BYTES = env.int("TIKTOK_WEBHOOK_MAX_BYTES", default=1024 * 1024)
-# (connect, read) seconds for every call to TikTok's API.
-TIKTOK_HTTP_TIMEOUT = tuple(env.list("TIKTOK_HTTP_TIMEOUT", cast=float, default=[3.05, 10.0]))
-TIKTOK_SENDS_PER_SECOND = env.int("TIKTOK_SENDS_PER_SECOND", default=10)
-TIKTOK_WINDOW_HOURS = env.int("TIKTOK_WINDOW_HOURS", default=48)
-TIKTOK_QUOTA_FIRST_MESSAGE = env.int("TIKTOK_QUOTA_FIRST_MESSAGE", default=10)
-TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
-# Events still `received` after this many seconds are re-enqueued by the sweep.
-TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=90)
-# When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.
-BOT_PAUSE_AFTER_OWNER_REPLY = env.float("BOT_PAUSE_AFTER_OWNER_REPLY", default=12)
