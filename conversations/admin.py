@@ -114,11 +114,12 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
             return "—"
         return f"{timezone.localtime(customer.handoff_requested_at):%Y-%m-%d %H:%M}"
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
-        customer = self.get_object(request, unquote(object_id))
-        paused = customer is not None and customer.is_bot_paused()
-        step = ("resume_bot", "Resume the bot") if paused else ("pause_bot", "Pause the bot")
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "next_steps": (step,)})
+    def render_change_form(self, request: HttpRequest, context: dict, add: bool = False, change: bool = False, form_url: str = "", obj: Customer | None = None) -> HttpResponse:
+        # Here rather than in change_view: the customer is already loaded, so the page does not fetch it twice.
+        if obj is not None:  # the add page has no bot to pause
+            step = ("resume_bot", "Resume the bot") if obj.is_bot_paused() else ("pause_bot", "Pause the bot")
+            context["next_steps"] = (step,)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="last wrote to you", ordering="last_inbound_at")
     def last_message_at(self, customer: Customer) -> datetime | None:

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
-from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -78,16 +77,15 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def total_in_dollars(self, order: Order) -> str:
         return f"${order.total}"
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+    def render_change_form(self, request: HttpRequest, context: dict, add: bool = False, change: bool = False, form_url: str = "", obj: Order | None = None) -> HttpResponse:
         # Nothing on the page is typed in, so no Save buttons: the order moves on through the step buttons.
-        order = self.get_object(request, unquote(object_id))
-        extra_context = {
-            **(extra_context or {}),
+        # Here rather than in change_view: the order is already loaded, so the page does not fetch it twice.
+        context.update({
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-            "title": f"{order} · {order.get_status_display()}" if order is not None else "", "subtitle": None,
-            "next_steps": self.NEXT_STEPS.get(order.status, ()) if order is not None else (),
-        }  # fmt: skip
-        return super().change_view(request, object_id, form_url, extra_context)
+            "title": f"{obj} · {obj.get_status_display()}" if obj is not None else "", "subtitle": None,
+            "next_steps": self.NEXT_STEPS.get(obj.status, ()) if obj is not None else (),
+        })  # fmt: skip
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="items")
     def skus(self, order: Order) -> str:
