@@ -79,6 +79,11 @@ class Envelope:
         post = self.content.get("share_post")
         return _text(post.get("embed_url")) if isinstance(post, dict) else ""
 
+    @property
+    def message_text(self) -> str:
+        """What the message says: its text, or for a shared post the post's address."""
+        return self.text_body if self.message_type == "text" else self.share_post_url
+
     def dedupe_key(self, body: bytes) -> str:
         """One key per TikTok message; a read receipt is keyed by conversation, reader and time; anything
         else by its exact bytes (a redelivery repeats the body)."""

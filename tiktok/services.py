@@ -241,14 +241,13 @@ def _customer_wrote(*, event: WebhookEvent, envelope: Envelope) -> None:
     if sender_id == settings.TIKTOK_BUSINESS_ID:
         _finish(event=event, status=WebhookEvent.Status.IGNORED, note="Sent by the business itself.")
         return
-    text = envelope.text_body if envelope.message_type == "text" else envelope.share_post_url
     inbound = conversation_services.record_inbound_message(
         tiktok_user_id=sender_id,
         username=envelope.sender_username,
         conversation_id=_require(envelope.conversation_id, "conversation_id"),
         tiktok_message_id=_require(envelope.message_id, "message_id"),
         content_type=envelope.message_type,
-        text=text,
+        text=envelope.message_text,
         sent_at=envelope.sent_at,
     )
     customer = inbound.customer
@@ -274,7 +273,7 @@ def _business_wrote(*, event: WebhookEvent, envelope: Envelope) -> None:
     TikTok app, which is recorded and pauses the assistant for that customer."""
     customer_id = _require(envelope.recipient_id, "to_user.id")
     message_id = _require(envelope.message_id, "message_id")
-    text = envelope.text_body if envelope.message_type == "text" else envelope.share_post_url
+    text = envelope.message_text
     with transaction.atomic():
         echoed = conversation_services.confirm_sent_echo(tiktok_user_id=customer_id, tiktok_message_id=message_id, text=text)
         if echoed is None and envelope.source != "API":
