@@ -21,7 +21,7 @@ from conversations.models import Customer, Message, ToolCall
 from conversations.selectors import STUCK_SENDING_AFTER, is_stuck_sending, reply_window_closes_at, stuck_sending_messages
 from philia.errors import DomainError
 from inventory.models import Item
-from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
+from philia.admin_actions import BackToPageAfterAction, apply_service, clip, customer_link
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)
@@ -264,7 +264,7 @@ class MessageAdmin(admin.ModelAdmin):
     def short_text(self, message: Message) -> str:
         if not message.text:
             return f"({message.content_type})"
-        return message.text if len(message.text) <= 120 else message.text[:119] + "…"
+        return clip(message.text, 120)
 
     @admin.display(description="delivery", ordering="state")
     def delivery(self, message: Message) -> str:
@@ -275,8 +275,7 @@ class MessageAdmin(admin.ModelAdmin):
             minutes = int(STUCK_SENDING_AFTER.total_seconds() // 60)
             return f"Stuck in sending (over {minutes} min): check TikTok, it is never resent"
         delivery = message.get_state_display()
-        reason = message.error or message.error_code
-        reason = reason if len(reason) <= 80 else reason[:79] + "…"
+        reason = clip(message.error or message.error_code, 80)
         return f"{delivery}: {reason}" if reason else delivery
 
     def get_urls(self) -> list:

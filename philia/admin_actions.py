@@ -1,5 +1,5 @@
 """What the shop's admin pages share: running a service per selected row, the buttons on an object's page,
-and links to a customer."""
+links to a customer, and clipping long text for a list column."""
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -56,3 +56,8 @@ class BackToPageAfterAction:
 def customer_link(customer: Customer) -> str:
     """The customer's name, linking to their page (conversation, holds, orders, reply)."""
     return format_html('<a href="{}">{}</a>', reverse("admin:conversations_customer_change", args=[quote(customer.pk)]), customer)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` as it is when it fits in `limit` characters, else cut to `limit` ending in "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

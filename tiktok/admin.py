@@ -9,9 +9,8 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from philia.admin_actions import customer_link
 from conversations.models import Customer
-from philia.admin_actions import apply_service
+from philia.admin_actions import apply_service, clip, customer_link
 from tiktok import credentials, envelopes, services
 from tiktok.client import TikTokError
 from tiktok.models import TikTokCredential, WebhookEvent
@@ -69,7 +68,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="last error")
     def short_error(self, event: WebhookEvent) -> str:
-        return event.last_error if len(event.last_error) <= 80 else event.last_error[:79] + "…"
+        return clip(event.last_error, 80)
 
     @admin.display(description="body (content decoded)")
     def pretty_body(self, event: WebhookEvent) -> str:
