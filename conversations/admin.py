@@ -25,6 +25,12 @@ from philia.admin_actions import BackToPageAfterAction, apply_service, clip, cus
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)
+STUCK_MINUTES = int(STUCK_SENDING_AFTER.total_seconds() // 60)
+
+
+def recent_messages(customer: Customer) -> list[Message]:
+    """The customer's last ten messages either way, oldest first (the customer page and the reply page)."""
+    return list(customer.messages.order_by("-created_at", "-id")[:10])[::-1]
 
 
 class AskedForAPersonFilter(admin.SimpleListFilter):
@@ -164,7 +170,7 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
         """The last messages either way, with delivery states, and the way to reply (through the outbox)."""
         if customer._state.adding:
             return "—"
-        recent = list(customer.messages.order_by("-created_at", "-id")[:10])[::-1]
+        recent = recent_messages(customer)
         lines = format_html_join(
             "",
             "<li>{} · {}{}: {}</li>",
@@ -217,7 +223,7 @@ class StuckSendingFilter(admin.SimpleListFilter):
     parameter_name = "stuck"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", f"Yes (sending for over {int(STUCK_SENDING_AFTER.total_seconds() // 60)} minutes)")]
+        return [("yes", f"Yes (sending for over {STUCK_MINUTES} minutes)")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
         if self.value() == "yes":
@@ -272,8 +278,7 @@ class MessageAdmin(admin.ModelAdmin):
         if not message.state:
             return ""
         if is_stuck_sending(message=message):
-            minutes = int(STUCK_SENDING_AFTER.total_seconds() // 60)
-            return f"Stuck in sending (over {minutes} min): check TikTok, it is never resent"
+            return f"Stuck in sending (over {STUCK_MINUTES} min): check TikTok, it is never resent"
         delivery = message.get_state_display()
         reason = clip(message.error or message.error_code, 80)
         return f"{delivery}: {reason}" if reason else delivery
@@ -309,7 +314,7 @@ class MessageAdmin(admin.ModelAdmin):
             "opts": Customer._meta,
             "customer": customer,
             "form": form,
-            "recent": list(customer.messages.order_by("-created_at", "-id")[:10])[::-1],
+            "recent": recent_messages(customer),
             "window_closes_at": reply_window_closes_at(customer=customer),
         }
         return TemplateResponse(request, "admin/conversations/message/reply.html", context)
