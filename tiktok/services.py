@@ -64,15 +64,15 @@ def record_webhook_event(*, body: bytes, envelope: Envelope) -> RecordedEvent:
         status, reason = WebhookEvent.Status.IGNORED, "For another business (user_openid does not match)."
     elif envelope.event not in KNOWN_EVENTS:
         status, reason = WebhookEvent.Status.IGNORED, "Not an event the shop handles."
-    message_id = envelope.message_id if len(envelope.message_id) <= 255 else ""
+    # parse_envelope has bounded every identifier to its column; only a read receipt's key can outgrow its own.
     dedupe_key = envelope.dedupe_key(body)
     if len(dedupe_key) > 300:
         dedupe_key = f"sha256:{hashlib.sha256(dedupe_key.encode()).hexdigest()}"
     event_id = _insert_unless_seen(
-        event=envelope.event[:64],
-        tiktok_message_id=message_id or None,
+        event=envelope.event,
+        tiktok_message_id=envelope.message_id or None,
         dedupe_key=dedupe_key,
-        conversation_id=envelope.conversation_id[:255],
+        conversation_id=envelope.conversation_id,
         raw_body=body.decode("utf-8"),
         status=status,
         last_error=reason,
