@@ -19,9 +19,9 @@ from django.utils.safestring import mark_safe
 from conversations import services
 from conversations.models import Customer, Message, ToolCall
 from conversations.selectors import STUCK_SENDING_AFTER, is_stuck_sending, reply_window_closes_at, stuck_sending_messages
-from philia.errors import DomainError
 from inventory.models import Item
 from philia.admin_actions import BackToPageAfterAction, apply_service, clip, customer_link
+from philia.errors import DomainError
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)

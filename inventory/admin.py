@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from philia.admin_actions import customer_link
 from inventory import services
 from inventory.models import MEASUREMENT_ORDER, Item
 from orders.models import OrderItem
-from philia.admin_actions import apply_service
+from philia.admin_actions import apply_service, customer_link
 
 # The statuses a new item may start in; held and sold only come from a hold or an order.
 NEW_ITEM_STATUSES = [(Item.Status.AVAILABLE, Item.Status.AVAILABLE.label), (Item.Status.HIDDEN, Item.Status.HIDDEN.label)]

@@ -6,10 +6,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from philia.admin_actions import BackToPageAfterAction, customer_link
 from orders import services
 from orders.models import Offer, Order, OrderEvent, OrderItem
-from philia.admin_actions import apply_service
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 
 
 class ReadOnlyInline(admin.TabularInline):
