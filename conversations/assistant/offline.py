@@ -432,10 +432,10 @@ class OfflineAssistant:
         return text
 
     def _similar(self, facts: Facts) -> str:
-        item = self.toolbox.get_item(sku=facts["sku"]).get("item") or facts
-        query = ItemQuery(categories=(item["category"],) if item.get("category") else ())
-        if query.is_empty():
+        # `facts` are the full facts (`resolve` reads them with full=True): the category is there already.
+        if not facts.get("category"):
             return ""
+        query = ItemQuery(categories=(facts["category"],))
         similar = [found for found in self.toolbox.search_items(query=query, limit=3)["items"] if found["sku"] != facts["sku"]]
         return ("\nSimilar pieces:\n" + item_lines(similar)) if similar else ""
 
