@@ -105,7 +105,7 @@ def request_handoff(*, customer: Customer, now: datetime | None = None) -> Custo
     with transaction.atomic():
         Customer.objects.filter(pk=customer.pk).update(handoff_requested_at=now, updated_at=now)
         pause_bot(customer=customer, hours=None, now=now)
-    customer.refresh_from_db(fields=["handoff_requested_at", "bot_paused_until"])
+    customer.handoff_requested_at = now  # pause_bot has set bot_paused_until on the instance already
     logger.info("hand-off to the owner requested", extra={"customer": customer.pk})
     return customer
 
