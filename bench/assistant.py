@@ -19,10 +19,12 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import database_name, drop_database, maintenance_url, percentile  # noqa: E402 (after the path)
 
 BENCH_DB = "philia_bench_assistant"
 
@@ -69,26 +71,18 @@ CONVERSATION = [
 ]
 
 
-def database_urls(name: str) -> tuple[str, str]:
+def bench_database_url(name: str) -> str:
+    """Database `name` on the server of DATABASE_URL."""
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(base)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    bench = urlunsplit(parts._replace(path=f"/{name}"))
-    return admin, bench
+    return urlsplit(base)._replace(path=f"/{name}").geturl()
 
 
-def recreate_database(admin_url: str, name: str, *, drop_only: bool = False) -> None:
+def recreate_database(url: str) -> None:
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    drop_database(url)
+    with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database_name(url)}"')
 
 
 def generated_items(count: int, rng: random.Random) -> list[dict]:
@@ -132,8 +126,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     options = parser.parse_args()
 
-    admin_url, bench_url = database_urls(options.database)
-    recreate_database(admin_url, options.database)
+    bench_url = bench_database_url(options.database)
+    recreate_database(bench_url)
     os.environ["DATABASE_URL"] = bench_url
     os.environ["OPENAI_API_KEY"] = ""
     # Dramatiq's in-memory broker: nothing this bench does may leave jobs in a real Redis.
@@ -152,7 +146,7 @@ def main() -> int:
 
         connections.close_all()
         if not options.keep:
-            recreate_database(admin_url, options.database, drop_only=True)
+            drop_database(bench_url)
     return 0 if goal_met else 1
 
 

@@ -28,6 +28,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import database_name, drop_database, maintenance_url, percentile  # noqa: E402 (after the path)
+
 SECRET = "bench-app-secret"
 BUSINESS_ID = "bench-business"
 NAMESPACE = "philia-bench"
@@ -56,23 +58,12 @@ def ensure_database(url: str) -> bool:
     """Create the database if missing; True when this run created it (and so drops it at the end)."""
     import psycopg
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    name = database_name(url)
+    with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
     return not exists
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -183,11 +174,6 @@ def drive(url: str, deliveries: list[tuple[bytes, dict[str, str]]], clients: int
     for thread in threads:
         thread.join()
     return latencies, time.perf_counter() - started, failures
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main() -> int:
