@@ -16,8 +16,6 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_LENGTH = 6000
-
 NO_PERMISSION = 40001
 BAD_PARAMETER = 40002
 TARGET_MISSING = 40007
