@@ -313,9 +313,8 @@ class OfflineAssistant:
         items = result["items"]
         note = (" (" + "; ".join(query.notes) + ")") if query.notes else ""
         if items and not result.get("relaxed"):
-            intro = f"Here's what I have: {query.describe()}{note}:" if query.has_filters() or query.words else "Here's what I have:"
-            if query.cheapest:
-                intro = intro.replace("Here's what I have:", "Here's what I have, cheapest first:")
+            lead = "Here's what I have, cheapest first:" if query.cheapest else "Here's what I have:"
+            intro = f"{lead} {query.describe()}{note}:" if query.has_filters() or query.words else lead
             return intro + "\n" + item_lines(items) + DETAILS_PROMPT
         if items:
             # The filters matched and the free words did not: these pieces are the filters', not "none of them".
