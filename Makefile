@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed worker bench clean
+.PHONY: run test lint format install migrate seed worker bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ worker: install
 ## test: the whole suite against PostgreSQL and Redis at 127.0.0.1
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff's checks and its formatter's check (configured in pyproject.toml)
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## format: fix what ruff can fix and format the tree
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 ## bench: both benchmarks (PostgreSQL and Redis at 127.0.0.1, as for `make test`); fails if either misses its goal
 bench: install

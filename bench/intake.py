@@ -125,7 +125,9 @@ def prepared_deliveries(count: int, run: str) -> list[tuple[bytes, dict[str, str
     return deliveries
 
 
-def drive(url: str, deliveries: list[tuple[bytes, dict[str, str]]], clients: int, max_seconds: float) -> tuple[list[float], float, int]:
+def drive(
+    url: str, deliveries: list[tuple[bytes, dict[str, str]]], clients: int, max_seconds: float
+) -> tuple[list[float], float, int]:
     """POST every delivery from `clients` threads; return latencies (s), wall time (s), non-200 count."""
     latencies: list[float] = []
     failures = 0
@@ -182,22 +184,28 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
-    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds of each endpoint (short rounds: background load hits both alike)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=10,
+        help="alternating rounds of each endpoint (short rounds: background load hits both alike)",
+    )
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per endpoint per round")
     options = parser.parse_args()
 
     env = bench_environment()
     os.environ.update(env)
     created = ensure_database(env["DATABASE_URL"])
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
     port = free_port()
     server = start_gunicorn(env, port, options.workers, options.threads)
     results: dict[str, dict[str, list]] = {"baseline": {"lat": [], "wall": []}, "webhook": {"lat": [], "wall": []}}
     failures = {"baseline": 0, "webhook": 0}
     try:
-        urls = {"baseline": f"http://127.0.0.1:{port}/bench/baseline", "webhook": f"http://127.0.0.1:{port}/webhooks/tiktok"}
+        urls = {
+            "baseline": f"http://127.0.0.1:{port}/bench/baseline",
+            "webhook": f"http://127.0.0.1:{port}/webhooks/tiktok",
+        }
         warm = prepared_deliveries(200, f"warm-{time.time_ns()}")
         for name in ("baseline", "webhook"):
             drive(urls[name], warm, options.clients, 30)

@@ -18,7 +18,12 @@ from django.utils.safestring import mark_safe
 
 from conversations import services
 from conversations.models import Customer, Message, ToolCall
-from conversations.selectors import STUCK_SENDING_AFTER, is_stuck_sending, reply_window_closes_at, stuck_sending_messages
+from conversations.selectors import (
+    STUCK_SENDING_AFTER,
+    is_stuck_sending,
+    reply_window_closes_at,
+    stuck_sending_messages,
+)
 from inventory.models import Item
 from philia.admin_actions import BackToPageAfterAction, apply_service, clip, customer_link
 from philia.errors import DomainError
@@ -120,7 +125,15 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
             return "—"
         return f"{timezone.localtime(customer.handoff_requested_at):%Y-%m-%d %H:%M}"
 
-    def render_change_form(self, request: HttpRequest, context: dict, add: bool = False, change: bool = False, form_url: str = "", obj: Customer | None = None) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Customer | None = None,
+    ) -> HttpResponse:
         # Here rather than in change_view: the customer is already loaded, so the page does not fetch it twice.
         if obj is not None:  # the add page has no bot to pause
             step = ("resume_bot", "Resume the bot") if obj.is_bot_paused() else ("pause_bot", "Pause the bot")
@@ -203,13 +216,21 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
     @admin.action(description="Pause the bot (until resumed)")
     def pause_bot(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
         apply_service(
-            self, request, queryset, lambda customer: services.pause_bot(customer=customer), done="Paused the bot for {count} customer(s)."
+            self,
+            request,
+            queryset,
+            lambda customer: services.pause_bot(customer=customer),
+            done="Paused the bot for {count} customer(s).",
         )
 
     @admin.action(description="Resume the bot")
     def resume_bot(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
         apply_service(
-            self, request, queryset, lambda customer: services.resume_bot(customer=customer), done="Resumed the bot for {count} customer(s)."
+            self,
+            request,
+            queryset,
+            lambda customer: services.resume_bot(customer=customer),
+            done="Resumed the bot for {count} customer(s).",
         )
 
 
@@ -328,7 +349,16 @@ class ToolCallAdmin(admin.ModelAdmin):
     list_filter = ("tool", "succeeded")
     search_fields = ("customer__tiktok_user_id", "customer__username")
     list_select_related = ("customer",)
-    readonly_fields = ("idempotency_key", "message", "customer", "tool", "arguments", "succeeded", "result", "created_at")
+    readonly_fields = (
+        "idempotency_key",
+        "message",
+        "customer",
+        "tool",
+        "arguments",
+        "succeeded",
+        "result",
+        "created_at",
+    )
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
 

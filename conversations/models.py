@@ -15,14 +15,22 @@ class Customer(models.Model):
         "TikTok conversation id", max_length=255, blank=True, help_text="What replies are sent to."
     )
     last_inbound_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="The customer's last message: the 48-hour reply window runs from here."
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The customer's last message: the 48-hour reply window runs from here.",
     )
-    last_read_at = models.DateTimeField(null=True, blank=True, help_text="When the customer last read the shop's messages.")
+    last_read_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer last read the shop's messages."
+    )
     bot_paused_until = models.DateTimeField(
         null=True, blank=True, help_text="While set and in the future, the assistant stays quiet for this customer."
     )
     handoff_requested_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="The customer asked for a person; cleared when the owner resumes the bot."
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The customer asked for a person; cleared when the owner resumes the bot.",
     )
     marketing_consent = models.BooleanField(default=False)
     opted_out_at = models.DateTimeField(
@@ -71,7 +79,11 @@ class Message(models.Model):
     text = models.TextField(blank=True)
     tiktok_message_id = models.CharField("TikTok message id", max_length=255, null=True, blank=True, unique=True)
     in_reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
         help_text="The inbound message this outbound message answers.",
     )
     state = models.CharField(max_length=16, choices=State.choices, blank=True, db_index=True)

@@ -17,7 +17,12 @@ from conversations.models import Customer, Message
 from conversations.selectors import outbound_block_reason
 from conversations.services import enqueue_send
 from tiktok.client import TikTokClient, TikTokError, TikTokRejected, TikTokRetryableError, TikTokTokenError
-from tiktok.credentials import TokenRefreshUnavailable, can_refresh_access_token, current_access_token, refresh_access_token
+from tiktok.credentials import (
+    TokenRefreshUnavailable,
+    can_refresh_access_token,
+    current_access_token,
+    refresh_access_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,9 @@ def send_outbound_message(*, message_id: int) -> Message | None:
             return None
         customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
         message = (
-            Message.objects.select_for_update(no_key=True, of=("self",)).select_related("in_reply_to").get(pk=message_id)
+            Message.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("in_reply_to")
+            .get(pk=message_id)
         )
         if message.direction != Message.Direction.OUTBOUND or message.state != Message.State.QUEUED:
             if message.state == Message.State.SENDING:

@@ -37,7 +37,9 @@ def business_messages_since(*, customer: Customer, since: datetime) -> int:
 
 def has_written_more_than_once(*, customer: Customer) -> bool:
     """Whether the customer has written twice or more (reads at most two rows, however long the conversation)."""
-    customer_messages = Message.objects.filter(customer=customer, direction=Message.Direction.INBOUND, role=Message.Role.USER)
+    customer_messages = Message.objects.filter(
+        customer=customer, direction=Message.Direction.INBOUND, role=Message.Role.USER
+    )
     return customer_messages.order_by()[1:2].exists()
 
 

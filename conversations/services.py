@@ -78,7 +78,9 @@ def resume_bot(*, customer: Customer) -> Customer:
 def opt_out(*, customer: Customer, now: datetime | None = None) -> Customer:
     """The customer sent STOP: nothing automated is sent to them until they opt back in. Idempotent."""
     now = now or timezone.now()
-    updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(opted_out_at=now, updated_at=now)
+    updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(
+        opted_out_at=now, updated_at=now
+    )
     if updated:
         customer.opted_out_at = now
         logger.info("customer opted out", extra={"customer": customer.pk})
@@ -310,7 +312,9 @@ def record_owner_message(
         if not created:
             return message
         _pause_for_owner(customer=message.customer, since=written_at)
-    logger.info("owner replied in TikTok; bot paused", extra={"customer": message.customer_id, "message_id": message.pk})
+    logger.info(
+        "owner replied in TikTok; bot paused", extra={"customer": message.customer_id, "message_id": message.pk}
+    )
     return message
 
 

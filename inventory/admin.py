@@ -18,7 +18,10 @@ from orders.models import OrderItem
 from philia.admin_actions import apply_service, customer_link
 
 # The statuses a new item may start in; held and sold only come from a hold or an order.
-NEW_ITEM_STATUSES = [(Item.Status.AVAILABLE, Item.Status.AVAILABLE.label), (Item.Status.HIDDEN, Item.Status.HIDDEN.label)]
+NEW_ITEM_STATUSES = [
+    (Item.Status.AVAILABLE, Item.Status.AVAILABLE.label),
+    (Item.Status.HIDDEN, Item.Status.HIDDEN.label),
+]
 
 
 def inches(label: str) -> forms.DecimalField:
@@ -91,16 +94,18 @@ class ItemAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
         active_lines = OrderItem.objects.filter(is_active=True).select_related("order__customer")
-        return super().get_queryset(request).prefetch_related(Prefetch("order_lines", active_lines, to_attr="active_lines"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("order_lines", active_lines, to_attr="active_lines"))
+        )
 
     @admin.display(description="held by / sold to")
     def who(self, item: Item) -> str:
         """Who has the piece, linking to them and to the order, so a held or sold item is one click from its buyer."""
         if item.status == Item.Status.RESERVED and item.held_by is not None:
             until = timezone.localtime(item.held_until) if item.held_until else None
-            return format_html(
-                "{} until {}", customer_link(item.held_by), f"{until:%d %b %H:%M}" if until else "?"
-            )
+            return format_html("{} until {}", customer_link(item.held_by), f"{until:%d %b %H:%M}" if until else "?")
         lines = getattr(item, "active_lines", None)  # prefetched on the list; the item's page asks once
         if lines is None:
             lines = item.order_lines.filter(is_active=True).select_related("order__customer")
@@ -136,10 +141,16 @@ class ItemAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide from the shop")
     def hide_items(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        apply_service(self, request, queryset, lambda item: services.hide_item(sku=item.sku), done="Hid {count} item(s).")
+        apply_service(
+            self, request, queryset, lambda item: services.hide_item(sku=item.sku), done="Hid {count} item(s)."
+        )
 
     @admin.action(description="Put hidden items back on sale")
     def unhide_items(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
         apply_service(
-            self, request, queryset, lambda item: services.unhide_item(sku=item.sku), done="Put {count} item(s) on sale."
+            self,
+            request,
+            queryset,
+            lambda item: services.unhide_item(sku=item.sku),
+            done="Put {count} item(s) on sale.",
         )

@@ -42,44 +42,155 @@ SIZE_LABEL_ALIASES: dict[str, tuple[str, ...]] = {
 
 # How customers write each size in a message, always as a whole word.
 SIZE_WORDS: dict[str, str] = {
-    "xxs": "XXS", "2xs": "XXS",
-    "xs": "XS", "x-small": "XS", "xsmall": "XS", "extra small": "XS", "extra-small": "XS",
-    "small": "S", "smalls": "S",
-    "medium": "M", "mediums": "M", "med": "M",
-    "large": "L", "larges": "L",
-    "xl": "XL", "xls": "XL", "x-large": "XL", "xlarge": "XL", "extra large": "XL", "extra-large": "XL",
-    "xxl": "XXL", "2xl": "XXL", "xx-large": "XXL", "xxlarge": "XXL",
-    "xxxl": "XXXL", "3xl": "XXXL",
+    "xxs": "XXS",
+    "2xs": "XXS",
+    "xs": "XS",
+    "x-small": "XS",
+    "xsmall": "XS",
+    "extra small": "XS",
+    "extra-small": "XS",
+    "small": "S",
+    "smalls": "S",
+    "medium": "M",
+    "mediums": "M",
+    "med": "M",
+    "large": "L",
+    "larges": "L",
+    "xl": "XL",
+    "xls": "XL",
+    "x-large": "XL",
+    "xlarge": "XL",
+    "extra large": "XL",
+    "extra-large": "XL",
+    "xxl": "XXL",
+    "2xl": "XXL",
+    "xx-large": "XXL",
+    "xxlarge": "XXL",
+    "xxxl": "XXXL",
+    "3xl": "XXXL",
 }
 
 # US women's dress sizes mapped to letters, for "fits a size 10".
-DRESS_SIZE_TO_LETTER = {0: "XS", 2: "XS", 4: "S", 6: "S", 8: "M", 10: "M", 12: "L", 14: "L", 16: "XL", 18: "XL", 20: "XXL"}
+DRESS_SIZE_TO_LETTER = {
+    0: "XS",
+    2: "XS",
+    4: "S",
+    6: "S",
+    8: "M",
+    10: "M",
+    12: "L",
+    14: "L",
+    16: "XL",
+    18: "XL",
+    20: "XXL",
+}
 
 # Garment words → category. Plurals and the usual synonyms; the first word of each is the canonical one.
 KIND_WORDS: dict[str, tuple[str, ...]] = {
     "jacket": (
-        "jacket", "jackets", "windbreaker", "windbreakers", "coat", "coats", "parka", "parkas", "bomber",
-        "bombers", "anorak", "anoraks", "puffer", "puffers", "blazer", "blazers", "outerwear", "trucker",
-        "varsity", "shell",
+        "jacket",
+        "jackets",
+        "windbreaker",
+        "windbreakers",
+        "coat",
+        "coats",
+        "parka",
+        "parkas",
+        "bomber",
+        "bombers",
+        "anorak",
+        "anoraks",
+        "puffer",
+        "puffers",
+        "blazer",
+        "blazers",
+        "outerwear",
+        "trucker",
+        "varsity",
+        "shell",
     ),
     "sweatshirt": (
-        "sweatshirt", "sweatshirts", "hoodie", "hoodies", "hoody", "hoodys", "crewneck", "crewnecks", "crew neck",
-        "sweats", "quarter zip", "quarter-zip", "half zip",
+        "sweatshirt",
+        "sweatshirts",
+        "hoodie",
+        "hoodies",
+        "hoody",
+        "hoodys",
+        "crewneck",
+        "crewnecks",
+        "crew neck",
+        "sweats",
+        "quarter zip",
+        "quarter-zip",
+        "half zip",
     ),
-    "sweater": ("sweater", "sweaters", "knit", "knits", "knitwear", "jumper", "jumpers", "cardigan", "cardigans", "cardi"),
+    "sweater": (
+        "sweater",
+        "sweaters",
+        "knit",
+        "knits",
+        "knitwear",
+        "jumper",
+        "jumpers",
+        "cardigan",
+        "cardigans",
+        "cardi",
+    ),
     "shirt": (
-        "shirt", "shirts", "button up", "button-up", "button down", "button-down", "flannel", "flannels", "blouse",
-        "blouses", "polo", "polos",
+        "shirt",
+        "shirts",
+        "button up",
+        "button-up",
+        "button down",
+        "button-down",
+        "flannel",
+        "flannels",
+        "blouse",
+        "blouses",
+        "polo",
+        "polos",
     ),
-    "tshirt": ("tee", "tees", "t-shirt", "t-shirts", "tshirt", "tshirts", "t shirt", "t shirts", "graphic tee", "band tee"),
+    "tshirt": (
+        "tee",
+        "tees",
+        "t-shirt",
+        "t-shirts",
+        "tshirt",
+        "tshirts",
+        "t shirt",
+        "t shirts",
+        "graphic tee",
+        "band tee",
+    ),
     "jeans": ("jeans", "jean", "501", "501s", "505", "505s"),
-    "trousers": ("trousers", "pants", "chinos", "cargos", "cargo pants", "slacks", "joggers", "trackpants", "track pants"),
+    "trousers": (
+        "trousers",
+        "pants",
+        "chinos",
+        "cargos",
+        "cargo pants",
+        "slacks",
+        "joggers",
+        "trackpants",
+        "track pants",
+    ),
     "shorts": ("shorts", "jorts"),
     "dress": ("dress", "dresses", "sundress"),
     "skirt": ("skirt", "skirts", "mini skirt", "miniskirt"),
     "shoes": ("shoes", "shoe", "sneakers", "sneaker", "trainers", "boots", "kicks", "loafers"),
     "accessory": (
-        "accessory", "accessories", "hat", "hats", "cap", "caps", "beanie", "bag", "bags", "belt", "belts", "scarf",
+        "accessory",
+        "accessories",
+        "hat",
+        "hats",
+        "cap",
+        "caps",
+        "beanie",
+        "bag",
+        "bags",
+        "belt",
+        "belts",
+        "scarf",
         "scarves",
     ),
 }
@@ -93,29 +204,73 @@ GENERIC_KIND_WORDS = frozenset(
 BOTTOMS = {"jeans", "trousers", "shorts"}
 
 COLOUR_WORDS: dict[str, tuple[str, ...]] = {
-    "black": ("black",), "white": ("white",), "grey": ("grey", "gray"), "blue": ("blue",), "navy": ("navy",),
-    "red": ("red",), "green": ("green",), "olive": ("olive",), "yellow": ("yellow",), "orange": ("orange",),
-    "pink": ("pink",), "purple": ("purple",), "brown": ("brown",), "tan": ("tan",), "beige": ("beige",),
-    "cream": ("cream",), "khaki": ("khaki",), "burgundy": ("burgundy", "maroon"), "teal": ("teal",),
+    "black": ("black",),
+    "white": ("white",),
+    "grey": ("grey", "gray"),
+    "blue": ("blue",),
+    "navy": ("navy",),
+    "red": ("red",),
+    "green": ("green",),
+    "olive": ("olive",),
+    "yellow": ("yellow",),
+    "orange": ("orange",),
+    "pink": ("pink",),
+    "purple": ("purple",),
+    "brown": ("brown",),
+    "tan": ("tan",),
+    "beige": ("beige",),
+    "cream": ("cream",),
+    "khaki": ("khaki",),
+    "burgundy": ("burgundy", "maroon"),
+    "teal": ("teal",),
 }
 COLOUR_FOR_WORD = {word: colour for colour, words in COLOUR_WORDS.items() for word in words}
 COLOUR_FOR_WORD.update({"gray": "grey", "maroon": "burgundy", "multicolour": "multi", "multicolor": "multi"})
 
 ERA_WORDS = {
-    "fifties": "50s", "sixties": "60s", "seventies": "70s", "eighties": "80s", "nineties": "90s",
-    "y2k": "00s", "2000s": "00s", "noughties": "00s", "00s": "00s", "2010s": "10s",
+    "fifties": "50s",
+    "sixties": "60s",
+    "seventies": "70s",
+    "eighties": "80s",
+    "nineties": "90s",
+    "y2k": "00s",
+    "2000s": "00s",
+    "noughties": "00s",
+    "00s": "00s",
+    "2010s": "10s",
 }
 
 MEASUREMENT_WORDS: dict[str, str] = {
-    "pit to pit": "pit_to_pit", "pit-to-pit": "pit_to_pit", "pit2pit": "pit_to_pit", "p2p": "pit_to_pit",
-    "ptp": "pit_to_pit", "chest": "pit_to_pit", "armpit to armpit": "pit_to_pit",
-    "length": "length", "inseam": "inseam", "shoulders": "shoulder", "shoulder": "shoulder",
-    "sleeves": "sleeve", "sleeve": "sleeve", "rise": "rise", "hips": "hips", "hip": "hips",
+    "pit to pit": "pit_to_pit",
+    "pit-to-pit": "pit_to_pit",
+    "pit2pit": "pit_to_pit",
+    "p2p": "pit_to_pit",
+    "ptp": "pit_to_pit",
+    "chest": "pit_to_pit",
+    "armpit to armpit": "pit_to_pit",
+    "length": "length",
+    "inseam": "inseam",
+    "shoulders": "shoulder",
+    "shoulder": "shoulder",
+    "sleeves": "sleeve",
+    "sleeve": "sleeve",
+    "rise": "rise",
+    "hips": "hips",
+    "hip": "hips",
 }
 
-BRAND_ALIASES = {"tnf": "the north face", "north face": "the north face", "levis": "levi's", "levi": "levi's",
-                 "ralph": "ralph lauren", "polo ralph lauren": "ralph lauren", "champ": "champion",
-                 "tommy": "tommy hilfiger", "harley": "harley-davidson", "carhart": "carhartt"}
+BRAND_ALIASES = {
+    "tnf": "the north face",
+    "north face": "the north face",
+    "levis": "levi's",
+    "levi": "levi's",
+    "ralph": "ralph lauren",
+    "polo ralph lauren": "ralph lauren",
+    "champ": "champion",
+    "tommy": "tommy hilfiger",
+    "harley": "harley-davidson",
+    "carhart": "carhartt",
+}
 
 # Words that carry no search meaning in a DM to a vintage shop.
 STOPWORDS = frozenset(
@@ -160,7 +315,12 @@ PRICE_PATTERNS = [
     for pattern, kind in [
         (r"between\s*\$?\s*" + NUMBER + r"\s*(?:and|&|-|to)\s*\$?\s*" + NUMBER, "range"),
         (r"\$\s*" + NUMBER + r"\s*(?:-|to)\s*\$?\s*" + NUMBER, "range"),
-        (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|upto|at most|no more than|within|<=?|budget(?: is| of)?)\s*(?:of\s*)?\$?\s*" + NUMBER + r"\s*(?:\$|dollars|bucks|usd)?", "max"),
+        (
+            r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|upto|at most|no more than|within|<=?|budget(?: is| of)?)\s*(?:of\s*)?\$?\s*"
+            + NUMBER
+            + r"\s*(?:\$|dollars|bucks|usd)?",
+            "max",
+        ),
         (r"\$\s*" + NUMBER + r"\s*(?:or less|or under|or below|max|and under|and below|tops)", "max"),
         (r"\b" + NUMBER + r"\s*(?:dollars|bucks|usd)?\s*(?:or less|or under|and under|max|tops)", "max"),
         (r"(?:over|above|more than|at least|min(?:imum)?|>=?)\s*\$\s*" + NUMBER, "min"),
@@ -174,7 +334,9 @@ KIND_PATTERNS = [
     for word in sorted(CATEGORY_FOR_WORD, key=len, reverse=True)
 ]
 SIZE_WORD_PATTERN = re.compile(
-    "(?<![a-z0-9-])(" + "|".join(sorted((re.escape(word) for word in SIZE_WORDS), key=len, reverse=True)) + ")(?![a-z0-9-])"
+    "(?<![a-z0-9-])("
+    + "|".join(sorted((re.escape(word) for word in SIZE_WORDS), key=len, reverse=True))
+    + ")(?![a-z0-9-])"
 )
 ERA_PATTERNS = [(era, re.compile(rf"\b{re.escape(word)}\b")) for word, era in ERA_WORDS.items()]
 COLOUR_PATTERNS = [(colour, re.compile(rf"\b{re.escape(word)}\b")) for word, colour in COLOUR_FOR_WORD.items()]
@@ -202,8 +364,15 @@ class ItemQuery:
 
     def has_filters(self) -> bool:
         return bool(
-            self.brands or self.categories or self.sizes or self.waist or self.colours or self.eras
-            or self.min_price is not None or self.max_price is not None or self.measurements_min
+            self.brands
+            or self.categories
+            or self.sizes
+            or self.waist
+            or self.colours
+            or self.eras
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.measurements_min
             or self.measurements_max
         )
 
@@ -235,9 +404,9 @@ class ItemQuery:
         if self.waist:
             parts.append(f"in waist {self.waist}")
         for key, value in self.measurements_min:
-            parts.append(f"with {key.replace('_', ' ')} at least {value:g}\"")
+            parts.append(f'with {key.replace("_", " ")} at least {value:g}"')
         for key, value in self.measurements_max:
-            parts.append(f"with {key.replace('_', ' ')} at most {value:g}\"")
+            parts.append(f'with {key.replace("_", " ")} at most {value:g}"')
         if self.min_price is not None and self.max_price is not None:
             parts.append(f"between ${self.min_price:g} and ${self.max_price:g}")
         elif self.max_price is not None:
@@ -297,7 +466,7 @@ def _money(value: str) -> Decimal | None:
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
-    return text[: match.start()] + " " + text[match.end():]
+    return text[: match.start()] + " " + text[match.end() :]
 
 
 def find_skus(text: str) -> list[str]:
@@ -342,7 +511,10 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
             rest = _cut(rest, match)
 
     # Waist: "waist 32", "32 waist", "w32", "32w", "32x30".
-    waist = re.search(r"\b(?:waist\s*(?:size\s*)?(?:of\s*)?|w\s?)(\d{2})\b|\b(\d{2})\s*(?:w\b|waist\b|\"? waist)|\b(\d{2})\s?x\s?\d{2}\b", rest)
+    waist = re.search(
+        r"\b(?:waist\s*(?:size\s*)?(?:of\s*)?|w\s?)(\d{2})\b|\b(\d{2})\s*(?:w\b|waist\b|\"? waist)|\b(\d{2})\s?x\s?\d{2}\b",
+        rest,
+    )
     if waist:
         number = int(next(group for group in waist.groups() if group))
         if 22 <= number <= 48:
@@ -391,14 +563,17 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
     while (match := SIZE_WORD_PATTERN.search(rest)) is not None:
         sizes.append(SIZE_WORDS[match.group(1)])
         rest = _cut(rest, match)
-    while (match := re.search(r"\b(?:size|sz|in|an?|fits?|fit me|wear|i'?m)\s+(?:an?\s+|size\s+)?(s|m|l)\b(?!')", rest)) is not None:
+    while (
+        match := re.search(r"\b(?:size|sz|in|an?|fits?|fit me|wear|i'?m)\s+(?:an?\s+|size\s+)?(s|m|l)\b(?!')", rest)
+    ) is not None:
         sizes.append(match.group(1).upper())
         rest = _cut(rest, match)
     if (match := re.search(r"\s(s|m|l)\s*[?!.]*\s*$", rest)) is not None:
         sizes.append(match.group(1).upper())
         rest = _cut(rest, match)
     numeric = re.search(
-        r"\b(?:size|sz|fits?(?: an?)?(?: size)?|i'?m an?|i wear an?|wear an?)\s*(?:us\s*|uk\s*|eu\s*)?(\d{1,2}(?:\.5)?)\b", rest
+        r"\b(?:size|sz|fits?(?: an?)?(?: size)?|i'?m an?|i wear an?|wear an?)\s*(?:us\s*|uk\s*|eu\s*)?(\d{1,2}(?:\.5)?)\b",
+        rest,
     )
     if numeric:
         number = float(numeric.group(1))
@@ -494,7 +669,11 @@ def _size_q(sizes: tuple[str, ...]) -> Q:
         labels.extend(SIZE_LABEL_ALIASES.get(size, (size, f"US {size}", f"UK {size}", f"EU {size}")))
     size_q = Q(size_upper__in=list(dict.fromkeys(labels)))
     for label in dict.fromkeys(labels):
-        size_q |= Q(size_upper__startswith=f"{label}/") | Q(size_upper__endswith=f"/{label}") | Q(size_upper__endswith=f" {label}")
+        size_q |= (
+            Q(size_upper__startswith=f"{label}/")
+            | Q(size_upper__endswith=f"/{label}")
+            | Q(size_upper__endswith=f" {label}")
+        )
     return size_q
 
 
@@ -572,7 +751,9 @@ def _having_words(words: Iterable[str], *, columns: tuple[str, ...] = TEXT_COLUM
         pattern = "%" + word.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         word_columns = [*columns, "sku"] if any(ch.isdigit() for ch in word) or "-" in word else list(columns)
         selects.append(
-            "(" + " UNION ".join(f"SELECT id FROM inventory_item WHERE upper({column}) LIKE %s" for column in word_columns) + ")"
+            "("
+            + " UNION ".join(f"SELECT id FROM inventory_item WHERE upper({column}) LIKE %s" for column in word_columns)
+            + ")"
         )
         params.extend([pattern] * len(word_columns))
     if not selects:
@@ -589,12 +770,16 @@ def _having_words(words: Iterable[str], *, columns: tuple[str, ...] = TEXT_COLUM
 
 def narrowing_words(query: ItemQuery) -> list[str]:
     """Specific garment words ("windbreaker", "puffer", "501") of categories the query names only that way."""
-    generic_categories = {CATEGORY_FOR_WORD.get(word, "jeans") for word in query.kind_words if word in GENERIC_KIND_WORDS}
+    generic_categories = {
+        CATEGORY_FOR_WORD.get(word, "jeans") for word in query.kind_words if word in GENERIC_KIND_WORDS
+    }
     words = []
     for word in query.kind_words:
         if word in GENERIC_KIND_WORDS or CATEGORY_FOR_WORD.get(word) in generic_categories:
             continue
-        words.append(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word.rstrip("s"))
+        words.append(
+            word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word.rstrip("s")
+        )
     return words
 
 
@@ -635,6 +820,7 @@ def search_items(
         # Garment words alone: the category (and any narrowing) already says it all, so newest first,
         # which walks the category index and stops after `limit` rows instead of ranking them all.
         return found + list(queryset.order_by("-created_at", "-pk")[: limit - len(found)])
+
     # Tiers, best first, each asked only while nothing is found: every word in the name; every word
     # anywhere (brand, description, a code in the SKU); any word in the name; any word anywhere; then
     # close spellings (PostgreSQL). Conditions on the name alone are single trigram-indexed LIKEs the
@@ -644,14 +830,17 @@ def search_items(
         return queryset_.exclude(pk__in=[item.pk for item in found])
 
     def every_word_anywhere() -> list[Item]:
-        return _ranked(excluding_found(queryset.filter(_having_words(query.words, every=True))), words, limit=limit - len(found))
+        return _ranked(
+            excluding_found(queryset.filter(_having_words(query.words, every=True))), words, limit=limit - len(found)
+        )
 
     if every_word:
         return found + every_word_anywhere()
     tiers: list[Callable[[], list[Item]]] = [
         lambda: list(
-            excluding_found(queryset.filter(_all_of(Q(name__icontains=word) for word in query.words)))
-            .order_by("-created_at", "-pk")[: limit - len(found)]
+            excluding_found(queryset.filter(_all_of(Q(name__icontains=word) for word in query.words))).order_by(
+                "-created_at", "-pk"
+            )[: limit - len(found)]
         ),
         every_word_anywhere,
     ]
@@ -662,7 +851,11 @@ def search_items(
                 words,
                 limit=limit - len(found),
             ),
-            lambda: _ranked(excluding_found(queryset.filter(_having_words(query.words, every=False))), words, limit=limit - len(found)),
+            lambda: _ranked(
+                excluding_found(queryset.filter(_having_words(query.words, every=False))),
+                words,
+                limit=limit - len(found),
+            ),
         ]
     for tier in tiers:
         found += tier()
@@ -688,7 +881,9 @@ def _ranked(queryset: QuerySet[Item], words: tuple[str, ...], *, limit: int, fuz
     for word in words:
         for column, weight in (("name", 3.0), ("brand", 2.0), ("description", 1.0)):
             rank = rank + Case(
-                When(**{f"{column}__icontains": word}, then=Value(weight)), default=Value(0.0), output_field=FloatField()
+                When(**{f"{column}__icontains": word}, then=Value(weight)),
+                default=Value(0.0),
+                output_field=FloatField(),
             )
         if fuzzy:
             rank = rank + TrigramWordSimilarity(Value(word.upper()), Upper("name"))
@@ -723,7 +918,9 @@ def _rank_in_python(queryset: QuerySet[Item], words: tuple[str, ...], limit: int
     return sorted(candidates, key=score, reverse=True)[:limit]
 
 
-def search_items_or_filters(query: ItemQuery, *, limit: int = 5, now: datetime | None = None) -> tuple[list[Item], bool]:
+def search_items_or_filters(
+    query: ItemQuery, *, limit: int = 5, now: datetime | None = None
+) -> tuple[list[Item], bool]:
     """`search_items`, and if its free words find nothing, the filters alone: (items, whether relaxed)."""
     results = search_items(query, limit=limit, now=now)
     if not results and query.words and query.has_filters():

@@ -12,6 +12,7 @@ from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
 from inventory.models import Item
 
+
 def available_q(*, now: datetime | None = None) -> Q:
     """Items a customer could hold now: available, or held with the hold run out."""
     return Q(status=Item.Status.AVAILABLE) | Q(status=Item.Status.RESERVED, held_until__lte=now or timezone.now())
@@ -26,8 +27,10 @@ def get_item(sku: str) -> Item:
 
 def visible_items_with_skus(skus: Iterable[str]) -> QuerySet[Item]:
     """Items that are not hidden whose SKU is one of `skus`, in any case (the upper(sku) unique index answers it)."""
-    return Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=[sku.upper() for sku in skus]).exclude(
-        status=Item.Status.HIDDEN
+    return (
+        Item.objects.alias(sku_upper=Upper("sku"))
+        .filter(sku_upper__in=[sku.upper() for sku in skus])
+        .exclude(status=Item.Status.HIDDEN)
     )
 
 

@@ -152,7 +152,9 @@ def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
         # Only the SKUs being added are looked up (the upper(sku) unique index answers it), not the whole stock.
         wanted = [item.sku.strip().upper() for item in candidates]
         known_skus = set(
-            Item.objects.annotate(sku_upper=Upper("sku")).filter(sku_upper__in=wanted).values_list("sku_upper", flat=True)
+            Item.objects.annotate(sku_upper=Upper("sku"))
+            .filter(sku_upper__in=wanted)
+            .values_list("sku_upper", flat=True)
         )
         new_items = []
         for item in candidates:

@@ -76,7 +76,15 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def total_in_dollars(self, order: Order) -> str:
         return f"${order.total}"
 
-    def render_change_form(self, request: HttpRequest, context: dict, add: bool = False, change: bool = False, form_url: str = "", obj: Order | None = None) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Order | None = None,
+    ) -> HttpResponse:
         # Nothing on the page is typed in, so no Save buttons: the order moves on through the step buttons.
         # Here rather than in change_view: the order is already loaded, so the page does not fetch it twice.
         context.update({
@@ -100,7 +108,9 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
     @admin.action(description="Mark paid")
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        apply_service(self, request, queryset, lambda order: services.mark_paid(order=order), done="Marked {count} order(s) paid.")
+        apply_service(
+            self, request, queryset, lambda order: services.mark_paid(order=order), done="Marked {count} order(s) paid."
+        )
 
     @admin.action(description="Mark shipped (asks for tracking numbers)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:

@@ -29,7 +29,8 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(name="order_total_not_negative", condition=Q(total__gte=0)),
             models.CheckConstraint(
-                name="order_shipped_has_tracking", condition=~Q(status="shipped") | ~Q(tracking_number=""),
+                name="order_shipped_has_tracking",
+                condition=~Q(status="shipped") | ~Q(tracking_number=""),
             ),
         ]
 
@@ -44,7 +45,9 @@ class OrderItem(models.Model):
     item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="order_lines")
     price = models.DecimalField("price at purchase", max_digits=10, decimal_places=2)
     quantity = models.PositiveSmallIntegerField(default=1, editable=False)
-    is_active = models.BooleanField(default=True, help_text="False once the order is cancelled and the item is back on sale.")
+    is_active = models.BooleanField(
+        default=True, help_text="False once the order is cancelled and the item is back on sale."
+    )
 
     class Meta:
         ordering = ["id"]

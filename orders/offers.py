@@ -54,5 +54,7 @@ def record_offer(*, customer: Customer, sku: str, amount: Decimal | int | float 
         elif offer.amount != value:
             offer.amount = value
             offer.save(update_fields=["amount"])
-    logger.info("offer recorded", extra={"offer": offer.pk, "sku": item.sku, "customer": customer.pk, "amount": str(value)})
+    logger.info(
+        "offer recorded", extra={"offer": offer.pk, "sku": item.sku, "customer": customer.pk, "amount": str(value)}
+    )
     return offer

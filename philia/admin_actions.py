@@ -48,14 +48,20 @@ class BackToPageAfterAction:
     def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         response = super().response_action(request, queryset)
         back = request.POST.get("_back_to", "")
-        if isinstance(response, HttpResponseRedirect) and back.startswith("/") and url_has_allowed_host_and_scheme(back, None):
+        if (
+            isinstance(response, HttpResponseRedirect)
+            and back.startswith("/")
+            and url_has_allowed_host_and_scheme(back, None)
+        ):
             return HttpResponseRedirect(back)
         return response
 
 
 def customer_link(customer: Customer) -> str:
     """The customer's name, linking to their page (conversation, holds, orders, reply)."""
-    return format_html('<a href="{}">{}</a>', reverse("admin:conversations_customer_change", args=[quote(customer.pk)]), customer)
+    return format_html(
+        '<a href="{}">{}</a>', reverse("admin:conversations_customer_change", args=[quote(customer.pk)]), customer
+    )
 
 
 def clip(text: str, limit: int) -> str:

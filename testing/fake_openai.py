@@ -42,7 +42,9 @@ class Reply:
     body: bytes | None = None  # raw bytes (not JSON) instead of `json`
 
 
-def completion(message: dict[str, Any], *, finish_reason: str, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+def completion(
+    message: dict[str, Any], *, finish_reason: str, prompt_tokens: int, completion_tokens: int
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -61,12 +63,16 @@ def text(content: str, *, prompt_tokens: int = 120, completion_tokens: int = 30,
     """The model answers with text."""
     message = {"role": "assistant", "content": content, "refusal": None}
     return Reply(
-        json=completion(message, finish_reason="stop", prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+        json=completion(
+            message, finish_reason="stop", prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        ),
         delay=delay,
     )
 
 
-def tool_calls(*calls: tuple[str, Any], prompt_tokens: int = 100, completion_tokens: int = 20, delay: float = 0.0) -> Reply:
+def tool_calls(
+    *calls: tuple[str, Any], prompt_tokens: int = 100, completion_tokens: int = 20, delay: float = 0.0
+) -> Reply:
     """The model calls tools: each call is (name, arguments as a dict, or a raw string sent as is)."""
     message = {
         "role": "assistant",
@@ -76,19 +82,26 @@ def tool_calls(*calls: tuple[str, Any], prompt_tokens: int = 100, completion_tok
             {
                 "id": f"call_{number}",
                 "type": "function",
-                "function": {"name": name, "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)},
+                "function": {
+                    "name": name,
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                },
             }
             for number, (name, arguments) in enumerate(calls, start=1)
         ],
     }
     return Reply(
-        json=completion(message, finish_reason="tool_calls", prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+        json=completion(
+            message, finish_reason="tool_calls", prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        ),
         delay=delay,
     )
 
 
 def failure(status: int = 500, message: str = "The fake is failing on purpose.") -> Reply:
-    return Reply(status=status, json={"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+    return Reply(
+        status=status, json={"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+    )
 
 
 def respond(build: Callable[[dict[str, Any]], Reply]) -> Reply:

@@ -66,7 +66,9 @@ def sign(body: bytes, secret: str = TEST_SECRET, t: int | None = None) -> str:
     return signature_header(body=body, secret=secret, timestamp=int(time.time()) if t is None else t)
 
 
-def post_webhook(client: Any, body: bytes, *, secret: str | None = None, t: int | None = None, header: str | None = None):
+def post_webhook(
+    client: Any, body: bytes, *, secret: str | None = None, t: int | None = None, header: str | None = None
+):
     """POST a delivery to /webhooks/tiktok with Django's test client (or anything with the same `post`).
     Signs with `secret` (default: settings.TIKTOK_APP_SECRET) unless `header` is given."""
     from django.conf import settings
@@ -138,7 +140,9 @@ def im_send_msg_body(
     return envelope_body(event=SEND_MESSAGE, content=content, business_id=business)
 
 
-def im_receive_msg_eu_body(*, user: str = "buyer_eva", business_id: str | None = None, message_id: str | None = None) -> bytes:
+def im_receive_msg_eu_body(
+    *, user: str = "buyer_eva", business_id: str | None = None, message_id: str | None = None
+) -> bytes:
     """A customer in the EEA/CH/UK wrote: TikTok strips the content."""
     business = _business_id(business_id)
     content = {
@@ -152,7 +156,9 @@ def im_receive_msg_eu_body(*, user: str = "buyer_eva", business_id: str | None =
     return envelope_body(event=RECEIVE_MESSAGE_EU, content=content, business_id=business)
 
 
-def im_mark_read_msg_body(*, user: str = "buyer_anna", business_id: str | None = None, read_ms: int | None = None) -> bytes:
+def im_mark_read_msg_body(
+    *, user: str = "buyer_anna", business_id: str | None = None, read_ms: int | None = None
+) -> bytes:
     """The customer read the conversation (a read receipt: no message id)."""
     business = _business_id(business_id)
     content = {
@@ -219,7 +225,7 @@ class FakeTikTok(FakeHTTPServer):
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         payload = read_json(handler)
         path = handler.path.split("?", 1)[0]
-        path = path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path
+        path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
         recorded = RecordedRequest(path=path, headers=dict(handler.headers.items()), json=payload)
         with self._lock:
             self.requests.append(recorded)

@@ -15,7 +15,6 @@ from tiktok import credentials, envelopes, services
 from tiktok.client import TikTokError
 from tiktok.models import TikTokCredential, WebhookEvent
 
-
 # What each TikTok event is, for the owner reading the inbox (TikTok's names stay in the filter and the page).
 EVENT_NAMES = {
     envelopes.RECEIVE_MESSAGE: "Customer wrote",
@@ -29,7 +28,15 @@ EVENT_NAMES = {
 class WebhookEventAdmin(admin.ModelAdmin):
     """The inbox. Read-only; a failed or ignored event can be replayed (handling is idempotent)."""
 
-    list_display = ("received_at", "event_in_words", "customer", "status", "tiktok_message_id", "attempts", "short_error")
+    list_display = (
+        "received_at",
+        "event_in_words",
+        "customer",
+        "status",
+        "tiktok_message_id",
+        "attempts",
+        "short_error",
+    )
     list_filter = ("status", "event")
     search_fields = ("tiktok_message_id", "conversation_id", "dedupe_key")
     date_hierarchy = "received_at"
@@ -52,8 +59,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookEvent]:
         # The customer behind each event, found by its conversation (events carry no customer of their own).
         customers = Customer.objects.filter(conversation_id=OuterRef("conversation_id")).exclude(conversation_id="")
-        return super().get_queryset(request).annotate(
-            customer_pk=Subquery(customers.values("pk")[:1]), customer_username=Subquery(customers.values("username")[:1])
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                customer_pk=Subquery(customers.values("pk")[:1]),
+                customer_username=Subquery(customers.values("username")[:1]),
+            )
         )
 
     @admin.display(description="event", ordering="event")
@@ -103,7 +115,14 @@ class TikTokCredentialAdmin(admin.ModelAdmin):
     """The one row of stored tokens: paste them here once; the scheduled refresh keeps them current."""
 
     form = TikTokCredentialForm
-    list_display = ("__str__", "access_token_hint", "access_token_expires_at", "refresh_token_expires_at", "refreshed_at", "in_use")
+    list_display = (
+        "__str__",
+        "access_token_hint",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "refreshed_at",
+        "in_use",
+    )
     readonly_fields = ("in_use", "refreshed_at", "last_refresh_error", "updated_at")
     actions = ("refresh_now",)
 

@@ -4,8 +4,7 @@ is itself a JSON string. Parsing never trusts more than it checks; the raw bytes
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
 RECEIVE_MESSAGE = "im_receive_msg"
@@ -162,6 +161,6 @@ def _from_milliseconds(value: Any) -> datetime | None:
     if milliseconds <= 0:
         return None
     try:
-        return datetime.fromtimestamp(milliseconds / 1000, tz=dt_timezone.utc)
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None

@@ -195,7 +195,11 @@ def handle_webhook_event(*, event: WebhookEvent) -> None:
         envelope = parse_envelope(event.raw_body.encode("utf-8"))
         if not settings.TIKTOK_BUSINESS_ID or envelope.user_openid != settings.TIKTOK_BUSINESS_ID:
             # A replayed event that was ignored at intake is still not ours.
-            _finish(event=event, status=WebhookEvent.Status.IGNORED, note="For another business (user_openid does not match).")
+            _finish(
+                event=event,
+                status=WebhookEvent.Status.IGNORED,
+                note="For another business (user_openid does not match).",
+            )
         elif envelope.event == RECEIVE_MESSAGE:
             _customer_wrote(event=event, envelope=envelope)
         elif envelope.event == SEND_MESSAGE:
@@ -215,9 +219,7 @@ def handle_webhook_event(*, event: WebhookEvent) -> None:
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             status=WebhookEvent.Status.FAILED if final else WebhookEvent.Status.RECEIVED,
         )
-        logger.exception(
-            "tiktok event failed", extra={"event_id": event.pk, "attempts": attempts, "final": final}
-        )
+        logger.exception("tiktok event failed", extra={"event_id": event.pk, "attempts": attempts, "final": final})
         if not final:
             raise
 
@@ -275,7 +277,9 @@ def _business_wrote(*, event: WebhookEvent, envelope: Envelope) -> None:
     message_id = _require(envelope.message_id, "message_id")
     text = envelope.message_text
     with transaction.atomic():
-        echoed = conversation_services.confirm_sent_echo(tiktok_user_id=customer_id, tiktok_message_id=message_id, text=text)
+        echoed = conversation_services.confirm_sent_echo(
+            tiktok_user_id=customer_id, tiktok_message_id=message_id, text=text
+        )
         if echoed is None and envelope.source != "API":
             conversation_services.record_owner_message(
                 tiktok_user_id=customer_id,

@@ -105,7 +105,11 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
     except Exception:  # noqa: BLE001 - any surprise from the client or the model's output means: answer offline
         logger.exception("AI assistant failed", extra={"customer": conversation.customer.pk})
         problem = "unexpected error"
-    tokens = {"ai_model": usage.model, "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+    tokens = {
+        "ai_model": usage.model,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+    }
     if problem is None:
         return Answer(text=fit_reply(text), source="ai", **tokens)
     logger.warning(

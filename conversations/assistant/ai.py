@@ -15,7 +15,8 @@ import math
 import re
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, time as clock
+from datetime import datetime
+from datetime import time as clock
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -55,7 +56,10 @@ TOOL_SPECS: dict[str, tuple[str, dict[str, tuple[Any, bool]]]] = {
             "min_pit_to_pit": ("number", True),
         },
     ),
-    "get_item": ("Everything about one item by SKU: price, size, measurements, condition, status.", {"sku": ("sku", False)}),
+    "get_item": (
+        "Everything about one item by SKU: price, size, measurements, condition, status.",
+        {"sku": ("sku", False)},
+    ),
     "hold_item": (
         "Hold one item for the customer who is writing (they asked to take, reserve or hold it).",
         {"sku": ("sku", False)},
@@ -80,7 +84,10 @@ class AIFailed(Exception):
 
 def _json_type(kind: Any, nullable: bool) -> dict[str, Any]:
     if isinstance(kind, tuple):
-        schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "enum": [*kind, *([None] if nullable else [])]}
+        schema: dict[str, Any] = {
+            "type": ["string", "null"] if nullable else "string",
+            "enum": [*kind, *([None] if nullable else [])],
+        }
         return schema
     base = "number" if kind == "number" else "string"
     return {"type": [base, "null"] if nullable else base}
@@ -158,9 +165,11 @@ def start_of_today() -> datetime:
 def within_budget(*, customer: Customer) -> str | None:
     """Why the AI may not answer this turn (a daily limit is reached), or None. Counted from Message rows."""
     since = start_of_today()
-    turns = Message.objects.filter(
-        customer=customer, direction=Message.Direction.OUTBOUND, created_at__gte=since
-    ).exclude(ai_model="").count()
+    turns = (
+        Message.objects.filter(customer=customer, direction=Message.Direction.OUTBOUND, created_at__gte=since)
+        .exclude(ai_model="")
+        .count()
+    )
     if turns >= settings.AI_DAILY_TURNS_PER_CUSTOMER:
         return "customer's daily AI turns used"
     used = Message.objects.filter(created_at__gte=since).aggregate(
@@ -243,7 +252,9 @@ class ToolRunner:
         if name in ("make_offer", "place_order", "hand_off_to_owner") and self.counts[name] > 1:
             return failure("once_per_message", f"{name} can be used once per message.")
         if name in ("hold_item", "make_offer") and arguments["sku"].upper() not in self.known_skus:
-            return failure("not_shown", "Only items the customer has seen or named can be held or offered on; search first.")
+            return failure(
+                "not_shown", "Only items the customer has seen or named can be held or offered on; search first."
+            )
         if name == "hold_item":
             sku = arguments["sku"].upper()
             if sku not in self.held_skus and len(self.held_skus) >= self.holds_allowed:
@@ -324,9 +335,7 @@ def validate(name: str, raw_arguments: str | None) -> dict[str, Any]:
 
 
 def search_query(arguments: dict[str, Any]) -> ItemQuery:
-    words = " ".join(
-        str(arguments[param]) for param in ("query", "brand", "colour", "era") if arguments.get(param)
-    )
+    words = " ".join(str(arguments[param]) for param in ("query", "brand", "colour", "era") if arguments.get(param))
     if arguments.get("size"):
         words += f" size {arguments['size']}"
     query = parse_search(words)

@@ -18,8 +18,15 @@ CONDITION_WORDS = {
     "fair": "fair (flaws noted)",
 }
 MEASUREMENT_NAMES = {
-    "pit_to_pit": "pit to pit", "length": "length", "sleeve": "sleeve", "shoulder": "shoulder", "waist": "waist",
-    "inseam": "inseam", "rise": "rise", "leg_opening": "leg opening", "hips": "hips",
+    "pit_to_pit": "pit to pit",
+    "length": "length",
+    "sleeve": "sleeve",
+    "shoulder": "shoulder",
+    "waist": "waist",
+    "inseam": "inseam",
+    "rise": "rise",
+    "leg_opening": "leg opening",
+    "hips": "hips",
 }
 
 

@@ -9,7 +9,6 @@ Anything else is replaced by the offline assistant's answer.
 import re
 from decimal import Decimal, InvalidOperation
 
-
 from conversations.assistant.formatting import MAX_REPLY_CHARS
 from conversations.models import Customer
 from inventory.search import find_skus
@@ -70,9 +69,9 @@ def _words(text: str) -> list[str]:
 def repeats_instructions(reply: str, instructions: str, *, span: int = 8) -> bool:
     """True when the reply contains any run of `span` consecutive words of the instructions."""
     source = _words(instructions)
-    runs = {" ".join(source[i: i + span]) for i in range(len(source) - span + 1)}
+    runs = {" ".join(source[i : i + span]) for i in range(len(source) - span + 1)}
     words = _words(reply)
-    return any(" ".join(words[i: i + span]) in runs for i in range(len(words) - span + 1))
+    return any(" ".join(words[i : i + span]) in runs for i in range(len(words) - span + 1))
 
 
 def problem_with(
@@ -114,7 +113,9 @@ def problem_with(
                     return f"quotes {amount} next to {', '.join(segment_skus)}"
             elif named:
                 if amount not in named:
-                    return f"quotes {amount} next to an item that costs {', '.join(str(price) for price in sorted(named))}"
+                    return (
+                        f"quotes {amount} next to an item that costs {', '.join(str(price) for price in sorted(named))}"
+                    )
             elif amount not in known_prices and amount not in set(prices.values()):
                 return f"quotes a price {amount} the database did not give"
     if GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply)):

@@ -8,25 +8,60 @@ import re
 from decimal import Decimal, InvalidOperation
 
 STOP_MESSAGES = {
-    "stop", "stop all", "stopall", "unsubscribe", "opt out", "optout", "stop messaging me", "stop messages",
-    "stop texting me", "stop sending me messages", "stop sending messages", "cancel messages", "end", "quit",
+    "stop",
+    "stop all",
+    "stopall",
+    "unsubscribe",
+    "opt out",
+    "optout",
+    "stop messaging me",
+    "stop messages",
+    "stop texting me",
+    "stop sending me messages",
+    "stop sending messages",
+    "cancel messages",
+    "end",
+    "quit",
 }
 START_MESSAGES = {"start", "unstop", "subscribe", "opt in", "optin", "start again", "resume", "start messages"}
 
 
 # DM shorthand and common misspellings, spelled out so the checks below need only the full words.
 SHORTHAND = {
-    "u": "you", "ur": "your", "r": "are", "wat": "what", "wht": "what", "wut": "what", "wats": "what's",
-    "whats": "what's", "hw": "how", "avail": "available", "avl": "available", "avlb": "available",
-    "availble": "available", "avaliable": "available", "availabe": "available", "pls": "please", "plz": "please",
-    "wld": "would", "cld": "could", "shd": "should", "hv": "have", "hav": "have", "sz": "size", "hld": "hold",
-    "measurments": "measurements", "mesurements": "measurements", "tmrw": "tomorrow", "tmr": "tomorrow",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "wat": "what",
+    "wht": "what",
+    "wut": "what",
+    "wats": "what's",
+    "whats": "what's",
+    "hw": "how",
+    "avail": "available",
+    "avl": "available",
+    "avlb": "available",
+    "availble": "available",
+    "avaliable": "available",
+    "availabe": "available",
+    "pls": "please",
+    "plz": "please",
+    "wld": "would",
+    "cld": "could",
+    "shd": "should",
+    "hv": "have",
+    "hav": "have",
+    "sz": "size",
+    "hld": "hold",
+    "measurments": "measurements",
+    "mesurements": "measurements",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
 }
 SHORTHAND_WORD = re.compile(r"(?<![\w'$-])(" + "|".join(sorted(SHORTHAND, key=len, reverse=True)) + r")(?![\w'-])")
 
 
 def spelled_out(text: str) -> str:
-    """"wat sizes r avail 4 the levis" → "what sizes are available for the levis"."""
+    """ "wat sizes r avail 4 the levis" → "what sizes are available for the levis"."""
     text = SHORTHAND_WORD.sub(lambda match: SHORTHAND[match.group(1)], text)
     # "4" means "for" only before a pointer word: "how much 4 the levis", not "size 4".
     return re.sub(r"(?<![\w$.])4 (?=(?:the|it|that|this|these|those|them|me|you|both)\b)", "for ", text)
@@ -71,7 +106,7 @@ def asks_order_status(text: str) -> bool:
 
 
 def says_paid(text: str) -> bool:
-    """"paid!", "sent the money", "did you get my payment?": the customer says they paid; only staff can confirm it."""
+    """ "paid!", "sent the money", "did you get my payment?": the customer says they paid; only staff can confirm it."""
     return _has(
         r"^(?:(?:ok |okay |done |just |i |i've |i have |i just |ive |just now )*(?:paid|payed)(?: it| now| already| you| u)?|done paying)\b"
         r"|\b(?:i'?ve|i have|i|just|already) (?:paid|payed|sent (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds|it over))"
@@ -94,7 +129,7 @@ def without_greeting(text: str) -> tuple[bool, str]:
     match = GREETING.match(text)
     if match is None:
         return False, text
-    return True, text[match.end():].strip()
+    return True, text[match.end() :].strip()
 
 
 def is_thanks(text: str) -> bool:
@@ -116,15 +151,20 @@ def says_bye(text: str) -> bool:
 
 
 def asks_if_there(text: str) -> bool:
-    """"u there?", "anyone there??": checking the shop is listening."""
-    return _has(r"^(?:hello+ )?(?:(?:are )?you (?:still )?there|still there|anyone (?:there|home|around)|helloo+)\b[\s?!.]*$", text)
+    """ "u there?", "anyone there??": checking the shop is listening."""
+    return _has(
+        r"^(?:hello+ )?(?:(?:are )?you (?:still )?there|still there|anyone (?:there|home|around)|helloo+)\b[\s?!.]*$",
+        text,
+    )
 
 
-LIKING_EMOJI = re.compile("[\U0001F525\u2764\U0001F60D\U0001F929\U0001F440\U0001F4AF\U0001F64C\U0001F44D\U0001F970\U0001F496\U0001F497]")
+LIKING_EMOJI = re.compile(
+    "[\U0001f525\u2764\U0001f60d\U0001f929\U0001f440\U0001f4af\U0001f64c\U0001f44d\U0001f970\U0001f496\U0001f497]"
+)
 
 
 def is_reaction(text: str) -> bool:
-    """"lol", "🔥🔥", "omg": a reaction, not a request."""
+    """ "lol", "🔥🔥", "omg": a reaction, not a request."""
     words = bare(text)
     if not words:
         return bool(text.strip())
@@ -140,7 +180,10 @@ def likes_it(text: str) -> bool:
 
 
 def asks_if_bot(text: str) -> bool:
-    return _has(r"\b(are you (?:a )?(?:bot|robot|ai|real|human)|is this (?:a )?(?:bot|ai|automated)|who (?:is this|are you))\b", text)
+    return _has(
+        r"\b(are you (?:a )?(?:bot|robot|ai|real|human)|is this (?:a )?(?:bot|ai|automated)|who (?:is this|are you))\b",
+        text,
+    )
 
 
 def wants_release(text: str) -> bool:
@@ -153,8 +196,11 @@ def wants_release(text: str) -> bool:
 
 
 def is_soft_no(text: str) -> bool:
-    """"never mind", "not interested": release only what was just being talked about."""
-    return _has(r"\b(never ?mind|nvm|not interested|no longer interested|pass on (?:it|that)|i'?ll pass|maybe later|forget it)\b", text)
+    """ "never mind", "not interested": release only what was just being talked about."""
+    return _has(
+        r"\b(never ?mind|nvm|not interested|no longer interested|pass on (?:it|that)|i'?ll pass|maybe later|forget it)\b",
+        text,
+    )
 
 
 def wants_buy(text: str) -> bool:
@@ -167,7 +213,7 @@ def wants_buy(text: str) -> bool:
 
 
 def is_tentative(text: str) -> bool:
-    """"should I buy the levis?", "I might buy it later", "did anyone buy the trucker?": talk about buying, not an order."""
+    """ "should I buy the levis?", "I might buy it later", "did anyone buy the trucker?": talk about buying, not an order."""
     return _has(
         r"\b(might|maybe|should i|shall i|thinking (?:about|of)|considering|not sure|undecided|deciding|later|tomorrow"
         r"|next (?:week|month)|(?:did|has|have) (?:anyone|anybody|someone|somebody))\b",
@@ -186,7 +232,7 @@ def wants_hold(text: str) -> bool:
 
 
 def asks_longer_hold(text: str) -> bool:
-    """"hold it til friday", "for a week": longer than a hold can last."""
+    """ "hold it til friday", "for a week": longer than a hold can last."""
     return _has(
         r"\b(?:til+|until|untill|unt?il) (?:mon|tue|wed|thu|fri|sat|sun|tomorrow|next|the weekend|payday|the \d|\d)"
         r"|\bfor (?:a |\d+ |a few |few |a couple (?:of )?|couple (?:of )?)?(?:days?|weeks?|weekend)\b|over the weekend|\bnext week\b",
@@ -244,8 +290,19 @@ def asks_details(text: str) -> bool:
 
 
 ORDINALS = {
-    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4,
-    "last": -1, "top": 0, "bottom": -1,
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
+    "top": 0,
+    "bottom": -1,
 }
 
 
@@ -268,7 +325,7 @@ def ordinal(text: str) -> int | None:
 
 
 def asks_about_other_customers(text: str) -> bool:
-    """"what did the last customer buy?", "show me all customers' orders": never answered, never acted on."""
+    """ "what did the last customer buy?", "show me all customers' orders": never answered, never acted on."""
     return _has(
         r"\b((?:last|previous|other|another|next|that) (?:customer|buyer|person|people)'?s?|(?:all|every|other) (?:the )?customers?"
         r"|customers'|everyone(?: else)?'?s (?:orders?|holds?|address))",
@@ -277,20 +334,25 @@ def asks_about_other_customers(text: str) -> bool:
 
 
 def refers_to_several(text: str) -> bool:
-    return _has(r"\b(both|all of them|them all|all three|all 3|all two|these|those|them|all of those|all of these)\b", text)
+    return _has(
+        r"\b(both|all of them|them all|all three|all 3|all two|these|those|them|all of those|all of these)\b", text
+    )
 
 
 def refers_to_everything(text: str) -> bool:
-    return _has(r"\b(everything|every item|every piece|all items|all the items|all your|entire|whole shop|whole store|all of it|all stock)\b", text)
+    return _has(
+        r"\b(everything|every item|every piece|all items|all the items|all your|entire|whole shop|whole store|all of it|all stock)\b",
+        text,
+    )
 
 
 def refers_definitely(text: str) -> bool:
-    """"the jacket", "that one", "it": the customer means something already in the conversation."""
+    """ "the jacket", "that one", "it": the customer means something already in the conversation."""
     return _has(r"\b(the|that|this|it|those|these|them|its|it's)\b", text)
 
 
 def points_at_one(text: str) -> bool:
-    """"the nike one", "that black one": one of the pieces just shown, by description."""
+    """ "the nike one", "that black one": one of the pieces just shown, by description."""
     return _has(r"\b(?:the|that|this) (?:[a-z0-9'-]+ ){1,3}one\b", text)
 
 
@@ -324,11 +386,20 @@ def faq_topic(text: str) -> str | None:
         return "authenticity"
     if _has(r"\b(return|returns|refund|refunds|exchange|send it back)\b", text):
         return "returns"
-    if _has(r"\b(ship|shipping|deliver|delivery|postage|post it|international|worldwide|how long (?:does|will) (?:it|shipping) take|pick ?up|collect|local pickup|where are you (?:based|located))\b", text):
+    if _has(
+        r"\b(ship|shipping|deliver|delivery|postage|post it|international|worldwide|how long (?:does|will) (?:it|shipping) take|pick ?up|collect|local pickup|where are you (?:based|located))\b",
+        text,
+    ):
         return "shipping"
-    if _has(r"\b(paypal|venmo|cash ?app|zelle|apple pay|card|credit card|payment methods?|how (?:can|do) i pay|ways to pay|accept)\b", text):
+    if _has(
+        r"\b(paypal|venmo|cash ?app|zelle|apple pay|card|credit card|payment methods?|how (?:can|do) i pay|ways to pay|accept)\b",
+        text,
+    ):
         return "payment"
-    if _has(r"\b(size guide|sizing|run small|run large|runs small|runs big|true to size|tts|will it fit|would it fit|fit me)\b", text):
+    if _has(
+        r"\b(size guide|sizing|run small|run large|runs small|runs big|true to size|tts|will it fit|would it fit|fit me)\b",
+        text,
+    ):
         return "sizing"
     return None
 
@@ -343,7 +414,7 @@ def is_yes(text: str) -> bool:
 
 
 def takes_back(text: str) -> bool:
-    """"wait actually yes": undoing a "never mind", which a plain "ok" is not."""
+    """ "wait actually yes": undoing a "never mind", which a plain "ok" is not."""
     return _has(r"\b(wait|actually|yes+|yeah+|yep|yup)\b", text)
 
 
@@ -352,15 +423,18 @@ def asks_for_photos(text: str) -> bool:
 
 
 def asks_other_size(text: str) -> bool:
-    """"do you have it in M?", "can i get this in a small", "does it come in xl": the piece in another size."""
-    return _has(r"\b(?:it|this|that|this one|that one|one|them)(?: come| comes| available)? in (?:a |an |size |waist )?[a-z0-9]", text)
+    """ "do you have it in M?", "can i get this in a small", "does it come in xl": the piece in another size."""
+    return _has(
+        r"\b(?:it|this|that|this one|that one|one|them)(?: come| comes| available)? in (?:a |an |size |waist )?[a-z0-9]",
+        text,
+    )
 
 
 GENDER_WORD = re.compile(r"\b(?:wom[ae]n'?s?|ladies|m[ae]n'?s?|unisex|female|male|feminine|masculine)\b")
 
 
 def mentions_gender(text: str) -> bool:
-    """"any womens?", "mens jackets": the shop does not sort pieces that way."""
+    """ "any womens?", "mens jackets": the shop does not sort pieces that way."""
     return GENDER_WORD.search(text) is not None
 
 

@@ -19,10 +19,10 @@ from conversations.assistant.memory import Conversation
 from conversations.assistant.tools import Facts, Toolbox
 from inventory.search import ItemQuery, find_skus, known_brands, normalise, parse_search
 
-HANDOFF_REPLY = (
-    "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
+HANDOFF_REPLY = "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
+STOP_REPLY = (
+    "You're unsubscribed: the shop won't send you any more automatic messages. Send START to turn them back on."
 )
-STOP_REPLY = "You're unsubscribed: the shop won't send you any more automatic messages. Send START to turn them back on."
 START_REPLY = "Welcome back! Automatic replies are on again. What are you looking for today?"
 OTHER_CUSTOMERS_REPLY = (
     "I can't share anything about other customers or act for them, sorry! I can help with your own holds and "
@@ -132,7 +132,11 @@ class OfflineAssistant:
         topic = intents.faq_topic(text)
         if topic and not self.mentioned.items:
             query = self.parse(text)
-            if (query.brands or query.categories) and intents.SEARCH_CUE.search(text) and not intents.refers_definitely(text):
+            if (
+                (query.brands or query.categories)
+                and intents.SEARCH_CUE.search(text)
+                and not intents.refers_definitely(text)
+            ):
                 # "any nike jackets? and how much is shipping": both questions get an answer. The left-over
                 # words are the other question's ("shipping"), not the garment's.
                 return self.search(query.without_words()) + "\n\n" + self.faq(topic)
@@ -182,7 +186,9 @@ class OfflineAssistant:
         codes = find_skus(self.conversation.text)
         items = self.toolbox.items(codes, full=True) if codes else []
         found = {facts["sku"].upper() for facts in items}
-        return Mentioned(items=items, unknown_skus=[code for code in codes if code not in found and code.count("-") >= 2])
+        return Mentioned(
+            items=items, unknown_skus=[code for code in codes if code not in found and code.count("-") >= 2]
+        )
 
     def shown(self) -> list[Facts]:
         if self._shown is None:
@@ -220,7 +226,11 @@ class OfflineAssistant:
                     return Reference(items=found)
                 return Reference(candidates=found)
         if intents.refers_to_several(text) and in_view:
-            return Reference(items=in_view[: settings.MAX_HOLDS_PER_CUSTOMER]) if len(in_view) > 1 else Reference(items=in_view)
+            return (
+                Reference(items=in_view[: settings.MAX_HOLDS_PER_CUSTOMER])
+                if len(in_view) > 1
+                else Reference(items=in_view)
+            )
         if len(in_view) == 1:
             return Reference(items=in_view)
         return Reference(candidates=in_view)
@@ -246,16 +256,20 @@ class OfflineAssistant:
             opener = "👍"
         holds = self.toolbox.holds()
         if holds:
-            return f"{opener} Just a reminder, you're holding:\n" + item_lines(holds) + '\nSay "buy" whenever you\'re ready.'
+            return (
+                f"{opener} Just a reminder, you're holding:\n"
+                + item_lines(holds)
+                + '\nSay "buy" whenever you\'re ready.'
+            )
         return f"{opener} Message me any time you're looking for something."
 
     def reaction(self, text: str) -> str:
-        """"🔥🔥" or "lol": a short answer that moves things on, never the full help text."""
+        """ "🔥🔥" or "lol": a short answer that moves things on, never the full help text."""
         shown = [facts for facts in self.shown() if facts["status"] == "available"]
         if intents.likes_it(text) and len(shown) == 1:
             return "Glad you like it! Want me to hold it for you?"
         if intents.likes_it(text) and shown:
-            return 'Glad you like them! Say "I\'ll take the first one" (or the second…) and I\'ll hold it for you.'
+            return "Glad you like them! Say \"I'll take the first one\" (or the second…) and I'll hold it for you."
         return "Anything I can find for you? Tell me a brand, size or budget."
 
     def faq(self, topic: str) -> str:
@@ -287,12 +301,16 @@ class OfflineAssistant:
         )
 
     def authenticity(self) -> str:
-        """"is it real?": what the listing says, never a promise the shop has not made; the owner answers the rest."""
+        """ "is it real?": what the listing says, never a promise the shop has not made; the owner answers the rest."""
         reference = self.resolve(self.text, search_stock=False)
         listed_as = ""
         if len(reference.items) == 1:
             facts = reference.items[0]
-            described = ", ".join(part for part in (facts["brand"], facts.get("era", ""), f"condition {facts.get('condition', '')}") if part)
+            described = ", ".join(
+                part
+                for part in (facts["brand"], facts.get("era", ""), f"condition {facts.get('condition', '')}")
+                if part
+            )
             listed_as = f"{facts['sku']} · {facts['name']} is listed as {described}. "
         return (
             listed_as + "Every listing says what the piece is, with its era, condition and flaws. For tag photos or "
@@ -306,7 +324,11 @@ class OfflineAssistant:
         found = self.toolbox.search_items(query=ItemQuery(), limit=5)["items"]  # no words: newest first
         if not found:
             return "Everything's sold out right now! New pieces drop all the time, so check back soon."
-        return "Here's what just dropped:\n" + item_lines(found) + "\nAsk about any of them, or tell me a brand, size or budget."
+        return (
+            "Here's what just dropped:\n"
+            + item_lines(found)
+            + "\nAsk about any of them, or tell me a brand, size or budget."
+        )
 
     def search(self, query: ItemQuery) -> str:
         result = self.toolbox.search_items(query=query, limit=5)
@@ -318,7 +340,11 @@ class OfflineAssistant:
             return intro + "\n" + item_lines(items) + DETAILS_PROMPT
         if items:
             # The filters matched and the free words did not: these pieces are the filters', not "none of them".
-            return f"Here's the closest I have: {query.without_words().describe()}{note}:\n" + item_lines(items) + DETAILS_PROMPT
+            return (
+                f"Here's the closest I have: {query.without_words().describe()}{note}:\n"
+                + item_lines(items)
+                + DETAILS_PROMPT
+            )
         closest = self._closest(query)
         if not query.has_filters():
             # Words that matched nothing are not repeated back: they may not be about clothes at all.
@@ -330,7 +356,7 @@ class OfflineAssistant:
         return text
 
     def ungendered_search(self, text: str) -> str:
-        """"any womens jackets?": pieces are not sorted by gender, so search without it and say so."""
+        """ "any womens jackets?": pieces are not sorted by gender, so search without it and say so."""
         intro = "I don't sort pieces as men's or women's: the measurements are the best guide to fit."
         query = self.parse(intents.GENDER_WORD.sub(" ", text))
         if query.has_filters() or query.words:
@@ -365,7 +391,9 @@ class OfflineAssistant:
                 parts.append('I can only send text here, but the owner can send you photos: just say "human".')
             return "\n\n".join(parts)
         if reference.candidates:
-            return "Which one do you mean?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
+            return (
+                "Which one do you mean?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
+            )
         query = self.parse(text)
         if query.has_filters() or query.words:
             return self.search(query)
@@ -380,7 +408,7 @@ class OfflineAssistant:
         return ("hold it for you" in said or taken_back) and len(self.shown()) == 1
 
     def other_size(self, text: str) -> str | None:
-        """"do you have it in M?" about the one piece in view: it is one of a kind, so the same kind in that size."""
+        """ "do you have it in M?" about the one piece in view: it is one of a kind, so the same kind in that size."""
         query = self.parse(text)
         if not (query.sizes or query.waist):
             return None
@@ -392,15 +420,22 @@ class OfflineAssistant:
             return self.details(text)
         alternative = ItemQuery(categories=(facts["category"],), sizes=query.sizes, waist=query.waist)
         similar = [
-            found for found in self.toolbox.search_items(query=alternative, limit=4)["items"] if found["sku"] != facts["sku"]
+            found
+            for found in self.toolbox.search_items(query=alternative, limit=4)["items"]
+            if found["sku"] != facts["sku"]
         ]
         text = f"Every piece here is one of a kind, so {facts['sku']} · {facts['name']} only comes in {facts['size']}."
         if similar:
-            return text + f" Here's what I have in {'/'.join(query.sizes) or f'waist {query.waist}'}:\n" + item_lines(similar[:3]) + DETAILS_PROMPT
+            return (
+                text
+                + f" Here's what I have in {'/'.join(query.sizes) or f'waist {query.waist}'}:\n"
+                + item_lines(similar[:3])
+                + DETAILS_PROMPT
+            )
         return text + f" I don't have any other {alternative.describe()} right now, but new pieces drop often!"
 
     def more(self) -> str:
-        """"show me more": the customer's last search again, past what was already shown."""
+        """ "show me more": the customer's last search again, past what was already shown."""
         seen: set[str] = set()
         for message in reversed(self.conversation.history):
             if message.direction != "inbound":
@@ -409,7 +444,9 @@ class OfflineAssistant:
             query = self.parse(intents.without_greeting(normalise(message.text))[1])
             if query.is_empty():
                 continue
-            items = [item for item in self.toolbox.search_items(query=query, limit=15)["items"] if item["sku"] not in seen]
+            items = [
+                item for item in self.toolbox.search_items(query=query, limit=15)["items"] if item["sku"] not in seen
+            ]
             if not items:
                 return f"That's all I have for {query.describe()} right now. Want to try something else?"
             return "More: " + query.describe() + "\n" + item_lines(items[:5])
@@ -419,13 +456,15 @@ class OfflineAssistant:
         text = item_details(facts)
         status = facts["status"]
         if status == "available":
-            text += f'\nAvailable! Say "I\'ll take it" and I\'ll hold it for you for {settings.HOLD_HOURS} hours.'
+            text += f"\nAvailable! Say \"I'll take it\" and I'll hold it for you for {settings.HOLD_HOURS} hours."
         elif status == "held_by_you":
             text += f'\nIt\'s on hold for you until {when(facts["held_until"])}. Say "buy" to order.'
         elif status == "held":
-            text += f"\nIt's on hold for another customer until {when(facts['available_again_at'])}. {BACK_ON_SALE_LATER}"
+            text += (
+                f"\nIt's on hold for another customer until {when(facts['available_again_at'])}. {BACK_ON_SALE_LATER}"
+            )
         elif status == "bought_by_you":
-            text += '\nIt\'s yours: it\'s in your order. Ask "where is my order?" to see how it\'s going.'
+            text += "\nIt's yours: it's in your order. Ask \"where is my order?\" to see how it's going."
         elif status == "sold":
             text += "\nThis one has already sold, sorry!" + self._similar(facts)
         return text
@@ -435,7 +474,9 @@ class OfflineAssistant:
         if not facts.get("category"):
             return ""
         query = ItemQuery(categories=(facts["category"],))
-        similar = [found for found in self.toolbox.search_items(query=query, limit=3)["items"] if found["sku"] != facts["sku"]]
+        similar = [
+            found for found in self.toolbox.search_items(query=query, limit=3)["items"] if found["sku"] != facts["sku"]
+        ]
         return ("\nSimilar pieces:\n" + item_lines(similar)) if similar else ""
 
     def not_found(self, codes: list[str]) -> str:
@@ -455,7 +496,11 @@ class OfflineAssistant:
             if reference.unknown_skus:
                 return self.not_found(reference.unknown_skus)
             if reference.candidates:
-                return "Which one should I hold?\n" + item_lines(reference.candidates) + '\nSend the SKU or say "the first one".'
+                return (
+                    "Which one should I hold?\n"
+                    + item_lines(reference.candidates)
+                    + '\nSend the SKU or say "the first one".'
+                )
             return f"Which piece would you like me to hold? Send {SKU_HINT} or tell me what you're looking for."
         replies = [self._hold_one(facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
         held = any(reply.startswith(("Done", "It's already")) for reply in replies)
@@ -466,7 +511,7 @@ class OfflineAssistant:
                 "runs out and I'll extend it."
             )
         if held:
-            text += '\n\nWhen you\'re ready, say "buy" and I\'ll place your order. ' + settings.PAYMENT_INSTRUCTIONS
+            text += "\n\nWhen you're ready, say \"buy\" and I'll place your order. " + settings.PAYMENT_INSTRUCTIONS
         return text
 
     def _hold_one(self, facts: Facts) -> str:
@@ -494,7 +539,8 @@ class OfflineAssistant:
             return f"Sorry, {facts['sku']} · {facts['name']} has already sold." + self._similar(facts)
         if error == "hold_limit":
             return (
-                f"You're already holding {len(result['holds'])} pieces, the most at once:\n" + item_lines(result["holds"])
+                f"You're already holding {len(result['holds'])} pieces, the most at once:\n"
+                + item_lines(result["holds"])
                 + '\nSay "buy" to order them, or "cancel the hold on" + SKU to free one up.'
             )
         if error == "not_found":
@@ -509,12 +555,18 @@ class OfflineAssistant:
             return self.not_found(self.mentioned.unknown_skus)
         if self.mentioned.items:
             targets = self.mentioned.items
-        elif intents.refers_to_several(text) or intents.refers_to_everything(text) or "holds" in text or len(holds) == 1:
+        elif (
+            intents.refers_to_several(text) or intents.refers_to_everything(text) or "holds" in text or len(holds) == 1
+        ):
             targets = holds
         else:
             reference = self.resolve(text, pool=holds, search_stock=False)
             if not reference.items:
-                return "Which hold should I cancel?\n" + item_lines(holds) + '\nSend the SKU, or say "cancel all my holds".'
+                return (
+                    "Which hold should I cancel?\n"
+                    + item_lines(holds)
+                    + '\nSend the SKU, or say "cancel all my holds".'
+                )
             targets = reference.items
         return self._release_all(targets)
 
@@ -542,8 +594,11 @@ class OfflineAssistant:
             return self.not_found(self.mentioned.unknown_skus)
         holds = self.toolbox.holds()
         wanted: list[Facts] = []
-        if self.mentioned.items or intents.ordinal(text) is not None or (intents.refers_to_it(text) and not holds) or (
-            self.parse(text).brands or self.parse(text).categories
+        if (
+            self.mentioned.items
+            or intents.ordinal(text) is not None
+            or (intents.refers_to_it(text) and not holds)
+            or (self.parse(text).brands or self.parse(text).categories)
         ):
             reference = self.resolve(text)
             if reference.candidates and not reference.items and not holds:
@@ -557,14 +612,17 @@ class OfflineAssistant:
         if wanted:
             holds = self.toolbox.holds()  # with what was just held
         if not holds:
-            pending = [order for order in self.toolbox.order_status()["orders"] if order["status"] == "awaiting payment"]
+            pending = [
+                order for order in self.toolbox.order_status()["orders"] if order["status"] == "awaiting payment"
+            ]
             if refusals:
                 return "\n\n".join(refusals)
             if pending:
                 order = pending[0]
                 return (
                     f"Your order #{order['order_number']} ({money(order['total'])}) is waiting for payment. "
-                    + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note."
+                    + settings.PAYMENT_INSTRUCTIONS
+                    + f" Please put #{order['order_number']} in the note."
                 )
             return (
                 "You're not holding anything yet. Find a piece you like, say \"I'll take it\" (or send its SKU) and "
@@ -574,7 +632,10 @@ class OfflineAssistant:
         prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
         if not result["ok"]:
             if result["error"] == "hold_lost":
-                return prefix + f"Your hold on {result['sku']} ran out just now, so nothing was ordered. Want me to try again?"
+                return (
+                    prefix
+                    + f"Your hold on {result['sku']} ran out just now, so nothing was ordered. Want me to try again?"
+                )
             return prefix + "I couldn't place the order: " + result["message"]
         return prefix + order_placed_text(result["order"]) + "\n" + settings.SHIPPING_INSTRUCTIONS
 
@@ -584,7 +645,8 @@ class OfflineAssistant:
             holds = self.toolbox.holds()
             if holds:
                 return (
-                    "You don't have an order yet, but you're holding:\n" + item_lines(holds)
+                    "You don't have an order yet, but you're holding:\n"
+                    + item_lines(holds)
                     + '\nSay "buy" to turn them into an order.'
                 )
             return "I can't find any orders for you yet. Once you buy something, you can ask me about it here."
@@ -603,7 +665,7 @@ class OfflineAssistant:
         return text
 
     def payment_claimed(self) -> str:
-        """"paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
+        """ "paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
         orders = self.toolbox.order_status()["orders"]
         pending = [order for order in orders if order["status"] == "awaiting payment"]
         if pending:
@@ -634,9 +696,15 @@ class OfflineAssistant:
             return self.not_found(reference.unknown_skus)
         if not reference.items:
             # Only pieces one could still buy: an offer on a sold or someone else's piece goes nowhere.
-            open_candidates = [facts for facts in reference.candidates if facts["status"] in ("available", "held_by_you")]
+            open_candidates = [
+                facts for facts in reference.candidates if facts["status"] in ("available", "held_by_you")
+            ]
             if open_candidates:
-                return "Which piece is your offer for?\n" + item_lines(open_candidates) + '\nSend the SKU and your offer, like "SKU $40".'
+                return (
+                    "Which piece is your offer for?\n"
+                    + item_lines(open_candidates)
+                    + '\nSend the SKU and your offer, like "SKU $40".'
+                )
             return f'Which piece is your offer for? Send {SKU_HINT} and your offer, like "SKU $40".'
         facts = reference.items[0]
         price = Decimal(facts["price"])
@@ -671,7 +739,8 @@ def order_placed_text(order: Facts) -> str:
     lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
     return (
         f"Your order #{order['order_number']} is in:\n{lines}\nTotal: {money(order['total'])}\n"
-        + settings.PAYMENT_INSTRUCTIONS + f" Please put #{order['order_number']} in the note."
+        + settings.PAYMENT_INSTRUCTIONS
+        + f" Please put #{order['order_number']} in the note."
     )
 
 
@@ -680,8 +749,10 @@ def matches(facts: dict[str, Any], query: ItemQuery) -> bool:
     name = facts["name"].lower()
     if query.brands and facts.get("brand") not in query.brands:
         return False
-    if query.categories and facts.get("category") not in query.categories and not any(
-        word in name for word in query.kind_words
+    if (
+        query.categories
+        and facts.get("category") not in query.categories
+        and not any(word in name for word in query.kind_words)
     ):
         return False
     colour = (facts.get("colour", "") + " " + name).lower()
@@ -718,5 +789,5 @@ def summarize_actions(offline: OfflineAssistant, actions: list[tuple[str, Facts]
     if any(tool == "hold_item" and result.get("ok") for tool, result in actions) and not any(
         tool == "place_order" and result.get("ok") for tool, result in actions
     ):
-        parts.append('When you\'re ready, say "buy" and I\'ll place your order. ' + settings.PAYMENT_INSTRUCTIONS)
+        parts.append("When you're ready, say \"buy\" and I'll place your order. " + settings.PAYMENT_INSTRUCTIONS)
     return "\n\n".join(parts) if parts else offline.reply()

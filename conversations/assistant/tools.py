@@ -89,8 +89,7 @@ def order_facts(order: Order) -> Facts:
         "total": f"{order.total:.2f}",
         "placed_at": order.created_at.isoformat(),
         "items": [
-            {"sku": line.item.sku, "name": line.item.name, "price": f"{line.price:.2f}"}
-            for line in order.lines.all()
+            {"sku": line.item.sku, "name": line.item.name, "price": f"{line.price:.2f}"} for line in order.lines.all()
         ],
     }
     if order.status == Order.Status.SHIPPED:
@@ -143,7 +142,9 @@ class Toolbox:
 
     def holds(self) -> list[Facts]:
         now = timezone.now()
-        return [item_facts(item, customer=self.customer, now=now) for item in current_holds(customer=self.customer, now=now)]
+        return [
+            item_facts(item, customer=self.customer, now=now) for item in current_holds(customer=self.customer, now=now)
+        ]
 
     def order_status(self) -> Facts:
         orders = list(customer_orders(customer=self.customer)[:5])
@@ -153,7 +154,9 @@ class Toolbox:
         """SKUs a hold was already tried for while answering this message (on an earlier run of the job)."""
         return {
             arguments["sku"]
-            for arguments in ToolCall.objects.filter(message=self.message, tool="hold_item").values_list("arguments", flat=True)
+            for arguments in ToolCall.objects.filter(message=self.message, tool="hold_item").values_list(
+                "arguments", flat=True
+            )
         }
 
     # --- actions (run once per inbound message) ---
@@ -192,7 +195,9 @@ class Toolbox:
             facts = item_facts(item, customer=self.customer, now=now)
             if facts["status"] == "held":
                 return failure(
-                    "held_by_someone_else", "Another customer is holding this item.", item=facts,
+                    "held_by_someone_else",
+                    "Another customer is holding this item.",
+                    item=facts,
                     available_again_at=facts["available_again_at"],
                 )
             if facts["status"] == "bought_by_you":
@@ -247,7 +252,10 @@ class Toolbox:
 
     def _hand_off(self, reason: str) -> Facts:
         conversation_services.request_handoff(customer=self.customer)
-        logger.info("assistant handed the conversation to the owner", extra={"customer": self.customer.pk, "reason": reason[:200]})
+        logger.info(
+            "assistant handed the conversation to the owner",
+            extra={"customer": self.customer.pk, "reason": reason[:200]},
+        )
         return {"ok": True, "paused": True}
 
     def _once(self, tool: str, arguments: Facts, action: Callable[[], Facts]) -> Facts:
@@ -266,8 +274,13 @@ class Toolbox:
                     except DomainError as error:
                         result = failure("refused", str(error))
                     ToolCall.objects.create(
-                        idempotency_key=key, message=self.message, customer=self.customer, tool=tool,
-                        arguments=arguments, succeeded=bool(result.get("ok")), result=result,
+                        idempotency_key=key,
+                        message=self.message,
+                        customer=self.customer,
+                        tool=tool,
+                        arguments=arguments,
+                        succeeded=bool(result.get("ok")),
+                        result=result,
                     )
             except IntegrityError:
                 # The same message is being handled by another worker: its run counts, this one is undone.

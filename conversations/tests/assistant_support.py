@@ -44,7 +44,11 @@ def ben(db: Any) -> Customer:
 
 def inbound(customer: Customer, text: str, *, content_type: str = "text") -> Message:
     return Message.objects.create(
-        customer=customer, role=Message.Role.USER, direction=Message.Direction.INBOUND, text=text, content_type=content_type
+        customer=customer,
+        role=Message.Role.USER,
+        direction=Message.Direction.INBOUND,
+        text=text,
+        content_type=content_type,
     )
 
 
@@ -55,9 +59,15 @@ def say(customer: Customer, text: str, *, content_type: str = "text") -> Answer 
     reply = answer(customer=customer, message=message)
     if reply is not None:
         Message.objects.create(
-            customer=customer, role=Message.Role.ASSISTANT, direction=Message.Direction.OUTBOUND,
-            state=Message.State.QUEUED, text=reply.text, in_reply_to=message, ai_model=reply.ai_model,
-            prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens,
+            customer=customer,
+            role=Message.Role.ASSISTANT,
+            direction=Message.Direction.OUTBOUND,
+            state=Message.State.QUEUED,
+            text=reply.text,
+            in_reply_to=message,
+            ai_model=reply.ai_model,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
         )
     customer.refresh_from_db()
     return reply

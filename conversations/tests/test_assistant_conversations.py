@@ -34,7 +34,9 @@ class Chat:
     def deliver(self, text_: str, *, message_id: str | None = None, message_type: str = "text") -> list[str]:
         """Post the DM (signed), let the worker run, return the texts sent to this customer meanwhile."""
         before = len(self.fake_tiktok.sends)
-        body = im_receive_msg_body(text_, user=self.user, message_id=message_id or new_message_id(), message_type=message_type)
+        body = im_receive_msg_body(
+            text_, user=self.user, message_id=message_id or new_message_id(), message_type=message_type
+        )
         response = post_webhook(self.client, body)
         assert response.status_code == 200, response.content
         self.worker.drain()
@@ -102,7 +104,11 @@ def test_search_then_the_second_one_then_hold_then_pay_then_order_status(chat, s
 
     ordered = chat.say("how do I pay?")
     order = Order.objects.get(customer=chat.customer)
-    assert ordered.splitlines()[:3] == [f"Your order #{order.pk} is in:", "VNT-LEVI-501-003 · Levi's 501 Jeans · $58", "Total: $58"]
+    assert ordered.splitlines()[:3] == [
+        f"Your order #{order.pk} is in:",
+        "VNT-LEVI-501-003 · Levi's 501 Jeans · $58",
+        "Total: $58",
+    ]
 
     assert chat.say("where is my order?").splitlines()[0] == f"Order #{order.pk} · 1 item · $58 · awaiting payment"
     mark_paid(order=order)
@@ -241,7 +247,11 @@ def test_ai_tool_call_result_reaches_the_customer(ai_chat, fake_openai):
     ai_chat.say("VNT-NIKE-WB-001")  # shown by the SKU fast path
     fake_openai.script(
         tool_calls(("hold_item", {"sku": "VNT-NIKE-WB-001"})),
-        respond(lambda request: text(f"Done! {last_tool_result(request)['item']['sku']} is on hold for you. Say buy when ready.")),
+        respond(
+            lambda request: text(
+                f"Done! {last_tool_result(request)['item']['sku']} is on hold for you. Say buy when ready."
+            )
+        ),
     )
 
     reply = ai_chat.say("ok i want that one, put it aside for me")

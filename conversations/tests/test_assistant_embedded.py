@@ -45,13 +45,17 @@ def test_a_whole_sale_works_offline_on_sqlite(tmp_path):
         "LOG_LEVEL": "ERROR",
     }
 
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
 
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     order_number = outcome["order"][0]
     assert outcome["replies"][0] == "Here's what I have: Nike jackets in L:"
-    assert outcome["replies"][1].startswith("Done! VNT-NIKE-WB-001 · Vintage Nike Windbreaker · L · $45 is on hold for you until ")
+    assert outcome["replies"][1].startswith(
+        "Done! VNT-NIKE-WB-001 · Vintage Nike Windbreaker · L · $45 is on hold for you until "
+    )
     assert outcome["replies"][2] == f"Your order #{order_number} is in:"
     assert outcome["replies"][3] == f"Order #{order_number} · 1 item · $45 · awaiting payment"
     assert outcome["replies"][4].startswith("You're unsubscribed")

@@ -93,7 +93,7 @@ def test_a_sku_alone_shows_the_item_card(stock, anna):
     assert reply is not None and reply.source == "fast_path"
     assert reply.text.splitlines()[0] == "VNT-NIKE-WB-001 · Vintage Nike Windbreaker · L · $45"
     assert 'Measurements (flat, inches): pit to pit 24.5", length 28", sleeve 25.5".' in reply.text or (
-        "pit to pit 24.5\"" in reply.text and "length 28\"" in reply.text
+        'pit to pit 24.5"' in reply.text and 'length 28"' in reply.text
     )
     assert "Condition: very good." in reply.text
     assert "Available!" in reply.text

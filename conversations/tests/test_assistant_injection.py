@@ -157,7 +157,9 @@ def test_ai_injection_changes_nothing_it_should_not(shop, anna, ben, ai_settings
 
 
 @pytest.mark.parametrize("message", INJECTIONS)
-def test_offline_injection_right_after_a_list_of_items_changes_nothing_it_should_not(shop, anna, ben, settings, message):
+def test_offline_injection_right_after_a_list_of_items_changes_nothing_it_should_not(
+    shop, anna, ben, settings, message
+):
     """The same set in the middle of a conversation: items just shown are what "the last one", "it" or
     "them" could latch on to."""
     settings.OPENAI_API_KEY = ""

@@ -343,7 +343,7 @@ def test_an_item_you_bought_is_described_as_yours(stock, anna):
 
     assert text.splitlines()[0] == f"{NIKE} (in your order)"
     assert text.splitlines()[2] == 'Measurements (flat, inches): pit to pit 24.5", length 28", sleeve 25.5".'
-    assert text.splitlines()[-1] == 'It\'s yours: it\'s in your order. Ask "where is my order?" to see how it\'s going.'
+    assert text.splitlines()[-1] == "It's yours: it's in your order. Ask \"where is my order?\" to see how it's going."
 
 
 def test_an_offer_without_a_piece_lists_only_pieces_still_for_sale(stock, anna, ben):
@@ -365,10 +365,17 @@ def test_an_offer_is_recorded_and_never_accepted(stock, anna):
 
     text = text_of(anna, "would you take $30?")
 
-    assert text.startswith("Thanks! I've passed your offer of $30 for VNT-NIKE-WB-001 · Vintage Nike Windbreaker on to the owner")
+    assert text.startswith(
+        "Thanks! I've passed your offer of $30 for VNT-NIKE-WB-001 · Vintage Nike Windbreaker on to the owner"
+    )
     assert "Until then the price is $45" in text
     offer = Offer.objects.get()
-    assert (offer.customer_id, offer.item.sku, offer.amount, offer.status) == (anna.pk, "VNT-NIKE-WB-001", Decimal("30.00"), "pending")
+    assert (offer.customer_id, offer.item.sku, offer.amount, offer.status) == (
+        anna.pk,
+        "VNT-NIKE-WB-001",
+        Decimal("30.00"),
+        "pending",
+    )
     assert stock["VNT-NIKE-WB-001"].__class__.objects.get(sku="VNT-NIKE-WB-001").price == Decimal("45.00")
 
 
@@ -396,7 +403,9 @@ def test_shipping_returns_and_hold_questions_use_the_shops_settings(anna, settin
 
     assert text_of(anna, "do you ship to canada?") == "Ships from Leeds, tracked, 2 days."
     assert text_of(anna, "can I return it if it doesn't fit") == "No returns, sorry."
-    assert text_of(anna, "how long do you hold items?").startswith("I can hold a piece for you for 24 hours, up to 3 at a time.")
+    assert text_of(anna, "how long do you hold items?").startswith(
+        "I can hold a piece for you for 24 hours, up to 3 at a time."
+    )
 
 
 def test_anything_else_gets_a_short_answer_about_the_shop(anna):
@@ -489,7 +498,7 @@ def test_talking_about_buying_a_piece_just_shown_orders_nothing(stock, anna, mes
     text = text_of(anna, message)
 
     assert text.startswith(first)
-    assert 'Say "I\'ll take it" and I\'ll hold it for you' in text
+    assert "Say \"I'll take it\" and I'll hold it for you" in text
     assert not Order.objects.exists()
     assert not Item.objects.filter(status=Item.Status.RESERVED).exists()
 
@@ -498,7 +507,10 @@ def test_when_only_the_brand_matches_the_reply_lists_the_brand_without_saying_th
     text = text_of(anna, "any levis with embroidery?")
 
     assert text == (
-        "Here's the closest I have: Levi's pieces:\n" + LEVIS_TRUCKER + "\n" + LEVIS_501
+        "Here's the closest I have: Levi's pieces:\n"
+        + LEVIS_TRUCKER
+        + "\n"
+        + LEVIS_501
         + '\nWant details on one? Say "the first one" or send the SKU.'
     )
 
@@ -568,7 +580,9 @@ def test_dm_shorthand_about_the_piece_just_shown_gets_its_details(stock, anna, m
 def test_whats_ur_cheapest_stuff_lists_the_cheapest_pieces(stock, anna):
     text = text_of(anna, "whats ur cheapest stuff")
 
-    assert text.startswith("Here's what I have, cheapest first:\nVNT-DICK-874-012 · Dickies 874 Work Pants · W34 L32 · $26\n")
+    assert text.startswith(
+        "Here's what I have, cheapest first:\nVNT-DICK-874-012 · Dickies 874 Work Pants · W34 L32 · $26\n"
+    )
 
 
 @pytest.mark.parametrize("message", ["do you have it in M", "can i get it in a medium", "does it come in M?"])
@@ -622,7 +636,9 @@ def test_fire_emoji_on_the_one_piece_shown_offers_the_hold_and_yes_takes_it(stoc
     text_of(anna, "do u have any carhartt")
 
     assert text_of(anna, "🔥🔥") == "Glad you like it! Want me to hold it for you?"
-    assert text_of(anna, "yes").startswith("Done! VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120 is on hold for you until ")
+    assert text_of(anna, "yes").startswith(
+        "Done! VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120 is on hold for you until "
+    )
     assert status_of("VNT-CARH-DJ-002") == (Item.Status.RESERVED, anna.pk)
 
 
@@ -632,14 +648,17 @@ def test_a_search_and_a_shipping_question_in_one_message_both_get_an_answer(stoc
     text = text_of(anna, "hi do u have any levis jackets and how much is shipping")
 
     assert text == (
-        "Here's what I have: Levi's jackets:\n" + LEVIS_TRUCKER
+        "Here's what I have: Levi's jackets:\n"
+        + LEVIS_TRUCKER
         + '\nWant details on one? Say "the first one" or send the SKU.\n\nWe ship within 2 days.'
     )
 
 
 def test_the_nike_one_picks_the_nike_piece_just_listed(stock, anna):
     assert listed(text_of(anna, "wat about jackets in L")) == [
-        LEVIS_TRUCKER, "VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120", NIKE
+        LEVIS_TRUCKER,
+        "VNT-CARH-DJ-002 · Carhartt Detroit Jacket · L · $120",
+        NIKE,
     ]
 
     text = text_of(anna, "the nike one")
@@ -664,7 +683,8 @@ def test_is_it_legit_about_the_piece_in_view_says_what_it_is_listed_as(stock, an
     text = text_of(anna, "is it legit??")
 
     assert text == (
-        "VNT-HARL-TEE-008 · Harley-Davidson 1998 Tour Tee is listed as Harley-Davidson, 90s, condition good. " + AUTHENTICITY
+        "VNT-HARL-TEE-008 · Harley-Davidson 1998 Tour Tee is listed as Harley-Davidson, 90s, condition good. "
+        + AUTHENTICITY
     )
 
 
@@ -737,7 +757,11 @@ def test_mens_levis_searches_the_levis_without_the_gender_word(stock, anna):
 
     assert text == (
         "I don't sort pieces as men's or women's: the measurements are the best guide to fit. Here's what I have: "
-        "Levi's pieces:\n" + LEVIS_TRUCKER + "\n" + LEVIS_501 + '\nWant details on one? Say "the first one" or send the SKU.'
+        "Levi's pieces:\n"
+        + LEVIS_TRUCKER
+        + "\n"
+        + LEVIS_501
+        + '\nWant details on one? Say "the first one" or send the SKU.'
     )
 
 

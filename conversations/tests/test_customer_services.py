@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conversations.models import Customer
 from conversations.exceptions import InvalidCustomerId
+from conversations.models import Customer
 from conversations.services import INDEFINITE_PAUSE, get_or_create_customer, pause_bot, resume_bot
 from philia.tests.factories import make_customer
 

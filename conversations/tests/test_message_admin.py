@@ -16,14 +16,21 @@ CHANGELIST = reverse("admin:conversations_message_changelist")
 @pytest.fixture
 def anna() -> Customer:
     customer = Customer.objects.create(
-        tiktok_user_id="buyer-anna-id", username="buyer_anna", conversation_id="conv-anna", last_inbound_at=timezone.now()
+        tiktok_user_id="buyer-anna-id",
+        username="buyer_anna",
+        conversation_id="conv-anna",
+        last_inbound_at=timezone.now(),
     )
-    Message.objects.create(customer=customer, role="user", direction="inbound", text="is it available?", tiktok_message_id="in-1")
+    Message.objects.create(
+        customer=customer, role="user", direction="inbound", text="is it available?", tiktok_message_id="in-1"
+    )
     return customer
 
 
 def test_outbox_lists_states_errors_and_filters_by_state(admin_client, anna):
-    Message.objects.create(customer=anna, role="assistant", direction="outbound", state="blocked", text="late", error="window closed")
+    Message.objects.create(
+        customer=anna, role="assistant", direction="outbound", state="blocked", text="late", error="window closed"
+    )
     Message.objects.create(customer=anna, role="assistant", direction="outbound", state="sent", text="on time")
 
     blocked = admin_client.get(CHANGELIST, {"state__exact": "blocked"}).content.decode()
@@ -49,7 +56,9 @@ def test_rows_stuck_in_sending_are_flagged_and_filterable(admin_client, anna):
 
 
 def test_outbox_says_in_words_how_each_message_was_delivered_and_links_the_customer(admin_client, anna):
-    Message.objects.create(customer=anna, role="assistant", direction="outbound", state="failed", text="oops", error_code="10001")
+    Message.objects.create(
+        customer=anna, role="assistant", direction="outbound", state="failed", text="oops", error_code="10001"
+    )
     Message.objects.create(
         customer=anna, role="assistant", direction="outbound", state="sending", text="in flight",
         attempts=1, sending_started_at=timezone.now(),
@@ -75,7 +84,9 @@ def test_customer_page_shows_the_conversation_and_a_reply_link(admin_client, ann
     assert reverse("admin:conversations_message_reply", args=[anna.pk]) in page
 
 
-def test_staff_reply_from_the_admin_goes_through_the_outbox_and_pauses_the_bot(admin_client, anna, django_capture_on_commit_callbacks):
+def test_staff_reply_from_the_admin_goes_through_the_outbox_and_pauses_the_bot(
+    admin_client, anna, django_capture_on_commit_callbacks
+):
     url = reverse("admin:conversations_message_reply", args=[anna.pk])
     assert admin_client.get(url).status_code == 200
 
@@ -85,7 +96,11 @@ def test_staff_reply_from_the_admin_goes_through_the_outbox_and_pauses_the_bot(a
     assert response.status_code == 302
     assert response.url == reverse("admin:conversations_customer_change", args=[anna.pk])
     reply = Message.objects.get(direction="outbound")
-    assert (reply.role, reply.state, reply.text) == ("staff", "queued", "Hi Anna, it's Sofia — yes, it's yours if you want it!")
+    assert (reply.role, reply.state, reply.text) == (
+        "staff",
+        "queued",
+        "Hi Anna, it's Sofia — yes, it's yours if you want it!",
+    )
     assert len(callbacks) == 1  # send_message is enqueued once the reply is committed
     assert Customer.objects.get(pk=anna.pk).is_bot_paused()
 

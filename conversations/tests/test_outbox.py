@@ -19,7 +19,10 @@ def _customer(*, wrote_ago: timedelta = timedelta(minutes=1), messages: int = 2)
     """A customer who has written `messages` times, the last `wrote_ago`."""
     now = timezone.now()
     customer = Customer.objects.create(
-        tiktok_user_id="buyer-anna-id", username="buyer_anna", conversation_id="conv-anna", last_inbound_at=now - wrote_ago
+        tiktok_user_id="buyer-anna-id",
+        username="buyer_anna",
+        conversation_id="conv-anna",
+        last_inbound_at=now - wrote_ago,
     )
     for number in range(messages):
         Message.objects.create(
@@ -145,7 +148,10 @@ def test_expired_token_is_refreshed_once_and_the_send_goes_through(fake_tiktok, 
     credential = TikTokCredential.objects.get()
     assert credential.access_token.startswith("access-")
     assert credential.refresh_token.startswith("refresh-") and credential.refresh_token != "refresh-0"
-    assert [call.headers["Access-Token"] for call in fake_tiktok.calls(SEND_PATH)] == ["expired-token", credential.access_token]
+    assert [call.headers["Access-Token"] for call in fake_tiktok.calls(SEND_PATH)] == [
+        "expired-token",
+        credential.access_token,
+    ]
 
 
 def test_token_still_refused_after_one_refresh_fails_the_message(fake_tiktok, settings):
@@ -308,5 +314,6 @@ def test_customer_who_never_wrote_through_tiktok_cannot_be_messaged(fake_tiktok)
     result = send_outbound_message(message_id=queue_outbound_message(customer=customer, text="hi", role="staff").pk)
 
     assert (result.state, result.error) == (
-        "blocked", "No TikTok conversation to reply to: the customer has not written through TikTok."
+        "blocked",
+        "No TikTok conversation to reply to: the customer has not written through TikTok.",
     )

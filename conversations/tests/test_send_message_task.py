@@ -17,7 +17,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def _customer() -> Customer:
     customer = Customer.objects.create(
-        tiktok_user_id="buyer-anna-id", username="buyer_anna", conversation_id="conv-anna", last_inbound_at=timezone.now()
+        tiktok_user_id="buyer-anna-id",
+        username="buyer_anna",
+        conversation_id="conv-anna",
+        last_inbound_at=timezone.now(),
     )
     for number in range(2):
         Message.objects.create(

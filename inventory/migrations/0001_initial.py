@@ -5,39 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('conversations', '0001_initial'),
+        ("conversations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=64, unique=True, verbose_name='SKU')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('brand', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('category', models.CharField(choices=[('jacket', 'Jacket / coat'), ('sweatshirt', 'Sweatshirt / hoodie'), ('sweater', 'Sweater / knit'), ('shirt', 'Shirt'), ('tshirt', 'T-shirt'), ('jeans', 'Jeans'), ('trousers', 'Trousers'), ('shorts', 'Shorts'), ('dress', 'Dress'), ('skirt', 'Skirt'), ('shoes', 'Shoes'), ('accessory', 'Accessory'), ('other', 'Other')], default='other', max_length=20)),
-                ('colour', models.CharField(blank=True, max_length=60)),
-                ('era', models.CharField(blank=True, help_text='Decade it was made, e.g. 90s.', max_length=20)),
-                ('price', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('size_label', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='size')),
-                ('measurements', models.JSONField(blank=True, default=dict, help_text='Inches, e.g. {"pit_to_pit": 22.5, "length": 28}.')),
-                ('condition', models.CharField(choices=[('new_with_tags', 'New with tags'), ('excellent', 'Excellent'), ('very_good', 'Very good'), ('good', 'Good'), ('fair', 'Fair (flaws noted)')], default='good', max_length=20)),
-                ('image_url', models.URLField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('available', 'Available'), ('reserved', 'Held'), ('sold', 'Sold'), ('hidden', 'Hidden')], db_index=True, default='available', max_length=16)),
-                ('held_until', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('held_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='holds', to='conversations.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sku", models.CharField(max_length=64, unique=True, verbose_name="SKU")),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("brand", models.CharField(blank=True, db_index=True, max_length=80)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("jacket", "Jacket / coat"),
+                            ("sweatshirt", "Sweatshirt / hoodie"),
+                            ("sweater", "Sweater / knit"),
+                            ("shirt", "Shirt"),
+                            ("tshirt", "T-shirt"),
+                            ("jeans", "Jeans"),
+                            ("trousers", "Trousers"),
+                            ("shorts", "Shorts"),
+                            ("dress", "Dress"),
+                            ("skirt", "Skirt"),
+                            ("shoes", "Shoes"),
+                            ("accessory", "Accessory"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("colour", models.CharField(blank=True, max_length=60)),
+                ("era", models.CharField(blank=True, help_text="Decade it was made, e.g. 90s.", max_length=20)),
+                ("price", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("size_label", models.CharField(blank=True, db_index=True, max_length=20, verbose_name="size")),
+                (
+                    "measurements",
+                    models.JSONField(
+                        blank=True, default=dict, help_text='Inches, e.g. {"pit_to_pit": 22.5, "length": 28}.'
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("new_with_tags", "New with tags"),
+                            ("excellent", "Excellent"),
+                            ("very_good", "Very good"),
+                            ("good", "Good"),
+                            ("fair", "Fair (flaws noted)"),
+                        ],
+                        default="good",
+                        max_length=20,
+                    ),
+                ),
+                ("image_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("reserved", "Held"),
+                            ("sold", "Sold"),
+                            ("hidden", "Hidden"),
+                        ],
+                        db_index=True,
+                        default="available",
+                        max_length=16,
+                    ),
+                ),
+                ("held_until", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "held_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="holds",
+                        to="conversations.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sku'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('price__gt', 0)), name='item_price_positive'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'reserved'), ('held_by__isnull', False), ('held_until__isnull', False)), models.Q(models.Q(('status', 'reserved'), _negated=True), ('held_by__isnull', True), ('held_until__isnull', True)), _connector='OR'), name='item_hold_matches_status'), models.CheckConstraint(condition=models.Q(('status__in', ['available', 'reserved', 'sold', 'hidden'])), name='item_status_valid')],
+                "ordering": ["sku"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("price__gt", 0)), name="item_price_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "reserved"), ("held_by__isnull", False), ("held_until__isnull", False)),
+                            models.Q(
+                                models.Q(("status", "reserved"), _negated=True),
+                                ("held_by__isnull", True),
+                                ("held_until__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="item_hold_matches_status",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["available", "reserved", "sold", "hidden"])),
+                        name="item_status_valid",
+                    ),
+                ],
             },
         ),
     ]

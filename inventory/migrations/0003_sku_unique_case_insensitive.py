@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0001_initial'),
-        ('inventory', '0002_search_indexes'),
+        ("conversations", "0001_initial"),
+        ("inventory", "0002_search_indexes"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Upper('sku'), name='item_sku_unique_ci'),
+            model_name="item",
+            constraint=models.UniqueConstraint(django.db.models.functions.text.Upper("sku"), name="item_sku_unique_ci"),
         ),
     ]

@@ -48,7 +48,9 @@ def test_reserve_of_a_held_item_says_until_when():
     until = timezone.now() + timedelta(hours=5)
     make_item(held_by=make_customer("holder"), held_until=until)
 
-    with pytest.raises(CommandError, match=rf"^VNT-TEST-001 is held by another customer until {until:%Y-%m-%d %H:%M} UTC\.$"):
+    with pytest.raises(
+        CommandError, match=rf"^VNT-TEST-001 is held by another customer until {until:%Y-%m-%d %H:%M} UTC\.$"
+    ):
         run("reserve", "VNT-TEST-001", "--customer", "tt-42")
 
 

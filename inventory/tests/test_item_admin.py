@@ -20,7 +20,9 @@ def messages_of(response) -> list[tuple[str, str]]:
 
 def test_staff_see_items_with_holds_and_readable_measurements(admin_client):
     make_item("VNT-NIKE-WB-001", measurements={"pit_to_pit": 24.5, "length": 28})
-    make_item("HELD-2", held_by=make_customer("tt-1", username="vintagefan"), held_until=timezone.now() + timedelta(hours=1))
+    make_item(
+        "HELD-2", held_by=make_customer("tt-1", username="vintagefan"), held_until=timezone.now() + timedelta(hours=1)
+    )
 
     response = admin_client.get(CHANGELIST)
 
@@ -67,7 +69,12 @@ def test_editing_an_item_in_the_admin_cannot_change_its_hold(admin_client):
 
     assert response.status_code == 302
     item.refresh_from_db()
-    assert (item.name, item.price, item.status, item.held_by_id) == ("Renamed Jacket", 50, Item.Status.RESERVED, "customer-1")
+    assert (item.name, item.price, item.status, item.held_by_id) == (
+        "Renamed Jacket",
+        50,
+        Item.Status.RESERVED,
+        "customer-1",
+    )
 
 
 def test_new_item_cannot_start_out_held(admin_client):
@@ -109,15 +116,25 @@ def test_item_list_links_a_held_item_to_its_customer_and_a_sold_item_to_its_orde
     buyer = make_customer("tt-1", username="vintagefan")
     make_item("VNT-NIKE-WB-001", held_by=buyer, held_until=timezone.now() + timedelta(hours=1))
     order = place_order(customer=buyer)
-    make_item("HELD-2", held_by=make_customer("tt-2", username="holder"), held_until=timezone.now() + timedelta(hours=1))
+    make_item(
+        "HELD-2", held_by=make_customer("tt-2", username="holder"), held_until=timezone.now() + timedelta(hours=1)
+    )
 
     listed = admin_client.get(CHANGELIST).content.decode()
 
     buyer_link = f'<a href="{reverse("admin:conversations_customer_change", args=["tt-1"])}">@vintagefan</a>'
-    assert f'{buyer_link} · <a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>' in listed
+    assert (
+        f'{buyer_link} · <a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>'
+        in listed
+    )
     assert f'<a href="{reverse("admin:conversations_customer_change", args=["tt-2"])}">@holder</a> until ' in listed
-    sold_page = admin_client.get(reverse("admin:inventory_item_change", args=[Item.objects.get(sku="VNT-NIKE-WB-001").pk]))
-    assert f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>' in sold_page.content.decode()
+    sold_page = admin_client.get(
+        reverse("admin:inventory_item_change", args=[Item.objects.get(sku="VNT-NIKE-WB-001").pk])
+    )
+    assert (
+        f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a>'
+        in sold_page.content.decode()
+    )
 
 
 def test_measurements_are_typed_in_boxes_of_inches_not_json(admin_client):

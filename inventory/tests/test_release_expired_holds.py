@@ -22,7 +22,10 @@ def test_only_run_out_holds_are_put_back_on_sale():
 
     assert released == 2
     assert dict(Item.objects.values_list("sku", "status")) == {
-        "RUN-OUT-1": "available", "RUN-OUT-2": "available", "CURRENT-3": "reserved", "SOLD-4": "sold",
+        "RUN-OUT-1": "available",
+        "RUN-OUT-2": "available",
+        "CURRENT-3": "reserved",
+        "SOLD-4": "sold",
     }
     assert Item.objects.get(sku="RUN-OUT-1").held_by is None
 

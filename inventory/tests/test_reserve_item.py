@@ -20,7 +20,11 @@ def test_available_item_is_held_for_the_customer_for_the_default_hours(settings)
     item = reserve_item(sku="VNT-NIKE-WB-001", customer=customer, now=now)
 
     item.refresh_from_db()
-    assert (item.status, item.held_by_id, item.held_until) == (Item.Status.RESERVED, "customer-1", now + timedelta(hours=24))
+    assert (item.status, item.held_by_id, item.held_until) == (
+        Item.Status.RESERVED,
+        "customer-1",
+        now + timedelta(hours=24),
+    )
 
 
 def test_sku_is_matched_case_insensitively_and_without_spaces():

@@ -24,7 +24,11 @@ def test_reserve_locks_the_item_row_before_updating_it():
     queries = captured.captured_queries
     lock = first_index(
         queries,
-        lambda sql: sql.startswith("SELECT") and 'FROM "inventory_item"' in sql and ("FOR NO KEY UPDATE" in sql or "FOR UPDATE" in sql),
+        lambda sql: (
+            sql.startswith("SELECT")
+            and 'FROM "inventory_item"' in sql
+            and ("FOR NO KEY UPDATE" in sql or "FOR UPDATE" in sql)
+        ),
     )
     update = first_index(queries, lambda sql: sql.startswith('UPDATE "inventory_item"'))
     assert lock < update

@@ -16,7 +16,17 @@ from inventory.search import find_skus, parse_search, search, search_items
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, reserve_item
 
-BRANDS = ["Nike", "Levi's", "Carhartt", "The North Face", "Adidas", "Champion", "Ralph Lauren", "Harley-Davidson", "Guess"]
+BRANDS = [
+    "Nike",
+    "Levi's",
+    "Carhartt",
+    "The North Face",
+    "Adidas",
+    "Champion",
+    "Ralph Lauren",
+    "Harley-Davidson",
+    "Guess",
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,15 +50,24 @@ def skus(items) -> list[str]:
         ("fits a size 10", {"sizes": ("10", "M")}),
         ("i'm a medium", {"sizes": ("M",)}),
         ("XL tees", {"categories": ("tshirt",), "sizes": ("XL",)}),
-        ("90s windbreakers pit to pit at least 22", {"eras": ("90s",), "categories": ("jacket",), "measurements_min": (("pit_to_pit", 22.0),)}),
+        (
+            "90s windbreakers pit to pit at least 22",
+            {"eras": ("90s",), "categories": ("jacket",), "measurements_min": (("pit_to_pit", 22.0),)},
+        ),
         ("p2p 24+", {"measurements_min": (("pit_to_pit", 24.0),)}),
         ("length under 28", {"measurements_max": (("length", 28.0),)}),
         ("chest 44", {"measurements_min": (("pit_to_pit", 21.0),), "measurements_max": (("pit_to_pit", 23.0),)}),
         ("carhart coat", {"brands": ("Carhartt",), "categories": ("jacket",)}),
         ("tnf puffer", {"brands": ("The North Face",), "categories": ("jacket",)}),
         ("adiddas track jacket", {"brands": ("Adidas",), "words": ("track",)}),
-        ("green crewneck between $20 and $35", {"colours": ("green",), "min_price": Decimal("20"), "max_price": Decimal("35")}),
-        ("1980s champion sweatshirt around $50", {"eras": ("80s",), "brands": ("Champion",), "min_price": Decimal("38")}),
+        (
+            "green crewneck between $20 and $35",
+            {"colours": ("green",), "min_price": Decimal("20"), "max_price": Decimal("35")},
+        ),
+        (
+            "1980s champion sweatshirt around $50",
+            {"eras": ("80s",), "brands": ("Champion",), "min_price": Decimal("38")},
+        ),
         ("y2k baby tee", {"eras": ("00s",), "words": ("baby",)}),
         ("gray or grey hoodie", {"colours": ("grey",)}),
         ("anything under 40 bucks", {"max_price": Decimal("40")}),
@@ -63,7 +82,9 @@ def test_parse_search_understands_customer_words(text, expected):
 
 def test_find_skus_reads_codes_in_any_case_and_ignores_ordinary_words():
     assert find_skus("is vnt-nike-wb-001 or VNT-LEVI-501-003 still there? t-shirt W32-L30") == [
-        "VNT-NIKE-WB-001", "VNT-LEVI-501-003", "W32-L30",
+        "VNT-NIKE-WB-001",
+        "VNT-LEVI-501-003",
+        "W32-L30",
     ]
 
 
@@ -84,7 +105,13 @@ def test_l_never_matches_xl_or_a_length(stock):
     results = skus(search_items(parse_search("large"), limit=50))
 
     assert set(results) == {
-        "VNT-NIKE-WB-001", "VNT-CARH-DJ-002", "VNT-PATA-SNAP-005", "VNT-TOMMY-RUG-011", "VNT-LEVI-TRUC-015", "TST-LABEL-1", "TST-LABEL-2",
+        "VNT-NIKE-WB-001",
+        "VNT-CARH-DJ-002",
+        "VNT-PATA-SNAP-005",
+        "VNT-TOMMY-RUG-011",
+        "VNT-LEVI-TRUC-015",
+        "TST-LABEL-1",
+        "TST-LABEL-2",
     }
 
 
@@ -95,7 +122,10 @@ def test_waist_matches_labels_and_measurements_not_lengths(stock):
 
 
 def test_measurement_and_price_filters(stock):
-    assert sorted(skus(search("jackets with pit to pit at least 25 under $130"))) == ["VNT-CARH-DJ-002", "VNT-COLM-BUG-013"]
+    assert sorted(skus(search("jackets with pit to pit at least 25 under $130"))) == [
+        "VNT-CARH-DJ-002",
+        "VNT-COLM-BUG-013",
+    ]
 
 
 def test_specific_garment_words_narrow_the_category(stock):
@@ -108,7 +138,9 @@ def test_a_specific_word_with_no_match_falls_back_to_the_category(stock):
 
 
 def test_words_in_the_name_rank_above_words_in_the_description(stock):
-    Item.objects.create(sku="TST-DESC-1", name="Plain Jacket", category="jacket", price=10, description="not a trucker at all")
+    Item.objects.create(
+        sku="TST-DESC-1", name="Plain Jacket", category="jacket", price=10, description="not a trucker at all"
+    )
 
     assert skus(search_items(parse_search("trucker"), limit=5))[:2] == ["VNT-LEVI-TRUC-015", "VNT-WRNG-TRUC-010"]
 

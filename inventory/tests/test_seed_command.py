@@ -37,7 +37,11 @@ def test_seed_includes_the_vintage_nike_windbreaker_exactly():
 
     item = Item.objects.get(sku="VNT-NIKE-WB-001")
     assert (item.name, item.brand, item.size_label, item.price, item.status) == (
-        "Vintage Nike Windbreaker", "Nike", "L", Decimal("45.00"), Item.Status.AVAILABLE,
+        "Vintage Nike Windbreaker",
+        "Nike",
+        "L",
+        Decimal("45.00"),
+        Item.Status.AVAILABLE,
     )
     assert item.measurements == {"pit_to_pit": 24.5, "length": 28, "sleeve": 25.5}
     assert item.measurements_text == "pit to pit 24.5 in · length 28 in · sleeve 25.5 in"

@@ -58,7 +58,9 @@ def test_mark_paid_twice_shows_the_refusal(admin_client, order):
 
     response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk]}, follow=True)
 
-    assert messages_of(response) == [("error", f"Order #{order.pk}: Order #{order.pk} is paid; it cannot be marked paid.")]
+    assert messages_of(response) == [
+        ("error", f"Order #{order.pk}: Order #{order.pk} is paid; it cannot be marked paid.")
+    ]
 
 
 def test_mark_shipped_asks_for_tracking_numbers_then_ships(admin_client, order):
@@ -126,7 +128,9 @@ def test_order_page_offers_its_next_steps_as_buttons_instead_of_save(admin_clien
 
     assert 'name="_save"' not in pending and 'name="_continue"' not in pending
     assert 'name="total"' not in pending and 'name="customer"' not in pending  # nothing on the order can be typed over
-    assert 'value="mark_paid"' in pending and 'value="cancel_orders"' in pending and 'value="mark_shipped"' not in pending
+    assert (
+        'value="mark_paid"' in pending and 'value="cancel_orders"' in pending and 'value="mark_shipped"' not in pending
+    )
     assert 'value="mark_shipped"' in paid and 'value="mark_paid"' not in paid
     assert f"Order #{order.pk} · Paid" in paid and "Still in the order" in paid and "$45.00" in paid
 
@@ -134,7 +138,11 @@ def test_order_page_offers_its_next_steps_as_buttons_instead_of_save(admin_clien
 def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, order):
     response = admin_client.post(
         CHANGELIST,
-        {"action": "mark_paid", "_selected_action": [order.pk], "_back_to": reverse("admin:orders_order_change", args=[order.pk])},
+        {
+            "action": "mark_paid",
+            "_selected_action": [order.pk],
+            "_back_to": reverse("admin:orders_order_change", args=[order.pk]),
+        },
     )
 
     assert response.status_code == 302
@@ -143,7 +151,9 @@ def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, o
 
 
 def test_an_action_never_sends_the_owner_to_another_site(admin_client, order):
-    response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "_back_to": "//evil.example/"})
+    response = admin_client.post(
+        CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "_back_to": "//evil.example/"}
+    )
 
     assert response.url == CHANGELIST
 

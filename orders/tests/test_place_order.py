@@ -58,7 +58,11 @@ def test_run_out_holds_and_other_customers_holds_are_left_out():
     order = place_order(customer=customer, now=now)
 
     assert list(order.lines.values_list("item__sku", flat=True)) == ["MINE"]
-    assert dict(Item.objects.values_list("sku", "status")) == {"MINE": "sold", "RUN-OUT": "reserved", "THEIRS": "reserved"}
+    assert dict(Item.objects.values_list("sku", "status")) == {
+        "MINE": "sold",
+        "RUN-OUT": "reserved",
+        "THEIRS": "reserved",
+    }
 
 
 def test_customer_with_no_current_holds_has_nothing_to_order():

@@ -58,7 +58,10 @@ def test_customer_page_lists_their_orders_with_links(admin_client):
     empty = admin_client.get(reverse("admin:conversations_customer_change", args=["tt-2"])).content.decode()
     listed = admin_client.get(CHANGELIST).content.decode()
 
-    assert f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a> · Awaiting payment · $45.00' in page
+    assert (
+        f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">Order #{order.pk}</a> · Awaiting payment · $45.00'
+        in page
+    )
     assert "No orders yet." in empty
     assert '<td class="field-orders_count">1</td>' in listed and '<td class="field-orders_count">0</td>' in listed
 
@@ -81,7 +84,9 @@ def test_customer_page_says_when_they_asked_for_a_person_and_resumes_the_bot_fro
     response = admin_client.post(CHANGELIST, {"action": "resume_bot", "_selected_action": ["tt-1"], "_back_to": url})
 
     asked_at = timezone.localtime(customer.handoff_requested_at)
-    assert "Asked for a person at" in page and f"{asked_at:%Y-%m-%d %H:%M}" in page and "Handoff requested at" not in page
+    assert (
+        "Asked for a person at" in page and f"{asked_at:%Y-%m-%d %H:%M}" in page and "Handoff requested at" not in page
+    )
     assert 'value="resume_bot"' in page and 'value="pause_bot"' not in page
     assert response.url == url
     assert Customer.objects.get().handoff_requested_at is None and not Customer.objects.get().is_bot_paused()

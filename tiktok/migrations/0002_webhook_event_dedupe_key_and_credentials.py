@@ -9,7 +9,6 @@ def fill_dedupe_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("tiktok", "0001_initial"),
     ]
@@ -59,7 +58,9 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "TikTok credentials",
                 "verbose_name_plural": "TikTok credentials",
-                "constraints": [models.CheckConstraint(condition=models.Q(("id", 1)), name="tiktok_credential_singleton")],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="tiktok_credential_singleton")
+                ],
             },
         ),
     ]

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from testing.tiktok import im_receive_msg_body, post_webhook
 from conversations.models import Customer
+from testing.tiktok import im_receive_msg_body, post_webhook
 from tiktok.models import TikTokCredential, WebhookEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
@@ -26,7 +26,9 @@ def test_inbox_filters_by_status_and_shows_the_decoded_body(admin_client):
 
 def test_inbox_names_events_in_words_and_links_the_customer(admin_client):
     customer = Customer.objects.create(tiktok_user_id="tt-anna", username="buyer_anna", conversation_id="conv-anna")
-    post_webhook(admin_client, im_receive_msg_body("hello", message_id="in-1", conversation_id="conv-anna", user_id="tt-anna"))
+    post_webhook(
+        admin_client, im_receive_msg_body("hello", message_id="in-1", conversation_id="conv-anna", user_id="tt-anna")
+    )
 
     listed = admin_client.get(EVENTS).content.decode()
 

@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings")]
 def stored(settings) -> TikTokCredential:
     settings.TIKTOK_ACCESS_TOKEN = ""
     return TikTokCredential.objects.create(
-        access_token="old-access", refresh_token="old-refresh", access_token_expires_at=timezone.now() + timedelta(hours=1)
+        access_token="old-access",
+        refresh_token="old-refresh",
+        access_token_expires_at=timezone.now() + timedelta(hours=1),
     )
 
 

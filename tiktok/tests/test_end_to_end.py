@@ -23,7 +23,9 @@ def _post(live_server, body: bytes) -> requests.Response:
     )
 
 
-def test_signed_dm_posted_to_the_live_endpoint_gets_exactly_one_reply_at_tiktok(live_server, fake_tiktok, dramatiq_worker):
+def test_signed_dm_posted_to_the_live_endpoint_gets_exactly_one_reply_at_tiktok(
+    live_server, fake_tiktok, dramatiq_worker
+):
     body = im_receive_msg_body("hi! got any Nike jackets in L?", user="anna", message_id="e2e-1")
 
     response = _post(live_server, body)
@@ -67,7 +69,9 @@ def test_ten_simultaneous_deliveries_of_one_message_store_one_row_and_send_one_r
     assert [send["text"]["body"] for send in fake_tiktok.sends] == [reply.text]
 
 
-def test_messages_of_one_conversation_are_handled_in_order_by_concurrent_workers(live_server, fake_tiktok, dramatiq_worker):
+def test_messages_of_one_conversation_are_handled_in_order_by_concurrent_workers(
+    live_server, fake_tiktok, dramatiq_worker
+):
     texts = [f"message {number}" for number in range(6)]
     for number, text in enumerate(texts):
         assert _post(live_server, im_receive_msg_body(text, user="anna", message_id=f"seq-{number}")).status_code == 200

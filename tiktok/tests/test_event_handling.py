@@ -1,7 +1,6 @@
 """What each stored webhook event does to the shop when a worker handles it."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -42,10 +41,13 @@ def test_customer_message_records_customer_and_message_and_queues_one_assistant_
     customer = Customer.objects.get(pk=user_id_for("anna"))
     assert customer.username == "anna"
     assert customer.conversation_id == event.conversation_id
-    assert customer.last_inbound_at == datetime.fromtimestamp(sent_ms / 1000, tz=dt_timezone.utc)
+    assert customer.last_inbound_at == datetime.fromtimestamp(sent_ms / 1000, tz=UTC)
     inbound = Message.objects.get(tiktok_message_id="in-1")
     assert (inbound.role, inbound.direction, inbound.content_type, inbound.text) == (
-        "user", "inbound", "text", "got any Nike jackets in L?"
+        "user",
+        "inbound",
+        "text",
+        "got any Nike jackets in L?",
     )
     reply = Message.objects.get(in_reply_to=inbound)
     assert (reply.role, reply.direction, reply.state) == ("assistant", "outbound", "queued")
@@ -87,10 +89,12 @@ def test_paused_bot_records_the_message_but_does_not_answer(client):
 def test_late_older_message_does_not_move_the_window_back(client):
     now_ms = int(timezone.now().timestamp() * 1000)
     _deliver_and_handle(client, im_receive_msg_body("second", user="anna", message_id="in-2", timestamp_ms=now_ms))
-    _deliver_and_handle(client, im_receive_msg_body("first", user="anna", message_id="in-1", timestamp_ms=now_ms - 60_000))
+    _deliver_and_handle(
+        client, im_receive_msg_body("first", user="anna", message_id="in-1", timestamp_ms=now_ms - 60_000)
+    )
 
     customer = Customer.objects.get(pk=user_id_for("anna"))
-    assert customer.last_inbound_at == datetime.fromtimestamp(now_ms / 1000, tz=dt_timezone.utc)
+    assert customer.last_inbound_at == datetime.fromtimestamp(now_ms / 1000, tz=UTC)
 
 
 def test_waiting_events_of_a_conversation_are_handled_in_arrival_order(client):
@@ -102,10 +106,13 @@ def test_waiting_events_of_a_conversation_are_handled_in_arrival_order(client):
 
     assert handled == 2
     assert list(WebhookEvent.objects.order_by("pk").values_list("tiktok_message_id", "status")) == [
-        ("in-1", "processed"), ("in-2", "processed"), ("in-3", "received")
+        ("in-1", "processed"),
+        ("in-2", "processed"),
+        ("in-3", "received"),
     ]
     assert list(Message.objects.filter(direction="inbound").order_by("pk").values_list("text", flat=True)) == [
-        "message 1", "message 2"
+        "message 1",
+        "message 2",
     ]
 
 
@@ -116,7 +123,12 @@ def test_owner_typing_in_the_tiktok_app_is_recorded_as_staff_and_pauses_the_bot(
 
     assert event.status == WebhookEvent.Status.PROCESSED
     staff = Message.objects.get(tiktok_message_id="own-1")
-    assert (staff.role, staff.direction, staff.state, staff.text) == ("staff", "outbound", "sent", "Hi Anna, it's Sofia!")
+    assert (staff.role, staff.direction, staff.state, staff.text) == (
+        "staff",
+        "outbound",
+        "sent",
+        "Hi Anna, it's Sofia!",
+    )
     customer = Customer.objects.get(pk=user_id_for("anna"))
     assert customer.is_bot_paused()
     expected = staff.sent_at + timedelta(hours=settings.BOT_PAUSE_AFTER_OWNER_REPLY)
@@ -186,7 +198,12 @@ def test_message_from_the_eu_leaves_a_note_and_sends_nothing(client):
 
     assert event.status == WebhookEvent.Status.PROCESSED
     note = Message.objects.get()
-    assert (note.role, note.direction, note.text, note.customer_id) == ("system", "inbound", EU_NOTE, user_id_for("eva"))
+    assert (note.role, note.direction, note.text, note.customer_id) == (
+        "system",
+        "inbound",
+        EU_NOTE,
+        user_id_for("eva"),
+    )
     assert Message.objects.filter(direction="outbound").count() == 0
     assert Customer.objects.get(pk=user_id_for("eva")).last_inbound_at is None
 
@@ -197,9 +214,7 @@ def test_read_receipt_sets_when_the_customer_last_read(client):
     event = _deliver_and_handle(client, im_mark_read_msg_body(user="anna", read_ms=1_900_000_000_000))
 
     assert event.status == WebhookEvent.Status.PROCESSED
-    assert Customer.objects.get(pk=user_id_for("anna")).last_read_at == datetime.fromtimestamp(
-        1_900_000_000, tz=dt_timezone.utc
-    )
+    assert Customer.objects.get(pk=user_id_for("anna")).last_read_at == datetime.fromtimestamp(1_900_000_000, tz=UTC)
 
 
 def test_event_missing_what_it_needs_is_marked_failed_at_once(client):

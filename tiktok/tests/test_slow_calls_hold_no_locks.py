@@ -34,7 +34,9 @@ def _probe(**querysets) -> dict[str, object]:
     return seen
 
 
-def test_assistant_is_asked_while_no_row_of_the_conversation_is_locked(client, ai_settings, fake_openai, dramatiq_broker):
+def test_assistant_is_asked_while_no_row_of_the_conversation_is_locked(
+    client, ai_settings, fake_openai, dramatiq_broker
+):
     probes: list[dict[str, object]] = []
 
     def while_openai_answers(request):
@@ -48,9 +50,9 @@ def test_assistant_is_asked_while_no_row_of_the_conversation_is_locked(client, a
         return text("Happy to help! What size are you?")
 
     fake_openai.script(respond(while_openai_answers))
-    assert post_webhook(client, im_receive_msg_body("got any jackets for autumn?", user="anna", message_id="slow-ai-1")).json() == {
-        "status": "accepted"
-    }
+    assert post_webhook(
+        client, im_receive_msg_body("got any jackets for autumn?", user="anna", message_id="slow-ai-1")
+    ).json() == {"status": "accepted"}
 
     handle_conversation_events(up_to_event_id=WebhookEvent.objects.get().pk)
 

@@ -117,7 +117,9 @@ def test_timestamp_older_than_the_tolerance_is_refused(client, settings):
 
 
 def test_redelivery_with_its_original_timestamp_within_the_tolerance_is_accepted(client, settings):
-    response = post_webhook(client, im_receive_msg_body(), t=int(time.time()) - settings.TIKTOK_SIGNATURE_TOLERANCE + 10)
+    response = post_webhook(
+        client, im_receive_msg_body(), t=int(time.time()) - settings.TIKTOK_SIGNATURE_TOLERANCE + 10
+    )
 
     assert response.status_code == 200
 
@@ -188,7 +190,9 @@ def test_identifiers_longer_than_the_shop_stores_are_400_not_a_failing_event(cli
         (b"not json at all", "Body is not valid JSON."),
         (b"\xff\xfe{}", "Body is not valid JSON."),
         # Valid JSON in UTF-16 (json.loads would take it) cannot be stored as the raw body: refused, not a 500.
-        pytest.param('{"event": "im_receive_msg", "content": "{}"}'.encode("utf-16"), "Body is not valid JSON.", id="utf-16"),
+        pytest.param(
+            '{"event": "im_receive_msg", "content": "{}"}'.encode("utf-16"), "Body is not valid JSON.", id="utf-16"
+        ),
         (b'["a", "list"]', "Body is not a JSON object."),
         (b'{"content": "{}", "user_openid": "biz-open-id"}', "Envelope has no 'event'."),
         (b'{"event": "im_receive_msg", "user_openid": "biz-open-id"}', "Envelope has no 'content'."),

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.services import get_or_create_customer
-from philia.errors import DomainError
 from inventory.services import reserve_item
+from philia.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -41,5 +41,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         until = timezone.localtime(item.held_until)
         self.stdout.write(
-            self.style.SUCCESS(f"Held {item.sku} ({item.name}, ${item.price}) for {holder} until {until:%Y-%m-%d %H:%M %Z}.")
+            self.style.SUCCESS(
+                f"Held {item.sku} ({item.name}, ${item.price}) for {holder} until {until:%Y-%m-%d %H:%M %Z}."
+            )
         )
