@@ -263,7 +263,7 @@ def run(options: argparse.Namespace) -> bool:
     from django.db import connection
     from django.db.models import Q
 
-    from conversations.assistant import answer
+    from assistant.services import answer
     from conversations.models import Customer, Message
     from inventory.models import Item
     from inventory.search import parse_search, search_items

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from conversations import services
-from conversations.models import Customer, Message, ToolCall
+from conversations.models import Customer, Message
 from conversations.selectors import (
     STUCK_SENDING_AFTER,
     is_stuck_sending,
@@ -339,52 +339,3 @@ class MessageAdmin(admin.ModelAdmin):
             "window_closes_at": reply_window_closes_at(customer=customer),
         }
         return TemplateResponse(request, "admin/conversations/message/reply.html", context)
-
-
-@admin.register(ToolCall)
-class ToolCallAdmin(admin.ModelAdmin):
-    """What the assistant did (holds, releases, orders, offers, hand-offs), read-only: a record, not a control."""
-
-    list_display = ("created_at", "customer_link", "what_it_did", "succeeded", "message")
-    list_filter = ("tool", "succeeded")
-    search_fields = ("customer__tiktok_user_id", "customer__username")
-    list_select_related = ("customer",)
-    readonly_fields = (
-        "idempotency_key",
-        "message",
-        "customer",
-        "tool",
-        "arguments",
-        "succeeded",
-        "result",
-        "created_at",
-    )
-    date_hierarchy = "created_at"
-    ordering = ("-created_at", "-id")
-
-    @admin.display(description="customer", ordering="customer__username")
-    def customer_link(self, call: ToolCall) -> str:
-        return customer_link(call.customer)
-
-    @admin.display(description="what it did", ordering="tool")
-    def what_it_did(self, call: ToolCall) -> str:
-        """The action in words ("Held VNT-…"); a tool this list does not know is shown as stored."""
-        arguments = call.arguments if isinstance(call.arguments, dict) else {}
-        sku, amount = arguments.get("sku", "?"), arguments.get("amount", "?")
-        words = {
-            "hold_item": f"Held {sku}",
-            "release_hold": f"Released the hold on {sku}",
-            "place_order": "Placed an order from their holds",
-            "make_offer": f"Passed on an offer of ${amount} for {sku}",
-            "hand_off_to_owner": "Handed the conversation to you",
-        }
-        return words.get(call.tool, f"{call.tool} {call.arguments or ''}".strip())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ToolCall | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ToolCall | None = None) -> bool:
-        return False

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "conversations",
     "orders",
     "tiktok",
+    "assistant",
 ]
 
 MIDDLEWARE = [

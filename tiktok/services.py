@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from conversations import assistant
+from assistant import services as assistant
 from conversations import services as conversation_services
 from conversations.models import Message
 from conversations.selectors import assistant_reply_to

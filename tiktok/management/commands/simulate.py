@@ -41,7 +41,9 @@ class Command(BaseCommand):
         try:
             response = requests.post(url, data=body, headers=headers, timeout=(3.05, 15))
         except requests.RequestException as exc:
-            raise CommandError(f"Cannot reach the shop at {url} ({type(exc).__name__}): is it running (make run)?")
+            raise CommandError(
+                f"Cannot reach the shop at {url} ({type(exc).__name__}): is it running (make run)?"
+            ) from None
         try:
             answer = response.json()
         except ValueError:

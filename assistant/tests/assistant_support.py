@@ -8,38 +8,20 @@ one") works exactly as in production.
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from conversations.assistant import Answer, answer
-from conversations.models import Customer, Message, ToolCall
+from assistant.models import ToolCall
+from assistant.services import Answer, answer
+from conversations.models import Customer, Message
 from inventory.models import Item
-from inventory.seed_data import SEED_ITEMS
-from inventory.services import add_items
 from orders.models import Offer, Order, OrderItem
-
-
-@pytest.fixture
-def stock(db: Any) -> dict[str, Item]:
-    items = add_items(items=SEED_ITEMS)
-    return {item.sku: item for item in items}
 
 
 def make_customer(user_id: str = "buyer-anna-id", username: str = "buyer_anna") -> Customer:
     return Customer.objects.create(
         tiktok_user_id=user_id, username=username, conversation_id=f"conv-{user_id}", last_inbound_at=timezone.now()
     )
-
-
-@pytest.fixture
-def anna(db: Any) -> Customer:
-    return make_customer()
-
-
-@pytest.fixture
-def ben(db: Any) -> Customer:
-    return make_customer("buyer-ben-id", "ben_buys_vintage")
 
 
 def inbound(customer: Customer, text: str, *, content_type: str = "text") -> Message:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from conversations.assistant.tools import Toolbox
+from assistant.tools import Toolbox
 from conversations.models import Customer, Message
 from inventory.search import find_skus
 from inventory.selectors import visible_items_with_skus

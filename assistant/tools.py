@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assistant.models import ToolCall
 from conversations import services as conversation_services
-from conversations.models import Customer, Message, ToolCall
+from conversations.models import Customer, Message
 from inventory import services as inventory_services
 from inventory.exceptions import HoldLimitReached, ItemNotFound, ItemNotHeld, ItemUnavailable, NotHeldBy
 from inventory.models import Item

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from assistant import language
+from assistant.formatting import fit_reply
+from assistant.memory import remember
+from assistant.offline import START_REPLY, STOP_REPLY, OfflineAssistant, summarize_actions
+from assistant.tools import Toolbox
 from conversations import services as conversation_services
-from conversations.assistant import intents
-from conversations.assistant.formatting import fit_reply
-from conversations.assistant.memory import remember
-from conversations.assistant.offline import START_REPLY, STOP_REPLY, OfflineAssistant, summarize_actions
-from conversations.assistant.tools import Toolbox
 from conversations.models import Customer, Message
 from inventory.search import normalise
 
@@ -52,18 +52,18 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
     """
     text = normalise(message.text or "") if message.content_type == "text" else ""
     if customer.opted_out_at is not None:
-        if intents.is_start(text):
+        if language.is_start(text):
             conversation_services.opt_in(customer=customer)
             return Answer(text=START_REPLY, source="fast_path")
         return None
-    if intents.is_stop(text):
+    if language.is_stop(text):
         conversation_services.opt_out(customer=customer)
         return Answer(text=STOP_REPLY, source="fast_path")
     if customer.is_bot_paused():
         return None
     if message.content_type != "text":
         return Answer(text=TEXT_ONLY_REPLY, source="fast_path")
-    if intents.is_start(text):
+    if language.is_start(text):
         return Answer(text=START_REPLY, source="fast_path")
 
     conversation = remember(customer=customer, message=message)
@@ -74,7 +74,7 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
         return Answer(text=fit_reply(fast), source="fast_path")
     note = ""
     if settings.OPENAI_API_KEY:
-        from conversations.assistant import ai
+        from assistant import ai
 
         limit = ai.within_budget(customer=customer)
         if limit is None:
@@ -85,7 +85,7 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
 
 
 def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:  # type: ignore[no-untyped-def]
-    from conversations.assistant import ai, guard
+    from assistant import ai, guard
 
     usage = ai.Usage()
     runner = ai.ToolRunner(toolbox=toolbox, conversation=conversation)

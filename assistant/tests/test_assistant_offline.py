@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from conversations.assistant.formatting import when
-from conversations.tests.assistant_support import anna, ben, hold, say, status_of, stock, text_of  # noqa: F401
+from assistant.formatting import when
+from assistant.tests.assistant_support import hold, status_of, text_of
 from inventory.models import Item
 from orders.models import Offer, Order
 

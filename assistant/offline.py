@@ -13,10 +13,10 @@ from typing import Any
 
 from django.conf import settings
 
-from conversations.assistant import intents
-from conversations.assistant.formatting import item_details, item_line, item_lines, money, when
-from conversations.assistant.memory import Conversation
-from conversations.assistant.tools import Facts, Toolbox
+from assistant import language
+from assistant.formatting import item_details, item_line, item_lines, money, when
+from assistant.memory import Conversation
+from assistant.tools import Facts, Toolbox
 from inventory.search import ItemQuery, find_skus, known_brands, normalise, parse_search
 
 HANDOFF_REPLY = "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
@@ -65,7 +65,7 @@ class OfflineAssistant:
     def __init__(self, conversation: Conversation, toolbox: Toolbox) -> None:
         self.conversation = conversation
         self.toolbox = toolbox
-        self.text = intents.spelled_out(normalise(conversation.text))
+        self.text = language.spelled_out(normalise(conversation.text))
         self._shown: list[Facts] | None = None
         self._parsed: dict[str, ItemQuery] = {}
 
@@ -74,68 +74,68 @@ class OfflineAssistant:
     def fast_path(self) -> str | None:
         """The deterministic answers that never need AI: a person, order status, SKU mentions."""
         text = self.text
-        if intents.wants_human(text):
+        if language.wants_human(text):
             self.toolbox.hand_off_to_owner(reason=self.conversation.text[:200])
             return HANDOFF_REPLY
-        if intents.asks_order_status(text) and not find_skus(self.conversation.text):
+        if language.asks_order_status(text) and not find_skus(self.conversation.text):
             return self.order_status()
-        if intents.says_paid(text):
+        if language.says_paid(text):
             return self.payment_claimed()
         if self.mentioned.items or self.mentioned.unknown_skus:
             return self.reply()
         return None
 
     def reply(self) -> str:
-        greeted, text = intents.without_greeting(self.text)
+        greeted, text = language.without_greeting(self.text)
         if not text:
             return self.greeting()
-        if intents.wants_human(text):
+        if language.wants_human(text):
             self.toolbox.hand_off_to_owner(reason=self.conversation.text[:200])
             return HANDOFF_REPLY
-        if intents.asks_order_status(text) and not self.mentioned.items:
+        if language.asks_order_status(text) and not self.mentioned.items:
             return self.order_status()
-        if intents.says_paid(text):
+        if language.says_paid(text):
             return self.payment_claimed()
-        if intents.is_yes(text) and self._offered_to_hold(text):
+        if language.is_yes(text) and self._offered_to_hold(text):
             return self.hold("it")
-        if intents.is_thanks(text):
+        if language.is_thanks(text):
             return self.thanks(text)
-        if intents.asks_if_there(text):
+        if language.asks_if_there(text):
             return "I'm here! What can I find for you? Tell me a brand, size or budget."
-        if intents.is_reaction(text):
+        if language.is_reaction(text):
             return self.reaction(text)
-        if intents.asks_if_bot(text):
+        if language.asks_if_bot(text):
             return f"I'm {settings.SHOP_NAME}'s assistant. " + help_text()
-        if intents.asks_hold_policy(text):
+        if language.asks_hold_policy(text):
             return self.faq("holds")
-        if intents.asks_about_other_customers(text):
+        if language.asks_about_other_customers(text):
             return OTHER_CUSTOMERS_REPLY
-        if intents.asks_other_size(text):
+        if language.asks_other_size(text):
             other_size = self.other_size(text)
             if other_size is not None:
                 return other_size
-        if intents.wants_release(text):
+        if language.wants_release(text):
             return self.release(text)
-        if intents.is_offer(text):
+        if language.is_offer(text):
             return self.offer(text)
-        if intents.wants_buy(text):
+        if language.wants_buy(text):
             # Ordering marks pieces sold, so a maybe ("I might buy it later") is not an order: a hold if
             # asked for, else the piece's details and how to hold it.
-            if not intents.is_tentative(text):
+            if not language.is_tentative(text):
                 return self.buy(text)
-            if not intents.wants_hold(text):
+            if not language.wants_hold(text):
                 return self.details(text)
-        if intents.wants_hold(text):
+        if language.wants_hold(text):
             return self.hold(text)
-        if intents.is_soft_no(text):
+        if language.is_soft_no(text):
             return self.soft_no()
-        topic = intents.faq_topic(text)
+        topic = language.faq_topic(text)
         if topic and not self.mentioned.items:
             query = self.parse(text)
             if (
                 (query.brands or query.categories)
-                and intents.SEARCH_CUE.search(text)
-                and not intents.refers_definitely(text)
+                and language.SEARCH_CUE.search(text)
+                and not language.refers_definitely(text)
             ):
                 # "any nike jackets? and how much is shipping": both questions get an answer. The left-over
                 # words are the other question's ("shipping"), not the garment's.
@@ -143,26 +143,26 @@ class OfflineAssistant:
             return self.faq(topic)
         if self.mentioned.items or self.mentioned.unknown_skus:
             return self.details(text)
-        if intents.ordinal(text) is not None and self.shown():
+        if language.ordinal(text) is not None and self.shown():
             return self.details(text)
-        if intents.points_at_one(text) and any(matches(facts, self.parse(text)) for facts in self.shown()):
+        if language.points_at_one(text) and any(matches(facts, self.parse(text)) for facts in self.shown()):
             return self.details(text)  # "the nike one": one of the pieces just listed, not a new search
         query = self.parse(text)
         # "is the jacket still available?" is about an item; "jackets with pit to pit 22+?" is a search.
-        if intents.asks_details(text) and (intents.refers_definitely(text) or not query.has_filters()):
+        if language.asks_details(text) and (language.refers_definitely(text) or not query.has_filters()):
             return self.details(text)
-        if intents.asks_about_my_size(text) and not query.has_filters():
+        if language.asks_about_my_size(text) and not query.has_filters():
             return (
                 "Tell me your size (S to XXL, a waist like 32, or a measurement like pit to pit 22) and what "
                 "you're after, and I'll look."
             )
-        if intents.mentions_gender(text):
+        if language.mentions_gender(text):
             return self.ungendered_search(text)
-        if intents.wants_more(text):
+        if language.wants_more(text):
             return self.more()
-        if intents.asks_browse(text):
+        if language.asks_browse(text):
             return self.browse(text)
-        if query.has_filters() or query.cheapest or (query.words and intents.SEARCH_CUE.search(text)):
+        if query.has_filters() or query.cheapest or (query.words and language.SEARCH_CUE.search(text)):
             return self.search(query)
         if greeted:
             return self.greeting()
@@ -203,9 +203,9 @@ class OfflineAssistant:
         if self.mentioned.unknown_skus:
             return Reference(unknown_skus=self.mentioned.unknown_skus)
         in_view = self.shown() if pool is None else pool
-        if intents.refers_to_everything(text):
+        if language.refers_to_everything(text):
             return Reference(everything=True, candidates=in_view)
-        position = intents.ordinal(text)
+        position = language.ordinal(text)
         if position is not None and in_view:
             if -len(in_view) <= position < len(in_view):
                 return Reference(items=[in_view[position]])
@@ -217,7 +217,7 @@ class OfflineAssistant:
             if len(matching) == 1:
                 return Reference(items=matching)
             if len(matching) > 1:
-                return Reference(items=matching) if intents.refers_to_several(text) else Reference(candidates=matching)
+                return Reference(items=matching) if language.refers_to_several(text) else Reference(candidates=matching)
             # Free words alone ("the cute one") are too loose to pick an item from the whole stock.
             if search_stock and (query.brands or query.categories):
                 found = self.toolbox.search_items(query=query, limit=5)["items"]
@@ -225,7 +225,7 @@ class OfflineAssistant:
                 if len(found) == 1:
                     return Reference(items=found)
                 return Reference(candidates=found)
-        if intents.refers_to_several(text) and in_view:
+        if language.refers_to_several(text) and in_view:
             return (
                 Reference(items=in_view[: settings.MAX_HOLDS_PER_CUSTOMER])
                 if len(in_view) > 1
@@ -246,11 +246,11 @@ class OfflineAssistant:
 
     def thanks(self, text: str) -> str:
         # "You're welcome" answers thanks only: an "ok" or a "bye" gets a plain acknowledgement.
-        if intents.bare(text).startswith(("no", "nah")):
+        if language.bare(text).startswith(("no", "nah")):
             opener = "No problem!"
-        elif intents.says_bye(text):
+        elif language.says_bye(text):
             opener = "Bye for now!"
-        elif intents.says_thanks(text):
+        elif language.says_thanks(text):
             opener = "You're welcome!"
         else:
             opener = "👍"
@@ -266,9 +266,9 @@ class OfflineAssistant:
     def reaction(self, text: str) -> str:
         """ "🔥🔥" or "lol": a short answer that moves things on, never the full help text."""
         shown = [facts for facts in self.shown() if facts["status"] == "available"]
-        if intents.likes_it(text) and len(shown) == 1:
+        if language.likes_it(text) and len(shown) == 1:
             return "Glad you like it! Want me to hold it for you?"
-        if intents.likes_it(text) and shown:
+        if language.likes_it(text) and shown:
             return "Glad you like them! Say \"I'll take the first one\" (or the second…) and I'll hold it for you."
         return "Anything I can find for you? Tell me a brand, size or budget."
 
@@ -358,7 +358,7 @@ class OfflineAssistant:
     def ungendered_search(self, text: str) -> str:
         """ "any womens jackets?": pieces are not sorted by gender, so search without it and say so."""
         intro = "I don't sort pieces as men's or women's: the measurements are the best guide to fit."
-        query = self.parse(intents.GENDER_WORD.sub(" ", text))
+        query = self.parse(language.GENDER_WORD.sub(" ", text))
         if query.has_filters() or query.words:
             return intro + " " + self.search(query)
         return (
@@ -387,7 +387,7 @@ class OfflineAssistant:
             return self.not_found(reference.unknown_skus)
         if reference.items:
             parts = [self.describe_one(facts) for facts in reference.items[:3]]
-            if intents.asks_for_photos(text):
+            if language.asks_for_photos(text):
                 parts.append('I can only send text here, but the owner can send you photos: just say "human".')
             return "\n\n".join(parts)
         if reference.candidates:
@@ -404,7 +404,7 @@ class OfflineAssistant:
         release it and the customer clearly takes that back ("wait actually yes", not a plain "ok")?"""
         last = next((m for m in reversed(self.conversation.history) if m.direction == "outbound"), None)
         said = last.text.lower() if last is not None else ""
-        taken_back = "i've released" in said and intents.takes_back(text)
+        taken_back = "i've released" in said and language.takes_back(text)
         return ("hold it for you" in said or taken_back) and len(self.shown()) == 1
 
     def other_size(self, text: str) -> str | None:
@@ -441,7 +441,7 @@ class OfflineAssistant:
             if message.direction != "inbound":
                 seen.update(find_skus(message.text))  # everything listed since that search
                 continue
-            query = self.parse(intents.without_greeting(normalise(message.text))[1])
+            query = self.parse(language.without_greeting(normalise(message.text))[1])
             if query.is_empty():
                 continue
             items = [
@@ -505,7 +505,7 @@ class OfflineAssistant:
         replies = [self._hold_one(facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
         held = any(reply.startswith(("Done", "It's already")) for reply in replies)
         text = "\n\n".join(replies)
-        if held and intents.asks_longer_hold(self.text):
+        if held and language.asks_longer_hold(self.text):
             text += (
                 f"\n\nHolds last {settings.HOLD_HOURS} hours at most, so I can't promise longer: message me before it "
                 "runs out and I'll extend it."
@@ -556,7 +556,10 @@ class OfflineAssistant:
         if self.mentioned.items:
             targets = self.mentioned.items
         elif (
-            intents.refers_to_several(text) or intents.refers_to_everything(text) or "holds" in text or len(holds) == 1
+            language.refers_to_several(text)
+            or language.refers_to_everything(text)
+            or "holds" in text
+            or len(holds) == 1
         ):
             targets = holds
         else:
@@ -596,8 +599,8 @@ class OfflineAssistant:
         wanted: list[Facts] = []
         if (
             self.mentioned.items
-            or intents.ordinal(text) is not None
-            or (intents.refers_to_it(text) and not holds)
+            or language.ordinal(text) is not None
+            or (language.refers_to_it(text) and not holds)
             or (self.parse(text).brands or self.parse(text).categories)
         ):
             reference = self.resolve(text)
@@ -687,7 +690,7 @@ class OfflineAssistant:
         )
 
     def offer(self, text: str) -> str:
-        amount = intents.offer_amount(text)
+        amount = language.offer_amount(text)
         pool = None
         if not self.mentioned.items and not self.shown():
             pool = self.toolbox.holds()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conversations.assistant.offline import HANDOFF_REPLY, START_REPLY, STOP_REPLY
+from assistant.offline import HANDOFF_REPLY, START_REPLY, STOP_REPLY
 from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS

@@ -25,8 +25,8 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from conversations.assistant.memory import Conversation, state_summary
-from conversations.assistant.tools import Facts, Toolbox, failure
+from assistant.memory import Conversation, state_summary
+from assistant.tools import Facts, Toolbox, failure
 from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.search import ItemQuery, find_skus, parse_search

@@ -8,20 +8,11 @@ from decimal import Decimal
 import openai  # noqa: F401 - imported up front so the timed test does not time the import
 import pytest
 
-from conversations.assistant import answer
-from conversations.assistant.ai import rules, system_prompt
-from conversations.models import Message, ToolCall
-from conversations.tests.assistant_support import (  # noqa: F401
-    anna,
-    ben,
-    hold,
-    inbound,
-    say,
-    shop_state,
-    status_of,
-    stock,
-    text_of,
-)
+from assistant.ai import rules, system_prompt
+from assistant.models import ToolCall
+from assistant.services import answer
+from assistant.tests.assistant_support import hold, inbound, say, shop_state, status_of, text_of
+from conversations.models import Message
 from inventory.models import Item
 from orders.models import Offer, Order
 from testing.fake_openai import FAKE_MODEL, Reply, failure, last_tool_result, respond, text, tool_calls, tool_results

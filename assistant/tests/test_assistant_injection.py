@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from conversations.assistant.ai import rules, system_prompt
-from conversations.assistant.guard import DECLINES_DISCOUNT, GRANTS_DISCOUNT, prices_in, repeats_instructions
+from assistant.ai import rules, system_prompt
+from assistant.guard import DECLINES_DISCOUNT, GRANTS_DISCOUNT, prices_in, repeats_instructions
+from assistant.tests.assistant_support import hold, say, shop_state
 from conversations.models import Customer
-from conversations.tests.assistant_support import anna, ben, hold, say, shop_state, stock  # noqa: F401
 from inventory.models import Item
 from inventory.search import find_skus
 from inventory.services import hide_item

@@ -9,7 +9,7 @@ Anything else is replaced by the offline assistant's answer.
 import re
 from decimal import Decimal, InvalidOperation
 
-from conversations.assistant.formatting import MAX_REPLY_CHARS
+from assistant.formatting import MAX_REPLY_CHARS
 from conversations.models import Customer
 from inventory.search import find_skus
 from inventory.selectors import current_holds, visible_items_with_skus
@@ -103,7 +103,7 @@ def problem_with(
         if len(segment_skus) > 1 and len(amounts) == len(segment_skus):
             # As many prices as SKUs ("A is $45 and B is $30", "A and B, $45 and $30"): they pair up in order,
             # so two right prices swapped between two items are caught.
-            for sku, amount in zip(segment_skus, amounts):
+            for sku, amount in zip(segment_skus, amounts, strict=True):
                 if amount != prices[sku]:
                     return f"quotes {amount:.2f} for {sku}"
             continue

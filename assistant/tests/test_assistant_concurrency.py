@@ -8,9 +8,10 @@ import threading
 import pytest
 from django.db import connection
 
-from conversations.assistant import answer
-from conversations.models import Message, ToolCall
-from conversations.tests.assistant_support import inbound, make_customer
+from assistant.models import ToolCall
+from assistant.services import answer
+from assistant.tests.assistant_support import inbound, make_customer
+from conversations.models import Message
 from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items

@@ -14,7 +14,7 @@ import json, django
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from conversations.assistant import answer
+from assistant.services import answer
 from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from conversations.assistant import TEXT_ONLY_REPLY, answer
-from conversations.assistant.offline import HANDOFF_REPLY, START_REPLY, STOP_REPLY
+from assistant.offline import HANDOFF_REPLY, START_REPLY, STOP_REPLY
+from assistant.services import TEXT_ONLY_REPLY, answer
+from assistant.tests.assistant_support import hold, inbound, say, status_of, text_of
 from conversations.models import Message
-from conversations.tests.assistant_support import anna, ben, hold, inbound, say, status_of, stock, text_of  # noqa: F401
 from orders.services import mark_paid, mark_shipped, place_order
 
 
