@@ -18,18 +18,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from assistant import language
+from assistant import language, wording
 from assistant.formatting import fit_reply
 from assistant.memory import remember
-from assistant.offline import START_REPLY, STOP_REPLY, OfflineAssistant, summarize_actions
+from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from inventory.search import normalise
 
 logger = logging.getLogger(__name__)
-
-TEXT_ONLY_REPLY = "I can only read text for now — what are you looking for?"
 
 
 @dataclass(frozen=True)
@@ -54,17 +52,17 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
     if customer.opted_out_at is not None:
         if language.is_start(text):
             conversation_services.opt_in(customer=customer)
-            return Answer(text=START_REPLY, source="fast_path")
+            return Answer(text=wording.START, source="fast_path")
         return None
     if language.is_stop(text):
         conversation_services.opt_out(customer=customer)
-        return Answer(text=STOP_REPLY, source="fast_path")
+        return Answer(text=wording.STOP, source="fast_path")
     if customer.is_bot_paused():
         return None
     if message.content_type != "text":
-        return Answer(text=TEXT_ONLY_REPLY, source="fast_path")
+        return Answer(text=wording.TEXT_ONLY, source="fast_path")
     if language.is_start(text):
-        return Answer(text=START_REPLY, source="fast_path")
+        return Answer(text=wording.START, source="fast_path")
 
     conversation = remember(customer=customer, message=message)
     toolbox = Toolbox(customer=customer, message=message)

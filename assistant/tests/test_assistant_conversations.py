@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.offline import HANDOFF_REPLY, START_REPLY, STOP_REPLY
+from assistant import wording
 from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS
@@ -203,18 +203,18 @@ def test_an_offer_is_passed_on_and_never_accepted(chat):
 
 
 def test_asking_for_a_person_pauses_the_bot(chat):
-    assert chat.say("can I talk to a real person?") == HANDOFF_REPLY
+    assert chat.say("can I talk to a real person?") == wording.HANDOFF
 
     assert chat.customer.handoff_requested_at is not None
     assert chat.say("hello??") is None
 
 
 def test_stop_then_silence_then_start(chat):
-    assert chat.say("STOP") == STOP_REPLY
+    assert chat.say("STOP") == wording.STOP
     assert chat.say("hi") is None
     assert chat.say("VNT-NIKE-WB-001") is None
 
-    assert chat.say("START") == START_REPLY
+    assert chat.say("START") == wording.START
     assert chat.say("VNT-NIKE-WB-001").splitlines()[0] == NIKE
 
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from assistant.offline import HANDOFF_REPLY, START_REPLY, STOP_REPLY
-from assistant.services import TEXT_ONLY_REPLY, answer
+from assistant import wording
+from assistant.services import answer
 from assistant.tests.assistant_support import hold, inbound, say, status_of, text_of
 from conversations.models import Message
 from orders.services import mark_paid, mark_shipped, place_order
@@ -14,7 +14,7 @@ from orders.services import mark_paid, mark_shipped, place_order
 def test_stop_opts_the_customer_out_and_is_confirmed_once(anna):
     reply = say(anna, "STOP")
 
-    assert reply is not None and reply.text == STOP_REPLY
+    assert reply is not None and reply.text == wording.STOP
     assert reply.source == "fast_path"
     assert anna.opted_out_at is not None
 
@@ -32,7 +32,7 @@ def test_start_opts_back_in(stock, anna):
 
     reply = say(anna, "START")
 
-    assert reply is not None and reply.text == START_REPLY
+    assert reply is not None and reply.text == wording.START
     assert anna.opted_out_at is None
     assert "VNT-NIKE-WB-001" in text_of(anna, "VNT-NIKE-WB-001")
 
@@ -46,7 +46,7 @@ def test_stop_inside_a_sentence_is_not_an_opt_out(stock, anna):
 def test_asking_for_a_person_pauses_the_bot_and_flags_the_conversation(anna):
     reply = say(anna, "can I talk to a real person?")
 
-    assert reply is not None and reply.text == HANDOFF_REPLY
+    assert reply is not None and reply.text == wording.HANDOFF
     assert anna.handoff_requested_at is not None
     assert anna.is_bot_paused()
     assert anna.bot_paused_until > timezone.now() + timedelta(days=365)
@@ -61,7 +61,7 @@ def test_while_the_bot_is_paused_the_assistant_says_nothing(anna):
 def test_non_text_messages_get_the_text_only_reply(anna):
     reply = say(anna, "", content_type="image")
 
-    assert reply is not None and reply.text == TEXT_ONLY_REPLY
+    assert reply is not None and reply.text == wording.TEXT_ONLY
 
 
 def test_order_status_with_no_orders(anna):

@@ -1,0 +1,147 @@
+"""The offline assistant: answers every kind of customer message without any AI.
+
+A message is read once into a `Turn` (its text, the items it names or points at). The answer is the
+first intent of `INTENTS`, read top to bottom as the order of play, whose test matches the turn and
+whose handler has an answer. Handlers live in modules by concern — small talk and shop questions,
+browsing and search, item details, holds, orders and payment, offers — act through the `Toolbox`, and
+say everything in the words of `assistant.wording`. `FAST_PATH` is the part that also runs before the AI.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant import language, wording
+from assistant.formatting import money
+from assistant.memory import Conversation
+from assistant.offline import browsing, details, holds, offers, orders, smalltalk
+from assistant.offline.context import Turn
+from assistant.tools import Facts, Toolbox
+from inventory.search import find_skus
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    applies: Callable[[Turn], bool]
+    answer: Callable[[Turn], str | None]  # None: not this one after all, go on down the table
+
+
+def said(detector: Callable[[str], bool]) -> Callable[[Turn], bool]:
+    """The intent's test is a phrase detector of `language` on the message (greeting left out)."""
+    return lambda turn: detector(turn.text)
+
+
+def always(turn: Turn) -> bool:
+    return True
+
+
+def _faq_topic(turn: Turn) -> str | None:
+    return language.faq_topic(turn.text) if not turn.mentioned.items else None
+
+
+def _searches_too(turn: Turn) -> bool:
+    query = turn.parse()
+    return bool(
+        (query.brands or query.categories)
+        and language.SEARCH_CUE.search(turn.text)
+        and not language.refers_definitely(turn.text)
+    )
+
+
+def _is_search(turn: Turn) -> bool:
+    query = turn.parse()
+    return bool(query.has_filters() or query.cheapest or (query.words and language.SEARCH_CUE.search(turn.text)))
+
+
+# Ordering marks pieces sold, so a maybe ("I might buy it later") is not an order: a hold if asked for, else
+# the piece's details and how to hold it.
+INTENTS: tuple[Intent, ...] = (
+    Intent("only a greeting", lambda t: not t.text, smalltalk.greeting),
+    Intent("asks for a person", said(language.wants_human), smalltalk.hand_off),
+    Intent("order status", lambda t: language.asks_order_status(t.text) and not t.mentioned.items, orders.order_status),
+    Intent("says they paid", said(language.says_paid), orders.payment_claimed),
+    Intent("yes to a hold offer", lambda t: language.is_yes(t.text) and holds.offered_to_hold(t), holds.hold_it),
+    Intent("thanks, ok, bye", said(language.is_thanks), smalltalk.thanks),
+    Intent("are you there?", said(language.asks_if_there), smalltalk.still_here),
+    Intent("lol, 🔥", said(language.is_reaction), smalltalk.reaction),
+    Intent("are you a bot?", said(language.asks_if_bot), smalltalk.who_am_i),
+    Intent("how long are holds?", said(language.asks_hold_policy), smalltalk.hold_policy),
+    Intent("about other customers", said(language.asks_about_other_customers), smalltalk.other_customers),
+    Intent("do you have it in M?", said(language.asks_other_size), details.other_size),
+    Intent("cancel my hold", said(language.wants_release), holds.release),
+    Intent("an offer", said(language.is_offer), offers.offer),
+    Intent("buy", lambda t: language.wants_buy(t.text) and not language.is_tentative(t.text), orders.buy),
+    Intent("might buy", lambda t: language.wants_buy(t.text) and not language.wants_hold(t.text), details.details),
+    Intent("hold it", said(language.wants_hold), holds.hold),
+    Intent("never mind", said(language.is_soft_no), holds.soft_no),
+    Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _faq_topic(t))),
+    Intent("a shop question", lambda t: bool(_faq_topic(t)), lambda t: smalltalk.faq(t, _faq_topic(t))),
+    Intent("names a SKU", lambda t: t.names_skus, details.details),
+    Intent("the second one", lambda t: language.ordinal(t.text) is not None and bool(t.shown()), details.details),
+    Intent("the nike one", details.points_at_a_listed_piece, details.details),
+    Intent("is it still available?", details.asks_about_an_item, details.details),
+    Intent("what about my size?", lambda t: language.asks_about_my_size(t.text) and not t.parse().has_filters(), smalltalk.ask_my_size),
+    Intent("any womens?", said(language.mentions_gender), browsing.ungendered_search),
+    Intent("show me more", said(language.wants_more), browsing.more),
+    Intent("what's new?", said(language.asks_browse), browsing.browse),
+    Intent("a search", _is_search, browsing.search),
+    Intent("hi and nothing else we know", lambda t: t.greeted, smalltalk.greeting),
+    Intent("not understood", always, smalltalk.not_understood),
+)  # fmt: skip
+
+# The deterministic answers that never need AI, read on the whole message (greeting included).
+FAST_PATH: tuple[Intent, ...] = (
+    Intent("asks for a person", lambda t: language.wants_human(t.full_text), smalltalk.hand_off),
+    Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),
+    Intent("says they paid", lambda t: language.says_paid(t.full_text), orders.payment_claimed),
+    Intent("names a SKU", lambda t: t.names_skus, lambda t: first_answer(INTENTS, t)),
+)  # fmt: skip
+
+
+def first_answer(intents: tuple[Intent, ...], turn: Turn) -> str | None:
+    for intent in intents:
+        if intent.applies(turn):
+            answer = intent.answer(turn)
+            if answer is not None:
+                return answer
+    return None
+
+
+class OfflineAssistant:
+    def __init__(self, conversation: Conversation, toolbox: Toolbox) -> None:
+        self.turn = Turn(conversation, toolbox)
+
+    def fast_path(self) -> str | None:
+        """The answer when the message is one the fast path takes (a person, order status, SKUs), else None."""
+        return first_answer(FAST_PATH, self.turn)
+
+    def reply(self) -> str:
+        answer = first_answer(INTENTS, self.turn)
+        assert answer is not None, "the last intent always answers"
+        return answer
+
+
+def summarize_actions(offline: OfflineAssistant, actions: list[tuple[str, Facts]]) -> str:
+    """A plain account of what was done this turn, for when the AI's own words cannot be used."""
+    parts: list[str] = []
+    for tool, result in actions:
+        if tool == "hand_off_to_owner" and result.get("ok"):
+            return wording.HANDOFF
+        if not result.get("ok"):
+            continue
+        if tool == "hold_item":
+            parts.append(holds.held_text(result))
+        elif tool == "release_hold":
+            parts.append(wording.released_one(result["item"]["sku"], result["item"]["name"]))
+        elif tool == "place_order":
+            parts.append(orders.order_placed_text(result["order"]))
+        elif tool == "make_offer":
+            offer = result["offer"]
+            parts.append(
+                wording.offer_passed_on_briefly(money(offer["amount"]), offer["sku"], money(result["item"]["price"]))
+            )
+    if any(tool == "hold_item" and result.get("ok") for tool, result in actions) and not any(
+        tool == "place_order" and result.get("ok") for tool, result in actions
+    ):
+        parts.append(wording.when_ready_to_buy())
+    return "\n\n".join(parts) if parts else offline.reply()

@@ -1,0 +1,89 @@
+"""Browsing and search: "got any nike jackets in L?", "what's new", "show me more", "any womens?"."""
+
+from assistant import language, wording
+from assistant.formatting import item_lines
+from assistant.offline import smalltalk
+from assistant.offline.context import Turn
+from assistant.tools import Facts
+from inventory.search import ItemQuery, find_skus, normalise
+
+
+def search(turn: Turn, query: ItemQuery | None = None) -> str:
+    query = turn.parse() if query is None else query
+    result = turn.toolbox.search_items(query=query, limit=5)
+    items = result["items"]
+    note = (" (" + "; ".join(query.notes) + ")") if query.notes else ""
+    if items and not result.get("relaxed"):
+        described = query.describe() if query.has_filters() or query.words else ""
+        return wording.found(item_lines(items), described=described, note=note, cheapest=query.cheapest)
+    if items:
+        # The filters matched and the free words did not: these pieces are the filters', not "none of them".
+        return wording.closest(item_lines(items), described=query.without_words().describe(), note=note)
+    if not query.has_filters():
+        # Words that matched nothing are not repeated back: they may not be about clothes at all.
+        return wording.NOTHING_LIKE_THAT + wording.help_text()
+    closest = _closest(turn, query)
+    return wording.none_found(
+        described=query.without_words().describe(), note=note, closest_lines=item_lines(closest) if closest else ""
+    )
+
+
+def search_and_faq(turn: Turn, topic: str) -> str:
+    """ "any nike jackets? and how much is shipping": both questions get an answer. The left-over words
+    are the other question's ("shipping"), not the garment's."""
+    return search(turn, turn.parse().without_words()) + "\n\n" + smalltalk.faq(turn, topic)
+
+
+def browse(turn: Turn) -> str:
+    query = turn.parse()
+    if query.has_filters() or query.words:
+        return search(turn, query)
+    return newest(turn)
+
+
+def newest(turn: Turn) -> str:
+    found = turn.toolbox.search_items(query=ItemQuery(), limit=5)["items"]  # no words: newest first
+    if not found:
+        return wording.SOLD_OUT
+    return wording.just_dropped(item_lines(found))
+
+
+def ungendered_search(turn: Turn) -> str:
+    """ "any womens jackets?": pieces are not sorted by gender, so search without it and say so."""
+    query = turn.parse(language.GENDER_WORD.sub(" ", turn.text))
+    if query.has_filters() or query.words:
+        return wording.UNGENDERED + " " + search(turn, query)
+    return wording.UNGENDERED + wording.ASK_SIZE_OR_KIND
+
+
+def more(turn: Turn) -> str:
+    """ "show me more": the customer's last search again, past what was already shown."""
+    seen: set[str] = set()
+    for message in reversed(turn.conversation.history):
+        if message.direction != "inbound":
+            seen.update(find_skus(message.text))  # everything listed since that search
+            continue
+        query = turn.parse(language.without_greeting(normalise(message.text))[1])
+        if query.is_empty():
+            continue
+        items = [item for item in turn.toolbox.search_items(query=query, limit=15)["items"] if item["sku"] not in seen]
+        if not items:
+            return wording.no_more(query.describe())
+        return wording.more(query.describe(), item_lines(items[:5]))
+    return newest(turn)
+
+
+def _closest(turn: Turn, query: ItemQuery) -> list[Facts]:
+    """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone."""
+    attempts = [
+        ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist),
+        ItemQuery(brands=query.brands, categories=query.categories),
+        ItemQuery(categories=query.categories),
+    ]
+    for attempt in attempts:
+        if attempt.is_empty():
+            continue
+        items = turn.toolbox.search_items(query=attempt, limit=3)["items"]
+        if items:
+            return items
+    return []

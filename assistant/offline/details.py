@@ -1,0 +1,85 @@
+"""Item details and references: a SKU, "the second one", "the nike one", "do you have it in M?"."""
+
+from assistant import language, wording
+from assistant.formatting import item_details, item_lines, when
+from assistant.offline import browsing
+from assistant.offline.context import Turn, matches
+from assistant.tools import Facts
+from inventory.search import ItemQuery
+
+
+def points_at_a_listed_piece(turn: Turn) -> bool:
+    """ "the nike one": one of the pieces just listed, not a new search."""
+    return language.points_at_one(turn.text) and any(matches(facts, turn.parse()) for facts in turn.shown())
+
+
+def asks_about_an_item(turn: Turn) -> bool:
+    """ "is the jacket still available?" is about an item; "jackets with pit to pit 22+?" is a search."""
+    return language.asks_details(turn.text) and (
+        language.refers_definitely(turn.text) or not turn.parse().has_filters()
+    )
+
+
+def details(turn: Turn, text: str | None = None) -> str:
+    text = turn.text if text is None else text
+    reference = turn.resolve(text)
+    if reference.unknown_skus and not reference.items:
+        return wording.not_found(reference.unknown_skus)
+    if reference.items:
+        parts = [describe_one(turn, facts) for facts in reference.items[:3]]
+        if language.asks_for_photos(text):
+            parts.append(wording.PHOTOS)
+        return "\n\n".join(parts)
+    if reference.candidates:
+        return wording.which_of(item_lines(reference.candidates))
+    query = turn.parse(text)
+    if query.has_filters() or query.words:
+        return browsing.search(turn, query)
+    return wording.WHICH_ONE
+
+
+def describe_one(turn: Turn, facts: Facts) -> str:
+    text = item_details(facts)
+    status = facts["status"]
+    if status == "available":
+        text += wording.available()
+    elif status == "held_by_you":
+        text += wording.held_for_you(when(facts["held_until"]))
+    elif status == "held":
+        text += wording.held_for_someone_else(when(facts["available_again_at"]))
+    elif status == "bought_by_you":
+        text += wording.BOUGHT_BY_YOU
+    elif status == "sold":
+        text += wording.SOLD + similar(turn, facts)
+    return text
+
+
+def similar(turn: Turn, facts: Facts) -> str:
+    # `facts` are the full facts (`resolve` reads them with full=True): the category is there already.
+    if not facts.get("category"):
+        return ""
+    query = ItemQuery(categories=(facts["category"],))
+    found = [item for item in turn.toolbox.search_items(query=query, limit=3)["items"] if item["sku"] != facts["sku"]]
+    return wording.similar(item_lines(found)) if found else ""
+
+
+def other_size(turn: Turn) -> str | None:
+    """ "do you have it in M?" about the one piece in view: it is one of a kind, so the same kind in that
+    size. None when the message names no size (another intent answers it)."""
+    query = turn.parse()
+    if not (query.sizes or query.waist):
+        return None
+    reference = turn.resolve(turn.text, search_stock=False)
+    if len(reference.items) != 1:
+        return browsing.search(turn, query) if reference.candidates else None
+    facts = reference.items[0]
+    if facts["size"] in query.sizes:
+        return details(turn)
+    alternative = ItemQuery(categories=(facts["category"],), sizes=query.sizes, waist=query.waist)
+    found = [
+        item for item in turn.toolbox.search_items(query=alternative, limit=4)["items"] if item["sku"] != facts["sku"]
+    ]
+    text = wording.one_of_a_kind(facts["sku"], facts["name"], facts["size"])
+    if found:
+        return text + wording.other_sizes("/".join(query.sizes) or f"waist {query.waist}", item_lines(found[:3]))
+    return text + wording.no_other_sizes(alternative.describe())

@@ -1,0 +1,114 @@
+"""Holds: "I'll take it", "hold the second one", "yes" to a hold offer, "cancel my hold", "never mind"."""
+
+from django.conf import settings
+
+from assistant import language, wording
+from assistant.formatting import item_line, item_lines, when
+from assistant.offline import details
+from assistant.offline.context import Turn
+from assistant.tools import Facts
+
+
+def offered_to_hold(turn: Turn) -> bool:
+    """Did the shop's last message offer to hold the one item in view ("want me to hold it?"), or just
+    release it and the customer clearly takes that back ("wait actually yes", not a plain "ok")?"""
+    said = turn.last_reply()
+    taken_back = wording.JUST_RELEASED in said and language.takes_back(turn.text)
+    return (wording.OFFERED_TO_HOLD in said or taken_back) and len(turn.shown()) == 1
+
+
+def hold_it(turn: Turn) -> str:
+    """ "yes" to "want me to hold it?": the one piece in view."""
+    return hold(turn, "it")
+
+
+def hold(turn: Turn, text: str | None = None) -> str:
+    reference = turn.resolve(turn.text if text is None else text)
+    if reference.everything:
+        return wording.hold_which_of_everything()
+    if not reference.items:
+        if reference.unknown_skus:
+            return wording.not_found(reference.unknown_skus)
+        if reference.candidates:
+            return wording.hold_which_of(item_lines(reference.candidates))
+        return wording.HOLD_WHICH
+    replies = [_hold_one(turn, facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
+    held = any(reply.startswith(("Done", "It's already")) for reply in replies)
+    text = "\n\n".join(replies)
+    if held and language.asks_longer_hold(turn.full_text):
+        text += wording.no_longer_holds()
+    if held:
+        text += "\n\n" + wording.when_ready_to_buy()
+    return text
+
+
+def _hold_one(turn: Turn, facts: Facts) -> str:
+    result = turn.toolbox.hold_item(sku=facts["sku"])
+    if not result["ok"]:
+        return hold_refused(turn, result, facts)
+    if result.get("extended"):
+        return wording.hold_extended(item_line({**result["item"], "status": ""}), when(result["held_until"]))
+    return held_text(result)
+
+
+def held_text(result: Facts) -> str:
+    """What a successful hold_item result tells the customer."""
+    return wording.held(item_line({**result["item"], "status": ""}), when(result["held_until"]), result["hold_hours"])
+
+
+def hold_refused(turn: Turn, result: Facts, facts: Facts) -> str:
+    error = result["error"]
+    if error == "held_by_someone_else":
+        return wording.held_by_someone_else(
+            item_line({**result["item"], "status": ""}), when(result["available_again_at"])
+        )
+    if error == "bought_by_you":
+        return wording.already_yours(facts["sku"], facts["name"])
+    if error == "sold":
+        return wording.already_sold(facts["sku"], facts["name"]) + details.similar(turn, facts)
+    if error == "hold_limit":
+        return wording.hold_limit(len(result["holds"]), item_lines(result["holds"]))
+    if error == "not_found":
+        return wording.not_found([result.get("sku", facts["sku"])])
+    return wording.could_not_hold(facts["sku"], result.get("message", "something went wrong"))
+
+
+def release(turn: Turn) -> str:
+    holds = turn.toolbox.holds()
+    if not holds:
+        return wording.NOTHING_HELD
+    mentioned = turn.mentioned
+    if mentioned.unknown_skus and not mentioned.items:
+        return wording.not_found(mentioned.unknown_skus)
+    text = turn.text
+    if mentioned.items:
+        targets = mentioned.items
+    elif language.refers_to_several(text) or language.refers_to_everything(text) or "holds" in text or len(holds) == 1:
+        targets = holds
+    else:
+        reference = turn.resolve(text, pool=holds, search_stock=False)
+        if not reference.items:
+            return wording.release_which(item_lines(holds))
+        targets = reference.items
+    return release_all(turn, targets)
+
+
+def release_all(turn: Turn, targets: list[Facts]) -> str:
+    released, refused = [], []
+    for facts in targets:
+        result = turn.toolbox.release_hold(sku=facts["sku"])
+        (released if result["ok"] else refused).append(facts)
+    text = ""
+    if released:
+        text = wording.released([f"{f['sku']} · {f['name']}" for f in released])
+    if refused:
+        text += ("\n" if text else "") + wording.not_held_by_you([f["sku"] for f in refused])
+    return text.strip()
+
+
+def soft_no(turn: Turn) -> str:
+    """ "never mind": releases what the customer holds of the pieces in view, else nothing to do."""
+    in_view_held = [facts for facts in turn.shown() if facts["status"] == "held_by_you"]
+    if in_view_held:
+        return release_all(turn, in_view_held)
+    return wording.NO_PROBLEM

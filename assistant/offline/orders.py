@@ -1,0 +1,94 @@
+"""Orders and payment: "buy", "where is my order?", "paid!"."""
+
+from django.conf import settings
+
+from assistant import language, wording
+from assistant.formatting import item_lines, money
+from assistant.offline import holds as holding
+from assistant.offline.context import Turn
+from assistant.tools import Facts
+
+
+def buy(turn: Turn) -> str:
+    text = turn.text
+    if turn.mentioned.unknown_skus and not turn.mentioned.items:
+        return wording.not_found(turn.mentioned.unknown_skus)
+    holds = turn.toolbox.holds()
+    wanted: list[Facts] = []
+    query = turn.parse()
+    if (
+        turn.mentioned.items
+        or language.ordinal(text) is not None
+        or (language.refers_to_it(text) and not holds)
+        or (query.brands or query.categories)
+    ):
+        reference = turn.resolve(text)
+        if reference.candidates and not reference.items and not holds:
+            return wording.buy_which(item_lines(reference.candidates))
+        wanted = [facts for facts in reference.items if facts["status"] not in ("held_by_you", "bought_by_you")]
+    refusals = []
+    for facts in wanted[: settings.MAX_HOLDS_PER_CUSTOMER]:
+        result = turn.toolbox.hold_item(sku=facts["sku"])
+        if not result["ok"]:
+            refusals.append(holding.hold_refused(turn, result, facts))
+    if wanted:
+        holds = turn.toolbox.holds()  # with what was just held
+    if not holds:
+        if refusals:
+            return "\n\n".join(refusals)
+        pending = [order for order in turn.toolbox.order_status()["orders"] if order["status"] == "awaiting payment"]
+        if pending:
+            return wording.order_waiting_for_payment(pending[0]["order_number"], money(pending[0]["total"]))
+        return wording.nothing_to_buy()
+    result = turn.toolbox.place_order()
+    prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
+    if not result["ok"]:
+        if result["error"] == "hold_lost":
+            return prefix + wording.hold_ran_out(result["sku"])
+        return prefix + wording.could_not_order(result["message"])
+    return prefix + order_placed_text(result["order"]) + "\n" + settings.SHIPPING_INSTRUCTIONS
+
+
+def order_placed_text(order: Facts) -> str:
+    """The order a successful place_order made, and how to pay for it."""
+    lines = "\n".join(f"{line['sku']} · {line['name']} · {money(line['price'])}" for line in order["items"])
+    return wording.order_placed(order["order_number"], lines, money(order["total"]))
+
+
+def order_status(turn: Turn) -> str:
+    orders = turn.toolbox.order_status()["orders"][:3]
+    if not orders:
+        holds = turn.toolbox.holds()
+        if holds:
+            return wording.no_order_but_holds(item_lines(holds))
+        return wording.NO_ORDERS
+    text = "\n".join(
+        wording.order_line(
+            order["order_number"],
+            len(order["items"]),
+            money(order["total"]),
+            order["status"],
+            order.get("tracking_number", ""),
+        )
+        for order in orders
+    )
+    if any(order["status"] == "awaiting payment" for order in orders):
+        text += "\n" + settings.PAYMENT_INSTRUCTIONS
+    elif any(order["status"].startswith("paid") for order in orders):
+        text += "\n" + settings.SHIPPING_INSTRUCTIONS
+    return text
+
+
+def payment_claimed(turn: Turn) -> str:
+    """ "paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
+    orders = turn.toolbox.order_status()["orders"]
+    pending = [order for order in orders if order["status"] == "awaiting payment"]
+    if pending:
+        return wording.payment_will_be_confirmed(
+            ", ".join(f"#{order['order_number']} ({money(order['total'])})" for order in pending)
+        )
+    if orders:
+        return wording.THANK_YOU + order_status(turn)
+    if turn.toolbox.holds():
+        return wording.PAID_BUT_ONLY_HOLDS
+    return wording.PAID_BUT_NOTHING
