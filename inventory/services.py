@@ -227,3 +227,11 @@ def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
     if new_items:
         logger.info("items added", extra={"skus": [item.sku for item in new_items]})
     return new_items
+
+
+def clear_stock() -> dict[str, int]:
+    """Delete every item (`seed --clear`); returns how many. Raises `ProtectedError` while an order line
+    still refers to one (clear the orders first)."""
+    with transaction.atomic():
+        _, deleted = Item.objects.all().delete()
+    return {"items": deleted.get(Item._meta.label, 0)}

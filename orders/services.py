@@ -11,7 +11,7 @@ from inventory import services as inventory_services
 from inventory.exceptions import NotHeldBy
 from inventory.selectors import current_holds
 from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Offer, Order, OrderEvent, OrderItem
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +98,15 @@ def cancel_order(*, order: Order, reason: str = "") -> Order:
         OrderEvent.objects.create(order=order, kind="cancelled", note=reason.strip())
     logger.info("order cancelled", extra={"order": order.pk})
     return order
+
+
+def clear_orders() -> dict[str, int]:
+    """Delete every order (with its lines and history) and every offer (`seed --clear`); returns how many.
+
+    Runs before the stock and the customers are cleared: order lines protect the items they sold, orders
+    their customers.
+    """
+    with transaction.atomic():
+        _, orders = Order.objects.all().delete()
+        _, offers = Offer.objects.all().delete()
+    return {"orders": orders.get(Order._meta.label, 0), "offers": offers.get(Offer._meta.label, 0)}

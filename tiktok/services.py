@@ -161,6 +161,13 @@ def replay_webhook_event(*, event_id: int) -> WebhookEvent:
     return event
 
 
+def clear_webhook_events() -> dict[str, int]:
+    """Delete every stored webhook event (`seed --clear`); returns how many. The credentials are kept."""
+    with transaction.atomic():
+        _, deleted = WebhookEvent.objects.all().delete()
+    return {"webhook events": deleted.get(WebhookEvent._meta.label, 0)}
+
+
 # --- Handling -------------------------------------------------------------------------------------
 
 
