@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import ProtectedError
 
-from assistant.records import clear_tool_calls
+from assistant.services import clear_tool_calls
 from conversations.services import clear_conversations
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, clear_stock
