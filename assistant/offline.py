@@ -367,11 +367,13 @@ class OfflineAssistant:
         )
 
     def _closest(self, query: ItemQuery) -> list[Facts]:
-        """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone."""
+        """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone; never
+        the price ("tees under $30" is never answered with a $75 tee)."""
+        prices = {"min_price": query.min_price, "max_price": query.max_price}
         attempts = [
-            ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist),
-            ItemQuery(brands=query.brands, categories=query.categories),
-            ItemQuery(categories=query.categories),
+            ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist, **prices),
+            ItemQuery(brands=query.brands, categories=query.categories, **prices),
+            ItemQuery(categories=query.categories, **prices),
         ]
         for attempt in attempts:
             if attempt.is_empty():

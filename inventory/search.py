@@ -159,6 +159,10 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
         "tshirts",
         "t shirt",
         "t shirts",
+        "tee shirt",
+        "tee shirts",
+        "tee-shirt",
+        "tee-shirts",
         "graphic tee",
         "band tee",
     ),
@@ -198,9 +202,9 @@ CATEGORY_FOR_WORD = {word: category for category, words in KIND_WORDS.items() fo
 # Words that name a whole category; any other garment word ("windbreaker") narrows the search to it.
 GENERIC_KIND_WORDS = frozenset(
     """jacket jackets coat coats outerwear sweatshirt sweatshirts sweats sweater sweaters knit knits knitwear
-    jumper jumpers shirt shirts tee tees t-shirt t-shirts tshirt tshirts t shirt t shirts jeans jean denim trousers
+    jumper jumpers shirt shirts tee tees t-shirt t-shirts tshirt tshirts t shirt t shirts tee-shirt tee-shirts jeans jean denim trousers
     pants shorts dress dresses skirt skirts shoes shoe accessory accessories""".split()
-) | {"t shirt", "t shirts"}
+) | {"t shirt", "t shirts", "tee shirt", "tee shirts"}
 BOTTOMS = {"jeans", "trousers", "shorts"}
 
 COLOUR_WORDS: dict[str, tuple[str, ...]] = {
