@@ -15,9 +15,11 @@ from django.conf import settings
 
 from assistant import language
 from assistant.formatting import item_details, item_line, item_lines, money, when
+from assistant.language import find_skus, normalise, parse_search
 from assistant.memory import Conversation
 from assistant.tools import Facts, Toolbox
-from inventory.search import ItemQuery, find_skus, known_brands, normalise, parse_search
+from inventory.search import ItemQuery
+from inventory.selectors import known_brands
 
 HANDOFF_REPLY = "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
 STOP_REPLY = (

@@ -20,12 +20,12 @@ from django.conf import settings
 
 from assistant import language
 from assistant.formatting import fit_reply
+from assistant.language import normalise
 from assistant.memory import remember
 from assistant.offline import START_REPLY, STOP_REPLY, OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
-from inventory.search import normalise
 
 logger = logging.getLogger(__name__)
 
