@@ -44,7 +44,17 @@ GARMENT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "sweatshirt": {
         "sweatshirt": ("sweatshirt", "sweatshirts", "sweats"),
-        "hoodie": ("hoodie", "hoodies", "hoody", "hoodys"),
+        "hoodie": (
+            "hoodie",
+            "hoodies",
+            "hoody",
+            "hoodys",
+            "pullover hoodie",
+            "pullover hoodies",
+            "zip hoodie",
+            "zip hoodies",
+            "zip-up hoodie",
+        ),
         "crewneck": ("crewneck", "crewnecks", "crew neck", "crew necks"),
         "quarter zip": ("quarter zip", "quarter-zip", "quarter zips", "half zip", "half-zip"),
     },

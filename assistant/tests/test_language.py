@@ -93,6 +93,12 @@ def test_every_spelling_of_a_garment_reads_as_its_category(family, spellings, ca
         assert (query.categories, query.kind_words, query.words) == (categories, (spelling,), ()), spelling
 
 
+def test_a_pullover_hoodie_is_a_hoodie_and_not_also_a_sweater():
+    query = parse_search("pullover hoodie in L", brands=BRANDS)
+
+    assert (query.categories, query.kind_words, query.sizes) == (("sweatshirt",), ("pullover hoodie",), ("L",))
+
+
 def test_a_tee_shirt_is_a_t_shirt_and_not_also_a_shirt():
     assert parse_search("tee shirts under 30", brands=BRANDS).categories == ("tshirt",)
     assert parse_search("flannel shirt", brands=BRANDS).categories == ("shirt",)
