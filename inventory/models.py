@@ -69,7 +69,11 @@ class Item(models.Model):
         ordering = ["sku"]
         constraints = [
             # SKUs are looked up case-insensitively, so "abc-1" and "ABC-1" must not both exist.
-            models.UniqueConstraint(Upper("sku"), name="item_sku_unique_ci"),
+            models.UniqueConstraint(
+                Upper("sku"),
+                name="item_sku_unique_ci",
+                violation_error_message="An item with this SKU already exists (SKUs are the same in any case).",
+            ),
             models.CheckConstraint(name="item_price_positive", condition=Q(price__gt=0)),
             models.CheckConstraint(
                 name="item_hold_matches_status",

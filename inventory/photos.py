@@ -44,7 +44,7 @@ def normalise_photo(upload: File) -> NormalisedPhoto:
     if size is not None and size > settings.PHOTO_MAX_UPLOAD_BYTES:
         raise ValidationError(
             f"{name} is {size / 1_000_000:.1f} MB; photos can be at most "
-            f"{settings.PHOTO_MAX_UPLOAD_BYTES / 1_000_000:.0f} MB.",
+            f"{settings.PHOTO_MAX_UPLOAD_BYTES / 1_000_000:g} MB.",
             code="photo_too_large",
         )
     image = _open(upload, name)
@@ -86,7 +86,7 @@ def _open(upload: File, name: str) -> Image.Image:
     if image.width * image.height > settings.PHOTO_MAX_PIXELS:
         raise ValidationError(
             f"{name} is {image.width}×{image.height} px; photos can have at most "
-            f"{settings.PHOTO_MAX_PIXELS / 1_000_000:.0f} megapixels.",
+            f"{settings.PHOTO_MAX_PIXELS / 1_000_000:g} megapixels.",
             code="photo_too_many_pixels",
         )
     if image.format in ("JPEG", "MPO"):
@@ -113,7 +113,7 @@ def _jpeg_under(image: Image.Image, limit: int, *, icc_profile: bytes | None, na
         if len(content) <= limit:
             return content
     raise ValidationError(
-        f"{name} stays over {limit / 1_000_000:.1f} MB even as a low-quality JPEG.", code="photo_too_large"
+        f"{name} stays over {limit / 1_000_000:g} MB even as a low-quality JPEG.", code="photo_too_large"
     )
 
 

@@ -199,7 +199,7 @@ ITEM_PAGE_MAX_AGE = env.int("ITEM_PAGE_MAX_AGE", default=60)
 PHOTO_MAX_SIDE = 1600  # px, the long side after resizing
 PHOTO_MAX_BYTES = 3_000_000  # the stored JPEG; quality is lowered until it fits
 PHOTO_THUMBNAIL_SIDE = 320  # px, for the admin's lists and pages
-PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=40 * 1024 * 1024)
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=40_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=150_000_000)  # decompression-bomb guard
 
 # --- TikTok ---------------------------------------------------------------------------------------
