@@ -40,4 +40,7 @@ class ItemResource(resources.ModelResource):
     def get_instance(self, instance_loader: Any, row: Any) -> Item | None:
         # Case-insensitive, like every other SKU lookup (the item_sku_unique_ci constraint makes it one row).
         sku = row.get("sku") or ""
-        return Item.objects.filter(sku__iexact=sku).first() if sku else None
+        item = Item.objects.filter(sku__iexact=sku).first() if sku else None
+        if item is not None:
+            row["sku"] = item.sku  # "vnt-nike-wb-001" in a file names the item; it does not rename it
+        return item
