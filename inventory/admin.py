@@ -258,13 +258,10 @@ class ItemAdmin(ImportExportModelAdmin):
             super().save_model(request, obj, form, change)
             return
         fields = {name: getattr(obj, name) for name in services.DESCRIPTIVE_FIELDS}
-        try:
-            created = services.add_item(
-                fields={**fields, "status": obj.status}, photos=form.cleaned_data.get("photos") or ()
-            )
-        except ValidationError as error:
-            # Only a race can get here (the form checked the same rules): say it instead of a 500.
-            raise PermissionDenied(f"The item could not be added: {'; '.join(error.messages)}") from error
+        # The form already checked every field and normalised the photos; the service generates the SKU.
+        created = services.add_item(
+            fields={**fields, "status": obj.status}, photos=form.cleaned_data.get("photos") or ()
+        )
         obj.pk, obj.sku, obj.created_at, obj.updated_at = (
             created.pk,
             created.sku,
@@ -272,6 +269,16 @@ class ItemAdmin(ImportExportModelAdmin):
             created.updated_at,
         )
         obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Item) -> None:
+        files = services.photo_files_of(items=[obj])
+        super().delete_model(request, obj)
+        services.delete_files_after_commit(files)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        files = services.photo_files_of(items=queryset)
+        super().delete_queryset(request, queryset)
+        services.delete_files_after_commit(files)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
         if formset.model is not ItemPhoto:

@@ -358,6 +358,19 @@ def remove_photo(*, photo: ItemPhoto) -> None:
     logger.info("photo removed", extra={"item": photo.item_id, "files": files})
 
 
+def photo_files_of(*, items: Iterable[Item]) -> list[str]:
+    """The stored files (photos and thumbnails) of these items' photos: read before deleting the items."""
+    names = ItemPhoto.objects.filter(item__in=items).values_list("image", "thumbnail")
+    return [name for pair in names for name in pair]
+
+
+def delete_files_after_commit(names: Sequence[str]) -> None:
+    """Delete stored files once the current transaction commits (rows that pointed at them are gone by then)."""
+    if names:
+        storage = ItemPhoto._meta.get_field("image").storage
+        transaction.on_commit(lambda: _delete_files(names, storage=storage))
+
+
 def _delete_files(names: Iterable[str], *, storage: Any) -> None:
     for name in names:
         try:

@@ -180,3 +180,18 @@ def test_duplicate_action_on_one_item_opens_the_copy(admin_client):
 
     copy = Item.objects.get(sku="VNT-NIKE-JKT-001")
     assert response.status_code == 302 and response["Location"] == change_url(copy)
+
+
+def test_deleting_an_item_in_the_admin_deletes_its_photo_files_too(
+    admin_client, media_root, django_capture_on_commit_callbacks
+):
+    item = make_item("VNT-NIKE-WB-001")
+    services.add_photo(item=item, photo=upload(jpeg_bytes()))
+    kept = services.add_photo(item=make_item("VNT-KEEP-002"), photo=upload(jpeg_bytes()))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:inventory_item_delete", args=[item.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert list(Item.objects.values_list("sku", flat=True)) == ["VNT-KEEP-002"]
+    assert files_in(media_root) == sorted([kept.image.name, kept.thumbnail.name])
