@@ -215,7 +215,6 @@ class ToolError(Refusal):
 
 
 HoldOutcome = Held | NotFound | HeldBySomeoneElse | AlreadyBought | Sold | HoldLimit | Refused
-HoldRefusal = NotFound | HeldBySomeoneElse | AlreadyBought | Sold | HoldLimit | Refused
 ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
 OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
 OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
