@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import ProtectedError, QuerySet
 
@@ -12,6 +12,7 @@ from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items
 from orders.models import Offer, Order
+from philia.management.arguments import OneLineErrors
 from tiktok.models import WebhookEvent
 
 
@@ -27,7 +28,7 @@ def shop_data() -> list[tuple[str, QuerySet[Any]]]:
     ]
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Put the demo stock in the shop: at least a dozen one-of-a-kind vintage items (Nike, Carhartt, "
         "Levi's, Adidas, Patagonia, ...), on sale. Idempotent: items whose SKU is already in stock are left "
