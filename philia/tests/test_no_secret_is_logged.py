@@ -81,7 +81,7 @@ def test_no_secret_reaches_a_log_or_a_stored_error(
     fake_openai.script(failure(401, "Incorrect API key provided."))
     assert post_webhook(client, im_receive_msg_body("got any nike jackets?", user="anna")).status_code == 200
     dramatiq_worker.drain()
-    # ... a reply TikTok refuses, one it fails on until the retries run out being too slow here, so: refused ...
+    # ... a reply TikTok refuses (a permanent error: failed, never retried) ...
     fake_tiktok.script(SEND_PATH, Reply(json=error(40001, "Parameter error.")))
     assert post_webhook(client, im_receive_msg_body("hello again", user="bob")).status_code == 200
     dramatiq_worker.drain()

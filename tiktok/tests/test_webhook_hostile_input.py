@@ -242,3 +242,14 @@ def test_owner_message_with_lone_surrogates_is_recorded_by_the_worker(client, fa
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
     assert Message.objects.get(tiktok_message_id="m-owner").text == "on its way \ufffd"
     assert Customer.objects.get(pk="anna-id").username == "anna\ufffd"
+
+
+def test_admin_shows_a_stored_event_whose_text_has_lone_surrogates(client, admin_client):
+    content = _content(message_id="m-sur", text={"body": "hi \ud800 there"})
+    assert post_webhook(client, _body(content=content)).json() == {"status": "accepted"}
+    event = WebhookEvent.objects.get()
+
+    response = admin_client.get(f"/admin/tiktok/webhookevent/{event.pk}/change/")
+
+    assert response.status_code == 200
+    assert "hi \\ud800 there" in response.content.decode()
