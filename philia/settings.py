@@ -187,6 +187,8 @@ AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Not verbose: no "AXES: BEGIN" line on stderr before every manage.py command; lockouts are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "philia.security.lockout_response"
 # Behind a reverse proxy REMOTE_ADDR is the proxy: with PROXY_COUNT proxies in front (each appending to
 # X-Forwarded-For), the client's address is taken from that header instead.

@@ -120,9 +120,8 @@ def parse_envelope(body: bytes) -> Envelope:
         raise InvalidEnvelope("'content' is not a JSON object.")
     _check_identifiers(envelope, content)
     _check_times(content)
-    parsed = Envelope(
-        event=event.replace("\x00", "").strip(), user_openid=_text(envelope.get("user_openid")), content=content
-    )
+    # NULs are dropped from identifiers (as _text does for the others): PostgreSQL text cannot hold them.
+    parsed = Envelope(event=event.replace("\x00", ""), user_openid=_text(envelope.get("user_openid")), content=content)
     _check_lengths(parsed)
     return parsed
 
