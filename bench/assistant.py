@@ -240,6 +240,7 @@ def main() -> int:
     os.environ["REDIS_URL"] = ""
     # As in production (a local .env from `make run` says DEBUG=true, which would also log every query).
     os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "philia.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django

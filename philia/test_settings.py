@@ -7,6 +7,8 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("DRAMATIQ_NAMESPACE", "philia-test")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("EMBEDDED_WORKER", "false")
+# The settings refuse to start with DEBUG off and no key; the tests (and the processes they start) use this one.
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 
 from philia.settings import *  # noqa: E402,F403
 

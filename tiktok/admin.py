@@ -88,7 +88,8 @@ class WebhookEventAdmin(admin.ModelAdmin):
             envelope = json.loads(event.raw_body)
             if isinstance(envelope.get("content"), str):
                 envelope["content"] = json.loads(envelope["content"])
-            text = json.dumps(envelope, indent=2, ensure_ascii=False)
+            # A lone surrogate ("\\ud800" in TikTok's JSON) cannot be sent as UTF-8: show it escaped.
+            text = json.dumps(envelope, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace").decode()
         except (ValueError, AttributeError):
             text = event.raw_body
         return format_html('<pre style="white-space:pre-wrap">{}</pre>', text)

@@ -3,6 +3,8 @@ is itself a JSON string. Parsing never trusts more than it checks; the raw bytes
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,12 +98,13 @@ class Envelope:
 
 def parse_envelope(body: bytes) -> Envelope:
     """The envelope and its decoded `content`, or `InvalidEnvelope` saying what is wrong."""
+    # Decoded as UTF-8 first: json.loads would also take UTF-16/32 bytes, which the shop then could not
+    # store as the raw body. JSON on the wire is UTF-8 (RFC 8259), and TikTok sends UTF-8.
     try:
-        # Decoded as UTF-8 first: json.loads would also take UTF-16/32 bytes, which the shop then could not
-        # store as the raw body. JSON on the wire is UTF-8 (RFC 8259), and TikTok sends UTF-8.
-        envelope = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
         raise InvalidEnvelope("Body is not valid JSON.") from None
+    envelope = _load_json(text, "Body")
     if not isinstance(envelope, dict):
         raise InvalidEnvelope("Body is not a JSON object.")
     event = envelope.get("event")
@@ -112,15 +115,79 @@ def parse_envelope(body: bytes) -> Envelope:
     raw_content = envelope["content"]
     if not isinstance(raw_content, str):
         raise InvalidEnvelope("'content' is not a JSON string.")
-    try:
-        content = json.loads(raw_content)
-    except ValueError:
-        raise InvalidEnvelope("'content' is not valid JSON.") from None
+    content = _load_json(raw_content, "'content'")
     if not isinstance(content, dict):
         raise InvalidEnvelope("'content' is not a JSON object.")
-    parsed = Envelope(event=event, user_openid=_text(envelope.get("user_openid")), content=content)
+    _check_identifiers(envelope, content)
+    _check_times(content)
+    # NULs are dropped from identifiers (as _text does for the others): PostgreSQL text cannot hold them.
+    parsed = Envelope(event=event.replace("\x00", ""), user_openid=_text(envelope.get("user_openid")), content=content)
     _check_lengths(parsed)
     return parsed
+
+
+def _load_json(text: str, what: str) -> Any:
+    """Strict JSON: no NaN or ±Infinity (nor numbers so large they become one), and nesting too deep for the
+    parser is refused like any other invalid JSON instead of escaping as a RecursionError."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):
+        raise InvalidEnvelope(f"{what} is not valid JSON.") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    return number
+
+
+# Identifiers become keys, indexed columns and customers' primary keys: each is a string (or absent) with no
+# lone surrogate (PostgreSQL cannot store one) and no control character. NULs alone are dropped, as before.
+IDENTIFIERS = {
+    "event": ("event",),
+    "user_openid": ("user_openid",),
+    "content.message_id": ("content", "message_id"),
+    "content.conversation_id": ("content", "conversation_id"),
+    "content.from_user.id": ("content", "from_user", "id"),
+    "content.to_user.id": ("content", "to_user", "id"),
+}
+_UNCLEAN = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_identifiers(envelope: dict[str, Any], content: dict[str, Any]) -> None:
+    for name, path in IDENTIFIERS.items():
+        value: Any = {**envelope, "content": content}
+        for key in path:
+            # A user that is not an object carries no id (the worker then says what the event lacks).
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidEnvelope(f"'{name}' is not a string.")
+        if _UNCLEAN.search(value):
+            raise InvalidEnvelope(f"'{name}' is not a clean string.")
+
+
+# TikTok's times are milliseconds since 1970. Outside these bounds a value is not a time the shop can use
+# (seconds instead of milliseconds, or garbage), and dates near the end of the calendar overflow arithmetic.
+EARLIEST_MILLISECONDS = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp() * 1000)
+LATEST_MILLISECONDS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
+TIMES = {"content.timestamp": ("timestamp",), "content.read.last_read_timestamp": ("read", "last_read_timestamp")}
+
+
+def _check_times(content: dict[str, Any]) -> None:
+    for name, path in TIMES.items():
+        value: Any = content
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None and _from_milliseconds(value) is None:
+            raise InvalidEnvelope(f"'{name}' is not a time in milliseconds between 2000 and 2100.")
 
 
 # The longest value each identifier's column holds. TikTok's are far shorter: anything longer is not a
@@ -143,10 +210,12 @@ def _check_lengths(envelope: Envelope) -> None:
 
 
 def _text(value: Any) -> str:
+    """A field as storable text. PostgreSQL text cannot hold NUL or a lone surrogate: a message carrying one
+    ("\\u0000", "\\ud800" in TikTok's JSON) would otherwise be unstorable, and lost; NULs are dropped and
+    lone surrogates become U+FFFD, the replacement character."""
     if value is None or isinstance(value, (dict, list)):
         return ""
-    # PostgreSQL text cannot hold NUL: a "\u0000" in a message would otherwise make it unstorable (lost).
-    return str(value).replace("\x00", "").strip()
+    return _SURROGATE.sub("\ufffd", str(value).replace("\x00", "")).strip()
 
 
 def _user_id(user: Any) -> str:
@@ -154,13 +223,13 @@ def _user_id(user: Any) -> str:
 
 
 def _from_milliseconds(value: Any) -> datetime | None:
-    try:
-        milliseconds = int(value)
-    except (TypeError, ValueError):
+    """A TikTok time (milliseconds, as a number or a string of digits) within 2000–2100, else None."""
+    if isinstance(value, bool):
         return None
-    if milliseconds <= 0:
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()) or len(value) > 15:
+            return None
+        value = int(value)
+    if not isinstance(value, (int, float)) or not EARLIEST_MILLISECONDS <= value < LATEST_MILLISECONDS:
         return None
-    try:
-        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return datetime.fromtimestamp(value / 1000, tz=UTC)

@@ -4,6 +4,9 @@ import hashlib
 import hmac
 
 SIGNATURE_HEADER = "TikTok-Signature"
+# Unix seconds have 10 digits until the year 2286; anything longer is not a time (and thousands of digits
+# would fail int() itself).
+MAX_TIMESTAMP_DIGITS = 11
 
 
 class InvalidSignature(Exception):
@@ -40,7 +43,12 @@ def verify_signature(
             raise InvalidSignature(f"Malformed {SIGNATURE_HEADER} header.")
         parts[name] = value.strip()
     timestamp_text, digest = parts.get("t", ""), parts.get("s", "")
-    if not (timestamp_text.isascii() and timestamp_text.isdigit()) or not digest or not digest.isascii():
+    if (
+        not (timestamp_text.isascii() and timestamp_text.isdigit())
+        or len(timestamp_text) > MAX_TIMESTAMP_DIGITS
+        or not digest
+        or not digest.isascii()
+    ):
         raise InvalidSignature(f"Malformed {SIGNATURE_HEADER} header.")
     timestamp = int(timestamp_text)
     if timestamp < now - past_tolerance:

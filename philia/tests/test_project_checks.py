@@ -13,8 +13,8 @@ from django.test import Client
 TEST_ONLY_ENV = ("DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "EMBEDDED_WORKER", "DEBUG")
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {name: value for name, value in os.environ.items() if name not in TEST_ONLY_ENV}
+def manage(*args: str, unset: tuple[str, ...] = (), **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {name: value for name, value in os.environ.items() if name not in (*TEST_ONLY_ENV, *unset)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
@@ -33,6 +33,37 @@ def test_check_deploy_passes_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
+
+
+@pytest.mark.parametrize("environment", [{"unset": ("SECRET_KEY",)}, {"SECRET_KEY": ""}], ids=["unset", "empty"])
+def test_site_refuses_to_start_with_debug_off_and_no_secret_key(environment):
+    result = manage("check", DEBUG="false", **environment)
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: "
+        "SECRET_KEY is not set: with DEBUG off the site will not start without one."
+    )
+
+
+def test_local_use_with_debug_on_starts_without_a_secret_key():
+    result = manage("check", DEBUG="true", unset=("SECRET_KEY",))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
+
+
+def test_build_time_collectstatic_settings_load_with_the_dockerfiles_key():
+    dockerfile = (settings.BASE_DIR / "Dockerfile").read_text()
+    assert "RUN SECRET_KEY=collectstatic-only-not-a-real-key DEBUG=false python manage.py collectstatic" in dockerfile
+
+    result = manage(
+        "collectstatic", "--no-input", "--dry-run",
+        DEBUG="false", SECRET_KEY="collectstatic-only-not-a-real-key", unset=("DATABASE_URL", "REDIS_URL"),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("Pretending to copy")
 
 
 def test_models_and_migrations_agree():

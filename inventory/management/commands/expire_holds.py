@@ -2,12 +2,11 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from inventory.services import release_expired_holds
+from philia.management.arguments import OneLineErrors
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Put every item whose hold has run out back on sale and print how many. Safe to run at any time "
         "and as often as you like; the worker also runs it on a schedule."

@@ -2,16 +2,17 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from conversations.services import get_or_create_customer
 from inventory.services import reserve_item
 from philia.errors import DomainError
+from philia.management.arguments import OneLineErrors, text
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Hold the item with this SKU for a customer (their TikTok user id; the customer is created if new) "
         "for --hours hours (default HOLD_HOURS). Holding an item the customer already holds extends the hold. "
@@ -21,17 +22,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("sku", help="The item's SKU, e.g. VNT-NIKE-WB-001 (case-insensitive).")
         parser.add_argument(
-            "--customer", required=True, metavar="TIKTOK_USER_ID", help="The customer's TikTok user id."
+            "sku", type=text(max_length=64), help="The item's SKU, e.g. VNT-NIKE-WB-001 (case-insensitive)."
+        )
+        parser.add_argument(
+            "--customer",
+            required=True,
+            type=text(),
+            metavar="TIKTOK_USER_ID",
+            help="The customer's TikTok user id (one line, no tabs).",
         )
         parser.add_argument(
             "--hours", type=int, default=None, help="How long to hold it (default: the HOLD_HOURS setting)."
         )
 
     def handle(self, *args: Any, sku: str, customer: str, hours: int | None, **options: Any) -> None:
-        if not customer.strip():
-            raise CommandError("--customer needs a TikTok user id.")
         try:
             # One transaction, so a refused hold does not leave a new customer behind.
             with transaction.atomic():

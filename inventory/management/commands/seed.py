@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import ProtectedError
 
@@ -13,6 +13,7 @@ from conversations.services import clear_conversations
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, clear_stock
 from orders.services import clear_orders
+from philia.management.arguments import OneLineErrors
 from tiktok.services import clear_webhook_events
 
 # What `--clear` asks each app to delete, from the top layer down (see README, "How the apps fit
@@ -26,7 +27,7 @@ CLEARS: tuple[Callable[[], dict[str, int]], ...] = (
 )
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Put the demo stock in the shop: at least a dozen one-of-a-kind vintage items (Nike, Carhartt, "
         "Levi's, Adidas, Patagonia, ...), on sale. Idempotent: items whose SKU is already in stock are left "

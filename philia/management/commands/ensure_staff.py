@@ -7,8 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
+
+from philia.management.arguments import OneLineErrors
 
 DEFAULT_USERNAME = "admin"
 
@@ -25,7 +27,7 @@ def save_password(path: Path, *, username: str, password: str) -> None:
         )
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Make sure a superuser exists for the admin at /admin/. The username comes from "
         f"DJANGO_SUPERUSER_USERNAME (default {DEFAULT_USERNAME!r}), the password from DJANGO_SUPERUSER_PASSWORD, "

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as StaticFilesRunserverCommand
 from django.utils.module_loading import autodiscover_modules
 
+from philia.management.arguments import OneLineErrors
+
 EMBEDDED_WORKER_THREADS = 2
 # How long stopping waits for a running actor: quitting the dev server should be quick.
 STOP_TIMEOUT_MS = 5_000
@@ -37,7 +39,7 @@ def start_embedded_scheduler() -> None:
     threading.Thread(target=scheduler.start, name="embedded-scheduler", daemon=True).start()
 
 
-class Command(StaticFilesRunserverCommand):
+class Command(OneLineErrors, StaticFilesRunserverCommand):
     help = (
         "Start the development web server (serving static files too). With EMBEDDED_WORKER on (the default "
         "when REDIS_URL is unset) it also runs a Dramatiq worker and the scheduled sweeps in the same process, so "

@@ -3,23 +3,33 @@
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from conversations.models import Message
+from philia.management.arguments import OneLineErrors, integer, seconds
 from tiktok.management.commands._embedded import run_enqueued_jobs_here
 from tiktok.models import WebhookEvent
 from tiktok.services import replay_webhook_event
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Put a stored TikTok webhook event back to 'received' and handle it again. Idempotent: a message "
         "already recorded or answered is not recorded or answered twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("event_id", type=int, help="The stored event's id (admin: Webhook events).")
-        parser.add_argument("--timeout", type=float, default=60.0, help="Seconds to wait for the outcome.")
+        parser.add_argument(
+            "event_id",
+            type=integer(minimum=1, maximum=2**63 - 1),
+            help="The stored event's id (admin: Webhook events).",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=seconds(minimum=0, maximum=3600),
+            default=60.0,
+            help="Seconds to wait for the outcome (over 0, at most 3600).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         event_id = options["event_id"]

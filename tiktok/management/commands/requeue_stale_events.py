@@ -3,21 +3,30 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from conversations.outbox import requeue_stale_outbox
+from philia.management.arguments import OneLineErrors, integer
 from tiktok.management.commands._embedded import run_enqueued_jobs_here
 from tiktok.services import requeue_stale_events
 
+# Ten years: anything older than that cannot be waiting (and far larger ages overflow the clock).
+MAX_AGE_SECONDS = 10 * 365 * 24 * 3600
 
-class Command(BaseCommand):
+
+class Command(OneLineErrors):
     help = (
         "Re-enqueue webhook events still 'received' after --older-than seconds (default TIKTOK_STALE_EVENT_SECONDS) "
         "and queued outbound messages whose job was lost. Safe to run any time: handling is idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--older-than", type=int, default=None, help="Seconds an event has waited.")
+        parser.add_argument(
+            "--older-than",
+            type=integer(minimum=0, maximum=MAX_AGE_SECONDS),
+            default=None,
+            help=f"Seconds an event has waited (0 to {MAX_AGE_SECONDS}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         older_than = timedelta(seconds=options["older_than"]) if options["older_than"] is not None else None

@@ -1,20 +1,30 @@
 """`manage.py simulate "text" --user NAME`: be a TikTok customer for one message, without TikTok."""
 
+import argparse
 import time
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from conversations.models import Message
+from philia.management.arguments import OneLineErrors, seconds, text
 from tiktok.models import WebhookEvent
 from tiktok.simulation import signed_customer_message
 
 FINAL_STATES = {Message.State.SENT, Message.State.DRY_RUN, Message.State.BLOCKED, Message.State.FAILED}
 
 
-class Command(BaseCommand):
+def shop_url(value: str) -> str:
+    """An http(s) address on one line."""
+    url = text()(value)
+    if not url.lower().startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError("must start with http:// or https://")
+    return url
+
+
+class Command(OneLineErrors):
     help = (
         "Send a signed im_receive_msg, exactly as TikTok would, to a running shop; wait for the shop's reply "
         "and print it. Needs TIKTOK_APP_SECRET and TIKTOK_BUSINESS_ID (with DEBUG=true local defaults apply) "
@@ -22,10 +32,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("text", help="What the customer writes.")
-        parser.add_argument("--user", required=True, help="The customer's TikTok username (any name).")
-        parser.add_argument("--url", default="http://127.0.0.1:8000", help="The running shop (default %(default)s).")
-        parser.add_argument("--timeout", type=float, default=60.0, help="Seconds to wait for the reply.")
+        parser.add_argument(
+            "text", type=text(max_length=6000, single_line=False), help="What the customer writes (at most 6000)."
+        )
+        parser.add_argument(
+            "--user", required=True, type=text(max_length=100), help="The customer's TikTok username (any name)."
+        )
+        parser.add_argument(
+            "--url", type=shop_url, default="http://127.0.0.1:8000", help="The running shop (default %(default)s)."
+        )
+        parser.add_argument(
+            "--timeout",
+            type=seconds(minimum=0, maximum=3600),
+            default=60.0,
+            help="Seconds to wait for the reply (over 0, at most 3600).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         secret, business_id = settings.TIKTOK_APP_SECRET, settings.TIKTOK_BUSINESS_ID
@@ -43,7 +64,7 @@ class Command(BaseCommand):
         except requests.RequestException as exc:
             raise CommandError(
                 f"Cannot reach the shop at {url} ({type(exc).__name__}): is it running (make run)?"
-            ) from None
+            ) from exc
         try:
             answer = response.json()
         except ValueError:
