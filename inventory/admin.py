@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from inventory import services
 from inventory.models import MEASUREMENT_ORDER, Item
 from orders.models import OrderItem
-from philia.admin_actions import apply_service, customer_link
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 
 # The statuses a new item may start in; held and sold only come from a hold or an order.
 NEW_ITEM_STATUSES = [
@@ -65,14 +65,15 @@ class ItemForm(forms.ModelForm):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(BackToPageAfterAction, admin.ModelAdmin):
     form = ItemForm
-    list_display = ("sku", "name", "brand", "size_label", "price", "status", "who", "measurements_text")
+    list_display = ("sku", "name", "price_with_currency", "status", "size_label", "brand", "who", "measurements_text")
     list_filter = ("status", "brand", "size_label", "category", "condition")
     search_fields = ("sku", "name", "brand")
     list_select_related = ("held_by",)
     ordering = ("sku",)
     actions = ("release_holds", "hide_items", "unhide_items")
+    confirm_actions = {"release_holds": "Release {count} hold(s)? The items go back on sale for anyone."}
     fieldsets = (
         (None, {"fields": ("sku", "name", "brand", "category", "colour", "era", "size_label", "price", "condition")}),
         ("Description", {"fields": ("description", "image_url")}),
@@ -113,6 +114,10 @@ class ItemAdmin(admin.ModelAdmin):
             order_url = reverse("admin:orders_order_change", args=[line.order.pk])
             return format_html('{} · <a href="{}">{}</a>', customer_link(line.order.customer), order_url, line.order)
         return ""
+
+    @admin.display(description="price", ordering="price")
+    def price_with_currency(self, item: Item) -> str:
+        return f"${item.price}"
 
     @admin.display(description="measurements")
     def measurements_text(self, item: Item) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from conversations.models import Customer
 from inventory.locks import lock_items
 from inventory.models import Item
+from notifications.services import notify_order_placed
 from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
 from orders.models import Order, OrderEvent, OrderItem
 
@@ -44,6 +45,7 @@ def place_order(*, customer: Customer, now: datetime | None = None) -> Order:
         OrderEvent.objects.create(
             order=order, kind="placed", note=", ".join(f"{item.sku} ${item.price}" for item in items)
         )
+        notify_order_placed(order_id=order.pk, customer_name=str(customer), total=order.total)
     logger.info("order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order
 
