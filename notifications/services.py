@@ -88,7 +88,9 @@ def notify_customer_says_paid(*, order_id: int, customer_name: str) -> Notificat
     )
 
 
-def notify_send_failed(*, message_id: int, customer_id: str, customer_name: str, state: str, reason: str) -> Notification:
+def notify_send_failed(
+    *, message_id: int, customer_id: str, customer_name: str, state: str, reason: str
+) -> Notification:
     """A message to a customer failed or was blocked: one notification per message."""
     from django.contrib.admin.utils import quote
 

@@ -77,8 +77,17 @@ def chart_svg(days: list[today.Day]) -> SafeString:
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} {}</title></rect>'
                     '<text x="{}" y="{}" font-size="9" text-anchor="middle">{}</text>',
-                    _number(index * slot + (slot - bar) / 2), _number(y), _number(bar), _number(height), colour,
-                    day.day.isoformat(), value, name, _number(index * slot + slot / 2), _number(y - 2), value or "",
+                    _number(index * slot + (slot - bar) / 2),
+                    _number(y),
+                    _number(bar),
+                    _number(height),
+                    colour,
+                    day.day.isoformat(),
+                    value,
+                    name,
+                    _number(index * slot + slot / 2),
+                    _number(y - 2),
+                    value or "",
                 )  # fmt: skip
             )
         return format_html(

@@ -70,7 +70,11 @@ def waiting_for_a_person(*, now: datetime) -> Section:
         for customer in customers[:ROWS_PER_SECTION]
     ]
     return Section(
-        "waiting", "Waiting for you", rows, customers.count(), _list_url("conversations_customer", asked_for_person="yes")
+        "waiting",
+        "Waiting for you",
+        rows,
+        customers.count(),
+        _list_url("conversations_customer", asked_for_person="yes"),
     )
 
 
@@ -93,7 +97,10 @@ def reply_windows_closing(*, now: datetime) -> Section:
     for customer in customers[:ROWS_PER_SECTION]:
         why = " and ".join(
             reason
-            for reason, applies in (("holds items", customer.holds_something), ("has an open order", customer.has_open_order))
+            for reason, applies in (
+                ("holds items", customer.holds_something),
+                ("has an open order", customer.has_open_order),
+            )
             if applies
         )
         rows.append(
@@ -126,7 +133,9 @@ def holds_running_out(*, now: datetime) -> Section:
         )
         for item in items[:ROWS_PER_SECTION]
     ]
-    return Section("holds", "Holds running out", rows, items.count(), _list_url("inventory_item", status__exact="reserved"))
+    return Section(
+        "holds", "Holds running out", rows, items.count(), _list_url("inventory_item", status__exact="reserved")
+    )
 
 
 def sends_not_delivered(*, now: datetime) -> Section:
@@ -149,7 +158,11 @@ def sends_not_delivered(*, now: datetime) -> Section:
         for message in messages[:ROWS_PER_SECTION]
     ]
     return Section(
-        "sends", "Messages not sent", rows, messages.count(), _list_url("conversations_message", state__in="failed,blocked")
+        "sends",
+        "Messages not sent",
+        rows,
+        messages.count(),
+        _list_url("conversations_message", state__in="failed,blocked"),
     )
 
 
@@ -177,7 +190,9 @@ def awaiting_payment(*, now: datetime) -> Section:
 
 def offers_to_decide(*, now: datetime) -> Section:
     offers = (
-        Offer.objects.filter(status=Offer.Status.PENDING).select_related("customer", "item").order_by("created_at", "pk")
+        Offer.objects.filter(status=Offer.Status.PENDING)
+        .select_related("customer", "item")
+        .order_by("created_at", "pk")
     )
     rows = [
         Row(
@@ -188,7 +203,9 @@ def offers_to_decide(*, now: datetime) -> Section:
         )
         for offer in offers[:ROWS_PER_SECTION]
     ]
-    return Section("offers", "Offers to decide", rows, offers.count(), _list_url("orders_offer", status__exact="pending"))
+    return Section(
+        "offers", "Offers to decide", rows, offers.count(), _list_url("orders_offer", status__exact="pending")
+    )
 
 
 # Most urgent first. Rows from models other branches add go in here when their fields exist:
@@ -277,20 +294,24 @@ def figures(*, now: datetime | None = None) -> Figures:
     )
 
     orders = Order.objects.filter(created_at__gte=since).count()
-    revenue = Order.objects.filter(
-        paid_at__gte=since, status__in=[Order.Status.PAID, Order.Status.SHIPPED]
-    ).aggregate(total=Sum("total"))["total"] or Decimal("0.00")
+    revenue = Order.objects.filter(paid_at__gte=since, status__in=[Order.Status.PAID, Order.Status.SHIPPED]).aggregate(
+        total=Sum("total")
+    )["total"] or Decimal("0.00")
 
     wrote = set(customer_messages.filter(created_at__gte=since).values_list("customer_id", flat=True).distinct())
-    needed_owner = set(
-        Message.objects.filter(role=Message.Role.STAFF, created_at__gte=since, customer_id__in=wrote).values_list(
-            "customer_id", flat=True
+    needed_owner = (
+        set(
+            Message.objects.filter(role=Message.Role.STAFF, created_at__gte=since, customer_id__in=wrote).values_list(
+                "customer_id", flat=True
+            )
         )
-    ) | set(
-        ToolCall.objects.filter(tool="hand_off_to_owner", created_at__gte=since, customer_id__in=wrote).values_list(
-            "customer_id", flat=True
+        | set(
+            ToolCall.objects.filter(tool="hand_off_to_owner", created_at__gte=since, customer_id__in=wrote).values_list(
+                "customer_id", flat=True
+            )
         )
-    ) | set(Customer.objects.filter(pk__in=wrote, handoff_requested_at__gte=since).values_list("pk", flat=True))
+        | set(Customer.objects.filter(pk__in=wrote, handoff_requested_at__gte=since).values_list("pk", flat=True))
+    )
 
     prices = token_prices()
     tokens, cost, unpriced = 0, Decimal("0"), []
