@@ -4,8 +4,15 @@ import pytest
 from django.conf import settings
 
 # Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`), a real Dramatiq worker, and a
-# fake OpenAI-compatible API (`fake_openai`, `ai_settings`).
-pytest_plugins = ["testing.tiktok", "testing.workers", "testing.fake_openai"]
+# fake OpenAI-compatible API (`fake_openai`, `ai_settings`), a fake push endpoint for owner notifications
+# (`push_receiver`, `notify_settings`).
+pytest_plugins = [
+    "testing.tiktok",
+    "testing.workers",
+    "testing.fake_openai",
+    "testing.push_receiver",
+    "testing.browser",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -71,7 +71,7 @@ class HoldInline(admin.TabularInline):
     fk_name = "held_by"
     verbose_name = "current hold"
     verbose_name_plural = "current holds"
-    fields = readonly_fields = ("sku", "name", "size_label", "price", "held_until")
+    fields = readonly_fields = ("sku", "name", "size_label", "price_with_currency", "held_until")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -84,6 +84,10 @@ class HoldInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    @admin.display(description="price")
+    def price_with_currency(self, item: Item) -> str:
+        return f"${item.price}"
 
 
 @admin.register(Customer)
@@ -138,7 +142,12 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
         if obj is not None:  # the add page has no bot to pause
             step = ("resume_bot", "Resume the bot") if obj.is_bot_paused() else ("pause_bot", "Pause the bot")
             context["next_steps"] = (step,)
+            context["show_save_and_add_another"] = False  # customers come from TikTok, one at a time
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
+        # Deleting would take the conversation with it (and is refused once they have ordered): pause instead.
+        return False
 
     @admin.display(description="last wrote to you", ordering="last_inbound_at")
     def last_message_at(self, customer: Customer) -> datetime | None:
@@ -337,5 +346,6 @@ class MessageAdmin(admin.ModelAdmin):
             "form": form,
             "recent": recent_messages(customer),
             "window_closes_at": reply_window_closes_at(customer=customer),
+            "bot_paused": customer.is_bot_paused(),
         }
         return TemplateResponse(request, "admin/conversations/message/reply.html", context)

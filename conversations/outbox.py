@@ -16,6 +16,7 @@ from django.utils import timezone
 from conversations.models import Customer, Message
 from conversations.selectors import outbound_block_reason
 from conversations.services import enqueue_send
+from notifications.services import notify_send_failed
 from tiktok.client import TikTokClient, TikTokError, TikTokRejected, TikTokRetryableError, TikTokTokenError
 from tiktok.credentials import (
     TokenRefreshUnavailable,
@@ -138,14 +139,29 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
 
 
 def _settle(message: Message, *, state: str, error: str = "", code: str = "") -> Message:
-    """Record the outcome of this attempt (a separate short write; no row lock is held across HTTP)."""
-    Message.objects.filter(pk=message.pk).update(
-        state=state, error=error[:2000], error_code=code[:32], updated_at=timezone.now()
-    )
-    message.state, message.error, message.error_code = state, error[:2000], code[:32]
+    """Record the outcome of this attempt (a separate short write; no row lock is held across HTTP). A failed or
+    blocked message notifies the owner in the same transaction."""
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            state=state, error=error[:2000], error_code=code[:32], updated_at=timezone.now()
+        )
+        message.state, message.error, message.error_code = state, error[:2000], code[:32]
+        if state in (Message.State.BLOCKED, Message.State.FAILED):
+            _notify_not_sent(message)
     if state in (Message.State.BLOCKED, Message.State.FAILED):
         logger.info("outbound message not sent", extra={"message_id": message.pk, "state": state, "reason": error})
     return message
+
+
+def _notify_not_sent(message: Message) -> None:
+    """Tell the owner a message did not go (once per message, whatever retries and sweeps do)."""
+    notify_send_failed(
+        message_id=message.pk,
+        customer_id=message.customer_id,
+        customer_name=str(message.customer),
+        state=message.get_state_display().lower(),
+        reason=message.error or message.error_code,
+    )
 
 
 def give_up_sending(*, message_id: int, retries: int) -> Message | None:
@@ -157,6 +173,7 @@ def give_up_sending(*, message_id: int, retries: int) -> Message | None:
         message.state = Message.State.FAILED
         message.error = f"Gave up after {retries + 1} tries. Last error: {message.error or 'none recorded'}"[:2000]
         message.save(update_fields=["state", "error", "updated_at"])
+        _notify_not_sent(message)
     logger.error("outbound message failed after retries", extra={"message_id": message_id, "retries": retries})
     return message
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from conversations.exceptions import InvalidCustomerId
 from conversations.models import Customer, Message
+from notifications.services import notify_handoff
 
 logger = logging.getLogger(__name__)
 
@@ -101,13 +102,24 @@ def opt_in(*, customer: Customer) -> Customer:
 
 
 def request_handoff(*, customer: Customer, now: datetime | None = None) -> Customer:
-    """The customer asked for a person: flag the conversation for the owner (the time of the latest
-    request) and keep the bot quiet until the owner resumes it. One transaction, two UPDATEs of the row."""
+    """The customer asked for a person: flag the conversation for the owner and keep the bot quiet until the
+    owner resumes it; the owner is notified once per hand-off (in the same transaction, sent after commit).
+
+    Locks the customer row (FOR NO KEY UPDATE). Asking again while already waiting keeps the first request's
+    time — "waiting since" — so it is the same hand-off and the same notification."""
     now = now or timezone.now()
     with transaction.atomic():
-        Customer.objects.filter(pk=customer.pk).update(handoff_requested_at=now, updated_at=now)
+        waiting_since = (
+            Customer.objects.select_for_update(no_key=True)
+            .filter(pk=customer.pk)
+            .values_list("handoff_requested_at", flat=True)
+            .first()
+        )
+        requested_at = waiting_since or now
+        Customer.objects.filter(pk=customer.pk).update(handoff_requested_at=requested_at, updated_at=now)
         pause_bot(customer=customer, hours=None, now=now)
-    customer.handoff_requested_at = now  # pause_bot has set bot_paused_until on the instance already
+        notify_handoff(customer_id=customer.pk, customer_name=str(customer), requested_at=requested_at)
+    customer.handoff_requested_at = requested_at  # pause_bot has set bot_paused_until on the instance already
     logger.info("hand-off to the owner requested", extra={"customer": customer.pk})
     return customer
 
@@ -255,10 +267,17 @@ def enqueue_send(*, message_id: int) -> None:
 
 def reply_as_staff(*, customer: Customer, text: str) -> Message:
     """A reply typed by staff in the admin: through the outbox like every other send. A person has taken
-    over, so the assistant also pauses for BOT_PAUSE_AFTER_OWNER_REPLY hours (never shortening a pause)."""
+    over, so the assistant also pauses for BOT_PAUSE_AFTER_OWNER_REPLY hours (never shortening a pause), and the
+    request for a person the owner saw (the one on `customer`) is answered: its "waiting for a person" flag is
+    cleared (the bot stays paused until resumed). A conditional UPDATE: a request made since is left waiting."""
+    seen_request = customer.handoff_requested_at
     with transaction.atomic():
         message = queue_outbound_message(customer=customer, text=text, role=Message.Role.STAFF)
         _pause_for_owner(customer=customer, since=timezone.now())
+        if seen_request is not None and Customer.objects.filter(
+            pk=customer.pk, handoff_requested_at=seen_request
+        ).update(handoff_requested_at=None, updated_at=timezone.now()):
+            customer.handoff_requested_at = None
     logger.info("staff reply queued", extra={"customer": customer.pk, "message_id": message.pk})
     return message
 

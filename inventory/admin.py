@@ -23,7 +23,7 @@ from inventory.models import MEASUREMENT_ORDER, Item, ItemPhoto
 from inventory.photos import normalise_photo
 from inventory.resources import ItemResource
 from orders.models import OrderItem
-from philia.admin_actions import apply_service, customer_link
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 from philia.errors import DomainError
 
 MAX_PHOTOS_AT_ONCE = 12
@@ -180,20 +180,23 @@ def thumbnail_tag(photo: ItemPhoto, *, size: int) -> str:
 
 
 @admin.register(Item)
-class ItemAdmin(ImportExportModelAdmin):
+class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
     form = ItemForm
     add_form = ItemAddForm
     inlines = (ItemPhotoInline,)
     change_form_template = "admin/inventory/item/change_form.html"
     resource_classes = (ItemResource,)
     formats = (CSV,)
-    list_display = ("sku", "thumbnail", "name", "brand", "size_label", "price", "status", "who", "measurements_text")
+    list_display = (
+        "sku", "thumbnail", "name", "price_with_currency", "status", "size_label", "brand", "who", "measurements_text",
+    )  # fmt: skip
     list_display_links = ("sku", "thumbnail")
     list_filter = ("status", "brand", "size_label", "category", "condition")
     search_fields = ("sku", "name", "brand")
     list_select_related = ("held_by",)
     ordering = ("sku",)
     actions = ("release_holds", "hide_items", "unhide_items", "duplicate_items")
+    confirm_actions = {"release_holds": "Release {count} hold(s)? The items go back on sale for anyone."}
     fieldsets = (
         (None, {"fields": ("sku", "name", "brand", "category", "colour", "era", "size_label", "price", "condition")}),
         ("Photos", {"fields": ("photo_strip", "image_url")}),
@@ -366,6 +369,10 @@ class ItemAdmin(ImportExportModelAdmin):
             order_url = reverse("admin:orders_order_change", args=[line.order.pk])
             return format_html('{} · <a href="{}">{}</a>', customer_link(line.order.customer), order_url, line.order)
         return ""
+
+    @admin.display(description="price", ordering="price")
+    def price_with_currency(self, item: Item) -> str:
+        return f"${item.price}"
 
     @admin.display(description="measurements")
     def measurements_text(self, item: Item) -> str:

@@ -26,9 +26,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
-    fields = readonly_fields = ("item", "price", "still_in_order")
+    fields = readonly_fields = ("item", "price_paid", "still_in_order")
     verbose_name = "item (price at purchase)"
     verbose_name_plural = "items (price at purchase)"
+
+    @admin.display(description="price at purchase")
+    def price_paid(self, line: OrderItem) -> str:
+        return f"${line.price}"
 
     @admin.display(description="still in the order", boolean=True)
     def still_in_order(self, line: OrderItem) -> bool:
@@ -53,6 +57,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     list_select_related = ("customer",)
     inlines = (OrderItemInline, OrderEventInline)
     actions = ("mark_paid", "mark_shipped", "cancel_orders")
+    confirm_actions = {"cancel_orders": "Cancel {count} order(s)? Their items go back on sale."}
     # Every field read-only: the order changes only through the services (the step buttons).
     fields = readonly_fields = (
         "customer", "status", "total_in_dollars", "payment_reference", "tracking_number",

@@ -10,6 +10,7 @@ from conversations.models import Customer
 from inventory import services as inventory_services
 from inventory.exceptions import NotHeldBy
 from inventory.selectors import current_holds
+from notifications.services import notify_order_placed
 from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
 from orders.models import Offer, Order, OrderEvent, OrderItem
 
@@ -38,6 +39,7 @@ def place_order(*, customer: Customer, now: datetime | None = None) -> Order:
         OrderEvent.objects.create(
             order=order, kind="placed", note=", ".join(f"{item.sku} ${item.price}" for item in items)
         )
+        notify_order_placed(order_id=order.pk, customer_name=str(customer), total=order.total)
     logger.info("order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order
 

@@ -5,9 +5,11 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,9 +45,24 @@ def apply_service(
 
 class BackToPageAfterAction:
     """For action buttons on an object's page (they post to the list's actions with `_back_to`, the page's
-    path): once the action is done, go back to that page instead of the list."""
+    path): once the action is done, go back to that page instead of the list.
+
+    Actions named in `confirm_actions` (action name → the question, formatted with `count`) are destructive:
+    the admin's forms (the list's action bar, the page's buttons) post them with `_ask_first`, which shows a page
+    asking to confirm first; the page's buttons also show them apart from the next step. A post without
+    `_ask_first` (a script, a test) acts at once, as any admin action does."""
+
+    confirm_actions: dict[str, str] = {}
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
+        context.setdefault("destructive_steps", tuple(self.confirm_actions))
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        action = request.POST.get("action", "")
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if action in self.confirm_actions and selected and request.POST.get("_ask_first") == "yes":
+            return self._confirm_action(request, queryset.filter(pk__in=selected), action, selected)
         response = super().response_action(request, queryset)
         back = request.POST.get("_back_to", "")
         if (
@@ -55,6 +72,25 @@ class BackToPageAfterAction:
         ):
             return HttpResponseRedirect(back)
         return response
+
+    def _confirm_action(
+        self, request: HttpRequest, rows: QuerySet, action: str, selected: list[str]
+    ) -> TemplateResponse:
+        rows = list(rows)
+        back = request.POST.get("_back_to", "")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Are you sure?",
+            "question": self.confirm_actions[action].format(count=len(rows)),
+            "label": getattr(getattr(self, action), "short_description", action),
+            "rows": rows,
+            "opts": self.model._meta,
+            "action": action,
+            "selected": selected,
+            "back_to": back if back.startswith("/") and url_has_allowed_host_and_scheme(back, None) else "",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/confirm_action.html", context)
 
 
 def customer_link(customer: Customer) -> str:

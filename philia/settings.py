@@ -31,7 +31,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # First, so its `runserver` (which adds the embedded worker) wins over staticfiles' one.
     "philia",
-    "django.contrib.admin",
+    # The admin with the shop's own site (Today as its home, the shop's sections before the technical ones).
+    "philia.admin_config.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "orders",
     "tiktok",
     "assistant",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One way of writing dates everywhere in the admin (philia/formats/en/formats.py), in TIME_ZONE.
+FORMAT_MODULE_PATH = ["philia.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -231,6 +235,26 @@ PHOTO_THUMBNAIL_SIDE = 320  # px, for the admin's lists and pages
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=40_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=150_000_000)  # decompression-bomb guard
 
+# The admin's "View site" link: the shop's public face, e.g. its TikTok profile (unset: the link is hidden).
+SHOP_URL = env.str("SHOP_URL", default="")
+# Where the shop is reached from outside (absolute links in the owner's notifications), e.g. https://shop.example.com
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Today's page: holds running out within this many hours are listed, as are reply windows closing that soon.
+TODAY_SOON_HOURS = env.int("TODAY_SOON_HOURS", default=6)
+
+# --- Telling the owner ------------------------------------------------------------------------------
+
+# Email through Django's email backend: EMAIL_URL is e.g. smtp+tls://user:password@smtp.example.com:587
+# (unset: printed on the console). Push: a JSON POST {event, text, url} to OWNER_NOTIFY_URL (ntfy, Discord,
+# Slack incoming webhooks, ...). Either, both or neither (then notifications are only listed in the admin).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
+OWNER_EMAIL = env.str("OWNER_EMAIL", default="")
+OWNER_NOTIFY_URL = env.str("OWNER_NOTIFY_URL", default="")
+OWNER_NOTIFY_TIMEOUT = env.float("OWNER_NOTIFY_TIMEOUT", default=10.0)
+# A burst is grouped: at most one email and one push per kind of notification in this many seconds (0: no grouping).
+OWNER_NOTIFY_DIGEST_SECONDS = env.int("OWNER_NOTIFY_DIGEST_SECONDS", default=60)
+
 # --- TikTok ---------------------------------------------------------------------------------------
 
 TIKTOK_APP_ID = env.str("TIKTOK_APP_ID", default="")
@@ -295,3 +319,8 @@ AI_HISTORY_MESSAGES = env.int("AI_HISTORY_MESSAGES", default=10)
 AI_DAILY_TURNS_PER_CUSTOMER = env.int("AI_DAILY_TURNS_PER_CUSTOMER", default=50)
 AI_DAILY_TOKEN_BUDGET = env.int("AI_DAILY_TOKEN_BUDGET", default=2_000_000)
 AI_PROMPT_CACHE_KEY = env.str("AI_PROMPT_CACHE_KEY", default="")
+# US dollars per million tokens, "input/output" per model (Today's AI cost per order), e.g.
+# AI_PRICE_PER_MILLION_TOKENS=gpt-4o-mini=0.15/0.60,gpt-4o=2.50/10.00. Models not listed are counted in tokens only.
+AI_PRICE_PER_MILLION_TOKENS = env.dict(
+    "AI_PRICE_PER_MILLION_TOKENS", default={"gpt-4o-mini": "0.15/0.60", "gpt-4.1-mini": "0.40/1.60"}
+)

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 # Top to bottom: an app may import the ones after it.
-LAYERS = ("assistant", "orders", "inventory", "conversations", "tiktok")
+LAYERS = ("assistant", "orders", "inventory", "conversations", "tiktok", "notifications")
 # Project packages that are not apps; of philia only the errors every app raises may be imported.
 ALLOWED_FROM_PHILIA = ("philia.errors",)
 OTHER_PROJECT_PACKAGES = ("philia", "testing", "bench")

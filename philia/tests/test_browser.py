@@ -1,0 +1,155 @@
+"""The owner's day in a real browser (headless Chromium through Selenium, against Django's live server), on a laptop
+(1366 px) and on a phone (390 px): log in, see Today, mark an order paid, ship it with a tracking number, see the
+history, answer a waiting customer. On the phone no page, and no box inside one, scrolls sideways."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from selenium.webdriver.common.by import By
+
+from conversations.models import Customer, Message
+from orders.models import Offer, Order
+from orders.services import place_order
+from philia.tests.factories import make_customer, make_item
+from testing.browser import assert_no_sideways_scroll
+from tiktok.models import WebhookEvent
+
+# transaction=True: the live server answers from another thread, which must see the rows this test commits.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker"),
+]
+
+LONG_NAME = "Vintage 1990s Nike ACG Oversized Colour-Block Windbreaker Jacket With Packable Hood"
+TRACKING = "LX123456789GB"
+
+
+def _the_shop() -> dict:
+    """A waiting customer with a conversation, an order awaiting payment, and enough else to fill every list."""
+    now = timezone.now()
+    anna = make_customer(
+        "anna-id", username="anna_vintage_lover_2024", conversation_id="conv-anna", last_inbound_at=now
+    )
+    for number, text in enumerate(["hi!", "is the windbreaker still available?", "can I talk to a real person please"]):
+        Message.objects.create(
+            customer=anna, role="user", direction="inbound", text=text, tiktok_message_id=f"in-{number}"
+        )
+    Customer.objects.filter(pk=anna.pk).update(handoff_requested_at=now - timedelta(minutes=20))
+    bob = make_customer("bob-id", username="bob", conversation_id="conv-bob", last_inbound_at=now - timedelta(hours=1))
+    make_item("VNT-NIKE-WB-001", name=LONG_NAME, price="45.00", held_by=bob, held_until=now + timedelta(hours=2),
+              brand="Nike", size_label="L", measurements={"pit_to_pit": 24.5, "length": 28})  # fmt: skip
+    make_item(
+        "VNT-LEVI-501-002", name="Levi's 501 Jeans", price="38.00", held_by=bob, held_until=now + timedelta(hours=2)
+    )
+    order = place_order(customer=bob)
+    cara = make_customer("cara-id", username="cara", conversation_id="conv-cara", last_inbound_at=now)
+    make_item(
+        "VNT-CARH-003", name="Carhartt Detroit Jacket", price="85.00", held_by=cara, held_until=now + timedelta(hours=3)
+    )
+    to_cancel = place_order(customer=cara)
+    for number in range(4):
+        make_item(f"VNT-STOCK-{number:03d}", name=f"{LONG_NAME} no. {number}", price="25.00", brand="Vintage")
+    Offer.objects.create(customer=anna, item=make_item("VNT-OFFER-009", price="60.00"), amount=Decimal("40.00"))
+    Message.objects.create(
+        customer=bob, role="staff", direction="outbound", state="failed", text="Your order is on its way! " * 6,
+        error="TikTok refused the message: 40001 param error: conversation_id_is_not_valid_for_this_business_account",
+    )  # fmt: skip
+    WebhookEvent.objects.create(event="im_receive_msg", dedupe_key="k1", tiktok_message_id="m1", raw_body='{"event": '
+                                '"im_receive_msg", "content": "{\\"message\\": \\"' + "x" * 300 + '\\"}"}')  # fmt: skip
+    return {"order": order, "to_cancel": to_cancel}
+
+
+def _log_in(browser, live_server, admin_user) -> None:
+    browser.get(live_server.url + "/admin/login/?next=/admin/")
+    browser.find_element(By.ID, "id_username").send_keys(admin_user.username)
+    browser.find_element(By.ID, "id_password").send_keys("password")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+
+def _click(browser, selector: str) -> None:
+    element = browser.find_element(By.CSS_SELECTOR, selector)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_owners_day(browser_at, live_server, admin_user, width):
+    shop = _the_shop()
+    order = shop["order"]
+    browser = browser_at(width)
+    on_phone = width < 600
+    check = assert_no_sideways_scroll if on_phone else (lambda driver, **kwargs: None)
+
+    _log_in(browser, live_server, admin_user)
+    assert browser.execute_script("return window.innerWidth") == width
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Today"
+    assert browser.find_element(By.LINK_TEXT, "@anna_vintage_lover_2024 asked for a person").is_displayed()
+    check(browser, name="today")
+
+    browser.get(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
+    check(browser, name="order-pending")
+    _click(browser, "button[value=mark_paid]")
+    assert browser.find_element(By.TAG_NAME, "h1").text == f"Order #{order.pk} · Paid"
+
+    _click(browser, "button[value=mark_shipped]")
+    check(browser, name="mark-shipped")
+    browser.find_element(By.NAME, f"tracking_{order.pk}").send_keys(TRACKING)
+    _click(browser, "input[type=submit][value='Mark shipped']")
+    assert browser.find_element(By.TAG_NAME, "h1").text == f"Order #{order.pk} · Shipped"
+    history = browser.find_element(By.ID, "events-group").text
+    assert "Paid" in history and "Shipped" in history and TRACKING in history
+    check(browser, name="order-shipped")
+
+    browser.get(live_server.url + "/admin/")
+    browser.find_element(By.LINK_TEXT, "@anna_vintage_lover_2024 asked for a person").click()
+    check(browser, name="customer")
+    browser.find_element(By.LINK_TEXT, "Reply").click()
+    check(browser, name="reply")
+    browser.find_element(By.NAME, "text").send_keys("Hi Anna, it's the owner: yes, it is still available!")
+    _click(browser, "input[type=submit][value='Send reply']")
+    assert "Reply to @anna_vintage_lover_2024 queued" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    assert Customer.objects.get(pk="anna-id").handoff_requested_at is None
+    assert Order.objects.get(pk=order.pk).tracking_number == TRACKING
+
+
+PHONE_PAGES = [
+    "/admin/",
+    "/admin/inventory/item/",
+    "/admin/inventory/item/add/",
+    "/admin/orders/order/",
+    "/admin/orders/offer/",
+    "/admin/conversations/customer/",
+    "/admin/conversations/customer/bob-id/change/",
+    "/admin/conversations/message/",
+    "/admin/notifications/notification/",
+    "/admin/tiktok/webhookevent/",
+    "/admin/assistant/toolcall/",
+    "/admin/auth/user/",
+]
+
+
+def test_every_page_the_owner_uses_fits_a_phone(browser_at, live_server, admin_user):
+    shop = _the_shop()
+    browser = browser_at(390)
+    _log_in(browser, live_server, admin_user)
+
+    item = make_item.__globals__["Item"].objects.get(sku="VNT-NIKE-WB-001")
+    event = WebhookEvent.objects.get()
+    for path in [
+        *PHONE_PAGES,
+        f"/admin/inventory/item/{item.pk}/change/",
+        f"/admin/tiktok/webhookevent/{event.pk}/change/",
+    ]:
+        browser.get(live_server.url + path)
+        assert browser.find_elements(By.ID, "content"), path
+        assert_no_sideways_scroll(browser)
+
+    browser.get(f"{live_server.url}/admin/orders/order/{shop['to_cancel'].pk}/change/")
+    _click(browser, "button[value=cancel_orders]")
+    assert "Their items go back on sale." in browser.find_element(By.CSS_SELECTOR, ".confirm-action").text
+    assert_no_sideways_scroll(browser, name="confirm-cancel")
+    browser.find_element(By.LINK_TEXT, "No, go back").click()
+    assert Order.objects.get(pk=shop["to_cancel"].pk).status == "pending"

@@ -1,0 +1,370 @@
+"""Reads for the owner's Today page (the admin's home): what needs them, most urgent first, and the week's figures.
+
+Shop-wide and read-only, so it lives here beside the admin site rather than in one app: it reads every app's
+models and changes nothing.
+
+Each section of "needs you" is built by one function in `SECTION_BUILDERS`, in order of urgency (time-bound
+first: a reply window or a hold that runs out cannot wait; money next; decisions last). A new kind of row
+(another branch's model) is one more builder in that list.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.admin.utils import quote
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from assistant.models import ToolCall
+from conversations.models import Customer, Message
+from inventory.models import Item
+from orders.models import Offer, Order, OrderItem
+
+# Rows shown per section; the heading's link leads to all of them.
+ROWS_PER_SECTION = 10
+# Failed or blocked sends stay on Today this long (the messages list keeps them all).
+FAILED_SENDS_FOR = timedelta(days=2)
+FIGURES_PERIOD = timedelta(days=7)
+CHART_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Row:
+    """One thing for the owner to do: what, where it is handled, since when (or until when)."""
+
+    text: str
+    url: str
+    since: datetime | None = None
+    until: datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    rows: list[Row]
+    total: int
+    list_url: str
+
+
+def _customer_url(customer_id: str) -> str:
+    return reverse("admin:conversations_customer_change", args=[quote(customer_id)])
+
+
+def _list_url(name: str, **filters: str) -> str:
+    url = reverse(f"admin:{name}_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def waiting_for_a_person(*, now: datetime) -> Section:
+    customers = Customer.objects.filter(handoff_requested_at__isnull=False).order_by("handoff_requested_at", "pk")
+    rows = [
+        Row(text=f"{customer} asked for a person", url=_customer_url(customer.pk), since=customer.handoff_requested_at)
+        for customer in customers[:ROWS_PER_SECTION]
+    ]
+    return Section(
+        "waiting",
+        "Waiting for you",
+        rows,
+        customers.count(),
+        _list_url("conversations_customer", asked_for_person="yes"),
+    )
+
+
+def reply_windows_closing(*, now: datetime) -> Section:
+    """Customers who hold something or have an open order and whose 48-hour reply window closes soon: after
+    it closes only a few follow-ups are allowed."""
+    window = timedelta(hours=settings.TIKTOK_WINDOW_HOURS)
+    holds = Item.objects.filter(held_by=OuterRef("pk"), status=Item.Status.RESERVED, held_until__gt=now)
+    open_orders = Order.objects.filter(customer=OuterRef("pk"), status__in=[Order.Status.PENDING, Order.Status.PAID])
+    customers = (
+        Customer.objects.filter(
+            last_inbound_at__gt=now - window,
+            last_inbound_at__lte=now - window + timedelta(hours=settings.TODAY_SOON_HOURS),
+        )
+        .annotate(holds_something=Exists(holds), has_open_order=Exists(open_orders))
+        .filter(Q(holds_something=True) | Q(has_open_order=True))
+        .order_by("last_inbound_at", "pk")
+    )
+    rows = []
+    for customer in customers[:ROWS_PER_SECTION]:
+        why = " and ".join(
+            reason
+            for reason, applies in (
+                ("holds items", customer.holds_something),
+                ("has an open order", customer.has_open_order),
+            )
+            if applies
+        )
+        rows.append(
+            Row(
+                text=f"{customer}'s reply window closes",
+                url=reverse("admin:conversations_message_reply", args=[quote(customer.pk)]),
+                until=customer.last_inbound_at + window,
+                detail=why,
+            )
+        )
+    return Section("windows", "Reply windows closing", rows, customers.count(), _list_url("conversations_customer"))
+
+
+def holds_running_out(*, now: datetime) -> Section:
+    items = (
+        Item.objects.filter(
+            status=Item.Status.RESERVED,
+            held_until__gt=now,
+            held_until__lte=now + timedelta(hours=settings.TODAY_SOON_HOURS),
+        )
+        .select_related("held_by")
+        .order_by("held_until", "pk")
+    )
+    rows = [
+        Row(
+            text=f"{item.sku} held by {item.held_by}",
+            url=_customer_url(item.held_by_id),
+            until=item.held_until,
+            detail=f"{item.name} · ${item.price}",
+        )
+        for item in items[:ROWS_PER_SECTION]
+    ]
+    return Section(
+        "holds", "Holds running out", rows, items.count(), _list_url("inventory_item", status__exact="reserved")
+    )
+
+
+def sends_not_delivered(*, now: datetime) -> Section:
+    messages = (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            state__in=[Message.State.FAILED, Message.State.BLOCKED],
+            created_at__gte=now - FAILED_SENDS_FOR,
+        )
+        .select_related("customer")
+        .order_by("-created_at", "-pk")
+    )
+    rows = [
+        Row(
+            text=f"To {message.customer}: {message.get_state_display().lower()}",
+            url=_customer_url(message.customer_id),
+            since=message.created_at,
+            detail=message.error or message.error_code,
+        )
+        for message in messages[:ROWS_PER_SECTION]
+    ]
+    return Section(
+        "sends",
+        "Messages not sent",
+        rows,
+        messages.count(),
+        _list_url("conversations_message", state__in="failed,blocked"),
+    )
+
+
+def _order_row(order: Order, *, since: datetime | None) -> Row:
+    return Row(
+        text=f"{order} · {order.customer} · ${order.total}",
+        url=reverse("admin:orders_order_change", args=[order.pk]),
+        since=since,
+    )
+
+
+def paid_not_shipped(*, now: datetime) -> Section:
+    orders = Order.objects.filter(status=Order.Status.PAID).select_related("customer").order_by("paid_at", "pk")
+    rows = [_order_row(order, since=order.paid_at) for order in orders[:ROWS_PER_SECTION]]
+    return Section("to_ship", "Paid, to ship", rows, orders.count(), _list_url("orders_order", status__exact="paid"))
+
+
+def awaiting_payment(*, now: datetime) -> Section:
+    orders = Order.objects.filter(status=Order.Status.PENDING).select_related("customer").order_by("created_at", "pk")
+    rows = [_order_row(order, since=order.created_at) for order in orders[:ROWS_PER_SECTION]]
+    return Section(
+        "unpaid", "Awaiting payment", rows, orders.count(), _list_url("orders_order", status__exact="pending")
+    )
+
+
+def offers_to_decide(*, now: datetime) -> Section:
+    offers = (
+        Offer.objects.filter(status=Offer.Status.PENDING)
+        .select_related("customer", "item")
+        .order_by("created_at", "pk")
+    )
+    rows = [
+        Row(
+            text=f"{offer.customer} offers ${offer.amount} for {offer.item.sku}",
+            url=_customer_url(offer.customer_id),
+            since=offer.created_at,
+            detail=f"{offer.item.name} · listed at ${offer.item.price}",
+        )
+        for offer in offers[:ROWS_PER_SECTION]
+    ]
+    return Section(
+        "offers", "Offers to decide", rows, offers.count(), _list_url("orders_offer", status__exact="pending")
+    )
+
+
+# Most urgent first. Rows from models other branches add go in here when their fields exist:
+# - orders flagged (refund needed, customer says paid): a builder over the flag fields on `orders.Order`, after
+#   `paid_not_shipped` (money the owner owes or may have received);
+# - drops (scheduled, starting soon, claims to settle): a builder over the drop model in `inventory`, after
+#   `holds_running_out`.
+SECTION_BUILDERS: list[Callable[..., Section]] = [
+    waiting_for_a_person,
+    reply_windows_closing,
+    holds_running_out,
+    sends_not_delivered,
+    paid_not_shipped,
+    awaiting_payment,
+    offers_to_decide,
+]
+
+
+def needs_attention(*, now: datetime | None = None) -> list[Section]:
+    """Every section of what needs the owner, most urgent first, empty ones included (the page says "nothing")."""
+    now = now or timezone.now()
+    return [build(now=now) for build in SECTION_BUILDERS]
+
+
+# --- Figures -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    dms: int
+    paid_orders: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    dms_today: int
+    holds: int
+    orders: int
+    paid_revenue: Decimal
+    hold_to_order: float | None  # share of the items held in the period that were ordered; None without holds
+    handled_by_bot: float | None  # share of the customers who wrote in the period the owner never had to answer
+    conversations: int
+    ai_tokens: int
+    ai_cost: Decimal
+    ai_cost_per_order: Decimal | None
+    unpriced_models: list[str] = field(default_factory=list)
+    days: list[Day] = field(default_factory=list)
+
+
+def local_midnight(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def token_prices() -> dict[str, tuple[Decimal, Decimal]]:
+    """AI_PRICE_PER_MILLION_TOKENS as {model: (input, output)} dollars per million tokens; bad entries are left out."""
+    prices = {}
+    for model, value in settings.AI_PRICE_PER_MILLION_TOKENS.items():
+        input_price, _, output_price = str(value).partition("/")
+        try:
+            prices[model] = (Decimal(input_price), Decimal(output_price or input_price))
+        except ArithmeticError:
+            continue
+    return prices
+
+
+def figures(*, now: datetime | None = None) -> Figures:
+    """The figures beside the list, over the last 7 days (DMs: since midnight in TIME_ZONE).
+
+    Holds are the assistant's (its `hold_item` tool calls: holds made by hand in the admin or a command leave
+    no record); "handled by the bot" are the customers who wrote without asking for a person or getting a
+    staff reply."""
+    now = now or timezone.now()
+    since = now - FIGURES_PERIOD
+    customer_messages = Message.objects.filter(direction=Message.Direction.INBOUND, role=Message.Role.USER)
+
+    hold_calls = ToolCall.objects.filter(tool="hold_item", succeeded=True, created_at__gte=since)
+    held_skus = {sku for sku in hold_calls.values_list("arguments__sku", flat=True) if sku}
+    ordered = (
+        OrderItem.objects.filter(item__sku__in=held_skus, order__created_at__gte=since)
+        .values("item_id")
+        .distinct()
+        .count()
+        if held_skus
+        else 0
+    )
+
+    orders = Order.objects.filter(created_at__gte=since).count()
+    revenue = Order.objects.filter(paid_at__gte=since, status__in=[Order.Status.PAID, Order.Status.SHIPPED]).aggregate(
+        total=Sum("total")
+    )["total"] or Decimal("0.00")
+
+    wrote = set(customer_messages.filter(created_at__gte=since).values_list("customer_id", flat=True).distinct())
+    needed_owner = (
+        set(
+            Message.objects.filter(role=Message.Role.STAFF, created_at__gte=since, customer_id__in=wrote).values_list(
+                "customer_id", flat=True
+            )
+        )
+        | set(
+            ToolCall.objects.filter(tool="hand_off_to_owner", created_at__gte=since, customer_id__in=wrote).values_list(
+                "customer_id", flat=True
+            )
+        )
+        | set(Customer.objects.filter(pk__in=wrote, handoff_requested_at__gte=since).values_list("pk", flat=True))
+    )
+
+    prices = token_prices()
+    tokens, cost, unpriced = 0, Decimal("0"), []
+    usage = (
+        Message.objects.filter(created_at__gte=since)
+        .exclude(ai_model="")
+        .values("ai_model")
+        .annotate(prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"))
+        .order_by("ai_model")
+    )
+    for row in usage:
+        tokens += row["prompt"] + row["completion"]
+        if row["ai_model"] in prices:
+            input_price, output_price = prices[row["ai_model"]]
+            cost += (row["prompt"] * input_price + row["completion"] * output_price) / 1_000_000
+        else:
+            unpriced.append(row["ai_model"])
+
+    return Figures(
+        dms_today=customer_messages.filter(created_at__gte=local_midnight(now)).count(),
+        holds=len(held_skus),
+        orders=orders,
+        paid_revenue=revenue,
+        hold_to_order=ordered / len(held_skus) if held_skus else None,
+        handled_by_bot=(len(wrote) - len(needed_owner)) / len(wrote) if wrote else None,
+        conversations=len(wrote),
+        ai_tokens=tokens,
+        ai_cost=cost.quantize(Decimal("0.0001")),
+        ai_cost_per_order=(cost / orders).quantize(Decimal("0.0001")) if orders else None,
+        unpriced_models=unpriced,
+        days=daily_counts(now=now),
+    )
+
+
+def daily_counts(*, now: datetime, days: int = CHART_DAYS) -> list[Day]:
+    """DMs received and orders paid per day (in TIME_ZONE) for the last `days` days, today last."""
+    first = local_midnight(now) - timedelta(days=days - 1)
+    zone = timezone.get_current_timezone()
+
+    def per_day(queryset, column: str) -> dict[date, int]:
+        return dict(
+            queryset.filter(**{f"{column}__gte": first})
+            .annotate(day=TruncDate(column, tzinfo=zone))
+            .values("day")
+            .annotate(count=Count("pk"))
+            .values_list("day", "count")
+        )
+
+    dms = per_day(Message.objects.filter(direction=Message.Direction.INBOUND, role=Message.Role.USER), "created_at")
+    paid = per_day(Order.objects.filter(paid_at__isnull=False), "paid_at")
+    start = first.date()
+    return [
+        Day(day=start + timedelta(days=offset), dms=dms.get(start + timedelta(days=offset), 0),
+            paid_orders=paid.get(start + timedelta(days=offset), 0))
+        for offset in range(days)
+    ]  # fmt: skip
