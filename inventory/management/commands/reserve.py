@@ -26,10 +26,13 @@ class Command(BaseCommand):
             "--customer", required=True, metavar="TIKTOK_USER_ID", help="The customer's TikTok user id."
         )
         parser.add_argument(
-            "--hours", type=int, default=None, help="How long to hold it (default: the HOLD_HOURS setting)."
+            "--hours",
+            type=float,
+            default=None,
+            help="How long to hold it, in hours; decimals allowed, e.g. 0.5 (default: the HOLD_HOURS setting).",
         )
 
-    def handle(self, *args: Any, sku: str, customer: str, hours: int | None, **options: Any) -> None:
+    def handle(self, *args: Any, sku: str, customer: str, hours: float | None, **options: Any) -> None:
         if not customer.strip():
             raise CommandError("--customer needs a TikTok user id.")
         try:
