@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Customer
-from inventory.locks import lock_items
-from inventory.models import Item
+from inventory import services as inventory_services
+from inventory.exceptions import NotHeldBy
+from inventory.selectors import current_holds
 from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Offer, Order, OrderEvent, OrderItem
 
 logger = logging.getLogger(__name__)
 
@@ -18,29 +19,22 @@ logger = logging.getLogger(__name__)
 def place_order(*, customer: Customer, now: datetime | None = None) -> Order:
     """Turn the customer's current holds into one pending order: all or nothing.
 
-    Locks the customer row, then the held items in primary-key order; checks each is still held by
-    this customer, snapshots prices, totals, and marks the items sold. Raises `NothingToOrder` or
-    `HoldLost` (and changes nothing).
+    Locks the customer row, then (`inventory.services.sell_items`) the held items in primary-key order,
+    which checks each is still held by this customer and marks it sold; snapshots prices and totals.
+    Raises `NothingToOrder` or `HoldLost` (and changes nothing).
     """
     with transaction.atomic():
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
         now = now or timezone.now()
-        held_ids = list(
-            Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now).values_list(
-                "pk", flat=True
-            )
-        )
+        held_ids = list(current_holds(customer=customer, now=now).values_list("pk", flat=True))
         if not held_ids:
             raise NothingToOrder()
-        items = list(lock_items(ids=held_ids))
-        for item in items:
-            if item.status != Item.Status.RESERVED or item.held_by_id != customer.pk or item.held_until <= now:
-                raise HoldLost(item.sku)
+        try:
+            items = inventory_services.sell_items(item_ids=held_ids, customer=customer, now=now)
+        except NotHeldBy as lost:
+            raise HoldLost(lost.sku) from lost
         order = Order.objects.create(customer=customer, total=sum(item.price for item in items))
         OrderItem.objects.bulk_create(OrderItem(order=order, item=item, price=item.price) for item in items)
-        Item.objects.filter(pk__in=[item.pk for item in items]).update(
-            status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
-        )
         OrderEvent.objects.create(
             order=order, kind="placed", note=", ".join(f"{item.sku} ${item.price}" for item in items)
         )
@@ -89,16 +83,14 @@ def mark_shipped(*, order: Order, tracking_number: str) -> Order:
 
 
 def cancel_order(*, order: Order, reason: str = "") -> Order:
-    """Pending or paid → cancelled; its items go back on sale. Locks the order, then its items by pk."""
+    """Pending or paid → cancelled; its items go back on sale (`inventory.services.put_back_on_sale`).
+    Locks the order, then its items by pk."""
     with transaction.atomic():
         order = _lock_order(order.pk)
         if order.status not in (Order.Status.PENDING, Order.Status.PAID):
             raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "cancelled")
         item_ids = list(order.lines.filter(is_active=True).values_list("item_id", flat=True))
-        list(lock_items(ids=item_ids))
-        Item.objects.filter(pk__in=item_ids, status=Item.Status.SOLD).update(
-            status=Item.Status.AVAILABLE, updated_at=timezone.now()
-        )
+        inventory_services.put_back_on_sale(item_ids=item_ids)
         order.lines.update(is_active=False)
         order.status = Order.Status.CANCELLED
         order.cancelled_at = timezone.now()
@@ -106,3 +98,15 @@ def cancel_order(*, order: Order, reason: str = "") -> Order:
         OrderEvent.objects.create(order=order, kind="cancelled", note=reason.strip())
     logger.info("order cancelled", extra={"order": order.pk})
     return order
+
+
+def clear_orders() -> dict[str, int]:
+    """Delete every order (with its lines and history) and every offer (`seed --clear`); returns how many.
+
+    Runs before the stock and the customers are cleared: order lines protect the items they sold, orders
+    their customers.
+    """
+    with transaction.atomic():
+        _, orders = Order.objects.all().delete()
+        _, offers = Offer.objects.all().delete()
+    return {"orders": orders.get(Order._meta.label, 0), "offers": offers.get(Offer._meta.label, 0)}
