@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -471,6 +472,26 @@ def schedule_drop(*, drops_at: datetime, skus: Iterable[str], name: str = "", no
     changes nothing.
     """
     now = now or timezone.now()
+    wanted = _drop_skus(drops_at=drops_at, skus=skus, now=now)
+    name = name.strip() or f"Drop {timezone.localtime(drops_at):%Y-%m-%d %H:%M}"
+    with transaction.atomic():
+        items = _droppable_items(wanted=wanted, now=now, lock=True)
+        drop = Drop.objects.create(name=name[: Drop._meta.get_field("name").max_length], drops_at=drops_at)
+        DropItem.objects.bulk_create(DropItem(drop=drop, item=item) for item in items)
+        Item.objects.filter(pk__in=[item.pk for item in items]).update(
+            drops_at=drops_at, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
+        )
+    logger.info("drop scheduled", extra={"drop": drop.pk, "drops_at": drops_at, "skus": wanted})
+    return drop
+
+
+def check_drop(*, drops_at: datetime, skus: Iterable[str], now: datetime | None = None) -> None:
+    """Raise what `schedule_drop` would raise for these arguments, without locking or writing (forms)."""
+    now = now or timezone.now()
+    _droppable_items(wanted=_drop_skus(drops_at=drops_at, skus=skus, now=now), now=now, lock=False)
+
+
+def _drop_skus(*, drops_at: datetime, skus: Iterable[str], now: datetime) -> list[str]:
     wanted = list(dict.fromkeys(sku.strip().upper() for sku in skus if sku.strip()))
     if not wanted:
         raise InvalidDrop("A drop needs at least one SKU.")
@@ -478,21 +499,22 @@ def schedule_drop(*, drops_at: datetime, skus: Iterable[str], name: str = "", no
         raise InvalidDrop("Give the drop time with its time zone, e.g. 2026-12-24T19:00:00+00:00.")
     if drops_at <= now:
         raise InvalidDrop(f"The drop time {drops_at.isoformat()} is not in the future.")
-    name = name.strip() or f"Drop {timezone.localtime(drops_at):%Y-%m-%d %H:%M}"
-    with transaction.atomic():
-        items = {item.sku.upper(): item for item in lock_items(skus=wanted)}
-        for sku in wanted:
-            item = items.get(sku)
-            if item is None:
-                raise ItemNotFound(sku)
-            _check_droppable(item=item, now=now)
-        drop = Drop.objects.create(name=name[: Drop._meta.get_field("name").max_length], drops_at=drops_at)
-        DropItem.objects.bulk_create(DropItem(drop=drop, item=items[sku]) for sku in wanted)
-        Item.objects.filter(pk__in=[item.pk for item in items.values()]).update(
-            drops_at=drops_at, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
-        )
-    logger.info("drop scheduled", extra={"drop": drop.pk, "drops_at": drops_at, "skus": wanted})
-    return drop
+    return wanted
+
+
+def _droppable_items(*, wanted: list[str], now: datetime, lock: bool) -> list[Item]:
+    found = list(lock_items(skus=wanted)) if lock else list(_items_with_skus(wanted))
+    items = {item.sku.upper(): item for item in found}
+    for sku in wanted:
+        item = items.get(sku)
+        if item is None:
+            raise ItemNotFound(sku)
+        _check_droppable(item=item, now=now)
+    return [items[sku] for sku in wanted]
+
+
+def _items_with_skus(skus: list[str]) -> QuerySet[Item]:
+    return Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=skus)
 
 
 def _check_droppable(*, item: Item, now: datetime) -> None:
@@ -524,21 +546,20 @@ def add_to_drop(*, drop: Drop, sku: str, now: datetime | None = None) -> DropIte
     return drop_item
 
 
-def remove_from_drop(*, drop_item_id: int, now: datetime | None = None) -> Item:
-    """Take a piece out of a drop that has not started: it is on sale again at once. Locks the item row."""
+def remove_from_drop(*, item: Item, now: datetime | None = None) -> Item:
+    """Take a piece out of its drop still to come: it is on sale at once. Locks the item row. Raises
+    `InvalidDrop` when the piece is in no drop still to come."""
     now = now or timezone.now()
     with transaction.atomic():
-        drop_item = DropItem.objects.select_related("drop", "item").filter(pk=drop_item_id).first()
-        if drop_item is None:
-            raise InvalidDrop("That piece is not in the drop any more.")
-        if drop_item.drop.drops_at <= now:
-            raise InvalidDrop(f"{drop_item.drop.name} has already dropped; {drop_item.item.sku} stays in it.")
-        item = lock_items(ids=[drop_item.item_id]).first()
+        locked = lock_items(ids=[item.pk]).first()
+        drop_item = DropItem.objects.filter(item=item, drop__drops_at__gt=now).select_related("drop").first()
+        if locked is None or drop_item is None:
+            raise InvalidDrop(f"{item.sku} is in no drop still to come.")
         drop_item.delete()
-        item.drops_at = None
-        item.save(update_fields=["drops_at", "updated_at"])
-    logger.info("item removed from a drop", extra={"sku": item.sku, "drop": drop_item.drop_id})
-    return item
+        locked.drops_at = None
+        locked.save(update_fields=["drops_at", "updated_at"])
+    logger.info("item removed from a drop", extra={"sku": locked.sku, "drop": drop_item.drop_id})
+    return locked
 
 
 def claim_drop_item(
