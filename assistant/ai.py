@@ -25,11 +25,12 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from assistant.language import find_skus, parse_search
 from assistant.memory import Conversation, state_summary
 from assistant.tools import Facts, Toolbox, failure
 from conversations.models import Customer, Message
 from inventory.models import Item
-from inventory.search import ItemQuery, find_skus, parse_search
+from inventory.search import ItemQuery
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from assistant.formatting import MAX_REPLY_CHARS
+from assistant.language import find_skus
 from conversations.models import Customer
-from inventory.search import find_skus
 from inventory.selectors import current_holds, visible_items_with_skus
 from orders.models import Order
 

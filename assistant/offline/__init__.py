@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from assistant import language, wording
 from assistant.formatting import money
+from assistant.language import find_skus
 from assistant.memory import Conversation
 from assistant.offline import browsing, details, holds, offers, orders, smalltalk
 from assistant.offline.context import Turn
 from assistant.tools import Facts, Toolbox
-from inventory.search import find_skus
 
 
 @dataclass(frozen=True)

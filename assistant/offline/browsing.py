@@ -2,10 +2,11 @@
 
 from assistant import language, wording
 from assistant.formatting import item_lines
+from assistant.language import find_skus, normalise
 from assistant.offline import smalltalk
 from assistant.offline.context import Turn
 from assistant.tools import Facts
-from inventory.search import ItemQuery, find_skus, normalise
+from inventory.search import ItemQuery
 
 
 def search(turn: Turn, query: ItemQuery | None = None) -> str:
@@ -74,11 +75,13 @@ def more(turn: Turn) -> str:
 
 
 def _closest(turn: Turn, query: ItemQuery) -> list[Facts]:
-    """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone."""
+    """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone; never
+    the price ("tees under $30" is never answered with a $75 tee)."""
+    prices = {"min_price": query.min_price, "max_price": query.max_price}
     attempts = [
-        ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist),
-        ItemQuery(brands=query.brands, categories=query.categories),
-        ItemQuery(categories=query.categories),
+        ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist, **prices),
+        ItemQuery(brands=query.brands, categories=query.categories, **prices),
+        ItemQuery(categories=query.categories, **prices),
     ]
     for attempt in attempts:
         if attempt.is_empty():

@@ -7,9 +7,11 @@ from typing import Any
 from django.conf import settings
 
 from assistant import language
+from assistant.language import find_skus, normalise, parse_search
 from assistant.memory import Conversation
 from assistant.tools import Facts, Toolbox
-from inventory.search import ItemQuery, find_skus, known_brands, normalise, parse_search
+from inventory.search import ItemQuery
+from inventory.selectors import known_brands
 
 
 @dataclass

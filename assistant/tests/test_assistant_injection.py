@@ -13,10 +13,10 @@ import pytest
 
 from assistant.ai import rules, system_prompt
 from assistant.guard import DECLINES_DISCOUNT, GRANTS_DISCOUNT, prices_in, repeats_instructions
+from assistant.language import find_skus
 from assistant.tests.assistant_support import hold, say, shop_state
 from conversations.models import Customer
 from inventory.models import Item
-from inventory.search import find_skus
 from inventory.services import hide_item
 from orders.models import Order
 from orders.services import place_order

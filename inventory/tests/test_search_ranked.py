@@ -1,9 +1,13 @@
-"""inventory.search: understanding a customer's words, ranking on PostgreSQL, and the SQLite branch."""
+"""inventory.search: structured filters (`ItemQuery`) → ranked items, on PostgreSQL and on the SQLite branch.
+
+Reading a customer's words into an `ItemQuery` is tested with the assistant (assistant/tests/test_language.py);
+here the queries are written out as the reader produces them."""
 
 import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,21 +16,10 @@ from django.db import connection
 
 from conversations.models import Customer
 from inventory.models import Item
-from inventory.search import find_skus, parse_search, search, search_items
+from inventory.search import ItemQuery, narrowing_words, search_items, search_items_or_filters
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, reserve_item
 
-BRANDS = [
-    "Nike",
-    "Levi's",
-    "Carhartt",
-    "The North Face",
-    "Adidas",
-    "Champion",
-    "Ralph Lauren",
-    "Harley-Davidson",
-    "Guess",
-]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,70 +32,30 @@ def skus(items) -> list[str]:
     return [item.sku for item in items]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("got any nike jackets in L?", {"brands": ("Nike",), "categories": ("jacket",), "sizes": ("L",)}),
-        ("levis w32 under $40", {"brands": ("Levi's",), "waist": 32, "max_price": Decimal("40")}),
-        ("size 32 jeans", {"categories": ("jeans",), "waist": 32}),
-        ("jeans 32x30", {"categories": ("jeans",), "waist": 32}),
-        ("any hoodies in large", {"categories": ("sweatshirt",), "sizes": ("L",)}),
-        ("fits a size 10", {"sizes": ("10", "M")}),
-        ("i'm a medium", {"sizes": ("M",)}),
-        ("XL tees", {"categories": ("tshirt",), "sizes": ("XL",)}),
-        (
-            "90s windbreakers pit to pit at least 22",
-            {"eras": ("90s",), "categories": ("jacket",), "measurements_min": (("pit_to_pit", 22.0),)},
-        ),
-        ("p2p 24+", {"measurements_min": (("pit_to_pit", 24.0),)}),
-        ("length under 28", {"measurements_max": (("length", 28.0),)}),
-        ("chest 44", {"measurements_min": (("pit_to_pit", 21.0),), "measurements_max": (("pit_to_pit", 23.0),)}),
-        ("carhart coat", {"brands": ("Carhartt",), "categories": ("jacket",)}),
-        ("tnf puffer", {"brands": ("The North Face",), "categories": ("jacket",)}),
-        ("adiddas track jacket", {"brands": ("Adidas",), "words": ("track",)}),
-        (
-            "green crewneck between $20 and $35",
-            {"colours": ("green",), "min_price": Decimal("20"), "max_price": Decimal("35")},
-        ),
-        (
-            "1980s champion sweatshirt around $50",
-            {"eras": ("80s",), "brands": ("Champion",), "min_price": Decimal("38")},
-        ),
-        ("y2k baby tee", {"eras": ("00s",), "words": ("baby",)}),
-        ("gray or grey hoodie", {"colours": ("grey",)}),
-        ("anything under 40 bucks", {"max_price": Decimal("40")}),
-    ],
-)
-def test_parse_search_understands_customer_words(text, expected):
-    query = parse_search(text, brands=BRANDS)
-
-    for field, value in expected.items():
-        assert getattr(query, field) == value, field
+def search(query: ItemQuery, *, limit: int = 5) -> list[Item]:
+    """What the assistant lists: the query's items, or the filters' alone when its free words find nothing."""
+    return search_items_or_filters(query, limit=limit)[0]
 
 
-def test_find_skus_reads_codes_in_any_case_and_ignores_ordinary_words():
-    assert find_skus("is vnt-nike-wb-001 or VNT-LEVI-501-003 still there? t-shirt W32-L30") == [
-        "VNT-NIKE-WB-001",
-        "VNT-LEVI-501-003",
-        "W32-L30",
-    ]
+NIKE_JACKETS_IN_L = ItemQuery(brands=("Nike",), categories=("jacket",), kind_words=("jackets",), sizes=("L",))
+JACKETS = ItemQuery(categories=("jacket",), kind_words=("jackets",))
 
 
 def test_an_exact_sku_comes_first(stock):
-    results = search_items(parse_search("VNT-NIKE-SWSH-014 nike"), limit=5)
+    results = search_items(ItemQuery(sku="VNT-NIKE-SWSH-014", brands=("Nike",)), limit=5)
 
     assert skus(results)[0] == "VNT-NIKE-SWSH-014"
 
 
 def test_brand_kind_and_size_filters(stock):
-    assert skus(search("got any nike jackets in L?")) == ["VNT-NIKE-WB-001"]
+    assert skus(search(NIKE_JACKETS_IN_L)) == ["VNT-NIKE-WB-001"]
 
 
 def test_l_never_matches_xl_or_a_length(stock):
     Item.objects.create(sku="TST-LABEL-1", name="Mens Large Shirt", category="shirt", price=10, size_label="Men's L")
     Item.objects.create(sku="TST-LABEL-2", name="Two Size Shirt", category="shirt", price=10, size_label="L/XL")
 
-    results = skus(search_items(parse_search("large"), limit=50))
+    results = skus(search_items(ItemQuery(sizes=("L",)), limit=50))
 
     assert set(results) == {
         "VNT-NIKE-WB-001",
@@ -118,23 +71,25 @@ def test_l_never_matches_xl_or_a_length(stock):
 def test_waist_matches_labels_and_measurements_not_lengths(stock):
     Item.objects.create(sku="TST-WAIST-1", name="Long Jeans", category="jeans", price=10, size_label="W30 L32")
 
-    assert skus(search("jeans waist 32")) == ["VNT-LEVI-501-003"]
+    assert skus(search(ItemQuery(categories=("jeans",), kind_words=("jeans",), waist=32))) == ["VNT-LEVI-501-003"]
 
 
 def test_measurement_and_price_filters(stock):
-    assert sorted(skus(search("jackets with pit to pit at least 25 under $130"))) == [
+    assert sorted(
+        skus(search(replace(JACKETS, measurements_min=(("pit_to_pit", 25.0),), max_price=Decimal("130"))))
+    ) == [
         "VNT-CARH-DJ-002",
         "VNT-COLM-BUG-013",
     ]
 
 
 def test_specific_garment_words_narrow_the_category(stock):
-    assert skus(search("any windbreakers?")) == ["VNT-NIKE-WB-001"]
-    assert len(search("any jackets?", limit=10)) == 8
+    assert skus(search(replace(JACKETS, kind_words=("windbreakers",)))) == ["VNT-NIKE-WB-001"]
+    assert len(search(JACKETS, limit=10)) == 8
 
 
 def test_a_specific_word_with_no_match_falls_back_to_the_category(stock):
-    assert len(search("any bombers?", limit=10)) == 8
+    assert len(search(replace(JACKETS, kind_words=("bombers",)), limit=10)) == 8
 
 
 def test_words_in_the_name_rank_above_words_in_the_description(stock):
@@ -142,11 +97,11 @@ def test_words_in_the_name_rank_above_words_in_the_description(stock):
         sku="TST-DESC-1", name="Plain Jacket", category="jacket", price=10, description="not a trucker at all"
     )
 
-    assert skus(search_items(parse_search("trucker"), limit=5))[:2] == ["VNT-LEVI-TRUC-015", "VNT-WRNG-TRUC-010"]
+    assert skus(search_items(ItemQuery(words=("trucker",)), limit=5))[:2] == ["VNT-LEVI-TRUC-015", "VNT-WRNG-TRUC-010"]
 
 
 def test_misspelled_words_still_find_items_on_postgresql(stock):
-    assert skus(search("windbraker")) == ["VNT-NIKE-WB-001"]
+    assert skus(search(ItemQuery(words=("windbraker",)))) == ["VNT-NIKE-WB-001"]
 
 
 def test_held_sold_and_hidden_items_are_left_out_but_expired_holds_count_as_available(stock):
@@ -154,9 +109,55 @@ def test_held_sold_and_hidden_items_are_left_out_but_expired_holds_count_as_avai
     reserve_item(sku="VNT-NIKE-WB-001", customer=customer)
     Item.objects.filter(sku="VNT-NIKE-SWSH-014").update(status="hidden")
 
-    assert skus(search("nike")) == []
+    assert skus(search(ItemQuery(brands=("Nike",)))) == []
     Item.objects.filter(sku="VNT-NIKE-WB-001").update(held_until="2000-01-01T00:00:00Z")
-    assert skus(search("nike")) == ["VNT-NIKE-WB-001"]
+    assert skus(search(ItemQuery(brands=("Nike",)))) == ["VNT-NIKE-WB-001"]
+
+
+@pytest.mark.parametrize(
+    ("category", "ceiling", "expected"),
+    [
+        ("tshirt", "80", ["VNT-HARL-TEE-008"]),
+        ("tshirt", "30", []),
+        ("sweatshirt", "40", ["VNT-NIKE-SWSH-014"]),
+        ("jacket", "50", ["VNT-WRNG-TRUC-010", "VNT-ADID-TT-004", "VNT-NIKE-WB-001"]),
+        ("jacket", "30", []),
+    ],
+)
+def test_a_category_and_a_price_ceiling_find_only_that_kind_at_or_below_the_price(stock, category, ceiling, expected):
+    assert skus(search(ItemQuery(categories=(category,), max_price=Decimal(ceiling)), limit=10)) == expected
+
+
+def test_free_words_that_find_nothing_fall_back_to_the_filters_with_the_price_kept(stock):
+    items, relaxed = search_items_or_filters(replace(JACKETS, words=("shiny",), max_price=Decimal("50")))
+
+    assert (skus(items), relaxed) == (["VNT-WRNG-TRUC-010", "VNT-ADID-TT-004", "VNT-NIKE-WB-001"], True)
+
+
+@pytest.mark.parametrize("spelling", ["hoodie", "hoodies", "hoody", "hoodys"])
+def test_every_spelling_of_a_specific_kind_narrows_to_the_pieces_named_any_of_those_ways(stock, spelling):
+    Item.objects.create(sku="TST-HOODIE-1", name="Nike Pullover Hoodie", category="sweatshirt", price=30)
+    Item.objects.create(sku="TST-HOODY-2", name="Champion Zip Hoody", category="sweatshirt", price=30)
+    query = ItemQuery(categories=("sweatshirt",), kind_words=(spelling,))
+
+    assert narrowing_words(query) == ["hoodie", "hoody"]
+    assert skus(search(query)) == ["TST-HOODY-2", "TST-HOODIE-1"]
+
+
+def test_a_category_named_generically_is_not_narrowed_by_a_specific_word_beside_it(stock):
+    query = replace(JACKETS, kind_words=("windbreakers", "jackets"))
+
+    assert narrowing_words(query) == []
+    assert len(search(query, limit=10)) == 8
+
+
+def test_sneakers_trainers_and_kicks_narrow_alike():
+    for spelling in ("sneakers", "trainers", "kicks"):
+        assert narrowing_words(ItemQuery(categories=("shoes",), kind_words=(spelling,))) == [
+            "sneaker",
+            "trainer",
+            "kick",
+        ]
 
 
 def test_the_text_conditions_are_the_ones_the_trigram_indexes_answer(stock):
@@ -182,13 +183,23 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items
-from inventory.search import search
-from inventory.selectors import search_available_items
+from decimal import Decimal
+from inventory.search import ItemQuery, search_items_or_filters
+from inventory.selectors import known_brands, search_available_items
 add_items(items=SEED_ITEMS)
-queries = ["got any nike jackets in L?", "levis w32 under $60", "any windbreakers?", "trucker", "jackets pit to pit at least 25"]
-found = {query: [item.sku for item in search(query)] for query in queries}
+jackets = dict(categories=("jacket",), kind_words=("jackets",))
+queries = {
+    "got any nike jackets in L?": ItemQuery(brands=("Nike",), sizes=("L",), **jackets),
+    "levis w32 under $60": ItemQuery(brands=("Levi's",), waist=32, max_price=Decimal("60")),
+    "any windbreakers?": ItemQuery(categories=("jacket",), kind_words=("windbreakers",)),
+    "trucker": ItemQuery(categories=("jacket",), kind_words=("trucker",)),
+    "jackets pit to pit at least 25": ItemQuery(measurements_min=(("pit_to_pit", 25.0),), **jackets),
+    "truckr (no such word) in jackets under $50": ItemQuery(words=("truckr",), max_price=Decimal("50"), **jackets),
+}
+found = {text: [item.sku for item in search_items_or_filters(query)[0]] for text, query in queries.items()}
 found["contract: trucker jacket, L"] = [item.sku for item in search_available_items("trucker jacket", size="large")]
 found["contract: vnt-nike-wb-001"] = [item.sku for item in search_available_items("vnt-nike-wb-001")]
+found["brands"] = known_brands()
 print(json.dumps(found))
 """
     environment = {
@@ -210,6 +221,8 @@ print(json.dumps(found))
         "any windbreakers?": ["VNT-NIKE-WB-001"],
         "trucker": ["VNT-LEVI-TRUC-015", "VNT-WRNG-TRUC-010"],
         "jackets pit to pit at least 25": ["VNT-COLM-BUG-013", "VNT-TNF-NUP-009", "VNT-CARH-DJ-002"],
+        "truckr (no such word) in jackets under $50": ["VNT-WRNG-TRUC-010", "VNT-ADID-TT-004", "VNT-NIKE-WB-001"],
         "contract: trucker jacket, L": ["VNT-LEVI-TRUC-015"],
         "contract: vnt-nike-wb-001": ["VNT-NIKE-WB-001"],
+        "brands": sorted({values["brand"] for values in SEED_ITEMS}),
     }

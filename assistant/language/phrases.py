@@ -1,11 +1,14 @@
-"""What a short, misspelled customer DM is about. Pure functions of the text: no database.
+"""What kind of message a short, misspelled customer DM is. Pure functions of the text: no database.
 
-Each check takes the normalised text (`inventory.search.normalise`). They are deliberately plain
-regular expressions: cheap, predictable and easy to extend with the phrases real customers use.
+Each check takes the normalised text with its shorthand spelled out (`text.normalise`, then
+`text.spelled_out`). They are deliberately plain regular expressions: cheap, predictable and easy to
+extend with the phrases real customers use.
 """
 
 import re
 from decimal import Decimal, InvalidOperation
+
+from assistant.language.text import bare
 
 STOP_MESSAGES = {
     "stop",
@@ -24,52 +27,6 @@ STOP_MESSAGES = {
     "quit",
 }
 START_MESSAGES = {"start", "unstop", "subscribe", "opt in", "optin", "start again", "resume", "start messages"}
-
-
-# DM shorthand and common misspellings, spelled out so the checks below need only the full words.
-SHORTHAND = {
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "wat": "what",
-    "wht": "what",
-    "wut": "what",
-    "wats": "what's",
-    "whats": "what's",
-    "hw": "how",
-    "avail": "available",
-    "avl": "available",
-    "avlb": "available",
-    "availble": "available",
-    "avaliable": "available",
-    "availabe": "available",
-    "pls": "please",
-    "plz": "please",
-    "wld": "would",
-    "cld": "could",
-    "shd": "should",
-    "hv": "have",
-    "hav": "have",
-    "sz": "size",
-    "hld": "hold",
-    "measurments": "measurements",
-    "mesurements": "measurements",
-    "tmrw": "tomorrow",
-    "tmr": "tomorrow",
-}
-SHORTHAND_WORD = re.compile(r"(?<![\w'$-])(" + "|".join(sorted(SHORTHAND, key=len, reverse=True)) + r")(?![\w'-])")
-
-
-def spelled_out(text: str) -> str:
-    """ "wat sizes r avail 4 the levis" → "what sizes are available for the levis"."""
-    text = SHORTHAND_WORD.sub(lambda match: SHORTHAND[match.group(1)], text)
-    # "4" means "for" only before a pointer word: "how much 4 the levis", not "size 4".
-    return re.sub(r"(?<![\w$.])4 (?=(?:the|it|that|this|these|those|them|me|you|both)\b)", "for ", text)
-
-
-def bare(text: str) -> str:
-    """The text without punctuation or emoji, for whole-message keywords."""
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' ]", " ", text)).strip()
 
 
 def is_stop(text: str) -> bool:
