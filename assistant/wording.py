@@ -425,7 +425,10 @@ def drop_too_early(line: str, place: int) -> str:
 
 
 def joined_waitlist(line: str, place: int, until: str) -> str:
-    return f"{line} is on hold for another customer until {until}. You're #{place} in line: I'll message you if it frees up."
+    return (
+        f"Sorry, {line} is on hold for another customer until {until}. You're #{place} in line: "
+        "I'll message you if it frees up."
+    )
 
 
 def already_in_line(line: str, place: int) -> str:

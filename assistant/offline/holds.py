@@ -33,6 +33,9 @@ def hold(turn: Turn, text: str | None = None) -> str:
             return wording.hold_which_of(item_lines(reference.candidates))
         return wording.HOLD_WHICH
     replies = [_hold_one(turn, facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
+    replies = [reply for reply in replies if reply]
+    if not replies:
+        return ""  # only drop claims: each is answered when its drop item is settled
     held = any(reply.startswith(("Done", "It's already")) for reply in replies)
     text = "\n\n".join(replies)
     if held and language.asks_longer_hold(turn.full_text):
@@ -58,10 +61,15 @@ def held_text(result: Facts) -> str:
 
 def hold_refused(turn: Turn, result: Facts, facts: Facts) -> str:
     error = result["error"]
+    if error == "drop_claim_recorded":
+        return ""
+    if error == "not_dropped_yet":
+        return wording.drops_later(item_line({**result["item"], "status": ""}), when(result["drops_at"]))
     if error == "held_by_someone_else":
-        return wording.held_by_someone_else(
-            item_line({**result["item"], "status": ""}), when(result["available_again_at"])
-        )
+        line = item_line({**result["item"], "status": ""})
+        if result.get("already_in_line"):
+            return wording.already_in_line(line, result["waitlist_place"])
+        return wording.joined_waitlist(line, result["waitlist_place"], when(result["available_again_at"]))
     if error == "bought_by_you":
         return wording.already_yours(facts["sku"], facts["name"])
     if error == "sold":
@@ -107,8 +115,33 @@ def release_all(turn: Turn, targets: list[Facts]) -> str:
 
 
 def soft_no(turn: Turn) -> str:
-    """ "never mind": releases what the customer holds of the pieces in view, else nothing to do."""
+    """ "never mind": releases what the customer holds of the pieces in view, else takes them out of the
+    line for the pieces in view they wait for, else nothing to do."""
     in_view_held = [facts for facts in turn.shown() if facts["status"] == "held_by_you"]
     if in_view_held:
         return release_all(turn, in_view_held)
+    waited_for = {facts["sku"] for facts in turn.toolbox.waitlist()}
+    in_view_waited = [facts["sku"] for facts in turn.shown() if facts["sku"] in waited_for]
+    if in_view_waited:
+        return leave_line(turn, in_view_waited)
     return wording.NO_PROBLEM
+
+
+def places_in_line(turn: Turn) -> str:
+    """ "am I still in line?" """
+    waiting = turn.toolbox.waitlist()
+    if not waiting:
+        return wording.NOT_IN_ANY_LINE
+    return wording.places_in_line(
+        [wording.place_line(item_line({**facts, "status": ""}), facts["place"]) for facts in waiting]
+    )
+
+
+def leave_line(turn: Turn, skus: list[str] | None = None) -> str:
+    """ "take me off the list": the lines for the SKUs named (or in view), else every line."""
+    if skus is None and turn.mentioned.items:
+        skus = [facts["sku"] for facts in turn.mentioned.items]
+    result = turn.toolbox.leave_waitlist(skus=skus)
+    if not result.get("left"):
+        return wording.NOT_IN_ANY_LINE
+    return wording.left_lines(result["left"])
