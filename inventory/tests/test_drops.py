@@ -233,3 +233,22 @@ def test_a_customers_second_claim_keeps_their_earliest():
 
     assert DropClaim.objects.count() == 1
     assert (again.written_at_ms, again.tiktok_message_id) == (drop_ms + 10, "msg-first")
+
+
+# transaction=True: the settling job runs in a real worker on Redis and must see committed claims.
+@pytest.mark.django_db(transaction=True)
+def test_claims_are_rows_so_a_lost_settling_job_is_redone_by_the_sweep(dramatiq_broker, dramatiq_worker):
+    item, drop_item = dropped_item()
+    drop_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
+    claim(item, "second", written_ms=drop_ms + 20)
+    claim(item, "first", written_ms=drop_ms + 10)
+    dramatiq_broker.flush_all()  # the worker died with the settling job: only the rows are left
+    DropItem.objects.update(first_claim_at=timezone.now() - timedelta(minutes=5))
+
+    from inventory import tasks
+
+    tasks.sweep_unsettled_drops.fn()
+    dramatiq_worker.drain()
+
+    assert Item.objects.get().held_by_id == "first"
+    assert set(replies()) == {"msg-first", "msg-second"}
