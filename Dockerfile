@@ -16,7 +16,7 @@ RUN pip install -r requirements.txt
 COPY . .
 # collectstatic only needs settings to load: a throwaway key, no database or broker is touched.
 RUN SECRET_KEY=collectstatic-only-not-a-real-key DEBUG=false python manage.py collectstatic --no-input \
-    && chown -R philia:philia /app
+    && mkdir -p /app/media && chown -R philia:philia /app
 
 USER philia
 EXPOSE 8000

@@ -3,18 +3,18 @@
 The system prompt and the tool list are the same for every request (built once from settings), so
 the provider's prompt caching applies; the conversation follows them. Customer text only ever
 appears inside `<customer_message>` tags in user messages: data, never instructions. Each tool call
-is validated here against its schema (the model's output is not trusted to follow `strict`), runs
-for the customer who wrote and nobody else, and returns facts from the database. At most
+is validated against its tool's model in `assistant.arguments` (the model's output is not trusted to
+follow `strict`), runs for the customer who wrote and nobody else, and returns a typed result whose
+wire form (`assistant.results`) is what the model reads. At most
 AI_MAX_TOOL_ROUNDS rounds of tool calls, a timeout on every request and a deadline for the turn;
 any failure raises `AIFailed` and the caller answers offline.
 """
 
 import json
 import logging
-import math
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock
 from decimal import Decimal
@@ -25,73 +25,22 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from assistant.language import find_skus, parse_search
+from assistant.arguments import TOOLS, Arguments, HoldItem, MakeOffer, description, parse_arguments, strict_parameters
+from assistant.language import find_skus
 from assistant.memory import Conversation, state_summary
-from assistant.tools import Facts, Toolbox, failure
+from assistant.results import Result, ToolError
+from assistant.tools import Toolbox
 from conversations.models import Customer, Message
-from inventory.models import Item
-from inventory.search import ItemQuery
 
 logger = logging.getLogger(__name__)
 
-SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,63}$")
-MAX_TEXT = 200
-MAX_AMOUNT = 100_000
 MAX_TOOL_CALLS_PER_TURN = 12
 MAX_CUSTOMER_TEXT = 2000
-
-# Each tool's parameters: name → (type, nullable). "sku", "text", "number", or a tuple of allowed values.
-TOOL_SPECS: dict[str, tuple[str, dict[str, tuple[Any, bool]]]] = {
-    "search_items": (
-        "Search the shop's items that are on sale. Every argument is optional (null when not asked for). "
-        "Returns up to 5 items with SKU, name, brand, size, price and status.",
-        {
-            "query": ("text", True),
-            "brand": ("text", True),
-            "kind": (tuple(sorted(Item.Category.values)), True),
-            "size": ("text", True),
-            "colour": ("text", True),
-            "era": ("text", True),
-            "max_price": ("number", True),
-            "min_price": ("number", True),
-            "min_pit_to_pit": ("number", True),
-        },
-    ),
-    "get_item": (
-        "Everything about one item by SKU: price, size, measurements, condition, status.",
-        {"sku": ("sku", False)},
-    ),
-    "hold_item": (
-        "Hold one item for the customer who is writing (they asked to take, reserve or hold it).",
-        {"sku": ("sku", False)},
-    ),
-    "release_hold": ("Release one of this customer's holds, putting the item back on sale.", {"sku": ("sku", False)}),
-    "place_order": ("Turn all of this customer's holds into one order (they asked to buy or pay).", {}),
-    "order_status": ("This customer's recent orders with status, total and tracking number.", {}),
-    "make_offer": (
-        "Pass this customer's offer on an item's price to the owner, who decides. Never changes the price.",
-        {"sku": ("sku", False), "amount": ("number", False)},
-    ),
-    "hand_off_to_owner": (
-        "The customer wants a person: flag the conversation for the owner and pause the assistant.",
-        {"reason": ("text", False)},
-    ),
-}
+ONCE_PER_MESSAGE = ("make_offer", "place_order", "hand_off_to_owner")
 
 
 class AIFailed(Exception):
     """The AI could not give a usable answer (API error, timeout, invalid output, too many rounds)."""
-
-
-def _json_type(kind: Any, nullable: bool) -> dict[str, Any]:
-    if isinstance(kind, tuple):
-        schema: dict[str, Any] = {
-            "type": ["string", "null"] if nullable else "string",
-            "enum": [*kind, *([None] if nullable else [])],
-        }
-        return schema
-    base = "number" if kind == "number" else "string"
-    return {"type": [base, "null"] if nullable else base}
 
 
 @lru_cache(maxsize=1)
@@ -102,17 +51,12 @@ def tool_definitions() -> list[dict[str, Any]]:
             "type": "function",
             "function": {
                 "name": name,
-                "description": description,
+                "description": description(model),
                 "strict": True,
-                "parameters": {
-                    "type": "object",
-                    "properties": {param: _json_type(kind, nullable) for param, (kind, nullable) in params.items()},
-                    "required": list(params),
-                    "additionalProperties": False,
-                },
+                "parameters": strict_parameters(model),
             },
         }
-        for name, (description, params) in TOOL_SPECS.items()
+        for name, model in TOOLS.items()
     ]
 
 
@@ -211,77 +155,61 @@ class ToolRunner:
         self.allowed_amounts: set[Decimal] = set()
         self.prices_by_name: dict[str, Decimal] = {}
 
-    def run_round(self, calls: list[Any]) -> list[tuple[str, Facts]]:
+    def run_round(self, calls: list[Any]) -> list[tuple[str, Result]]:
         """Run one round of tool calls. A round asking to hold more distinct items than this message
         allows ("hold everything") has all of its holds refused, not the first few granted."""
-        checked: list[tuple[Any, str, dict[str, Any] | None, str]] = []
+        checked: list[tuple[Any, str, Arguments | ToolError]] = []
         for call in calls:
             function = getattr(call, "function", None)
             name = getattr(function, "name", "") or ""
-            arguments, problem = None, ""
-            if function is None or name not in TOOL_SPECS:
-                problem = "unknown_tool"
+            arguments: Arguments | ToolError
+            if function is None or name not in TOOLS:
+                arguments = ToolError(error="unknown_tool", message=f"There is no tool called {name!r}.")
             else:
                 try:
-                    arguments = validate(name, function.arguments)
+                    arguments = parse_arguments(name, function.arguments)
                 except ValueError as error:
-                    problem = str(error)
-            checked.append((call, name, arguments, problem))
-        wanted = {arguments["sku"].upper() for _, name, arguments, _ in checked if name == "hold_item" and arguments}
+                    arguments = ToolError(error="invalid_arguments", message=str(error))
+            checked.append((call, name, arguments))
+        wanted = {arguments.sku.upper() for _, _, arguments in checked if isinstance(arguments, HoldItem)}
         bulk_hold = len(wanted | self.held_skus) > self.holds_allowed
-        results = []
-        for call, name, arguments, problem in checked:
+        results: list[tuple[str, Result]] = []
+        for call, name, arguments in checked:
             self.calls += 1
+            result: Result
             if self.calls > MAX_TOOL_CALLS_PER_TURN:
-                result = failure("too_many_calls", "No more tool calls for this message.")
-            elif problem == "unknown_tool":
-                result = failure("unknown_tool", f"There is no tool called {name!r}.")
-            elif problem:
-                result = failure("invalid_arguments", problem)
-            elif name == "hold_item" and bulk_hold:
-                result = failure(
-                    "too_many_holds",
-                    f"Hold at most {self.holds_allowed} item(s) for this message, and only ones the customer asked for.",
+                result = ToolError(error="too_many_calls", message="No more tool calls for this message.")
+            elif isinstance(arguments, ToolError):
+                result = arguments
+            elif isinstance(arguments, HoldItem) and bulk_hold:
+                result = ToolError(
+                    error="too_many_holds",
+                    message=f"Hold at most {self.holds_allowed} item(s) for this message, and only ones the customer asked for.",
                 )
             else:
                 result = self.run(name, arguments)
             results.append((call.id, result))
         return results
 
-    def run(self, name: str, arguments: dict[str, Any]) -> Facts:
+    def run(self, name: str, arguments: Arguments) -> Result:
         self.counts[name] = self.counts.get(name, 0) + 1
-        if name in ("make_offer", "place_order", "hand_off_to_owner") and self.counts[name] > 1:
-            return failure("once_per_message", f"{name} can be used once per message.")
-        if name in ("hold_item", "make_offer") and arguments["sku"].upper() not in self.known_skus:
-            return failure(
-                "not_shown", "Only items the customer has seen or named can be held or offered on; search first."
+        if name in ONCE_PER_MESSAGE and self.counts[name] > 1:
+            return ToolError(error="once_per_message", message=f"{name} can be used once per message.")
+        if isinstance(arguments, (HoldItem, MakeOffer)) and arguments.sku.upper() not in self.known_skus:
+            return ToolError(
+                error="not_shown",
+                message="Only items the customer has seen or named can be held or offered on; search first.",
             )
-        if name == "hold_item":
-            sku = arguments["sku"].upper()
+        if isinstance(arguments, HoldItem):
+            sku = arguments.sku.upper()
             if sku not in self.held_skus and len(self.held_skus) >= self.holds_allowed:
-                return failure("too_many_holds", f"Hold at most {self.holds_allowed} item(s) for this message.")
+                return ToolError(
+                    error="too_many_holds", message=f"Hold at most {self.holds_allowed} item(s) for this message."
+                )
             self.held_skus.add(sku)
-        result = self.dispatch(name, arguments)
-        self.remember(result)
+        result = arguments.call(self.toolbox)
+        self.remember(result.wire())
         return result
-
-    def dispatch(self, name: str, arguments: dict[str, Any]) -> Facts:
-        toolbox = self.toolbox
-        if name == "search_items":
-            return toolbox.search_items(query=search_query(arguments), limit=5)
-        if name == "get_item":
-            return toolbox.get_item(sku=arguments["sku"])
-        if name == "hold_item":
-            return toolbox.hold_item(sku=arguments["sku"])
-        if name == "release_hold":
-            return toolbox.release_hold(sku=arguments["sku"])
-        if name == "place_order":
-            return toolbox.place_order()
-        if name == "order_status":
-            return toolbox.order_status()
-        if name == "make_offer":
-            return toolbox.make_offer(sku=arguments["sku"], amount=Decimal(str(arguments["amount"])))
-        return toolbox.hand_off_to_owner(reason=arguments["reason"])
 
     def remember(self, value: Any, *, key: str = "") -> None:
         """Collect the prices and amounts the tools returned: the reply may quote only these."""
@@ -296,60 +224,6 @@ class ToolRunner:
         elif isinstance(value, str) and key in ("price", "total", "amount"):
             amount = Decimal(value)
             (self.known_prices if key == "price" else self.allowed_amounts).add(amount)
-
-
-def validate(name: str, raw_arguments: str | None) -> dict[str, Any]:
-    """The tool call's arguments, checked against its schema; ValueError says what is wrong."""
-    try:
-        arguments = json.loads(raw_arguments or "{}")
-    except (TypeError, ValueError) as error:
-        raise ValueError("Arguments are not valid JSON.") from error
-    if not isinstance(arguments, dict):
-        raise ValueError("Arguments must be a JSON object.")
-    params = TOOL_SPECS[name][1]
-    unexpected = sorted(set(arguments) - set(params))
-    if unexpected:
-        raise ValueError(f"Unexpected argument(s): {', '.join(unexpected)}.")
-    checked: dict[str, Any] = {}
-    for param, (kind, nullable) in params.items():
-        value = arguments.get(param)
-        if value is None:
-            if not nullable:
-                raise ValueError(f"{param} is required.")
-            checked[param] = None
-            continue
-        if isinstance(kind, tuple):
-            if value not in kind:
-                raise ValueError(f"{param} must be one of {', '.join(kind)}.")
-        elif kind == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"{param} must be a number.")
-            if not 0 < value < MAX_AMOUNT:
-                raise ValueError(f"{param} is out of range.")
-        else:
-            if not isinstance(value, str) or len(value) > MAX_TEXT:
-                raise ValueError(f"{param} must be a string of at most {MAX_TEXT} characters.")
-            if kind == "sku" and not SKU_RE.fullmatch(value.strip()):
-                raise ValueError(f"{param} is not a SKU.")
-        checked[param] = value.strip() if isinstance(value, str) else value
-    return checked
-
-
-def search_query(arguments: dict[str, Any]) -> ItemQuery:
-    words = " ".join(str(arguments[param]) for param in ("query", "brand", "colour", "era") if arguments.get(param))
-    if arguments.get("size"):
-        words += f" size {arguments['size']}"
-    query = parse_search(words)
-    updates: dict[str, Any] = {}
-    if arguments.get("kind"):
-        updates["categories"] = (arguments["kind"],)
-    if arguments.get("max_price") is not None:
-        updates["max_price"] = Decimal(str(arguments["max_price"]))
-    if arguments.get("min_price") is not None:
-        updates["min_price"] = Decimal(str(arguments["min_price"]))
-    if arguments.get("min_pit_to_pit") is not None:
-        updates["measurements_min"] = (("pit_to_pit", float(arguments["min_pit_to_pit"])),)
-    return replace(query, **updates)
 
 
 def conversation_messages(conversation: Conversation, state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -439,7 +313,7 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
                 }
             )
             for call_id, result in runner.run_round(calls):
-                messages.append({"role": "tool", "tool_call_id": call_id, "content": json.dumps(result)})
+                messages.append({"role": "tool", "tool_call_id": call_id, "content": json.dumps(result.wire())})
             continue
         if not isinstance(reply.content, str) or not reply.content.strip():
             raise AIFailed("empty answer")

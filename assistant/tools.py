@@ -1,10 +1,11 @@
 """What the assistant can do, for the customer who wrote and nobody else.
 
 Both assistants (offline and AI) act only through a `Toolbox`, which is bound to one customer and
-one inbound message. Every answer is read from the database and returned as facts (a JSON-able
-dict), never prose. Actions that change something (hold, release, order, offer, hand-off) run once
-per inbound message: their result is stored in a `ToolCall` row keyed by the message, the tool and
-its arguments, so a message handled again replays the stored result instead of acting twice.
+one inbound message. Every answer is read from the database and returned as a typed result of
+`assistant.results` (facts, never prose). Actions that change something (hold, release, order,
+offer, hand-off) run once per inbound message: their result is stored in a `ToolCall` row keyed by
+the message, the tool and its arguments, so a message handled again replays the same result
+instead of acting twice.
 """
 
 import hashlib
@@ -13,13 +14,46 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assistant.models import ToolCall
+from assistant.results import (
+    REPLAY,
+    AlreadyBought,
+    ClaimRecorded,
+    Facts,
+    HandedOff,
+    HandOffOutcome,
+    Held,
+    HeldBySomeoneElse,
+    HoldLimit,
+    HoldLost,
+    HoldOutcome,
+    InvalidAmount,
+    ItemFound,
+    LeaveWaitlistOutcome,
+    LeftWaitlist,
+    NotDroppedYet,
+    NotFound,
+    NotHeldByYou,
+    NothingToOrder,
+    NotOpenForOffers,
+    OfferOutcome,
+    OfferPassedOn,
+    OrderOutcome,
+    OrderPlaced,
+    Orders,
+    Refused,
+    Released,
+    ReleaseOutcome,
+    Result,
+    SearchResults,
+    Sold,
+)
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from inventory import services as inventory_services
@@ -35,8 +69,8 @@ from inventory.exceptions import (
 from inventory.models import Item
 from inventory.search import ItemQuery, search_items_or_filters
 from inventory.selectors import current_holds, visible_items_with_skus, waitlist_place, waitlist_places
+from orders import exceptions as orders_exceptions
 from orders import services as order_services
-from orders.exceptions import HoldLost, NothingToOrder
 from orders.models import Order
 from orders.offers import InvalidOffer, record_offer
 from orders.selectors import customer_orders, has_bought
@@ -44,7 +78,7 @@ from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-Facts = dict[str, Any]
+Outcome = TypeVar("Outcome", bound=Result)
 
 ORDER_STATUS_WORDS = {
     Order.Status.PENDING: "awaiting payment",
@@ -115,37 +149,32 @@ def order_facts(order: Order) -> Facts:
     return facts
 
 
-def failure(error: str, message: str, **facts: Any) -> Facts:
-    return {"ok": False, "error": error, "message": message, **facts}
-
-
 class Toolbox:
     """The shop's tools bound to one customer and the inbound message being answered."""
 
     def __init__(self, *, customer: Customer, message: Message) -> None:
         self.customer = customer
         self.message = message
-        self.actions: list[tuple[str, Facts]] = []
+        self.actions: list[Result] = []  # what the actions of this turn answered, in order
 
     # --- reads ---
 
-    def search_items(self, *, query: ItemQuery, limit: int = 5) -> Facts:
+    def search_items(self, *, query: ItemQuery, limit: int = 5) -> SearchResults:
         """Available items for the query; when nothing matches, the filters alone, then newest pieces."""
         now = timezone.now()
         items, relaxed = search_items_or_filters(query, limit=limit, now=now)
-        return {
-            "ok": True,
-            "query": query.describe(),
-            "items": [item_facts(item, customer=self.customer, now=now) for item in items],
-            **({"relaxed": "ignored the free words"} if relaxed else {}),
-        }
+        return SearchResults(
+            query=query.describe(),
+            items=[item_facts(item, customer=self.customer, now=now) for item in items],
+            relaxed=relaxed,
+        )
 
-    def get_item(self, *, sku: str) -> Facts:
+    def get_item(self, *, sku: str) -> ItemFound | NotFound:
         now = timezone.now()
         item = visible_items_with_skus([sku.strip()]).first()
         if item is None:
-            return failure("not_found", f"No item with SKU {sku.strip().upper()}.", sku=sku.strip().upper())
-        return {"ok": True, "item": item_facts(item, customer=self.customer, now=now, full=True)}
+            return NotFound(sku=sku.strip().upper())
+        return ItemFound(item=item_facts(item, customer=self.customer, now=now, full=True))
 
     def items(self, skus: list[str], *, full: bool = False) -> list[Facts]:
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
@@ -160,9 +189,9 @@ class Toolbox:
             item_facts(item, customer=self.customer, now=now) for item in current_holds(customer=self.customer, now=now)
         ]
 
-    def order_status(self) -> Facts:
+    def order_status(self) -> Orders:
         orders = list(customer_orders(customer=self.customer)[:5])
-        return {"ok": True, "orders": [order_facts(order) for order in orders]}
+        return Orders(orders=[order_facts(order) for order in orders])
 
     def skus_held_for_this_message(self) -> set[str]:
         """SKUs a hold was already tried for while answering this message (on an earlier run of the job)."""
@@ -175,7 +204,7 @@ class Toolbox:
 
     # --- actions (run once per inbound message) ---
 
-    def hold_item(self, *, sku: str) -> Facts:
+    def hold_item(self, *, sku: str) -> HoldOutcome:
         sku = sku.strip().upper()
         return self._once("hold_item", {"sku": sku}, lambda: self._hold(sku))
 
@@ -187,30 +216,30 @@ class Toolbox:
             for item, place in waitlist_places(customer=self.customer)
         ]
 
-    def leave_waitlist(self, *, skus: list[str] | None = None) -> Facts:
+    def leave_waitlist(self, *, skus: list[str] | None = None) -> LeaveWaitlistOutcome:
         arguments = {"skus": sorted(sku.strip().upper() for sku in skus) if skus is not None else None}
         return self._once(
             "leave_waitlist",
             arguments,
-            lambda: {"ok": True, "left": inventory_services.leave_waitlist(customer=self.customer, skus=skus)},
+            lambda: LeftWaitlist(left=inventory_services.leave_waitlist(customer=self.customer, skus=skus)),
         )
 
-    def release_hold(self, *, sku: str) -> Facts:
+    def release_hold(self, *, sku: str) -> ReleaseOutcome:
         sku = sku.strip().upper()
         return self._once("release_hold", {"sku": sku}, lambda: self._release(sku))
 
-    def place_order(self) -> Facts:
+    def place_order(self) -> OrderOutcome:
         return self._once("place_order", {}, self._order)
 
-    def make_offer(self, *, sku: str, amount: Decimal) -> Facts:
+    def make_offer(self, *, sku: str, amount: Decimal) -> OfferOutcome:
         sku = sku.strip().upper()
         amount = Decimal(str(amount)).quantize(Decimal("0.01"))
         return self._once("make_offer", {"sku": sku, "amount": f"{amount:.2f}"}, lambda: self._offer(sku, amount))
 
-    def hand_off_to_owner(self, *, reason: str = "") -> Facts:
+    def hand_off_to_owner(self, *, reason: str = "") -> HandOffOutcome:
         return self._once("hand_off_to_owner", {}, lambda: self._hand_off(reason))
 
-    def _hold(self, sku: str) -> Facts:
+    def _hold(self, sku: str) -> HoldOutcome:
         now = timezone.now()
         before = Item.objects.filter(sku__iexact=sku).first()
         already_held = before is not None and item_status(before, customer=self.customer, now=now) == "held_by_you"
@@ -224,122 +253,111 @@ class Toolbox:
                 written_at_ms=int(self.message.created_at.timestamp() * 1000),
             )
             if claim is not None:
-                return failure("drop_claim_recorded", "Claim recorded; the answer comes when the drop settles.")
+                return ClaimRecorded()
         try:
             item = inventory_services.reserve_item(sku=sku, customer=self.customer)
         except ItemNotDroppedYet as error:
-            return failure(
-                "not_dropped_yet",
-                "This item is in a drop that has not started.",
-                item=item_facts(before, customer=self.customer, now=now),
-                drops_at=error.drops_at.isoformat(),
-            )
+            return NotDroppedYet(item=item_facts(before, customer=self.customer, now=now), drops_at=error.drops_at)
         except DropBeingSettled:
-            return failure("drop_claim_recorded", "Claim recorded; the answer comes when the drop settles.")
+            return ClaimRecorded()
         except ItemNotFound:
-            return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+            return NotFound(sku=sku)
         except ItemUnavailable as error:
-            if error.status == "hidden":
-                return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+            if error.status == Item.Status.HIDDEN:
+                return NotFound(sku=sku)
             item = Item.objects.get(sku__iexact=sku)
             facts = item_facts(item, customer=self.customer, now=now)
             if facts["status"] == "held":
                 entry, joined = inventory_services.join_waitlist(sku=item.sku, customer=self.customer)
-                return failure(
-                    "held_by_someone_else",
-                    "Another customer is holding this item; this customer is now on its waitlist.",
+                return HeldBySomeoneElse(
                     item=facts,
-                    available_again_at=facts["available_again_at"],
+                    available_again_at=item.held_until,
                     waitlist_place=waitlist_place(entry=entry),
                     already_in_line=not joined,
                 )
             if facts["status"] == "bought_by_you":
-                return failure("bought_by_you", "This customer already bought this item.", item=facts)
-            return failure("sold", "This item has already sold.", item=facts)
+                return AlreadyBought(item=facts)
+            return Sold(item=facts)
         except HoldLimitReached as error:
-            return failure("hold_limit", str(error), limit=error.limit, holds=self.holds())
-        return {
-            "ok": True,
-            "item": item_facts(item, customer=self.customer, now=timezone.now()),
-            "held_until": item.held_until.isoformat(),
-            "hold_hours": settings.HOLD_HOURS,
-            "extended": already_held,
-            "next_step": "Say you want to buy to place the order.",
-        }
+            return HoldLimit(message=str(error), limit=error.limit, holds=self.holds())
+        return Held(
+            item=item_facts(item, customer=self.customer, now=timezone.now()),
+            held_until=item.held_until,
+            hold_hours=settings.HOLD_HOURS,
+            extended=already_held,
+        )
 
-    def _release(self, sku: str) -> Facts:
+    def _release(self, sku: str) -> ReleaseOutcome:
         try:
             item = inventory_services.release_hold(sku=sku, by=self.customer)
         except ItemNotFound:
-            return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+            return NotFound(sku=sku)
         except (ItemNotHeld, NotHeldBy):
-            return failure("not_held_by_you", f"{sku} is not on hold for you.", sku=sku)
-        return {"ok": True, "item": item_facts(item, customer=self.customer, now=timezone.now())}
+            return NotHeldByYou(sku=sku)
+        return Released(item=item_facts(item, customer=self.customer, now=timezone.now()))
 
-    def _order(self) -> Facts:
+    def _order(self) -> OrderOutcome:
         try:
             order = order_services.place_order(customer=self.customer)
-        except NothingToOrder:
-            return failure("no_holds", "Nothing is on hold for you, so there is nothing to order yet.")
-        except HoldLost as error:
-            return failure("hold_lost", str(error), sku=error.sku)
+        except orders_exceptions.NothingToOrder:
+            return NothingToOrder()
+        except orders_exceptions.HoldLost as error:
+            return HoldLost(message=str(error), sku=error.sku)
         order = customer_orders(customer=self.customer).get(pk=order.pk)
-        return {"ok": True, "order": order_facts(order)}
+        return OrderPlaced(order=order_facts(order))
 
-    def _offer(self, sku: str, amount: Decimal) -> Facts:
+    def _offer(self, sku: str, amount: Decimal) -> OfferOutcome:
         try:
             offer = record_offer(customer=self.customer, sku=sku, amount=amount)
         except ItemNotFound:
-            return failure("not_found", f"No item with SKU {sku}.", sku=sku)
+            return NotFound(sku=sku)
         except ItemUnavailable as error:
-            return failure("not_available", "This item is not available for offers.", sku=sku, status=error.status)
+            return NotOpenForOffers(sku=sku, status=error.status)
         except InvalidOffer:
-            return failure("invalid_amount", "That is not an amount that can be offered.")
+            return InvalidAmount()
         item = offer.item
-        return {
-            "ok": True,
-            "offer": {"sku": item.sku, "amount": f"{offer.amount:.2f}", "status": "waiting for the owner"},
-            "item": item_facts(item, customer=self.customer, now=timezone.now()),
-            "note": "Only the owner decides offers; the listed price stands unless they accept.",
-        }
+        return OfferPassedOn(
+            offer={"sku": item.sku, "amount": f"{offer.amount:.2f}", "status": "waiting for the owner"},
+            item=item_facts(item, customer=self.customer, now=timezone.now()),
+        )
 
-    def _hand_off(self, reason: str) -> Facts:
+    def _hand_off(self, reason: str) -> HandOffOutcome:
         conversation_services.request_handoff(customer=self.customer)
         logger.info(
             "assistant handed the conversation to the owner",
             extra={"customer": self.customer.pk, "reason": reason[:200]},
         )
-        return {"ok": True, "paused": True}
+        return HandedOff()
 
-    def _once(self, tool: str, arguments: Facts, action: Callable[[], Facts]) -> Facts:
-        """Run `action` once for this inbound message: the first run's result is stored with it and
-        replayed afterwards. The action and its record commit together."""
+    def _once(self, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
+        """Run `action` once for this inbound message: the first run's result is stored with it (its wire
+        form) and replayed afterwards as the same typed result. The action and its record commit together."""
         canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
         key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
         stored = ToolCall.objects.filter(idempotency_key=key).first()
         if stored is not None:
-            result = dict(stored.result)
+            result = REPLAY[tool].validate_python(stored.result)
         else:
             try:
                 with transaction.atomic():
                     try:
                         result = action()
                     except DomainError as error:
-                        result = failure("refused", str(error))
+                        result = Refused(message=str(error))
                     ToolCall.objects.create(
                         idempotency_key=key,
                         message=self.message,
                         customer=self.customer,
                         tool=tool,
                         arguments=arguments,
-                        succeeded=bool(result.get("ok")),
-                        result=result,
+                        succeeded=result.ok,
+                        result=result.wire(),
                     )
             except IntegrityError:
                 # The same message is being handled by another worker: its run counts, this one is undone.
                 stored = ToolCall.objects.filter(idempotency_key=key).first()
                 if stored is None:
                     raise
-                result = dict(stored.result)
-        self.actions.append((tool, result))
+                result = REPLAY[tool].validate_python(stored.result)
+        self.actions.append(result)
         return result

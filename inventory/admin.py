@@ -1,24 +1,37 @@
-"""Staff's view of the stock. Holds and status change only through `inventory.services`."""
+"""Staff's view of the stock. Holds and status change only through `inventory.services`, and so do photos."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.db.models import Count, Prefetch, QuerySet
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.fields import Field
+from django.db.models.functions import Coalesce
 from django.forms import ChoiceField
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
 
 from inventory import services
-from inventory.models import MEASUREMENT_ORDER, Drop, DropClaim, DropItem, Item, WaitlistEntry
-from inventory.selectors import waitlist_place
+from inventory.models import MEASUREMENT_ORDER, Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
+from inventory.photos import normalise_photo
+from inventory.resources import ItemResource
+from inventory.selectors import waitlist_line
 from orders.models import OrderItem
 from philia.admin_actions import apply_service, customer_link
 from philia.errors import DomainError
+
+MAX_PHOTOS_AT_ONCE = 12
+PHOTO_INPUT_ATTRS = {"accept": "image/*"}  # the phone offers its camera and its library
 
 # The statuses a new item may start in; held and sold only come from a hold or an order.
 NEW_ITEM_STATUSES = [
@@ -67,47 +80,139 @@ class ItemForm(forms.ModelForm):
         return cleaned
 
 
-class WaitlistInline(admin.TabularInline):
-    """Who waits for this piece, first in line first (they join by asking for it while it is held)."""
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
 
-    model = WaitlistEntry
-    fields = readonly_fields = ("place", "customer_link", "queued_at", "told_available_at")
-    extra = 0
-    can_delete = True
-    verbose_name = "customer waiting"
-    verbose_name_plural = "waitlist"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[WaitlistEntry]:
-        return super().get_queryset(request).select_related("customer").order_by("queued_at", "id")
+class MultiplePhotoField(forms.FileField):
+    """Several photos in one file box (pick them all at once from the phone's library), each normalised."""
 
-    @admin.display(description="#")
-    def place(self, entry: WaitlistEntry) -> int:
-        return waitlist_place(entry=entry)
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={**PHOTO_INPUT_ATTRS, "multiple": True}))
+        super().__init__(**kwargs)
 
-    @admin.display(description="customer")
-    def customer_link(self, entry: WaitlistEntry) -> str:
-        return customer_link(entry.customer)
+    def clean(self, data: Any, initial: Any = None) -> list:
+        files = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_PHOTOS_AT_ONCE:
+            raise ValidationError(f"At most {MAX_PHOTOS_AT_ONCE} photos at once; add more on the item's page.")
+        errors, photos = [], []
+        for file in files:
+            try:
+                photos.append(normalise_photo(super().clean(file, initial)))
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return photos
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+class ItemAddForm(ItemForm):
+    """The short way in, made for a phone: photos first, the SKU made up when left empty."""
+
+    photos = MultiplePhotoField(required=False, help_text="Take them now or pick them from your library.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].required = False
+        self.fields["sku"].help_text = "Leave empty to get one from the brand and category, e.g. VNT-NIKE-JKT-001."
+
+
+class ItemPhotoForm(forms.ModelForm):
+    """A photo row on the item's page: a new picture (normalised in `clean`), or an existing one to move."""
+
+    upload = forms.FileField(
+        label="photo", required=False, widget=forms.ClearableFileInput(attrs=PHOTO_INPUT_ATTRS), help_text=""
+    )
+
+    class Meta:
+        model = ItemPhoto
+        fields = ("position",)
+
+    def clean_upload(self) -> object:
+        upload = self.cleaned_data.get("upload")
+        return normalise_photo(upload) if upload else None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            self.instance.pk is None
+            and self.has_changed()
+            and not cleaned.get("upload")
+            and "upload" not in self.errors
+        ):
+            raise ValidationError({"upload": "Choose a photo (or leave the row empty)."})
+        return cleaned
+
+
+class ItemPhotoFormSet(forms.BaseInlineFormSet):
+    """A post without the photo rows' management form (a script, or a page saved before photos existed) means
+    "no change to the photos" instead of refusing the whole item: rows are only ever added or deleted when sent."""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+        super().__init__(data, *args, **kwargs)
+
+
+class ItemPhotoInline(admin.TabularInline):
+    model = ItemPhoto
+    form = ItemPhotoForm
+    formset = ItemPhotoFormSet
+    fields = ("preview", "upload", "position")
+    readonly_fields = ("preview",)
+    extra = 1
+    verbose_name_plural = "photos (the first is the main one; phone camera or library)"
+
+    @admin.display(description="")
+    def preview(self, photo: ItemPhoto) -> str:
+        return thumbnail_tag(photo, size=120) if photo.pk else ""
+
+
+def thumbnail_tag(photo: ItemPhoto, *, size: int) -> str:
+    return format_html(
+        '<a href="{}"><img src="{}" alt="" loading="lazy" style="max-width:{}px;max-height:{}px;'
+        'object-fit:cover;border-radius:4px"></a>',
+        photo.image.url,
+        photo.thumbnail.url,
+        size,
+        size,
+    )
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ImportExportModelAdmin):
     form = ItemForm
-    list_display = ("sku", "name", "brand", "size_label", "price", "status", "who", "waiting", "measurements_text")
+    add_form = ItemAddForm
+    inlines = (ItemPhotoInline,)
+    change_form_template = "admin/inventory/item/change_form.html"
+    resource_classes = (ItemResource,)
+    formats = (CSV,)
+    list_display = (
+        "sku",
+        "thumbnail",
+        "name",
+        "brand",
+        "size_label",
+        "price",
+        "status",
+        "who",
+        "waiting",
+        "measurements_text",
+    )
+    list_display_links = ("sku", "thumbnail")
     list_filter = ("status", "brand", "size_label", "category", "condition")
     search_fields = ("sku", "name", "brand")
     list_select_related = ("held_by",)
     ordering = ("sku",)
-    actions = ("release_holds", "extend_holds", "take_out_of_drop", "hide_items", "unhide_items")
-    inlines = [WaitlistInline]
+    actions = ("release_holds", "extend_holds", "take_out_of_drop", "hide_items", "unhide_items", "duplicate_items")
     fieldsets = (
         (None, {"fields": ("sku", "name", "brand", "category", "colour", "era", "size_label", "price", "condition")}),
-        ("Description", {"fields": ("description", "image_url")}),
+        ("Photos", {"fields": ("photo_strip", "image_url")}),
+        ("Description", {"fields": ("description",)}),
         (
             "Measurements (inches; leave empty what does not apply)",
             {
@@ -120,22 +225,179 @@ class ItemAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("On sale", {"fields": ("status", "who", "hold_extended_at", "hold_reminded_at", "drops_at")}),
+        (
+            "On sale",
+            {"fields": ("status", "who", "hold_extended_at", "hold_reminded_at", "drops_at", "waiting_customers")},
+        ),
         ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("photos", "name", "brand", "category", "size_label", "price", "condition", "sku")}),
+        (
+            "Measurements (optional, inches)",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("pit_to_pit", "chest", "shoulders"),
+                    ("length", "sleeve"),
+                    ("waist", "hips", "inseam"),
+                    ("rise", "leg_opening"),
+                ),
+            },
+        ),
+        ("More (optional)", {"classes": ("collapse",), "fields": ("description", "colour", "era", "status")}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
         active_lines = OrderItem.objects.filter(is_active=True).select_related("order__customer")
+        waiting = (
+            WaitlistEntry.objects.filter(item=OuterRef("pk"))
+            .order_by()
+            .values("item")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
-            .prefetch_related(Prefetch("order_lines", active_lines, to_attr="active_lines"))
-            .annotate(waiting_count=Count("waitlist", distinct=True))
+            .prefetch_related(
+                Prefetch("order_lines", active_lines, to_attr="active_lines"),
+                Prefetch("photos", ItemPhoto.objects.order_by("position", "pk"), to_attr="ordered_photos"),
+            )
+            # A subquery, not a join + GROUP BY: actions lock rows of this queryset, and FOR UPDATE refuses GROUP BY.
+            .annotate(waiting_count=Coalesce(Subquery(waiting), 0))
+        )
+
+    @admin.display(description="waitlist")
+    def waiting_customers(self, item: Item) -> str:
+        """Who waits for this piece, first in line first (they join by asking for it while it is held)."""
+        line = list(waitlist_line(item_id=item.pk)) if item.pk else []
+        if not line:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "#{} {} since {}",
+            (
+                (place, customer_link(entry.customer), f"{timezone.localtime(entry.queued_at):%d %b %H:%M:%S}")
+                for place, entry in enumerate(line, start=1)
+            ),
         )
 
     @admin.display(description="waiting", ordering="waiting_count")
     def waiting(self, item: Item) -> int:
         return getattr(item, "waiting_count", 0)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Item | None = None) -> Any:
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Item | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: Item | None = None) -> Any:
+        # The add page takes its photos in its own box at the top; rows to reorder come once the item exists.
+        return self.inlines if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Item, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {name: getattr(obj, name) for name in services.DESCRIPTIVE_FIELDS}
+        # The form already checked every field and normalised the photos; the service generates the SKU.
+        created = services.add_item(
+            fields={**fields, "status": obj.status}, photos=form.cleaned_data.get("photos") or ()
+        )
+        obj.pk, obj.sku, obj.created_at, obj.updated_at = (
+            created.pk,
+            created.sku,
+            created.created_at,
+            created.updated_at,
+        )
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Item) -> None:
+        files = services.photo_files_of(items=[obj])
+        super().delete_model(request, obj)
+        services.delete_files_after_commit(files)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        files = services.photo_files_of(items=queryset)
+        super().delete_queryset(request, queryset)
+        services.delete_files_after_commit(files)
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if formset.model is not ItemPhoto:
+            super().save_formset(request, form, formset, change)
+            return
+        item = form.instance
+        # What formset.save() would have noted, for the admin's history ("Added photo ...").
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for photo_form in formset.forms:
+            photo = photo_form.instance
+            if photo_form in formset.deleted_forms:
+                if photo.pk is not None:
+                    services.remove_photo(photo=photo)
+                    formset.deleted_objects.append(photo)
+                continue
+            if not photo_form.has_changed():
+                continue
+            upload = photo_form.cleaned_data.get("upload")
+            position = photo_form.cleaned_data.get("position")
+            if photo.pk is None:  # a new row keeps its default position: after the photos already there
+                placed = position if "position" in photo_form.changed_data else None
+                formset.new_objects.append(services.add_photo(item=item, photo=upload, position=placed))
+                continue
+            if upload is not None:
+                services.replace_photo(photo=photo, new=upload)
+            if "position" in photo_form.changed_data:
+                services.move_photo(photo=photo, position=position or 0)
+            formset.changed_objects.append((photo, photo_form.changed_data))
+
+    def get_urls(self) -> list[URLPattern]:
+        duplicate = path(
+            "<path:object_id>/duplicate/",
+            self.admin_site.admin_view(self.duplicate_view),
+            name="inventory_item_duplicate",
+        )
+        return [duplicate, *super().get_urls()]
+
+    def duplicate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """POST only: a new item like this one (no photos, no hold), then its page to photograph and adjust it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        item = get_object_or_404(Item, pk=object_id)
+        try:
+            copy = services.duplicate_item(sku=item.sku)
+        except (DomainError, ValidationError) as error:
+            self.message_user(request, f"{item}: {error}", level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:inventory_item_change", args=[quote(item.pk)]))
+        self.message_user(
+            request, f"Added {copy.sku} as a copy of {item.sku}, without photos: add its own.", level=messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:inventory_item_change", args=[quote(copy.pk)]))
+
+    @admin.display(description="photo")
+    def thumbnail(self, item: Item) -> str:
+        photos = getattr(item, "ordered_photos", None)
+        if photos:
+            return thumbnail_tag(photos[0], size=48)
+        if item.image_url:
+            return format_html(
+                '<img src="{}" alt="" loading="lazy" style="max-width:48px;max-height:48px">', item.image_url
+            )
+        return "—"
+
+    @admin.display(description="photos")
+    def photo_strip(self, item: Item) -> str:
+        photos = getattr(item, "ordered_photos", None)
+        if photos is None:
+            photos = list(item.photos.order_by("position", "pk"))
+        if not photos:
+            return "No photos yet: add them below."
+        return format_html_join(" ", "{}", ((thumbnail_tag(photo, size=160),) for photo in photos))
 
     @admin.display(description="held by / sold to")
     def who(self, item: Item) -> str:
@@ -164,7 +426,9 @@ class ItemAdmin(admin.ModelAdmin):
             "hold_extended_at",
             "hold_reminded_at",
             "drops_at",
+            "waiting_customers",
             "measurements_text",
+            "photo_strip",
             "created_at",
             "updated_at",
         )
@@ -217,6 +481,18 @@ class ItemAdmin(admin.ModelAdmin):
             lambda item: services.unhide_item(sku=item.sku),
             done="Put {count} item(s) on sale.",
         )
+
+    @admin.action(description="Duplicate as new items (no photos, on sale)")
+    def duplicate_items(self, request: HttpRequest, queryset: QuerySet[Item]) -> HttpResponse | None:
+        copies: list[Item] = []
+
+        def duplicate(item: Item) -> None:
+            copies.append(services.duplicate_item(sku=item.sku))
+
+        apply_service(self, request, queryset, duplicate, done="Added {count} copy(ies), without photos.")
+        if len(copies) == 1:
+            return HttpResponseRedirect(reverse("admin:inventory_item_change", args=[quote(copies[0].pk)]))
+        return None
 
 
 # --- Drops ----------------------------------------------------------------------------------------
@@ -322,6 +598,10 @@ class DropAdmin(admin.ModelAdmin):
         if change:
             return super().save_form(request, form, change)
         return form.instance
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        if change:  # a new drop's pieces were saved by `schedule_drop`
+            super().save_related(request, form, formsets, change)
 
     def save_model(self, request: HttpRequest, obj: Drop, form: forms.ModelForm, change: bool) -> None:
         if change:

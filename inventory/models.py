@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.urls import reverse
 
 MEASUREMENT_ORDER = {
     name: position
@@ -82,7 +83,11 @@ class Item(models.Model):
         ordering = ["sku"]
         constraints = [
             # SKUs are looked up case-insensitively, so "abc-1" and "ABC-1" must not both exist.
-            models.UniqueConstraint(Upper("sku"), name="item_sku_unique_ci"),
+            models.UniqueConstraint(
+                Upper("sku"),
+                name="item_sku_unique_ci",
+                violation_error_message="An item with this SKU already exists (SKUs are the same in any case).",
+            ),
             models.CheckConstraint(name="item_price_positive", condition=Q(price__gt=0)),
             models.CheckConstraint(
                 name="item_hold_matches_status",
@@ -96,6 +101,10 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} · {self.name}"
+
+    def get_absolute_url(self) -> str:
+        """The item's public page (the admin's "View on site")."""
+        return reverse("item_page", args=[self.sku])
 
     def clean(self) -> None:
         # Measurements are read by staff and by the assistant: a flat map of positive numbers of inches.
@@ -215,3 +224,26 @@ class DropClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} claims {self.drop_item.item.sku}"
+
+
+class ItemPhoto(models.Model):
+    """A photo of an item, already normalised (JPEG, at most `PHOTO_MAX_SIDE` px, no EXIF) by `inventory.photos`.
+
+    Files are written through Django's storage API (`STORAGES["default"]`); the first by `position` is the
+    item's main photo. Written only by `inventory.services` (add, replace, move, remove).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="items/", max_length=255)
+    thumbnail = models.ImageField(upload_to="items/", max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first; the first is the main photo.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["item", "position"], name="item_photo_order")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position} of {self.item.sku}" if self.item_id else "Photo"

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
-from inventory.models import DropClaim, DropItem, Item, WaitlistEntry
+from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.vocabulary import canonical_size
 
 
@@ -91,6 +91,40 @@ def search_available_items(
         max_price=max_price,
     )
     return search_items(item_query, limit=limit, every_word=True)
+
+
+def public_item(sku: str) -> Item:
+    """The item a public page shows: any SKU case, never a hidden one (`ItemNotFound` for both), photos in order."""
+    item = (
+        Item.objects.filter(sku__iexact=sku.strip())
+        .exclude(status=Item.Status.HIDDEN)
+        .prefetch_related(Prefetch("photos", ItemPhoto.objects.order_by("position", "pk"), to_attr="ordered_photos"))
+        .first()
+    )
+    if item is None:
+        raise ItemNotFound(sku)
+    return item
+
+
+def items_on_sale(*, limit: int = 60, now: datetime | None = None) -> list[Item]:
+    """The newest items a customer could hold now, with their main photo first in `ordered_photos`."""
+    return list(
+        Item.objects.filter(available_q(now=now))
+        .order_by("-created_at", "-pk")
+        .prefetch_related(Prefetch("photos", ItemPhoto.objects.order_by("position", "pk"), to_attr="ordered_photos"))[
+            :limit
+        ]
+    )
+
+
+def public_availability(item: Item, *, now: datetime | None = None) -> str:
+    """What a stranger may know about an item's state: "available", "on hold" or "sold" (never who holds it)."""
+    now = now or timezone.now()
+    if item.status == Item.Status.SOLD:
+        return "sold"
+    if item.status == Item.Status.RESERVED and item.held_until is not None and item.held_until > now:
+        return "on hold"
+    return "available"
 
 
 # --- Waitlists ------------------------------------------------------------------------------------

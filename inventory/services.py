@@ -2,7 +2,9 @@
 `sell_items` and `put_back_on_sale` inside their own transactions)."""
 
 import logging
-from collections.abc import Iterable, Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +12,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
@@ -32,7 +36,8 @@ from inventory.exceptions import (
     NotHeldBy,
 )
 from inventory.locks import lock_items
-from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
+from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
+from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
 from inventory.selectors import (
     available_q,
     current_holds,
@@ -738,3 +743,206 @@ def clear_stock() -> dict[str, int]:
     with transaction.atomic():
         _, deleted = Item.objects.all().delete()
     return {"items": deleted.get(Item._meta.label, 0)}
+
+
+# --- New pieces, SKUs and photos -------------------------------------------------------------------
+
+# What describes a piece; the rest of an item (status, hold, times) is the shop's state, not its description.
+DESCRIPTIVE_FIELDS = (
+    "sku", "name", "description", "brand", "category", "colour", "era", "price", "size_label", "measurements",
+    "condition", "image_url",
+)  # fmt: skip
+SKU_PREFIX = "VNT"
+CATEGORY_CODES = {
+    Item.Category.JACKET: "JKT",
+    Item.Category.SWEATSHIRT: "SWT",
+    Item.Category.SWEATER: "KNIT",
+    Item.Category.SHIRT: "SHRT",
+    Item.Category.TSHIRT: "TEE",
+    Item.Category.JEANS: "JEAN",
+    Item.Category.TROUSERS: "TRS",
+    Item.Category.SHORTS: "SHRTS",
+    Item.Category.DRESS: "DRS",
+    Item.Category.SKIRT: "SKRT",
+    Item.Category.SHOES: "SHOE",
+    Item.Category.ACCESSORY: "ACC",
+    Item.Category.OTHER: "MISC",
+}
+SKU_ATTEMPTS = 5
+
+
+def brand_code(brand: str) -> str:
+    """The brand's part of a SKU: "Nike" → NIKE, "Carhartt" → CARH, "Levi's" → LEVI, "The North Face" → TNF."""
+    ascii_brand = unicodedata.normalize("NFKD", brand).encode("ascii", "ignore").decode().upper()
+    words = [re.sub(r"[^A-Z0-9]", "", word) for word in ascii_brand.split()]
+    words = [word for word in words if word]
+    if not words:
+        return "VTG"  # no brand: plain vintage
+    if len(words) >= 3:
+        return "".join(word[0] for word in words)
+    return words[0][:4]
+
+
+def generate_sku(*, brand: str, category: str) -> str:
+    """The next free SKU for a brand and category, in the shop's shape: VNT-NIKE-JKT-001, VNT-NIKE-JKT-002, ...
+
+    Numbered after the highest existing number with that prefix (any case). Free when read: `add_item` retries
+    with the next number if another writer takes it first.
+    """
+    prefix = f"{SKU_PREFIX}-{brand_code(brand)}-{CATEGORY_CODES.get(category, 'MISC')}-"
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$", re.IGNORECASE)
+    taken = Item.objects.filter(sku__istartswith=prefix).values_list("sku", flat=True)
+    numbers = [int(match.group(1)) for sku in taken if (match := pattern.match(sku))]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def add_item(*, fields: Mapping[str, Any], photos: Sequence[File | NormalisedPhoto] = ()) -> Item:
+    """Put one new piece in stock with its photos (in the order given); returns the item.
+
+    `fields` are the descriptive fields (`DESCRIPTIVE_FIELDS`) and optionally `status`, available (the default)
+    or hidden. A blank SKU is generated from brand and category (`generate_sku`). Everything is checked first
+    (`ValidationError`: a bad field or a photo that is not an image), then the photo files are written, then
+    the item and its photo rows are created in one transaction; if that fails the files are deleted again.
+    """
+    unknown = set(fields) - {*DESCRIPTIVE_FIELDS, "status"}
+    if unknown:
+        raise ValidationError(f"Not a field of a new item: {', '.join(sorted(unknown))}.")
+    status = fields.get("status") or Item.Status.AVAILABLE
+    if status not in (Item.Status.AVAILABLE, Item.Status.HIDDEN):
+        raise ValidationError({"status": "A new item is either on sale (available) or hidden."})
+    item = Item(**{**fields, "status": status, "held_by": None, "held_until": None})
+    item.sku = (item.sku or "").strip()
+    generated = not item.sku
+    if generated:
+        item.sku = generate_sku(brand=item.brand, category=item.category)
+    item.full_clean()
+    normalised = [photo if isinstance(photo, NormalisedPhoto) else normalise_photo(photo) for photo in photos]
+    storage = ItemPhoto._meta.get_field("image").storage
+    stored = [store_photo(photo, storage=storage) for photo in normalised]
+    try:
+        with transaction.atomic():
+            _insert_with_free_sku(item, generated=generated)
+            ItemPhoto.objects.bulk_create(
+                ItemPhoto(
+                    item=item, image=image, thumbnail=thumbnail, width=photo.width, height=photo.height, position=i
+                )
+                for i, (photo, (image, thumbnail)) in enumerate(zip(normalised, stored, strict=True))
+            )
+    except BaseException:
+        _delete_files([name for pair in stored for name in pair], storage=storage)
+        raise
+    logger.info("item added", extra={"sku": item.sku, "photos": len(stored), "sku_generated": generated})
+    return item
+
+
+def _insert_with_free_sku(item: Item, *, generated: bool) -> None:
+    for attempt in range(SKU_ATTEMPTS):
+        try:
+            with transaction.atomic():  # a savepoint, so a clash leaves the outer transaction usable
+                item.save(force_insert=True)
+            return
+        except IntegrityError as exc:
+            # Only a generated SKU taken meanwhile is retried; anything else is a real error.
+            if not generated or "sku" not in str(exc) or attempt == SKU_ATTEMPTS - 1:
+                raise
+            item.pk = None
+            number = int(item.sku.rsplit("-", 1)[1])
+            item.sku = f"{item.sku.rsplit('-', 1)[0]}-{max(number + 1, 1):03d}"
+
+
+def duplicate_item(*, sku: str) -> Item:
+    """A new piece like this one (same description, brand, category, size, price, condition, measurements), on
+    sale under a new SKU from `generate_sku`; returns it.
+
+    It copies no hold, and neither its photos nor its image URL: every piece is one of a kind, so the new one
+    is photographed on its own (another piece's photos would show the other piece's flaws). Raises `ItemNotFound`.
+    """
+    item = Item.objects.filter(sku__iexact=sku.strip()).first()
+    if item is None:
+        raise ItemNotFound(sku)
+    fields = {name: getattr(item, name) for name in DESCRIPTIVE_FIELDS if name not in ("sku", "image_url")}
+    return add_item(fields={**fields, "sku": ""})
+
+
+def add_photo(*, item: Item, photo: File | NormalisedPhoto, position: int | None = None) -> ItemPhoto:
+    """Normalise (unless already done) and store a photo of `item`; `position` defaults to after the last one.
+
+    Raises `ValidationError` when the file is not an image we can read. The file is written before the row;
+    if the row cannot be written the file is deleted again.
+    """
+    normalised = photo if isinstance(photo, NormalisedPhoto) else normalise_photo(photo)
+    storage = ItemPhoto._meta.get_field("image").storage
+    image, thumbnail = store_photo(normalised, storage=storage)
+    try:
+        if position is None:
+            last = item.photos.order_by("-position").values_list("position", flat=True).first()
+            position = 0 if last is None else last + 1
+        created = ItemPhoto.objects.create(
+            item=item,
+            image=image,
+            thumbnail=thumbnail,
+            width=normalised.width,
+            height=normalised.height,
+            position=position,
+        )
+    except BaseException:
+        _delete_files([image, thumbnail], storage=storage)
+        raise
+    logger.info("photo added", extra={"sku": item.sku, "photo": created.pk})
+    return created
+
+
+def replace_photo(*, photo: ItemPhoto, new: File | NormalisedPhoto) -> ItemPhoto:
+    """Put a new picture in place of `photo` (same position); the old files are deleted once that is committed."""
+    normalised = new if isinstance(new, NormalisedPhoto) else normalise_photo(new)
+    storage = photo.image.storage
+    old_files = [photo.image.name, photo.thumbnail.name]
+    image, thumbnail = store_photo(normalised, storage=storage)
+    photo.image, photo.thumbnail = image, thumbnail
+    photo.width, photo.height = normalised.width, normalised.height
+    try:
+        photo.save(update_fields=["image", "thumbnail", "width", "height"])
+    except BaseException:
+        _delete_files([image, thumbnail], storage=storage)
+        raise
+    transaction.on_commit(lambda: _delete_files(old_files, storage=storage))
+    return photo
+
+
+def move_photo(*, photo: ItemPhoto, position: int) -> ItemPhoto:
+    """Give a photo another place in its item's order (lower first)."""
+    if position < 0:
+        raise ValidationError({"position": "A photo's position is 0 or more."})
+    photo.position = position
+    photo.save(update_fields=["position"])
+    return photo
+
+
+def remove_photo(*, photo: ItemPhoto) -> None:
+    """Delete a photo's row now and its files once that is committed (never a row pointing at a missing file)."""
+    storage = photo.image.storage
+    files = [photo.image.name, photo.thumbnail.name]
+    photo.delete()
+    transaction.on_commit(lambda: _delete_files(files, storage=storage))
+    logger.info("photo removed", extra={"item": photo.item_id, "files": files})
+
+
+def photo_files_of(*, items: Iterable[Item]) -> list[str]:
+    """The stored files (photos and thumbnails) of these items' photos: read before deleting the items."""
+    names = ItemPhoto.objects.filter(item__in=items).values_list("image", "thumbnail")
+    return [name for pair in names for name in pair]
+
+
+def delete_files_after_commit(names: Sequence[str]) -> None:
+    """Delete stored files once the current transaction commits (rows that pointed at them are gone by then)."""
+    if names:
+        storage = ItemPhoto._meta.get_field("image").storage
+        transaction.on_commit(lambda: _delete_files(names, storage=storage))
+
+
+def _delete_files(names: Iterable[str], *, storage: Any) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # a file left behind costs disk space, never a page; log it and carry on
+            logger.exception("photo file not deleted", extra={"file": name})

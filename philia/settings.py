@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_dramatiq",
     "dramatiq_crontab",
+    "import_export",
     "inventory",
     "conversations",
     "orders",
@@ -144,8 +145,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (item photos). Local disk by default; any Django storage backend (django-storages' S3,
+# Google Cloud, Azure, ...) by naming it in MEDIA_STORAGE with its options as JSON in MEDIA_STORAGE_OPTIONS.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+# Let Django itself serve MEDIA_ROOT at MEDIA_URL (development, or one small machine with no proxy in front).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str("MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -204,6 +214,16 @@ WAITLIST_AUTO_HOLD = env.bool("WAITLIST_AUTO_HOLD", default=True)
 DROP_SETTLE_SECONDS = env.float("DROP_SETTLE_SECONDS", default=2.0)
 # The longest a drop item waits for claims still being handled before it is settled anyway.
 DROP_SETTLE_MAX_WAIT_SECONDS = env.float("DROP_SETTLE_MAX_WAIT_SECONDS", default=300.0)
+
+# Seconds browsers and proxies may cache an item's public page (/p/<SKU>/) and the shop page (/).
+ITEM_PAGE_MAX_AGE = env.int("ITEM_PAGE_MAX_AGE", default=60)
+
+# Item photos (inventory/photos.py). TikTok takes images up to 3 MB; phones send 3-30 MB at 12-200 megapixels.
+PHOTO_MAX_SIDE = 1600  # px, the long side after resizing
+PHOTO_MAX_BYTES = 3_000_000  # the stored JPEG; quality is lowered until it fits
+PHOTO_THUMBNAIL_SIDE = 320  # px, for the admin's lists and pages
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=40_000_000)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=150_000_000)  # decompression-bomb guard
 
 # --- TikTok ---------------------------------------------------------------------------------------
 

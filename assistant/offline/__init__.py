@@ -16,7 +16,8 @@ from assistant.language import find_skus
 from assistant.memory import Conversation
 from assistant.offline import browsing, details, holds, offers, orders, smalltalk
 from assistant.offline.context import Turn
-from assistant.tools import Facts, Toolbox
+from assistant.results import HandedOff, Held, OfferPassedOn, OrderPlaced, Released, Result
+from assistant.tools import Toolbox
 
 
 @dataclass(frozen=True)
@@ -123,27 +124,26 @@ class OfflineAssistant:
         return answer
 
 
-def summarize_actions(offline: OfflineAssistant, actions: list[tuple[str, Facts]]) -> str:
+def summarize_actions(offline: OfflineAssistant, actions: list[Result]) -> str:
     """A plain account of what was done this turn, for when the AI's own words cannot be used."""
     parts: list[str] = []
-    for tool, result in actions:
-        if tool == "hand_off_to_owner" and result.get("ok"):
-            return wording.HANDOFF
-        if not result.get("ok"):
-            continue
-        if tool == "hold_item":
-            parts.append(holds.held_text(result))
-        elif tool == "release_hold":
-            parts.append(wording.released_one(result["item"]["sku"], result["item"]["name"]))
-        elif tool == "place_order":
-            parts.append(orders.order_placed_text(result["order"]))
-        elif tool == "make_offer":
-            offer = result["offer"]
-            parts.append(
-                wording.offer_passed_on_briefly(money(offer["amount"]), offer["sku"], money(result["item"]["price"]))
-            )
-    if any(tool == "hold_item" and result.get("ok") for tool, result in actions) and not any(
-        tool == "place_order" and result.get("ok") for tool, result in actions
-    ):
+    for result in actions:
+        match result:
+            case HandedOff():
+                return wording.HANDOFF
+            case Held():
+                parts.append(holds.held_text(result))
+            case Released():
+                parts.append(wording.released_one(result.item["sku"], result.item["name"]))
+            case OrderPlaced():
+                parts.append(orders.order_placed_text(result.order))
+            case OfferPassedOn():
+                parts.append(
+                    wording.offer_passed_on_briefly(
+                        money(result.offer["amount"]), result.offer["sku"], money(result.item["price"])
+                    )
+                )
+    kinds = {type(result) for result in actions}
+    if Held in kinds and OrderPlaced not in kinds:
         parts.append(wording.when_ready_to_buy())
     return "\n\n".join(parts) if parts else offline.reply()

@@ -5,16 +5,16 @@ from assistant.formatting import item_lines
 from assistant.language import find_skus, normalise
 from assistant.offline import smalltalk
 from assistant.offline.context import Turn
-from assistant.tools import Facts
+from assistant.results import Facts
 from inventory.search import ItemQuery
 
 
 def search(turn: Turn, query: ItemQuery | None = None) -> str:
     query = turn.parse() if query is None else query
     result = turn.toolbox.search_items(query=query, limit=5)
-    items = result["items"]
+    items = result.items
     note = (" (" + "; ".join(query.notes) + ")") if query.notes else ""
-    if items and not result.get("relaxed"):
+    if items and not result.relaxed:
         described = query.describe() if query.has_filters() or query.words else ""
         return wording.found(item_lines(items), described=described, note=note, cheapest=query.cheapest)
     if items:
@@ -43,7 +43,7 @@ def browse(turn: Turn) -> str:
 
 
 def newest(turn: Turn) -> str:
-    found = turn.toolbox.search_items(query=ItemQuery(), limit=5)["items"]  # no words: newest first
+    found = turn.toolbox.search_items(query=ItemQuery(), limit=5).items  # no words: newest first
     if not found:
         return wording.SOLD_OUT
     return wording.just_dropped(item_lines(found))
@@ -67,7 +67,7 @@ def more(turn: Turn) -> str:
         query = turn.parse(language.without_greeting(normalise(message.text))[1])
         if query.is_empty():
             continue
-        items = [item for item in turn.toolbox.search_items(query=query, limit=15)["items"] if item["sku"] not in seen]
+        items = [item for item in turn.toolbox.search_items(query=query, limit=15).items if item["sku"] not in seen]
         if not items:
             return wording.no_more(query.describe())
         return wording.more(query.describe(), item_lines(items[:5]))
@@ -86,7 +86,7 @@ def _closest(turn: Turn, query: ItemQuery) -> list[Facts]:
     for attempt in attempts:
         if attempt.is_empty():
             continue
-        items = turn.toolbox.search_items(query=attempt, limit=3)["items"]
+        items = turn.toolbox.search_items(query=attempt, limit=3).items
         if items:
             return items
     return []

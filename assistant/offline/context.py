@@ -9,7 +9,8 @@ from django.conf import settings
 from assistant import language
 from assistant.language import find_skus, normalise, parse_search
 from assistant.memory import Conversation
-from assistant.tools import Facts, Toolbox
+from assistant.results import Facts
+from assistant.tools import Toolbox
 from inventory.search import ItemQuery
 from inventory.selectors import known_brands
 
@@ -100,7 +101,7 @@ class Turn:
                 return Reference(items=matching) if language.refers_to_several(text) else Reference(candidates=matching)
             # Free words alone ("the cute one") are too loose to pick an item from the whole stock.
             if search_stock and (query.brands or query.categories):
-                found = self.toolbox.search_items(query=query, limit=5)["items"]
+                found = self.toolbox.search_items(query=query, limit=5).items
                 found = self.toolbox.items([facts["sku"] for facts in found], full=True)
                 if len(found) == 1:
                     return Reference(items=found)

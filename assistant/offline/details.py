@@ -4,7 +4,7 @@ from assistant import language, wording
 from assistant.formatting import item_details, item_lines, when
 from assistant.offline import browsing
 from assistant.offline.context import Turn, matches
-from assistant.tools import Facts
+from assistant.results import Facts
 from inventory.search import ItemQuery
 
 
@@ -61,7 +61,7 @@ def similar(turn: Turn, facts: Facts) -> str:
     if not facts.get("category"):
         return ""
     query = ItemQuery(categories=(facts["category"],))
-    found = [item for item in turn.toolbox.search_items(query=query, limit=3)["items"] if item["sku"] != facts["sku"]]
+    found = [item for item in turn.toolbox.search_items(query=query, limit=3).items if item["sku"] != facts["sku"]]
     return wording.similar(item_lines(found)) if found else ""
 
 
@@ -79,7 +79,7 @@ def other_size(turn: Turn) -> str | None:
         return details(turn)
     alternative = ItemQuery(categories=(facts["category"],), sizes=query.sizes, waist=query.waist)
     found = [
-        item for item in turn.toolbox.search_items(query=alternative, limit=4)["items"] if item["sku"] != facts["sku"]
+        item for item in turn.toolbox.search_items(query=alternative, limit=4).items if item["sku"] != facts["sku"]
     ]
     text = wording.one_of_a_kind(facts["sku"], facts["name"], facts["size"])
     if found:

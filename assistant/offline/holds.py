@@ -6,7 +6,21 @@ from assistant import language, wording
 from assistant.formatting import item_line, item_lines, when
 from assistant.offline import details
 from assistant.offline.context import Turn
-from assistant.tools import Facts
+from assistant.results import (
+    AlreadyBought,
+    ClaimRecorded,
+    Facts,
+    Held,
+    HeldBySomeoneElse,
+    HoldLimit,
+    HoldOutcome,
+    LeftWaitlist,
+    NotDroppedYet,
+    NotFound,
+    Refused,
+    Released,
+    Sold,
+)
 
 
 def offered_to_hold(turn: Turn) -> bool:
@@ -32,11 +46,13 @@ def hold(turn: Turn, text: str | None = None) -> str:
         if reference.candidates:
             return wording.hold_which_of(item_lines(reference.candidates))
         return wording.HOLD_WHICH
-    replies = [_hold_one(turn, facts) for facts in reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]]
+    targets = reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]
+    results = [(facts, turn.toolbox.hold_item(sku=facts["sku"])) for facts in targets]
+    held = any(isinstance(result, Held) for _, result in results)
+    replies = [hold_reply(turn, result, facts) for facts, result in results]
     replies = [reply for reply in replies if reply]
     if not replies:
         return ""  # only drop claims: each is answered when its drop item is settled
-    held = any(reply.startswith(("Done", "It's already")) for reply in replies)
     text = "\n\n".join(replies)
     if held and language.asks_longer_hold(turn.full_text):
         text += wording.no_longer_holds()
@@ -45,40 +61,41 @@ def hold(turn: Turn, text: str | None = None) -> str:
     return text
 
 
-def _hold_one(turn: Turn, facts: Facts) -> str:
-    result = turn.toolbox.hold_item(sku=facts["sku"])
-    if not result["ok"]:
-        return hold_refused(turn, result, facts)
-    if result.get("extended"):
-        return wording.hold_extended(item_line({**result["item"], "status": ""}), when(result["held_until"]))
-    return held_text(result)
+def hold_reply(turn: Turn, result: HoldOutcome, facts: Facts) -> str:
+    """What a hold_item result tells the customer; `facts` are the item's as they asked for it."""
+    match result:
+        case Held(extended=True):
+            return wording.hold_extended(item_line({**result.item, "status": ""}), when(result.held_until))
+        case Held():
+            return held_text(result)
+        case HeldBySomeoneElse(waitlist_place=int() as place, already_in_line=True):
+            return wording.already_in_line(item_line({**result.item, "status": ""}), place)
+        case HeldBySomeoneElse(waitlist_place=int() as place):
+            line = item_line({**result.item, "status": ""})
+            return wording.joined_waitlist(line, place, when(result.available_again_at))
+        case HeldBySomeoneElse():
+            return wording.held_by_someone_else(
+                item_line({**result.item, "status": ""}), when(result.available_again_at)
+            )
+        case ClaimRecorded():
+            return ""
+        case NotDroppedYet():
+            return wording.drops_later(item_line({**result.item, "status": ""}), when(result.drops_at))
+        case AlreadyBought():
+            return wording.already_yours(facts["sku"], facts["name"])
+        case Sold():
+            return wording.already_sold(facts["sku"], facts["name"]) + details.similar(turn, facts)
+        case HoldLimit():
+            return wording.hold_limit(len(result.holds), item_lines(result.holds))
+        case NotFound():
+            return wording.not_found([result.sku])
+        case Refused():
+            return wording.could_not_hold(facts["sku"], result.message)
 
 
-def held_text(result: Facts) -> str:
-    """What a successful hold_item result tells the customer."""
-    return wording.held(item_line({**result["item"], "status": ""}), when(result["held_until"]), result["hold_hours"])
-
-
-def hold_refused(turn: Turn, result: Facts, facts: Facts) -> str:
-    error = result["error"]
-    if error == "drop_claim_recorded":
-        return ""
-    if error == "not_dropped_yet":
-        return wording.drops_later(item_line({**result["item"], "status": ""}), when(result["drops_at"]))
-    if error == "held_by_someone_else":
-        line = item_line({**result["item"], "status": ""})
-        if result.get("already_in_line"):
-            return wording.already_in_line(line, result["waitlist_place"])
-        return wording.joined_waitlist(line, result["waitlist_place"], when(result["available_again_at"]))
-    if error == "bought_by_you":
-        return wording.already_yours(facts["sku"], facts["name"])
-    if error == "sold":
-        return wording.already_sold(facts["sku"], facts["name"]) + details.similar(turn, facts)
-    if error == "hold_limit":
-        return wording.hold_limit(len(result["holds"]), item_lines(result["holds"]))
-    if error == "not_found":
-        return wording.not_found([result.get("sku", facts["sku"])])
-    return wording.could_not_hold(facts["sku"], result.get("message", "something went wrong"))
+def held_text(result: Held) -> str:
+    """What a successful hold tells the customer."""
+    return wording.held(item_line({**result.item, "status": ""}), when(result.held_until), result.hold_hours)
 
 
 def release(turn: Turn) -> str:
@@ -105,7 +122,7 @@ def release_all(turn: Turn, targets: list[Facts]) -> str:
     released, refused = [], []
     for facts in targets:
         result = turn.toolbox.release_hold(sku=facts["sku"])
-        (released if result["ok"] else refused).append(facts)
+        (released if isinstance(result, Released) else refused).append(facts)
     text = ""
     if released:
         text = wording.released([f"{f['sku']} · {f['name']}" for f in released])
@@ -142,6 +159,6 @@ def leave_line(turn: Turn, skus: list[str] | None = None) -> str:
     if skus is None and turn.mentioned.items:
         skus = [facts["sku"] for facts in turn.mentioned.items]
     result = turn.toolbox.leave_waitlist(skus=skus)
-    if not result.get("left"):
+    if not isinstance(result, LeftWaitlist) or not result.left:
         return wording.NOT_IN_ANY_LINE
-    return wording.left_lines(result["left"])
+    return wording.left_lines(result.left)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from assistant import language, wording
 from assistant.formatting import item_line, item_lines, money
 from assistant.offline.context import Turn
+from assistant.results import InvalidAmount, NotFound, NotOpenForOffers, OfferPassedOn, Refused
 
 
 def offer(turn: Turn) -> str:
@@ -28,9 +29,10 @@ def offer(turn: Turn) -> str:
         return wording.price_is_set(line)
     if amount >= price:
         return wording.no_offer_needed(line)
-    result = turn.toolbox.make_offer(sku=facts["sku"], amount=amount)
-    if not result["ok"]:
-        if result["error"] == "not_available":
+    match result := turn.toolbox.make_offer(sku=facts["sku"], amount=amount):
+        case OfferPassedOn():
+            return wording.offer_passed_on(money(amount), facts["sku"], facts["name"], money(price))
+        case NotOpenForOffers():
             return wording.not_open_for_offers(facts["sku"])
-        return wording.could_not_pass_offer(result["message"])
-    return wording.offer_passed_on(money(amount), facts["sku"], facts["name"], money(price))
+        case NotFound() | InvalidAmount() | Refused():
+            return wording.could_not_pass_offer(result.message)

@@ -6,7 +6,7 @@ from assistant import language, wording
 from assistant.formatting import item_lines, money
 from assistant.offline import holds as holding
 from assistant.offline.context import Turn
-from assistant.tools import Facts
+from assistant.results import Facts, Held, HoldLost, NothingToOrder, OrderPlaced, Refused
 
 
 def buy(turn: Turn) -> str:
@@ -29,24 +29,25 @@ def buy(turn: Turn) -> str:
     refusals = []
     for facts in wanted[: settings.MAX_HOLDS_PER_CUSTOMER]:
         result = turn.toolbox.hold_item(sku=facts["sku"])
-        if not result["ok"]:
-            refusals.append(holding.hold_refused(turn, result, facts))
+        if not isinstance(result, Held):
+            refusals.append(holding.hold_reply(turn, result, facts))
     if wanted:
         holds = turn.toolbox.holds()  # with what was just held
     if not holds:
         if refusals:
             return "\n\n".join(refusals)
-        pending = [order for order in turn.toolbox.order_status()["orders"] if order["status"] == "awaiting payment"]
+        pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
         if pending:
             return wording.order_waiting_for_payment(pending[0]["order_number"], money(pending[0]["total"]))
         return wording.nothing_to_buy()
-    result = turn.toolbox.place_order()
     prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
-    if not result["ok"]:
-        if result["error"] == "hold_lost":
-            return prefix + wording.hold_ran_out(result["sku"])
-        return prefix + wording.could_not_order(result["message"])
-    return prefix + order_placed_text(result["order"]) + "\n" + settings.SHIPPING_INSTRUCTIONS
+    match result := turn.toolbox.place_order():
+        case OrderPlaced():
+            return prefix + order_placed_text(result.order) + "\n" + settings.SHIPPING_INSTRUCTIONS
+        case HoldLost():
+            return prefix + wording.hold_ran_out(result.sku)
+        case NothingToOrder() | Refused():
+            return prefix + wording.could_not_order(result.message)
 
 
 def order_placed_text(order: Facts) -> str:
@@ -56,7 +57,7 @@ def order_placed_text(order: Facts) -> str:
 
 
 def order_status(turn: Turn) -> str:
-    orders = turn.toolbox.order_status()["orders"][:3]
+    orders = turn.toolbox.order_status().orders[:3]
     if not orders:
         holds = turn.toolbox.holds()
         if holds:
@@ -81,7 +82,7 @@ def order_status(turn: Turn) -> str:
 
 def payment_claimed(turn: Turn) -> str:
     """ "paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
-    orders = turn.toolbox.order_status()["orders"]
+    orders = turn.toolbox.order_status().orders
     pending = [order for order in orders if order["status"] == "awaiting payment"]
     if pending:
         return wording.payment_will_be_confirmed(

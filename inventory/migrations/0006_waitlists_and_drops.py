@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("conversations", "0003_tool_calls_move_to_assistant"),
-        ("inventory", "0004_assistant_search_order_indexes"),
+        ("inventory", "0005_item_photos"),
     ]
 
     operations = [

@@ -1,0 +1,277 @@
+"""What the tools answer: one frozen model per outcome, never a string code to switch on.
+
+The offline assistant matches on the classes (`Held`, `HeldBySomeoneElse`, …). The AI model reads a
+result's `wire()` form, `{"ok": true, …}` or `{"ok": false, "error": "<code>", "message": "…", …}`,
+which is also what a `ToolCall` row stores; `REPLAY[tool]` turns a stored row back into the same
+typed result (a union per tool, told apart by its `error`, or "ok" when there is none). The facts of
+items and orders inside stay JSON-able dicts (`Facts`): the formatting module reads them as dicts.
+"""
+
+from datetime import datetime
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args
+
+from pydantic import BaseModel, ConfigDict, Discriminator, PlainSerializer, Tag, TypeAdapter, computed_field
+
+Facts = dict[str, Any]
+
+# A moment as `datetime.isoformat()` writes it ("…+00:00"), as the tools have always sent it.
+Moment = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str)]
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    def wire(self) -> Facts:
+        """The result as the AI model reads it and a `ToolCall` row stores it."""
+        return self.model_dump(mode="json")
+
+
+class Success(Result):
+    ok: Literal[True] = True
+
+
+class Refusal(Result):
+    """Nothing was done. Every refusal has an `error` code and a `message` saying why, in the wire form
+    first: a field when the words come from the domain error, a computed field when they are fixed."""
+
+    ok: Literal[False] = False
+
+    def wire(self) -> Facts:
+        facts = super().wire()
+        return {"ok": False, "error": facts.pop("error"), "message": facts.pop("message"), **facts}
+
+
+# --- reads ---
+
+
+class SearchResults(Success):
+    query: str
+    items: list[Facts]
+    relaxed: bool = False  # nothing matched the free words: these are the filters' items
+
+    def wire(self) -> Facts:
+        facts = super().wire()
+        if facts.pop("relaxed"):
+            facts["relaxed"] = "ignored the free words"
+        return facts
+
+
+class ItemFound(Success):
+    item: Facts
+
+
+class Orders(Success):
+    orders: list[Facts]
+
+
+# --- actions ---
+
+
+class Held(Success):
+    item: Facts
+    held_until: Moment
+    hold_hours: int | float  # HOLD_HOURS may have decimals
+    extended: bool  # it was already held for this customer: the hold runs longer now
+
+    @computed_field
+    @property
+    def next_step(self) -> str:
+        return "Say you want to buy to place the order."
+
+
+class Released(Success):
+    item: Facts
+
+
+class OrderPlaced(Success):
+    order: Facts
+
+
+class OfferPassedOn(Success):
+    offer: Facts
+    item: Facts
+
+    @computed_field
+    @property
+    def note(self) -> str:
+        return "Only the owner decides offers; the listed price stands unless they accept."
+
+
+class HandedOff(Success):
+    @computed_field
+    @property
+    def paused(self) -> bool:
+        return True
+
+
+class NotFound(Refusal):
+    error: Literal["not_found"] = "not_found"
+    sku: str
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return f"No item with SKU {self.sku}."
+
+
+class HeldBySomeoneElse(Refusal):
+    error: Literal["held_by_someone_else"] = "held_by_someone_else"
+    item: Facts
+    available_again_at: Moment
+    waitlist_place: int | None = None  # the customer is now in the piece's line, at this place
+    already_in_line: bool = False
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "Another customer is holding this item; this customer is now on its waitlist."
+
+
+class NotDroppedYet(Refusal):
+    error: Literal["not_dropped_yet"] = "not_dropped_yet"
+    item: Facts
+    drops_at: Moment
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "This item is in a drop that has not started: nobody can hold it before the drop time."
+
+
+class ClaimRecorded(Refusal):
+    """The piece has just dropped: the message is a claim, answered when the drop item is settled."""
+
+    error: Literal["drop_claim_recorded"] = "drop_claim_recorded"
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "Claim recorded; the customer is told the result when the drop settles. Say nothing about it."
+
+
+class LeftWaitlist(Success):
+    left: list[str]
+
+
+class AlreadyBought(Refusal):
+    error: Literal["bought_by_you"] = "bought_by_you"
+    item: Facts
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "This customer already bought this item."
+
+
+class Sold(Refusal):
+    error: Literal["sold"] = "sold"
+    item: Facts
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "This item has already sold."
+
+
+class HoldLimit(Refusal):
+    error: Literal["hold_limit"] = "hold_limit"
+    message: str
+    limit: int
+    holds: list[Facts]
+
+
+class NotHeldByYou(Refusal):
+    error: Literal["not_held_by_you"] = "not_held_by_you"
+    sku: str
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return f"{self.sku} is not on hold for you."
+
+
+class NothingToOrder(Refusal):
+    error: Literal["no_holds"] = "no_holds"
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "Nothing is on hold for you, so there is nothing to order yet."
+
+
+class HoldLost(Refusal):
+    error: Literal["hold_lost"] = "hold_lost"
+    message: str
+    sku: str
+
+
+class NotOpenForOffers(Refusal):
+    error: Literal["not_available"] = "not_available"
+    sku: str
+    status: str
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "This item is not available for offers."
+
+
+class InvalidAmount(Refusal):
+    error: Literal["invalid_amount"] = "invalid_amount"
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "That is not an amount that can be offered."
+
+
+class Refused(Refusal):
+    """Any other domain error the action raised, in its own words."""
+
+    error: Literal["refused"] = "refused"
+    message: str
+
+
+class ToolError(Refusal):
+    """The AI path refused the call before any tool ran."""
+
+    error: Literal[
+        "unknown_tool", "invalid_arguments", "too_many_holds", "too_many_calls", "once_per_message", "not_shown"
+    ]
+    message: str
+
+
+HoldOutcome = (
+    Held | NotFound | HeldBySomeoneElse | NotDroppedYet | ClaimRecorded | AlreadyBought | Sold | HoldLimit | Refused
+)
+LeaveWaitlistOutcome = LeftWaitlist | Refused
+ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
+OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
+OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
+HandOffOutcome = HandedOff | Refused
+
+
+def _tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return value.get("error", "ok")
+    return getattr(value, "error", "ok")
+
+
+def replayer(outcome: UnionType) -> TypeAdapter[Any]:
+    """Reads a stored wire form back into its class, picked by the `error` code ("ok" for the success)."""
+    members = tuple(
+        Annotated[kind, Tag(kind.model_fields["error"].default if issubclass(kind, Refusal) else "ok")]
+        for kind in get_args(outcome)
+    )
+    return TypeAdapter(Annotated[Union[members], Discriminator(_tag)])  # noqa: UP007 - built from a tuple
+
+
+REPLAY: dict[str, TypeAdapter[Any]] = {
+    "hold_item": replayer(HoldOutcome),
+    "release_hold": replayer(ReleaseOutcome),
+    "place_order": replayer(OrderOutcome),
+    "make_offer": replayer(OfferOutcome),
+    "hand_off_to_owner": replayer(HandOffOutcome),
+    "leave_waitlist": replayer(LeaveWaitlistOutcome),
+}
