@@ -71,7 +71,7 @@ class Orders(Success):
 class Held(Success):
     item: Facts
     held_until: Moment
-    hold_hours: int
+    hold_hours: int | float  # HOLD_HOURS may have decimals
     extended: bool  # it was already held for this customer: the hold runs longer now
 
     @computed_field
@@ -119,11 +119,39 @@ class HeldBySomeoneElse(Refusal):
     error: Literal["held_by_someone_else"] = "held_by_someone_else"
     item: Facts
     available_again_at: Moment
+    waitlist_place: int | None = None  # the customer is now in the piece's line, at this place
+    already_in_line: bool = False
 
     @computed_field
     @property
     def message(self) -> str:
-        return "Another customer is holding this item."
+        return "Another customer is holding this item; this customer is now on its waitlist."
+
+
+class NotDroppedYet(Refusal):
+    error: Literal["not_dropped_yet"] = "not_dropped_yet"
+    item: Facts
+    drops_at: Moment
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "This item is in a drop that has not started: nobody can hold it before the drop time."
+
+
+class ClaimRecorded(Refusal):
+    """The piece has just dropped: the message is a claim, answered when the drop item is settled."""
+
+    error: Literal["drop_claim_recorded"] = "drop_claim_recorded"
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "Claim recorded; the customer is told the result when the drop settles. Say nothing about it."
+
+
+class LeftWaitlist(Success):
+    left: list[str]
 
 
 class AlreadyBought(Refusal):
@@ -214,7 +242,10 @@ class ToolError(Refusal):
     message: str
 
 
-HoldOutcome = Held | NotFound | HeldBySomeoneElse | AlreadyBought | Sold | HoldLimit | Refused
+HoldOutcome = (
+    Held | NotFound | HeldBySomeoneElse | NotDroppedYet | ClaimRecorded | AlreadyBought | Sold | HoldLimit | Refused
+)
+LeaveWaitlistOutcome = LeftWaitlist | Refused
 ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
 OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
 OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
@@ -242,4 +273,5 @@ REPLAY: dict[str, TypeAdapter[Any]] = {
     "place_order": replayer(OrderOutcome),
     "make_offer": replayer(OfferOutcome),
     "hand_off_to_owner": replayer(HandOffOutcome),
+    "leave_waitlist": replayer(LeaveWaitlistOutcome),
 }

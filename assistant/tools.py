@@ -24,6 +24,7 @@ from assistant.models import ToolCall
 from assistant.results import (
     REPLAY,
     AlreadyBought,
+    ClaimRecorded,
     Facts,
     HandedOff,
     HandOffOutcome,
@@ -34,6 +35,9 @@ from assistant.results import (
     HoldOutcome,
     InvalidAmount,
     ItemFound,
+    LeaveWaitlistOutcome,
+    LeftWaitlist,
+    NotDroppedYet,
     NotFound,
     NotHeldByYou,
     NothingToOrder,
@@ -53,10 +57,18 @@ from assistant.results import (
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from inventory import services as inventory_services
-from inventory.exceptions import HoldLimitReached, ItemNotFound, ItemNotHeld, ItemUnavailable, NotHeldBy
+from inventory.exceptions import (
+    DropBeingSettled,
+    HoldLimitReached,
+    ItemNotDroppedYet,
+    ItemNotFound,
+    ItemNotHeld,
+    ItemUnavailable,
+    NotHeldBy,
+)
 from inventory.models import Item
 from inventory.search import ItemQuery, search_items_or_filters
-from inventory.selectors import current_holds, visible_items_with_skus
+from inventory.selectors import current_holds, visible_items_with_skus, waitlist_place, waitlist_places
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.models import Order
@@ -77,7 +89,10 @@ ORDER_STATUS_WORDS = {
 
 
 def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
-    """available, held_by_you, held (by someone else, never who), bought_by_you, sold, or hidden."""
+    """available, held_by_you, held (by someone else, never who), bought_by_you, sold, hidden, or
+    upcoming_drop (in a drop still to come: nobody can hold it yet)."""
+    if item.drops_at is not None and item.drops_at > now and item.status != Item.Status.HIDDEN:
+        return "upcoming_drop"
     if item.status == Item.Status.RESERVED:
         if item.held_until is not None and item.held_until <= now:
             return "available"
@@ -101,6 +116,8 @@ def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = Fa
         facts["held_until"] = item.held_until.isoformat()
     elif status == "held":
         facts["available_again_at"] = item.held_until.isoformat()
+    elif status == "upcoming_drop":
+        facts["drops_at"] = item.drops_at.isoformat()
     if full:
         facts.update(
             category=item.category,
@@ -191,6 +208,22 @@ class Toolbox:
         sku = sku.strip().upper()
         return self._once("hold_item", {"sku": sku}, lambda: self._hold(sku))
 
+    def waitlist(self) -> list[Facts]:
+        """The pieces this customer waits for, with their place in each line."""
+        now = timezone.now()
+        return [
+            {**item_facts(item, customer=self.customer, now=now), "place": place}
+            for item, place in waitlist_places(customer=self.customer)
+        ]
+
+    def leave_waitlist(self, *, skus: list[str] | None = None) -> LeaveWaitlistOutcome:
+        arguments = {"skus": sorted(sku.strip().upper() for sku in skus) if skus is not None else None}
+        return self._once(
+            "leave_waitlist",
+            arguments,
+            lambda: LeftWaitlist(left=inventory_services.leave_waitlist(customer=self.customer, skus=skus)),
+        )
+
     def release_hold(self, *, sku: str) -> ReleaseOutcome:
         sku = sku.strip().upper()
         return self._once("release_hold", {"sku": sku}, lambda: self._release(sku))
@@ -208,10 +241,25 @@ class Toolbox:
 
     def _hold(self, sku: str) -> HoldOutcome:
         now = timezone.now()
-        before = Item.objects.filter(sku__iexact=sku).only("status", "held_by", "held_until").first()
+        before = Item.objects.filter(sku__iexact=sku).first()
         already_held = before is not None and item_status(before, customer=self.customer, now=now) == "held_by_you"
+        if before is not None and not already_held:
+            # A piece that has just dropped goes to the earliest message, not the first worker: record the claim;
+            # the answer comes when the drop item is settled, as the reply to this very message.
+            claim = inventory_services.claim_drop_item(
+                item=before,
+                customer=self.customer,
+                message=self.message,
+                written_at_ms=int(self.message.created_at.timestamp() * 1000),
+            )
+            if claim is not None:
+                return ClaimRecorded()
         try:
             item = inventory_services.reserve_item(sku=sku, customer=self.customer)
+        except ItemNotDroppedYet as error:
+            return NotDroppedYet(item=item_facts(before, customer=self.customer, now=now), drops_at=error.drops_at)
+        except DropBeingSettled:
+            return ClaimRecorded()
         except ItemNotFound:
             return NotFound(sku=sku)
         except ItemUnavailable as error:
@@ -220,7 +268,13 @@ class Toolbox:
             item = Item.objects.get(sku__iexact=sku)
             facts = item_facts(item, customer=self.customer, now=now)
             if facts["status"] == "held":
-                return HeldBySomeoneElse(item=facts, available_again_at=item.held_until)
+                entry, joined = inventory_services.join_waitlist(sku=item.sku, customer=self.customer)
+                return HeldBySomeoneElse(
+                    item=facts,
+                    available_again_at=item.held_until,
+                    waitlist_place=waitlist_place(entry=entry),
+                    already_in_line=not joined,
+                )
             if facts["status"] == "bought_by_you":
                 return AlreadyBought(item=facts)
             return Sold(item=facts)

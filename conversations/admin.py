@@ -24,7 +24,9 @@ from conversations.selectors import (
     reply_window_closes_at,
     stuck_sending_messages,
 )
+from inventory import services as inventory_services
 from inventory.models import Item
+from inventory.selectors import current_holds
 from philia.admin_actions import BackToPageAfterAction, apply_service, clip, customer_link
 from philia.errors import DomainError
 
@@ -65,13 +67,13 @@ class OptedOutFilter(admin.SimpleListFilter):
 
 
 class HoldInline(admin.TabularInline):
-    """The items this customer holds right now (release them from the item list)."""
+    """The items this customer holds right now (extend or release them with the buttons below)."""
 
     model = Item
     fk_name = "held_by"
     verbose_name = "current hold"
     verbose_name_plural = "current holds"
-    fields = readonly_fields = ("sku", "name", "size_label", "price_with_currency", "held_until")
+    fields = readonly_fields = ("sku", "name", "size_label", "price_with_currency", "held_until", "hold_extended_at")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -97,7 +99,7 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
     search_fields = ("username", "display_name", "tiktok_user_id")
     list_filter = (AskedForAPersonFilter, OptedOutFilter)
     inlines = [HoldInline]
-    actions = ("pause_bot", "resume_bot")
+    actions = ("pause_bot", "resume_bot", "extend_holds", "release_holds")
     # What the owner reads first (who, the conversation, the bot, orders); TikTok's ids and timestamps last.
     fieldsets = (
         (None, {"fields": ("username", "display_name", "conversation")}),
@@ -141,7 +143,12 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
         # Here rather than in change_view: the customer is already loaded, so the page does not fetch it twice.
         if obj is not None:  # the add page has no bot to pause
             step = ("resume_bot", "Resume the bot") if obj.is_bot_paused() else ("pause_bot", "Pause the bot")
-            context["next_steps"] = (step,)
+            holds = (
+                (("extend_holds", "Extend their holds (once)"), ("release_holds", "Release their holds"))
+                if current_holds(customer=obj).exists()
+                else ()
+            )
+            context["next_steps"] = (step, *holds)
             context["show_save_and_add_another"] = False  # customers come from TikTok, one at a time
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -240,6 +247,28 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
             queryset,
             lambda customer: services.resume_bot(customer=customer),
             done="Resumed the bot for {count} customer(s).",
+        )
+
+    @admin.action(description="Extend their holds (once per hold)")
+    def extend_holds(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        holds = [item for customer in queryset for item in current_holds(customer=customer)]
+        apply_service(
+            self,
+            request,
+            holds,
+            lambda item: inventory_services.extend_hold(sku=item.sku),
+            done="Extended {count} hold(s).",
+        )
+
+    @admin.action(description="Release their holds (put back on sale)")
+    def release_holds(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        holds = [item for customer in queryset for item in current_holds(customer=customer)]
+        apply_service(
+            self,
+            request,
+            holds,
+            lambda item: inventory_services.release_hold(sku=item.sku),
+            done="Released {count} hold(s).",
         )
 
 

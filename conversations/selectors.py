@@ -26,6 +26,19 @@ def reply_window_closes_at(*, customer: Customer) -> datetime | None:
     return customer.last_inbound_at + timedelta(hours=settings.TIKTOK_WINDOW_HOURS)
 
 
+def can_be_written_to(*, customer: Customer, now: datetime | None = None) -> bool:
+    """May the shop message this customer unprompted now (a reminder, a waitlist turn)? Only within the
+    reply window, never after STOP, and not while the owner has paused the bot for them."""
+    now = now or timezone.now()
+    closes_at = reply_window_closes_at(customer=customer)
+    return (
+        closes_at is not None
+        and closes_at > now
+        and customer.opted_out_at is None
+        and not customer.is_bot_paused(now=now)
+    )
+
+
 def business_messages_since(*, customer: Customer, since: datetime) -> int:
     """Messages the business sent to this customer through TikTok (bot, staff, the owner's app) since `since`."""
     return (

@@ -1,5 +1,6 @@
 """Staff's view of the stock. Holds and status change only through `inventory.services`, and so do photos."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -7,21 +8,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.fields import Field
+from django.db.models.functions import Coalesce
 from django.forms import ChoiceField
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
 from inventory import services
-from inventory.models import MEASUREMENT_ORDER, Item, ItemPhoto
+from inventory.models import MEASUREMENT_ORDER, Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.photos import normalise_photo
 from inventory.resources import ItemResource
+from inventory.selectors import waitlist_line
 from orders.models import OrderItem
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 from philia.errors import DomainError
@@ -188,14 +192,15 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
     resource_classes = (ItemResource,)
     formats = (CSV,)
     list_display = (
-        "sku", "thumbnail", "name", "price_with_currency", "status", "size_label", "brand", "who", "measurements_text",
+        "sku", "thumbnail", "name", "price_with_currency", "status", "size_label", "brand", "who", "waiting",
+        "measurements_text",
     )  # fmt: skip
     list_display_links = ("sku", "thumbnail")
     list_filter = ("status", "brand", "size_label", "category", "condition")
     search_fields = ("sku", "name", "brand")
     list_select_related = ("held_by",)
     ordering = ("sku",)
-    actions = ("release_holds", "hide_items", "unhide_items", "duplicate_items")
+    actions = ("release_holds", "extend_holds", "take_out_of_drop", "hide_items", "unhide_items", "duplicate_items")
     confirm_actions = {"release_holds": "Release {count} hold(s)? The items go back on sale for anyone."}
     fieldsets = (
         (None, {"fields": ("sku", "name", "brand", "category", "colour", "era", "size_label", "price", "condition")}),
@@ -213,7 +218,10 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
                 )
             },
         ),
-        ("On sale", {"fields": ("status", "who")}),
+        (
+            "On sale",
+            {"fields": ("status", "who", "hold_extended_at", "hold_reminded_at", "drops_at", "waiting_customers")},
+        ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     add_fieldsets = (
@@ -235,6 +243,13 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
         active_lines = OrderItem.objects.filter(is_active=True).select_related("order__customer")
+        waiting = (
+            WaitlistEntry.objects.filter(item=OuterRef("pk"))
+            .order_by()
+            .values("item")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
@@ -242,7 +257,28 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
                 Prefetch("order_lines", active_lines, to_attr="active_lines"),
                 Prefetch("photos", ItemPhoto.objects.order_by("position", "pk"), to_attr="ordered_photos"),
             )
+            # A subquery, not a join + GROUP BY: actions lock rows of this queryset, and FOR UPDATE refuses GROUP BY.
+            .annotate(waiting_count=Coalesce(Subquery(waiting), 0))
         )
+
+    @admin.display(description="waitlist")
+    def waiting_customers(self, item: Item) -> str:
+        """Who waits for this piece, first in line first (they join by asking for it while it is held)."""
+        line = list(waitlist_line(item_id=item.pk)) if item.pk else []
+        if not line:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "#{} {} since {}",
+            (
+                (place, customer_link(entry.customer), f"{timezone.localtime(entry.queued_at):%d %b %H:%M:%S}")
+                for place, entry in enumerate(line, start=1)
+            ),
+        )
+
+    @admin.display(description="waiting", ordering="waiting_count")
+    def waiting(self, item: Item) -> int:
+        return getattr(item, "waiting_count", 0)
 
     def get_fieldsets(self, request: HttpRequest, obj: Item | None = None) -> Any:
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
@@ -380,7 +416,19 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Item | None = None) -> tuple[str, ...]:
         # Holds change only through the services (the actions below), so their rules hold here too.
-        readonly = ("held_by", "held_until", "who", "measurements_text", "photo_strip", "created_at", "updated_at")
+        readonly = (
+            "held_by",
+            "held_until",
+            "who",
+            "hold_extended_at",
+            "hold_reminded_at",
+            "drops_at",
+            "waiting_customers",
+            "measurements_text",
+            "photo_strip",
+            "created_at",
+            "updated_at",
+        )
         return ("status", *readonly) if obj is not None else readonly
 
     def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: object) -> object:
@@ -397,6 +445,22 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
     def release_holds(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
         apply_service(
             self, request, queryset, lambda item: services.release_hold(sku=item.sku), done="Released {count} hold(s)."
+        )
+
+    @admin.action(description="Extend hold (once per hold, by HOLD_HOURS)")
+    def extend_holds(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        apply_service(
+            self, request, queryset, lambda item: services.extend_hold(sku=item.sku), done="Extended {count} hold(s)."
+        )
+
+    @admin.action(description="Take out of its upcoming drop (on sale at once)")
+    def take_out_of_drop(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        apply_service(
+            self,
+            request,
+            queryset,
+            lambda item: services.remove_from_drop(item=item),
+            done="Took {count} item(s) out of their drop.",
         )
 
     @admin.action(description="Hide from the shop")
@@ -426,3 +490,171 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
         if len(copies) == 1:
             return HttpResponseRedirect(reverse("admin:inventory_item_change", args=[quote(copies[0].pk)]))
         return None
+
+
+# --- Drops ----------------------------------------------------------------------------------------
+
+
+class DropForm(forms.ModelForm):
+    """A new drop: its name, time and pieces, scheduled through `services.schedule_drop` (same rules as the
+    `schedule_drop` command)."""
+
+    skus = forms.CharField(
+        label="SKUs",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The pieces in the drop, separated by spaces, commas or new lines.",
+    )
+
+    class Meta:
+        model = Drop
+        fields = ("name", "drops_at")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["sku_list"] = [sku for sku in cleaned.get("skus", "").replace(",", " ").split() if sku]
+        if cleaned.get("drops_at") and cleaned["sku_list"]:
+            try:
+                services.check_drop(drops_at=cleaned["drops_at"], skus=cleaned["sku_list"])
+            except DomainError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return cleaned
+
+
+class DropItemInline(admin.TabularInline):
+    """The drop's pieces (take one out with the item list's "Take out of its upcoming drop")."""
+
+    model = DropItem
+    can_delete = False
+    fields = readonly_fields = ("item", "first_claim_at", "settled_at", "winner_link", "claims_count")
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DropItem]:
+        return super().get_queryset(request).select_related("item", "winner").annotate(claim_count=Count("claims"))
+
+    @admin.display(description="winner")
+    def winner_link(self, drop_item: DropItem) -> str:
+        return customer_link(drop_item.winner) if drop_item.winner else "—"
+
+    @admin.display(description="claims")
+    def claims_count(self, drop_item: DropItem) -> int:
+        return getattr(drop_item, "claim_count", 0)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Drop)
+class DropAdmin(admin.ModelAdmin):
+    list_display = ("name", "drops_at", "pieces", "claimed", "settled")
+    ordering = ("-drops_at",)
+    inlines = [DropItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Drop]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                piece_count=Count("drop_items", distinct=True),
+                claim_count=Count("drop_items__claims", distinct=True),
+            )
+        )
+
+    @admin.display(description="pieces", ordering="piece_count")
+    def pieces(self, drop: Drop) -> int:
+        return drop.piece_count
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claimed(self, drop: Drop) -> int:
+        return drop.claim_count
+
+    @admin.display(description="settled")
+    def settled(self, drop: Drop) -> str:
+        done = drop.drop_items.filter(settled_at__isnull=False).count()
+        return f"{done} of {drop.piece_count}"
+
+    def get_form(self, request: HttpRequest, obj: Drop | None = None, change: bool = False, **kwargs: object) -> type:
+        if obj is None:
+            kwargs["form"] = DropForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Drop | None = None) -> tuple[str, ...]:
+        return ("name", "drops_at", "skus") if obj is None else ("name", "drops_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Drop | None = None) -> tuple[str, ...]:
+        # The time is part of what customers were told; a drop is rescheduled by making a new one.
+        return () if obj is None else ("drops_at",)
+
+    def get_inlines(self, request: HttpRequest, obj: Drop | None) -> list:
+        return self.inlines if obj is not None else []
+
+    def save_form(self, request: HttpRequest, form: forms.ModelForm, change: bool) -> Drop:
+        if change:
+            return super().save_form(request, form, change)
+        return form.instance
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        if change:  # a new drop's pieces were saved by `schedule_drop`
+            super().save_related(request, form, formsets, change)
+
+    def save_model(self, request: HttpRequest, obj: Drop, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        drop = services.schedule_drop(
+            drops_at=form.cleaned_data["drops_at"], skus=form.cleaned_data["sku_list"], name=form.cleaned_data["name"]
+        )
+        obj.pk, obj.name, obj.created_at = drop.pk, drop.name, drop.created_at
+
+    def has_delete_permission(self, request: HttpRequest, obj: Drop | None = None) -> bool:
+        # A drop that has started is the record of who got what.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.drops_at > timezone.now())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Drop]) -> None:
+        for drop in queryset:
+            self.delete_model(request, drop)
+
+    def delete_model(self, request: HttpRequest, obj: Drop) -> None:
+        for drop_item in obj.drop_items.select_related("item"):
+            services.remove_from_drop(item=drop_item.item)
+        obj.delete()
+
+
+@admin.register(DropClaim)
+class DropClaimAdmin(admin.ModelAdmin):
+    """Who claimed what and when, by TikTok's own time, and what came of it."""
+
+    list_display = ("drop_item", "customer_link", "tiktok_time", "received_at", "outcome", "waitlist_place")
+    list_filter = ("outcome", "drop_item__drop")
+    list_select_related = ("drop_item__item", "drop_item__drop", "customer")
+    ordering = ("drop_item", "written_at_ms", "tiktok_message_id")
+    readonly_fields = (
+        "drop_item",
+        "customer",
+        "message",
+        "tiktok_message_id",
+        "written_at_ms",
+        "tiktok_time",
+        "received_at",
+        "outcome",
+        "waitlist_place",
+        "created_at",
+    )
+
+    @admin.display(description="customer")
+    def customer_link(self, claim: DropClaim) -> str:
+        return customer_link(claim.customer)
+
+    @admin.display(description="written at (TikTok time)", ordering="written_at_ms")
+    def tiktok_time(self, claim: DropClaim) -> str:
+        moment = timezone.localtime(datetime.fromtimestamp(claim.written_at_ms / 1000, tz=UTC))
+        return f"{moment:%Y-%m-%d %H:%M:%S}.{claim.written_at_ms % 1000:03d} {moment.tzname()}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DropClaim | None = None) -> bool:
+        return False

@@ -31,7 +31,8 @@ class InvalidHoldLength(DomainError):
     status_code = 400
 
     def __init__(self, hours: object, maximum: int) -> None:
-        super().__init__(f"A hold lasts between 1 and {maximum} hours, not {hours}.")
+        shown = f"{hours:g}" if isinstance(hours, int | float) and not isinstance(hours, bool) else hours
+        super().__init__(f"A hold lasts more than 0 and at most {maximum} hours, not {shown}.")
         self.hours = hours
         self.maximum = maximum
 
@@ -62,3 +63,41 @@ class InvalidItemStatusChange(DomainError):
         self.sku = sku
         self.status = status
         self.action = action
+
+
+class ItemNotDroppedYet(DomainError):
+    """The item is in an upcoming drop: nobody can hold it before the drop time."""
+
+    def __init__(self, sku: str, drops_at: datetime) -> None:
+        super().__init__(f"{sku} drops at {drops_at:%Y-%m-%d %H:%M %Z}; it cannot be held before then.")
+        self.sku = sku
+        self.drops_at = drops_at
+
+
+class DropBeingSettled(DomainError):
+    """The drop has started and the item's claims are being collected: it goes to the earliest claim."""
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"{sku} has just dropped and goes to the earliest claim; it cannot be held directly.")
+        self.sku = sku
+
+
+class HoldAlreadyExtended(DomainError):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"The hold on {sku} has already been extended once.")
+        self.sku = sku
+
+
+class InvalidDrop(DomainError):
+    """A drop that cannot be scheduled as asked: no items, a time in the past, a blank name."""
+
+    status_code = 400
+
+
+class ItemNotDroppable(DomainError):
+    """The item cannot go in a drop: it is held, sold, or already in another upcoming drop."""
+
+    def __init__(self, sku: str, reason: str) -> None:
+        super().__init__(f"{sku} {reason}.")
+        self.sku = sku
+        self.reason = reason

@@ -62,6 +62,20 @@ class Item(models.Model):
         "conversations.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
     )
     held_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    # About the current hold only (meaningless when the item is not held; a new hold resets them).
+    held_since = models.DateTimeField(null=True, blank=True, help_text="When the current hold was taken.")
+    hold_reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the holder was reminded that the current hold runs out."
+    )
+    hold_extended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner extended the current hold (once per hold)."
+    )
+    drops_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="In an upcoming drop: not shown or holdable before this time.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,6 +132,98 @@ class Item(models.Model):
     def measurements_text(self) -> str:
         """Measurements for people: "pit to pit 24.5 in · length 28 in"."""
         return " · ".join(f"{name.replace('_', ' ')} {value:g} in" for name, value in self.ordered_measurements.items())
+
+
+class WaitlistEntry(models.Model):
+    """A customer waiting for a piece someone else has. The line is ordered by `queued_at`, then id."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="waitlist")
+    customer = models.ForeignKey("conversations.Customer", on_delete=models.CASCADE, related_name="waitlist_entries")
+    queued_at = models.DateTimeField(
+        help_text="What orders the line: when they asked, or the TikTok time of their claim in a drop."
+    )
+    told_available_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they were last told the piece is free (without a hold)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "waitlist entries"
+        ordering = ["item", "queued_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["item", "customer"], name="waitlist_one_place_per_customer")]
+        indexes = [models.Index(fields=["item", "queued_at", "id"], name="waitlist_line")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} waiting for {self.item.sku}"
+
+
+class Drop(models.Model):
+    """A set of pieces that go on sale together at one announced time."""
+
+    name = models.CharField(max_length=120)
+    drops_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-drops_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.drops_at:%Y-%m-%d %H:%M %Z})"
+
+
+class DropItem(models.Model):
+    """One piece of a drop: its claims are collected for DROP_SETTLE_SECONDS from the first, then settled."""
+
+    drop = models.ForeignKey(Drop, on_delete=models.CASCADE, related_name="drop_items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="drop_entries")
+    first_claim_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the first claim was recorded (the settling job is scheduled then)."
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    winner = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="drops_won"
+    )
+
+    class Meta:
+        ordering = ["drop", "item__sku"]
+        constraints = [models.UniqueConstraint(fields=["drop", "item"], name="drop_item_once_per_drop")]
+
+    def __str__(self) -> str:
+        return f"{self.item.sku} in {self.drop.name}"
+
+
+class DropClaim(models.Model):
+    """A customer's message that would hold a drop item, recorded instead of holding it; one per customer."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting for the settling window"
+        WON = "won", "Won"
+        LOST = "lost", "Someone was faster"
+        LATE = "late", "After the settling window"
+        EARLY = "early", "Written before the drop time"
+
+    drop_item = models.ForeignKey(DropItem, on_delete=models.CASCADE, related_name="claims")
+    customer = models.ForeignKey("conversations.Customer", on_delete=models.CASCADE, related_name="drop_claims")
+    message = models.ForeignKey(
+        "conversations.Message", on_delete=models.CASCADE, related_name="drop_claims", help_text="The claiming DM."
+    )
+    tiktok_message_id = models.CharField("TikTok message id", max_length=255)
+    written_at_ms = models.BigIntegerField(help_text="TikTok's timestamp of the message (content.timestamp, ms).")
+    received_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the webhook received the message (filled in when settled)."
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    waitlist_place = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["drop_item", "written_at_ms", "tiktok_message_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["drop_item", "customer"], name="drop_claim_once_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} claims {self.drop_item.item.sku}"
 
 
 class ItemPhoto(models.Model):

@@ -22,7 +22,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inventory.models import Item
-from inventory.selectors import available_q
+from inventory.selectors import available_q, not_yet_dropped_q
 from inventory.vocabulary import (
     COLOUR_WORDS,
     FAMILY_FOR_WORD,
@@ -140,10 +140,11 @@ def _waist_regex(waist: int) -> str:
 
 
 def _candidates(*, now: datetime | None, available_only: bool) -> QuerySet[Item]:
-    """Items a customer could hold now, or (for "tell me about it") every item that is not hidden."""
+    """Items a customer could hold now, or (for "tell me about it") every item that is not hidden; never
+    the pieces of a drop still to come."""
     if available_only:
         return Item.objects.filter(available_q(now=now))
-    return Item.objects.exclude(status=Item.Status.HIDDEN)
+    return Item.objects.exclude(status=Item.Status.HIDDEN).exclude(not_yet_dropped_q(now=now))
 
 
 def filtered(query: ItemQuery, *, now: datetime | None = None, available_only: bool = True) -> QuerySet[Item]:

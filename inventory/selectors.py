@@ -1,9 +1,10 @@
 """Reads of the stock."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
@@ -11,13 +12,21 @@ from django.utils import timezone
 
 from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
-from inventory.models import Item, ItemPhoto
+from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.vocabulary import canonical_size
 
 
 def available_q(*, now: datetime | None = None) -> Q:
-    """Items a customer could hold now: available, or held with the hold run out."""
-    return Q(status=Item.Status.AVAILABLE) | Q(status=Item.Status.RESERVED, held_until__lte=now or timezone.now())
+    """Items a customer could hold now: available, or held with the hold run out; not in a drop still to come."""
+    now = now or timezone.now()
+    return (Q(status=Item.Status.AVAILABLE) | Q(status=Item.Status.RESERVED, held_until__lte=now)) & (
+        Q(drops_at__isnull=True) | Q(drops_at__lte=now)
+    )
+
+
+def not_yet_dropped_q(*, now: datetime | None = None) -> Q:
+    """Items in a drop still to come: on nobody's listings before the drop time."""
+    return Q(drops_at__gt=now or timezone.now())
 
 
 def get_item(sku: str) -> Item:
@@ -116,3 +125,57 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
     if item.status == Item.Status.RESERVED and item.held_until is not None and item.held_until > now:
         return "on hold"
     return "available"
+
+
+# --- Waitlists ------------------------------------------------------------------------------------
+
+
+def waitlist_line(*, item_id: int) -> QuerySet[WaitlistEntry]:
+    """Who waits for this piece, first in line first."""
+    return WaitlistEntry.objects.filter(item_id=item_id).select_related("customer").order_by("queued_at", "id")
+
+
+def waitlist_place(*, entry: WaitlistEntry) -> int:
+    """1 for the first in line."""
+    ahead = WaitlistEntry.objects.filter(item_id=entry.item_id).filter(
+        Q(queued_at__lt=entry.queued_at) | Q(queued_at=entry.queued_at, id__lt=entry.id)
+    )
+    return ahead.count() + 1
+
+
+def waitlist_places(*, customer: Customer) -> list[tuple[Item, int]]:
+    """The pieces this customer waits for and their place in each line, oldest wait first."""
+    entries = WaitlistEntry.objects.filter(customer=customer).select_related("item").order_by("queued_at", "id")
+    return [(entry.item, waitlist_place(entry=entry)) for entry in entries]
+
+
+# --- Drops ----------------------------------------------------------------------------------------
+
+
+def unsettled_drop_item(*, item: Item, now: datetime | None = None, claimed: bool = False) -> DropItem | None:
+    """The drop this item is being given away in now: the drop time has passed and its claims are not
+    settled yet (with `claimed`, only once somebody has claimed it)."""
+    drop_items = DropItem.objects.filter(item=item, settled_at__isnull=True, drop__drops_at__lte=now or timezone.now())
+    if claimed:
+        drop_items = drop_items.filter(first_claim_at__isnull=False)
+    return drop_items.select_related("drop").order_by("drop__drops_at", "pk").first()
+
+
+def drop_claims_in_order(*, drop_item_id: int) -> QuerySet[DropClaim]:
+    """A drop item's claims by TikTok time, ties by TikTok message id."""
+    return (
+        DropClaim.objects.filter(drop_item_id=drop_item_id)
+        .select_related("customer", "message")
+        .order_by("written_at_ms", "tiktok_message_id", "pk")
+    )
+
+
+def drop_items_unsettled() -> QuerySet[DropItem]:
+    """Drop items that somebody has claimed and that have not been settled yet."""
+    return DropItem.objects.filter(settled_at__isnull=True, first_claim_at__isnull=False)
+
+
+def drop_items_waiting_to_settle(*, now: datetime | None = None) -> QuerySet[DropItem]:
+    """Claimed drop items still unsettled well after their settling window (their job was lost)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.DROP_SETTLE_SECONDS + 30)
+    return drop_items_unsettled().filter(first_claim_at__lte=cutoff).order_by("pk")

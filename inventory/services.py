@@ -5,47 +5,65 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from conversations.models import Customer
+from conversations.models import Customer, Message
+from conversations.selectors import can_be_written_to
 from inventory.exceptions import (
+    DropBeingSettled,
+    HoldAlreadyExtended,
     HoldLimitReached,
+    InvalidDrop,
     InvalidHoldLength,
     InvalidItemStatusChange,
+    ItemNotDroppable,
+    ItemNotDroppedYet,
     ItemNotFound,
     ItemNotHeld,
     ItemUnavailable,
     NotHeldBy,
 )
 from inventory.locks import lock_items
-from inventory.models import Item, ItemPhoto
+from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
-from inventory.selectors import current_holds
+from inventory.selectors import (
+    available_q,
+    current_holds,
+    drop_claims_in_order,
+    unsettled_drop_item,
+    waitlist_line,
+)
+from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 MAX_HOLD_HOURS = 24 * 14
 
 
-def reserve_item(*, sku: str, customer: Customer, hours: int | None = None, now: datetime | None = None) -> Item:
+def reserve_item(
+    *, sku: str, customer: Customer, hours: int | float | None = None, now: datetime | None = None
+) -> Item:
     """Hold one item for a customer.
 
     Locks the customer row, then the item row (`FOR NO KEY UPDATE`), so two buyers of the same item
     are served one after the other and exactly one wins. Holding an item you already hold again
-    extends the hold (never shortens it). Raises `InvalidHoldLength`, `ItemNotFound`, `ItemUnavailable`
-    or `HoldLimitReached`, and then changes nothing.
+    extends the hold (never shortens it). Raises `InvalidHoldLength`, `ItemNotFound`, `ItemUnavailable`,
+    `ItemNotDroppedYet`, `DropBeingSettled` or `HoldLimitReached`, and then changes nothing. Once committed,
+    the hold's expiry (and its reminder) are scheduled as delayed jobs.
     """
-    hours = settings.HOLD_HOURS if hours is None else hours
-    if isinstance(hours, bool) or not isinstance(hours, int) or not 0 < hours <= MAX_HOLD_HOURS:
-        raise InvalidHoldLength(hours, MAX_HOLD_HOURS)
+    hours = _hold_hours(hours)
     with transaction.atomic():
         # The customer row serialises one customer's holds, so the hold limit cannot be raced past.
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
@@ -53,29 +71,84 @@ def reserve_item(*, sku: str, customer: Customer, hours: int | None = None, now:
         now = now or timezone.now()
         if item is None:
             raise ItemNotFound(sku)
-        hold_is_current = item.status == Item.Status.RESERVED and item.held_until > now
-        extends_own_hold = hold_is_current and item.held_by_id == customer.pk
-        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or (hold_is_current and not extends_own_hold):
-            raise ItemUnavailable(item.sku, item.status, item.held_until)
-        # Taking an item back after one's own hold ran out is a new hold: it counts against the limit.
-        limit = settings.MAX_HOLDS_PER_CUSTOMER
-        if not extends_own_hold and current_holds(customer=customer, now=now).count() >= limit:
-            raise HoldLimitReached(limit)
-        held_until = now + timedelta(hours=hours)
-        if extends_own_hold:
-            held_until = max(held_until, item.held_until)
-        item.status = Item.Status.RESERVED
-        item.held_by = customer
-        item.held_until = held_until
-        item.save(update_fields=["status", "held_by", "held_until", "updated_at"])
-    logger.info("item held", extra={"sku": item.sku, "customer": customer.pk, "held_until": item.held_until})
+        if item.drops_at is not None and item.drops_at > now:
+            raise ItemNotDroppedYet(item.sku, item.drops_at)
+        if unsettled_drop_item(item=item, now=now, claimed=True) is not None:
+            raise DropBeingSettled(item.sku)
+        return _hold(item=item, customer=customer, hours=hours, now=now)
+
+
+def _hold_hours(hours: object) -> int | float:
+    hours = settings.HOLD_HOURS if hours is None else hours
+    if isinstance(hours, Decimal):
+        hours = float(hours)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_HOLD_HOURS:
+        raise InvalidHoldLength(hours, MAX_HOLD_HOURS)
+    return hours
+
+
+def _hold(*, item: Item, customer: Customer, hours: int | float, now: datetime) -> Item:
+    """Hold a locked item for a customer whose row is locked too (the caller's transaction)."""
+    hold_is_current = item.status == Item.Status.RESERVED and item.held_until > now
+    extends_own_hold = hold_is_current and item.held_by_id == customer.pk
+    if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or (hold_is_current and not extends_own_hold):
+        raise ItemUnavailable(item.sku, item.status, item.held_until)
+    # Taking an item back after one's own hold ran out is a new hold: it counts against the limit.
+    limit = settings.MAX_HOLDS_PER_CUSTOMER
+    if not extends_own_hold and current_holds(customer=customer, now=now).count() >= limit:
+        raise HoldLimitReached(limit)
+    held_until = now + timedelta(hours=hours)
+    if extends_own_hold:
+        held_until = max(held_until, item.held_until)
+    else:
+        item.held_since, item.hold_reminded_at, item.hold_extended_at = now, None, None
+    item.status = Item.Status.RESERVED
+    item.held_by = customer
+    item.held_until = held_until
+    item.save(
+        update_fields=[
+            "status",
+            "held_by",
+            "held_until",
+            "held_since",
+            "hold_reminded_at",
+            "hold_extended_at",
+            "updated_at",
+        ]
+    )
+    # Being served takes a customer out of the line for that piece.
+    WaitlistEntry.objects.filter(item=item, customer=customer).delete()
+    transaction.on_commit(partial(schedule_hold_timers, item_id=item.pk, held_until=held_until))
+    logger.info("item held", extra={"sku": item.sku, "customer": customer.pk, "held_until": held_until})
     return item
+
+
+def schedule_hold_timers(*, item_id: int, held_until: datetime) -> None:
+    """Enqueue the hold's expiry at `held_until`, and its reminder HOLD_REMINDER_HOURS before (when that is
+    still ahead). Both jobs do nothing unless the hold is still exactly this one. A broker outage is
+    logged: the sweep still expires the hold, and the reminder is skipped."""
+    from inventory.tasks import expire_hold, remind_hold
+
+    now = timezone.now()
+    until = held_until.isoformat()
+    try:
+        expire_hold.send_with_options(args=(item_id, until), delay=_milliseconds_until(held_until, now=now))
+        remind_at = held_until - timedelta(hours=settings.HOLD_REMINDER_HOURS)
+        if settings.HOLD_REMINDER_HOURS and remind_at > now:
+            remind_hold.send_with_options(args=(item_id, until), delay=_milliseconds_until(remind_at, now=now))
+    except Exception:
+        logger.exception("hold timers not enqueued; the sweep will expire the hold", extra={"item_id": item_id})
+
+
+def _milliseconds_until(moment: datetime, *, now: datetime) -> int:
+    return max(0, int((moment - now).total_seconds() * 1000) + 1)
 
 
 def release_hold(*, sku: str, by: Customer | None = None) -> Item:
     """Put a held item back on sale. `by=None` is staff; a customer may only release their own hold.
 
-    Locks the item row. Raises `ItemNotFound`, `ItemNotHeld` or `NotHeldBy`.
+    Locks the item row. Raises `ItemNotFound`, `ItemNotHeld` or `NotHeldBy`. Once committed, the first
+    customer waiting for the piece gets their turn.
     """
     with transaction.atomic():
         item = lock_items(skus=[sku]).first()
@@ -90,8 +163,30 @@ def release_hold(*, sku: str, by: Customer | None = None) -> Item:
         item.held_by = None
         item.held_until = None
         item.save(update_fields=["status", "held_by", "held_until", "updated_at"])
+        transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item.pk))
     logger.info("hold released", extra={"sku": item.sku, "customer": holder, "by_staff": by is None})
     return item
+
+
+def expire_hold(*, item_id: int, held_until: datetime, now: datetime | None = None) -> bool:
+    """The hold's own timer: put the item back on sale if it is still held with exactly this expiry and
+    that has passed. True if it did; False (nothing changed) when the hold was released, renewed,
+    extended or became an order, or is not due yet. Locks the item row."""
+    with transaction.atomic():
+        item = lock_items(ids=[item_id]).first()
+        now = now or timezone.now()
+        if item is None or item.status != Item.Status.RESERVED or item.held_until != held_until:
+            return False
+        if held_until > now:
+            return False
+        holder = item.held_by_id
+        item.status = Item.Status.AVAILABLE
+        item.held_by = None
+        item.held_until = None
+        item.save(update_fields=["status", "held_by", "held_until", "updated_at"])
+        transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item.pk))
+    logger.info("hold expired", extra={"sku": item.sku, "customer": holder})
+    return True
 
 
 def release_expired_holds(*, now: datetime | None = None) -> int:
@@ -99,7 +194,7 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
 
     Locks the expired rows in primary-key order, skipping rows another transaction has locked (a
     reserve or an order deciding about that very item; the next sweep sees what it left), so the sweep
-    never waits on, nor deadlocks with, a buyer.
+    never waits on, nor deadlocks with, a buyer. Each released item's waitlist gets its turn after commit.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -112,9 +207,53 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
         released = Item.objects.filter(pk__in=expired_ids).update(
             status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=timezone.now()
         )
+        for item_id in expired_ids:
+            transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item_id))
     if released:
         logger.info("expired holds released", extra={"count": released})
     return released
+
+
+def extend_hold(*, sku: str, hours: int | float | None = None, now: datetime | None = None) -> Item:
+    """The owner gives the holder more time: HOLD_HOURS (or `hours`) more, once per hold. Locks the item
+    row. Raises `ItemNotFound`, `ItemNotHeld` (no current hold) or `HoldAlreadyExtended`."""
+    hours = _hold_hours(hours)
+    with transaction.atomic():
+        item = lock_items(skus=[sku]).first()
+        now = now or timezone.now()
+        if item is None:
+            raise ItemNotFound(sku)
+        if item.status != Item.Status.RESERVED or item.held_until <= now:
+            raise ItemNotHeld(item.sku)
+        if item.hold_extended_at is not None:
+            raise HoldAlreadyExtended(item.sku)
+        item.held_until = item.held_until + timedelta(hours=hours)
+        item.hold_extended_at = now
+        item.save(update_fields=["held_until", "hold_extended_at", "updated_at"])
+        transaction.on_commit(partial(schedule_hold_timers, item_id=item.pk, held_until=item.held_until))
+    logger.info("hold extended", extra={"sku": item.sku, "customer": item.held_by_id, "held_until": item.held_until})
+    return item
+
+
+def claim_hold_reminder(*, item_id: int, held_until: datetime, now: datetime | None = None) -> Item | None:
+    """Take the one reminder of this hold: the item (holder loaded) if it is still held with exactly this
+    expiry, not yet reminded, still ahead, and the holder can be written to now (window open, no STOP, bot
+    not paused); else None. Marks the hold reminded, so call it in the transaction that queues the
+    reminder: whatever is retried, one hold gets one reminder. Locks the item row."""
+    with transaction.atomic():
+        item = lock_items(ids=[item_id]).first()
+        now = now or timezone.now()
+        if item is None or item.status != Item.Status.RESERVED or item.held_until != held_until:
+            return None
+        if item.hold_reminded_at is not None or item.held_until <= now:
+            return None
+        holder = Customer.objects.get(pk=item.held_by_id)
+        if not can_be_written_to(customer=holder, now=now):
+            return None
+        item.hold_reminded_at = now
+        item.save(update_fields=["hold_reminded_at", "updated_at"])
+    item.held_by = holder
+    return item
 
 
 def sell_items(*, item_ids: Iterable[int], customer: Customer, now: datetime | None = None) -> list[Item]:
@@ -143,14 +282,20 @@ def put_back_on_sale(*, item_ids: Iterable[int]) -> int:
     """Put sold items back on sale (sold → available; a cancelled order's items); returns how many.
 
     Locks the item rows in primary-key order; items that are not sold are left as they are. Called by
-    `orders.cancel_order` inside its transaction, after it has locked the order row.
+    `orders.cancel_order` inside its transaction, after it has locked the order row. Once committed, each
+    piece's waitlist gets its turn.
     """
     item_ids = list(item_ids)
     with transaction.atomic():
         list(lock_items(ids=item_ids))
-        returned = Item.objects.filter(pk__in=item_ids, status=Item.Status.SOLD).update(
+        returned_ids = list(
+            Item.objects.filter(pk__in=item_ids, status=Item.Status.SOLD).order_by("pk").values_list("pk", flat=True)
+        )
+        returned = Item.objects.filter(pk__in=returned_ids).update(
             status=Item.Status.AVAILABLE, updated_at=timezone.now()
         )
+        for item_id in returned_ids:
+            transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item_id))
     if returned:
         logger.info("items back on sale", extra={"count": returned})
     return returned
@@ -232,6 +377,364 @@ def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
     if new_items:
         logger.info("items added", extra={"skus": [item.sku for item in new_items]})
     return new_items
+
+
+# --- Waitlists ------------------------------------------------------------------------------------
+
+
+def enqueue_waitlist_turn(*, item_id: int) -> None:
+    """Give the piece's waitlist its turn in a worker. A broker outage is logged: the piece stays on sale."""
+    from inventory.tasks import offer_to_waitlist
+
+    try:
+        offer_to_waitlist.send(item_id)
+    except Exception:
+        logger.exception("waitlist turn not enqueued", extra={"item_id": item_id})
+
+
+def join_waitlist(*, sku: str, customer: Customer, queued_at: datetime | None = None) -> tuple[WaitlistEntry, bool]:
+    """Put the customer in line for a piece (once: asking again keeps their place). Returns the entry and
+    whether it is new. One INSERT guarded by the one-place-per-customer constraint."""
+    item = Item.objects.filter(sku__iexact=sku.strip()).first()
+    if item is None:
+        raise ItemNotFound(sku)
+    try:
+        with transaction.atomic():
+            entry, created = WaitlistEntry.objects.get_or_create(
+                item=item, customer=customer, defaults={"queued_at": queued_at or timezone.now()}
+            )
+    except IntegrityError:  # the same customer's twin request won the race
+        entry, created = WaitlistEntry.objects.get(item=item, customer=customer), False
+    entry.item = item
+    if created:
+        logger.info("customer joined a waitlist", extra={"sku": item.sku, "customer": customer.pk})
+    return entry, created
+
+
+def leave_waitlist(*, customer: Customer, skus: Iterable[str] | None = None) -> list[str]:
+    """Take the customer out of the line for these pieces (every line with `skus=None`); returns the SKUs left."""
+    entries = WaitlistEntry.objects.filter(customer=customer).select_related("item")
+    if skus is not None:
+        wanted = [sku.strip().upper() for sku in skus]
+        entries = entries.alias(sku_upper=Upper("item__sku")).filter(sku_upper__in=wanted)
+    left = sorted(entry.item.sku for entry in entries)
+    if left:
+        WaitlistEntry.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
+        logger.info("customer left waitlists", extra={"customer": customer.pk, "skus": left})
+    return left
+
+
+@dataclass(frozen=True)
+class WaitlistTurn:
+    """A piece came free for the first reachable customer in its line: `held` for them (until
+    `item.held_until`), or only to be told it is available (WAITLIST_AUTO_HOLD off)."""
+
+    item: Item
+    customer: Customer
+    held: bool
+
+
+def pass_to_waitlist(*, item_id: int, now: datetime | None = None) -> WaitlistTurn | None:
+    """The piece is on sale again: the first customer in its line who can be written to now (window open,
+    no STOP, bot not paused) and is under the hold limit gets it held (WAITLIST_AUTO_HOLD) or is told it is
+    free. Those skipped keep their place. None when the piece is not free or nobody can take it.
+
+    Each try is a `reserve_item` (customer row, then item row), so the rules of every hold apply. Call it in
+    the transaction that tells the customer: a retried turn finds the piece held and does nothing twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        item = Item.objects.filter(pk=item_id).filter(available_q(now=now)).first()
+        if item is None or unsettled_drop_item(item=item, now=now, claimed=True) is not None:
+            return None
+        for entry in waitlist_line(item_id=item_id):
+            if not can_be_written_to(customer=entry.customer, now=now):
+                continue
+            if not settings.WAITLIST_AUTO_HOLD:
+                if entry.told_available_at is not None and entry.told_available_at >= item.updated_at:
+                    return None  # already told since the piece last came free
+                WaitlistEntry.objects.filter(pk=entry.pk).update(told_available_at=now)
+                return WaitlistTurn(item=item, customer=entry.customer, held=False)
+            try:
+                held = reserve_item(sku=item.sku, customer=entry.customer, now=now)
+            except HoldLimitReached:
+                continue
+            except DomainError:
+                return None  # somebody took it meanwhile, or it left the shop
+            logger.info("piece held for the next in line", extra={"sku": item.sku, "customer": entry.customer_id})
+            return WaitlistTurn(item=held, customer=entry.customer, held=True)
+    return None
+
+
+# --- Drops ----------------------------------------------------------------------------------------
+
+
+def schedule_drop(*, drops_at: datetime, skus: Iterable[str], name: str = "", now: datetime | None = None) -> Drop:
+    """Put pieces in a drop: none of them shows on listings or can be held before `drops_at`.
+
+    Locks the items in primary-key order. Raises `InvalidDrop` (no SKU, a time not in the future),
+    `ItemNotFound`, or `ItemNotDroppable` (held, sold or hidden, or in another upcoming drop), and then
+    changes nothing.
+    """
+    now = now or timezone.now()
+    wanted = _drop_skus(drops_at=drops_at, skus=skus, now=now)
+    name = name.strip() or f"Drop {timezone.localtime(drops_at):%Y-%m-%d %H:%M}"
+    with transaction.atomic():
+        items = _droppable_items(wanted=wanted, now=now, lock=True)
+        drop = Drop.objects.create(name=name[: Drop._meta.get_field("name").max_length], drops_at=drops_at)
+        DropItem.objects.bulk_create(DropItem(drop=drop, item=item) for item in items)
+        Item.objects.filter(pk__in=[item.pk for item in items]).update(
+            drops_at=drops_at, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
+        )
+    logger.info("drop scheduled", extra={"drop": drop.pk, "drops_at": drops_at, "skus": wanted})
+    return drop
+
+
+def check_drop(*, drops_at: datetime, skus: Iterable[str], now: datetime | None = None) -> None:
+    """Raise what `schedule_drop` would raise for these arguments, without locking or writing (forms)."""
+    now = now or timezone.now()
+    _droppable_items(wanted=_drop_skus(drops_at=drops_at, skus=skus, now=now), now=now, lock=False)
+
+
+def _drop_skus(*, drops_at: datetime, skus: Iterable[str], now: datetime) -> list[str]:
+    wanted = list(dict.fromkeys(sku.strip().upper() for sku in skus if sku.strip()))
+    if not wanted:
+        raise InvalidDrop("A drop needs at least one SKU.")
+    if timezone.is_naive(drops_at):
+        raise InvalidDrop("Give the drop time with its time zone, e.g. 2026-12-24T19:00:00+00:00.")
+    if drops_at <= now:
+        raise InvalidDrop(f"The drop time {drops_at.isoformat()} is not in the future.")
+    return wanted
+
+
+def _droppable_items(*, wanted: list[str], now: datetime, lock: bool) -> list[Item]:
+    found = list(lock_items(skus=wanted)) if lock else list(_items_with_skus(wanted))
+    items = {item.sku.upper(): item for item in found}
+    for sku in wanted:
+        item = items.get(sku)
+        if item is None:
+            raise ItemNotFound(sku)
+        _check_droppable(item=item, now=now)
+    return [items[sku] for sku in wanted]
+
+
+def _items_with_skus(skus: list[str]) -> QuerySet[Item]:
+    return Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=skus)
+
+
+def _check_droppable(*, item: Item, now: datetime) -> None:
+    if item.status == Item.Status.SOLD:
+        raise ItemNotDroppable(item.sku, "is sold")
+    if item.status == Item.Status.HIDDEN:
+        raise ItemNotDroppable(item.sku, "is hidden")
+    if item.status == Item.Status.RESERVED and item.held_until > now:
+        raise ItemNotDroppable(item.sku, "is held")
+    upcoming = DropItem.objects.filter(item=item, drop__drops_at__gt=now).select_related("drop").first()
+    if upcoming is not None:
+        raise ItemNotDroppable(item.sku, f"is already in the upcoming drop {upcoming.drop.name!r}")
+
+
+def add_to_drop(*, drop: Drop, sku: str, now: datetime | None = None) -> DropItem:
+    """Add one more piece to an upcoming drop (the admin). Locks the item row; raises like `schedule_drop`."""
+    now = now or timezone.now()
+    if drop.drops_at <= now:
+        raise InvalidDrop(f"{drop.name} has already dropped.")
+    with transaction.atomic():
+        item = lock_items(skus=[sku]).first()
+        if item is None:
+            raise ItemNotFound(sku)
+        _check_droppable(item=item, now=now)
+        drop_item = DropItem.objects.create(drop=drop, item=item)
+        Item.objects.filter(pk=item.pk).update(
+            drops_at=drop.drops_at, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
+        )
+    return drop_item
+
+
+def remove_from_drop(*, item: Item, now: datetime | None = None) -> Item:
+    """Take a piece out of its drop still to come: it is on sale at once. Locks the item row. Raises
+    `InvalidDrop` when the piece is in no drop still to come."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_items(ids=[item.pk]).first()
+        drop_item = DropItem.objects.filter(item=item, drop__drops_at__gt=now).select_related("drop").first()
+        if locked is None or drop_item is None:
+            raise InvalidDrop(f"{item.sku} is in no drop still to come.")
+        drop_item.delete()
+        locked.drops_at = None
+        locked.save(update_fields=["drops_at", "updated_at"])
+    logger.info("item removed from a drop", extra={"sku": locked.sku, "drop": drop_item.drop_id})
+    return locked
+
+
+def claim_drop_item(
+    *, item: Item, customer: Customer, message: Message, written_at_ms: int, now: datetime | None = None
+) -> DropClaim | None:
+    """Record a message that would hold a piece that has just dropped, instead of holding it. None when the
+    piece is not being given away in a drop right now (it is then held, waitlisted… as usual).
+
+    Locks the drop item row, so a claim is either in before the drop item is settled or sees it settled.
+    One claim per customer: the earliest of their messages counts. The first claim schedules the settling
+    job DROP_SETTLE_SECONDS later (after commit).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        candidate = unsettled_drop_item(item=item, now=now)
+        if candidate is None:
+            return None
+        drop_item = DropItem.objects.select_for_update(no_key=True).filter(pk=candidate.pk).first()
+        if drop_item is None or drop_item.settled_at is not None:
+            return None
+        if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():
+            return None  # the owner held or sold it by hand meanwhile
+        claim = DropClaim.objects.filter(drop_item=drop_item, customer=customer).first()
+        if claim is None:
+            claim = DropClaim.objects.create(
+                drop_item=drop_item,
+                customer=customer,
+                message=message,
+                tiktok_message_id=message.tiktok_message_id or f"message-{message.pk}",
+                written_at_ms=written_at_ms,
+            )
+        elif (written_at_ms, message.tiktok_message_id or "") < (claim.written_at_ms, claim.tiktok_message_id):
+            claim.message, claim.written_at_ms = message, written_at_ms
+            claim.tiktok_message_id = message.tiktok_message_id or claim.tiktok_message_id
+            claim.save(update_fields=["message", "written_at_ms", "tiktok_message_id"])
+        if drop_item.first_claim_at is None:
+            drop_item.first_claim_at = now
+            drop_item.save(update_fields=["first_claim_at"])
+            transaction.on_commit(partial(enqueue_drop_settlement, drop_item_id=drop_item.pk))
+    logger.info("drop claim recorded", extra={"sku": item.sku, "customer": customer.pk, "at_ms": written_at_ms})
+    return claim
+
+
+def enqueue_drop_settlement(*, drop_item_id: int, delay_seconds: float | None = None) -> None:
+    """Schedule the drop item's settling job (DROP_SETTLE_SECONDS from now unless told). A broker outage is
+    logged: the settle sweep finds the drop item."""
+    from inventory.tasks import settle_drop_item
+
+    delay = settings.DROP_SETTLE_SECONDS if delay_seconds is None else delay_seconds
+    try:
+        settle_drop_item.send_with_options(args=(drop_item_id,), delay=max(0, int(delay * 1000)))
+    except Exception:
+        logger.exception("drop settlement not enqueued; the sweep will settle it", extra={"drop_item": drop_item_id})
+
+
+def settling_deadline(*, drops_at: datetime, received: Iterable[datetime]) -> datetime | None:
+    """Claims count when the webhook received them at most DROP_SETTLE_SECONDS after the first claim that
+    came in after the drop time (or the first of all, if none did). None without claims."""
+    received = sorted(received)
+    if not received:
+        return None
+    after_drop = [moment for moment in received if moment >= drops_at]
+    first = after_drop[0] if after_drop else received[0]
+    return first + timedelta(seconds=settings.DROP_SETTLE_SECONDS)
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    claim: DropClaim
+    won: bool
+    place: int | None  # place in the piece's waitlist when not won
+
+
+@dataclass(frozen=True)
+class DropSettlement:
+    drop_item: DropItem
+    item: Item
+    winner: Customer | None
+    outcomes: list[ClaimOutcome] = field(default_factory=list)
+
+
+def settle_drop_item(
+    *, drop_item_id: int, received_at: Mapping[str, datetime], now: datetime | None = None
+) -> DropSettlement | None:
+    """Give a dropped piece to the claim with the earliest TikTok timestamp (ties by TikTok message id)
+    among those the webhook received within the settling window and written at or after the drop time;
+    everyone else goes on the piece's waitlist in that same order (late, then too-early claims after).
+
+    `received_at` maps each claim's TikTok message id to when the webhook received it. Locks the drop item
+    row (claims wait on it), then each winner candidate's customer row and the item row (`reserve_item`'s
+    order). Idempotent: a settled drop item returns None. A winner at the hold limit is passed over.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        drop_item = (
+            DropItem.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("drop", "item")
+            .filter(pk=drop_item_id)
+            .first()
+        )
+        if drop_item is None or drop_item.settled_at is not None:
+            return None
+        claims = list(drop_claims_in_order(drop_item_id=drop_item.pk))
+        for claim in claims:
+            claim.received_at = received_at.get(claim.tiktok_message_id, claim.created_at)
+        drops_at_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
+        deadline = settling_deadline(drops_at=drop_item.drop.drops_at, received=[c.received_at for c in claims])
+        counted = [c for c in claims if c.written_at_ms >= drops_at_ms and c.received_at <= deadline]
+        late = [c for c in claims if c.written_at_ms >= drops_at_ms and c.received_at > deadline]
+        early = [c for c in claims if c.written_at_ms < drops_at_ms]
+        winner: DropClaim | None = None
+        item = drop_item.item
+        for claim in counted:
+            try:
+                item = _hold_for_drop(item_id=drop_item.item_id, customer=claim.customer, now=now)
+            except HoldLimitReached:
+                continue
+            except DomainError:
+                break  # the piece is no longer free: everyone waits
+            winner = claim
+            break
+        outcomes = []
+        for claim in [*counted, *late, *early]:
+            if claim is winner:
+                claim.outcome, claim.waitlist_place = DropClaim.Outcome.WON, None
+                outcomes.append(ClaimOutcome(claim=claim, won=True, place=None))
+                continue
+            entry, _ = join_waitlist(
+                sku=drop_item.item.sku,
+                customer=claim.customer,
+                queued_at=datetime.fromtimestamp(claim.written_at_ms / 1000, tz=UTC),
+            )
+            claim.outcome = (
+                DropClaim.Outcome.LOST
+                if claim in counted
+                else DropClaim.Outcome.LATE
+                if claim in late
+                else DropClaim.Outcome.EARLY
+            )
+            outcomes.append(ClaimOutcome(claim=claim, won=False, place=None))
+        places = {}
+        for position, entry in enumerate(waitlist_line(item_id=drop_item.item_id), start=1):
+            places[entry.customer_id] = position
+        outcomes = [
+            outcome if outcome.won else ClaimOutcome(outcome.claim, False, places.get(outcome.claim.customer_id))
+            for outcome in outcomes
+        ]
+        for outcome in outcomes:
+            outcome.claim.waitlist_place = outcome.place
+        DropClaim.objects.bulk_update(
+            [outcome.claim for outcome in outcomes], ["outcome", "waitlist_place", "received_at"]
+        )
+        drop_item.settled_at = now
+        drop_item.winner = winner.customer if winner else None
+        drop_item.save(update_fields=["settled_at", "winner"])
+    logger.info(
+        "drop item settled",
+        extra={"sku": drop_item.item.sku, "claims": len(claims), "winner": winner.customer_id if winner else None},
+    )
+    return DropSettlement(drop_item=drop_item, item=item, winner=winner.customer if winner else None, outcomes=outcomes)
+
+
+def _hold_for_drop(*, item_id: int, customer: Customer, now: datetime) -> Item:
+    """A drop's winner gets the hold: the usual hold rules, minus the drop's own "being settled" refusal."""
+    with transaction.atomic():
+        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+        item = lock_items(ids=[item_id]).first()
+        if item is None:
+            raise ItemNotFound(str(item_id))
+        return _hold(item=item, customer=customer, hours=_hold_hours(None), now=now)
 
 
 def clear_stock() -> dict[str, int]:

@@ -223,8 +223,29 @@ LOGGING = {
 
 # --- The shop -------------------------------------------------------------------------------------
 
-HOLD_HOURS = env.int("HOLD_HOURS", default=24)
+
+def hours_setting(name: str, default: float) -> int | float:
+    """A duration in hours that may have decimals (`HOLD_HOURS=0.5`); whole numbers stay ints, so
+    "24 hours" reads as people write it."""
+    value = float(env.float(name, default=default))
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} is a number of hours, at least 0, not {value}.")
+    return int(value) if value.is_integer() else value
+
+
+HOLD_HOURS = hours_setting("HOLD_HOURS", 24)
+if not HOLD_HOURS:
+    raise ImproperlyConfigured("HOLD_HOURS must be more than 0.")
 MAX_HOLDS_PER_CUSTOMER = env.int("MAX_HOLDS_PER_CUSTOMER", default=3)
+# One reminder this many hours before a hold runs out (0: none).
+HOLD_REMINDER_HOURS = hours_setting("HOLD_REMINDER_HOURS", 2)
+# When a piece frees up, hold it for the first waiting customer (false: only tell them it is available).
+WAITLIST_AUTO_HOLD = env.bool("WAITLIST_AUTO_HOLD", default=True)
+# A drop item's claims are collected for this many seconds from the first claim's webhook receipt.
+DROP_SETTLE_SECONDS = env.float("DROP_SETTLE_SECONDS", default=2.0)
+# The longest a drop item waits for claims still being handled before it is settled anyway.
+DROP_SETTLE_MAX_WAIT_SECONDS = env.float("DROP_SETTLE_MAX_WAIT_SECONDS", default=300.0)
+
 # Seconds browsers and proxies may cache an item's public page (/p/<SKU>/) and the shop page (/).
 ITEM_PAGE_MAX_AGE = env.int("ITEM_PAGE_MAX_AGE", default=60)
 

@@ -14,6 +14,8 @@ import dramatiq
 import pytest
 from django.utils.module_loading import autodiscover_modules
 
+from philia.queues import join_due_work
+
 
 class RunningWorker:
     def __init__(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -22,11 +24,10 @@ class RunningWorker:
 
     def drain(self, *, timeout_ms: int = 30_000) -> None:
         """Wait for every declared queue (and its delay queue) to empty, then for the worker to go idle.
-        Twice, since a finished job may enqueue another (an event queues a reply)."""
+        Twice, since a finished job may enqueue another (an event queues a reply). Hold timers still to
+        come (hours away, on their own queue) are not waited for; the ones due are."""
         for _ in range(2):
-            for queue_name in list(self.broker.queues):
-                self.broker.join(queue_name, timeout=timeout_ms)
-            self.worker.join()
+            join_due_work(self.broker, self.worker, timeout_ms=timeout_ms)
 
 
 @pytest.fixture

@@ -405,3 +405,21 @@ def wants_more(text: str) -> bool:
         r"|is that (?:it|all)|(?:that'?s it|that'?s all|nothing else|only (?:that|those|one|two))\s*\?)",
         text,
     )
+
+
+def asks_waitlist_place(text: str) -> bool:
+    """ "am I still in line?", "where am I on the waitlist?" """
+    return _has(
+        r"\b(still in line|in line\?|my place in line|where am i (?:in|on) (?:the )?(?:line|list|waitlist|queue)"
+        r"|(?:my )?(?:waitlist|waiting list) (?:place|spot|position)|am i (?:still )?(?:on|in) (?:the )?(?:waitlist|list|queue|line))\b",
+        text,
+    )
+
+
+def wants_off_waitlist(text: str) -> bool:
+    """ "take me off the list", "remove me from the waitlist" """
+    return _has(
+        r"\b((?:take|get|remove) me (?:off|out of|from) (?:the |that |this |your )?(?:list|waitlist|waiting list|line|queue)"
+        r"|leave (?:the )?(?:waitlist|line|queue)|(?:cancel|drop) (?:my )?(?:waitlist|place in line|spot in line))\b",
+        text,
+    )

@@ -69,6 +69,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent("how long are holds?", said(language.asks_hold_policy), smalltalk.hold_policy),
     Intent("about other customers", said(language.asks_about_other_customers), smalltalk.other_customers),
     Intent("do you have it in M?", said(language.asks_other_size), details.other_size),
+    Intent("am I still in line?", said(language.asks_waitlist_place), holds.places_in_line),
+    Intent("take me off the list", said(language.wants_off_waitlist), holds.leave_line),
     Intent("cancel my hold", said(language.wants_release), holds.release),
     Intent("an offer", said(language.is_offer), offers.offer),
     Intent("buy", lambda t: language.wants_buy(t.text) and not language.is_tentative(t.text), orders.buy),

@@ -51,6 +51,8 @@ def describe_one(turn: Turn, facts: Facts) -> str:
         text += wording.BOUGHT_BY_YOU
     elif status == "sold":
         text += wording.SOLD + similar(turn, facts)
+    elif status == "upcoming_drop":
+        text += "\n" + wording.drops_later("It", when(facts["drops_at"]))
     return text
 
 

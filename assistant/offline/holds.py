@@ -8,11 +8,14 @@ from assistant.offline import details
 from assistant.offline.context import Turn
 from assistant.results import (
     AlreadyBought,
+    ClaimRecorded,
     Facts,
     Held,
     HeldBySomeoneElse,
     HoldLimit,
     HoldOutcome,
+    LeftWaitlist,
+    NotDroppedYet,
     NotFound,
     Refused,
     Released,
@@ -46,7 +49,11 @@ def hold(turn: Turn, text: str | None = None) -> str:
     targets = reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]
     results = [(facts, turn.toolbox.hold_item(sku=facts["sku"])) for facts in targets]
     held = any(isinstance(result, Held) for _, result in results)
-    text = "\n\n".join(hold_reply(turn, result, facts) for facts, result in results)
+    replies = [hold_reply(turn, result, facts) for facts, result in results]
+    replies = [reply for reply in replies if reply]
+    if not replies:
+        return ""  # only drop claims: each is answered when its drop item is settled
+    text = "\n\n".join(replies)
     if held and language.asks_longer_hold(turn.full_text):
         text += wording.no_longer_holds()
     if held:
@@ -61,10 +68,19 @@ def hold_reply(turn: Turn, result: HoldOutcome, facts: Facts) -> str:
             return wording.hold_extended(item_line({**result.item, "status": ""}), when(result.held_until))
         case Held():
             return held_text(result)
+        case HeldBySomeoneElse(waitlist_place=int() as place, already_in_line=True):
+            return wording.already_in_line(item_line({**result.item, "status": ""}), place)
+        case HeldBySomeoneElse(waitlist_place=int() as place):
+            line = item_line({**result.item, "status": ""})
+            return wording.joined_waitlist(line, place, when(result.available_again_at))
         case HeldBySomeoneElse():
             return wording.held_by_someone_else(
                 item_line({**result.item, "status": ""}), when(result.available_again_at)
             )
+        case ClaimRecorded():
+            return ""
+        case NotDroppedYet():
+            return wording.drops_later(item_line({**result.item, "status": ""}), when(result.drops_at))
         case AlreadyBought():
             return wording.already_yours(facts["sku"], facts["name"])
         case Sold():
@@ -116,8 +132,33 @@ def release_all(turn: Turn, targets: list[Facts]) -> str:
 
 
 def soft_no(turn: Turn) -> str:
-    """ "never mind": releases what the customer holds of the pieces in view, else nothing to do."""
+    """ "never mind": releases what the customer holds of the pieces in view, else takes them out of the
+    line for the pieces in view they wait for, else nothing to do."""
     in_view_held = [facts for facts in turn.shown() if facts["status"] == "held_by_you"]
     if in_view_held:
         return release_all(turn, in_view_held)
+    waited_for = {facts["sku"] for facts in turn.toolbox.waitlist()}
+    in_view_waited = [facts["sku"] for facts in turn.shown() if facts["sku"] in waited_for]
+    if in_view_waited:
+        return leave_line(turn, in_view_waited)
     return wording.NO_PROBLEM
+
+
+def places_in_line(turn: Turn) -> str:
+    """ "am I still in line?" """
+    waiting = turn.toolbox.waitlist()
+    if not waiting:
+        return wording.NOT_IN_ANY_LINE
+    return wording.places_in_line(
+        [wording.place_line(item_line({**facts, "status": ""}), facts["place"]) for facts in waiting]
+    )
+
+
+def leave_line(turn: Turn, skus: list[str] | None = None) -> str:
+    """ "take me off the list": the lines for the SKUs named (or in view), else every line."""
+    if skus is None and turn.mentioned.items:
+        skus = [facts["sku"] for facts in turn.mentioned.items]
+    result = turn.toolbox.leave_waitlist(skus=skus)
+    if not isinstance(result, LeftWaitlist) or not result.left:
+        return wording.NOT_IN_ANY_LINE
+    return wording.left_lines(result.left)

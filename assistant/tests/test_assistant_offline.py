@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.formatting import when
-from assistant.tests.assistant_support import hold, status_of, text_of
+from assistant.tests.assistant_support import hold, make_customer, status_of, text_of
 from inventory.models import Item
 from orders.models import Offer, Order
 
@@ -217,7 +217,26 @@ def test_holding_an_item_someone_else_holds_is_refused_clearly(stock, anna, ben)
     text = text_of(anna, "I'll take VNT-NIKE-WB-001")
 
     assert text.startswith(f"Sorry, {NIKE} is on hold for another customer until ")
+    assert text.endswith(". You're #1 in line: I'll message you if it frees up.")
     assert status_of("VNT-NIKE-WB-001") == ("reserved", ben.pk)
+
+
+def test_asking_again_for_a_held_item_keeps_the_place_and_in_line_shows_it(stock, anna, ben):
+    hold("VNT-NIKE-WB-001", ben)
+    carl = make_customer("carl-id", "carl")
+    text_of(anna, "I'll take VNT-NIKE-WB-001")
+    text_of(carl, "hold VNT-NIKE-WB-001")
+
+    again = text_of(carl, "hold VNT-NIKE-WB-001 please")
+    places = text_of(carl, "am I still in line?")
+    left = text_of(anna, "take me off the list")
+
+    assert again == f"You're already in line for {NIKE}: you're #2. I'll message you if it frees up."
+    assert places == f"Here's where you are:\n#2 for {NIKE}\nI'll message you as soon as one frees up."
+    assert left == "Done, I've taken you off the list for VNT-NIKE-WB-001."
+    assert text_of(carl, "am I still in line?") == (
+        f"Here's where you are:\n#1 for {NIKE}\nI'll message you as soon as one frees up."
+    )
 
 
 def test_the_hold_limit_is_explained(stock, anna, settings):

@@ -93,11 +93,11 @@ def test_a_refusal_reads_ok_error_and_message_first_as_the_model_always_saw_it(s
 
     wire = result.wire()
 
-    assert list(wire) == ["ok", "error", "message", "item", "available_again_at"]
+    assert list(wire) == ["ok", "error", "message", "item", "available_again_at", "waitlist_place", "already_in_line"]
     assert wire == {
         "ok": False,
         "error": "held_by_someone_else",
-        "message": "Another customer is holding this item.",
+        "message": "Another customer is holding this item; this customer is now on its waitlist.",
         "item": {
             "sku": NIKE,
             "name": "Vintage Nike Windbreaker",
@@ -108,6 +108,8 @@ def test_a_refusal_reads_ok_error_and_message_first_as_the_model_always_saw_it(s
             "available_again_at": held.held_until.isoformat(),
         },
         "available_again_at": held.held_until.isoformat(),
+        "waitlist_place": 1,
+        "already_in_line": False,
     }
 
 

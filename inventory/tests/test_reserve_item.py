@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -145,11 +146,21 @@ def test_unknown_sku_is_reported():
         reserve_item(sku="NOPE-404", customer=make_customer())
 
 
-@pytest.mark.parametrize("hours", [0, -3, 24 * 14 + 1, 2.5, True])
-def test_hold_length_outside_one_hour_to_two_weeks_is_refused(hours):
+@pytest.mark.parametrize("hours", [0, -3, -0.5, 24 * 14 + 1, 24 * 14 + 0.01, "2.5", True])
+def test_hold_length_outside_zero_to_two_weeks_is_refused(hours):
     make_item()
 
-    with pytest.raises(InvalidHoldLength, match=r"^A hold lasts between 1 and 336 hours"):
+    with pytest.raises(InvalidHoldLength, match=r"^A hold lasts more than 0 and at most 336 hours"):
         reserve_item(sku="VNT-TEST-001", customer=make_customer(), hours=hours)
 
     assert Item.objects.get().status == Item.Status.AVAILABLE
+
+
+@pytest.mark.parametrize(("hours", "minutes"), [(0.5, 30), (Decimal("1.25"), 75), (2, 120)])
+def test_hold_length_may_have_decimals(hours, minutes):
+    make_item()
+    now = timezone.now()
+
+    item = reserve_item(sku="VNT-TEST-001", customer=make_customer(), hours=hours, now=now)
+
+    assert item.held_until == now + timedelta(minutes=minutes)

@@ -76,8 +76,8 @@ def integer(*, minimum: int, maximum: int) -> Callable[[str], int]:
     return parse
 
 
-def seconds(*, minimum: float, maximum: float) -> Callable[[str], float]:
-    """A finite number of seconds from `minimum` (exclusive when it is 0) to `maximum`."""
+def quantity(unit: str, *, minimum: float, maximum: float) -> Callable[[str], float]:
+    """A finite number of `unit` (seconds, hours) from `minimum` (exclusive when it is 0) to `maximum`."""
 
     def parse(value: str) -> float:
         try:
@@ -87,8 +87,17 @@ def seconds(*, minimum: float, maximum: float) -> Callable[[str], float]:
         positive = minimum == 0
         if not math.isfinite(number) or number > maximum or number < minimum or (positive and number == 0):
             bound = "more than 0" if positive else f"at least {minimum:g}"
-            raise argparse.ArgumentTypeError(f"must be a number of seconds, {bound} and at most {maximum:g}")
+            raise argparse.ArgumentTypeError(f"must be a number of {unit}, {bound} and at most {maximum:g}")
         return number
 
-    parse.__name__ = "seconds"
+    parse.__name__ = unit
     return parse
+
+
+def seconds(*, minimum: float, maximum: float) -> Callable[[str], float]:
+    return quantity("seconds", minimum=minimum, maximum=maximum)
+
+
+def hours(*, maximum: float) -> Callable[[str], float]:
+    """More than 0 hours, decimals allowed (0.5 is half an hour), at most `maximum`."""
+    return quantity("hours", minimum=0, maximum=maximum)

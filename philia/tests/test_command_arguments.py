@@ -61,17 +61,43 @@ BAD_ARGUMENTS = [
     (["reserve", "NOPE-404", "--customer", "anna"], "CommandError: No item with SKU NOPE-404."),
     (
         ["reserve", "VNT-TEST-001", "--customer", "anna", "--hours", "-1"],
-        "CommandError: A hold lasts between 1 and 336 hours, not -1.",
+        "manage.py reserve: error: argument --hours: must be a number of hours, more than 0 and at most 336 (see --help)",
     ),
     (
         ["reserve", "VNT-TEST-001", "--customer", "anna", "--hours", "99999999999999999999"],
-        "CommandError: A hold lasts between 1 and 336 hours, not 99999999999999999999.",
+        "manage.py reserve: error: argument --hours: must be a number of hours, more than 0 and at most 336 (see --help)",
     ),
     (
         ["reserve", "VNT-TEST-001", "--customer", "anna", "--hours", "soon"],
-        "manage.py reserve: error: argument --hours: invalid int value: 'soon' (see --help)",
+        "manage.py reserve: error: argument --hours: must be a number of hours, more than 0 and at most 336 (see --help)",
     ),
     (["reserve", "HELD-1", "--customer", "anna"], None),  # held by someone else: the service's reason
+    (
+        ["schedule_drop"],
+        "manage.py schedule_drop: error: the following arguments are required: --at, SKU (see --help)",
+    ),
+    (
+        ["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", ""],
+        "manage.py schedule_drop: error: argument SKU: is empty (see --help)",
+    ),
+    (
+        ["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", UNDECODABLE],
+        "manage.py schedule_drop: error: argument SKU: contains bytes that are not valid UTF-8 (see --help)",
+    ),
+    (
+        ["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", "--name", "a\nb", "VNT-TEST-001"],
+        "manage.py schedule_drop: error: argument --name: contains control characters (newline, tab, …) (see --help)",
+    ),
+    (
+        ["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", LONG],
+        "manage.py schedule_drop: error: argument SKU: is longer than 64 characters (see --help)",
+    ),
+    (
+        ["schedule_drop", "--at", "soon", "VNT-TEST-001"],
+        "CommandError: --at 'soon' is not an ISO 8601 time, e.g. 2026-12-24T19:00:00+00:00.",
+    ),
+    (["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", SQL], f"CommandError: No item with SKU {SQL.upper()}."),
+    (["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", "HELD-1"], "CommandError: HELD-1 is held."),
     (["release"], "manage.py release: error: the following arguments are required: sku (see --help)"),
     (["release", ""], "manage.py release: error: argument sku: is empty (see --help)"),
     (

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.services import get_or_create_customer
-from inventory.services import reserve_item
+from inventory.services import MAX_HOLD_HOURS, reserve_item
 from philia.errors import DomainError
-from philia.management.arguments import OneLineErrors, text
+from philia.management.arguments import OneLineErrors, hours, text
 
 
 class Command(OneLineErrors):
@@ -33,10 +33,13 @@ class Command(OneLineErrors):
             help="The customer's TikTok user id (one line, no tabs).",
         )
         parser.add_argument(
-            "--hours", type=int, default=None, help="How long to hold it (default: the HOLD_HOURS setting)."
+            "--hours",
+            type=hours(maximum=MAX_HOLD_HOURS),
+            default=None,
+            help="How long to hold it, in hours; decimals allowed, e.g. 0.5 (default: the HOLD_HOURS setting).",
         )
 
-    def handle(self, *args: Any, sku: str, customer: str, hours: int | None, **options: Any) -> None:
+    def handle(self, *args: Any, sku: str, customer: str, hours: float | None, **options: Any) -> None:
         try:
             # One transaction, so a refused hold does not leave a new customer behind.
             with transaction.atomic():

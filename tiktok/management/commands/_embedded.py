@@ -12,15 +12,14 @@ def run_enqueued_jobs_here(*, timeout_seconds: float) -> bool:
     if not isinstance(broker, StubBroker):
         return False
     from philia.management.commands.runserver import start_embedded_worker
+    from philia.queues import join_due_work
 
     worker = start_embedded_worker(broker=broker)
     try:
-        for queue_name in list(broker.queues):
-            try:
-                broker.join(queue_name, timeout=int(timeout_seconds * 1000))
-            except QueueJoinTimeout:
-                pass
-        worker.join()
+        try:
+            join_due_work(broker, worker, timeout_ms=int(timeout_seconds * 1000))
+        except (QueueJoinTimeout, TimeoutError):
+            pass
     finally:
         worker.stop()
     return True

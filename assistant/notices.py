@@ -1,0 +1,75 @@
+"""What the shop tells customers unprompted or after the fact: hold reminders, a waitlist's turn, a drop's
+result. Each state change and the message it causes are queued in one transaction, so a retried job never
+tells anyone twice (and a drop's answers are the replies to the claims, one per inbound message)."""
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from assistant import wording
+from assistant.formatting import item_line, when
+from conversations import services as conversation_services
+from conversations.models import Customer, Message
+from inventory import services as inventory_services
+from inventory.models import Item
+
+logger = logging.getLogger(__name__)
+
+
+def _line(item: Item) -> str:
+    return item_line({"sku": item.sku, "name": item.name, "size": item.size_label, "price": item.price})
+
+
+def _tell(customer: Customer, text: str, *, in_reply_to: Message | None = None) -> None:
+    conversation_services.queue_outbound_message(
+        customer=customer, text=text, role=Message.Role.ASSISTANT, in_reply_to=in_reply_to
+    )
+
+
+def remind_hold(*, item_id: int, held_until: datetime) -> bool:
+    """Send the hold's one reminder if it is still due (see `inventory.services.claim_hold_reminder`)."""
+    with transaction.atomic():
+        item = inventory_services.claim_hold_reminder(item_id=item_id, held_until=held_until)
+        if item is None:
+            return False
+        _tell(item.held_by, wording.hold_reminder(_line(item), when(item.held_until)))
+    logger.info("hold reminder queued", extra={"sku": item.sku, "customer": item.held_by_id})
+    return True
+
+
+def offer_to_waitlist(*, item_id: int) -> bool:
+    """A piece came free: hold it for (or tell) the first reachable customer in line, and tell them."""
+    with transaction.atomic():
+        turn = inventory_services.pass_to_waitlist(item_id=item_id)
+        if turn is None:
+            return False
+        if turn.held:
+            _tell(turn.customer, wording.waitlist_held_for_you(_line(turn.item), when(turn.item.held_until)))
+        else:
+            _tell(turn.customer, wording.waitlist_free_again(_line(turn.item)))
+    return True
+
+
+def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) -> bool:
+    """Give a dropped piece to the earliest claim and answer every claim: the winner that it is theirs,
+    everyone else their place in line. The answers are the replies to the claiming messages."""
+    with transaction.atomic():
+        settlement = inventory_services.settle_drop_item(
+            drop_item_id=drop_item_id, received_at=received_at, now=timezone.now()
+        )
+        if settlement is None:
+            return False
+        line = _line(settlement.item)
+        for outcome in settlement.outcomes:
+            claim = outcome.claim
+            if outcome.won:
+                text = wording.drop_won(line, when(settlement.item.held_until))
+            elif claim.outcome == claim.Outcome.EARLY:
+                text = wording.drop_too_early(line, outcome.place or 1)
+            else:
+                text = wording.drop_lost(line, outcome.place or 1)
+            _tell(claim.customer, text, in_reply_to=claim.message)
+    return True

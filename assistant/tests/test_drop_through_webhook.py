@@ -1,0 +1,75 @@
+"""A drop through the whole pipeline: 200 customers DM "mine!" for one piece, delivered signed to
+/webhooks/tiktok in shuffled order, handled by a real Dramatiq worker (several threads) on Redis.
+
+transaction=True: the worker's threads must see committed rows.
+"""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conversations.models import Message
+from inventory.models import DropClaim, DropItem, Item, WaitlistEntry
+from inventory.services import add_items, schedule_drop
+from testing.tiktok import conversation_id_for, im_receive_msg_body, post_webhook
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
+
+CUSTOMERS = 200
+LINE = "VNT-DROP-777 · Drop Day Varsity Jacket · L · $120"
+
+
+def dropped_a_minute_ago() -> DropItem:
+    add_items(items=[{"sku": "VNT-DROP-777", "name": "Drop Day Varsity Jacket", "size_label": "L", "price": "120"}])
+    drop = schedule_drop(drops_at=timezone.now() + timedelta(hours=1), skus=["VNT-DROP-777"], name="Friday drop")
+    # The drop time passes: move it into the past as the clock would have.
+    drop.drops_at = timezone.now() - timedelta(minutes=1)
+    drop.save(update_fields=["drops_at"])
+    Item.objects.update(drops_at=drop.drops_at)
+    return drop.drop_items.get()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_two_hundred_claims_go_to_the_earliest_tiktok_timestamp_and_everyone_is_answered_once(
+    client, dramatiq_worker, fake_tiktok, settings, seed
+):
+    settings.TIKTOK_SENDS_PER_SECOND = 1000
+    # Every delivery must reach the webhook within the window for "earliest wins" to be checkable; the rule
+    # about late claims has its own test.
+    settings.DROP_SETTLE_SECONDS = 20
+    drop_item = dropped_a_minute_ago()
+    drop_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
+    rng = random.Random(seed)
+    # Known TikTok timestamps, all after the drop time; two customers share a millisecond (tie by message id).
+    written = {f"fan{number:03d}": drop_ms + 1_000 + rng.randrange(0, 20_000) for number in range(CUSTOMERS)}
+    earliest_ms = min(written.values())
+    written["fan-tie-b"] = written["fan-tie-a"] = earliest_ms - 1
+    written.pop("fan000"), written.pop("fan001")
+    users = list(written)
+    rng.shuffle(users)
+
+    for user in users:
+        body = im_receive_msg_body("mine!! VNT-DROP-777", user=user, message_id=f"m-{user}", timestamp_ms=written[user])
+        assert post_webhook(client, body).status_code == 200
+    dramatiq_worker.drain(timeout_ms=180_000)
+
+    item = Item.objects.get()
+    winner = "fan-tie-a"  # earliest timestamp, and "m-fan-tie-a" < "m-fan-tie-b"
+    assert (item.status, item.held_by.username) == (Item.Status.RESERVED, winner)
+    assert DropItem.objects.get().winner.username == winner
+    sends = Counter(send["recipient"] for send in fake_tiktok.sends)
+    assert sends == Counter({conversation_id_for(user): 1 for user in users})  # everyone, exactly once
+    texts = {send["recipient"]: send["text"]["body"] for send in fake_tiktok.sends}
+    assert texts[conversation_id_for(winner)].startswith(f"You got it! {LINE} is yours: it's on hold for you until ")
+    in_order = sorted(users, key=lambda user: (written[user], f"m-{user}"))
+    for place, user in enumerate(in_order[1:], start=1):
+        assert texts[conversation_id_for(user)] == (
+            f"So close! Someone wrote a moment before you for {LINE}. You're #{place} in line: "
+            "I'll message you if it frees up."
+        )
+    assert WaitlistEntry.objects.count() == CUSTOMERS - 1
+    assert Counter(DropClaim.objects.values_list("outcome", flat=True)) == {"won": 1, "lost": CUSTOMERS - 1}
+    assert Message.objects.filter(role=Message.Role.ASSISTANT).count() == CUSTOMERS

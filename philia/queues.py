@@ -1,0 +1,34 @@
+"""Dramatiq queues the shop names, and waiting for a worker to finish what is due (tests, the embedded runner)."""
+
+import time
+
+import dramatiq
+
+# Hold timers (expiry, reminder) wait hours in the broker; their own queue keeps them apart from the work
+# that must run now, and lets a caller wait for that work without waiting for them.
+TIMERS_QUEUE = "timers"
+
+
+def join_due_work(broker: dramatiq.Broker, worker: dramatiq.Worker, *, timeout_ms: int) -> None:
+    """`broker.join` every queue, then `worker.join`, leaving out the hold timers not due yet: they are
+    meant to wait hours in the broker (and in the worker's memory until due)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    for queue_name in list(broker.queues):
+        if queue_name == TIMERS_QUEUE:
+            continue
+        broker.join(queue_name, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
+    timers_delay_queue = f"{TIMERS_QUEUE}.DQ"
+    while True:
+        for queue_name, consumer in list(worker.consumers.items()):
+            if queue_name != timers_delay_queue:
+                consumer.delay_queue.join()
+        worker.work_queue.join()
+        busy = any(
+            consumer.delay_queue.unfinished_tasks
+            for queue_name, consumer in worker.consumers.items()
+            if queue_name != timers_delay_queue
+        )
+        if not busy and not worker.work_queue.unfinished_tasks:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the worker did not go idle in time")
