@@ -23,6 +23,7 @@ from inventory.exceptions import (
 from inventory.locks import lock_items
 from inventory.models import Item
 from inventory.selectors import current_holds
+from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def reserve_item(*, sku: str, customer: Customer, hours: int | None = None, now:
     hours = settings.HOLD_HOURS if hours is None else hours
     if isinstance(hours, bool) or not isinstance(hours, int) or not 0 < hours <= MAX_HOLD_HOURS:
         raise InvalidHoldLength(hours, MAX_HOLD_HOURS)
-    with transaction.atomic():
+    with locking_transaction():
         # The customer row serialises one customer's holds, so the hold limit cannot be raced past.
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
         item = lock_items(skus=[sku]).first()
@@ -71,7 +72,7 @@ def release_hold(*, sku: str, by: Customer | None = None) -> Item:
 
     Locks the item row. Raises `ItemNotFound`, `ItemNotHeld` or `NotHeldBy`.
     """
-    with transaction.atomic():
+    with locking_transaction():
         item = lock_items(skus=[sku]).first()
         if item is None:
             raise ItemNotFound(sku)
@@ -128,7 +129,7 @@ def unhide_item(*, sku: str) -> Item:
 
 
 def _change_status(*, sku: str, expected: str, new: str, action: str) -> Item:
-    with transaction.atomic():
+    with locking_transaction():
         item = lock_items(skus=[sku]).first()
         if item is None:
             raise ItemNotFound(sku)

@@ -37,12 +37,30 @@ class OrderItemInline(ReadOnlyInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = readonly_fields = ("created_at", "what_happened", "note")
+    fields = readonly_fields = ("created_at", "what_happened", "status_change", "who", "note")
     verbose_name_plural = "history"
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
+        return super().get_queryset(request).select_related("staff_user")
 
     @admin.display(description="what happened")
     def what_happened(self, event: OrderEvent) -> str:
         return event.kind.replace("_", " ").capitalize()
+
+    @admin.display(description="status")
+    def status_change(self, event: OrderEvent) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
+
+    @admin.display(description="by")
+    def who(self, event: OrderEvent) -> str:
+        if event.staff_user is not None:
+            return f"{event.get_actor_display()} ({event.staff_user})"
+        return event.get_actor_display()
 
 
 @admin.register(Order)
@@ -109,7 +127,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     @admin.action(description="Mark paid")
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         apply_service(
-            self, request, queryset, lambda order: services.mark_paid(order=order), done="Marked {count} order(s) paid."
+            self, request, queryset, lambda order: services.mark_paid(order=order, staff_user=request.user), done="Marked {count} order(s) paid."
         )
 
     @admin.action(description="Mark shipped (asks for tracking numbers)")
@@ -130,7 +148,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             self,
             request,
             orders,
-            lambda order: services.mark_shipped(order=order, tracking_number=tracking[order.pk]),
+            lambda order: services.mark_shipped(order=order, tracking_number=tracking[order.pk], staff_user=request.user),
             done="Marked {count} order(s) shipped.",
         )
         return None
@@ -141,7 +159,9 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda order: services.cancel_order(order=order, reason=f"cancelled by {request.user} in the admin"),
+            lambda order: services.cancel_order(
+                order=order, reason=f"cancelled by {request.user} in the admin", staff_user=request.user
+            ),
             done="Cancelled {count} order(s); their items are on sale again.",
         )
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -62,19 +63,59 @@ class OrderItem(models.Model):
         return f"{self.item} at ${self.price}"
 
 
+class HistoryIsAppendOnly(Exception):
+    """An order's history is written once and never changed (a database trigger refuses it too)."""
+
+
+class OrderEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise HistoryIsAppendOnly("An order's history cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise HistoryIsAppendOnly("An order's history cannot be deleted.")
+
+
 class OrderEvent(models.Model):
-    """What happened to an order and when: its history for the owner."""
+    """One change of an order: who, when, from which status to which, and a note. Append-only."""
+
+    class Actor(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        ASSISTANT = "assistant", "Assistant"
+        OWNER = "owner", "Owner"
+        SYSTEM = "system", "System"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32)
+    actor = models.CharField(max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        # PROTECT, not SET_NULL: the history is never rewritten, so who did it stays.
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The staff user, when the owner did it in the admin.",
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrderEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise HistoryIsAppendOnly("An order's history cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise HistoryIsAppendOnly("An order's history cannot be deleted.")
 
 
 class Offer(models.Model):

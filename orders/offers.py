@@ -3,7 +3,6 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Customer
@@ -11,6 +10,7 @@ from inventory.exceptions import ItemNotFound, ItemUnavailable
 from inventory.locks import lock_items
 from inventory.models import Item
 from orders.models import Offer
+from philia.db import locking_transaction
 from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def record_offer(*, customer: Customer, sku: str, amount: Decimal | int | float 
         raise InvalidOffer(amount) from error
     if not value.is_finite() or value <= 0 or value >= MAX_OFFER:
         raise InvalidOffer(amount)
-    with transaction.atomic():
+    with locking_transaction():
         item = lock_items(skus=[sku]).first()
         if item is None:
             raise ItemNotFound(sku)

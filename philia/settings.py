@@ -183,6 +183,8 @@ LOGGING = {
 
 HOLD_HOURS = env.int("HOLD_HOURS", default=24)
 MAX_HOLDS_PER_CUSTOMER = env.int("MAX_HOLDS_PER_CUSTOMER", default=3)
+# How long a transaction waits for a row another one has locked before answering "busy, try again".
+LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
 
 # --- TikTok ---------------------------------------------------------------------------------------
 
