@@ -112,6 +112,23 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
     return released
 
 
+def put_back_on_sale(*, item_ids: Iterable[int]) -> int:
+    """Put sold items back on sale (sold → available; a cancelled order's items); returns how many.
+
+    Locks the item rows in primary-key order; items that are not sold are left as they are. Called by
+    `orders.cancel_order` inside its transaction, after it has locked the order row.
+    """
+    item_ids = list(item_ids)
+    with transaction.atomic():
+        list(lock_items(ids=item_ids))
+        returned = Item.objects.filter(pk__in=item_ids, status=Item.Status.SOLD).update(
+            status=Item.Status.AVAILABLE, updated_at=timezone.now()
+        )
+    if returned:
+        logger.info("items back on sale", extra={"count": returned})
+    return returned
+
+
 def hide_item(*, sku: str) -> Item:
     """Take an item on sale off the shop (available → hidden). Locks the item row.
 
@@ -170,3 +187,24 @@ def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
     if new_items:
         logger.info("items added", extra={"skus": [item.sku for item in new_items]})
     return new_items
+
+
+def sell_items_on_sale(*, item_ids: Iterable[int], now: datetime | None = None) -> list[Item]:
+    """Sell items that are on sale right now, all or none (a late payment reinstating its order).
+
+    Locks the item rows in primary-key order; raises `ItemUnavailable` for the first item that is held,
+    sold or hidden, and then changes nothing. Called inside the order's transaction.
+    """
+    item_ids = list(item_ids)
+    now = now or timezone.now()
+    with transaction.atomic():
+        items = list(lock_items(ids=item_ids))
+        for item in items:
+            hold_ran_out = item.status == Item.Status.RESERVED and item.held_until <= now
+            if item.status != Item.Status.AVAILABLE and not hold_ran_out:
+                raise ItemUnavailable(item.sku, item.status, item.held_until)
+        Item.objects.filter(pk__in=item_ids).update(
+            status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
+        )
+    logger.info("items sold again", extra={"skus": [item.sku for item in items]})
+    return items

@@ -127,7 +127,11 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     @admin.action(description="Mark paid")
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         apply_service(
-            self, request, queryset, lambda order: services.mark_paid(order=order, staff_user=request.user), done="Marked {count} order(s) paid."
+            self,
+            request,
+            queryset,
+            lambda order: services.mark_paid(order=order, staff_user=request.user),
+            done="Marked {count} order(s) paid.",
         )
 
     @admin.action(description="Mark shipped (asks for tracking numbers)")
@@ -148,7 +152,9 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             self,
             request,
             orders,
-            lambda order: services.mark_shipped(order=order, tracking_number=tracking[order.pk], staff_user=request.user),
+            lambda order: services.mark_shipped(
+                order=order, tracking_number=tracking[order.pk], staff_user=request.user
+            ),
             done="Marked {count} order(s) shipped.",
         )
         return None

@@ -24,6 +24,13 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Unpaid by then, the order is cancelled and its pieces go back on sale.",
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the customer was reminded to pay.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,16 +1,22 @@
 """Writes to orders. Placing an order sells items; cancelling puts them back on sale."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Customer
 from inventory.locks import lock_items
 from inventory.models import Item
+from inventory.services import put_back_on_sale
+from orders import notices
 from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
 from orders.models import Order, OrderEvent, OrderItem
+from orders.notices import tell_customer
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -61,7 +67,9 @@ def place_order(*, customer: Customer, now: datetime | None = None, by: str = Ac
         for item in items:
             if item.status != Item.Status.RESERVED or item.held_by_id != customer.pk or item.held_until <= now:
                 raise HoldLost(item.sku)
-        order = Order.objects.create(customer=customer, total=sum(item.price for item in items))
+        order = Order.objects.create(
+            customer=customer, total=sum(item.price for item in items), expires_at=payment_deadline(placed_at=now)
+        )
         OrderItem.objects.bulk_create(OrderItem(order=order, item=item, price=item.price) for item in items)
         Item.objects.filter(pk__in=[item.pk for item in items]).update(
             status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
@@ -73,6 +81,7 @@ def place_order(*, customer: Customer, now: datetime | None = None, by: str = Ac
             to_status=order.status,
             note=", ".join(f"{item.sku} ${item.price}" for item in items),
         )
+        transaction.on_commit(partial(_schedule_expiry, order_id=order.pk, expires_at=order.expires_at))
     logger.info("order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order
 
@@ -145,24 +154,113 @@ def cancel_order(
         order = _lock_order(order.pk)
         if order.status not in (Order.Status.PENDING, Order.Status.PAID):
             raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "cancelled")
-        item_ids = list(order.lines.filter(is_active=True).values_list("item_id", flat=True))
-        list(lock_items(ids=item_ids))
-        Item.objects.filter(pk__in=item_ids, status=Item.Status.SOLD).update(
-            status=Item.Status.AVAILABLE, updated_at=timezone.now()
-        )
-        order.lines.update(is_active=False)
-        from_status = order.status
-        order.status = Order.Status.CANCELLED
-        order.cancelled_at = timezone.now()
-        order.save(update_fields=["status", "cancelled_at", "updated_at"])
-        record_event(
-            order=order,
-            kind="cancelled",
-            by=by,
-            staff_user=staff_user,
-            from_status=from_status,
-            to_status=order.status,
-            note=reason,
-        )
+        _cancel_locked(order=order, kind="cancelled", by=by, staff_user=staff_user, note=reason)
     logger.info("order cancelled", extra={"order": order.pk})
     return order
+
+
+def _cancel_locked(
+    *, order: Order, kind: str, by: str, note: str, staff_user: AbstractBaseUser | None = None
+) -> list[str]:
+    """Cancel a locked order: its pieces go back on sale (through inventory), its lines stop counting.
+    Returns the SKUs put back."""
+    lines = list(order.lines.filter(is_active=True).select_related("item"))
+    put_back_on_sale(item_ids=[line.item_id for line in lines])
+    order.lines.update(is_active=False)
+    from_status = order.status
+    order.status = Order.Status.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    record_event(
+        order=order, kind=kind, by=by, staff_user=staff_user, from_status=from_status, to_status=order.status, note=note
+    )
+    return [line.item.sku for line in lines]
+
+
+# --- Unpaid orders run out -------------------------------------------------------------------------
+
+
+def payment_deadline(*, placed_at: datetime) -> datetime:
+    return placed_at + timedelta(hours=float(settings.ORDER_PAYMENT_HOURS))
+
+
+def expire_order(*, order_id: int, now: datetime | None = None) -> bool:
+    """Cancel one unpaid order whose payment window has run out, put its pieces back on sale and tell the
+    customer (window and STOP permitting). True if it expired it; False (nothing changed) when the order
+    is gone, paid, cancelled or not due yet, so a repeated or early job is harmless. Locks the order, then
+    its items in primary-key order."""
+    now = now or timezone.now()
+    with locking_transaction():
+        order = Order.objects.select_for_update(no_key=True).select_related("customer").filter(pk=order_id).first()
+        if order is None or order.status != Order.Status.PENDING or order.expires_at is None or order.expires_at > now:
+            return False
+        skus = _cancel_locked(order=order, kind="expired", by=Actor.SYSTEM, note="not paid in time")
+        tell_customer(customer=order.customer, text=notices.order_expired(order.pk, ", ".join(skus)))
+    logger.info("unpaid order expired", extra={"order": order.pk, "skus": skus})
+    return True
+
+
+def expire_unpaid_orders(*, now: datetime | None = None) -> int:
+    """Expire every unpaid order past its deadline; returns how many. Idempotent: each order is decided in
+    its own short transaction under its row lock, so the sweep and the delayed job never both expire one."""
+    now = now or timezone.now()
+    due = (
+        Order.objects.filter(status=Order.Status.PENDING, expires_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(expire_order(order_id=order_id, now=now) for order_id in list(due))
+
+
+def remind_unpaid_orders(*, now: datetime | None = None) -> int:
+    """Remind, once, each customer whose unpaid order runs out within ORDER_REMINDER_HOURS (0 = never);
+    returns how many were reminded. The reminder is claimed with a conditional UPDATE, so it is sent once
+    however many sweeps run."""
+    hours = float(settings.ORDER_REMINDER_HOURS)
+    if hours <= 0:
+        return 0
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status=Order.Status.PENDING,
+        reminded_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + timedelta(hours=hours),
+    ).select_related("customer")
+    reminded = 0
+    for order in due:
+        with transaction.atomic():
+            claimed = Order.objects.filter(pk=order.pk, status=Order.Status.PENDING, reminded_at__isnull=True).update(
+                reminded_at=now, updated_at=now
+            )
+            if not claimed:
+                continue
+            text = notices.payment_reminder(
+                order.pk, f"${order.total}", _hours_text(order.expires_at - now), how_to_pay(order=order)
+            )
+            if tell_customer(customer=order.customer, text=text) is not None:
+                reminded += 1
+                record_event(order=order, kind="reminded", to_status=order.status, note="payment reminder sent")
+    return reminded
+
+
+def _hours_text(left: timedelta) -> str:
+    hours = left.total_seconds() / 3600
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} minutes"
+    return f"{round(hours)} hour{'s' if round(hours) != 1 else ''}"
+
+
+def how_to_pay(*, order: Order) -> str:
+    """The payment instructions for this order."""
+    return settings.PAYMENT_INSTRUCTIONS
+
+
+def _schedule_expiry(*, order_id: int, expires_at: datetime) -> None:
+    """A delayed job that expires the order at its deadline (the sweep is the safety net for a lost one)."""
+    from orders.tasks import expire_order_job
+
+    delay_ms = max(0, int((expires_at - timezone.now()).total_seconds() * 1000))
+    try:
+        expire_order_job.send_with_options(args=(order_id,), delay=delay_ms)
+    except Exception:
+        logger.exception("order expiry not scheduled; the sweep will expire it", extra={"order": order_id})

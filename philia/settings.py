@@ -183,6 +183,10 @@ LOGGING = {
 
 HOLD_HOURS = env.int("HOLD_HOURS", default=24)
 MAX_HOLDS_PER_CUSTOMER = env.int("MAX_HOLDS_PER_CUSTOMER", default=3)
+# An unpaid order is cancelled this many hours after it was placed (decimals allowed), its pieces back on
+# sale; the customer is reminded once this many hours before (0 = no reminder).
+ORDER_PAYMENT_HOURS = env.float("ORDER_PAYMENT_HOURS", default=48.0)
+ORDER_REMINDER_HOURS = env.float("ORDER_REMINDER_HOURS", default=12.0)
 # How long a transaction waits for a row another one has locked before answering "busy, try again".
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
 

@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The history is append-only in the database too, whatever writes to it. One way out, for `seed --clear`
 # emptying a demo shop: DELETE (never UPDATE) inside a transaction that set `philia.clearing_shop`.
 APPEND_ONLY_TRIGGER = """
@@ -38,31 +37,46 @@ def on_postgresql(sql: str):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderevent',
-            name='actor',
-            field=models.CharField(choices=[('customer', 'Customer'), ('assistant', 'Assistant'), ('owner', 'Owner'), ('system', 'System')], default='system', max_length=16),
+            model_name="orderevent",
+            name="actor",
+            field=models.CharField(
+                choices=[
+                    ("customer", "Customer"),
+                    ("assistant", "Assistant"),
+                    ("owner", "Owner"),
+                    ("system", "System"),
+                ],
+                default="system",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='orderevent',
-            name='from_status',
+            model_name="orderevent",
+            name="from_status",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='orderevent',
-            name='staff_user',
-            field=models.ForeignKey(blank=True, help_text='The staff user, when the owner did it in the admin.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="orderevent",
+            name="staff_user",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The staff user, when the owner did it in the admin.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='orderevent',
-            name='to_status',
+            model_name="orderevent",
+            name="to_status",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.RunPython(on_postgresql(APPEND_ONLY_TRIGGER), on_postgresql(DROP_APPEND_ONLY_TRIGGER)),
