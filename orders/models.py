@@ -31,6 +31,18 @@ class Order(models.Model):
         help_text="Unpaid by then, the order is cancelled and its pieces go back on sale.",
     )
     reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the customer was reminded to pay.")
+    customer_says_paid_at = models.DateTimeField(
+        "customer says paid", null=True, blank=True, help_text="The customer wrote that they paid: check and confirm."
+    )
+    needs_refund = models.BooleanField(
+        default=False, help_text="Money came in that cannot be kept (a late payment for pieces sold since, …)."
+    )
+    payment_problem = models.CharField(
+        max_length=300, blank=True, help_text="Why a payment was not accepted (amount or currency not the order's)."
+    )
+    stripe_session_id = models.CharField("Stripe Checkout Session", max_length=255, blank=True)
+    stripe_session_url = models.URLField("Stripe payment link", max_length=1000, blank=True)
+    stripe_session_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -68,6 +80,47 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} at ${self.price}"
+
+
+class Payment(models.Model):
+    """Money in (a payment) or out (a refund) for an order, as recorded: by Stripe's webhook or by the owner."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        REFUND = "refund", "Refund"
+
+    class Provider(models.TextChoices):
+        MANUAL = "manual", "Manual (recorded by the owner)"
+        STRIPE = "stripe", "Stripe"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAYMENT)
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    reference = models.CharField(
+        max_length=255, blank=True, help_text="Stripe session / payment intent / charge, or the owner's note."
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    accepted = models.BooleanField(default=True, help_text="False when the amount or currency was not the order's.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0)),
+            # Stripe tells us about the same money more than once: one row per kind and reference.
+            models.UniqueConstraint(
+                fields=["provider", "kind", "reference"],
+                condition=Q(provider="stripe"),
+                name="stripe_payment_recorded_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency.upper()} ({self.get_provider_display()})"
 
 
 class HistoryIsAppendOnly(Exception):

@@ -47,3 +47,16 @@ def order_expired(order_number: int, skus: str) -> str:
 
 def order_cancelled_by_you(order_number: int, skus: str) -> str:
     return f"Done: order #{order_number} is cancelled and {skus} are back on sale."
+
+
+def thanks_for_paying(order_number: int, total: str) -> str:
+    return (
+        f"Thank you! Payment for order #{order_number} ({total}) is in. We'll send the tracking number when it ships."
+    )
+
+
+def late_payment_will_be_refunded(order_number: int) -> str:
+    return (
+        f"Your payment for order #{order_number} came in after the order had run out, and a piece in it has "
+        "been sold since. Sorry! The owner will refund you in full."
+    )

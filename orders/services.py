@@ -2,20 +2,30 @@
 
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.models import Customer
+from inventory.exceptions import ItemUnavailable
 from inventory.locks import lock_items
 from inventory.models import Item
-from inventory.services import put_back_on_sale
+from inventory.services import put_back_on_sale, sell_items_on_sale
 from orders import notices
-from orders.exceptions import HoldLost, InvalidOrderTransition, NothingToOrder, OrderNotFound, TrackingNumberMissing
-from orders.models import Order, OrderEvent, OrderItem
+from orders.exceptions import (
+    HoldLost,
+    InvalidOrderTransition,
+    NothingToOrder,
+    NoUnpaidOrder,
+    OrderNotFound,
+    PaymentAmountMismatch,
+    TrackingNumberMissing,
+)
+from orders.models import Order, OrderEvent, OrderItem, Payment
 from orders.notices import tell_customer
 from philia.db import locking_transaction
 
@@ -94,27 +104,214 @@ def _lock_order(order_id: int) -> Order:
 
 
 def mark_paid(
-    *, order: Order, payment_reference: str = "", by: str = Actor.OWNER, staff_user: AbstractBaseUser | None = None
+    *,
+    order: Order,
+    payment_reference: str = "",
+    amount: Decimal | None = None,
+    by: str = Actor.OWNER,
+    staff_user: AbstractBaseUser | None = None,
 ) -> Order:
-    """Pending → paid. Locks the order row."""
+    """The owner saw the money arrive: pending → paid, with a manual `Payment` of `amount` (default the total)
+    and the reference (default the order number). Locks the order row.
+
+    Raises `InvalidOrderTransition` unless the order is pending, `PaymentAmountMismatch` when `amount` is not
+    the order's total (then nothing is recorded: the owner checks the amount again).
+    """
     with locking_transaction():
         order = _lock_order(order.pk)
         if order.status != Order.Status.PENDING:
             raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "marked paid")
-        order.status = Order.Status.PAID
-        order.paid_at = timezone.now()
-        order.payment_reference = payment_reference.strip() or order.payment_reference
-        order.save(update_fields=["status", "paid_at", "payment_reference", "updated_at"])
+        amount = order.total if amount is None else Decimal(amount)
+        if amount != order.total:
+            raise PaymentAmountMismatch(order.pk, order.total, amount)
+        payment = Payment.objects.create(
+            order=order,
+            provider=Payment.Provider.MANUAL,
+            reference=payment_reference.strip() or f"order #{order.pk}",
+            amount=amount,
+            currency=settings.SHOP_CURRENCY,
+            recorded_by=staff_user,
+        )
+        _accept_payment_locked(order=order, payment=payment, by=by, staff_user=staff_user)
+    logger.info("order paid", extra={"order": order.pk})
+    return order
+
+
+def _accept_payment_locked(
+    *, order: Order, payment: Payment, by: str, staff_user: AbstractBaseUser | None = None
+) -> None:
+    """A locked pending order is paid by `payment`: the status, the history, and thanks to the customer."""
+    from_status = order.status
+    order.status = Order.Status.PAID
+    order.paid_at = timezone.now()
+    order.payment_reference = payment.reference
+    order.customer_says_paid_at = None
+    order.payment_problem = ""
+    order.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "payment_reference",
+            "customer_says_paid_at",
+            "payment_problem",
+            "updated_at",
+        ]
+    )
+    record_event(
+        order=order,
+        kind="paid",
+        by=by,
+        staff_user=staff_user,
+        from_status=from_status,
+        to_status=order.status,
+        note=f"{payment.get_provider_display()}: {payment.amount} {payment.currency.upper()} · {payment.reference}",
+    )
+    tell_customer(customer=order.customer, text=notices.thanks_for_paying(order.pk, f"${order.total}"))
+
+
+def record_provider_payment(
+    *, order_id: int, provider: str, reference: str, amount: Decimal, currency: str
+) -> Payment | None:
+    """Money for an order arrived through a provider (Stripe's webhook). Idempotent per provider and reference:
+    a second report of the same money returns None and changes nothing. Locks the order, then its items.
+
+    - pending, amount and currency the order's: paid, the customer thanked;
+    - pending but another amount or currency: recorded as not accepted, the order flagged for the owner;
+    - cancelled or expired (a late payment, never a second sale): reinstated (pieces sold again, paid) when
+      every piece is still on sale, else flagged "needs refund" and the customer told the owner will refund;
+    - already paid or shipped: recorded, flagged "needs refund" (paid twice).
+    """
+    currency = currency.lower()
+    with locking_transaction():
+        order = Order.objects.select_for_update(no_key=True).select_related("customer").filter(pk=order_id).first()
+        if order is None:
+            raise OrderNotFound(order_id)
+        if Payment.objects.filter(provider=provider, kind=Payment.Kind.PAYMENT, reference=reference).exists():
+            return None
+        matches = amount == order.total and currency == settings.SHOP_CURRENCY
+        payment = Payment.objects.create(
+            order=order, provider=provider, reference=reference, amount=amount, currency=currency, accepted=matches
+        )
+        if not matches:
+            problem = (
+                f"{provider} payment {reference} was {amount} {currency.upper()}; the order is "
+                f"{order.total} {settings.SHOP_CURRENCY.upper()}. Not accepted: check and refund or settle it."
+            )
+            _flag_locked(order=order, kind="payment_mismatch", note=problem, payment_problem=problem)
+        elif order.status == Order.Status.PENDING:
+            _accept_payment_locked(order=order, payment=payment, by=Actor.SYSTEM)
+        elif order.status == Order.Status.CANCELLED:
+            _settle_late_payment_locked(order=order, payment=payment)
+        else:
+            _flag_locked(order=order, kind="needs_refund", note=f"paid again ({reference})", needs_refund=True)
+    logger.info("payment recorded", extra={"order": order_id, "provider": provider, "accepted": matches})
+    return payment
+
+
+def _settle_late_payment_locked(*, order: Order, payment: Payment) -> None:
+    lines = list(order.lines.select_related("item"))
+    try:
+        with transaction.atomic():
+            sell_items_on_sale(item_ids=[line.item_id for line in lines])
+            order.lines.update(is_active=True)
+    except (ItemUnavailable, IntegrityError):
+        _flag_locked(
+            order=order,
+            kind="needs_refund",
+            note=f"late payment {payment.reference}: a piece was sold or held since",
+            needs_refund=True,
+        )
+        tell_customer(customer=order.customer, text=notices.late_payment_will_be_refunded(order.pk))
+        return
+    record_event(
+        order=order,
+        kind="reinstated",
+        from_status=order.status,
+        to_status=order.status,
+        note=f"late payment {payment.reference}: every piece was still on sale",
+    )
+    order.cancelled_at = None
+    order.save(update_fields=["cancelled_at", "updated_at"])
+    _accept_payment_locked(order=order, payment=payment, by=Actor.SYSTEM)
+
+
+def _flag_locked(*, order: Order, kind: str, note: str, needs_refund: bool = False, payment_problem: str = "") -> None:
+    fields = ["updated_at"]
+    if needs_refund:
+        order.needs_refund = True
+        fields.append("needs_refund")
+    if payment_problem:
+        order.payment_problem = payment_problem[:300]
+        fields.append("payment_problem")
+    order.save(update_fields=fields)
+    record_event(order=order, kind=kind, from_status=order.status, to_status=order.status, note=note)
+
+
+def record_refund(*, order_id: int, provider: str, reference: str, amount: Decimal, currency: str) -> Payment | None:
+    """Money went back to the customer (Stripe's charge.refunded): a refund row and a line in the history.
+    Idempotent per provider and reference; the order's status is the owner's to change. Locks the order."""
+    with locking_transaction():
+        order = _lock_order(order_id)
+        if Payment.objects.filter(provider=provider, kind=Payment.Kind.REFUND, reference=reference).exists():
+            return None
+        refund = Payment.objects.create(
+            order=order,
+            kind=Payment.Kind.REFUND,
+            provider=provider,
+            reference=reference,
+            amount=amount,
+            currency=currency.lower(),
+        )
+        if order.needs_refund:
+            order.needs_refund = False
+            order.save(update_fields=["needs_refund", "updated_at"])
         record_event(
             order=order,
-            kind="paid",
-            by=by,
-            staff_user=staff_user,
-            from_status=Order.Status.PENDING,
+            kind="refunded",
+            from_status=order.status,
             to_status=order.status,
-            note=order.payment_reference,
+            note=f"{amount} {currency.upper()} · {reference}",
         )
-    logger.info("order paid", extra={"order": order.pk})
+    logger.info("refund recorded", extra={"order": order_id, "provider": provider})
+    return refund
+
+
+def note_customer_says_paid(*, customer: Customer, now: datetime | None = None) -> list[Order]:
+    """The customer wrote "paid!": flag their unpaid orders "customer says paid" for the owner to check (only
+    the owner, or Stripe, marks an order paid). Returns those orders; idempotent (the first claim's time stays)."""
+    now = now or timezone.now()
+    orders = []
+    with locking_transaction():
+        pending = Order.objects.select_for_update(no_key=True).filter(customer=customer, status=Order.Status.PENDING)
+        for order in pending.order_by("pk"):
+            if order.customer_says_paid_at is None:
+                order.customer_says_paid_at = now
+                order.save(update_fields=["customer_says_paid_at", "updated_at"])
+                record_event(
+                    order=order, kind="customer_says_paid", by=Actor.CUSTOMER, from_status=order.status,
+                    to_status=order.status,
+                )  # fmt: skip
+            orders.append(order)
+    return orders
+
+
+def cancel_own_order(*, customer: Customer, order_id: int | None = None) -> Order:
+    """The customer cancels their own unpaid order by DM (the latest one unless `order_id` is given): its
+    pieces go back on sale and the history says the customer did it. Locks the order, then its items.
+
+    Raises `NoUnpaidOrder` when they have none (a paid order is the owner's to cancel)."""
+    orders = Order.objects.filter(customer=customer, status=Order.Status.PENDING)
+    if order_id is not None:
+        orders = orders.filter(pk=order_id)
+    order = orders.order_by("-created_at", "-pk").first()
+    if order is None:
+        raise NoUnpaidOrder(order_id)
+    with locking_transaction():
+        order = _lock_order(order.pk)
+        if order.status != Order.Status.PENDING:
+            raise NoUnpaidOrder(order.pk)
+        _cancel_locked(order=order, kind="cancelled", by=Actor.CUSTOMER, note="cancelled by the customer by DM")
+    logger.info("order cancelled by its customer", extra={"order": order.pk})
     return order
 
 
