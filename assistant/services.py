@@ -17,10 +17,12 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
 from assistant import language, wording
 from assistant.formatting import fit_reply
 from assistant.memory import remember
+from assistant.models import ToolCall
 from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
 from conversations import services as conversation_services
@@ -116,3 +118,10 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
     )
     fallback = summarize_actions(offline, toolbox.actions)
     return Answer(text=fit_reply(fallback), source="ai_fallback", note=problem, **tokens)
+
+
+def clear_tool_calls() -> dict[str, int]:
+    """Delete every recorded tool call (`seed --clear`); returns how many, by what people call them."""
+    with transaction.atomic():
+        _, deleted = ToolCall.objects.all().delete()
+    return {"tool calls": deleted.get(ToolCall._meta.label, 0)}

@@ -380,3 +380,12 @@ def record_read_receipt(*, tiktok_user_id: str, read_at: datetime) -> bool:
         .update(last_read_at=read_at, updated_at=timezone.now())
     )
     return bool(updated)
+
+
+def clear_conversations() -> dict[str, int]:
+    """Delete every message and every customer (`seed --clear`); returns how many of each. Raises
+    `ProtectedError` while an order or a hold still refers to a customer (clear orders and stock first)."""
+    with transaction.atomic():
+        _, messages = Message.objects.all().delete()
+        _, customers = Customer.objects.all().delete()
+    return {"messages": messages.get(Message._meta.label, 0), "customers": customers.get(Customer._meta.label, 0)}

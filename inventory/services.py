@@ -1,4 +1,5 @@
-"""Writes to the stock. Every change to an item's status goes through here."""
+"""Writes to the stock. Every change to an item's status or hold goes through here (orders call
+`sell_items` and `put_back_on_sale` inside their own transactions)."""
 
 import logging
 from collections.abc import Iterable, Mapping
@@ -112,6 +113,28 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
     return released
 
 
+def sell_items(*, item_ids: Iterable[int], customer: Customer, now: datetime | None = None) -> list[Item]:
+    """Mark items the customer holds as sold (the hold ends); returns them locked, in primary-key order.
+
+    Locks the item rows (`FOR NO KEY UPDATE`, primary-key order) and checks each is still held by this
+    customer with the hold current; otherwise raises `NotHeldBy` and changes nothing. Called by
+    `orders.place_order` inside its transaction, after it has locked the customer row.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        items = list(lock_items(ids=item_ids))
+        for item in items:
+            if item.status != Item.Status.RESERVED or item.held_by_id != customer.pk or item.held_until <= now:
+                raise NotHeldBy(item.sku)
+        Item.objects.filter(pk__in=[item.pk for item in items]).update(
+            status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
+        )
+        for item in items:
+            item.status, item.held_by, item.held_until, item.updated_at = Item.Status.SOLD, None, None, now
+    logger.info("items sold", extra={"skus": [item.sku for item in items], "customer": customer.pk})
+    return items
+
+
 def put_back_on_sale(*, item_ids: Iterable[int]) -> int:
     """Put sold items back on sale (sold → available; a cancelled order's items); returns how many.
 
@@ -127,6 +150,24 @@ def put_back_on_sale(*, item_ids: Iterable[int]) -> int:
     if returned:
         logger.info("items back on sale", extra={"count": returned})
     return returned
+
+
+def lock_item_open_to(*, sku: str, customer: Customer, now: datetime | None = None) -> Item:
+    """The item, locked, when this customer could buy it: on sale, or held by them (or by nobody any more).
+
+    Locks the item row; call inside the caller's transaction, which keeps the lock. Raises `ItemNotFound`,
+    or `ItemUnavailable` for an item sold, hidden or held by someone else. Changes nothing.
+    """
+    item = lock_items(skus=[sku]).first()
+    if item is None:
+        raise ItemNotFound(sku)
+    now = now or timezone.now()
+    held_by_someone_else = (
+        item.status == Item.Status.RESERVED and item.held_by_id != customer.pk and item.held_until > now
+    )
+    if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or held_by_someone_else:
+        raise ItemUnavailable(item.sku, item.status, item.held_until)
+    return item
 
 
 def hide_item(*, sku: str) -> Item:
@@ -208,3 +249,11 @@ def sell_items_on_sale(*, item_ids: Iterable[int], now: datetime | None = None) 
         )
     logger.info("items sold again", extra={"skus": [item.sku for item in items]})
     return items
+
+
+def clear_stock() -> dict[str, int]:
+    """Delete every item (`seed --clear`); returns how many. Raises `ProtectedError` while an order line
+    still refers to one (clear the orders first)."""
+    with transaction.atomic():
+        _, deleted = Item.objects.all().delete()
+    return {"items": deleted.get(Item._meta.label, 0)}

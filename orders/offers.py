@@ -3,12 +3,8 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
-
 from conversations.models import Customer
-from inventory.exceptions import ItemNotFound, ItemUnavailable
-from inventory.locks import lock_items
-from inventory.models import Item
+from inventory.services import lock_item_open_to
 from orders.models import Offer
 from philia.db import locking_transaction
 from philia.errors import DomainError
@@ -40,14 +36,7 @@ def record_offer(*, customer: Customer, sku: str, amount: Decimal | int | float 
     if not value.is_finite() or value <= 0 or value >= MAX_OFFER:
         raise InvalidOffer(amount)
     with locking_transaction():
-        item = lock_items(skus=[sku]).first()
-        if item is None:
-            raise ItemNotFound(sku)
-        held_by_someone_else = (
-            item.status == Item.Status.RESERVED and item.held_by_id != customer.pk and item.held_until > timezone.now()
-        )
-        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or held_by_someone_else:
-            raise ItemUnavailable(item.sku, item.status, item.held_until)
+        item = lock_item_open_to(sku=sku, customer=customer)
         offer = Offer.objects.filter(customer=customer, item=item, status=Offer.Status.PENDING).first()
         if offer is None:
             offer = Offer.objects.create(customer=customer, item=item, amount=value)

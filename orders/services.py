@@ -7,14 +7,13 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from conversations.models import Customer
-from inventory.exceptions import ItemUnavailable
-from inventory.locks import lock_items
-from inventory.models import Item
-from inventory.services import put_back_on_sale, sell_items_on_sale
+from inventory import services as inventory_services
+from inventory.exceptions import ItemUnavailable, NotHeldBy
+from inventory.selectors import current_holds
 from orders import notices
 from orders.exceptions import (
     HoldLost,
@@ -25,7 +24,7 @@ from orders.exceptions import (
     PaymentAmountMismatch,
     TrackingNumberMissing,
 )
-from orders.models import Order, OrderEvent, OrderItem, Payment
+from orders.models import Offer, Order, OrderEvent, OrderItem, Payment
 from orders.notices import tell_customer
 from philia.db import locking_transaction
 
@@ -59,31 +58,24 @@ def record_event(
 def place_order(*, customer: Customer, now: datetime | None = None, by: str = Actor.CUSTOMER) -> Order:
     """Turn the customer's current holds into one pending order: all or nothing.
 
-    Locks the customer row, then the held items in primary-key order; checks each is still held by
-    this customer, snapshots prices, totals, and marks the items sold. Raises `NothingToOrder` or
-    `HoldLost` (and changes nothing).
+    Locks the customer row, then (`inventory.services.sell_items`) the held items in primary-key order,
+    which checks each is still held by this customer and marks it sold; snapshots prices and totals.
+    Raises `NothingToOrder` or `HoldLost` (and changes nothing).
     """
     with locking_transaction():
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
         now = now or timezone.now()
-        held_ids = list(
-            Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now).values_list(
-                "pk", flat=True
-            )
-        )
+        held_ids = list(current_holds(customer=customer, now=now).values_list("pk", flat=True))
         if not held_ids:
             raise NothingToOrder()
-        items = list(lock_items(ids=held_ids))
-        for item in items:
-            if item.status != Item.Status.RESERVED or item.held_by_id != customer.pk or item.held_until <= now:
-                raise HoldLost(item.sku)
+        try:
+            items = inventory_services.sell_items(item_ids=held_ids, customer=customer, now=now)
+        except NotHeldBy as lost:
+            raise HoldLost(lost.sku) from lost
         order = Order.objects.create(
             customer=customer, total=sum(item.price for item in items), expires_at=payment_deadline(placed_at=now)
         )
         OrderItem.objects.bulk_create(OrderItem(order=order, item=item, price=item.price) for item in items)
-        Item.objects.filter(pk__in=[item.pk for item in items]).update(
-            status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
-        )
         record_event(
             order=order,
             kind="placed",
@@ -212,7 +204,7 @@ def _settle_late_payment_locked(*, order: Order, payment: Payment) -> None:
     lines = list(order.lines.select_related("item"))
     try:
         with transaction.atomic():
-            sell_items_on_sale(item_ids=[line.item_id for line in lines])
+            inventory_services.sell_items_on_sale(item_ids=[line.item_id for line in lines])
             order.lines.update(is_active=True)
     except (ItemUnavailable, IntegrityError):
         _flag_locked(
@@ -362,7 +354,7 @@ def _cancel_locked(
     """Cancel a locked order: its pieces go back on sale (through inventory), its lines stop counting.
     Returns the SKUs put back."""
     lines = list(order.lines.filter(is_active=True).select_related("item"))
-    put_back_on_sale(item_ids=[line.item_id for line in lines])
+    inventory_services.put_back_on_sale(item_ids=[line.item_id for line in lines])
     order.lines.update(is_active=False)
     from_status = order.status
     order.status = Order.Status.CANCELLED
@@ -461,3 +453,19 @@ def _schedule_expiry(*, order_id: int, expires_at: datetime) -> None:
         expire_order_job.send_with_options(args=(order_id,), delay=delay_ms)
     except Exception:
         logger.exception("order expiry not scheduled; the sweep will expire it", extra={"order": order_id})
+
+
+def clear_orders() -> dict[str, int]:
+    """Delete every order (with its lines and history) and every offer (`seed --clear`); returns how many.
+
+    Runs before the stock and the customers are cleared: order lines protect the items they sold, orders
+    their customers.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The history is append-only (a trigger refuses DELETE); emptying the whole shop is the one exception.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL philia.clearing_shop = 'on'")
+        _, orders = Order.objects.all().delete()
+        _, offers = Offer.objects.all().delete()
+    return {"orders": orders.get(Order._meta.label, 0), "offers": offers.get(Offer._meta.label, 0)}

@@ -7,10 +7,12 @@ import dramatiq
 from dramatiq import Retry
 from dramatiq_crontab import cron
 
+from assistant.services import answer
+from conversations.intake import handle_conversation_events
 from tiktok.credentials import refresh_access_token_if_expiring
 from tiktok.limits import acquire_within, conversation_mutex
 from tiktok.models import WebhookEvent
-from tiktok.services import EventNotUsable, conversation_key, handle_conversation_events, requeue_stale_events
+from tiktok.services import EventNotUsable, conversation_key, requeue_stale_events
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +30,15 @@ class ConversationBusy(Retry):
 def handle_event(event_id: int) -> None:
     """Handle one stored webhook event — and any earlier ones of its conversation still waiting — with
     the conversation's mutex held, so one conversation is never handled twice at once or out of order.
-    Idempotent: an event already handled returns quietly."""
+    Idempotent: an event already handled returns quietly. The one place the assistant is handed to the
+    conversations (`conversations.intake` does not import it)."""
     event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
     if event is None or event.status != WebhookEvent.Status.RECEIVED:
         return
     with acquire_within(conversation_mutex(conversation_key(event=event)), seconds=MUTEX_WAIT_SECONDS) as acquired:
         if not acquired:
             raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
-        handle_conversation_events(up_to_event_id=event_id)
+        handle_conversation_events(up_to_event_id=event_id, answer=answer)
 
 
 @cron("* * * * *")

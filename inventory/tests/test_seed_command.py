@@ -6,12 +6,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from conversations.models import Customer
+from assistant.models import ToolCall
+from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS
-from orders.models import Order
+from orders.models import Offer, Order
+from orders.offers import record_offer
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
+from tiktok.models import TikTokCredential, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -71,9 +74,32 @@ def test_clear_without_asking_deletes_shop_data_and_seeds_again():
 
     output = seed("--clear", "--no-input")
 
-    assert "Deleted 1 orders, 0 offers, 1 items, 0 messages, 1 customers, 0 webhook events." in output
+    assert "Deleted 0 tool calls, 1 orders, 0 offers, 1 items, 0 messages, 1 customers, 0 webhook events." in output
     assert (Order.objects.count(), Customer.objects.count(), Item.objects.count()) == (0, 0, len(SEED_ITEMS))
     assert not Item.objects.filter(sku="OWNER-ADDED-1").exists()
+
+
+def test_clear_has_every_app_delete_its_own_rows_and_keeps_staff_and_credentials(django_user_model):
+    customer = make_customer()
+    inbound = Message.objects.create(
+        customer=customer, role="user", direction="inbound", text="hi", tiktok_message_id="in-1"
+    )
+    ToolCall.objects.create(idempotency_key="key-1", message=inbound, customer=customer, tool="hold_item")
+    make_item("OFFERED-1")
+    record_offer(customer=customer, sku="OFFERED-1", amount="30")
+    make_item("SOLD-2", held_by=customer, held_until=timezone.now() + timedelta(hours=1))
+    place_order(customer=customer)
+    WebhookEvent.objects.create(event="im_receive_msg", dedupe_key="message:in-1", raw_body="{}")
+    TikTokCredential.objects.create(refresh_token="kept")
+    django_user_model.objects.create_user("owner")
+
+    output = seed("--clear", "--no-input")
+
+    assert "Deleted 1 tool calls, 1 orders, 1 offers, 2 items, 1 messages, 1 customers, 1 webhook events." in output
+    assert [model.objects.count() for model in (ToolCall, Order, Offer, Message, Customer, WebhookEvent)] == [0] * 6
+    assert Item.objects.count() == len(SEED_ITEMS)
+    assert TikTokCredential.objects.get().refresh_token == "kept"
+    assert django_user_model.objects.filter(username="owner").exists()
 
 
 def test_clear_asks_first_and_deletes_nothing_unless_told_yes(monkeypatch):

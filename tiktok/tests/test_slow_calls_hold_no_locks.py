@@ -5,13 +5,14 @@ tries to lock the rows the pipeline touches (FOR UPDATE NOWAIT) and reads what i
 import pytest
 from django.db import OperationalError, connection, transaction
 
+from assistant.services import answer
+from conversations.intake import handle_conversation_events
 from conversations.models import Customer, Message
 from conversations.outbox import send_outbound_message
 from conversations.services import queue_outbound_message
 from testing.fake_openai import respond, text
 from testing.tiktok import FakeTikTok, im_receive_msg_body, post_webhook, user_id_for
 from tiktok.models import WebhookEvent
-from tiktok.services import handle_conversation_events
 
 # transaction=True: the probe runs on the fake server's thread, on its own connection, so it must see
 # committed rows and real locks.
@@ -54,7 +55,7 @@ def test_assistant_is_asked_while_no_row_of_the_conversation_is_locked(
         client, im_receive_msg_body("got any jackets for autumn?", user="anna", message_id="slow-ai-1")
     ).json() == {"status": "accepted"}
 
-    handle_conversation_events(up_to_event_id=WebhookEvent.objects.get().pk)
+    handle_conversation_events(up_to_event_id=WebhookEvent.objects.get().pk, answer=answer)
 
     [seen] = probes
     assert seen["inbound"] == ["got any jackets for autumn?"]  # committed before OpenAI was asked

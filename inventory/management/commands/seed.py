@@ -1,30 +1,29 @@
 """`manage.py seed`: put the demo stock in the shop (idempotent); `--clear` empties the shop first."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.db.models import ProtectedError, QuerySet
+from django.db.models import ProtectedError
 
-from conversations.models import Customer, Message
-from inventory.models import Item
+from assistant.services import clear_tool_calls
+from conversations.services import clear_conversations
 from inventory.seed_data import SEED_ITEMS
-from inventory.services import add_items
-from orders.models import Offer, Order
-from tiktok.models import WebhookEvent
+from inventory.services import add_items, clear_stock
+from orders.services import clear_orders
+from tiktok.services import clear_webhook_events
 
-
-def shop_data() -> list[tuple[str, QuerySet[Any]]]:
-    """Everything `--clear` deletes, in an order the foreign keys (PROTECT) allow."""
-    return [
-        ("orders", Order.objects.all()),
-        ("offers", Offer.objects.all()),
-        ("items", Item.objects.all()),
-        ("messages", Message.objects.all()),
-        ("customers", Customer.objects.all()),
-        ("webhook events", WebhookEvent.objects.all()),
-    ]
+# What `--clear` asks each app to delete, from the top layer down (see README, "How the apps fit
+# together"): rows of an upper app refer to a lower one's (PROTECT), never the other way round.
+CLEARS: tuple[Callable[[], dict[str, int]], ...] = (
+    clear_tool_calls,
+    clear_orders,
+    clear_stock,
+    clear_conversations,
+    clear_webhook_events,
+)
 
 
 class Command(BaseCommand):
@@ -32,15 +31,16 @@ class Command(BaseCommand):
         "Put the demo stock in the shop: at least a dozen one-of-a-kind vintage items (Nike, Carhartt, "
         "Levi's, Adidas, Patagonia, ...), on sale. Idempotent: items whose SKU is already in stock are left "
         "exactly as they are (held, sold or edited), so a second run adds and changes nothing. With --clear "
-        "it first deletes all shop data (orders, offers, items, messages, customers, webhook events) after "
-        "asking for confirmation; --no-input skips the question. Staff accounts are kept."
+        "it first deletes all shop data (the assistant's tool calls, orders, offers, items, messages, customers, "
+        "webhook events; each app deletes its own) after asking for confirmation; --no-input skips the "
+        "question. Staff accounts and TikTok credentials are kept."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--clear",
             action="store_true",
-            help="Delete all orders, offers, items, messages, customers and webhook events, then seed.",
+            help="Delete all tool calls, orders, offers, items, messages, customers and webhook events, then seed.",
         )
         parser.add_argument(
             "--no-input",
@@ -70,7 +70,8 @@ class Command(BaseCommand):
         database = connection.settings_dict["NAME"]
         try:
             answer = input(
-                f"This deletes ALL orders, offers, items, messages, customers and webhook events in {database}.\n"
+                "This deletes ALL tool calls, orders, offers, items, messages, customers and webhook events "
+                f"in {database}.\n"
                 "Type 'yes' to continue, or anything else to cancel: "
             )
         except EOFError:
@@ -78,16 +79,12 @@ class Command(BaseCommand):
         return answer.strip().lower() == "yes"
 
     def clear(self) -> None:
-        deleted = []
+        deleted: dict[str, int] = {}
         try:
+            # One transaction around every app's clear: all of the shop's data goes, or none of it.
             with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    # Orders' history is append-only (a trigger refuses DELETE); emptying the whole shop is the exception.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL philia.clearing_shop = 'on'")
-                for label, queryset in shop_data():
-                    _, per_model = queryset.delete()
-                    deleted.append(f"{per_model.get(queryset.model._meta.label, 0)} {label}")
+                for clear in CLEARS:
+                    deleted.update(clear())
         except ProtectedError as exc:
             raise CommandError(f"Nothing deleted: other rows still refer to shop data ({exc.args[0]})") from exc
-        self.stdout.write(f"Deleted {', '.join(deleted)}.")
+        self.stdout.write(f"Deleted {', '.join(f'{count} {label}' for label, count in deleted.items())}.")

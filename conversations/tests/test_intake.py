@@ -1,10 +1,14 @@
-"""What each stored webhook event does to the shop when a worker handles it."""
+"""What each stored webhook event does to the shop when a worker handles it (`conversations.intake`),
+answered by the assistant as the worker does."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from assistant.services import answer
+from conversations.intake import EU_NOTE, handle_conversation_events
 from conversations.models import Customer, Message
 from conversations.services import pause_bot, queue_outbound_message
 from testing.tiktok import (
@@ -16,7 +20,7 @@ from testing.tiktok import (
     user_id_for,
 )
 from tiktok.models import WebhookEvent
-from tiktok.services import EU_NOTE, handle_conversation_events, reopen_webhook_event
+from tiktok.services import reopen_webhook_event
 from tiktok.simulation import envelope_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
@@ -25,7 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", 
 def _deliver_and_handle(client, body: bytes) -> WebhookEvent:
     assert post_webhook(client, body).json() == {"status": "accepted"}
     event = WebhookEvent.objects.order_by("-pk").first()
-    handle_conversation_events(up_to_event_id=event.pk)
+    handle_conversation_events(up_to_event_id=event.pk, answer=answer)
     event.refresh_from_db()
     return event
 
@@ -67,7 +71,7 @@ def test_handling_the_same_event_again_adds_nothing(client):
     event = _deliver_and_handle(client, im_receive_msg_body("hello", user="anna", message_id="in-1"))
 
     reopen_webhook_event(event_id=event.pk)
-    handle_conversation_events(up_to_event_id=event.pk)
+    handle_conversation_events(up_to_event_id=event.pk, answer=answer)
 
     event.refresh_from_db()
     assert event.status == WebhookEvent.Status.PROCESSED
@@ -102,7 +106,7 @@ def test_waiting_events_of_a_conversation_are_handled_in_arrival_order(client):
         post_webhook(client, im_receive_msg_body(f"message {number}", user="anna", message_id=f"in-{number}"))
     second = WebhookEvent.objects.get(tiktok_message_id="in-2")
 
-    handled = handle_conversation_events(up_to_event_id=second.pk)
+    handled = handle_conversation_events(up_to_event_id=second.pk, answer=answer)
 
     assert handled == 2
     assert list(WebhookEvent.objects.order_by("pk").values_list("tiktok_message_id", "status")) == [
@@ -260,8 +264,47 @@ def test_replaying_an_event_ignored_for_another_business_still_ignores_it(client
     event = WebhookEvent.objects.get()
 
     reopen_webhook_event(event_id=event.pk)
-    handle_conversation_events(up_to_event_id=event.pk)
+    handle_conversation_events(up_to_event_id=event.pk, answer=answer)
 
     event.refresh_from_db()
     assert event.status == WebhookEvent.Status.IGNORED
     assert Message.objects.count() == 0
+
+
+def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client):
+    @dataclass(frozen=True)
+    class Scripted:
+        text: str = "Scripted reply"
+        ai_model: str = "model-x"
+        prompt_tokens: int = 12
+        completion_tokens: int = 3
+
+    asked: list[tuple[str, str]] = []
+
+    def scripted(*, customer: Customer, message: Message) -> Scripted:
+        asked.append((customer.pk, message.text))
+        return Scripted()
+
+    post_webhook(client, im_receive_msg_body("hello", user="anna", message_id="in-1"))
+    handle_conversation_events(up_to_event_id=WebhookEvent.objects.get().pk, answer=scripted)
+
+    assert asked == [(user_id_for("anna"), "hello")]
+    reply = Message.objects.get(in_reply_to__tiktok_message_id="in-1")
+    assert (reply.text, reply.role, reply.ai_model, reply.prompt_tokens, reply.completion_tokens) == (
+        "Scripted reply",
+        "assistant",
+        "model-x",
+        12,
+        3,
+    )
+
+
+def test_an_answerer_that_stays_silent_queues_nothing_and_the_event_is_processed(client):
+    post_webhook(client, im_receive_msg_body("hello", user="anna", message_id="in-1"))
+    event = WebhookEvent.objects.get()
+
+    handle_conversation_events(up_to_event_id=event.pk, answer=lambda *, customer, message: None)
+
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.PROCESSED
+    assert Message.objects.filter(direction="outbound").count() == 0
