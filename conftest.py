@@ -5,7 +5,7 @@ from django.conf import settings
 
 # Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`), a real Dramatiq worker, and a
 # fake OpenAI-compatible API (`fake_openai`, `ai_settings`).
-pytest_plugins = ["testing.tiktok", "testing.workers", "testing.fake_openai"]
+pytest_plugins = ["testing.tiktok", "testing.workers", "testing.fake_openai", "testing.stripe"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

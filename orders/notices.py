@@ -60,3 +60,14 @@ def late_payment_will_be_refunded(order_number: int) -> str:
         f"Your payment for order #{order_number} came in after the order had run out, and a piece in it has "
         "been sold since. Sorry! The owner will refund you in full."
     )
+
+
+def payment_link(order_number: int, total: str, url: str) -> str:
+    return (
+        f"Pay for order #{order_number} ({total}) securely here: {url}\n"
+        f"If the link gives you any trouble, your order number is #{order_number}."
+    )
+
+
+def pay_manually(order_number: int, instructions: str) -> str:
+    return f"To pay for order #{order_number}: {instructions} Please put #{order_number} in the note."

@@ -84,6 +84,9 @@ def place_order(*, customer: Customer, now: datetime | None = None, by: str = Ac
             note=", ".join(f"{item.sku} ${item.price}" for item in items),
         )
         transaction.on_commit(partial(_schedule_expiry, order_id=order.pk, expires_at=order.expires_at))
+        if settings.PAYMENT_PROVIDER == "stripe":
+            # Stripe is called by a worker after commit: never while this transaction holds its locks.
+            transaction.on_commit(partial(_send_payment_link, order_id=order.pk))
     logger.info("order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order
 
@@ -440,8 +443,23 @@ def _hours_text(left: timedelta) -> str:
 
 
 def how_to_pay(*, order: Order) -> str:
-    """The payment instructions for this order."""
+    """How to pay this order: its Stripe link while one is open, else the shop's instructions."""
+    if (
+        order.stripe_session_url
+        and order.stripe_session_expires_at
+        and order.stripe_session_expires_at > timezone.now()
+    ):
+        return f"Pay here: {order.stripe_session_url} (order #{order.pk})."
     return settings.PAYMENT_INSTRUCTIONS
+
+
+def _send_payment_link(*, order_id: int) -> None:
+    from orders.tasks import send_payment_link
+
+    try:
+        send_payment_link.send(order_id)
+    except Exception:
+        logger.exception("payment link not enqueued", extra={"order": order_id})
 
 
 def _schedule_expiry(*, order_id: int, expires_at: datetime) -> None:

@@ -189,6 +189,10 @@ ORDER_PAYMENT_HOURS = env.float("ORDER_PAYMENT_HOURS", default=48.0)
 ORDER_REMINDER_HOURS = env.float("ORDER_REMINDER_HOURS", default=12.0)
 # How customers pay: "manual" (PAYMENT_INSTRUCTIONS, the order number as the reference) or "stripe".
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="manual")
+if PAYMENT_PROVIDER not in ("manual", "stripe"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f'PAYMENT_PROVIDER is "manual" or "stripe", not {PAYMENT_PROVIDER!r}.')
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="usd").lower()
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
