@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from orders import services
-from orders.models import Offer, Order, OrderEvent, OrderItem, Payment
+from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 
 
@@ -93,7 +93,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     # Every field read-only: the order changes only through the services (the step buttons).
     fields = readonly_fields = (
         "customer", "status", "flags", "total_in_dollars", "payment_reference", "payment_problem", "payment_link",
-        "tracking_number", "created_at", "expires_at", "reminded_at", "customer_says_paid_at", "paid_at",
+        "carrier", "tracking_number", "customer_told_shipped", "created_at", "expires_at", "reminded_at", "customer_says_paid_at", "paid_at",
         "shipped_at", "cancelled_at", "updated_at",
     )  # fmt: skip
 
@@ -142,6 +142,16 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         if order.customer_says_paid_at and order.status == Order.Status.PENDING:
             flags.append("customer says paid")
         return ", ".join(flags) or "—"
+
+    @admin.display(description="customer told it shipped")
+    def customer_told_shipped(self, order: Order) -> str:
+        if order.status != Order.Status.SHIPPED:
+            return "—"
+        if order.shipping_notice is None:
+            return "No: their reply window had closed and no follow-up was allowed, or they have no conversation"
+        return f"{order.shipping_notice.get_state_display()}" + (
+            f" ({order.shipping_notice.error})" if order.shipping_notice.error else ""
+        )
 
     @admin.display(description="Stripe payment link")
     def payment_link(self, order: Order) -> str:
@@ -195,6 +205,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             "orders": orders,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "back_to": request.POST.get("_back_to", ""),
+            "carriers": Carrier.choices,
         }
         return TemplateResponse(request, template, context)
 
@@ -204,12 +215,13 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         if "apply" not in request.POST:
             return self._step_form(request, orders, "Mark orders shipped", "admin/orders/order/mark_shipped.html")
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
+        carriers = {order.pk: request.POST.get(f"carrier_{order.pk}", Carrier.OTHER) for order in orders}
         apply_service(
             self,
             request,
             orders,
             lambda order: services.mark_shipped(
-                order=order, tracking_number=tracking[order.pk], staff_user=request.user
+                order=order, tracking_number=tracking[order.pk], carrier=carriers[order.pk], staff_user=request.user
             ),
             done="Marked {count} order(s) shipped.",
         )

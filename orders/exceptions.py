@@ -53,3 +53,11 @@ class NoUnpaidOrder(DomainError):
         what = f"Order #{order_id} is not waiting for payment" if order_id else "You have no order waiting for payment"
         super().__init__(f"{what}, so there is nothing to cancel.")
         self.order_id = order_id
+
+
+class UnknownCarrier(DomainError):
+    status_code = 400
+
+    def __init__(self, carrier: str) -> None:
+        super().__init__(f"{carrier!r} is not a carrier the shop knows; choose one from the list or Other.")
+        self.carrier = carrier

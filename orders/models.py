@@ -1,8 +1,26 @@
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+class Carrier(models.TextChoices):
+    USPS = "usps", "USPS"
+    UPS = "ups", "UPS"
+    FEDEX = "fedex", "FedEx"
+    DHL = "dhl", "DHL"
+    OTHER = "other", "Other"
+
+
+# Where a customer follows a parcel, by carrier ("other" has no link: the number alone is sent).
+TRACKING_URLS = {
+    Carrier.USPS: "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+    Carrier.UPS: "https://www.ups.com/track?tracknum={number}",
+    Carrier.FEDEX: "https://www.fedex.com/fedextrack/?trknbr={number}",
+    Carrier.DHL: "https://www.dhl.com/en/express/tracking.html?AWB={number}",
+}
 
 
 class Order(models.Model):
@@ -19,6 +37,15 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     payment_reference = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
+    shipping_notice = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The DM that told the customer it shipped (its state says whether it went out).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -56,6 +83,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order #{self.pk}"
+
+    @property
+    def tracking_url(self) -> str:
+        template = TRACKING_URLS.get(self.carrier)
+        return template.format(number=quote(self.tracking_number)) if template and self.tracking_number else ""
 
 
 class OrderItem(models.Model):

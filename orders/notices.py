@@ -71,3 +71,8 @@ def payment_link(order_number: int, total: str, url: str) -> str:
 
 def pay_manually(order_number: int, instructions: str) -> str:
     return f"To pay for order #{order_number}: {instructions} Please put #{order_number} in the note."
+
+
+def shipped(order_number: int, carrier: str, tracking_number: str, tracking_url: str) -> str:
+    follow = f" Follow it here: {tracking_url}" if tracking_url else ""
+    return f"Good news: order #{order_number} has shipped! {carrier} tracking number: {tracking_number}.{follow}"

@@ -23,8 +23,9 @@ from orders.exceptions import (
     OrderNotFound,
     PaymentAmountMismatch,
     TrackingNumberMissing,
+    UnknownCarrier,
 )
-from orders.models import Offer, Order, OrderEvent, OrderItem, Payment
+from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
 from orders.notices import tell_customer
 from philia.db import locking_transaction
 
@@ -311,12 +312,21 @@ def cancel_own_order(*, customer: Customer, order_id: int | None = None) -> Orde
 
 
 def mark_shipped(
-    *, order: Order, tracking_number: str, by: str = Actor.OWNER, staff_user: AbstractBaseUser | None = None
+    *,
+    order: Order,
+    tracking_number: str,
+    carrier: str = Carrier.OTHER,
+    by: str = Actor.OWNER,
+    staff_user: AbstractBaseUser | None = None,
 ) -> Order:
-    """Paid → shipped, with the parcel's tracking number. Locks the order row."""
+    """Paid → shipped, with the parcel's carrier and tracking number; the customer is told (with a tracking
+    link for a known carrier), also after their window as one of the follow-ups TikTok allows — the outbox
+    decides. Locks the order row."""
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise TrackingNumberMissing(order.pk)
+    if carrier not in Carrier.values:
+        raise UnknownCarrier(carrier)
     with locking_transaction():
         order = _lock_order(order.pk)
         if order.status != Order.Status.PAID:
@@ -324,7 +334,7 @@ def mark_shipped(
         order.status = Order.Status.SHIPPED
         order.shipped_at = timezone.now()
         order.tracking_number = tracking_number
-        order.save(update_fields=["status", "shipped_at", "tracking_number", "updated_at"])
+        order.carrier = carrier
         record_event(
             order=order,
             kind="shipped",
@@ -332,7 +342,16 @@ def mark_shipped(
             staff_user=staff_user,
             from_status=Order.Status.PAID,
             to_status=order.status,
-            note=tracking_number,
+            note=f"{Carrier(carrier).label} {tracking_number}",
+        )
+        customer = Customer.objects.get(pk=order.customer_id)
+        order.shipping_notice = tell_customer(
+            customer=customer,
+            text=notices.shipped(order.pk, Carrier(carrier).label, tracking_number, order.tracking_url),
+            follow_up_allowed=True,
+        )
+        order.save(
+            update_fields=["status", "shipped_at", "tracking_number", "carrier", "shipping_notice", "updated_at"]
         )
     logger.info("order shipped", extra={"order": order.pk, "tracking_number": tracking_number})
     return order
