@@ -6,8 +6,11 @@ from dramatiq_crontab import cron
 from orders.services import expire_order, expire_unpaid_orders, remind_unpaid_orders
 from orders.stripe_payments import create_payment_link, handle_stripe_event_row
 
+# Its own queue: a deadline is hours away, and test workers drain every queue but this one's delay queue.
+DEADLINES_QUEUE = "order_deadlines"
 
-@dramatiq.actor(max_retries=3, time_limit=60_000)
+
+@dramatiq.actor(queue_name=DEADLINES_QUEUE, max_retries=3, time_limit=60_000)
 def expire_order_job(order_id: int) -> None:
     """Sent, delayed, when the order is placed: expires it at its deadline unless it was paid or cancelled."""
     expire_order(order_id=order_id)

@@ -16,13 +16,13 @@ from philia.tests.factories import make_customer, make_item
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_delayed_job_sent_at_placement_expires_the_unpaid_order(settings, dramatiq_worker):
+def test_the_delayed_job_sent_at_placement_expires_the_unpaid_order(settings, deadline_worker):
     settings.ORDER_PAYMENT_HOURS = 0.0003  # about a second
     customer = make_customer()
     make_item("JACKET-1", held_by=customer, held_until=timezone.now() + timedelta(hours=3))
 
     order = place_order(customer=customer)
-    dramatiq_worker.drain()
+    deadline_worker.drain()
 
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
