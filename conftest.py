@@ -5,13 +5,14 @@ from django.conf import settings
 
 # Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`), a real Dramatiq worker, and a
 # fake OpenAI-compatible API (`fake_openai`, `ai_settings`), a fake push endpoint for owner notifications
-# (`push_receiver`, `notify_settings`).
+# (`push_receiver`, `notify_settings`), and a fake Stripe API (`testing.stripe`).
 pytest_plugins = [
     "testing.tiktok",
     "testing.workers",
     "testing.fake_openai",
     "testing.push_receiver",
     "testing.browser",
+    "testing.stripe",
 ]
 
 

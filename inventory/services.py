@@ -45,6 +45,7 @@ from inventory.selectors import (
     unsettled_drop_item,
     waitlist_line,
 )
+from philia.db import locking_transaction
 from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def reserve_item(
     the hold's expiry (and its reminder) are scheduled as delayed jobs.
     """
     hours = _hold_hours(hours)
-    with transaction.atomic():
+    with locking_transaction():
         # The customer row serialises one customer's holds, so the hold limit cannot be raced past.
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
         item = lock_items(skus=[sku]).first()
@@ -150,7 +151,7 @@ def release_hold(*, sku: str, by: Customer | None = None) -> Item:
     Locks the item row. Raises `ItemNotFound`, `ItemNotHeld` or `NotHeldBy`. Once committed, the first
     customer waiting for the piece gets their turn.
     """
-    with transaction.atomic():
+    with locking_transaction():
         item = lock_items(skus=[sku]).first()
         if item is None:
             raise ItemNotFound(sku)
@@ -336,7 +337,7 @@ def unhide_item(*, sku: str) -> Item:
 
 
 def _change_status(*, sku: str, expected: str, new: str, action: str) -> Item:
-    with transaction.atomic():
+    with locking_transaction():
         item = lock_items(skus=[sku]).first()
         if item is None:
             raise ItemNotFound(sku)
@@ -735,6 +736,27 @@ def _hold_for_drop(*, item_id: int, customer: Customer, now: datetime) -> Item:
         if item is None:
             raise ItemNotFound(str(item_id))
         return _hold(item=item, customer=customer, hours=_hold_hours(None), now=now)
+
+
+def sell_items_on_sale(*, item_ids: Iterable[int], now: datetime | None = None) -> list[Item]:
+    """Sell items that are on sale right now, all or none (a late payment reinstating its order).
+
+    Locks the item rows in primary-key order; raises `ItemUnavailable` for the first item that is held,
+    sold or hidden, and then changes nothing. Called inside the order's transaction.
+    """
+    item_ids = list(item_ids)
+    now = now or timezone.now()
+    with transaction.atomic():
+        items = list(lock_items(ids=item_ids))
+        for item in items:
+            hold_ran_out = item.status == Item.Status.RESERVED and item.held_until <= now
+            if item.status != Item.Status.AVAILABLE and not hold_ran_out:
+                raise ItemUnavailable(item.sku, item.status, item.held_until)
+        Item.objects.filter(pk__in=item_ids).update(
+            status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
+        )
+    logger.info("items sold again", extra={"skus": [item.sku for item in items]})
+    return items
 
 
 def clear_stock() -> dict[str, int]:

@@ -1,13 +1,15 @@
 """Staff's view of orders and offers. Orders change only through `orders.services` (the actions)."""
 
-from django.contrib import admin
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from orders import services
-from orders.models import Offer, Order, OrderEvent, OrderItem
+from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 
 
@@ -39,29 +41,65 @@ class OrderItemInline(ReadOnlyInline):
         return line.is_active
 
 
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "provider",
+        "amount",
+        "currency",
+        "accepted",
+        "reference",
+        "recorded_by",
+    )
+    verbose_name_plural = "payments and refunds"
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = readonly_fields = ("created_at", "what_happened", "note")
+    fields = readonly_fields = ("created_at", "what_happened", "status_change", "who", "note")
     verbose_name_plural = "history"
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
+        return super().get_queryset(request).select_related("staff_user")
 
     @admin.display(description="what happened")
     def what_happened(self, event: OrderEvent) -> str:
         return event.kind.replace("_", " ").capitalize()
 
+    @admin.display(description="status")
+    def status_change(self, event: OrderEvent) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
+
+    @admin.display(description="by")
+    def who(self, event: OrderEvent) -> str:
+        if event.staff_user is not None:
+            return f"{event.get_actor_display()} ({event.staff_user})"
+        return event.get_actor_display()
+
 
 @admin.register(Order)
 class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
-    list_display = ("__str__", "customer_link", "status", "total_in_dollars", "skus", "tracking_number", "created_at")
-    list_filter = ("status",)
+    list_display = (
+        "__str__", "customer_link", "status", "total_in_dollars", "skus", "flags", "tracking_number", "created_at",
+    )  # fmt: skip
+    list_filter = ("status", "needs_refund", ("customer_says_paid_at", admin.EmptyFieldListFilter))
     search_fields = ("customer__username", "customer__tiktok_user_id", "lines__item__sku")
     list_select_related = ("customer",)
-    inlines = (OrderItemInline, OrderEventInline)
+    inlines = (OrderItemInline, PaymentInline, OrderEventInline)
     actions = ("mark_paid", "mark_shipped", "cancel_orders")
     confirm_actions = {"cancel_orders": "Cancel {count} order(s)? Their items go back on sale."}
     # Every field read-only: the order changes only through the services (the step buttons).
     fields = readonly_fields = (
-        "customer", "status", "total_in_dollars", "payment_reference", "tracking_number",
-        "created_at", "paid_at", "shipped_at", "cancelled_at", "updated_at",
+        "customer", "status", "flags", "total_in_dollars", "payment_reference", "payment_problem", "payment_link",
+        "carrier", "tracking_number", "customer_told_shipped", "created_at", "expires_at", "reminded_at", "customer_says_paid_at", "paid_at",
+        "shipped_at", "cancelled_at", "updated_at",
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
@@ -69,7 +107,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
     # Buttons on the order's page, by status: the same actions as the list's (they post to it).
     NEXT_STEPS = {
-        Order.Status.PENDING: (("mark_paid", "Mark paid"), ("cancel_orders", "Cancel order")),
+        Order.Status.PENDING: (("mark_paid", "Mark paid…"), ("cancel_orders", "Cancel order")),
         Order.Status.PAID: (("mark_shipped", "Mark shipped…"), ("cancel_orders", "Cancel order")),
     }
 
@@ -99,6 +137,31 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         })  # fmt: skip
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    @admin.display(description="needs the owner")
+    def flags(self, order: Order) -> str:
+        flags = []
+        if order.needs_refund:
+            flags.append("needs refund")
+        if order.payment_problem:
+            flags.append("payment not accepted")
+        if order.customer_says_paid_at and order.status == Order.Status.PENDING:
+            flags.append("customer says paid")
+        return ", ".join(flags) or "—"
+
+    @admin.display(description="customer told it shipped")
+    def customer_told_shipped(self, order: Order) -> str:
+        if order.status != Order.Status.SHIPPED:
+            return "—"
+        if order.shipping_notice is None:
+            return "No: their reply window had closed and no follow-up was allowed, or they have no conversation"
+        return f"{order.shipping_notice.get_state_display()}" + (
+            f" ({order.shipping_notice.error})" if order.shipping_notice.error else ""
+        )
+
+    @admin.display(description="Stripe payment link")
+    def payment_link(self, order: Order) -> str:
+        return order.stripe_session_url or "—"
+
     @admin.display(description="items")
     def skus(self, order: Order) -> str:
         return ", ".join(line.item.sku for line in order.lines.all())
@@ -111,31 +174,60 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         # Deleting would leave its items sold with no order; cancel instead.
         return False
 
-    @admin.action(description="Mark paid")
-    def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+    @admin.action(description="Mark paid (asks for the amount and reference)")
+    def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
+        orders = list(queryset.select_related("customer").order_by("pk"))
+        if "apply" not in request.POST:
+            return self._step_form(request, orders, "Mark orders paid", "admin/orders/order/mark_paid.html")
+        entered = {}
+        for order in orders:
+            raw = request.POST.get(f"amount_{order.pk}", "").strip()
+            try:
+                amount = Decimal(raw) if raw else order.total
+            except InvalidOperation:
+                self.message_user(request, f"{order}: {raw!r} is not an amount.", level=messages.ERROR)
+                continue
+            entered[order.pk] = (amount, request.POST.get(f"reference_{order.pk}", ""))
         apply_service(
-            self, request, queryset, lambda order: services.mark_paid(order=order), done="Marked {count} order(s) paid."
+            self,
+            request,
+            [order for order in orders if order.pk in entered],
+            lambda order: services.mark_paid(
+                order=order,
+                amount=entered[order.pk][0],
+                payment_reference=entered[order.pk][1],
+                staff_user=request.user,
+            ),
+            done="Marked {count} order(s) paid.",
         )
+        return None
+
+    def _step_form(self, request: HttpRequest, orders: list[Order], title: str, template: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "orders": orders,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "back_to": request.POST.get("_back_to", ""),
+            "carriers": Carrier.choices,
+        }
+        return TemplateResponse(request, template, context)
 
     @admin.action(description="Mark shipped (asks for tracking numbers)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            context = {
-                **self.admin_site.each_context(request),
-                "title": "Mark orders shipped",
-                "opts": self.model._meta,
-                "orders": orders,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "back_to": request.POST.get("_back_to", ""),
-            }
-            return TemplateResponse(request, "admin/orders/order/mark_shipped.html", context)
+            return self._step_form(request, orders, "Mark orders shipped", "admin/orders/order/mark_shipped.html")
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
+        carriers = {order.pk: request.POST.get(f"carrier_{order.pk}", Carrier.OTHER) for order in orders}
         apply_service(
             self,
             request,
             orders,
-            lambda order: services.mark_shipped(order=order, tracking_number=tracking[order.pk]),
+            lambda order: services.mark_shipped(
+                order=order, tracking_number=tracking[order.pk], carrier=carriers[order.pk], staff_user=request.user
+            ),
             done="Marked {count} order(s) shipped.",
         )
         return None
@@ -146,7 +238,9 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda order: services.cancel_order(order=order, reason=f"cancelled by {request.user} in the admin"),
+            lambda order: services.cancel_order(
+                order=order, reason=f"cancelled by {request.user} in the admin", staff_user=request.user
+            ),
             done="Cancelled {count} order(s); their items are on sale again.",
         )
 

@@ -3,11 +3,10 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-
 from conversations.models import Customer
 from inventory.services import lock_item_open_to
 from orders.models import Offer
+from philia.db import locking_transaction
 from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ def record_offer(*, customer: Customer, sku: str, amount: Decimal | int | float 
         raise InvalidOffer(amount) from error
     if not value.is_finite() or value <= 0 or value >= MAX_OFFER:
         raise InvalidOffer(amount)
-    with transaction.atomic():
+    with locking_transaction():
         item = lock_item_open_to(sku=sku, customer=customer)
         offer = Offer.objects.filter(customer=customer, item=item, status=Offer.Status.PENDING).first()
         if offer is None:

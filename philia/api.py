@@ -5,6 +5,7 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from orders.api import router as stripe_router
 from philia.errors import DomainError
 from philia.health import shop_health
 from tiktok.api import router as tiktok_router
@@ -27,3 +28,4 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 api.add_router("/webhooks", tiktok_router)
+api.add_router("/webhooks", stripe_router)

@@ -10,12 +10,12 @@ TIMERS_QUEUE = "timers"
 
 
 def join_due_work(broker: dramatiq.Broker, worker: dramatiq.Worker, *, timeout_ms: int) -> None:
-    """`broker.join` every queue, then `worker.join`, leaving out the hold timers not due yet: they are
-    meant to wait hours in the broker (and in the worker's memory until due)."""
+    """`broker.join` every queue the worker consumes, then `worker.join`, leaving out the hold timers not due
+    yet: they are meant to wait hours in the broker (and in the worker's memory until due)."""
     deadline = time.monotonic() + timeout_ms / 1000
     for queue_name in list(broker.queues):
-        if queue_name == TIMERS_QUEUE:
-            continue
+        if queue_name == TIMERS_QUEUE or queue_name not in worker.consumers:
+            continue  # hold timers wait for their hour; a queue this worker does not consume never empties here
         broker.join(queue_name, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
     timers_delay_queue = f"{TIMERS_QUEUE}.DQ"
     while True:

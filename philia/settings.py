@@ -256,7 +256,7 @@ PHOTO_THUMBNAIL_SIDE = 320  # px, for the admin's lists and pages
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=40_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=150_000_000)  # decompression-bomb guard
 
-# The admin's "View site" link: the shop's public face, e.g. its TikTok profile (unset: the link is hidden).
+# The admin's "View site" link: the shop's public face, e.g. its TikTok profile (unset: the shop's front page, /).
 SHOP_URL = env.str("SHOP_URL", default="")
 # Where the shop is reached from outside (absolute links in the owner's notifications), e.g. https://shop.example.com
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -275,6 +275,25 @@ OWNER_NOTIFY_URL = env.str("OWNER_NOTIFY_URL", default="")
 OWNER_NOTIFY_TIMEOUT = env.float("OWNER_NOTIFY_TIMEOUT", default=10.0)
 # A burst is grouped: at most one email and one push per kind of notification in this many seconds (0: no grouping).
 OWNER_NOTIFY_DIGEST_SECONDS = env.int("OWNER_NOTIFY_DIGEST_SECONDS", default=60)
+# An unpaid order is cancelled this many hours after it was placed (decimals allowed), its pieces back on
+# sale; the customer is reminded once this many hours before (0 = no reminder).
+ORDER_PAYMENT_HOURS = env.float("ORDER_PAYMENT_HOURS", default=48.0)
+ORDER_REMINDER_HOURS = env.float("ORDER_REMINDER_HOURS", default=12.0)
+# How customers pay: "manual" (PAYMENT_INSTRUCTIONS, the order number as the reference) or "stripe".
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="manual")
+if PAYMENT_PROVIDER not in ("manual", "stripe"):
+    raise ImproperlyConfigured(f'PAYMENT_PROVIDER is "manual" or "stripe", not {PAYMENT_PROVIDER!r}.')
+SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="usd").lower()
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+# Where Stripe sends the customer after paying (or giving up); TikTok is where they came from.
+STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="https://www.tiktok.com/messages")
+# Other ways to pay the shop accepts, for "venmo ok?" (plain text; empty: only the instructions above).
+PAYMENT_METHODS = env.str("PAYMENT_METHODS", default="")
+# How long a transaction waits for a row another one has locked before answering "busy, try again".
+LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
 
 # --- TikTok ---------------------------------------------------------------------------------------
 

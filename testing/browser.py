@@ -81,7 +81,7 @@ def browser_at(request: pytest.FixtureRequest, chromium_paths: tuple[str, str]) 
         # Headless Chrome's window is at least 500 px wide: a phone's width is emulated (as DevTools does).
         _emulate(driver, width=width, height=height)
         driver.set_page_load_timeout(30)
-        driver.implicitly_wait(2)
+        driver.implicitly_wait(10)  # a loaded CI machine can take seconds to render a page
         opened.append((width, driver))
         return driver
 

@@ -18,12 +18,13 @@ from philia.queues import join_due_work
 
 
 class RunningWorker:
-    def __init__(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def __init__(self, broker: dramatiq.Broker, worker: dramatiq.Worker, queues: set[str]) -> None:
         self.broker = broker
         self.worker = worker
+        self.queues = queues
 
     def drain(self, *, timeout_ms: int = 30_000) -> None:
-        """Wait for every declared queue (and its delay queue) to empty, then for the worker to go idle.
+        """Wait for every queue this worker consumes (and its delay queue) to empty, then for the worker to go idle.
         Twice, since a finished job may enqueue another (an event queues a reply). Hold timers still to
         come (hours away, on their own queue) are not waited for; the ones due are."""
         for _ in range(2):
@@ -41,15 +42,37 @@ def dramatiq_broker() -> Iterator[dramatiq.Broker]:
         broker.flush_all()
 
 
+# An order's payment deadline is a job delayed by hours: a worker holding it would never go idle. Only
+# `deadline_worker` (for a test that made the deadline seconds away) consumes that queue.
+DEADLINES_QUEUE = "order_deadlines"
+
+
+def _running(broker: dramatiq.Broker, *, deadlines: bool) -> RunningWorker:
+    queues = {name.split(".")[0] for name in broker.queues}
+    if not deadlines:
+        queues.discard(DEADLINES_QUEUE)
+    # A short worker_timeout makes the worker notice new and delayed messages quickly.
+    worker = dramatiq.Worker(broker, queues=queues, worker_threads=4, worker_timeout=100)
+    worker.start()
+    return RunningWorker(broker, worker, queues)
+
+
 @pytest.fixture
 def dramatiq_worker(dramatiq_broker: dramatiq.Broker) -> Iterator[RunningWorker]:
-    # A short worker_timeout makes the worker notice new and delayed messages quickly.
-    worker = dramatiq.Worker(dramatiq_broker, worker_threads=4, worker_timeout=100)
-    worker.start()
+    running = _running(dramatiq_broker, deadlines=False)
     try:
-        yield RunningWorker(dramatiq_broker, worker)
+        yield running
     finally:
-        worker.stop()
+        running.worker.stop()
+
+
+@pytest.fixture
+def deadline_worker(dramatiq_broker: dramatiq.Broker) -> Iterator[RunningWorker]:
+    running = _running(dramatiq_broker, deadlines=True)
+    try:
+        yield running
+    finally:
+        running.worker.stop()
 
 
 def delayed_jobs(broker: Any) -> int:

@@ -47,7 +47,9 @@ def test_order_page_shows_its_items_at_the_price_paid_and_its_history(admin_clie
 
 
 def test_mark_paid_action_goes_through_the_service(admin_client, order):
-    response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk]}, follow=True)
+    response = admin_client.post(
+        CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "apply": "yes"}, follow=True
+    )
 
     assert Order.objects.get().status == Order.Status.PAID
     assert messages_of(response) == [("success", "Marked 1 order(s) paid.")]
@@ -56,7 +58,9 @@ def test_mark_paid_action_goes_through_the_service(admin_client, order):
 def test_mark_paid_twice_shows_the_refusal(admin_client, order):
     mark_paid(order=order)
 
-    response = admin_client.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk]}, follow=True)
+    response = admin_client.post(
+        CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "apply": "yes"}, follow=True
+    )
 
     assert messages_of(response) == [
         ("error", f"Order #{order.pk}: Order #{order.pk} is paid; it cannot be marked paid.")
@@ -141,6 +145,7 @@ def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, o
         {
             "action": "mark_paid",
             "_selected_action": [order.pk],
+            "apply": "yes",
             "_back_to": reverse("admin:orders_order_change", args=[order.pk]),
         },
     )
@@ -152,7 +157,8 @@ def test_mark_paid_button_on_the_order_page_returns_to_the_order(admin_client, o
 
 def test_an_action_never_sends_the_owner_to_another_site(admin_client, order):
     response = admin_client.post(
-        CHANGELIST, {"action": "mark_paid", "_selected_action": [order.pk], "_back_to": "//evil.example/"}
+        CHANGELIST,
+        {"action": "mark_paid", "_selected_action": [order.pk], "apply": "yes", "_back_to": "//evil.example/"},
     )
 
     assert response.url == CHANGELIST

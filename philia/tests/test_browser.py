@@ -92,6 +92,11 @@ def test_the_owners_day(browser_at, live_server, admin_user, width):
     browser.get(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
     check(browser, name="order-pending")
     _click(browser, "button[value=mark_paid]")
+    check(browser, name="mark-paid")
+    amount = browser.find_element(By.NAME, f"amount_{order.pk}")
+    assert amount.get_attribute("value") == str(order.total)  # prefilled with the total
+    browser.find_element(By.NAME, f"reference_{order.pk}").send_keys("PayPal 7X123")
+    _click(browser, "input[type=submit][value='Mark paid']")
     assert browser.find_element(By.TAG_NAME, "h1").text == f"Order #{order.pk} · Paid"
 
     _click(browser, "button[value=mark_shipped]")

@@ -98,6 +98,8 @@ BAD_ARGUMENTS = [
     ),
     (["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", SQL], f"CommandError: No item with SKU {SQL.upper()}."),
     (["schedule_drop", "--at", "2099-12-24T19:00:00+00:00", "HELD-1"], "CommandError: HELD-1 is held."),
+    (["expire_orders", "now"], "manage.py expire_orders: error: unrecognized arguments: now (see --help)"),
+    (["expire_orders", "--all"], "manage.py expire_orders: error: unrecognized arguments: --all (see --help)"),
     (["release"], "manage.py release: error: the following arguments are required: sku (see --help)"),
     (["release", ""], "manage.py release: error: argument sku: is empty (see --help)"),
     (

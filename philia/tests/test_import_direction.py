@@ -2,7 +2,7 @@
 
 From the top: assistant → orders → inventory → conversations → tiktok. A domain module (models,
 services, selectors and every other module that is not an entry point) may import its own app, the
-apps below it and `philia.errors`; nothing above it, no other part of `philia`, and neither `testing`
+apps below it, `philia.errors` and `philia.db`; nothing above it, no other part of `philia`, and neither `testing`
 nor `bench`. Entry points (api.py, admin.py, tasks.py, management commands, migrations, tests) may
 import any app. Every import statement counts, also those inside functions or under TYPE_CHECKING,
 and so do `import_module("...")` / `import_string("...")` calls with a literal name.
@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Top to bottom: an app may import the ones after it.
 LAYERS = ("assistant", "orders", "inventory", "conversations", "tiktok", "notifications")
-# Project packages that are not apps; of philia only the errors every app raises may be imported.
-ALLOWED_FROM_PHILIA = ("philia.errors",)
+# Project packages that are not apps; of philia only the errors every app raises and the bounded-lock
+# transaction (philia.db) may be imported.
+ALLOWED_FROM_PHILIA = ("philia.errors", "philia.db")
 OTHER_PROJECT_PACKAGES = ("philia", "testing", "bench")
 
 ENTRY_POINT_FILES = {"api.py", "admin.py", "tasks.py", "conftest.py"}
@@ -167,8 +168,11 @@ def test_own_app_apps_below_and_philia_errors_are_allowed(source):
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
-        ("from philia.admin_actions import customer_link", "of philia, inventory may import only philia.errors"),
-        ("from philia import settings", "of philia, inventory may import only philia.errors"),
+        (
+            "from philia.admin_actions import customer_link",
+            "of philia, inventory may import only philia.errors, philia.db",
+        ),
+        ("from philia import settings", "of philia, inventory may import only philia.errors, philia.db"),
         ("from testing.tiktok import sign", "testing is not for domain modules"),
         ("from orders import services", "orders is above inventory"),
         ("import importlib\nimportlib.import_module('assistant.ai')", "assistant is above inventory"),

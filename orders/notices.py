@@ -1,0 +1,78 @@
+"""Telling a customer what happened to their order, and the words for it.
+
+These go through the outbox like every message. Automated notices respect STOP and the reply window; the
+owner's own news (shipped) may also go out as one of the follow-ups TikTok allows after the window.
+"""
+
+import logging
+
+from django.utils import timezone
+
+from conversations.models import Customer, Message
+from conversations.selectors import reply_window_closes_at
+from conversations.services import queue_outbound_message
+
+logger = logging.getLogger(__name__)
+
+
+def tell_customer(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> Message | None:
+    """Queue `text` for the customer; None (nothing queued) when they sent STOP, or when their window has
+    closed and this is not news that may go as a follow-up. Call inside the change's transaction: the send
+    goes out once it commits."""
+    closes_at = reply_window_closes_at(customer=customer)
+    window_open = closes_at is not None and timezone.now() < closes_at
+    if not customer.conversation_id or (not window_open and not follow_up_allowed):
+        logger.info("customer not told: reply window closed", extra={"customer": customer.pk})
+        return None
+    if customer.opted_out_at is not None and not follow_up_allowed:
+        logger.info("customer not told: opted out", extra={"customer": customer.pk})
+        return None
+    role = Message.Role.STAFF if follow_up_allowed else Message.Role.SYSTEM
+    return queue_outbound_message(customer=customer, text=text, role=role)
+
+
+def payment_reminder(order_number: int, total: str, hours_left: str, how_to_pay: str) -> str:
+    return (
+        f"A reminder: order #{order_number} ({total}) is waiting for payment and is kept for you for another "
+        f"{hours_left}. {how_to_pay}"
+    )
+
+
+def order_expired(order_number: int, skus: str) -> str:
+    return (
+        f"Order #{order_number} was not paid in time, so it is cancelled and {skus} are back on sale. "
+        "Message me if you still want them!"
+    )
+
+
+def order_cancelled_by_you(order_number: int, skus: str) -> str:
+    return f"Done: order #{order_number} is cancelled and {skus} are back on sale."
+
+
+def thanks_for_paying(order_number: int, total: str) -> str:
+    return (
+        f"Thank you! Payment for order #{order_number} ({total}) is in. We'll send the tracking number when it ships."
+    )
+
+
+def late_payment_will_be_refunded(order_number: int) -> str:
+    return (
+        f"Your payment for order #{order_number} came in after the order had run out, and a piece in it has "
+        "been sold since. Sorry! The owner will refund you in full."
+    )
+
+
+def payment_link(order_number: int, total: str, url: str) -> str:
+    return (
+        f"Pay for order #{order_number} ({total}) securely here: {url}\n"
+        f"If the link gives you any trouble, your order number is #{order_number}."
+    )
+
+
+def pay_manually(order_number: int, instructions: str) -> str:
+    return f"To pay for order #{order_number}: {instructions} Please put #{order_number} in the note."
+
+
+def shipped(order_number: int, carrier: str, tracking_number: str, tracking_url: str) -> str:
+    follow = f" Follow it here: {tracking_url}" if tracking_url else ""
+    return f"Good news: order #{order_number} has shipped! {carrier} tracking number: {tracking_number}.{follow}"

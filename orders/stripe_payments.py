@@ -1,0 +1,196 @@
+"""Stripe: a Checkout Session per order, and what Stripe's webhook tells us.
+
+The Stripe API is called only from workers, never inside a transaction that holds a lock: placing an
+order sends `create_payment_link` after commit. Every call has a timeout and an idempotency key.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders import notices
+from orders.models import Order, Payment, StripeEvent
+from orders.notices import tell_customer
+from orders.services import record_event, record_provider_payment, record_refund
+
+logger = logging.getLogger(__name__)
+
+# Stripe's bounds for a Checkout Session's expires_at, measured from its creation (with a margin each side).
+SESSION_MIN = timedelta(minutes=31)
+SESSION_MAX = timedelta(hours=23, minutes=59)
+
+
+def client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+        max_network_retries=1,
+    )
+
+
+def session_expiry(*, order_expires_at: datetime | None, now: datetime) -> datetime:
+    """No later than the order's own deadline, within Stripe's 30 minutes to 24 hours."""
+    latest = now + SESSION_MAX
+    wanted = min(order_expires_at or latest, latest)
+    return max(wanted, now + SESSION_MIN)
+
+
+def create_payment_link(*, order_id: int) -> str | None:
+    """Create a Checkout Session for exactly the order's lines and total and send the customer its link, with
+    the order number as the fallback reference. Returns the link, or None when there is nothing to pay (the
+    order is gone or not pending) or Stripe failed: then the customer gets the manual instructions instead.
+
+    Called by a worker, outside any transaction. Reuses a session that is still open; a fresh one (a new
+    idempotency key) once the previous one expired."""
+    order = Order.objects.select_related("customer").filter(pk=order_id).first()
+    if order is None or order.status != Order.Status.PENDING:
+        return None
+    now = timezone.now()
+    if order.stripe_session_url and order.stripe_session_expires_at and order.stripe_session_expires_at > now:
+        return order.stripe_session_url
+    lines = list(order.lines.filter(is_active=True).select_related("item"))
+    expires_at = session_expiry(order_expires_at=order.expires_at, now=now)
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": settings.SHOP_CURRENCY,
+                    "unit_amount": to_cents(line.price),
+                    "product_data": {"name": f"{line.item.sku} · {line.item.name}"},
+                },
+            }
+            for line in lines
+        ],
+        "client_reference_id": str(order.pk),
+        "metadata": {"order_id": str(order.pk)},
+        "payment_intent_data": {"metadata": {"order_id": str(order.pk)}},
+        "expires_at": int(expires_at.timestamp()),
+        "success_url": settings.STRIPE_SUCCESS_URL,
+    }
+    key = f"philia-order-{order.pk}-after-{order.stripe_session_id or 'none'}"
+    try:
+        session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
+    except stripe.StripeError:
+        logger.exception("stripe checkout session not created; manual instructions sent", extra={"order": order.pk})
+        with transaction.atomic():
+            tell_customer(customer=order.customer, text=notices.pay_manually(order.pk, settings.PAYMENT_INSTRUCTIONS))
+        return None
+    with transaction.atomic():
+        updated = Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
+            stripe_session_id=session.id,
+            stripe_session_url=session.url,
+            stripe_session_expires_at=datetime.fromtimestamp(session.expires_at, tz=UTC),
+            updated_at=timezone.now(),
+        )
+        if updated:
+            tell_customer(customer=order.customer, text=notices.payment_link(order.pk, f"${order.total}", session.url))
+    logger.info("stripe checkout session created", extra={"order": order.pk, "session": session.id})
+    return session.url
+
+
+def to_cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+# --- The webhook -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event: StripeEvent
+    created: bool
+
+
+def record_stripe_event(*, event: stripe.Event) -> Recorded:
+    """Store a verified event once by its Stripe id; the worker is sent after commit. A duplicate is
+    answered as already recorded and nothing is repeated."""
+    try:
+        with transaction.atomic():
+            stored = StripeEvent.objects.create(event_id=event.id, event_type=event.type, payload=event.to_dict())
+            transaction.on_commit(lambda: _enqueue(stored.pk))
+    except IntegrityError:
+        return Recorded(StripeEvent.objects.get(event_id=event.id), False)
+    return Recorded(stored, True)
+
+
+def _enqueue(stripe_event_id: int) -> None:
+    from orders.tasks import handle_stripe_event
+
+    try:
+        handle_stripe_event.send(stripe_event_id)
+    except Exception:
+        logger.exception("stripe event not enqueued", extra={"stripe_event": stripe_event_id})
+
+
+def handle_stripe_event_row(*, stripe_event_id: int) -> None:
+    """Act on one stored Stripe event, once: a paid session marks its order paid, an expired session is
+    recorded, a refunded charge records a refund. Idempotent (the row's state and the payments' references)."""
+    row = StripeEvent.objects.filter(pk=stripe_event_id).first()
+    if row is None or row.state != StripeEvent.State.RECEIVED:
+        return
+    data = row.payload.get("data", {}).get("object", {})
+    order_id = _order_id(data)
+    outcome, state = "", StripeEvent.State.HANDLED
+    if order_id is None or not Order.objects.filter(pk=order_id).exists():
+        outcome, state = "no order of ours in this event", StripeEvent.State.IGNORED
+        order_id = None
+    elif row.event_type == "checkout.session.completed":
+        if data.get("payment_status") == "paid":
+            payment = record_provider_payment(
+                order_id=order_id,
+                provider=Payment.Provider.STRIPE,
+                reference=data.get("payment_intent") or data["id"],
+                amount=from_cents(int(data.get("amount_total") or 0)),
+                currency=data.get("currency") or "",
+            )
+            outcome = "payment recorded" if payment is not None else "payment already recorded"
+        else:
+            outcome = f"session completed, payment {data.get('payment_status')}: waiting for the money"
+    elif row.event_type == "checkout.session.expired":
+        with transaction.atomic():
+            order = Order.objects.get(pk=order_id)
+            record_event(
+                order=order, kind="stripe_session_expired", from_status=order.status, to_status=order.status,
+                note=data.get("id", ""),
+            )  # fmt: skip
+            Order.objects.filter(pk=order_id, stripe_session_id=data.get("id")).update(
+                stripe_session_url="", updated_at=timezone.now()
+            )
+        outcome = "session expiry recorded"
+    elif row.event_type == "charge.refunded":
+        refund = record_refund(
+            order_id=order_id,
+            provider=Payment.Provider.STRIPE,
+            reference=data["id"],
+            amount=from_cents(int(data.get("amount_refunded") or 0)),
+            currency=data.get("currency") or "",
+        )
+        outcome = "refund recorded" if refund is not None else "refund already recorded"
+    else:
+        outcome, state = "not an event the shop acts on", StripeEvent.State.IGNORED
+    StripeEvent.objects.filter(pk=row.pk, state=StripeEvent.State.RECEIVED).update(
+        state=state, order_id=order_id, outcome=outcome, handled_at=timezone.now()
+    )
+    logger.info("stripe event handled", extra={"stripe_event": row.event_id, "outcome": outcome})
+
+
+def _order_id(data: dict[str, Any]) -> int | None:
+    raw = data.get("client_reference_id") or (data.get("metadata") or {}).get("order_id")
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None

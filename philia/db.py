@@ -1,0 +1,42 @@
+"""Transactions that take row locks, with the wait for a lock bounded."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+
+from philia.errors import DomainError
+
+# PostgreSQL's SQLSTATE for "lock_timeout expired" (lock_not_available).
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class Busy(DomainError):
+    """Another change held the rows longer than LOCK_TIMEOUT_SECONDS: nothing was changed."""
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__("The shop is busy with that right now; nothing was changed. Please try again.")
+
+
+@contextmanager
+def locking_transaction() -> Iterator[None]:
+    """`transaction.atomic()` in which waiting for a row lock gives up after LOCK_TIMEOUT_SECONDS.
+
+    On PostgreSQL it sets `lock_timeout` for this transaction only (`SET LOCAL`); a wait that runs out
+    rolls the block back and raises `Busy` instead of hanging a worker or a request. SQLite has no row
+    locks (its IMMEDIATE transactions wait up to the connection's own `timeout`).
+    """
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                milliseconds = max(1, int(settings.LOCK_TIMEOUT_SECONDS * 1000))
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")
+            yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise Busy() from error
+        raise
