@@ -116,3 +116,8 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
     if item.status == Item.Status.RESERVED and item.held_until is not None and item.held_until > now:
         return "on hold"
     return "available"
+
+
+def main_photo(*, item: Item) -> ItemPhoto | None:
+    """The item's first photo (lowest position), the one sent when a customer asks for pictures."""
+    return ItemPhoto.objects.filter(item=item).order_by("position", "pk").first()
