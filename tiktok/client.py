@@ -144,7 +144,9 @@ class TikTokClient:
             },
             headers={"Access-Token": self.access_token},
         )
-        infos = (data or {}).get("capability_infos") or []
+        infos = (data or {}).get("capability_infos") if isinstance(data, dict) else None
+        if not isinstance(infos, list):
+            raise TikTokRejected(code="bad_answer", message="TikTok's capabilities answer had no capability_infos.")
         return any(
             isinstance(info, dict)
             and info.get("capability_type") == "IMAGE_SEND"
