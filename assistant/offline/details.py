@@ -43,9 +43,9 @@ def photos(turn: Turn) -> str | None:
     allows images in this conversation (sent before this text), else its page's link; a piece without photos
     is said to have none. None when the message points at no piece (a search for pictures, say)."""
     reference = turn.resolve(turn.text)
-    if not reference.items:
+    items = (reference.items or (reference.candidates if reference.everything else []))[:3]
+    if not items:
         return None
-    items = reference.items[:3]
     text = "\n\n".join(photo_text(turn, facts) for facts in items)
     if len(items) == 1 and items[0]["status"] == "available":
         text += wording.available()
