@@ -65,6 +65,32 @@ class Orders(Success):
     orders: list[Facts]
 
 
+class PhotoToSend(Success):
+    """The item's first photo goes to the customer as an image message (TikTok allows images here)."""
+
+    item: Facts
+    page_url: str
+    photo_id: int
+    file_name: str
+
+
+class PhotoPage(Success):
+    """The item has photos, but they cannot be sent as images here (region): its public page shows them."""
+
+    item: Facts
+    page_url: str
+
+
+class NoPhotos(Refusal):
+    error: Literal["no_photos"] = "no_photos"
+    item: Facts
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "This piece has no photos yet; the owner can take some."
+
+
 # --- actions ---
 
 
@@ -250,6 +276,7 @@ ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
 OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
 OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
 HandOffOutcome = HandedOff | Refused
+PhotoOutcome = PhotoToSend | PhotoPage | NoPhotos
 
 
 def _tag(value: Any) -> str:

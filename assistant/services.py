@@ -28,6 +28,7 @@ from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
+from conversations.services import OutboundImage
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Answer:
     text: str
+    # Photos to send as image messages before the text ("pics?" where TikTok allows images).
+    images: tuple[OutboundImage, ...] = ()
     ai_model: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -71,7 +74,7 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
     offline = OfflineAssistant(conversation, toolbox)
     fast = offline.fast_path()
     if fast is not None:
-        return Answer(text=fit_reply(fast), source="fast_path")
+        return Answer(text=fit_reply(fast), images=tuple(toolbox.images), source="fast_path")
     note = ""
     if settings.OPENAI_API_KEY:
         from assistant import ai
@@ -81,7 +84,8 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
             return _answer_with_ai(conversation=conversation, toolbox=toolbox, offline=offline)
         note = limit
         logger.info("AI limit reached, answering offline", extra={"customer": customer.pk, "reason": limit})
-    return Answer(text=fit_reply(offline.reply()), source="offline", note=note)
+    reply = fit_reply(offline.reply())
+    return Answer(text=reply, images=tuple(toolbox.images), source="offline", note=note)
 
 
 def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:  # type: ignore[no-untyped-def]
@@ -117,7 +121,7 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
         extra={"customer": conversation.customer.pk, "reason": problem, "inbound_message": conversation.message.pk},
     )
     fallback = summarize_actions(offline, toolbox.actions)
-    return Answer(text=fit_reply(fallback), source="ai_fallback", note=problem, **tokens)
+    return Answer(text=fit_reply(fallback), images=tuple(toolbox.images), source="ai_fallback", note=problem, **tokens)
 
 
 def clear_tool_calls() -> dict[str, int]:

@@ -37,6 +37,7 @@ from assistant.results import (
     ItemFound,
     LeaveWaitlistOutcome,
     LeftWaitlist,
+    NoPhotos,
     NotDroppedYet,
     NotFound,
     NotHeldByYou,
@@ -47,6 +48,9 @@ from assistant.results import (
     OrderOutcome,
     OrderPlaced,
     Orders,
+    PhotoOutcome,
+    PhotoPage,
+    PhotoToSend,
     Refused,
     Released,
     ReleaseOutcome,
@@ -56,6 +60,8 @@ from assistant.results import (
 )
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
+from conversations.selectors import business_has_replied
+from conversations.services import OutboundImage
 from inventory import services as inventory_services
 from inventory.exceptions import (
     DropBeingSettled,
@@ -68,13 +74,14 @@ from inventory.exceptions import (
 )
 from inventory.models import Item
 from inventory.search import ItemQuery, search_items_or_filters
-from inventory.selectors import current_holds, visible_items_with_skus, waitlist_place, waitlist_places
+from inventory.selectors import current_holds, main_photo, visible_items_with_skus, waitlist_place, waitlist_places
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.models import Order
 from orders.offers import InvalidOffer, record_offer
 from orders.selectors import customer_orders, has_bought
 from philia.errors import DomainError
+from tiktok.services import image_send_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +163,7 @@ class Toolbox:
         self.customer = customer
         self.message = message
         self.actions: list[Result] = []  # what the actions of this turn answered, in order
+        self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
 
     # --- reads ---
 
@@ -182,6 +190,28 @@ class Toolbox:
         wanted = [sku.upper() for sku in skus]
         found = {item.sku.upper(): item for item in visible_items_with_skus(wanted)}
         return [item_facts(found[sku], customer=self.customer, now=now, full=full) for sku in wanted if sku in found]
+
+    def show_photo(self, *, sku: str) -> PhotoOutcome | NotFound:
+        """The item's first photo for the customer: an image message when TikTok allows images in this
+        conversation (asked once in a while, see `tiktok.services.image_send_allowed`; the photo is then sent
+        before the answer's text, see `images`), else the link to the item's public page, which shows them."""
+        now = timezone.now()
+        item = visible_items_with_skus([sku.strip()]).first()
+        if item is None:
+            return NotFound(sku=sku.strip().upper())
+        facts = item_facts(item, customer=self.customer, now=now)
+        photo = main_photo(item=item)
+        if photo is None and not item.image_url:
+            return NoPhotos(item=facts)
+        page_url = settings.SITE_URL.rstrip("/") + item.get_absolute_url()
+        if photo is not None and image_send_allowed(
+            conversation_id=self.customer.conversation_id,
+            business_has_replied=business_has_replied(customer=self.customer),
+        ):
+            if photo.pk not in {image.photo_id for image in self.images}:
+                self.images.append(OutboundImage(photo_id=photo.pk, file_name=photo.image.name))
+            return PhotoToSend(item=facts, page_url=page_url, photo_id=photo.pk, file_name=photo.image.name)
+        return PhotoPage(item=facts, page_url=page_url)
 
     def holds(self) -> list[Facts]:
         now = timezone.now()

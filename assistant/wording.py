@@ -144,7 +144,19 @@ def no_more(described: str) -> str:
 
 # --- item details ---
 
-PHOTOS = 'I can only send text here, but the owner can send you photos: just say "human".'
+
+def photo_sent(line: str, page_url: str) -> str:
+    return f"Here's {line}. All its photos: {page_url}"
+
+
+def photo_page(line: str, page_url: str) -> str:
+    return f"Photos of {line}: {page_url}"
+
+
+def no_photos(line: str) -> str:
+    return f'I don\'t have photos of {line} yet, sorry! The owner can take some for you: just say "human".'
+
+
 WHICH_ONE = "Which piece do you mean? Send me " + SKU_HINT + " or tell me what you're looking for."
 
 

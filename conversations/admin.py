@@ -328,7 +328,7 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="text")
     def short_text(self, message: Message) -> str:
         if not message.text:
-            return f"({message.content_type})"
+            return f"(photo {message.image_name})" if message.image_name else f"({message.content_type})"
         return clip(message.text, 120)
 
     @admin.display(description="delivery", ordering="state")

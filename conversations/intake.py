@@ -6,6 +6,7 @@ the assistant. The event's own status (processed, ignored, failed) changes throu
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +16,7 @@ from django.db import transaction
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from conversations.selectors import assistant_reply_to
+from conversations.services import OutboundImage
 from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE, Envelope, parse_envelope
 from tiktok.models import WebhookEvent
 from tiktok.selectors import waiting_events
@@ -29,9 +31,10 @@ EU_NOTE = (
 
 
 class Reply(Protocol):
-    """What the answerer gives back: the text to queue, and what it cost."""
+    """What the answerer gives back: the text to queue, the photos to send before it, and what it cost."""
 
     text: str
+    images: Sequence[OutboundImage]
     ai_model: str
     prompt_tokens: int
     completion_tokens: int
@@ -113,6 +116,11 @@ def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer
         reply = answer(customer=customer, message=inbound)
     with transaction.atomic():
         if reply is not None and reply.text.strip():
+            # The photos first: the outbox sends an answer's parts in the order they were queued.
+            for image in reply.images:
+                conversation_services.queue_outbound_message(
+                    customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound
+                )
             conversation_services.queue_outbound_message(
                 customer=customer,
                 text=reply.text,

@@ -77,6 +77,18 @@ class Message(models.Model):
         max_length=32, default="text", help_text="TikTok's message type: text, image, sticker, share_post, …"
     )
     text = models.TextField(blank=True)
+    image_name = models.CharField(
+        "image file",
+        max_length=255,
+        blank=True,
+        help_text="Outbound image messages: the photo file sent, by its name in Django's storage.",
+    )
+    photo_id = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Outbound image messages: the item photo sent (inventory's ItemPhoto id; not a foreign key, "
+        "since conversations sits below inventory).",
+    )
     tiktok_message_id = models.CharField("TikTok message id", max_length=255, null=True, blank=True, unique=True)
     in_reply_to = models.ForeignKey(
         "self",
@@ -106,10 +118,13 @@ class Message(models.Model):
                 name="message_outbound_has_state",
                 condition=(Q(direction="outbound") & ~Q(state="")) | (Q(direction="inbound") & Q(state="")),
             ),
+            # One assistant text per inbound message (its image_name is ""), and each photo sent at most once with it.
             models.UniqueConstraint(
-                fields=["in_reply_to"], condition=Q(role="assistant"), name="one_assistant_reply_per_message"
+                fields=["in_reply_to", "image_name"],
+                condition=Q(role="assistant"),
+                name="one_assistant_reply_part_per_message",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()}: {self.text[:60]}"
+        return f"{self.get_role_display()}: {self.text[:60] if self.text or not self.image_name else '[photo]'}"

@@ -1,5 +1,9 @@
 """Delivering the outbox: one queued outbound message at a time, through TikTok, at most once.
 
+An image message uploads its photo first (once per photo file: the media id is remembered) and parts of
+one answer go in the order they were queued: a part waits while an earlier one is pending, and each
+part, once settled, hands on to the next.
+
 queued → sending → sent | failed        (queued again when TikTok did not take it, or timed out: then its
                                          echo, if it did take it, marks the row sent before the retry)
 queued → blocked | dry_run              (TikTok's rules or the shop's say no / no access token)
@@ -10,11 +14,12 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.models import Customer, Message
-from conversations.selectors import outbound_block_reason
+from conversations.selectors import earlier_part_pending, next_part_waiting, outbound_block_reason
 from conversations.services import enqueue_send
 from notifications.services import notify_send_failed
 from tiktok.client import TikTokClient, TikTokError, TikTokRejected, TikTokRetryableError, TikTokTokenError
@@ -24,6 +29,7 @@ from tiktok.credentials import (
     current_access_token,
     refresh_access_token,
 )
+from tiktok.services import media_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +72,10 @@ def send_outbound_message(*, message_id: int) -> Message | None:
             if message.state == Message.State.SENDING:
                 logger.warning("outbound message already in sending; not sent again", extra={"message_id": message.pk})
             return message
+        if earlier_part_pending(message=message, now=now):
+            # The photo queued before this text has not gone yet: once it is settled it sends this one.
+            logger.info("outbound message waits for an earlier part", extra={"message_id": message.pk})
+            return message
         reason = outbound_block_reason(message=message, customer=customer, now=now)
         if reason:
             return _settle(message, state=Message.State.BLOCKED, error=reason)
@@ -85,14 +95,53 @@ def send_outbound_message(*, message_id: int) -> Message | None:
     return _deliver(message=message, conversation_id=customer.conversation_id, access_token=token)
 
 
+class PhotoMissing(Exception):
+    """The photo file of an image message is no longer stored (the photo was replaced or deleted)."""
+
+
+def _send_image(*, client: TikTokClient, message: Message, conversation_id: str) -> str:
+    """Upload the photo unless TikTok has it already, then send it. A remembered media id TikTok refuses
+    (expired after about 30 days) is uploaded again once."""
+
+    def read() -> bytes:
+        try:
+            with default_storage.open(message.image_name, "rb") as file:
+                return file.read()
+        except OSError as error:  # FileNotFoundError, or the storage backend's own
+            raise PhotoMissing(f"The photo {message.image_name} is no longer stored.") from error
+
+    media_id, remembered = media_id_for(client=client, file_name=message.image_name, read=read)
+    try:
+        return client.send_image(
+            business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, media_id=media_id
+        )
+    except TikTokRejected as error:
+        if not remembered or error.code not in settings.TIKTOK_MEDIA_EXPIRED_CODES:
+            raise
+        logger.info(
+            "tiktok refused a remembered media id; uploading the photo again",
+            extra={"message_id": message.pk, "code": error.code},
+        )
+    media_id, _ = media_id_for(client=client, file_name=message.image_name, read=read, upload_again=True)
+    return client.send_image(
+        business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, media_id=media_id
+    )
+
+
 def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Message:
     refreshed = False
     while True:
         try:
-            tiktok_message_id = TikTokClient(access_token=access_token).send_text(
-                business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, text=message.text
-            )
+            client = TikTokClient(access_token=access_token)
+            if message.content_type == "image" and message.image_name:
+                tiktok_message_id = _send_image(client=client, message=message, conversation_id=conversation_id)
+            else:
+                tiktok_message_id = client.send_text(
+                    business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, text=message.text
+                )
             break
+        except PhotoMissing as error:
+            return _settle(message, state=Message.State.FAILED, error=str(error), code="photo_missing")
         except TikTokTokenError as error:
             if refreshed or not can_refresh_access_token():
                 return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
@@ -135,7 +184,15 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
         )
     logger.info("outbound message sent", extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id})
     message.refresh_from_db()
+    _send_next_part(message)
     return message
+
+
+def _send_next_part(message: Message) -> None:
+    """`message` is settled: the next part of the same answer (the text after a photo) may go now."""
+    next_id = next_part_waiting(message=message)
+    if next_id is not None:
+        transaction.on_commit(partial(enqueue_send, message_id=next_id))
 
 
 def _settle(message: Message, *, state: str, error: str = "", code: str = "") -> Message:
@@ -150,6 +207,8 @@ def _settle(message: Message, *, state: str, error: str = "", code: str = "") ->
             _notify_not_sent(message)
     if state in (Message.State.BLOCKED, Message.State.FAILED):
         logger.info("outbound message not sent", extra={"message_id": message.pk, "state": state, "reason": error})
+    if state != Message.State.QUEUED:
+        _send_next_part(message)
     return message
 
 
@@ -174,6 +233,7 @@ def give_up_sending(*, message_id: int, retries: int) -> Message | None:
         message.error = f"Gave up after {retries + 1} tries. Last error: {message.error or 'none recorded'}"[:2000]
         message.save(update_fields=["state", "error", "updated_at"])
         _notify_not_sent(message)
+        _send_next_part(message)
     logger.error("outbound message failed after retries", extra={"message_id": message_id, "retries": retries})
     return message
 

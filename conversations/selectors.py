@@ -123,3 +123,46 @@ def is_stuck_sending(*, message: Message, now: datetime | None = None) -> bool:
         and message.sending_started_at is not None
         and message.sending_started_at < now - STUCK_SENDING_AFTER
     )
+
+
+def earlier_part_pending(*, message: Message, now: datetime | None = None) -> bool:
+    """Whether an earlier part of the same answer (a photo queued before the text) has not gone yet: still
+    queued, or in the middle of sending. One stuck in `sending` (a worker died mid-call) holds up the rest
+    only until it counts as stuck."""
+    if message.in_reply_to_id is None:
+        return False
+    now = now or timezone.now()
+    return (
+        Message.objects.filter(
+            in_reply_to_id=message.in_reply_to_id, direction=Message.Direction.OUTBOUND, pk__lt=message.pk
+        )
+        .filter(
+            Q(state=Message.State.QUEUED)
+            | Q(state=Message.State.SENDING, sending_started_at__gte=now - STUCK_SENDING_AFTER)
+        )
+        .exists()
+    )
+
+
+def next_part_waiting(*, message: Message) -> int | None:
+    """The id of the next queued part of the same answer as `message` (None: it was the last)."""
+    if message.in_reply_to_id is None:
+        return None
+    return (
+        Message.objects.filter(
+            in_reply_to_id=message.in_reply_to_id,
+            direction=Message.Direction.OUTBOUND,
+            state=Message.State.QUEUED,
+            pk__gt=message.pk,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def business_has_replied(*, customer: Customer) -> bool:
+    """Whether the shop has sent this customer anything through TikTok yet (TikTok's SINGLE conversation)."""
+    return Message.objects.filter(
+        customer=customer, direction=Message.Direction.OUTBOUND, state__in=DELIVERED_STATES
+    ).exists()

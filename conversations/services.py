@@ -1,6 +1,7 @@
 """Writes to customers and their conversations."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -213,27 +214,42 @@ def record_inbound_message(
     return message
 
 
+@dataclass(frozen=True)
+class OutboundImage:
+    """A photo to send as an image message: the item photo's id and its file's name in Django's storage."""
+
+    photo_id: int
+    file_name: str
+
+
 def queue_outbound_message(
     *,
     customer: Customer,
-    text: str,
+    text: str = "",
     role: str,
     in_reply_to: Message | None = None,
+    image: OutboundImage | None = None,
     ai_model: str = "",
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
 ) -> Message:
     """Put a message in the outbox (`queued`) and send it once the surrounding transaction commits.
 
-    Text longer than TikTok's 6000 characters is cut to fit (ending in "…"). An assistant reply is
-    unique per inbound message: queueing a second one returns the first.
+    A text message, or with `image` an image message (no text: TikTok sends one image per message). Parts of
+    one answer go out in the order they were queued (the outbox sends a part only once the earlier ones are
+    settled), so queue an answer's images before its text. Text longer than TikTok's 6000 characters is cut to
+    fit (ending in "…"). An assistant reply is unique per inbound message (its text, and each photo once):
+    queueing it again returns the first.
     """
-    text = text.strip()
-    if not text:
+    text = "" if image is not None else text.strip()
+    if image is None and not text:
         raise ValueError("An outbound message needs text.")
+    if image is not None and not image.file_name:
+        raise ValueError("An image message needs a stored photo file.")
     if len(text) > MAX_TEXT_LENGTH:
         logger.warning("outbound text truncated", extra={"customer": customer.pk, "length": len(text)})
         text = text[: MAX_TEXT_LENGTH - 1] + "…"
+    image_name = image.file_name if image is not None else ""
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -241,7 +257,10 @@ def queue_outbound_message(
                 role=role,
                 direction=Message.Direction.OUTBOUND,
                 state=Message.State.QUEUED,
+                content_type="image" if image is not None else "text",
                 text=text,
+                image_name=image_name,
+                photo_id=image.photo_id if image is not None else None,
                 in_reply_to=in_reply_to,
                 ai_model=ai_model,
                 prompt_tokens=prompt_tokens,
@@ -250,7 +269,7 @@ def queue_outbound_message(
     except IntegrityError:
         if role != Message.Role.ASSISTANT or in_reply_to is None:
             raise
-        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT)
+        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=image_name)
     transaction.on_commit(partial(enqueue_send, message_id=message.pk))
     return message
 

@@ -179,3 +179,8 @@ def drop_items_waiting_to_settle(*, now: datetime | None = None) -> QuerySet[Dro
     """Claimed drop items still unsettled well after their settling window (their job was lost)."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.DROP_SETTLE_SECONDS + 30)
     return drop_items_unsettled().filter(first_claim_at__lte=cutoff).order_by("pk")
+
+
+def main_photo(*, item: Item) -> ItemPhoto | None:
+    """The item's first photo (lowest position), the one sent when a customer asks for pictures."""
+    return ItemPhoto.objects.filter(item=item).order_by("position", "pk").first()

@@ -258,7 +258,8 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=150_000_000)  # decompres
 
 # The admin's "View site" link: the shop's public face, e.g. its TikTok profile (unset: the shop's front page, /).
 SHOP_URL = env.str("SHOP_URL", default="")
-# Where the shop is reached from outside (absolute links in the owner's notifications), e.g. https://shop.example.com
+# Where the shop is reached from outside (absolute links in the owner's notifications and the item page links the
+# assistant sends customers asking for photos), e.g. https://shop.example.com
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Today's page: holds running out within this many hours are listed, as are reply windows closing that soon.
 TODAY_SOON_HOURS = env.int("TODAY_SOON_HOURS", default=6)
@@ -318,6 +319,13 @@ TIKTOK_SENDS_PER_SECOND = env.int("TIKTOK_SENDS_PER_SECOND", default=10)
 TIKTOK_WINDOW_HOURS = env.int("TIKTOK_WINDOW_HOURS", default=48)
 TIKTOK_QUOTA_FIRST_MESSAGE = env.int("TIKTOK_QUOTA_FIRST_MESSAGE", default=10)
 TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
+# Images ("pics?"): TikTok's answer on whether a conversation can receive images (region-gated) is kept this
+# long; an uploaded photo's media id is reused this many days (TikTok keeps uploads about 30); a send refused
+# with one of these codes while using a remembered media id uploads the photo again once (TikTok does not
+# document the code for an expired media id).
+TIKTOK_CAPABILITIES_CACHE_HOURS = env.float("TIKTOK_CAPABILITIES_CACHE_HOURS", default=24)
+TIKTOK_MEDIA_ID_MAX_AGE_DAYS = env.float("TIKTOK_MEDIA_ID_MAX_AGE_DAYS", default=29)
+TIKTOK_MEDIA_EXPIRED_CODES = env.list("TIKTOK_MEDIA_EXPIRED_CODES", default=["40002", "40007"])
 # Events still `received` after this many seconds are re-enqueued by the sweep.
 TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=90)
 # When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.

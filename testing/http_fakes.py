@@ -1,5 +1,5 @@
 """The plumbing the fake outside APIs share: a real HTTP server on 127.0.0.1 (a free port) in a thread,
-that hands every POST to the fake's `_handle` and writes JSON answers.
+that hands every POST (and GET) to the fake's `_handle` and writes JSON answers.
 
     @dataclass
     class FakeSomething(FakeHTTPServer):
@@ -34,6 +34,9 @@ class FakeHTTPServer:
             protocol_version = fake.protocol_version
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                fake._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802
                 fake._handle(self)
 
             def log_message(self, format: str, *args: Any) -> None:

@@ -16,6 +16,11 @@ Fixtures (registered in the root conftest.py):
 - `fake_tiktok`: the running `FakeTikTok`. `fake_tiktok.sends` are the send requests it took (JSON
   bodies), `fake_tiktok.script("/business/message/send/", Reply(json=error(40100)), ...)` makes the
   next calls answer with the given replies (then back to success), `Reply(delay=2)` answers slowly.
+  Images: `fake_tiktok.image_send_allowed = False` makes the capabilities check (GET
+  /business/message/capabilities/get/, its query in `calls(CAPABILITIES_PATH)[i].query`) say no;
+  `fake_tiktok.uploads` are the multipart uploads it took (`business_id`, `media_type`, `file_name`,
+  `content_type`, `content`), each answered with a new `media_id`; an IMAGE send with a media id it never
+  issued (or one `forget_media` expired) gets 40002.
 """
 
 import json
@@ -25,8 +30,11 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -39,6 +47,8 @@ TEST_SECRET = "test-app-secret"
 TEST_BUSINESS_ID = "biz-open-id"
 TEST_ACCESS_TOKEN = "test-access-token"
 SEND_PATH = "/business/message/send/"
+UPLOAD_PATH = "/business/message/media/upload/"
+CAPABILITIES_PATH = "/business/message/capabilities/get/"
 REFRESH_PATH = "/tt_user/oauth2/refresh_token/"
 API_PREFIX = "/open_api/v1.3"
 
@@ -190,7 +200,9 @@ class Reply:
 class RecordedRequest:
     path: str
     headers: dict[str, str]
-    json: Any
+    json: Any  # the JSON body; for an upload, its form fields and file
+    method: str = "POST"
+    query: dict[str, str] = field(default_factory=dict)
     answered_code: int | None = None  # TikTok `code` of the answer; 0 means it was taken
     at: float = field(default_factory=time.time)  # when it arrived (unix seconds)
 
@@ -203,7 +215,9 @@ class FakeTikTok(FakeHTTPServer):
     path_prefix = API_PREFIX
 
     accepted_tokens: set[str] | None = None  # when set, other Access-Tokens get 40105
+    image_send_allowed: bool = True  # the IMAGE_SEND capability of every conversation
     requests: list[RecordedRequest] = field(default_factory=list)
+    _media_ids: set[str] = field(default_factory=set)
     _scripts: dict[str, deque[Reply]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: int = 0
@@ -222,11 +236,31 @@ class FakeTikTok(FakeHTTPServer):
         """JSON bodies of the send requests TikTok took (answered with code 0)."""
         return [request.json for request in self.calls(SEND_PATH) if request.answered_code == 0]
 
+    @property
+    def uploads(self) -> list[dict[str, Any]]:
+        """The image uploads TikTok took: form fields and the file (`file_name`, `content_type`, `content`)."""
+        return [request.json for request in self.calls(UPLOAD_PATH) if request.answered_code == 0]
+
+    def forget_media(self, media_id: str) -> None:
+        """TikTok no longer knows this media id (it expired): sending it gets 40002."""
+        with self._lock:
+            self._media_ids.discard(media_id)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        payload = read_json(handler)
-        path = handler.path.split("?", 1)[0]
-        path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
-        recorded = RecordedRequest(path=path, headers=dict(handler.headers.items()), json=payload)
+        raw_path, _, raw_query = handler.path.partition("?")
+        path = raw_path[len(API_PREFIX) :] if raw_path.startswith(API_PREFIX) else raw_path
+        content_type = handler.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            payload: Any = _read_multipart(handler, content_type)
+        else:
+            payload = read_json(handler)
+        recorded = RecordedRequest(
+            path=path,
+            headers=dict(handler.headers.items()),
+            json=payload,
+            method=handler.command,
+            query=dict(parse_qsl(raw_query)),
+        )
         with self._lock:
             self.requests.append(recorded)
             script = self._scripts.get(path)
@@ -237,12 +271,12 @@ class FakeTikTok(FakeHTTPServer):
             time.sleep(reply.delay)
         answer = reply.json
         if answer is None and reply.body is None:
-            answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number)
+            answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number, payload)
         if isinstance(answer, dict):
             recorded.answered_code = answer.get("code") if reply.status < 400 else None
         write_reply(handler, reply.status, reply.body if reply.body is not None else json.dumps(answer).encode())
 
-    def _normal_answer(self, path: str, access_token: str, number: int) -> dict[str, Any]:
+    def _normal_answer(self, path: str, access_token: str, number: int, payload: Any) -> dict[str, Any]:
         if path == REFRESH_PATH:
             access = f"access-{number}"
             with self._lock:
@@ -260,9 +294,34 @@ class FakeTikTok(FakeHTTPServer):
                     "open_id": TEST_BUSINESS_ID,
                 },
             }
+        if path in (SEND_PATH, UPLOAD_PATH, CAPABILITIES_PATH) and (
+            self.accepted_tokens is not None and access_token not in self.accepted_tokens
+        ):
+            return error(40105, "Access token is invalid or expired.")
+        if path == CAPABILITIES_PATH:
+            return {
+                "code": 0,
+                "message": "OK",
+                "request_id": uuid.uuid4().hex,
+                "data": {
+                    "capability_infos": [
+                        {"capability_type": "IMAGE_SEND", "capability_result": self.image_send_allowed}
+                    ]
+                },
+            }
+        if path == UPLOAD_PATH:
+            if not isinstance(payload, dict) or payload.get("media_type") != "IMAGE" or not payload.get("content"):
+                return error(40002, "An IMAGE file is required.")
+            media_id = f"fake-media-{number}"
+            with self._lock:
+                self._media_ids.add(media_id)
+            return {"code": 0, "message": "OK", "request_id": uuid.uuid4().hex, "data": {"media_id": media_id}}
         if path == SEND_PATH:
-            if self.accepted_tokens is not None and access_token not in self.accepted_tokens:
-                return error(40105, "Access token is invalid or expired.")
+            if isinstance(payload, dict) and payload.get("message_type") == "IMAGE":
+                with self._lock:
+                    known = (payload.get("image") or {}).get("media_id") in self._media_ids
+                if not known:
+                    return error(40002, "Invalid media_id.")
             return {
                 "code": 0,
                 "message": "OK",
@@ -270,6 +329,23 @@ class FakeTikTok(FakeHTTPServer):
                 "data": {"message": {"message_id": f"fake-sent-{number}"}},
             }
         return error(40002, f"Unknown path {path}")
+
+
+def _read_multipart(handler: BaseHTTPRequestHandler, content_type: str) -> dict[str, Any]:
+    """A multipart/form-data body as {field: text} plus the file's `file_name`, `content_type`, `content`."""
+    raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+    message = BytesParser(policy=email_policy).parsebytes(
+        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + raw
+    )
+    form: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if part.get_filename() is not None:
+            form.update(file_name=part.get_filename(), content_type=part.get_content_type())
+            form["content"] = part.get_payload(decode=True)
+        elif name:
+            form[name] = part.get_payload(decode=True).decode()
+    return form
 
 
 # --- Fixtures -------------------------------------------------------------------------------------

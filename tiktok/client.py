@@ -1,4 +1,5 @@
-"""A small client for TikTok's Business Messaging API: send a text, refresh the token.
+"""A small client for TikTok's Business Messaging API: send a text or an image (uploaded first), ask
+whether a conversation can receive images, refresh the token.
 
 Every response is `{"code", "message", "request_id", "data"}`, failures usually with HTTP 200, so
 the `code` is always checked. Errors come out as three kinds the outbox acts on: retryable
@@ -73,9 +74,10 @@ class TikTokClient:
 
     def send_text(self, *, business_id: str, conversation_id: str, text: str) -> str:
         """Send one text message to a conversation; return TikTok's message id."""
-        data = self._post(
+        data = self._request(
+            "POST",
             "/business/message/send/",
-            {
+            json={
                 "business_id": business_id,
                 "recipient_type": "CONVERSATION",
                 "recipient": conversation_id,
@@ -91,11 +93,73 @@ class TikTokClient:
             return ""
         return str(message_id)
 
+    def send_image(self, *, business_id: str, conversation_id: str, media_id: str) -> str:
+        """Send one image (a `media_id` from `upload_image`) to a conversation; return TikTok's message id.
+        One image per message: TikTok does not combine an image with text."""
+        data = self._request(
+            "POST",
+            "/business/message/send/",
+            json={
+                "business_id": business_id,
+                "recipient_type": "CONVERSATION",
+                "recipient": conversation_id,
+                "message_type": "IMAGE",
+                "image": {"media_id": media_id},
+            },
+            headers={"Access-Token": self.access_token},
+        )
+        message_id = ((data or {}).get("message") or {}).get("message_id")
+        if not message_id:
+            logger.warning("tiktok image send succeeded without a message id", extra={"conversation": conversation_id})
+            return ""
+        return str(message_id)
+
+    def upload_image(
+        self, *, business_id: str, file_name: str, content: bytes, content_type: str = "image/jpeg"
+    ) -> str:
+        """Upload a JPG or PNG (at most 3 MB) for image messages; return its `media_id`."""
+        data = self._request(
+            "POST",
+            "/business/message/media/upload/",
+            data={"business_id": business_id, "media_type": "IMAGE"},
+            files={"file": (file_name, content, content_type)},
+            headers={"Access-Token": self.access_token},
+        )
+        media_id = (data or {}).get("media_id")
+        if not media_id:
+            raise TikTokRejected(code="no_media_id", message="TikTok's upload answer carried no media_id.")
+        return str(media_id)
+
+    def can_send_images(self, *, business_id: str, conversation_id: str, conversation_type: str) -> bool:
+        """Whether TikTok lets this conversation receive images (region-gated): the `IMAGE_SEND` capability.
+        `conversation_type` is `SINGLE` once the business has replied in it, `STRANGER` before."""
+        data = self._request(
+            "GET",
+            "/business/message/capabilities/get/",
+            params={
+                "business_id": business_id,
+                "capability_types": '["IMAGE_SEND"]',
+                "conversation_id": conversation_id,
+                "conversation_type": conversation_type,
+            },
+            headers={"Access-Token": self.access_token},
+        )
+        infos = (data or {}).get("capability_infos") if isinstance(data, dict) else None
+        if not isinstance(infos, list):
+            raise TikTokRejected(code="bad_answer", message="TikTok's capabilities answer had no capability_infos.")
+        return any(
+            isinstance(info, dict)
+            and info.get("capability_type") == "IMAGE_SEND"
+            and info.get("capability_result") is True
+            for info in infos
+        )
+
     def refresh_token(self, *, app_id: str, app_secret: str, refresh_token: str) -> TokenGrant:
         """Exchange the refresh token for a new access token and a new refresh token (it rotates)."""
-        data = self._post(
+        data = self._request(
+            "POST",
             "/tt_user/oauth2/refresh_token/",
-            {
+            json={
                 "client_id": app_id,
                 "client_secret": app_secret,
                 "grant_type": "refresh_token",
@@ -113,10 +177,29 @@ class TikTokClient:
             refresh_token_expires_at=_expiry(now, data.get("refresh_token_expires_in")),
         )
 
-    def _post(self, path: str, payload: dict[str, Any], *, headers: dict[str, str] | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Any:
         url = f"{self.base_url}{path}"
         try:
-            response = self.session.post(url, json=payload, headers=headers or {}, timeout=self.timeout)
+            response = self.session.request(
+                method,
+                url,
+                json=json,
+                params=params,
+                data=data,
+                files=files,
+                headers=headers or {},
+                timeout=self.timeout,
+            )
         except requests.Timeout as exc:
             raise TikTokRetryableError(code="timeout", message=str(exc) or "TikTok did not answer in time.") from exc
         except requests.ConnectionError as exc:

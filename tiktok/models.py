@@ -61,3 +61,35 @@ class TikTokCredential(models.Model):
 
     def __str__(self) -> str:
         return "TikTok credentials"
+
+
+class UploadedImage(models.Model):
+    """A stored photo file already uploaded to TikTok for image messages: the same file is uploaded once and its
+    `media_id` reused (TikTok keeps uploads about 30 days; an older or refused id is uploaded again)."""
+
+    file_name = models.CharField(
+        max_length=255, unique=True, help_text="The file's name in Django's storage (a new photo gets a new name)."
+    )
+    media_id = models.CharField("TikTok media id", max_length=255)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.media_id}"
+
+
+class ConversationCapability(models.Model):
+    """What TikTok last said a conversation can receive (images are region-gated), kept for
+    `TIKTOK_CAPABILITIES_CACHE_HOURS` so that not every "pics?" asks TikTok again."""
+
+    conversation_id = models.CharField("TikTok conversation id", max_length=255, primary_key=True)
+    image_send = models.BooleanField(help_text="TikTok's IMAGE_SEND capability for this conversation.")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "conversation capabilities"
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: images {'yes' if self.image_send else 'no'}"

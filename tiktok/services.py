@@ -1,10 +1,12 @@
-"""Writes for the TikTok channel: the inbox of webhook events. What an event does to the shop is
+"""Writes for the TikTok channel: the inbox of webhook events, and what image messages need (the
+conversation's capabilities, uploaded photos' media ids). What an event does to the shop is
 `conversations.intake`'s; the event's status changes here."""
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -12,8 +14,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tiktok.client import TikTokClient, TikTokError
+from tiktok.credentials import current_access_token
 from tiktok.envelopes import KNOWN_EVENTS, Envelope
-from tiktok.models import WebhookEvent
+from tiktok.models import ConversationCapability, UploadedImage, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -183,3 +187,66 @@ def fail_webhook_event(*, event: WebhookEvent, error: Exception) -> bool:
     )
     logger.exception("tiktok event failed", extra={"event_id": event.pk, "attempts": attempts, "final": final})
     return not final
+
+
+# --- Images ---------------------------------------------------------------------------------------
+
+
+def image_send_allowed(*, conversation_id: str, business_has_replied: bool, now: datetime | None = None) -> bool:
+    """Whether TikTok lets this conversation receive images (its `IMAGE_SEND` capability; many regions cannot).
+
+    TikTok's answer is kept per conversation for `TIKTOK_CAPABILITIES_CACHE_HOURS`. Fails safe: no
+    conversation, no access token or a check that errors means False (send the item page's link instead),
+    and a failed check is not remembered. Makes an HTTP call: never inside a transaction holding locks.
+    """
+    if not conversation_id:
+        return False
+    now = now or timezone.now()
+    fresh_since = now - timedelta(hours=settings.TIKTOK_CAPABILITIES_CACHE_HOURS)
+    cached = ConversationCapability.objects.filter(conversation_id=conversation_id, checked_at__gt=fresh_since).first()
+    if cached is not None:
+        return cached.image_send
+    access_token = current_access_token()
+    if not access_token or not settings.TIKTOK_BUSINESS_ID:
+        return False
+    try:
+        allowed = TikTokClient(access_token=access_token).can_send_images(
+            business_id=settings.TIKTOK_BUSINESS_ID,
+            conversation_id=conversation_id,
+            conversation_type="SINGLE" if business_has_replied else "STRANGER",
+        )
+    except TikTokError as error:
+        logger.warning(
+            "tiktok capabilities check failed; sending links instead of images",
+            extra={"conversation": conversation_id, "code": error.code},
+        )
+        return False
+    ConversationCapability.objects.update_or_create(
+        conversation_id=conversation_id, defaults={"image_send": allowed, "checked_at": now}
+    )
+    logger.info("tiktok capabilities checked", extra={"conversation": conversation_id, "image_send": allowed})
+    return allowed
+
+
+def media_id_for(
+    *, client: TikTokClient, file_name: str, read: Callable[[], bytes], upload_again: bool = False
+) -> tuple[str, bool]:
+    """TikTok's `media_id` for a stored photo file, and whether it was the remembered one (False: just uploaded).
+
+    A file is uploaded once (`read` gives its bytes only then) and its id remembered for
+    `TIKTOK_MEDIA_ID_MAX_AGE_DAYS`; `upload_again` uploads it anew (TikTok refused the remembered id). The
+    upload is an HTTP call made outside any transaction; two workers uploading the same file at once each
+    get a working id and the last one is kept. Raises `TikTokError` like every call of the client.
+    """
+    now = timezone.now()
+    if not upload_again:
+        fresh_since = now - timedelta(days=settings.TIKTOK_MEDIA_ID_MAX_AGE_DAYS)
+        cached = UploadedImage.objects.filter(file_name=file_name, uploaded_at__gt=fresh_since).first()
+        if cached is not None:
+            return cached.media_id, True
+    media_id = client.upload_image(
+        business_id=settings.TIKTOK_BUSINESS_ID, file_name=file_name.rsplit("/", 1)[-1], content=read()
+    )
+    UploadedImage.objects.update_or_create(file_name=file_name, defaults={"media_id": media_id, "uploaded_at": now})
+    logger.info("image uploaded to tiktok", extra={"file_name": file_name, "media_id": media_id})
+    return media_id, False

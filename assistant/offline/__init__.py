@@ -54,6 +54,14 @@ def _is_search(turn: Turn) -> bool:
     return bool(query.has_filters() or query.cheapest or (query.words and language.SEARCH_CUE.search(turn.text)))
 
 
+def _only_asks_for_photos(turn: Turn) -> bool:
+    """ "pics of the first one?" with nothing else to do: the photo (or its link) is the whole answer."""
+    text = turn.text
+    return language.asks_for_photos(text) and not (
+        language.wants_hold(text) or language.wants_buy(text) or language.is_offer(text) or language.wants_release(text)
+    )
+
+
 # Ordering marks pieces sold, so a maybe ("I might buy it later") is not an order: a hold if asked for, else
 # the piece's details and how to hold it.
 INTENTS: tuple[Intent, ...] = (
@@ -77,6 +85,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("might buy", lambda t: language.wants_buy(t.text) and not language.wants_hold(t.text), details.details),
     Intent("hold it", said(language.wants_hold), holds.hold),
     Intent("never mind", said(language.is_soft_no), holds.soft_no),
+    Intent("pics?", said(language.asks_for_photos), details.photos),
     Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _faq_topic(t))),
     Intent("a shop question", lambda t: bool(_faq_topic(t)), lambda t: smalltalk.faq(t, _faq_topic(t))),
     Intent("names a SKU", lambda t: t.names_skus, details.details),
@@ -98,6 +107,7 @@ FAST_PATH: tuple[Intent, ...] = (
     Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),
     Intent("says they paid", lambda t: language.says_paid(t.full_text), orders.payment_claimed),
     Intent("names a SKU", lambda t: t.names_skus, lambda t: first_answer(INTENTS, t)),
+    Intent("pics of a piece in view", _only_asks_for_photos, details.photos),
 )  # fmt: skip
 
 

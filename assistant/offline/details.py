@@ -1,10 +1,10 @@
-"""Item details and references: a SKU, "the second one", "the nike one", "do you have it in M?"."""
+"""Item details and references: a SKU, "the second one", "the nike one", "do you have it in M?", "pics?"."""
 
 from assistant import language, wording
-from assistant.formatting import item_details, item_lines, when
+from assistant.formatting import item_details, item_line, item_lines, when
 from assistant.offline import browsing
 from assistant.offline.context import Turn, matches
-from assistant.results import Facts
+from assistant.results import Facts, PhotoPage, PhotoToSend
 from inventory.search import ItemQuery
 
 
@@ -28,7 +28,7 @@ def details(turn: Turn, text: str | None = None) -> str:
     if reference.items:
         parts = [describe_one(turn, facts) for facts in reference.items[:3]]
         if language.asks_for_photos(text):
-            parts.append(wording.PHOTOS)
+            parts.extend(photo_text(turn, facts) for facts in reference.items[:3])
         return "\n\n".join(parts)
     if reference.candidates:
         return wording.which_of(item_lines(reference.candidates))
@@ -36,6 +36,30 @@ def details(turn: Turn, text: str | None = None) -> str:
     if query.has_filters() or query.words:
         return browsing.search(turn, query)
     return wording.WHICH_ONE
+
+
+def photos(turn: Turn) -> str | None:
+    """ "pics?" about the pieces in view (at most three): each one's first photo as an image when TikTok
+    allows images in this conversation (sent before this text), else its page's link; a piece without photos
+    is said to have none. None when the message points at no piece (a search for pictures, say)."""
+    reference = turn.resolve(turn.text)
+    items = (reference.items or (reference.candidates if reference.everything else []))[:3]
+    if not items:
+        return None
+    text = "\n\n".join(photo_text(turn, facts) for facts in items)
+    if len(items) == 1 and items[0]["status"] == "available":
+        text += wording.available()
+    return text
+
+
+def photo_text(turn: Turn, facts: Facts) -> str:
+    match turn.toolbox.show_photo(sku=facts["sku"]):
+        case PhotoToSend(page_url=page_url):
+            return wording.photo_sent(item_line(facts), page_url)
+        case PhotoPage(page_url=page_url):
+            return wording.photo_page(item_line(facts), page_url)
+        case _:
+            return wording.no_photos(item_line(facts))
 
 
 def describe_one(turn: Turn, facts: Facts) -> str:

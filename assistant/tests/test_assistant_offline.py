@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.formatting import when
-from assistant.tests.assistant_support import hold, make_customer, status_of, text_of
+from assistant.tests.assistant_support import hold, make_customer, say, status_of, text_of
 from inventory.models import Item
 from orders.models import Offer, Order
 
@@ -459,13 +459,15 @@ def test_yes_after_a_list_holds_nothing(stock, anna):
     assert not Item.objects.filter(status="reserved").exists()
 
 
-def test_asking_for_photos_points_to_the_owner(stock, anna):
+def test_asking_for_photos_of_a_piece_without_photos_says_so_and_offers_the_owner(stock, anna):
     text_of(anna, "VNT-NIKE-WB-001")
 
-    text = text_of(anna, "can you send more pics of it?")
+    reply = say(anna, "can you send more pics of it?")
 
-    assert text.splitlines()[0] == NIKE
-    assert text.endswith('I can only send text here, but the owner can send you photos: just say "human".')
+    assert reply.images == ()
+    assert reply.text.splitlines()[0] == (
+        f'I don\'t have photos of {NIKE} yet, sorry! The owner can take some for you: just say "human".'
+    )
 
 
 def test_anything_in_my_size_asks_for_the_size(anna):

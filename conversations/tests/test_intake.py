@@ -275,6 +275,7 @@ def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client):
     @dataclass(frozen=True)
     class Scripted:
         text: str = "Scripted reply"
+        images: tuple[()] = ()
         ai_model: str = "model-x"
         prompt_tokens: int = 12
         completion_tokens: int = 3

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conversations.models import Customer, Message
 from orders.models import Offer, Order
@@ -70,9 +72,13 @@ def _log_in(browser, live_server, admin_user) -> None:
 
 
 def _click(browser, selector: str) -> None:
+    """Click a button that loads another page, and wait until that page has replaced this one (else the next
+    look finds the old page's elements on a slow machine)."""
     element = browser.find_element(By.CSS_SELECTOR, selector)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    page = browser.find_element(By.TAG_NAME, "html")
     element.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
 
 
 @pytest.mark.parametrize("width", [1366, 390])
