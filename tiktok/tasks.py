@@ -9,8 +9,8 @@ from dramatiq_crontab import cron
 
 from assistant.services import answer
 from conversations.intake import handle_conversation_events
-from tiktok.credentials import refresh_access_token_if_expiring
 from philia.sweeps import record_sweep
+from tiktok.credentials import refresh_access_token_if_expiring
 from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
 from tiktok.models import WebhookEvent
 from tiktok.services import EventNotUsable, conversation_key, requeue_stale_events
