@@ -44,7 +44,9 @@ def replies_per_inbound(shop: Shop) -> Counter:
 
 
 def outbound_states(shop: Shop) -> dict[str, int]:
-    return dict(shop.query("SELECT state, count(*) FROM conversations_message WHERE direction = 'outbound' GROUP BY state"))
+    return dict(
+        shop.query("SELECT state, count(*) FROM conversations_message WHERE direction = 'outbound' GROUP BY state")
+    )
 
 
 def all_answered(shop: Shop, *, inbound: int, allow_stuck: bool = False) -> bool:

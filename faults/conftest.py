@@ -58,7 +58,9 @@ def running_shop(request: pytest.FixtureRequest, shop: Shop) -> Iterator[Shop]:
         shop.prepare()
         yield shop
     finally:
-        failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False) for when in ("setup", "call"))
+        failed = any(
+            getattr(getattr(request.node, f"report_{when}", None), "failed", False) for when in ("setup", "call")
+        )
         if failed:
             print(shop.logs_tail())
         shop.stop_all()
@@ -66,7 +68,11 @@ def running_shop(request: pytest.FixtureRequest, shop: Shop) -> Iterator[Shop]:
 
 @pytest.fixture
 def shop(
-    request: pytest.FixtureRequest, faults_database_url: str, redis_server: RedisServer, fake_tiktok_api: FakeTikTok, logs: Path
+    request: pytest.FixtureRequest,
+    faults_database_url: str,
+    redis_server: RedisServer,
+    fake_tiktok_api: FakeTikTok,
+    logs: Path,
 ) -> Iterator[Shop]:
     yield from running_shop(
         request,

@@ -48,7 +48,9 @@ def wait_until(check: Callable[[], Any], *, seconds: float, what: str, every: fl
         if result:
             return result
         time.sleep(every)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}" + (f" ({last_error})" if last_error else ""))
+    raise AssertionError(
+        f"timed out after {seconds:.0f} s waiting for {what}" + (f" ({last_error})" if last_error else "")
+    )
 
 
 class Process:
@@ -290,7 +292,9 @@ class Shop:
         self.processes.clear()
 
     def logs_tail(self) -> str:
-        return "\n\n".join(f"--- {process.name} (pid {process.pid}) ---\n{process.tail()}" for process in self.processes)
+        return "\n\n".join(
+            f"--- {process.name} (pid {process.pid}) ---\n{process.tail()}" for process in self.processes
+        )
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.database_url, connect_timeout=3) as connection:

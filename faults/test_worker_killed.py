@@ -70,7 +70,9 @@ def test_killed_workers_leave_nothing_unfinished_undone_twice_or_double_held(sho
         time.sleep(1)
     recovered_after = time.monotonic() - kill_times[-1]
     print(f"everything finished {recovered_after:.0f} s after the last kill")
-    print(f"events {event_states(shop)}, outbound {outbound_states(shop)}, replies per inbound {dict(replies_per_inbound(shop))}")
+    print(
+        f"events {event_states(shop)}, outbound {outbound_states(shop)}, replies per inbound {dict(replies_per_inbound(shop))}"
+    )
     stuck = stuck_sending(shop)
     print(f"caught between `sending` and TikTok's answer, flagged for the owner and not resent: {len(stuck)} {stuck}")
 
@@ -79,7 +81,9 @@ def test_killed_workers_leave_nothing_unfinished_undone_twice_or_double_held(sho
     assert set(outbound_states(shop)) <= {"sent", "sending"}
     assert all_answered(shop, inbound=len(deliveries), allow_stuck=True), "a stuck row was not flagged for the owner"
     assert_no_reply_sent_twice(shop, fake_tiktok_api)
-    assert [row for row in shop.query("SELECT attempts FROM conversations_message WHERE state = 'sending'") if row[0] != 1] == []
+    assert [
+        row for row in shop.query("SELECT attempts FROM conversations_message WHERE state = 'sending'") if row[0] != 1
+    ] == []
     # No piece held by two customers: each contested SKU was held (by the assistant's hold tool) at most once.
     holders = shop.query(
         "SELECT result -> 'item' ->> 'sku', count(DISTINCT customer_id) FROM assistant_toolcall "
@@ -87,5 +91,7 @@ def test_killed_workers_leave_nothing_unfinished_undone_twice_or_double_held(sho
     )
     print(f"holds per contested SKU: {dict(holders)}")
     assert holders and all(count == 1 for _, count in holders)
-    held = shop.query("SELECT sku, held_by_id FROM inventory_item WHERE sku = ANY(%s) AND status = 'reserved'", (CONTESTED,))
+    held = shop.query(
+        "SELECT sku, held_by_id FROM inventory_item WHERE sku = ANY(%s) AND status = 'reserved'", (CONTESTED,)
+    )
     assert len(held) == len(CONTESTED)
