@@ -20,7 +20,8 @@ import redis
 from apscheduler.triggers.interval import IntervalTrigger
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand
+
+from philia.management.arguments import OneLineErrors
 
 logger = logging.getLogger("philia.scheduler")
 
@@ -78,7 +79,7 @@ def guarded(job_function: Any, *, name: str, lease: SchedulerLease | None) -> An
     return run
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors):
     help = (
         "Run the scheduler: enqueue every @cron job (the sweeps, the token refresh, expired holds) on time. "
         "Takes a lease in Redis so only one scheduler runs; survives Redis restarts. Stop with SIGTERM or Ctrl-C."
