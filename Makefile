@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed worker bench clean
+.PHONY: run test faults lint format install migrate seed worker bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ worker: install
 ## test: the whole suite against PostgreSQL and Redis at 127.0.0.1
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## faults: real processes killed and services stopped (faults/; about 3.5 minutes); not part of `make test`
+faults: install
+	$(PY) -m pytest faults -s $(PYTEST_ARGS)
 
 ## lint: ruff's checks and its formatter's check (configured in pyproject.toml)
 lint: install

@@ -23,3 +23,11 @@ def pytest_configure(config: pytest.Config) -> None:
             f"The tests need PostgreSQL (row locks are part of what they check), but DATABASE_URL gives {engine}. "
             "Unset DATABASE_URL to use postgres://postgres@127.0.0.1:5432/philia, or point it at PostgreSQL."
         )
+
+
+@pytest.fixture(autouse=True)
+def closed_webhook_circuit() -> None:
+    """Each test starts with the webhook's broker circuit closed (a test that broke the broker opened it)."""
+    from tiktok.circuit import webhook_circuit
+
+    webhook_circuit.succeeded()

@@ -19,9 +19,9 @@ from django.utils.safestring import mark_safe
 from conversations import services
 from conversations.models import Customer, Message
 from conversations.selectors import (
-    STUCK_SENDING_AFTER,
     is_stuck_sending,
     reply_window_closes_at,
+    stuck_sending_after,
     stuck_sending_messages,
 )
 from inventory import services as inventory_services
@@ -32,7 +32,10 @@ from philia.errors import DomainError
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)
-STUCK_MINUTES = int(STUCK_SENDING_AFTER.total_seconds() // 60)
+
+
+def stuck_minutes() -> int:
+    return max(1, int(stuck_sending_after().total_seconds() // 60))
 
 
 def recent_messages(customer: Customer) -> list[Message]:
@@ -282,7 +285,7 @@ class StuckSendingFilter(admin.SimpleListFilter):
     parameter_name = "stuck"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", f"Yes (sending for over {STUCK_MINUTES} minutes)")]
+        return [("yes", f"Yes (sending for over {stuck_minutes()} minutes)")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
         if self.value() == "yes":
@@ -337,7 +340,7 @@ class MessageAdmin(admin.ModelAdmin):
         if not message.state:
             return ""
         if is_stuck_sending(message=message):
-            return f"Stuck in sending (over {STUCK_MINUTES} min): check TikTok, it is never resent"
+            return f"Stuck in sending (over {stuck_minutes()} min): check TikTok, it is never resent"
         delivery = message.get_state_display()
         reason = clip(message.error or message.error_code, 80)
         return f"{delivery}: {reason}" if reason else delivery

@@ -16,10 +16,16 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from conversations.models import Customer, Message
-from conversations.selectors import earlier_part_pending, next_part_waiting, outbound_block_reason
+from conversations.selectors import (
+    earlier_part_pending,
+    next_part_waiting,
+    outbound_block_reason,
+    stuck_sending_messages,
+)
 from conversations.services import enqueue_send
 from notifications.services import notify_send_failed
 from tiktok.client import TikTokClient, TikTokError, TikTokRejected, TikTokRetryableError, TikTokTokenError
@@ -32,10 +38,6 @@ from tiktok.credentials import (
 from tiktok.services import media_id_for
 
 logger = logging.getLogger(__name__)
-
-# Queued rows untouched this long lost their job (broker down at commit): the sweep re-enqueues them.
-# Longer than send_message's largest retry backoff, so a row waiting for its retry is left alone.
-STALE_QUEUED_AFTER = timedelta(minutes=10)
 
 
 class SendLater(Exception):
@@ -238,18 +240,25 @@ def give_up_sending(*, message_id: int, retries: int) -> Message | None:
     return message
 
 
-def requeue_stale_outbox(*, older_than: timedelta = STALE_QUEUED_AFTER, limit: int = 500) -> int:
-    """Re-enqueue queued rows whose job was lost (the broker was down at commit). Safe: only one job can
-    move a row from `queued` to `sending`."""
-    cutoff = timezone.now() - older_than
+def requeue_stale_outbox(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Re-enqueue queued rows whose job was lost (the broker was down at commit, the worker died). Rows never
+    tried wait OUTBOX_STALE_QUEUED_SECONDS (or `older_than`); rows waiting for a retry after TikTok said
+    "later" wait OUTBOX_STALE_RETRY_SECONDS, longer than send_message's largest backoff, so their backoff is
+    kept. Safe: only one job can move a row from `queued` to `sending`."""
+    now = timezone.now()
+    if older_than is not None:
+        fresh_cutoff = retry_cutoff = now - older_than
+    else:
+        fresh_cutoff = now - timedelta(seconds=settings.OUTBOX_STALE_QUEUED_SECONDS)
+        retry_cutoff = now - timedelta(seconds=settings.OUTBOX_STALE_RETRY_SECONDS)
     stale = list(
-        Message.objects.filter(state=Message.State.QUEUED, updated_at__lt=cutoff)
+        Message.objects.filter(state=Message.State.QUEUED)
+        .filter(Q(attempts=0, updated_at__lt=fresh_cutoff) | Q(attempts__gt=0, updated_at__lt=retry_cutoff))
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     if not stale:
         return 0
-    now = timezone.now()
     with transaction.atomic():
         # Touch them so the next sweep leaves them alone while these jobs run.
         Message.objects.filter(pk__in=stale, state=Message.State.QUEUED).update(updated_at=now)
@@ -257,3 +266,23 @@ def requeue_stale_outbox(*, older_than: timedelta = STALE_QUEUED_AFTER, limit: i
             transaction.on_commit(partial(enqueue_send, message_id=message_id))
     logger.warning("queued outbound messages re-enqueued", extra={"count": len(stale), "first": stale[0]})
     return len(stale)
+
+
+def flag_stuck_sending(*, limit: int = 500) -> int:
+    """Tell the owner about rows left in `sending` for over OUTBOX_STUCK_SENDING_SECONDS: a worker stopped
+    between `sending` and TikTok's answer, so whether the customer got it is unknown. Never resent; one
+    notification per row, however often the sweep runs. Returns how many rows are stuck."""
+    stuck = list(stuck_sending_messages().select_related("customer").order_by("pk")[:limit])
+    for message in stuck:
+        with transaction.atomic():
+            notify_send_failed(
+                message_id=message.pk,
+                customer_id=message.customer_id,
+                customer_name=str(message.customer),
+                state="stuck in sending",
+                reason="the worker stopped during the call to TikTok; check the conversation in TikTok, "
+                "it is never resent",
+            )
+    if stuck:
+        logger.warning("outbound messages stuck in sending", extra={"count": len(stuck), "first": stuck[0].pk})
+    return len(stuck)

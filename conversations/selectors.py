@@ -8,9 +8,12 @@ from django.utils import timezone
 
 from conversations.models import Customer, Message
 
-# Rows in `sending` longer than this were probably interrupted mid-call: the admin flags them for
-# the owner to check in TikTok (they are never resent automatically).
-STUCK_SENDING_AFTER = timedelta(minutes=5)
+
+def stuck_sending_after() -> timedelta:
+    """Rows in `sending` longer than this (OUTBOX_STUCK_SENDING_SECONDS) were interrupted mid-call: the admin
+    flags them and the owner is told, to check in TikTok (they are never resent automatically)."""
+    return timedelta(seconds=settings.OUTBOX_STUCK_SENDING_SECONDS)
+
 
 # What counts as a message the business has sent through TikTok (dry runs never left the shop).
 DELIVERED_STATES = (Message.State.SENT, Message.State.SENDING)
@@ -113,7 +116,7 @@ def outbound_block_reason(*, message: Message, customer: Customer, now: datetime
 def stuck_sending_messages(*, now: datetime | None = None) -> QuerySet[Message]:
     """Outbound rows left in `sending`: the worker stopped mid-call, so whether TikTok got them is unknown."""
     now = now or timezone.now()
-    return Message.objects.filter(state=Message.State.SENDING, sending_started_at__lt=now - STUCK_SENDING_AFTER)
+    return Message.objects.filter(state=Message.State.SENDING, sending_started_at__lt=now - stuck_sending_after())
 
 
 def is_stuck_sending(*, message: Message, now: datetime | None = None) -> bool:
@@ -121,7 +124,7 @@ def is_stuck_sending(*, message: Message, now: datetime | None = None) -> bool:
     return (
         message.state == Message.State.SENDING
         and message.sending_started_at is not None
-        and message.sending_started_at < now - STUCK_SENDING_AFTER
+        and message.sending_started_at < now - stuck_sending_after()
     )
 
 
@@ -138,7 +141,7 @@ def earlier_part_pending(*, message: Message, now: datetime | None = None) -> bo
         )
         .filter(
             Q(state=Message.State.QUEUED)
-            | Q(state=Message.State.SENDING, sending_started_at__gte=now - STUCK_SENDING_AFTER)
+            | Q(state=Message.State.SENDING, sending_started_at__gte=now - stuck_sending_after())
         )
         .exists()
     )

@@ -6,7 +6,8 @@ from typing import Any
 import dramatiq
 from dramatiq_crontab import cron
 
-from conversations.outbox import give_up_sending, requeue_stale_outbox, send_outbound_message
+from conversations.outbox import flag_stuck_sending, give_up_sending, requeue_stale_outbox, send_outbound_message
+from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
 from tiktok.limits import acquire_within, send_rate_limiter
 
@@ -50,5 +51,8 @@ def send_message(message_id: int) -> None:
 @cron("* * * * *")
 @dramatiq.actor(max_retries=0, time_limit=60_000)
 def requeue_stale_outbox_job() -> None:
-    """Safety net: queued messages whose job was lost get a new one."""
+    """Safety net: queued messages whose job was lost get a new one; rows stuck in `sending` (a worker
+    stopped mid-call) are flagged for the owner, never resent."""
     requeue_stale_outbox()
+    flag_stuck_sending()
+    record_sweep("requeue_stale_outbox_job")

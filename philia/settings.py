@@ -99,13 +99,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 
+# Seconds any Redis client waits to connect and for an answer (unless REDIS_URL's query sets its own). Short:
+# an unreachable or frozen Redis must not hold a webhook request (the enqueue after commit) for long.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=3.0)
+# After an enqueue fails, the webhook stops trying the broker for this many seconds (the event is stored
+# and the sweep enqueues it), so a Redis outage costs one timeout, not one per delivery.
+BROKER_CIRCUIT_SECONDS = env.float("BROKER_CIRCUIT_SECONDS", default=5.0)
+# A worker that sent no heartbeat to Redis for this long is dead: its unacknowledged messages go back to
+# their queues at the next maintenance, which runs on DRAMATIQ_MAINTENANCE_CHANCE broker commands per million.
+DRAMATIQ_HEARTBEAT_TIMEOUT = env.int("DRAMATIQ_HEARTBEAT_TIMEOUT", default=20)
+DRAMATIQ_MAINTENANCE_CHANCE = env.int("DRAMATIQ_MAINTENANCE_CHANCE", default=20_000)
+# Dead-lettered messages (a job out of retries) are kept in Redis this many days.
+DRAMATIQ_DEAD_MESSAGE_DAYS = env.int("DRAMATIQ_DEAD_MESSAGE_DAYS", default=7)
+
+
 def with_redis_timeouts(url: str) -> str:
     """Give every Redis client bounded waits unless the URL sets its own: an unreachable Redis must not hold
     a webhook request (the enqueue after commit) for the system's connect timeout of minutes."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    query.setdefault("socket_connect_timeout", "2")
-    query.setdefault("socket_timeout", "10")
+    query.setdefault("socket_connect_timeout", f"{REDIS_CONNECT_TIMEOUT:g}")
+    query.setdefault("socket_timeout", f"{REDIS_SOCKET_TIMEOUT:g}")
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -121,7 +136,13 @@ DRAMATIQ_MIDDLEWARE = [
 if REDIS_URL:
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.redis.RedisBroker",
-        "OPTIONS": {"url": REDIS_URL, "namespace": env.str("DRAMATIQ_NAMESPACE", default="philia")},
+        "OPTIONS": {
+            "url": REDIS_URL,
+            "namespace": env.str("DRAMATIQ_NAMESPACE", default="philia"),
+            "heartbeat_timeout": DRAMATIQ_HEARTBEAT_TIMEOUT * 1000,
+            "maintenance_chance": DRAMATIQ_MAINTENANCE_CHANCE,
+            "dead_message_ttl": DRAMATIQ_DEAD_MESSAGE_DAYS * 86_400_000,
+        },
         "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
     }
     DRAMATIQ_RATE_LIMITER_BACKEND = {
@@ -129,6 +150,9 @@ if REDIS_URL:
         "BACKEND_OPTIONS": {"url": REDIS_URL},
     }
     DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
+    # `manage.py crontab` (philia's own, around dramatiq-crontab): the scheduler's lock in Redis lasts this
+    # long and is renewed every third of it; lost (Redis restarted), it is taken again.
+    SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=15)
 else:
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.stub.StubBroker",
@@ -326,8 +350,20 @@ TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
 TIKTOK_CAPABILITIES_CACHE_HOURS = env.float("TIKTOK_CAPABILITIES_CACHE_HOURS", default=24)
 TIKTOK_MEDIA_ID_MAX_AGE_DAYS = env.float("TIKTOK_MEDIA_ID_MAX_AGE_DAYS", default=29)
 TIKTOK_MEDIA_EXPIRED_CODES = env.list("TIKTOK_MEDIA_EXPIRED_CODES", default=["40002", "40007"])
-# Events still `received` after this many seconds are re-enqueued by the sweep.
-TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=90)
+# Events still `received` after this many seconds are re-enqueued by the sweep (every minute).
+TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=45)
+# A worker handling a conversation holds its mutex on a lease this long, renewed while it works: a worker
+# that dies frees the conversation within this many seconds.
+CONVERSATION_LEASE_SECONDS = env.int("CONVERSATION_LEASE_SECONDS", default=20)
+# Queued outbound messages never tried, untouched this long, lost their job: the sweep enqueues them again.
+# (Those waiting for a retry after TikTok said "later" are left alone for OUTBOX_STALE_RETRY_SECONDS.)
+OUTBOX_STALE_QUEUED_SECONDS = env.int("OUTBOX_STALE_QUEUED_SECONDS", default=45)
+OUTBOX_STALE_RETRY_SECONDS = env.int("OUTBOX_STALE_RETRY_SECONDS", default=600)
+# A message in `sending` this long was cut off mid-call (a send's time limit is 60 s): it is flagged for the
+# owner (admin filter "stuck in sending" and one notification) and never resent.
+OUTBOX_STUCK_SENDING_SECONDS = env.int("OUTBOX_STUCK_SENDING_SECONDS", default=300)
+# /health answers 503 when the minute sweeps have not run for this long (scheduler or workers gone).
+SWEEPS_LATE_AFTER_SECONDS = env.int("SWEEPS_LATE_AFTER_SECONDS", default=180)
 # When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.
 BOT_PAUSE_AFTER_OWNER_REPLY = env.float("BOT_PAUSE_AFTER_OWNER_REPLY", default=12)
 

@@ -9,6 +9,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("EMBEDDED_WORKER", "false")
 # The settings refuse to start with DEBUG off and no key; the tests (and the processes they start) use this one.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+# No scheduler runs during the suite: /health's sweep check is tested on its own (philia/tests/test_health.py).
+os.environ.setdefault("SWEEPS_LATE_AFTER_SECONDS", "31536000")
 
 from philia.settings import *  # noqa: E402,F403
 

@@ -2,6 +2,8 @@
 in-process stub on the embedded default). Keys carry the broker's namespace so shops or test runs
 sharing one Redis never share a limit."""
 
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,9 +12,8 @@ from django.conf import settings
 from django_dramatiq.apps import DjangoDramatiqConfig
 from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimiter, WindowRateLimiter
 
-# A conversation's mutex outlives the longest legitimate holder (handle_event's time limit) by a
-# margin, and expires on its own if a worker dies holding it.
-CONVERSATION_MUTEX_TTL_MS = 330_000
+logger = logging.getLogger(__name__)
+
 TOKEN_REFRESH_MUTEX_TTL_MS = 60_000
 
 
@@ -22,13 +23,39 @@ def _key(name: str) -> str:
 
 
 def conversation_mutex(conversation_id: str) -> ConcurrentRateLimiter:
-    """One worker at a time per TikTok conversation, so its messages are handled in order."""
+    """One worker at a time per TikTok conversation, so its messages are handled in order. Held on a short
+    lease (CONVERSATION_LEASE_SECONDS) that the holder renews while it works (`renewed_while_held`): a
+    worker that dies frees the conversation within the lease, not after the longest job could last."""
     return ConcurrentRateLimiter(
         DjangoDramatiqConfig.get_rate_limiter_backend(),
         _key(f"tiktok-conversation:{conversation_id}"),
         limit=1,
-        ttl=CONVERSATION_MUTEX_TTL_MS,
+        ttl=max(1, settings.CONVERSATION_LEASE_SECONDS) * 1000,
     )
+
+
+@contextmanager
+def renewed_while_held(limiter: ConcurrentRateLimiter) -> Iterator[None]:
+    """Renew `limiter`'s lease every third of its ttl on a background thread until the block ends. The
+    renewal re-sets the key with its current count and a fresh ttl (an increment of 0), so it never takes a
+    slot; if the lease has already run out it only writes a free slot back. A renewal that fails (Redis down)
+    is tried again at the next tick: the lease is then as long as Redis keeps it."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(limiter.ttl / 3000):
+            try:
+                limiter.backend.incr(limiter.key, 0, maximum=limiter.limit, ttl=limiter.ttl)
+            except Exception:
+                logger.warning("lease not renewed", extra={"key": limiter.key}, exc_info=True)
+
+    thread = threading.Thread(target=renew, name=f"lease:{limiter.key}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def send_rate_limiter() -> WindowRateLimiter:

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tiktok.circuit import BrokerCircuit, webhook_circuit
 from tiktok.client import TikTokClient, TikTokError
 from tiktok.credentials import current_access_token
 from tiktok.envelopes import KNOWN_EVENTS, Envelope
@@ -73,7 +74,7 @@ def record_webhook_event(*, body: bytes, envelope: Envelope) -> RecordedEvent:
         logger.info("tiktok webhook ignored", extra={"event_id": event_id, "event": envelope.event, "reason": reason})
         return RecordedEvent(outcome="ignored", event_id=event_id)
     # Outside a transaction this runs at once (the INSERT has committed); inside one, after it commits.
-    transaction.on_commit(partial(enqueue_event, event_id=event_id))
+    transaction.on_commit(partial(enqueue_event, event_id=event_id, circuit=webhook_circuit))
     return RecordedEvent(outcome="accepted", event_id=event_id)
 
 
@@ -95,15 +96,26 @@ def _insert_unless_seen(**values: object) -> int | None:
     return row[0] if row else None
 
 
-def enqueue_event(*, event_id: int) -> None:
+def enqueue_event(*, event_id: int, circuit: BrokerCircuit | None = None) -> None:
     """Hand the event to a worker. A broker outage is logged, not raised: the event is stored, and the
-    sweep re-enqueues it."""
+    sweep re-enqueues it. The webhook passes its `circuit`: after a failure the broker is not tried for
+    BROKER_CIRCUIT_SECONDS, so a Redis outage costs the webhook one timeout, not one per delivery."""
     from tiktok.tasks import handle_event
 
+    if circuit is not None and circuit.is_open():
+        logger.warning(
+            "tiktok event not enqueued (broker circuit open); the sweep will pick it up", extra={"event_id": event_id}
+        )
+        return
     try:
         handle_event.send(event_id)
     except Exception:
+        if circuit is not None:
+            circuit.failed()
         logger.exception("tiktok event not enqueued; the sweep will pick it up", extra={"event_id": event_id})
+    else:
+        if circuit is not None:
+            circuit.succeeded()
 
 
 def requeue_stale_events(*, older_than: timedelta | None = None, limit: int = 500) -> int:

@@ -9,8 +9,9 @@ from dramatiq_crontab import cron
 
 from assistant.services import answer
 from conversations.intake import handle_conversation_events
+from philia.sweeps import record_sweep
 from tiktok.credentials import refresh_access_token_if_expiring
-from tiktok.limits import acquire_within, conversation_mutex
+from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
 from tiktok.models import WebhookEvent
 from tiktok.services import EventNotUsable, conversation_key, requeue_stale_events
 
@@ -35,10 +36,12 @@ def handle_event(event_id: int) -> None:
     event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
     if event is None or event.status != WebhookEvent.Status.RECEIVED:
         return
-    with acquire_within(conversation_mutex(conversation_key(event=event)), seconds=MUTEX_WAIT_SECONDS) as acquired:
+    mutex = conversation_mutex(conversation_key(event=event))
+    with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:
         if not acquired:
             raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
-        handle_conversation_events(up_to_event_id=event_id, answer=answer)
+        with renewed_while_held(mutex):
+            handle_conversation_events(up_to_event_id=event_id, answer=answer)
 
 
 @cron("* * * * *")
@@ -46,6 +49,7 @@ def handle_event(event_id: int) -> None:
 def requeue_stale_events_job() -> None:
     """Safety net: events left `received` (broker down at intake, worker lost) get a new job."""
     requeue_stale_events()
+    record_sweep("requeue_stale_events_job")
 
 
 @cron("*/15 * * * *")

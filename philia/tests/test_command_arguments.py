@@ -196,6 +196,8 @@ BAD_ARGUMENTS = [
         "manage.py ensure_staff: error: argument --password-file: expected one argument (see --help)",
     ),
     (["ensure_staff", "root"], "manage.py ensure_staff: error: unrecognized arguments: root (see --help)"),
+    (["crontab", "--bogus"], "manage.py crontab: error: unrecognized arguments: --bogus (see --help)"),
+    (["crontab", SQL], f"manage.py crontab: error: unrecognized arguments: {SQL} (see --help)"),
     (
         ["runserver", "not-a-port", "--noreload"],
         'CommandError: "not-a-port" is not a valid port number or address:port pair.',

@@ -12,13 +12,13 @@ from philia.settings import with_redis_timeouts
 
 def test_timeouts_are_added_to_a_plain_url():
     assert with_redis_timeouts("redis://127.0.0.1:6379/0") == (
-        "redis://127.0.0.1:6379/0?socket_connect_timeout=2&socket_timeout=10"
+        "redis://127.0.0.1:6379/0?socket_connect_timeout=1&socket_timeout=3"
     )
 
 
 def test_timeouts_in_the_url_are_kept():
     assert with_redis_timeouts("rediss://:pw@cache:6380/2?socket_timeout=3") == (
-        "rediss://:pw@cache:6380/2?socket_timeout=3&socket_connect_timeout=2"
+        "rediss://:pw@cache:6380/2?socket_timeout=3&socket_connect_timeout=1"
     )
 
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tiktok.limits import acquire_within, conversation_mutex
+from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
 
 
 @pytest.fixture
@@ -33,3 +33,29 @@ def test_the_slot_is_held_for_the_block_and_released_after_it_even_on_an_error(m
 
     with acquire_within(mutex, seconds=0) as acquired_again:
         assert acquired_again is True
+
+
+def test_a_conversation_mutex_whose_holder_died_frees_itself_within_its_lease(settings):
+    # A worker killed while holding it never releases it: only the short lease frees the conversation.
+    settings.CONVERSATION_LEASE_SECONDS = 1
+    dead_holder = conversation_mutex("limits-test-dead-holder")
+    assert dead_holder._acquire() is True
+
+    with acquire_within(conversation_mutex("limits-test-dead-holder"), seconds=0.3) as while_leased:
+        assert while_leased is False
+    time.sleep(1.1)
+    with acquire_within(conversation_mutex("limits-test-dead-holder"), seconds=0) as after_lease:
+        assert after_lease is True
+
+
+def test_a_live_holder_keeps_its_mutex_past_the_lease_by_renewing_it(settings):
+    settings.CONVERSATION_LEASE_SECONDS = 1
+    mutex = conversation_mutex("limits-test-renewed")
+    with acquire_within(mutex, seconds=0) as acquired, renewed_while_held(mutex):
+        assert acquired is True
+        time.sleep(2.5)
+        with conversation_mutex("limits-test-renewed").acquire(raise_on_failure=False) as other_worker:
+            assert other_worker is False
+
+    with conversation_mutex("limits-test-renewed").acquire(raise_on_failure=False) as after_release:
+        assert after_release is True

@@ -1,0 +1,87 @@
+"""Fixtures of the fault tests (`make faults`): a database made for the run, a Redis server per test, the
+fake TikTok API, and the shop's processes (`shop`), all stopped by the test that started them."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from faults.harness import RedisServer, Shop, create_database, drop_database
+from testing.tiktok import FakeTikTok
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def faults_database_url() -> Iterator[str]:
+    """`<DATABASE_URL's database>_faults` on the same server, made for this run and dropped after it."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/philia")
+    parts = urlsplit(base)
+    url = parts._replace(path=f"{parts.path.rstrip('/')}_faults").geturl()
+    create_database(url)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+@pytest.fixture
+def redis_server(logs: Path) -> Iterator[RedisServer]:
+    server = RedisServer(logs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_tiktok_api() -> Iterator[FakeTikTok]:
+    with FakeTikTok() as fake:
+        yield fake
+
+
+def running_shop(request: pytest.FixtureRequest, shop: Shop) -> Iterator[Shop]:
+    """Yield the prepared shop; stop its processes after the test, printing their logs if it failed."""
+    try:
+        shop.prepare()
+        yield shop
+    finally:
+        failed = any(
+            getattr(getattr(request.node, f"report_{when}", None), "failed", False) for when in ("setup", "call")
+        )
+        if failed:
+            print(shop.logs_tail())
+        shop.stop_all()
+
+
+@pytest.fixture
+def shop(
+    request: pytest.FixtureRequest,
+    faults_database_url: str,
+    redis_server: RedisServer,
+    fake_tiktok_api: FakeTikTok,
+    logs: Path,
+) -> Iterator[Shop]:
+    yield from running_shop(
+        request,
+        Shop(
+            database_url=faults_database_url,
+            redis_url=redis_server.url,
+            logs=logs,
+            tiktok_api=fake_tiktok_api.base_url,
+            # Rows left in `sending` by a killed worker are flagged within the test's two minutes.
+            OUTBOX_STUCK_SENDING_SECONDS="20",
+        ),
+    )
