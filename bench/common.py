@@ -80,12 +80,14 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -
     raise SystemExit("gunicorn did not answer /health within 30 s")
 
 
-def start_worker(env: dict[str, str], processes: int, threads: int) -> subprocess.Popen:
-    """`manage.py rundramatiq` in its own session (it forks the worker processes)."""
+def start_worker(env: dict[str, str], processes: int, threads: int, *, log=None) -> subprocess.Popen:
+    """`manage.py rundramatiq` in its own session (it forks the worker processes); its output to `log`."""
     command = [
         sys.executable, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads),
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT if log else None
+    )
 
 
 def stop(process: subprocess.Popen) -> None:

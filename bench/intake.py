@@ -161,7 +161,9 @@ def main() -> int:
     )
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per endpoint per round")
     parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace of this run, emptied at the end (default %(default)s)"
+        "--namespace",
+        default=NAMESPACE,
+        help="Dramatiq namespace of this run, emptied at the end (default %(default)s)",
     )
     options = parser.parse_args()
 
