@@ -2,7 +2,7 @@
 `rundramatiq` workers on Redis with the offline assistant, replies landing at the fake TikTok API; against a
 minimal pipeline (store, enqueue, a worker that writes a fixed reply and posts it) in the same run.
 
-    .venv/bin/python bench/pipeline.py [--rates 20] [--seconds 20] [--burst 300] [--customers 400]
+    .venv/bin/python bench/pipeline.py [--rates 20] [--seconds 10] [--rounds 2] [--burst 300] [--customers 400]
         [--web-workers 2] [--worker-processes 2] [--worker-threads 4] [--database NAME] [--namespace NAME]
 
 Creates its own database (--database, default philia_bench_pipeline, on the server of DATABASE_URL, default
