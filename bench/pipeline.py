@@ -17,7 +17,9 @@ reply. The time of a DM is from the moment this bench starts its POST to the mom
 TikTok API (same clock). Phases: a warm-up of each pipeline; for each of --rates, --rounds rounds of --seconds of
 DMs at that rate through each (the order alternates, so other load on the machine hits both alike); then --burst DMs posted as fast as 8 clients can, whose replies per second
 are the most the pipeline sustains. The shop's send limit (TIKTOK_SENDS_PER_SECOND, 10 by default) is raised to
---sends-per-second for the bench: at its default it caps replies at 10 a second whatever else is fast.
+--sends-per-second for the bench: at its default it caps replies at 10 a second whatever else is fast. The
+workers run with dramatiq_worker_timeout=--worker-timeout-ms (50, as README's production set-up; Dramatiq's own
+1000 lets an idle consumer sleep up to a second between polls, and each DM waits for two of them).
 Prints the connection budget (gunicorn workers x threads + worker processes x threads against PostgreSQL's
 max_connections, and the most this run's database had open). Goal: the shop's p50 under 100 ms at 20 DMs/s.
 Exits non-zero when it is missed or a DM got no reply.
@@ -56,7 +58,11 @@ NAMESPACE = "philia-bench-pipeline"
 SECRET = "bench-app-secret"
 BUSINESS_ID = "bench-business"
 ACCESS_TOKEN = "bench-access-token"
+# The shop's DM in steps: POST started -> event row stored -> reply row written (queue wait, conversation mutex,
+# the assistant) -> send started (the second job's queue wait, the send limit) -> reply at TikTok.
+STAGES = ("POST to stored", "stored to reply written", "written to send started", "send started to TikTok")
 GOAL_RATE = 20.0
+WORKER_TIMEOUT_MS = 50
 GOAL_P50_MS = 100.0
 
 
@@ -114,6 +120,13 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (sync)")
     parser.add_argument("--worker-processes", type=int, default=2, help="rundramatiq --processes")
     parser.add_argument("--worker-threads", type=int, default=4, help="rundramatiq --threads")
+    parser.add_argument(
+        "--worker-timeout-ms",
+        type=int,
+        default=WORKER_TIMEOUT_MS,
+        help="dramatiq_worker_timeout of the workers: the longest an idle consumer sleeps between polls of Redis "
+        "(Dramatiq's own default is 1000; README's production set-up uses %(default)s)",
+    )
     parser.add_argument("--sends-per-second", type=int, default=100, help="TIKTOK_SENDS_PER_SECOND for the run")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="most a phase waits for its last replies")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="cap on the whole run's phases")
@@ -133,6 +146,8 @@ def main() -> int:
         parser.error("--rounds must be at least 1")
     if min(options.web_workers, options.worker_processes, options.worker_threads, options.sends_per_second) < 1:
         parser.error("--web-workers, --worker-processes, --worker-threads and --sends-per-second must be at least 1")
+    if options.worker_timeout_ms < 1:
+        parser.error("--worker-timeout-ms must be at least 1")
 
     from testing.tiktok import FakeTikTok
 
@@ -156,6 +171,7 @@ def main() -> int:
         TIKTOK_ACCESS_TOKEN=ACCESS_TOKEN,
         TIKTOK_API_BASE=fake.base_url,
         TIKTOK_SENDS_PER_SECOND=str(options.sends_per_second),
+        dramatiq_worker_timeout=str(options.worker_timeout_ms),
         OPENAI_API_KEY="",
         PYTHONPATH=str(ROOT),
         # No collectstatic for a bench: WhiteNoise's warning about the missing folder is noise here.
@@ -343,7 +359,7 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
     )
     print(
         f"offline assistant, fake TikTok at {fake.base_url}, TIKTOK_SENDS_PER_SECOND={options.sends_per_second}, "
-        f"{options.customers} customers"
+        f"dramatiq_worker_timeout={options.worker_timeout_ms} ms, {options.customers} customers"
     )
 
     # Warm-up: imports, connections, the first queries of each process; not measured.
@@ -368,6 +384,27 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
     sampling.set()
     sampler.join(timeout=5)
 
+    def stage_medians(key: str, shop: Outcome) -> list[tuple[str, float]]:
+        """The medians of each step of the shop's DMs at one rate, from the rows' own times (same clock)."""
+        step = [f"{rate:g}/s" for rate in rates].index(key)
+        rows = monitor.execute(
+            "SELECT i.tiktok_message_id, extract(epoch FROM e.received_at), extract(epoch FROM o.created_at), "
+            "extract(epoch FROM o.sending_started_at) FROM conversations_message o "
+            "JOIN conversations_message i ON o.in_reply_to_id = i.id "
+            "JOIN tiktok_webhookevent e ON e.tiktok_message_id = i.tiktok_message_id "
+            "WHERE o.direction = 'outbound' AND o.state = 'sent' AND i.tiktok_message_id LIKE %s",
+            (f"pipe-{run_id}-r{step}-%-shop-%",),
+        ).fetchall()
+        posted = dict(shop.posted)
+        steps: dict[str, list[float]] = {name: [] for name in STAGES}
+        for dm_id, received, written, sending in rows:
+            if dm_id not in posted or dm_id not in shop.replied_at or sending is None:
+                continue
+            points = [posted[dm_id], float(received), float(written), float(sending), shop.replied_at[dm_id]]
+            for name, begin, end in zip(STAGES, points, points[1:], strict=False):
+                steps[name].append((end - begin) * 1000)
+        return [(name, statistics.median(values)) for name, values in steps.items() if values]
+
     labels = {"shop": "shop (webhook + assistant + outbox)", "baseline": "baseline (store, fixed reply)"}
     for rate in rates:
         key = f"{rate:g}/s"
@@ -378,6 +415,9 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
         )
         for name in ("shop", "baseline"):
             report(labels[name], results[(key, name)])
+        stages = stage_medians(key, shop)
+        if stages:
+            print("  where the shop's time goes (p50 ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in stages))
         base = results[(key, "baseline")]
         if shop.latencies_ms and base.latencies_ms:
             print(
