@@ -373,12 +373,17 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
     for step, rate in enumerate(rates):
         count = max(1, int(rate * options.seconds))
         for round_number in range(options.rounds):
+            if time.monotonic() >= deadline:
+                print(f"--max-seconds reached: stopped before round {round_number + 1} at {rate:g} DMs/s")
+                break
             for name in ("shop", "baseline") if flip % 2 == 0 else ("baseline", "shop"):
                 one = phase(name, f"r{step}-{round_number}-{name}", count, rate=rate, clients=8)
                 total = results.setdefault((f"{rate:g}/s", name), Outcome(name=name, tag=""))
                 total.merge(one)
             flip += 1
-    if options.burst:
+    if options.burst and time.monotonic() >= deadline:
+        print("--max-seconds reached: no burst")
+    elif options.burst:
         for name in ("shop", "baseline") if flip % 2 == 0 else ("baseline", "shop"):
             results[("burst", name)] = phase(name, f"burst-{name}", options.burst, rate=None, clients=8)
     sampling.set()
@@ -408,6 +413,8 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
     labels = {"shop": "shop (webhook + assistant + outbox)", "baseline": "baseline (store, fixed reply)"}
     for rate in rates:
         key = f"{rate:g}/s"
+        if (key, "baseline") not in results:
+            continue
         shop = results[(key, "shop")]
         print(
             f"\n{rate:g} DMs/s, {options.rounds} rounds of {options.seconds:g} s each (POSTs behind schedule: p99 "
@@ -423,7 +430,7 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
             print(
                 f"  ratio shop/baseline p50: {statistics.median(shop.latencies_ms) / statistics.median(base.latencies_ms):.1f}x"
             )
-    if options.burst:
+    if ("burst", "baseline") in results:
         print(f"\nburst of {options.burst} DMs from 8 clients at once (replies per second = what is sustained)")
         for name in ("shop", "baseline"):
             report(labels[name], results[("burst", name)])
