@@ -129,7 +129,9 @@ def main() -> int:
     )
     parser.add_argument("--sends-per-second", type=int, default=100, help="TIKTOK_SENDS_PER_SECOND for the run")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="most a phase waits for its last replies")
-    parser.add_argument("--max-seconds", type=float, default=600.0, help="cap on the whole run's phases")
+    parser.add_argument(
+        "--max-seconds", type=float, default=600.0, help="no new round or burst starts after this many seconds"
+    )
     parser.add_argument("--database", default=BENCH_DB, help="database to create and drop (default %(default)s)")
     parser.add_argument(
         "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
@@ -329,7 +331,8 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
         outcome = Outcome(name=name, tag=tag)
         post(outcome, deliveries(count, tag), rate=rate, clients=clients)
         last_progress, seen = time.monotonic(), -1
-        while time.monotonic() - last_progress < options.drain_seconds and time.monotonic() < deadline:
+        # Every round is drained (up to --drain-seconds without a new reply); --max-seconds only stops new rounds.
+        while time.monotonic() - last_progress < options.drain_seconds:
             collect(outcome)
             if len(outcome.replied_at) >= len(outcome.posted):
                 break
