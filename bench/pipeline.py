@@ -191,8 +191,10 @@ def main() -> int:
         processes.append(start_gunicorn(env, port, options.web_workers, 1))
         processes.append(start_worker(env, options.worker_processes, options.worker_threads, log=worker_log))
         goal_met = run(options, rates, bench_url, port, fake)
-        if not goal_met:
-            print(f"(the workers' log: {worker_log.name})")
+        if goal_met:
+            os.unlink(worker_log.name)
+        else:
+            print(f"(the workers' log, kept: {worker_log.name})")
     finally:
         for process in reversed(processes):
             stop(process)
