@@ -62,11 +62,13 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: both benchmarks (PostgreSQL and Redis at 127.0.0.1, as for `make test`); fails if either misses its goal
+## bench: every benchmark (PostgreSQL and Redis at 127.0.0.1, as for `make test`); fails if any misses its goal
 bench: install
 	@status=0; \
 	$(PY) bench/intake.py || status=1; \
 	$(PY) bench/assistant.py || status=1; \
+	$(PY) bench/reserve.py || status=1; \
+	$(PY) bench/pipeline.py || status=1; \
 	exit $$status
 
 clean:

@@ -19,12 +19,11 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import database_name, drop_database, maintenance_url, percentile  # noqa: E402 (after the path)
+from bench.common import bench_database_url, drop_database, percentile, recreate_database  # noqa: E402 (after the path)
 
 BENCH_DB = "philia_bench_assistant"
 
@@ -167,20 +166,6 @@ CONVERSATION = [
     "cancel my hold",
     "what's the weather",
 ]
-
-
-def bench_database_url(name: str) -> str:
-    """Database `name` on the server of DATABASE_URL."""
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    return urlsplit(base)._replace(path=f"/{name}").geturl()
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    drop_database(url)
-    with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database_name(url)}"')
 
 
 def generated_items(count: int, rng: random.Random) -> list[dict]:

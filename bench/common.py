@@ -1,8 +1,19 @@
-"""What both benches share: the percentile of their timings, and making and dropping their own database."""
+"""What the benches share: the percentile of their timings, making and dropping their own database, and
+starting and stopping the real processes (gunicorn, `rundramatiq`) they measure."""
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -19,6 +30,80 @@ def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
+def bench_database_url(name: str) -> str:
+    """Database `name` on the server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/)."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    return urlsplit(base)._replace(path=f"/{name}").geturl()
+
+
 def drop_database(url: str) -> None:
     with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
+
+
+def recreate_database(url: str) -> None:
+    drop_database(url)
+    with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database_name(url)}"')
+
+
+def venv_bin(name: str) -> str:
+    """A console script of the Python running the bench (gunicorn, ...): the same virtualenv."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+    """gunicorn serving philia.wsgi on 127.0.0.1:`port` in its own session; returns once /health is 200."""
+    command = [
+        venv_bin("gunicorn"), "philia.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread" if threads > 1 else "sync", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise SystemExit("gunicorn did not answer /health within 30 s")
+
+
+def start_worker(env: dict[str, str], processes: int, threads: int, *, log=None) -> subprocess.Popen:
+    """`manage.py rundramatiq` in its own session (it forks the worker processes); its output to `log`."""
+    command = [
+        sys.executable, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads),
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT if log else None
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM the process's session (it and what it forked), SIGKILL after 15 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def flush_namespace(client, namespace: str) -> int:
+    """Delete every Redis key of one Dramatiq namespace (queues, heartbeats, rate limits); how many."""
+    keys = list(client.scan_iter(match=f"{namespace}:*"))
+    for key in keys:
+        client.delete(key)
+    return len(keys)

@@ -5,7 +5,7 @@ enqueues, in the same run, against PostgreSQL and Redis.
 
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/philia_bench; created if missing and then
 dropped at the end, else only this bench's rows are deleted) and REDIS_URL (default redis://127.0.0.1:6379/0) with its own Dramatiq namespace
-(philia-bench), whose queues it empties at the end. No worker runs: the jobs just queue up.
+(--namespace, default philia-bench), whose keys it deletes at the end. No worker runs: the jobs just queue up.
 Prints requests per second and p50/p99 latency of each, and the ratio. Goal: >= 0.8 of the baseline,
 webhook p99 under 50 ms at 8 concurrent clients.
 """
@@ -13,8 +13,6 @@ webhook p99 under 50 ms at 8 concurrent clients.
 import argparse
 import http.client
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,25 +21,32 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import database_name, drop_database, maintenance_url, percentile  # noqa: E402 (after the path)
+from bench.common import (  # noqa: E402 (after the path)
+    database_name,
+    drop_database,
+    flush_namespace,
+    free_port,
+    maintenance_url,
+    percentile,
+    start_gunicorn,
+    stop,
+)
 
 SECRET = "bench-app-secret"
 BUSINESS_ID = "bench-business"
 NAMESPACE = "philia-bench"
 
 
-def bench_environment() -> dict[str, str]:
+def bench_environment(namespace: str = NAMESPACE) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/philia_bench")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.update(
         DJANGO_SETTINGS_MODULE="bench.intake_settings",
-        DRAMATIQ_NAMESPACE=NAMESPACE,
+        DRAMATIQ_NAMESPACE=namespace,
         TIKTOK_APP_SECRET=SECRET,
         TIKTOK_BUSINESS_ID=BUSINESS_ID,
         DEBUG="false",
@@ -66,42 +71,6 @@ def ensure_database(url: str) -> bool:
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
     return not exists
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "philia.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread" if threads > 1 else "sync", "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise SystemExit("gunicorn did not answer /health within 30 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def prepared_deliveries(count: int, run: str) -> list[tuple[bytes, dict[str, str]]]:
@@ -193,9 +162,14 @@ def main() -> int:
         help="alternating rounds of each endpoint (short rounds: background load hits both alike)",
     )
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per endpoint per round")
+    parser.add_argument(
+        "--namespace",
+        default=NAMESPACE,
+        help="Dramatiq namespace of this run, emptied at the end (default %(default)s)",
+    )
     options = parser.parse_args()
 
-    env = bench_environment()
+    env = bench_environment(options.namespace)
     os.environ.update(env)
     created = ensure_database(env["DATABASE_URL"])
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -220,7 +194,7 @@ def main() -> int:
                 failures[name] += bad
     finally:
         stop(server)
-        cleanup(env, drop=created)
+        cleanup(env, drop=created, namespace=options.namespace)
 
     summary = {}
     for name, data in results.items():
@@ -245,7 +219,7 @@ def main() -> int:
     return 0 if goal and not any(failures.values()) else 1
 
 
-def cleanup(env: dict[str, str], *, drop: bool) -> None:
+def cleanup(env: dict[str, str], *, drop: bool, namespace: str) -> None:
     """Empty this bench's queues (its namespace only); drop the database if this run created it, else
     delete this bench's rows."""
     import django
@@ -260,8 +234,7 @@ def cleanup(env: dict[str, str], *, drop: bool) -> None:
     broker = dramatiq.get_broker()
     broker.flush_all()
     # flush_all empties the queues but leaves the workers' heartbeat key; the namespace is this bench's alone.
-    for key in broker.client.scan_iter(match=f"{NAMESPACE}:*"):
-        broker.client.delete(key)
+    flush_namespace(broker.client, namespace)
     if drop:
         connections.close_all()
         drop_database(env["DATABASE_URL"])
