@@ -118,8 +118,12 @@ def items_on_sale(*, limit: int = 60, now: datetime | None = None) -> list[Item]
 
 
 def public_availability(item: Item, *, now: datetime | None = None) -> str:
-    """What a stranger may know about an item's state: "available", "on hold" or "sold" (never who holds it)."""
+    """What a stranger may know about an item's state: "available", "on hold", "sold" (never who holds it), or
+    "drops Thu 24 Dec, 19:00 UTC" (the shop's time zone) for a piece in a drop still to come."""
     now = now or timezone.now()
+    if item.drops_at is not None and item.drops_at > now and item.status != Item.Status.SOLD:
+        local = timezone.localtime(item.drops_at)
+        return f"drops {local:%a %d %b, %H:%M} {local.tzname()}"
     if item.status == Item.Status.SOLD:
         return "sold"
     if item.status == Item.Status.RESERVED and item.held_until is not None and item.held_until > now:

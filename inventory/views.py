@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from inventory import selectors
@@ -24,12 +25,14 @@ def item_page(request: HttpRequest, sku: str) -> HttpResponse:
         item = selectors.public_item(sku)
     except ItemNotFound:
         return render(request, "inventory/not_found.html", {"shop_name": settings.SHOP_NAME, "sku": sku}, status=404)
+    availability = selectors.public_availability(item)
     context = {
         "shop_name": settings.SHOP_NAME,
         "item": item,
         "photos": item.ordered_photos,
         "price": money(item.price),
-        "availability": selectors.public_availability(item),
+        "availability": availability,
+        "state": "upcoming-drop" if availability.startswith("drops ") else slugify(availability),
     }
     return cached_briefly(render(request, "inventory/item_page.html", context))
 

@@ -1,6 +1,6 @@
 """The public page of an item, /p/<SKU>/, and the shop's front page, /."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -118,3 +118,27 @@ def test_the_item_page_in_the_admin_links_to_the_public_page(admin_client):
 
     assert f'<a href="{on_site}" class="viewsitelink">View on site</a>' in page
     assert redirect.status_code == 302 and redirect["Location"].endswith("/p/VNT-NIKE-WB-001/")
+
+
+def test_item_page_of_an_upcoming_drop_says_when_it_drops_in_the_shops_time_zone(client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    make_item("VNT-DROP-101", name="Drop Jacket", price="80.00")
+    services.schedule_drop(drops_at=timezone.now() + timedelta(days=400), skus=["VNT-DROP-101"])
+    item = Item.objects.get(sku="VNT-DROP-101")
+    item.drops_at = datetime(2028, 1, 6, 0, 30, tzinfo=UTC)  # 19:30 on the 5th in New York
+    item.save(update_fields=["drops_at"])
+
+    page = client.get("/p/VNT-DROP-101/").content.decode()
+
+    assert '<span class="state state-upcoming-drop">Drops Wed 05 Jan, 19:30 EST</span>' in page
+    assert "Available" not in page
+    assert 'send us "VNT-DROP-101" on TikTok from the drop time on' in page
+
+
+def test_item_page_says_available_once_the_drop_time_has_passed(client):
+    make_item("VNT-DROP-102", name="Dropped Jacket", price="80.00")
+    Item.objects.filter(sku="VNT-DROP-102").update(drops_at=timezone.now() - timedelta(minutes=1))
+
+    page = client.get("/p/VNT-DROP-102/").content.decode()
+
+    assert '<span class="state state-available">Available</span>' in page
