@@ -49,11 +49,14 @@ class SearchResults(Success):
     query: str
     items: list[Facts]
     relaxed: bool = False  # nothing matched the free words: these are the filters' items
+    upcoming_drops: list[Facts] = []  # pieces matching the query in a drop still to come (when they drop)
 
     def wire(self) -> Facts:
         facts = super().wire()
         if facts.pop("relaxed"):
             facts["relaxed"] = "ignored the free words"
+        if not facts["upcoming_drops"]:
+            facts.pop("upcoming_drops")
         return facts
 
 

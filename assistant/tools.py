@@ -73,7 +73,7 @@ from inventory.exceptions import (
     NotHeldBy,
 )
 from inventory.models import Item
-from inventory.search import ItemQuery, search_items_or_filters
+from inventory.search import ItemQuery, search_items, search_items_or_filters
 from inventory.selectors import current_holds, main_photo, visible_items_with_skus, waitlist_place, waitlist_places
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
@@ -171,10 +171,17 @@ class Toolbox:
         """Available items for the query; when nothing matches, the filters alone, then newest pieces."""
         now = timezone.now()
         items, relaxed = search_items_or_filters(query, limit=limit, now=now)
+        # Pieces it describes that are in a drop still to come: not for sale yet, but the customer is told when.
+        upcoming = (
+            search_items(query, limit=3, now=now, every_word=True, upcoming_drops=True)
+            if query.has_filters() or query.words or query.sku
+            else []
+        )
         return SearchResults(
             query=query.describe(),
             items=[item_facts(item, customer=self.customer, now=now) for item in items],
             relaxed=relaxed,
+            upcoming_drops=[item_facts(item, customer=self.customer, now=now) for item in upcoming],
         )
 
     def get_item(self, *, sku: str) -> ItemFound | NotFound:

@@ -312,8 +312,29 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
                 "SELECT outcome, count(*) FROM inventory_dropclaim GROUP BY outcome ORDER BY outcome"
             ).fetchall()
         )
+        first_claim, settled = monitor.execute(
+            "SELECT extract(epoch FROM first_claim_at), extract(epoch FROM settled_at) FROM inventory_dropitem"
+        ).fetchone()
     print(f"  holds: {held}; claims by outcome: {outcomes}")
+    drop_started, drop_found = drop[0], drop[1]
+    if drop_started and drop_found and settled is not None:
+        begin = min(drop_started.values())
+        print(
+            "  where the drop's time goes (s from its first POST): first claim stored "
+            f"{float(first_claim) - begin:.2f}, last POST {max(drop_started.values()) - begin:.2f}, settled "
+            f"{float(settled) - begin:.2f} (waits until every DM received within the window is handled), last answer "
+            f"{max(max(times) for times in drop_found.values()) - begin:.2f}"
+        )
     checks = []
+    if drop[0]:
+        # The rule counts claims the webhook received within DROP_SETTLE_SECONDS of the first one: when the
+        # machine cannot take the DMs in that long, the earliest writer may arrive too late to count.
+        first_post = min(drop[0].values())
+        winner_posted = drop[0].get(conversation_id_for(winner), first_post) - first_post
+        print(
+            f"  the earliest writer's DM was posted {winner_posted:.2f} s after the first claim "
+            f"(settling window {options.settle_seconds:g} s)"
+        )
     one_hold = held == [(SKU, winner)]
     checks.append(one_hold)
     print(f"check: exactly one hold, to the earliest TikTok timestamp ({winner}) -> {'yes' if one_hold else 'NO'}")

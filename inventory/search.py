@@ -139,17 +139,24 @@ def _waist_regex(waist: int) -> str:
     return rf"(^|W ?){waist}($|[^0-9])|^{waist} ?W"
 
 
-def _candidates(*, now: datetime | None, available_only: bool) -> QuerySet[Item]:
+def _candidates(*, now: datetime | None, available_only: bool, upcoming_drops: bool = False) -> QuerySet[Item]:
     """Items a customer could hold now, or (for "tell me about it") every item that is not hidden; never
-    the pieces of a drop still to come."""
+    the pieces of a drop still to come — unless `upcoming_drops`: then only those (so a customer who
+    describes one can be told when it drops)."""
+    if upcoming_drops:
+        return Item.objects.filter(not_yet_dropped_q(now=now)).exclude(
+            status__in=[Item.Status.HIDDEN, Item.Status.SOLD]
+        )
     if available_only:
         return Item.objects.filter(available_q(now=now))
     return Item.objects.exclude(status=Item.Status.HIDDEN).exclude(not_yet_dropped_q(now=now))
 
 
-def filtered(query: ItemQuery, *, now: datetime | None = None, available_only: bool = True) -> QuerySet[Item]:
+def filtered(
+    query: ItemQuery, *, now: datetime | None = None, available_only: bool = True, upcoming_drops: bool = False
+) -> QuerySet[Item]:
     """Items matching every filter of `query` (not its free words)."""
-    queryset = _candidates(now=now, available_only=available_only)
+    queryset = _candidates(now=now, available_only=available_only, upcoming_drops=upcoming_drops)
     if query.brands:
         queryset = queryset.filter(brand__in=query.brands)
     if query.categories:
@@ -248,6 +255,7 @@ def search_items(
     now: datetime | None = None,
     available_only: bool = True,
     every_word: bool = False,
+    upcoming_drops: bool = False,
 ) -> list[Item]:
     """The best `limit` items for `query`: an exact SKU first, then the items with all the free words (or,
     failing that, any; or, on PostgreSQL, close spellings in the name), ranked by where the words are
@@ -262,8 +270,14 @@ def search_items(
     now = now or timezone.now()
     exact: list[Item] = []
     if query.sku:
-        exact = list(_candidates(now=now, available_only=available_only).filter(sku__iexact=query.sku))
-    queryset = filtered(query, now=now, available_only=available_only).exclude(pk__in=[item.pk for item in exact])
+        exact = list(
+            _candidates(now=now, available_only=available_only, upcoming_drops=upcoming_drops).filter(
+                sku__iexact=query.sku
+            )
+        )
+    queryset = filtered(query, now=now, available_only=available_only, upcoming_drops=upcoming_drops).exclude(
+        pk__in=[item.pk for item in exact]
+    )
     narrowing = narrowing_words(query)
     if narrowing:
         # "windbreakers" means windbreakers when there are some, other jackets only when there are none.

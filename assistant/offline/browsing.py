@@ -1,17 +1,29 @@
 """Browsing and search: "got any nike jackets in L?", "what's new", "show me more", "any womens?"."""
 
 from assistant import language, wording
-from assistant.formatting import item_lines
+from assistant.formatting import item_line, item_lines, when
 from assistant.language import find_skus, normalise
 from assistant.offline import smalltalk
 from assistant.offline.context import Turn
-from assistant.results import Facts
+from assistant.results import Facts, SearchResults
 from inventory.search import ItemQuery
 
 
 def search(turn: Turn, query: ItemQuery | None = None) -> str:
     query = turn.parse() if query is None else query
     result = turn.toolbox.search_items(query=query, limit=5)
+    if not result.upcoming_drops:
+        return _answer(turn, query, result)
+    coming = "\n".join(
+        wording.drops_later(item_line({**facts, "status": ""}), when(facts["drops_at"]))
+        for facts in result.upcoming_drops
+    )
+    if not result.items:
+        return coming
+    return _answer(turn, query, result) + "\n\n" + coming
+
+
+def _answer(turn: Turn, query: ItemQuery, result: SearchResults) -> str:
     items = result.items
     note = (" (" + "; ".join(query.notes) + ")") if query.notes else ""
     if items and not result.relaxed:
