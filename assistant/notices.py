@@ -13,6 +13,7 @@ from assistant import wording
 from assistant.formatting import item_line, when
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
+from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from inventory.models import Item
 
@@ -51,6 +52,26 @@ def offer_to_waitlist(*, item_id: int) -> bool:
         else:
             _tell(turn.customer, wording.waitlist_free_again(_line(turn.item)))
     return True
+
+
+def offer_waiting_pieces(*, customer_id: str) -> int:
+    """The customer wrote again: each piece they wait for that is free now gets its waitlist turn (held for
+    them or they are told), as if it had just come free. How many customers were told."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        return 0
+    told = 0
+    for item_id in inventory_selectors.waitlisted_items_free_now(customer=customer):
+        with transaction.atomic():
+            turn = inventory_services.tell_waiting_customer(item_id=item_id, customer=customer)
+            if turn is None:
+                continue
+            if turn.held:
+                _tell(turn.customer, wording.waitlist_held_for_you(_line(turn.item), when(turn.item.held_until)))
+            else:
+                _tell(turn.customer, wording.waitlist_free_again(_line(turn.item)))
+            told += 1
+    return told
 
 
 def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) -> bool:

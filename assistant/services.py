@@ -47,12 +47,37 @@ class Answer:
     note: str = ""
 
 
+# The waitlist news a customer who wrote again gets comes after the answer to what they wrote.
+WAITING_PIECES_DELAY_MS = 1_000
+
+
 def answer(*, customer: Customer, message: Message) -> Answer | None:
     """The reply to `message`, or None when the shop must stay silent (opted out, bot paused).
 
     May hold, release, order, record an offer or hand the conversation to the owner, each at most
-    once per inbound message. Never call it inside a transaction: it may wait on OpenAI.
+    once per inbound message. Never call it inside a transaction: it may wait on OpenAI. A customer
+    who waits for a piece that is free now (skipped while their window was closed) gets its waitlist
+    turn just after the answer.
     """
+    reply = _answer(customer=customer, message=message)
+    if reply is not None and customer.opted_out_at is None:
+        _offer_waiting_pieces(customer)
+    return reply
+
+
+def _offer_waiting_pieces(customer: Customer) -> None:
+    from inventory.selectors import waitlisted_items_free_now
+    from inventory.tasks import offer_waiting_pieces
+
+    if not waitlisted_items_free_now(customer=customer):
+        return
+    try:
+        offer_waiting_pieces.send_with_options(args=(customer.pk,), delay=WAITING_PIECES_DELAY_MS)
+    except Exception:
+        logger.exception("waiting pieces not offered", extra={"customer": customer.pk})
+
+
+def _answer(*, customer: Customer, message: Message) -> Answer | None:
     text = normalise(message.text or "") if message.content_type == "text" else ""
     if customer.opted_out_at is not None:
         if language.is_start(text):

@@ -134,6 +134,17 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
 # --- Waitlists ------------------------------------------------------------------------------------
 
 
+def waitlisted_items_free_now(*, customer: Customer, now: datetime | None = None) -> list[int]:
+    """Ids of the pieces this customer waits for that are free now (one query; a waitlist turn then decides)."""
+    now = now or timezone.now()
+    free = Item.objects.filter(available_q(now=now))
+    return list(
+        WaitlistEntry.objects.filter(customer=customer, item__in=free)
+        .order_by("queued_at")
+        .values_list("item_id", flat=True)
+    )
+
+
 def waitlist_line(*, item_id: int) -> QuerySet[WaitlistEntry]:
     """Who waits for this piece, first in line first."""
     return WaitlistEntry.objects.filter(item_id=item_id).select_related("customer").order_by("queued_at", "id")

@@ -467,6 +467,27 @@ def pass_to_waitlist(*, item_id: int, now: datetime | None = None) -> WaitlistTu
     return None
 
 
+def tell_waiting_customer(*, item_id: int, customer: Customer, now: datetime | None = None) -> WaitlistTurn | None:
+    """The customer wrote again and a piece they wait for is free (their window may have been closed when it
+    came free, so they were skipped). With WAITLIST_AUTO_HOLD the line's turn is taken again (`pass_to_waitlist`:
+    whoever is first and reachable now gets it, perhaps them); without it they are told it is free, once since
+    it last came free. None when there is nothing to tell. Call it in the transaction that tells them."""
+    now = now or timezone.now()
+    if settings.WAITLIST_AUTO_HOLD:
+        return pass_to_waitlist(item_id=item_id, now=now)
+    with transaction.atomic():
+        item = Item.objects.filter(pk=item_id).filter(available_q(now=now)).first()
+        if item is None or unsettled_drop_item(item=item, now=now, claimed=True) is not None:
+            return None
+        entry = WaitlistEntry.objects.select_for_update().filter(item=item, customer=customer).first()
+        if entry is None or (entry.told_available_at is not None and entry.told_available_at >= item.updated_at):
+            return None
+        if not can_be_written_to(customer=customer, now=now):
+            return None
+        WaitlistEntry.objects.filter(pk=entry.pk).update(told_available_at=now)
+        return WaitlistTurn(item=item, customer=customer, held=False)
+
+
 # --- Drops ----------------------------------------------------------------------------------------
 
 

@@ -46,6 +46,14 @@ def offer_to_waitlist(item_id: int) -> None:
     notices.offer_to_waitlist(item_id=item_id)
 
 
+@dramatiq.actor(max_retries=5, time_limit=60_000)
+def offer_waiting_pieces(customer_id: str) -> None:
+    """The customer wrote again: the pieces they wait for that are free get their waitlist turn. Idempotent."""
+    from assistant import notices
+
+    notices.offer_waiting_pieces(customer_id=customer_id)
+
+
 @dramatiq.actor(max_retries=20, min_backoff=200, max_backoff=5_000, time_limit=120_000)
 def settle_drop_item(drop_item_id: int) -> None:
     """Settle a dropped piece once its settling window (counted from the first claim's webhook receipt) is
