@@ -69,6 +69,7 @@ bench: install
 	$(PY) bench/assistant.py || status=1; \
 	$(PY) bench/reserve.py || status=1; \
 	$(PY) bench/pipeline.py || status=1; \
+	$(PY) bench/drop.py || status=1; \
 	exit $$status
 
 clean:
