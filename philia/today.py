@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.admin.utils import quote
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 
 from assistant.models import ToolCall
 from conversations.models import Customer, Message
-from inventory.models import Item
+from inventory.models import Drop, DropItem, Item
 from orders.models import Offer, Order, OrderItem
 
 # Rows shown per section; the heading's link leads to all of them.
@@ -208,17 +208,70 @@ def offers_to_decide(*, now: datetime) -> Section:
     )
 
 
-# Most urgent first. Rows from models other branches add go in here when their fields exist:
-# - orders flagged (refund needed, customer says paid): a builder over the flag fields on `orders.Order`, after
-#   `paid_not_shipped` (money the owner owes or may have received);
-# - drops (scheduled, starting soon, claims to settle): a builder over the drop model in `inventory`, after
-#   `holds_running_out`.
+def upcoming_drops(*, now: datetime) -> Section:
+    """Drops still to come today (the shop's day) or within TODAY_SOON_HOURS, soonest first, with their pieces."""
+    end_of_day = local_midnight(now) + timedelta(days=1)
+    horizon = max(end_of_day, now + timedelta(hours=settings.TODAY_SOON_HOURS))
+    drops = (
+        Drop.objects.filter(drops_at__gt=now, drops_at__lte=horizon)
+        .prefetch_related(Prefetch("drop_items", DropItem.objects.select_related("item").order_by("item__sku")))
+        .order_by("drops_at", "pk")
+    )
+    rows = []
+    for drop in drops[:ROWS_PER_SECTION]:
+        skus = [drop_item.item.sku for drop_item in drop.drop_items.all()]
+        rows.append(
+            Row(
+                text=f"{drop.name}: {len(skus)} piece{'' if len(skus) == 1 else 's'}",
+                url=reverse("admin:inventory_drop_change", args=[drop.pk]),
+                until=drop.drops_at,
+                detail=", ".join(skus),
+            )
+        )
+    return Section(
+        "drops",
+        "Drops today and soon",
+        rows,
+        drops.count(),
+        _list_url("inventory_drop"),
+    )
+
+
+def orders_flagged(*, now: datetime) -> Section:
+    """Orders with money to sort out: a refund owed (a late or second payment), or a customer who says they paid
+    an order still awaiting payment (check and mark it paid). Oldest first."""
+    says_paid = Q(status=Order.Status.PENDING, customer_says_paid_at__isnull=False)
+    orders = (
+        Order.objects.filter(Q(needs_refund=True) | says_paid).select_related("customer").order_by("updated_at", "pk")
+    )
+    rows = []
+    for order in orders[:ROWS_PER_SECTION]:
+        flags = []
+        if order.needs_refund:
+            flags.append("needs a refund")
+        if order.status == Order.Status.PENDING and order.customer_says_paid_at is not None:
+            flags.append("customer says paid")
+        since = order.customer_says_paid_at if not order.needs_refund else order.updated_at
+        rows.append(
+            Row(
+                text=f"{order} · {order.customer} · ${order.total}",
+                url=reverse("admin:orders_order_change", args=[order.pk]),
+                since=since,
+                detail=", ".join(flags),
+            )
+        )
+    return Section("flagged", "Orders flagged", rows, orders.count(), _list_url("orders_order"))
+
+
+# Most urgent first: time-bound rows (a window, a hold, a drop), then money, then decisions.
 SECTION_BUILDERS: list[Callable[..., Section]] = [
     waiting_for_a_person,
     reply_windows_closing,
     holds_running_out,
+    upcoming_drops,
     sends_not_delivered,
     paid_not_shipped,
+    orders_flagged,
     awaiting_payment,
     offers_to_decide,
 ]

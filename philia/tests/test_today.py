@@ -53,7 +53,7 @@ def test_each_section_lists_what_needs_the_owner_with_where_it_is_handled():
 
     sections = {section.key: section for section in today.needs_attention(now=now)}
 
-    assert list(sections) == ["waiting", "windows", "holds", "sends", "to_ship", "unpaid", "offers"]
+    assert list(sections) == ["waiting", "windows", "holds", "drops", "sends", "to_ship", "flagged", "unpaid", "offers"]
     assert [row.text for row in sections["waiting"].rows] == [
         "@waitinglong asked for a person",
         "@waitingshort asked for a person",
@@ -76,7 +76,7 @@ def test_each_section_lists_what_needs_the_owner_with_where_it_is_handled():
         ("@buyer offers $35.00 for VNT-OFFER-3", "Test Jacket · listed at $50.00")
     ]
     assert sections["unpaid"].list_url == "/admin/orders/order/?status__exact=pending"
-    assert [section.total for section in sections.values()] == [2, 1, 1, 1, 1, 1, 1]
+    assert [section.total for section in sections.values()] == [2, 1, 1, 0, 1, 1, 0, 1, 1]
 
 
 def test_figures_of_the_last_seven_days(settings):
@@ -174,3 +174,72 @@ def test_view_site_leads_to_the_shop_when_it_is_set(settings, admin_client):
     page = admin_client.get("/admin/").content.decode()
 
     assert '<a href="https://www.tiktok.com/@philiathrifts">View site</a>' in page
+
+
+def test_drops_today_and_soon_are_listed_soonest_first_with_their_pieces(settings):
+    from inventory.services import schedule_drop
+
+    settings.TODAY_SOON_HOURS = 6
+    now = timezone.now()
+    for sku in ("VNT-DROP-B", "VNT-DROP-A", "VNT-DROP-C", "VNT-DROP-D"):
+        make_item(sku)
+    later = schedule_drop(drops_at=now + timedelta(hours=5), skus=["VNT-DROP-C"], name="Evening drop")
+    soon = schedule_drop(drops_at=now + timedelta(minutes=30), skus=["VNT-DROP-B", "VNT-DROP-A"], name="Flash drop")
+    schedule_drop(drops_at=now + timedelta(days=3), skus=["VNT-DROP-D"], name="Next week")  # not today, not soon
+
+    section = {section.key: section for section in today.needs_attention(now=now)}["drops"]
+
+    assert [(row.text, row.detail, row.url, row.until) for row in section.rows] == [
+        ("Flash drop: 2 pieces", "VNT-DROP-A, VNT-DROP-B", reverse("admin:inventory_drop_change", args=[soon.pk]),
+         soon.drops_at),
+        ("Evening drop: 1 piece", "VNT-DROP-C", reverse("admin:inventory_drop_change", args=[later.pk]),
+         later.drops_at),
+    ]  # fmt: skip
+    assert (section.title, section.total, section.list_url) == ("Drops today and soon", 2, "/admin/inventory/drop/")
+
+
+def test_a_drop_that_has_happened_is_no_longer_listed():
+    from inventory.models import Drop
+    from inventory.services import schedule_drop
+
+    now = timezone.now()
+    make_item("VNT-DROP-E")
+    drop = schedule_drop(drops_at=now + timedelta(minutes=10), skus=["VNT-DROP-E"], name="Done")
+    Drop.objects.filter(pk=drop.pk).update(drops_at=now - timedelta(minutes=1))
+
+    assert {section.key: section for section in today.needs_attention(now=now)}["drops"].rows == []
+
+
+def test_orders_flagged_for_a_refund_or_customer_says_paid_link_to_the_order():
+    now = timezone.now()
+    buyer = make_customer("f1", username="flagbuyer")
+    refund = _order(buyer, status="paid", total="60.00", needs_refund=True, paid_at=now - timedelta(hours=2))
+    says_paid = _order(buyer, total="25.00", customer_says_paid_at=now - timedelta(minutes=20))
+    _order(buyer, status="paid", total="30.00", customer_says_paid_at=now - timedelta(hours=1))  # paid: settled
+    _order(buyer, total="10.00")  # nothing to sort out
+
+    section = {section.key: section for section in today.needs_attention(now=now)}["flagged"]
+
+    assert sorted((row.text, row.detail, row.url) for row in section.rows) == sorted([
+        (f"Order #{refund.pk} · @flagbuyer · $60.00", "needs a refund",
+         reverse("admin:orders_order_change", args=[refund.pk])),
+        (f"Order #{says_paid.pk} · @flagbuyer · $25.00", "customer says paid",
+         reverse("admin:orders_order_change", args=[says_paid.pk])),
+    ])  # fmt: skip
+    says_paid_row = next(row for row in section.rows if "$25.00" in row.text)
+    assert says_paid_row.since == says_paid.customer_says_paid_at
+    assert (section.title, section.total, section.list_url) == ("Orders flagged", 2, "/admin/orders/order/")
+
+
+def test_the_today_page_shows_the_drop_and_flagged_rows(admin_client):
+    from inventory.services import schedule_drop
+
+    now = timezone.now()
+    make_item("VNT-DROP-F")
+    schedule_drop(drops_at=now + timedelta(hours=1), skus=["VNT-DROP-F"], name="Page drop")
+    _order(make_customer("f2", username="paidclaim"), total="25.00", customer_says_paid_at=now)
+
+    page = admin_client.get("/admin/").content.decode()
+
+    assert 'id="today-drops"' in page and "Page drop: 1 piece" in page and "VNT-DROP-F" in page
+    assert 'id="today-flagged"' in page and "customer says paid" in page
