@@ -41,8 +41,7 @@ class Arguments(BaseModel):
 
 class SearchItems(Arguments):
     """Search the shop's items that are on sale. Every argument is optional (null when not asked for).
-    Returns up to 5 items with SKU, name, brand, size, price and status, and under `upcoming_drops` the pieces
-    matching it that are in a drop still to come (`drops_at`): nobody can hold them yet; say when they drop."""
+    Returns up to 5 items with SKU, name, brand, size, price and status."""
 
     query: Text | None = None
     brand: Text | None = None
