@@ -211,6 +211,7 @@ class RecordedRequest:
     method: str = "POST"
     query: dict[str, str] = field(default_factory=dict)
     answered_code: int | None = None  # TikTok `code` of the answer; 0 means it was taken
+    answered_status: int = 200  # the HTTP status of the answer
     at: float = field(default_factory=time.time)  # when it arrived (unix seconds)
 
 
@@ -304,6 +305,7 @@ class FakeTikTok(FakeHTTPServer):
             answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number, payload, recorded.query)
         elif answer is None and reply.body is None:
             answer = error(51065, "System error")
+        recorded.answered_status = reply.status
         if isinstance(answer, dict):
             recorded.answered_code = answer.get("code") if reply.status < 400 else None
         if reply.delay:
