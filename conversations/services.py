@@ -385,7 +385,12 @@ def confirm_sent_echo(*, tiktok_user_id: str, tiktok_message_id: str, text: str)
             return None
         now = timezone.now()
         Message.objects.filter(pk=candidate.pk).update(
-            state=Message.State.SENT, tiktok_message_id=tiktok_message_id, sent_at=now, error="", updated_at=now
+            state=Message.State.SENT,
+            tiktok_message_id=tiktok_message_id,
+            sent_at=now,
+            error="",
+            error_code="",
+            updated_at=now,
         )
     logger.info("outbound message confirmed by its echo", extra={"message_id": candidate.pk})
     candidate.refresh_from_db()

@@ -142,7 +142,7 @@ def test_unconfirmed_send_confirmed_by_its_echo_is_not_looked_up(fake_tiktok, se
 
     result = confirm_unconfirmed_send(message_id=message.pk)
 
-    assert (result.state, result.tiktok_message_id) == ("sent", "echo-1")
+    assert (result.state, result.tiktok_message_id, result.error_code) == ("sent", "echo-1", "")
     assert fake_tiktok.calls(CONTENT_LIST_PATH) == []
 
 
