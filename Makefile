@@ -48,7 +48,7 @@ worker: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## faults: real processes killed and services stopped (faults/; about 3.5 minutes); not part of `make test`
+## faults: real processes killed and services stopped (faults/; about 6 minutes); not part of `make test`
 faults: install
 	$(PY) -m pytest faults -s $(PYTEST_ARGS)
 

@@ -7,6 +7,10 @@ part, once settled, hands on to the next.
 queued → sending → sent | failed        (queued again when TikTok did not take it, or timed out: then its
                                          echo, if it did take it, marks the row sent before the retry)
 queued → blocked | dry_run              (TikTok's rules or the shop's say no / no access token)
+sending (read_timeout) → sent | queued  (TikTok's answer was lost after the request went out: it may have taken
+                                         it. Kept in `sending`; OUTBOX_UNCONFIRMED_CHECK_SECONDS later its echo
+                                         has marked it sent, or TikTok's list of the conversation's messages
+                                         shows it (sent), or it is queued to go again — never resent blindly)
 """
 
 import logging
@@ -28,7 +32,14 @@ from conversations.selectors import (
 )
 from conversations.services import enqueue_send
 from notifications.services import notify_send_failed
-from tiktok.client import TikTokClient, TikTokError, TikTokRejected, TikTokRetryableError, TikTokTokenError
+from tiktok.client import (
+    TikTokClient,
+    TikTokError,
+    TikTokRejected,
+    TikTokRetryableError,
+    TikTokTokenError,
+    TikTokUnconfirmed,
+)
 from tiktok.credentials import (
     TokenRefreshUnavailable,
     can_refresh_access_token,
@@ -48,6 +59,18 @@ class SendLater(Exception):
         super().__init__(f"message {message_id}: {error}")
         self.message_id = message_id
         self.error = error
+
+
+class ConfirmLater(Exception):
+    """The send went out but TikTok's answer was lost (a read timeout): the row stays in `sending` and
+    `confirm_unconfirmed_send` should run OUTBOX_UNCONFIRMED_CHECK_SECONDS later."""
+
+    def __init__(self, *, message_id: int) -> None:
+        super().__init__(f"message {message_id}: TikTok's answer timed out; to be confirmed")
+        self.message_id = message_id
+
+
+UNCONFIRMED = "read_timeout"
 
 
 def send_outbound_message(*, message_id: int) -> Message | None:
@@ -157,6 +180,18 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
                     code=error.code,
                 )
             refreshed = True
+        except TikTokUnconfirmed as error:
+            _settle(
+                message,
+                state=Message.State.SENDING,
+                error=f"{error.message} TikTok may have taken it: waiting for its echo before looking it up.",
+                code=UNCONFIRMED,
+            )
+            logger.warning(
+                "outbound message answer timed out; to be confirmed before any retry",
+                extra={"message_id": message.pk, "attempts": message.attempts},
+            )
+            raise ConfirmLater(message_id=message.pk) from error
         except TikTokRetryableError as error:
             _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
             logger.warning(
@@ -190,6 +225,83 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
     return message
 
 
+def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
+    """A send whose answer timed out: if its echo has come, it is settled already; else TikTok's list of the
+    conversation's messages is asked whether our text (or image) arrived after the send started — then it is
+    sent — and only if it did not is the row queued to go again (with backoff; failed after
+    OUTBOX_MAX_ATTEMPTS). No lock is held across the HTTP call: every write is conditional on the row still
+    waiting, so an echo arriving meanwhile wins. TikTok errors propagate (the job retries the look-up)."""
+    message = Message.objects.select_related("customer").filter(pk=message_id).first()
+    if message is None or message.state != Message.State.SENDING or message.error_code != UNCONFIRMED:
+        return message
+    token = current_access_token()
+    client = TikTokClient(access_token=token or "")
+    listed = client.recent_messages(
+        business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=message.customer.conversation_id
+    )
+    started = message.sending_started_at or message.updated_at
+    since_ms = int((started - timedelta(seconds=settings.OUTBOX_UNCONFIRMED_SLACK_SECONDS)).timestamp() * 1000)
+    known = set(
+        Message.objects.filter(tiktok_message_id__in=[item.message_id for item in listed]).values_list(
+            "tiktok_message_id", flat=True
+        )
+    )
+    is_image = message.content_type == "image" and bool(message.image_name)
+    match = next(
+        (
+            item
+            for item in listed
+            if item.from_business
+            and item.timestamp_ms >= since_ms
+            and item.message_id not in known
+            and (not item.text if is_image else item.text == message.text)
+        ),
+        None,
+    )
+    waiting = Message.objects.filter(pk=message.pk, state=Message.State.SENDING, error_code=UNCONFIRMED)
+    now = timezone.now()
+    if match is not None:
+        try:
+            with transaction.atomic():
+                updated = waiting.update(
+                    state=Message.State.SENT,
+                    tiktok_message_id=match.message_id,
+                    sent_at=now,
+                    error="",
+                    error_code="",
+                    updated_at=now,
+                )
+        except IntegrityError:
+            updated = waiting.update(state=Message.State.SENT, sent_at=now, error="", error_code="", updated_at=now)
+        logger.info("unconfirmed send found in the conversation: sent", extra={"message_id": message.pk})
+        message.refresh_from_db()
+        if updated:
+            _send_next_part(message)
+        return message
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        with transaction.atomic():
+            if waiting.update(
+                state=Message.State.FAILED,
+                error=f"Gave up after {message.attempts} tries. Last error: {message.error}"[:2000],
+                updated_at=now,
+            ):
+                message.refresh_from_db()
+                _notify_not_sent(message)
+                _send_next_part(message)
+        return message
+    with transaction.atomic():
+        if waiting.update(
+            state=Message.State.QUEUED,
+            error="TikTok's answer timed out and the message is not in the conversation: sending again.",
+            updated_at=now,
+        ):
+            delay_ms = min(2_000 * 2 ** max(message.attempts - 1, 0), 300_000)
+            transaction.on_commit(partial(enqueue_send, message_id=message.pk, delay_ms=delay_ms))
+    logger.warning("unconfirmed send not in the conversation: queued again", extra={"message_id": message.pk})
+    message.refresh_from_db()
+    return message
+
+
 def _send_next_part(message: Message) -> None:
     """`message` is settled: the next part of the same answer (the text after a photo) may go now."""
     next_id = next_part_waiting(message=message)
@@ -209,7 +321,7 @@ def _settle(message: Message, *, state: str, error: str = "", code: str = "") ->
             _notify_not_sent(message)
     if state in (Message.State.BLOCKED, Message.State.FAILED):
         logger.info("outbound message not sent", extra={"message_id": message.pk, "state": state, "reason": error})
-    if state != Message.State.QUEUED:
+    if state not in (Message.State.QUEUED, Message.State.SENDING):
         _send_next_part(message)
     return message
 

@@ -274,12 +274,13 @@ def queue_outbound_message(
     return message
 
 
-def enqueue_send(*, message_id: int) -> None:
-    """Hand a queued message to a worker. A broker outage is logged: the outbox sweep re-enqueues it."""
+def enqueue_send(*, message_id: int, delay_ms: int | None = None) -> None:
+    """Hand a queued message to a worker (after `delay_ms`, if given). A broker outage is logged: the outbox
+    sweep re-enqueues it."""
     from conversations.tasks import send_message
 
     try:
-        send_message.send(message_id)
+        send_message.send_with_options(args=(message_id,), delay=delay_ms)
     except Exception:
         logger.exception("outbound message not enqueued; the sweep will pick it up", extra={"message_id": message_id})
 
@@ -384,7 +385,12 @@ def confirm_sent_echo(*, tiktok_user_id: str, tiktok_message_id: str, text: str)
             return None
         now = timezone.now()
         Message.objects.filter(pk=candidate.pk).update(
-            state=Message.State.SENT, tiktok_message_id=tiktok_message_id, sent_at=now, error="", updated_at=now
+            state=Message.State.SENT,
+            tiktok_message_id=tiktok_message_id,
+            sent_at=now,
+            error="",
+            error_code="",
+            updated_at=now,
         )
     logger.info("outbound message confirmed by its echo", extra={"message_id": candidate.pk})
     candidate.refresh_from_db()

@@ -4,9 +4,17 @@ import logging
 from typing import Any
 
 import dramatiq
+from django.conf import settings
 from dramatiq_crontab import cron
 
-from conversations.outbox import flag_stuck_sending, give_up_sending, requeue_stale_outbox, send_outbound_message
+from conversations.outbox import (
+    ConfirmLater,
+    confirm_unconfirmed_send,
+    flag_stuck_sending,
+    give_up_sending,
+    requeue_stale_outbox,
+    send_outbound_message,
+)
 from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
 from tiktok.limits import acquire_within, send_rate_limiter
@@ -45,7 +53,22 @@ def send_message(message_id: int) -> None:
             send_message.send_with_options(args=(message_id,), delay=RATE_LIMIT_REQUEUE_MS)
             return
         # SendLater propagates: the Retries middleware retries it with backoff.
-        send_outbound_message(message_id=message_id)
+        try:
+            send_outbound_message(message_id=message_id)
+        except ConfirmLater:
+            # TikTok may have taken it: not sent again until its echo or the conversation says it is not there.
+            confirm_send.send_with_options(
+                args=(message_id,), delay=int(settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS * 1000)
+            )
+
+
+# A look-up TikTok fails is retried (2 s doubling, at most 1 minute); after that the row stays in `sending`
+# and the outbox sweep flags it for the owner (never resent blindly).
+@dramatiq.actor(max_retries=6, min_backoff=2_000, max_backoff=60_000, time_limit=60_000, throws=(TikTokRejected,))
+def confirm_send(message_id: int) -> None:
+    """A send whose answer timed out: sent if its echo came or TikTok lists it in the conversation, else queued
+    to go again."""
+    confirm_unconfirmed_send(message_id=message_id)
 
 
 @cron("* * * * *")

@@ -362,6 +362,12 @@ OUTBOX_STALE_RETRY_SECONDS = env.int("OUTBOX_STALE_RETRY_SECONDS", default=600)
 # A message in `sending` this long was cut off mid-call (a send's time limit is 60 s): it is flagged for the
 # owner (admin filter "stuck in sending" and one notification) and never resent.
 OUTBOX_STUCK_SENDING_SECONDS = env.int("OUTBOX_STUCK_SENDING_SECONDS", default=300)
+# A send whose answer timed out (TikTok may have taken it) stays in `sending` this long, waiting for its echo,
+# before the conversation is looked up on TikTok; a message TikTok lists from up to OUTBOX_UNCONFIRMED_SLACK_SECONDS
+# before the send started (clocks differ) counts as delivered. After OUTBOX_MAX_ATTEMPTS tries it is failed.
+OUTBOX_UNCONFIRMED_CHECK_SECONDS = env.float("OUTBOX_UNCONFIRMED_CHECK_SECONDS", default=5.0)
+OUTBOX_UNCONFIRMED_SLACK_SECONDS = env.int("OUTBOX_UNCONFIRMED_SLACK_SECONDS", default=30)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=9)
 # /health answers 503 when the minute sweeps have not run for this long (scheduler or workers gone).
 SWEEPS_LATE_AFTER_SECONDS = env.int("SWEEPS_LATE_AFTER_SECONDS", default=180)
 # When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.

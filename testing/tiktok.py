@@ -21,6 +21,12 @@ Fixtures (registered in the root conftest.py):
   `fake_tiktok.uploads` are the multipart uploads it took (`business_id`, `media_type`, `file_name`,
   `content_type`, `content`), each answered with a new `media_id`; an IMAGE send with a media id it never
   issued (or one `forget_media` expired) gets 40002.
+- A send is taken when it arrives, before any `Reply.delay`: `Reply(delay=5)` on a send is "TikTok accepted
+  it but answered after the client's read timeout". Taken messages are listed, newest first, by GET
+  /business/message/content/list/ (`business_id`, `conversation_id`, `conversation_type`), as
+  `data.messages[]` of `{message_id, timestamp, type, from_user, to_user, text}`.
+- `fake_tiktok.fail_for(SEND_PATH, 60, Reply(status=503), Reply(json=error(40100)), ...)`: for the next 60
+  seconds the calls to that path get these replies in turn (a cycle), then normal answers again.
 """
 
 import json
@@ -50,6 +56,7 @@ SEND_PATH = "/business/message/send/"
 UPLOAD_PATH = "/business/message/media/upload/"
 CAPABILITIES_PATH = "/business/message/capabilities/get/"
 REFRESH_PATH = "/tt_user/oauth2/refresh_token/"
+CONTENT_LIST_PATH = "/business/message/content/list/"
 API_PREFIX = "/open_api/v1.3"
 
 __all__ = [
@@ -204,6 +211,7 @@ class RecordedRequest:
     method: str = "POST"
     query: dict[str, str] = field(default_factory=dict)
     answered_code: int | None = None  # TikTok `code` of the answer; 0 means it was taken
+    answered_status: int = 200  # the HTTP status of the answer
     at: float = field(default_factory=time.time)  # when it arrived (unix seconds)
 
 
@@ -218,6 +226,8 @@ class FakeTikTok(FakeHTTPServer):
     image_send_allowed: bool = True  # the IMAGE_SEND capability of every conversation
     requests: list[RecordedRequest] = field(default_factory=list)
     _media_ids: set[str] = field(default_factory=set)
+    _conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _windows: dict[str, tuple[float, list[Reply], int]] = field(default_factory=dict)
     _scripts: dict[str, deque[Reply]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: int = 0
@@ -226,6 +236,28 @@ class FakeTikTok(FakeHTTPServer):
         """The next calls to `path` get these replies, in order; after them, normal answers again."""
         with self._lock:
             self._scripts.setdefault(path, deque()).extend(replies)
+
+    def fail_for(self, path: str, seconds: float, *replies: Reply) -> None:
+        """For `seconds` from now, calls to `path` get `replies` in turn (cycling); scripted replies go first."""
+        with self._lock:
+            self._windows[path] = (time.monotonic() + seconds, list(replies), 0)
+
+    def _remember_sent(self, message_id: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._conversations.setdefault(str(payload.get("recipient")), []).append(
+                _listed_message(message_id, payload)
+            )
+
+    def _window_reply(self, path: str) -> Reply | None:
+        window = self._windows.get(path)
+        if window is None:
+            return None
+        until, replies, turn = window
+        if time.monotonic() >= until or not replies:
+            del self._windows[path]
+            return None
+        self._windows[path] = (until, replies, turn + 1)
+        return replies[turn % len(replies)]
 
     def calls(self, path: str = SEND_PATH) -> list[RecordedRequest]:
         with self._lock:
@@ -264,19 +296,25 @@ class FakeTikTok(FakeHTTPServer):
         with self._lock:
             self.requests.append(recorded)
             script = self._scripts.get(path)
-            reply = script.popleft() if script else Reply()
+            reply = script.popleft() if script else (self._window_reply(path) or Reply())
             self._counter += 1
             number = self._counter
-        if reply.delay:
-            time.sleep(reply.delay)
         answer = reply.json
-        if answer is None and reply.body is None:
-            answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number, payload)
+        if answer is None and reply.body is None and reply.status < 400:
+            # Taken on arrival: a slow answer (`delay`) does not undo it.
+            answer = self._normal_answer(path, handler.headers.get("Access-Token", ""), number, payload, recorded.query)
+        elif answer is None and reply.body is None:
+            answer = error(51065, "System error")
+        recorded.answered_status = reply.status
         if isinstance(answer, dict):
             recorded.answered_code = answer.get("code") if reply.status < 400 else None
+        if reply.delay:
+            time.sleep(reply.delay)
         write_reply(handler, reply.status, reply.body if reply.body is not None else json.dumps(answer).encode())
 
-    def _normal_answer(self, path: str, access_token: str, number: int, payload: Any) -> dict[str, Any]:
+    def _normal_answer(
+        self, path: str, access_token: str, number: int, payload: Any, query: dict[str, str]
+    ) -> dict[str, Any]:
         if path == REFRESH_PATH:
             access = f"access-{number}"
             with self._lock:
@@ -294,10 +332,19 @@ class FakeTikTok(FakeHTTPServer):
                     "open_id": TEST_BUSINESS_ID,
                 },
             }
-        if path in (SEND_PATH, UPLOAD_PATH, CAPABILITIES_PATH) and (
+        if path in (SEND_PATH, UPLOAD_PATH, CAPABILITIES_PATH, CONTENT_LIST_PATH) and (
             self.accepted_tokens is not None and access_token not in self.accepted_tokens
         ):
             return error(40105, "Access token is invalid or expired.")
+        if path == CONTENT_LIST_PATH:
+            with self._lock:
+                listed = list(reversed(self._conversations.get(query.get("conversation_id", ""), [])))
+            return {
+                "code": 0,
+                "message": "OK",
+                "request_id": uuid.uuid4().hex,
+                "data": {"messages": listed[:20], "has_more": len(listed) > 20},
+            }
         if path == CAPABILITIES_PATH:
             return {
                 "code": 0,
@@ -322,13 +369,32 @@ class FakeTikTok(FakeHTTPServer):
                     known = (payload.get("image") or {}).get("media_id") in self._media_ids
                 if not known:
                     return error(40002, "Invalid media_id.")
+            message_id = f"fake-sent-{number}"
+            if isinstance(payload, dict):
+                self._remember_sent(message_id, payload)
             return {
                 "code": 0,
                 "message": "OK",
                 "request_id": uuid.uuid4().hex,
-                "data": {"message": {"message_id": f"fake-sent-{number}"}},
+                "data": {"message": {"message_id": message_id}},
             }
         return error(40002, f"Unknown path {path}")
+
+
+def _listed_message(message_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    kind = str(payload.get("message_type") or "TEXT").lower()
+    item: dict[str, Any] = {
+        "message_id": message_id,
+        "timestamp": int(time.time() * 1000),
+        "type": kind,
+        "from_user": {"id": payload.get("business_id"), "role": "business_account"},
+        "to_user": {"role": "personal_account"},
+    }
+    if kind == "text":
+        item["text"] = {"body": (payload.get("text") or {}).get("body", "")}
+    else:
+        item["image"] = {"media_id": (payload.get("image") or {}).get("media_id", "")}
+    return item
 
 
 def _read_multipart(handler: BaseHTTPRequestHandler, content_type: str) -> dict[str, Any]:

@@ -42,6 +42,11 @@ class TikTokRetryableError(TikTokError):
     """Throttled (40100, HTTP 429), TikTok's own failure (51065, HTTP 5xx) or a timeout: try again later."""
 
 
+class TikTokUnconfirmed(TikTokRetryableError):
+    """The request went out but TikTok's answer did not come back in time (a read timeout): TikTok may
+    have acted on it. A send must be checked (its echo, the conversation's messages) before it is sent again."""
+
+
 class TikTokTokenError(TikTokError):
     """The access token is bad or expired (40105): refresh it once."""
 
@@ -56,6 +61,16 @@ class TokenGrant:
     access_token_expires_at: datetime | None
     refresh_token: str
     refresh_token_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConversationMessage:
+    """One message of a conversation as TikTok lists it."""
+
+    message_id: str
+    from_business: bool
+    text: str
+    timestamp_ms: int
 
 
 class TikTokClient:
@@ -154,6 +169,38 @@ class TikTokClient:
             for info in infos
         )
 
+    def recent_messages(self, *, business_id: str, conversation_id: str) -> list[ConversationMessage]:
+        """The latest messages of a conversation, newest first (GET /business/message/content/list/): how a
+        send whose answer was lost is looked up before it is tried again."""
+        data = self._request(
+            "GET",
+            "/business/message/content/list/",
+            params={"business_id": business_id, "conversation_id": conversation_id, "conversation_type": "SINGLE"},
+            headers={"Access-Token": self.access_token},
+        )
+        items = (data or {}).get("messages") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise TikTokRejected(code="bad_answer", message="TikTok's content list answer had no messages.")
+        found = []
+        for item in items:
+            if not isinstance(item, dict) or not item.get("message_id"):
+                continue
+            sender = item.get("from_user") or {}
+            text = (item.get("text") or {}).get("body") if isinstance(item.get("text"), dict) else None
+            try:
+                timestamp_ms = int(item.get("timestamp") or 0)
+            except (TypeError, ValueError):
+                timestamp_ms = 0
+            found.append(
+                ConversationMessage(
+                    message_id=str(item["message_id"]),
+                    from_business=isinstance(sender, dict) and sender.get("role") == "business_account",
+                    text=text if isinstance(text, str) else "",
+                    timestamp_ms=timestamp_ms,
+                )
+            )
+        return found
+
     def refresh_token(self, *, app_id: str, app_secret: str, refresh_token: str) -> TokenGrant:
         """Exchange the refresh token for a new access token and a new refresh token (it rotates)."""
         data = self._request(
@@ -200,6 +247,10 @@ class TikTokClient:
                 headers=headers or {},
                 timeout=self.timeout,
             )
+        except requests.ReadTimeout as exc:
+            raise TikTokUnconfirmed(
+                code="read_timeout", message=str(exc) or "TikTok's answer did not come in time."
+            ) from exc
         except requests.Timeout as exc:
             raise TikTokRetryableError(code="timeout", message=str(exc) or "TikTok did not answer in time.") from exc
         except requests.ConnectionError as exc:

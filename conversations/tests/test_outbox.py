@@ -6,10 +6,16 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Customer, Message
-from conversations.outbox import SendLater, give_up_sending, send_outbound_message
+from conversations.outbox import (
+    ConfirmLater,
+    SendLater,
+    confirm_unconfirmed_send,
+    give_up_sending,
+    send_outbound_message,
+)
 from conversations.selectors import is_stuck_sending, stuck_sending_messages
-from conversations.services import opt_out, pause_bot, queue_outbound_message, request_handoff
-from testing.tiktok import REFRESH_PATH, SEND_PATH, TEST_ACCESS_TOKEN, TEST_BUSINESS_ID, Reply, error
+from conversations.services import confirm_sent_echo, opt_out, pause_bot, queue_outbound_message, request_handoff
+from testing.tiktok import CONTENT_LIST_PATH, REFRESH_PATH, SEND_PATH, TEST_ACCESS_TOKEN, TEST_BUSINESS_ID, Reply, error
 from tiktok.models import TikTokCredential
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings")]
@@ -94,19 +100,99 @@ def test_retryable_answer_puts_the_row_back_and_asks_for_a_retry_that_then_sends
     assert len(fake_tiktok.sends) == 1
 
 
-def test_slow_tiktok_is_a_timeout_and_retried(fake_tiktok, settings):
+def test_slow_tiktok_answer_is_not_resent_but_kept_sending_to_be_confirmed(fake_tiktok, settings):
     settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     message = _queued(_customer())
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
+    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))  # taken, answered after the read timeout
 
-    with pytest.raises(SendLater):
+    with pytest.raises(ConfirmLater):
         send_outbound_message(message_id=message.pk)
 
     message.refresh_from_db()
-    assert (message.state, message.error_code) == ("queued", "timeout")
+    assert (message.state, message.error_code, message.attempts) == ("sending", "read_timeout", 1)
+    assert send_outbound_message(message_id=message.pk).state == "sending"  # never sent again from here
+    assert len(fake_tiktok.calls(SEND_PATH)) == 1
 
 
-def test_unreachable_tiktok_is_retried(settings):
+def test_unconfirmed_send_listed_in_the_conversation_is_sent_without_a_second_copy(fake_tiktok, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    message = _queued(_customer(), "Yes, it's still available!")
+    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=message.pk)
+
+    result = confirm_unconfirmed_send(message_id=message.pk)
+
+    assert (result.state, result.error_code) == ("sent", "")
+    assert result.tiktok_message_id.startswith("fake-sent-")
+    assert len(fake_tiktok.sends) == 1
+    lookup = fake_tiktok.calls(CONTENT_LIST_PATH)
+    assert [(call.method, call.query) for call in lookup] == [
+        ("GET", {"business_id": TEST_BUSINESS_ID, "conversation_id": "conv-anna", "conversation_type": "SINGLE"})
+    ]
+
+
+def test_unconfirmed_send_confirmed_by_its_echo_is_not_looked_up(fake_tiktok, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    message = _queued(_customer(), "Yes, it's still available!")
+    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=message.pk)
+    confirm_sent_echo(tiktok_user_id="buyer-anna-id", tiktok_message_id="echo-1", text="Yes, it's still available!")
+
+    result = confirm_unconfirmed_send(message_id=message.pk)
+
+    assert (result.state, result.tiktok_message_id, result.error_code) == ("sent", "echo-1", "")
+    assert fake_tiktok.calls(CONTENT_LIST_PATH) == []
+
+
+def test_unconfirmed_send_missing_from_the_conversation_is_queued_again_and_sent_once(fake_tiktok, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    message = _queued(_customer(), "Yes, it's still available!")
+    # Timed out and not taken (TikTok failed after the request went out).
+    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=message.pk)
+
+    requeued = confirm_unconfirmed_send(message_id=message.pk)
+    assert (requeued.state, requeued.attempts) == ("queued", 1)
+    assert fake_tiktok.sends == []
+
+    retried = send_outbound_message(message_id=message.pk)
+    assert (retried.state, retried.attempts) == ("sent", 2)
+    assert [body["text"]["body"] for body in fake_tiktok.sends] == ["Yes, it's still available!"]
+
+
+def test_same_text_sent_long_before_the_unconfirmed_send_does_not_count(fake_tiktok, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    settings.OUTBOX_UNCONFIRMED_SLACK_SECONDS = 0
+    customer = _customer()
+    first = _queued(customer, "Thanks!", role="staff")
+    assert send_outbound_message(message_id=first.pk).state == "sent"
+    second = _queued(customer, "Thanks!", role="staff")
+    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=second.pk)
+
+    # The earlier "Thanks!" is listed, but it is another row's (its id is known) and from before this send.
+    assert confirm_unconfirmed_send(message_id=second.pk).state == "queued"
+
+
+def test_unconfirmed_send_out_of_attempts_is_failed_not_resent(fake_tiktok, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    message = _queued(_customer())
+    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=message.pk)
+
+    result = confirm_unconfirmed_send(message_id=message.pk)
+
+    assert (result.state, result.error_code) == ("failed", "read_timeout")
+    assert result.error.startswith("Gave up after 1 tries.")
+
+
+def test_unreachable_tiktok_is_retried(settings):  # nothing was sent: queued again at once, not confirmed
     settings.TIKTOK_API_BASE = "http://127.0.0.1:9/open_api/v1.3"  # discard port: nothing listens
     message = _queued(_customer())
 

@@ -8,7 +8,7 @@ from dramatiq.rate_limits.backends import RedisBackend
 from conversations.models import Customer, Message
 from conversations.services import queue_outbound_message
 from conversations.tasks import send_message
-from testing.tiktok import SEND_PATH, Reply, error
+from testing.tiktok import CONTENT_LIST_PATH, SEND_PATH, Reply, error
 from tiktok.limits import send_rate_limiter
 
 # transaction=True: the worker's threads must see the committed rows, and on_commit must enqueue.
@@ -99,3 +99,31 @@ def test_a_send_that_finds_the_rate_limit_busy_is_requeued_without_spending_a_re
 
     assert sorted(Message.objects.filter(direction="outbound").values_list("state", flat=True)) == ["sent"] * 4
     assert len(fake_tiktok.sends) == 4
+
+
+def test_send_taken_but_answered_late_is_delivered_once_and_ends_sent(fake_tiktok, dramatiq_worker, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS = 0.5
+    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))  # taken on arrival, answered after the read timeout
+
+    message = queue_outbound_message(customer=_customer(), text="Still available!", role="staff")
+    dramatiq_worker.drain()
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.error_code) == ("sent", 1, "")
+    assert [body["text"]["body"] for body in fake_tiktok.sends] == ["Still available!"]
+    assert len(fake_tiktok.calls(CONTENT_LIST_PATH)) == 1
+
+
+def test_send_timed_out_and_not_taken_is_sent_again_once_after_the_look_up(fake_tiktok, dramatiq_worker, settings):
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS = 0.5
+    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))  # timed out, and TikTok did not take it
+
+    message = queue_outbound_message(customer=_customer(), text="Still available!", role="staff")
+    dramatiq_worker.drain()
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("sent", 2)
+    assert len(fake_tiktok.calls(SEND_PATH)) == 2
+    assert [body["text"]["body"] for body in fake_tiktok.sends] == ["Still available!"]
