@@ -180,6 +180,24 @@ class LeftWaitlist(Success):
     left: list[str]
 
 
+class PaymentClaimNoted(Success):
+    """ "paid!": the customer's unpaid orders, now flagged "customer says paid" for the owner to confirm."""
+
+    orders: list[Facts]
+
+
+class OrderCancelled(Success):
+    order: Facts
+
+
+class NoUnpaidOrder(Refusal):
+    """Nothing to cancel: `orders` are the customer's latest orders (paid or shipped ones say why)."""
+
+    error: Literal["no_unpaid_order"] = "no_unpaid_order"
+    message: str
+    orders: list[Facts]
+
+
 class AlreadyBought(Refusal):
     error: Literal["bought_by_you"] = "bought_by_you"
     item: Facts
@@ -276,6 +294,8 @@ ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
 OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
 OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
 HandOffOutcome = HandedOff | Refused
+ClaimPaymentOutcome = PaymentClaimNoted | Refused
+CancelOrderOutcome = OrderCancelled | NoUnpaidOrder | Refused
 PhotoOutcome = PhotoToSend | PhotoPage | NoPhotos
 
 
@@ -301,4 +321,6 @@ REPLAY: dict[str, TypeAdapter[Any]] = {
     "make_offer": replayer(OfferOutcome),
     "hand_off_to_owner": replayer(HandOffOutcome),
     "leave_waitlist": replayer(LeaveWaitlistOutcome),
+    "claim_payment": replayer(ClaimPaymentOutcome),
+    "cancel_order": replayer(CancelOrderOutcome),
 }

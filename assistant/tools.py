@@ -24,6 +24,8 @@ from assistant.models import ToolCall
 from assistant.results import (
     REPLAY,
     AlreadyBought,
+    CancelOrderOutcome,
+    ClaimPaymentOutcome,
     ClaimRecorded,
     Facts,
     HandedOff,
@@ -43,11 +45,14 @@ from assistant.results import (
     NotHeldByYou,
     NothingToOrder,
     NotOpenForOffers,
+    NoUnpaidOrder,
     OfferOutcome,
     OfferPassedOn,
+    OrderCancelled,
     OrderOutcome,
     OrderPlaced,
     Orders,
+    PaymentClaimNoted,
     PhotoOutcome,
     PhotoPage,
     PhotoToSend,
@@ -261,6 +266,22 @@ class Toolbox:
     def place_order(self) -> OrderOutcome:
         return self._once("place_order", {}, self._order)
 
+    def claim_payment(self) -> ClaimPaymentOutcome:
+        """ "paid!": flag the customer's unpaid orders for the owner to confirm (only the owner, or Stripe, marks
+        an order paid) and tell the owner."""
+        return self._once(
+            "claim_payment",
+            {},
+            lambda: PaymentClaimNoted(
+                orders=[order_facts(order) for order in order_services.note_customer_says_paid(customer=self.customer)]
+            ),
+        )
+
+    def cancel_order(self) -> CancelOrderOutcome:
+        """Cancel the customer's latest unpaid order: its pieces go back on sale. Paid or shipped orders are the
+        owner's to cancel (the refusal carries them, so the answer can say why)."""
+        return self._once("cancel_order", {}, self._cancel_order)
+
     def make_offer(self, *, sku: str, amount: Decimal) -> OfferOutcome:
         sku = sku.strip().upper()
         amount = Decimal(str(amount)).quantize(Decimal("0.01"))
@@ -335,6 +356,14 @@ class Toolbox:
             return HoldLost(message=str(error), sku=error.sku)
         order = customer_orders(customer=self.customer).get(pk=order.pk)
         return OrderPlaced(order=order_facts(order))
+
+    def _cancel_order(self) -> CancelOrderOutcome:
+        try:
+            order = order_services.cancel_own_order(customer=self.customer)
+        except orders_exceptions.NoUnpaidOrder as error:
+            return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
+        order = customer_orders(customer=self.customer).get(pk=order.pk)
+        return OrderCancelled(order=order_facts(order))
 
     def _offer(self, sku: str, amount: Decimal) -> OfferOutcome:
         try:

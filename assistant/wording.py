@@ -4,6 +4,8 @@ Handlers decide *what* to say (which items, which facts); these constants and fu
 lines, prices and times come from `formatting` (`item_line`, `money`, `when`) already written.
 """
 
+import re
+
 from django.conf import settings
 
 # --- the conversation itself ---
@@ -319,6 +321,36 @@ def hold_ran_out(sku: str) -> str:
 
 def could_not_order(why: str) -> str:
     return "I couldn't place the order: " + why
+
+
+def order_cancelled(number: int, skus: str) -> str:
+    return f"Done: order #{number} is cancelled and {skus} went back on sale. Nothing to pay."
+
+
+def order_too_far_to_cancel(number: int, status: str) -> str:
+    why = "it has already shipped" if status == "shipped" else "it is already paid"
+    return (
+        f"I can't cancel order #{number}: {why}. The owner handles changes to paid orders: "
+        'say "human" and they\'ll get back to you.'
+    )
+
+
+NO_ORDER_TO_CANCEL = "You have no order waiting for payment, so there is nothing to cancel."
+NO_ORDER_TO_CANCEL_BUT_HOLDS = (
+    'You have no order to cancel, only pieces on hold: say "cancel my hold" if you want to let them go.'
+)
+
+
+def could_not_cancel(why: str) -> str:
+    return "I couldn't cancel the order: " + why
+
+
+ORDER_PLACED = re.compile(r"\byour order #\d+ is in:", re.IGNORECASE)
+
+
+def placed_an_order(said: str) -> bool:
+    """Is this what the shop says when it places an order (see `order_placed`)?"""
+    return bool(ORDER_PLACED.search(said))
 
 
 def order_placed(number: int, lines: str, total: str) -> str:

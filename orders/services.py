@@ -14,7 +14,7 @@ from conversations.models import Customer
 from inventory import services as inventory_services
 from inventory.exceptions import ItemUnavailable, NotHeldBy
 from inventory.selectors import current_holds
-from notifications.services import notify_order_placed
+from notifications.services import notify_customer_says_paid, notify_order_placed
 from orders import notices
 from orders.exceptions import (
     HoldLost,
@@ -276,7 +276,8 @@ def record_refund(*, order_id: int, provider: str, reference: str, amount: Decim
 
 def note_customer_says_paid(*, customer: Customer, now: datetime | None = None) -> list[Order]:
     """The customer wrote "paid!": flag their unpaid orders "customer says paid" for the owner to check (only
-    the owner, or Stripe, marks an order paid). Returns those orders; idempotent (the first claim's time stays)."""
+    the owner, or Stripe, marks an order paid) and tell the owner once per order. Returns those orders; idempotent
+    (the first claim's time stays)."""
     now = now or timezone.now()
     orders = []
     with locking_transaction():
@@ -289,6 +290,7 @@ def note_customer_says_paid(*, customer: Customer, now: datetime | None = None) 
                     order=order, kind="customer_says_paid", by=Actor.CUSTOMER, from_status=order.status,
                     to_status=order.status,
                 )  # fmt: skip
+                notify_customer_says_paid(order_id=order.pk, customer_name=str(customer))
             orders.append(order)
     return orders
 

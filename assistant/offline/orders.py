@@ -6,7 +6,17 @@ from assistant import language, wording
 from assistant.formatting import item_lines, money
 from assistant.offline import holds as holding
 from assistant.offline.context import Turn
-from assistant.results import Facts, Held, HoldLost, NothingToOrder, OrderPlaced, Refused
+from assistant.results import (
+    Facts,
+    Held,
+    HoldLost,
+    NothingToOrder,
+    NoUnpaidOrder,
+    OrderCancelled,
+    OrderPlaced,
+    PaymentClaimNoted,
+    Refused,
+)
 
 
 def buy(turn: Turn) -> str:
@@ -81,9 +91,11 @@ def order_status(turn: Turn) -> str:
 
 
 def payment_claimed(turn: Turn) -> str:
-    """ "paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
+    """ "paid!": thanks, and what happens next. Only the owner (or Stripe) marks an order paid: the unpaid orders
+    are flagged "customer says paid" and the owner is told."""
+    claim = turn.toolbox.claim_payment()
+    pending = claim.orders if isinstance(claim, PaymentClaimNoted) else []
     orders = turn.toolbox.order_status().orders
-    pending = [order for order in orders if order["status"] == "awaiting payment"]
     if pending:
         return wording.payment_will_be_confirmed(
             ", ".join(f"#{order['order_number']} ({money(order['total'])})" for order in pending)
@@ -93,3 +105,27 @@ def payment_claimed(turn: Turn) -> str:
     if turn.toolbox.holds():
         return wording.PAID_BUT_ONLY_HOLDS
     return wording.PAID_BUT_NOTHING
+
+
+def placed_an_order(turn: Turn) -> bool:
+    """Did the shop's last message place an order (so a bare "cancel" is about that order)?"""
+    return wording.placed_an_order(turn.last_reply())
+
+
+def cancel_order(turn: Turn) -> str:
+    """ "cancel my order": the latest unpaid order is cancelled and its pieces go back on sale; a paid or shipped
+    order is the owner's to refund, and the answer says so."""
+    match result := turn.toolbox.cancel_order():
+        case OrderCancelled():
+            skus = ", ".join(line["sku"] for line in result.order["items"])
+            return wording.order_cancelled(result.order["order_number"], skus)
+        case NoUnpaidOrder():
+            done = [order for order in result.orders if order["status"] != "cancelled"]
+            if done:
+                order = done[0]
+                return wording.order_too_far_to_cancel(order["order_number"], order["status"])
+            if turn.toolbox.holds():
+                return wording.NO_ORDER_TO_CANCEL_BUT_HOLDS
+            return wording.NO_ORDER_TO_CANCEL
+        case Refused():
+            return wording.could_not_cancel(result.message)
