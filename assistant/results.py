@@ -198,6 +198,19 @@ class NoUnpaidOrder(Refusal):
     orders: list[Facts]
 
 
+class PaymentLinkOpen(Success):
+    """The order's Stripe payment link is still open: here it is."""
+
+    order: Facts
+    url: str
+
+
+class PaymentLinkComing(Success):
+    """The order's payment link had expired (or never came): a worker creates a fresh one and DMs it."""
+
+    order: Facts
+
+
 class AlreadyBought(Refusal):
     error: Literal["bought_by_you"] = "bought_by_you"
     item: Facts
@@ -296,6 +309,7 @@ OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Ref
 HandOffOutcome = HandedOff | Refused
 ClaimPaymentOutcome = PaymentClaimNoted | Refused
 CancelOrderOutcome = OrderCancelled | NoUnpaidOrder | Refused
+PaymentLinkOutcome = PaymentLinkOpen | PaymentLinkComing | NoUnpaidOrder | Refused
 PhotoOutcome = PhotoToSend | PhotoPage | NoPhotos
 
 
@@ -323,4 +337,5 @@ REPLAY: dict[str, TypeAdapter[Any]] = {
     "leave_waitlist": replayer(LeaveWaitlistOutcome),
     "claim_payment": replayer(ClaimPaymentOutcome),
     "cancel_order": replayer(CancelOrderOutcome),
+    "payment_link": replayer(PaymentLinkOutcome),
 }

@@ -53,6 +53,9 @@ from assistant.results import (
     OrderPlaced,
     Orders,
     PaymentClaimNoted,
+    PaymentLinkComing,
+    PaymentLinkOpen,
+    PaymentLinkOutcome,
     PhotoOutcome,
     PhotoPage,
     PhotoToSend,
@@ -156,6 +159,8 @@ def order_facts(order: Order) -> Facts:
         facts["tracking_number"] = order.tracking_number
         if order.shipped_at:
             facts["shipped_at"] = order.shipped_at.isoformat()
+    if order.status == Order.Status.PENDING and order_services.open_payment_link(order=order):
+        facts["payment_link"] = order.stripe_session_url
     if order.status == Order.Status.PAID and order.paid_at:
         facts["paid_at"] = order.paid_at.isoformat()
     return facts
@@ -282,6 +287,11 @@ class Toolbox:
         owner's to cancel (the refusal carries them, so the answer can say why)."""
         return self._once("cancel_order", {}, self._cancel_order)
 
+    def payment_link(self) -> PaymentLinkOutcome:
+        """ "send me the link again", "link expired": the latest unpaid order's Stripe link while it is open,
+        else a fresh one for the same order, created and DMed by the payment-link worker."""
+        return self._once("payment_link", {}, self._payment_link)
+
     def make_offer(self, *, sku: str, amount: Decimal) -> OfferOutcome:
         sku = sku.strip().upper()
         amount = Decimal(str(amount)).quantize(Decimal("0.01"))
@@ -364,6 +374,14 @@ class Toolbox:
             return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
         order = customer_orders(customer=self.customer).get(pk=order.pk)
         return OrderCancelled(order=order_facts(order))
+
+    def _payment_link(self) -> PaymentLinkOutcome:
+        try:
+            order, link = order_services.resend_payment_link(customer=self.customer)
+        except orders_exceptions.NoUnpaidOrder as error:
+            return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
+        facts = order_facts(customer_orders(customer=self.customer).get(pk=order.pk))
+        return PaymentLinkOpen(order=facts, url=link) if link else PaymentLinkComing(order=facts)
 
     def _offer(self, sku: str, amount: Decimal) -> OfferOutcome:
         try:

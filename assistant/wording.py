@@ -74,8 +74,28 @@ ASK_MY_SIZE = (
 )
 
 
-def payment_faq() -> str:
-    return settings.PAYMENT_INSTRUCTIONS + ' Hold a piece first, then say "buy" and I\'ll place your order.'
+def payment_faq(*, method: str | None = None, accepted: bool = False, link: str = "", ordered: bool = False) -> str:
+    """ "venmo ok?", "how do I pay?": the shop's ways to pay (`PAYMENT_METHODS`, Stripe's link when the shop takes
+    cards through Stripe, else the manual instructions), saying yes or no to the `method` asked about."""
+    others = settings.PAYMENT_METHODS.strip().rstrip(".")
+    parts = []
+    if method:
+        parts.append(f"Yes, {method} works!" if accepted else f"Sorry, we don't take {method}.")
+    if settings.PAYMENT_PROVIDER == "stripe":
+        if link:
+            parts.append(f"Card, Apple Pay and Google Pay work through your secure payment link: {link}")
+        else:
+            parts.append("Card, Apple Pay and Google Pay work through the secure payment link I send when you order.")
+        if others:
+            parts.append(f"We also take {others} (put your order number in the note).")
+    else:
+        if others:
+            parts.append(f"We take {others}; put your order number in the note.")
+        if not (others and accepted):
+            parts.append(settings.PAYMENT_INSTRUCTIONS)
+    if not ordered:
+        parts.append('Hold a piece first, then say "buy" and I\'ll place your order.')
+    return " ".join(parts)
 
 
 def hold_policy() -> str:
@@ -300,12 +320,36 @@ def buy_which(lines: str) -> str:
     return "Which one would you like to buy?\n" + lines + "\nSend the SKU."
 
 
-def order_waiting_for_payment(number: int, total: str) -> str:
+def order_waiting_for_payment(number: int, total: str, link: str = "") -> str:
+    if settings.PAYMENT_PROVIDER == "stripe":
+        return f"Your order #{number} ({total}) is waiting for payment. " + payment_link_hint(link)
     return (
         f"Your order #{number} ({total}) is waiting for payment. "
         + settings.PAYMENT_INSTRUCTIONS
         + f" Please put #{number} in the note."
     )
+
+
+def payment_link_hint(link: str) -> str:
+    """With Stripe: how to pay an unpaid order, its open link or how to get a fresh one."""
+    if link:
+        return f"Pay securely here: {link}"
+    return 'Say "send me the link" and I\'ll send you a fresh payment link.'
+
+
+def payment_link_again(number: int, total: str, link: str) -> str:
+    return f"Here's your payment link for order #{number} ({total}): {link}\nYour order number is #{number}."
+
+
+def fresh_payment_link_coming(number: int, total: str) -> str:
+    return f"A fresh payment link for order #{number} ({total}) is on its way: it'll be here in a moment."
+
+
+def could_not_send_link(why: str) -> str:
+    return "I couldn't get your payment link: " + why
+
+
+NO_ORDER_TO_PAY = "You have no order waiting for payment, so there's no payment link to send."
 
 
 def nothing_to_buy() -> str:
@@ -354,6 +398,11 @@ def placed_an_order(said: str) -> bool:
 
 
 def order_placed(number: int, lines: str, total: str) -> str:
+    if settings.PAYMENT_PROVIDER == "stripe":
+        return (
+            f"Your order #{number} is in:\n{lines}\nTotal: {total}\n"
+            f"Your secure payment link (card, Apple Pay or Google Pay) comes in a moment; #{number} is your reference."
+        )
     return (
         f"Your order #{number} is in:\n{lines}\nTotal: {total}\n"
         + settings.PAYMENT_INSTRUCTIONS

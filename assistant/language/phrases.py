@@ -153,6 +153,18 @@ def wants_release(text: str) -> bool:
     )
 
 
+def wants_payment_link(text: str) -> bool:
+    """ "send me the link again", "the link expired", "payment link?": the Stripe link for their order."""
+    return _has(r"\b(?:payment|pay|checkout|stripe) link\b", text) or (
+        _has(r"\blink\b", text)
+        and _has(
+            r"\b(?:send|resend|re-send|again|expired?|new|another|fresh|lost|broken|dead|didn'?t (?:get|come|work)"
+            r"|not working|doesn'?t work|won'?t (?:work|open|load))\b",
+            text,
+        )
+    )
+
+
 def wants_order_cancelled(text: str) -> bool:
     """ "cancel my order", "cancel order #12", "i want to cancel the order": the order, not a hold."""
     return _has(
@@ -378,6 +390,48 @@ def faq_topic(text: str) -> str | None:
     ):
         return "sizing"
     return None
+
+
+PAYMENT_METHOD_NAMES = {
+    r"venmo": "Venmo",
+    r"cash ?app": "Cash App",
+    r"zelle": "Zelle",
+    r"apple ?pay": "Apple Pay",
+    r"google ?pay|g ?pay": "Google Pay",
+    r"pay ?pal": "PayPal",
+    r"klarna": "Klarna",
+    r"after ?pay": "Afterpay",
+    r"crypto|bitcoin|btc|eth": "crypto",
+    r"(?:credit |debit )?cards?": "card",
+}
+
+
+def payment_method_named(text: str) -> str | None:
+    """The way to pay a message asks about ("venmo ok?" → "Venmo"), or None."""
+    for pattern, name in PAYMENT_METHOD_NAMES.items():
+        if _has(rf"\b(?:{pattern})\b", text):
+            return name
+    return None
+
+
+PAYING_WITH = re.compile(
+    r"\b(?:(?:can|could|may) (?:i|u|you|we) )?(?:pay|paying|payment)(?: (?:with|by|via|using|through|in|for it with))? ?"
+    r"(?:(?:a |my |your )?[a-z]+(?: ?(?:app|pay|card))?)?(?=[\s?!.,]|$)"
+)
+
+
+def asks_payment_method(text: str) -> bool:
+    """ "venmo ok?", "can I pay with cashapp?", "do you take card?": a question about a way to pay, not an
+    order (a "buy" or a hold in the same message, without the paying part, is still that)."""
+    if payment_method_named(text) is None:
+        return False
+    if not _has(
+        r"\?|\b(?:can|could|may) (?:i|u|we)|\b(?:do|does) (?:you|u)|\btake|\baccept|\bok\b|\bokay|\bwork|\bpay (?:with|by|via|using)",
+        text,
+    ):
+        return False
+    rest = PAYING_WITH.sub(" ", text)
+    return not (wants_buy(rest) or wants_hold(rest))
 
 
 def is_yes(text: str) -> bool:

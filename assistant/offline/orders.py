@@ -15,6 +15,8 @@ from assistant.results import (
     OrderCancelled,
     OrderPlaced,
     PaymentClaimNoted,
+    PaymentLinkComing,
+    PaymentLinkOpen,
     Refused,
 )
 
@@ -48,7 +50,10 @@ def buy(turn: Turn) -> str:
             return "\n\n".join(refusals)
         pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
         if pending:
-            return wording.order_waiting_for_payment(pending[0]["order_number"], money(pending[0]["total"]))
+            first = pending[0]
+            return wording.order_waiting_for_payment(
+                first["order_number"], money(first["total"]), first.get("payment_link", "")
+            )
         return wording.nothing_to_buy()
     prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
     match result := turn.toolbox.place_order():
@@ -83,7 +88,10 @@ def order_status(turn: Turn) -> str:
         )
         for order in orders
     )
-    if any(order["status"] == "awaiting payment" for order in orders):
+    pending = [order for order in orders if order["status"] == "awaiting payment"]
+    if pending and settings.PAYMENT_PROVIDER == "stripe":
+        text += "\n" + wording.payment_link_hint(pending[0].get("payment_link", ""))
+    elif pending:
         text += "\n" + settings.PAYMENT_INSTRUCTIONS
     elif any(order["status"].startswith("paid") for order in orders):
         text += "\n" + settings.SHIPPING_INSTRUCTIONS
@@ -129,3 +137,22 @@ def cancel_order(turn: Turn) -> str:
             return wording.NO_ORDER_TO_CANCEL
         case Refused():
             return wording.could_not_cancel(result.message)
+
+
+def payment_link(turn: Turn) -> str:
+    """ "send me the link again", "link expired": the open Stripe link, or a fresh one for the same order from the
+    payment-link worker. With manual payment there is no link: how to pay the unpaid order."""
+    if settings.PAYMENT_PROVIDER != "stripe":
+        pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
+        if not pending:
+            return wording.NO_ORDER_TO_PAY
+        return wording.order_waiting_for_payment(pending[0]["order_number"], money(pending[0]["total"]))
+    match result := turn.toolbox.payment_link():
+        case PaymentLinkOpen():
+            return wording.payment_link_again(result.order["order_number"], money(result.order["total"]), result.url)
+        case PaymentLinkComing():
+            return wording.fresh_payment_link_coming(result.order["order_number"], money(result.order["total"]))
+        case NoUnpaidOrder():
+            return wording.NO_ORDER_TO_PAY
+        case Refused():
+            return wording.could_not_send_link(result.message)

@@ -1,14 +1,20 @@
 """Payment and order talk in the DM: "paid!", "cancel my order", "venmo ok?", Stripe links. PostgreSQL, no AI."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from assistant import language
 from assistant.services import answer
 from assistant.tests.assistant_support import hold, inbound, status_of, text_of
+from conversations.models import Message
 from inventory.models import Item
 from inventory.services import join_waitlist
 from notifications.models import Notification
 from orders.models import Order
 from orders.services import mark_paid, mark_shipped
+from orders.stripe_payments import create_payment_link
 
 
 @pytest.fixture(autouse=True)
@@ -114,3 +120,146 @@ def test_a_cancel_handled_twice_for_the_same_message_cancels_once(stock, anna):
     assert first is not None and second is not None and first.text == second.text
     assert first.text.startswith(f"Done: order #{order.pk} is cancelled")
     assert order.events.filter(kind="cancelled").count() == 1
+
+
+INSTRUCTIONS = "To pay, send the total by PayPal to pay@shop.example."
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "venmo ok?",
+            "Yes, Venmo works! We take Venmo @philia or Cash App $philia; put your order number in the note.",
+        ),
+        (
+            "can I pay with cashapp",
+            "Yes, Cash App works! We take Venmo @philia or Cash App $philia; put your order number in the note.",
+        ),
+        (
+            "can i pay with zelle?",
+            "Sorry, we don't take Zelle. We take Venmo @philia or Cash App $philia; put your order number in the "
+            f"note. {INSTRUCTIONS}",
+        ),
+    ],
+)
+def test_other_ways_to_pay_are_answered_from_the_shops_payment_methods(stock, anna, settings, message, expected):
+    settings.PAYMENT_METHODS = "Venmo @philia or Cash App $philia"
+    settings.PAYMENT_INSTRUCTIONS = INSTRUCTIONS
+    ordered(anna, "VNT-NIKE-WB-001")
+
+    assert text_of(anna, message) == expected
+
+
+def test_venmo_when_the_shop_only_takes_its_instructions_is_a_clear_no(stock, anna, settings):
+    settings.PAYMENT_METHODS = ""
+    settings.PAYMENT_INSTRUCTIONS = INSTRUCTIONS
+
+    assert text_of(anna, "do you take venmo?") == (
+        f"Sorry, we don't take Venmo. {INSTRUCTIONS} Hold a piece first, then say \"buy\" and I'll place your order."
+    )
+
+
+def test_card_with_stripe_is_yes_with_the_orders_open_link(stock, anna, settings):
+    settings.PAYMENT_PROVIDER = "stripe"
+    settings.PAYMENT_METHODS = ""
+    order = ordered(anna, "VNT-NIKE-WB-001")
+    Order.objects.filter(pk=order.pk).update(
+        stripe_session_id="cs_test_1",
+        stripe_session_url="https://checkout.stripe.test/c/pay/cs_test_1",
+        stripe_session_expires_at=timezone.now() + timedelta(hours=1),
+    )
+
+    assert text_of(anna, "can I pay with card?") == (
+        "Yes, card works! Card, Apple Pay and Google Pay work through your secure payment link: "
+        "https://checkout.stripe.test/c/pay/cs_test_1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("venmo ok?", True),
+        ("can i pay with cashapp", True),
+        ("do you take zelle", True),
+        ("can i pay with card?", True),
+        ("ill buy it, can i pay with venmo?", False),
+        ("ill take it, pay by card", False),
+        ("buy", False),
+        ("i paid with venmo", False),
+    ],
+)
+def test_a_question_about_a_way_to_pay_is_told_from_an_order_or_a_hold(message, asks):
+    assert language.asks_payment_method(message) is asks
+
+
+def outbound_texts(customer) -> list[str]:
+    return list(
+        Message.objects.filter(customer=customer, direction=Message.Direction.OUTBOUND)
+        .order_by("pk")
+        .values_list("text", flat=True)
+    )
+
+
+# transaction=True: the payment link is created by the send_payment_link worker (real, on Redis) once the order
+# commits, against the fake Stripe API; its DM goes out through the fake TikTok API.
+@pytest.mark.django_db(transaction=True)
+def test_with_stripe_buy_says_the_link_is_coming_and_the_worker_dms_it(
+    stock, anna, stripe_settings, fake_stripe, tiktok_settings, dramatiq_worker
+):
+    hold("VNT-NIKE-WB-001", anna)
+
+    text = text_of(anna, "buy")
+    dramatiq_worker.drain()
+
+    order = Order.objects.get(customer=anna)
+    assert text == (
+        f"Your order #{order.pk} is in:\nVNT-NIKE-WB-001 · Vintage Nike Windbreaker · $45\nTotal: $45\n"
+        f"Your secure payment link (card, Apple Pay or Google Pay) comes in a moment; #{order.pk} is your reference.\n"
+        "We ship within 2 days."
+    )
+    assert "PayPal" not in text
+    url = fake_stripe.sessions[0]["url"]
+    assert outbound_texts(anna)[-1] == (
+        f"Pay for order #{order.pk} ($45.00) securely here: {url}\n"
+        f"If the link gives you any trouble, your order number is #{order.pk}."
+    )
+
+
+def test_send_me_the_link_again_while_it_is_open_answers_with_that_link(stock, anna, stripe_settings, fake_stripe):
+    order = ordered(anna, "VNT-NIKE-WB-001")
+    url = create_payment_link(order_id=order.pk)
+
+    text = text_of(anna, "can you send me the link again")
+
+    assert text == f"Here's your payment link for order #{order.pk} ($45): {url}\nYour order number is #{order.pk}."
+    assert len(fake_stripe.sessions) == 1
+
+
+# transaction=True: the fresh session is created by the real worker after the turn commits.
+@pytest.mark.django_db(transaction=True)
+def test_an_expired_link_gets_a_fresh_one_for_the_same_order(
+    stock, anna, stripe_settings, fake_stripe, tiktok_settings, dramatiq_worker
+):
+    order = ordered(anna, "VNT-NIKE-WB-001")
+    dramatiq_worker.drain()
+    Order.objects.filter(pk=order.pk).update(stripe_session_expires_at=timezone.now() - timedelta(seconds=1))
+
+    text = text_of(anna, "the link expired")
+    dramatiq_worker.drain()
+
+    assert text == f"A fresh payment link for order #{order.pk} ($45) is on its way: it'll be here in a moment."
+    assert len(fake_stripe.sessions) == 2
+    order.refresh_from_db()
+    fresh = fake_stripe.sessions[1]
+    assert (order.stripe_session_id, fresh["client_reference_id"]) == (fresh["id"], str(order.pk))
+    assert outbound_texts(anna)[-1].startswith(f"Pay for order #{order.pk} ($45.00) securely here: {fresh['url']}\n")
+
+
+def test_the_link_with_manual_payment_is_the_shops_instructions(stock, anna, settings):
+    settings.PAYMENT_INSTRUCTIONS = INSTRUCTIONS
+    order = ordered(anna, "VNT-NIKE-WB-001")
+
+    assert text_of(anna, "send me the payment link") == (
+        f"Your order #{order.pk} ($45) is waiting for payment. {INSTRUCTIONS} Please put #{order.pk} in the note."
+    )
