@@ -425,6 +425,12 @@ def order_line(number: int, count: int, total: str, status: str, tracking_number
 
 
 def payment_will_be_confirmed(numbers: str) -> str:
+    if settings.PAYMENT_PROVIDER == "stripe":
+        return (
+            f"Thank you! A payment through the link confirms order {numbers} by itself: you'll get a thank-you here "
+            "as soon as it lands. If you paid another way, the owner will check and confirm it here. "
+            + settings.SHIPPING_INSTRUCTIONS
+        )
     return (
         f"Thank you! The owner checks payments by hand and will confirm order {numbers} here as soon as it "
         "shows up. " + settings.SHIPPING_INSTRUCTIONS

@@ -263,3 +263,18 @@ def test_the_link_with_manual_payment_is_the_shops_instructions(stock, anna, set
     assert text_of(anna, "send me the payment link") == (
         f"Your order #{order.pk} ($45) is waiting for payment. {INSTRUCTIONS} Please put #{order.pk} in the note."
     )
+
+
+def test_saying_paid_with_stripe_says_the_link_confirms_itself_and_still_flags_it(
+    stock, anna, stripe_settings, fake_stripe
+):
+    stripe_settings.SHIPPING_INSTRUCTIONS = "We ship within 2 days."
+    order = ordered(anna, "VNT-NIKE-WB-001")
+
+    assert text_of(anna, "just paid") == (
+        f"Thank you! A payment through the link confirms order #{order.pk} ($45) by itself: you'll get a thank-you "
+        "here as soon as it lands. If you paid another way, the owner will check and confirm it here. "
+        "We ship within 2 days."
+    )
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and order.customer_says_paid_at is not None
