@@ -41,6 +41,9 @@ class ToolCallAdmin(admin.ModelAdmin):
             "place_order": "Placed an order from their holds",
             "make_offer": f"Passed on an offer of ${amount} for {sku}",
             "hand_off_to_owner": "Handed the conversation to you",
+            "claim_payment": "Said they paid: flagged for you to confirm",
+            "cancel_order": "Cancelled their unpaid order",
+            "payment_link": "Asked for the payment link again",
         }
         return words.get(call.tool, f"{call.tool} {call.arguments or ''}".strip())
 

@@ -106,6 +106,27 @@ class PlaceOrder(Arguments):
         return toolbox.place_order()
 
 
+class ClaimPayment(Arguments):
+    """The customer says they paid: flag their unpaid orders for the owner to confirm (never marks them paid)."""
+
+    def call(self, toolbox: Toolbox) -> Result:
+        return toolbox.claim_payment()
+
+
+class CancelOrder(Arguments):
+    """The customer asks to cancel their order: cancel their latest unpaid order (paid ones are refused)."""
+
+    def call(self, toolbox: Toolbox) -> Result:
+        return toolbox.cancel_order()
+
+
+class PaymentLink(Arguments):
+    """The customer asks for the payment link again: the open link, or a fresh one that arrives in a moment."""
+
+    def call(self, toolbox: Toolbox) -> Result:
+        return toolbox.payment_link()
+
+
 class OrderStatus(Arguments):
     """This customer's recent orders with status, total and tracking number."""
 
@@ -139,6 +160,9 @@ TOOLS: dict[str, type[Arguments]] = {
     "release_hold": ReleaseHold,
     "place_order": PlaceOrder,
     "order_status": OrderStatus,
+    "claim_payment": ClaimPayment,
+    "cancel_order": CancelOrder,
+    "payment_link": PaymentLink,
     "make_offer": MakeOffer,
     "hand_off_to_owner": HandOffToOwner,
 }

@@ -183,6 +183,37 @@ class LeftWaitlist(Success):
     left: list[str]
 
 
+class PaymentClaimNoted(Success):
+    """ "paid!": the customer's unpaid orders, now flagged "customer says paid" for the owner to confirm."""
+
+    orders: list[Facts]
+
+
+class OrderCancelled(Success):
+    order: Facts
+
+
+class NoUnpaidOrder(Refusal):
+    """Nothing to cancel: `orders` are the customer's latest orders (paid or shipped ones say why)."""
+
+    error: Literal["no_unpaid_order"] = "no_unpaid_order"
+    message: str
+    orders: list[Facts]
+
+
+class PaymentLinkOpen(Success):
+    """The order's Stripe payment link is still open: here it is."""
+
+    order: Facts
+    url: str
+
+
+class PaymentLinkComing(Success):
+    """The order's payment link had expired (or never came): a worker creates a fresh one and DMs it."""
+
+    order: Facts
+
+
 class AlreadyBought(Refusal):
     error: Literal["bought_by_you"] = "bought_by_you"
     item: Facts
@@ -279,6 +310,9 @@ ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
 OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
 OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
 HandOffOutcome = HandedOff | Refused
+ClaimPaymentOutcome = PaymentClaimNoted | Refused
+CancelOrderOutcome = OrderCancelled | NoUnpaidOrder | Refused
+PaymentLinkOutcome = PaymentLinkOpen | PaymentLinkComing | NoUnpaidOrder | Refused
 PhotoOutcome = PhotoToSend | PhotoPage | NoPhotos
 
 
@@ -304,4 +338,7 @@ REPLAY: dict[str, TypeAdapter[Any]] = {
     "make_offer": replayer(OfferOutcome),
     "hand_off_to_owner": replayer(HandOffOutcome),
     "leave_waitlist": replayer(LeaveWaitlistOutcome),
+    "claim_payment": replayer(ClaimPaymentOutcome),
+    "cancel_order": replayer(CancelOrderOutcome),
+    "payment_link": replayer(PaymentLinkOutcome),
 }

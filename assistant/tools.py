@@ -24,6 +24,8 @@ from assistant.models import ToolCall
 from assistant.results import (
     REPLAY,
     AlreadyBought,
+    CancelOrderOutcome,
+    ClaimPaymentOutcome,
     ClaimRecorded,
     Facts,
     HandedOff,
@@ -43,11 +45,17 @@ from assistant.results import (
     NotHeldByYou,
     NothingToOrder,
     NotOpenForOffers,
+    NoUnpaidOrder,
     OfferOutcome,
     OfferPassedOn,
+    OrderCancelled,
     OrderOutcome,
     OrderPlaced,
     Orders,
+    PaymentClaimNoted,
+    PaymentLinkComing,
+    PaymentLinkOpen,
+    PaymentLinkOutcome,
     PhotoOutcome,
     PhotoPage,
     PhotoToSend,
@@ -151,6 +159,8 @@ def order_facts(order: Order) -> Facts:
         facts["tracking_number"] = order.tracking_number
         if order.shipped_at:
             facts["shipped_at"] = order.shipped_at.isoformat()
+    if order.status == Order.Status.PENDING and order_services.open_payment_link(order=order):
+        facts["payment_link"] = order.stripe_session_url
     if order.status == Order.Status.PAID and order.paid_at:
         facts["paid_at"] = order.paid_at.isoformat()
     return facts
@@ -268,6 +278,27 @@ class Toolbox:
     def place_order(self) -> OrderOutcome:
         return self._once("place_order", {}, self._order)
 
+    def claim_payment(self) -> ClaimPaymentOutcome:
+        """ "paid!": flag the customer's unpaid orders for the owner to confirm (only the owner, or Stripe, marks
+        an order paid) and tell the owner."""
+        return self._once(
+            "claim_payment",
+            {},
+            lambda: PaymentClaimNoted(
+                orders=[order_facts(order) for order in order_services.note_customer_says_paid(customer=self.customer)]
+            ),
+        )
+
+    def cancel_order(self) -> CancelOrderOutcome:
+        """Cancel the customer's latest unpaid order: its pieces go back on sale. Paid or shipped orders are the
+        owner's to cancel (the refusal carries them, so the answer can say why)."""
+        return self._once("cancel_order", {}, self._cancel_order)
+
+    def payment_link(self) -> PaymentLinkOutcome:
+        """ "send me the link again", "link expired": the latest unpaid order's Stripe link while it is open,
+        else a fresh one for the same order, created and DMed by the payment-link worker."""
+        return self._once("payment_link", {}, self._payment_link)
+
     def make_offer(self, *, sku: str, amount: Decimal) -> OfferOutcome:
         sku = sku.strip().upper()
         amount = Decimal(str(amount)).quantize(Decimal("0.01"))
@@ -342,6 +373,22 @@ class Toolbox:
             return HoldLost(message=str(error), sku=error.sku)
         order = customer_orders(customer=self.customer).get(pk=order.pk)
         return OrderPlaced(order=order_facts(order))
+
+    def _cancel_order(self) -> CancelOrderOutcome:
+        try:
+            order = order_services.cancel_own_order(customer=self.customer)
+        except orders_exceptions.NoUnpaidOrder as error:
+            return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
+        order = customer_orders(customer=self.customer).get(pk=order.pk)
+        return OrderCancelled(order=order_facts(order))
+
+    def _payment_link(self) -> PaymentLinkOutcome:
+        try:
+            order, link = order_services.resend_payment_link(customer=self.customer)
+        except orders_exceptions.NoUnpaidOrder as error:
+            return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
+        facts = order_facts(customer_orders(customer=self.customer).get(pk=order.pk))
+        return PaymentLinkOpen(order=facts, url=link) if link else PaymentLinkComing(order=facts)
 
     def _offer(self, sku: str, amount: Decimal) -> OfferOutcome:
         try:

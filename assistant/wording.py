@@ -4,6 +4,8 @@ Handlers decide *what* to say (which items, which facts); these constants and fu
 lines, prices and times come from `formatting` (`item_line`, `money`, `when`) already written.
 """
 
+import re
+
 from django.conf import settings
 
 # --- the conversation itself ---
@@ -72,8 +74,28 @@ ASK_MY_SIZE = (
 )
 
 
-def payment_faq() -> str:
-    return settings.PAYMENT_INSTRUCTIONS + ' Hold a piece first, then say "buy" and I\'ll place your order.'
+def payment_faq(*, method: str | None = None, accepted: bool = False, link: str = "", ordered: bool = False) -> str:
+    """ "venmo ok?", "how do I pay?": the shop's ways to pay (`PAYMENT_METHODS`, Stripe's link when the shop takes
+    cards through Stripe, else the manual instructions), saying yes or no to the `method` asked about."""
+    others = settings.PAYMENT_METHODS.strip().rstrip(".")
+    parts = []
+    if method:
+        parts.append(f"Yes, {method} works!" if accepted else f"Sorry, we don't take {method}.")
+    if settings.PAYMENT_PROVIDER == "stripe":
+        if link:
+            parts.append(f"Card, Apple Pay and Google Pay work through your secure payment link: {link}")
+        else:
+            parts.append("Card, Apple Pay and Google Pay work through the secure payment link I send when you order.")
+        if others:
+            parts.append(f"We also take {others} (put your order number in the note).")
+    else:
+        if others:
+            parts.append(f"We take {others}; put your order number in the note.")
+        if not (others and accepted):
+            parts.append(settings.PAYMENT_INSTRUCTIONS)
+    if not ordered:
+        parts.append('Hold a piece first, then say "buy" and I\'ll place your order.')
+    return " ".join(parts)
 
 
 def hold_policy() -> str:
@@ -298,12 +320,36 @@ def buy_which(lines: str) -> str:
     return "Which one would you like to buy?\n" + lines + "\nSend the SKU."
 
 
-def order_waiting_for_payment(number: int, total: str) -> str:
+def order_waiting_for_payment(number: int, total: str, link: str = "") -> str:
+    if settings.PAYMENT_PROVIDER == "stripe":
+        return f"Your order #{number} ({total}) is waiting for payment. " + payment_link_hint(link)
     return (
         f"Your order #{number} ({total}) is waiting for payment. "
         + settings.PAYMENT_INSTRUCTIONS
         + f" Please put #{number} in the note."
     )
+
+
+def payment_link_hint(link: str) -> str:
+    """With Stripe: how to pay an unpaid order, its open link or how to get a fresh one."""
+    if link:
+        return f"Pay securely here: {link}"
+    return 'Say "send me the link" and I\'ll send you a fresh payment link.'
+
+
+def payment_link_again(number: int, total: str, link: str) -> str:
+    return f"Here's your payment link for order #{number} ({total}): {link}\nYour order number is #{number}."
+
+
+def fresh_payment_link_coming(number: int, total: str) -> str:
+    return f"A fresh payment link for order #{number} ({total}) is on its way: it'll be here in a moment."
+
+
+def could_not_send_link(why: str) -> str:
+    return "I couldn't get your payment link: " + why
+
+
+NO_ORDER_TO_PAY = "You have no order waiting for payment, so there's no payment link to send."
 
 
 def nothing_to_buy() -> str:
@@ -321,7 +367,42 @@ def could_not_order(why: str) -> str:
     return "I couldn't place the order: " + why
 
 
+def order_cancelled(number: int, skus: str) -> str:
+    return f"Done: order #{number} is cancelled and {skus} went back on sale. Nothing to pay."
+
+
+def order_too_far_to_cancel(number: int, status: str) -> str:
+    why = "it has already shipped" if status == "shipped" else "it is already paid"
+    return (
+        f"I can't cancel order #{number}: {why}. The owner handles changes to paid orders: "
+        'say "human" and they\'ll get back to you.'
+    )
+
+
+NO_ORDER_TO_CANCEL = "You have no order waiting for payment, so there is nothing to cancel."
+NO_ORDER_TO_CANCEL_BUT_HOLDS = (
+    'You have no order to cancel, only pieces on hold: say "cancel my hold" if you want to let them go.'
+)
+
+
+def could_not_cancel(why: str) -> str:
+    return "I couldn't cancel the order: " + why
+
+
+ORDER_PLACED = re.compile(r"\byour order #\d+ is in:", re.IGNORECASE)
+
+
+def placed_an_order(said: str) -> bool:
+    """Is this what the shop says when it places an order (see `order_placed`)?"""
+    return bool(ORDER_PLACED.search(said))
+
+
 def order_placed(number: int, lines: str, total: str) -> str:
+    if settings.PAYMENT_PROVIDER == "stripe":
+        return (
+            f"Your order #{number} is in:\n{lines}\nTotal: {total}\n"
+            f"Your secure payment link (card, Apple Pay or Google Pay) comes in a moment; #{number} is your reference."
+        )
     return (
         f"Your order #{number} is in:\n{lines}\nTotal: {total}\n"
         + settings.PAYMENT_INSTRUCTIONS
@@ -344,6 +425,12 @@ def order_line(number: int, count: int, total: str, status: str, tracking_number
 
 
 def payment_will_be_confirmed(numbers: str) -> str:
+    if settings.PAYMENT_PROVIDER == "stripe":
+        return (
+            f"Thank you! A payment through the link confirms order {numbers} by itself: you'll get a thank-you here "
+            "as soon as it lands. If you paid another way, the owner will check and confirm it here. "
+            + settings.SHIPPING_INSTRUCTIONS
+        )
     return (
         f"Thank you! The owner checks payments by hand and will confirm order {numbers} here as soon as it "
         "shows up. " + settings.SHIPPING_INSTRUCTIONS

@@ -14,7 +14,7 @@ from conversations.models import Customer
 from inventory import services as inventory_services
 from inventory.exceptions import ItemUnavailable, NotHeldBy
 from inventory.selectors import current_holds
-from notifications.services import notify_order_placed
+from notifications.services import notify_customer_says_paid, notify_order_placed
 from orders import notices
 from orders.exceptions import (
     HoldLost,
@@ -276,7 +276,8 @@ def record_refund(*, order_id: int, provider: str, reference: str, amount: Decim
 
 def note_customer_says_paid(*, customer: Customer, now: datetime | None = None) -> list[Order]:
     """The customer wrote "paid!": flag their unpaid orders "customer says paid" for the owner to check (only
-    the owner, or Stripe, marks an order paid). Returns those orders; idempotent (the first claim's time stays)."""
+    the owner, or Stripe, marks an order paid) and tell the owner once per order. Returns those orders; idempotent
+    (the first claim's time stays)."""
     now = now or timezone.now()
     orders = []
     with locking_transaction():
@@ -289,6 +290,7 @@ def note_customer_says_paid(*, customer: Customer, now: datetime | None = None) 
                     order=order, kind="customer_says_paid", by=Actor.CUSTOMER, from_status=order.status,
                     to_status=order.status,
                 )  # fmt: skip
+                notify_customer_says_paid(order_id=order.pk, customer_name=str(customer))
             orders.append(order)
     return orders
 
@@ -463,13 +465,33 @@ def _hours_text(left: timedelta) -> str:
     return f"{round(hours)} hour{'s' if round(hours) != 1 else ''}"
 
 
-def how_to_pay(*, order: Order) -> str:
-    """How to pay this order: its Stripe link while one is open, else the shop's instructions."""
+def open_payment_link(*, order: Order) -> str:
+    """The order's Stripe Checkout link while its session is open, else ""."""
     if (
         order.stripe_session_url
         and order.stripe_session_expires_at
         and order.stripe_session_expires_at > timezone.now()
     ):
+        return order.stripe_session_url
+    return ""
+
+
+def resend_payment_link(*, customer: Customer) -> tuple[Order, str]:
+    """The customer asks for the payment link again: their latest unpaid order and its open Stripe link, or ""
+    when the session has expired (or never came), and then the payment-link worker creates a fresh session for
+    the same order once this transaction commits and DMs its link. Raises `NoUnpaidOrder`."""
+    order = Order.objects.filter(customer=customer, status=Order.Status.PENDING).order_by("-created_at", "-pk").first()
+    if order is None:
+        raise NoUnpaidOrder()
+    link = open_payment_link(order=order)
+    if not link:
+        transaction.on_commit(partial(_send_payment_link, order_id=order.pk))
+    return order, link
+
+
+def how_to_pay(*, order: Order) -> str:
+    """How to pay this order: its Stripe link while one is open, else the shop's instructions."""
+    if open_payment_link(order=order):
         return f"Pay here: {order.stripe_session_url} (order #{order.pk})."
     return settings.PAYMENT_INSTRUCTIONS
 

@@ -63,11 +63,12 @@ def asks_order_status(text: str) -> bool:
 
 
 def says_paid(text: str) -> bool:
-    """ "paid!", "sent the money", "did you get my payment?": the customer says they paid; only staff can confirm it."""
+    """ "paid!", "sent it", "sent the money", "did you get my payment?": the customer says they paid; only staff can confirm it."""
     return _has(
         r"^(?:(?:ok |okay |done |just |i |i've |i have |i just |ive |just now )*(?:paid|payed)(?: it| now| already| you| u)?|done paying)\b"
         r"|\b(?:i'?ve|i have|i|just|already) (?:paid|payed|sent (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds|it over))"
         r"|\b(?:sent|transferred) (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds)"
+        r"|^(?:(?:ok |okay |done |just |i |i've |i have |i just |ive |all )*sent (?:it|it over|you it|u it)(?: now| already| just now)?[\s!.]*$)"
         r"|\b(?:money|payment|cash) (?:is |has been )?(?:sent|done|made)"
         r"|\b(?:did|have) (?:you|u) (?:get|receive|received|see|seen) (?:the money|my money|my payment|the payment|payment)\b"
         r"|^(?:did|have) (?:you|u) (?:get|receive|received) it(?: yet)?[\s?!.]*$",
@@ -148,6 +149,36 @@ def wants_release(text: str) -> bool:
         r"\b(cancel (?:my |the |that |this )?(?:hold|holds|reservation|reserve)|cancel (?:it|that|the hold)|release|unhold|un-hold"
         r"|unreserve|un-reserve|remove (?:my |the )?hold|drop (?:my |the )?hold|don'?t want (?:it|them|that|this|the)"
         r"|don'?t need (?:it|them|that)|no longer want|changed my mind|let it go|put it back)\b",
+        text,
+    )
+
+
+def wants_payment_link(text: str) -> bool:
+    """ "send me the link again", "the link expired", "payment link?": the Stripe link for their order."""
+    return _has(r"\b(?:payment|pay|checkout|stripe) link\b", text) or (
+        _has(r"\blink\b", text)
+        and _has(
+            r"\b(?:send|resend|re-send|again|expired?|new|another|fresh|lost|broken|dead|didn'?t (?:get|come|work)"
+            r"|not working|doesn'?t work|won'?t (?:work|open|load))\b",
+            text,
+        )
+    )
+
+
+def wants_order_cancelled(text: str) -> bool:
+    """ "cancel my order", "cancel order #12", "i want to cancel the order": the order, not a hold."""
+    return _has(
+        r"\b(?:cancel|cancell?ing|scrap|call off) (?:my |the |that |this |our )?(?:whole )?(?:order|purchase)s?\b"
+        r"|\b(?:don'?t|do not|no longer) want (?:my |the |that |this )?order\b",
+        text,
+    )
+
+
+def says_just_cancel(text: str) -> bool:
+    """A bare "cancel" ("cancel it", "cancel pls", "actually cancel"): what it cancels depends on what was last said."""
+    return _has(
+        r"^(?:(?:wait|actually|oh|sorry|no|hmm+|ok|can you|can u|pls|please)[\s,!.]+)*"
+        r"cancel(?: it| that| this)?(?:[\s,!.]+(?:please|pls|plz|sorry|thanks|ty))*[\s!.?]*$",
         text,
     )
 
@@ -359,6 +390,48 @@ def faq_topic(text: str) -> str | None:
     ):
         return "sizing"
     return None
+
+
+PAYMENT_METHOD_NAMES = {
+    r"venmo": "Venmo",
+    r"cash ?app": "Cash App",
+    r"zelle": "Zelle",
+    r"apple ?pay": "Apple Pay",
+    r"google ?pay|g ?pay": "Google Pay",
+    r"pay ?pal": "PayPal",
+    r"klarna": "Klarna",
+    r"after ?pay": "Afterpay",
+    r"crypto|bitcoin|btc|eth": "crypto",
+    r"(?:credit |debit )?cards?": "card",
+}
+
+
+def payment_method_named(text: str) -> str | None:
+    """The way to pay a message asks about ("venmo ok?" → "Venmo"), or None."""
+    for pattern, name in PAYMENT_METHOD_NAMES.items():
+        if _has(rf"\b(?:{pattern})\b", text):
+            return name
+    return None
+
+
+PAYING_WITH = re.compile(
+    r"\b(?:(?:can|could|may) (?:i|u|you|we) )?(?:pay|paying|payment)(?: (?:with|by|via|using|through|in|for it with))? ?"
+    r"(?:(?:a |my |your )?[a-z]+(?: ?(?:app|pay|card))?)?(?=[\s?!.,]|$)"
+)
+
+
+def asks_payment_method(text: str) -> bool:
+    """ "venmo ok?", "can I pay with cashapp?", "do you take card?": a question about a way to pay, not an
+    order (a "buy" or a hold in the same message, without the paying part, is still that)."""
+    if payment_method_named(text) is None:
+        return False
+    if not _has(
+        r"\?|\b(?:can|could|may) (?:i|u|we)|\b(?:do|does) (?:you|u)|\btake|\baccept|\bok\b|\bokay|\bwork|\bpay (?:with|by|via|using)",
+        text,
+    ):
+        return False
+    rest = PAYING_WITH.sub(" ", text)
+    return not (wants_buy(rest) or wants_hold(rest))
 
 
 def is_yes(text: str) -> bool:

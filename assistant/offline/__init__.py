@@ -67,8 +67,11 @@ def _only_asks_for_photos(turn: Turn) -> bool:
 INTENTS: tuple[Intent, ...] = (
     Intent("only a greeting", lambda t: not t.text, smalltalk.greeting),
     Intent("asks for a person", said(language.wants_human), smalltalk.hand_off),
+    Intent("cancel my order", said(language.wants_order_cancelled), orders.cancel_order),
+    Intent("cancel, just after ordering", lambda t: language.says_just_cancel(t.text) and orders.placed_an_order(t), orders.cancel_order),
     Intent("order status", lambda t: language.asks_order_status(t.text) and not t.mentioned.items, orders.order_status),
     Intent("says they paid", said(language.says_paid), orders.payment_claimed),
+    Intent("send me the link again", lambda t: language.wants_payment_link(t.text) and not t.mentioned.items, orders.payment_link),
     Intent("yes to a hold offer", lambda t: language.is_yes(t.text) and holds.offered_to_hold(t), holds.hold_it),
     Intent("thanks, ok, bye", said(language.is_thanks), smalltalk.thanks),
     Intent("are you there?", said(language.asks_if_there), smalltalk.still_here),
@@ -80,6 +83,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("am I still in line?", said(language.asks_waitlist_place), holds.places_in_line),
     Intent("take me off the list", said(language.wants_off_waitlist), holds.leave_line),
     Intent("cancel my hold", said(language.wants_release), holds.release),
+    Intent("venmo ok?", lambda t: language.asks_payment_method(t.text) and not t.mentioned.items, smalltalk.payment_methods),
     Intent("an offer", said(language.is_offer), offers.offer),
     Intent("buy", lambda t: language.wants_buy(t.text) and not language.is_tentative(t.text), orders.buy),
     Intent("might buy", lambda t: language.wants_buy(t.text) and not language.wants_hold(t.text), details.details),
@@ -104,6 +108,7 @@ INTENTS: tuple[Intent, ...] = (
 # The deterministic answers that never need AI, read on the whole message (greeting included).
 FAST_PATH: tuple[Intent, ...] = (
     Intent("asks for a person", lambda t: language.wants_human(t.full_text), smalltalk.hand_off),
+    Intent("cancel my order", lambda t: language.wants_order_cancelled(t.full_text), orders.cancel_order),
     Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),
     Intent("says they paid", lambda t: language.says_paid(t.full_text), orders.payment_claimed),
     Intent("names a SKU", lambda t: t.names_skus, lambda t: first_answer(INTENTS, t)),

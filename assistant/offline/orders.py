@@ -6,7 +6,19 @@ from assistant import language, wording
 from assistant.formatting import item_lines, money
 from assistant.offline import holds as holding
 from assistant.offline.context import Turn
-from assistant.results import Facts, Held, HoldLost, NothingToOrder, OrderPlaced, Refused
+from assistant.results import (
+    Facts,
+    Held,
+    HoldLost,
+    NothingToOrder,
+    NoUnpaidOrder,
+    OrderCancelled,
+    OrderPlaced,
+    PaymentClaimNoted,
+    PaymentLinkComing,
+    PaymentLinkOpen,
+    Refused,
+)
 
 
 def buy(turn: Turn) -> str:
@@ -38,7 +50,10 @@ def buy(turn: Turn) -> str:
             return "\n\n".join(refusals)
         pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
         if pending:
-            return wording.order_waiting_for_payment(pending[0]["order_number"], money(pending[0]["total"]))
+            first = pending[0]
+            return wording.order_waiting_for_payment(
+                first["order_number"], money(first["total"]), first.get("payment_link", "")
+            )
         return wording.nothing_to_buy()
     prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
     match result := turn.toolbox.place_order():
@@ -73,7 +88,10 @@ def order_status(turn: Turn) -> str:
         )
         for order in orders
     )
-    if any(order["status"] == "awaiting payment" for order in orders):
+    pending = [order for order in orders if order["status"] == "awaiting payment"]
+    if pending and settings.PAYMENT_PROVIDER == "stripe":
+        text += "\n" + wording.payment_link_hint(pending[0].get("payment_link", ""))
+    elif pending:
         text += "\n" + settings.PAYMENT_INSTRUCTIONS
     elif any(order["status"].startswith("paid") for order in orders):
         text += "\n" + settings.SHIPPING_INSTRUCTIONS
@@ -81,9 +99,11 @@ def order_status(turn: Turn) -> str:
 
 
 def payment_claimed(turn: Turn) -> str:
-    """ "paid!": thanks, and what happens next. Only staff mark an order paid, so nothing changes here."""
+    """ "paid!": thanks, and what happens next. Only the owner (or Stripe) marks an order paid: the unpaid orders
+    are flagged "customer says paid" and the owner is told."""
+    claim = turn.toolbox.claim_payment()
+    pending = claim.orders if isinstance(claim, PaymentClaimNoted) else []
     orders = turn.toolbox.order_status().orders
-    pending = [order for order in orders if order["status"] == "awaiting payment"]
     if pending:
         return wording.payment_will_be_confirmed(
             ", ".join(f"#{order['order_number']} ({money(order['total'])})" for order in pending)
@@ -93,3 +113,46 @@ def payment_claimed(turn: Turn) -> str:
     if turn.toolbox.holds():
         return wording.PAID_BUT_ONLY_HOLDS
     return wording.PAID_BUT_NOTHING
+
+
+def placed_an_order(turn: Turn) -> bool:
+    """Did the shop's last message place an order (so a bare "cancel" is about that order)?"""
+    return wording.placed_an_order(turn.last_reply())
+
+
+def cancel_order(turn: Turn) -> str:
+    """ "cancel my order": the latest unpaid order is cancelled and its pieces go back on sale; a paid or shipped
+    order is the owner's to refund, and the answer says so."""
+    match result := turn.toolbox.cancel_order():
+        case OrderCancelled():
+            skus = ", ".join(line["sku"] for line in result.order["items"])
+            return wording.order_cancelled(result.order["order_number"], skus)
+        case NoUnpaidOrder():
+            done = [order for order in result.orders if order["status"] != "cancelled"]
+            if done:
+                order = done[0]
+                return wording.order_too_far_to_cancel(order["order_number"], order["status"])
+            if turn.toolbox.holds():
+                return wording.NO_ORDER_TO_CANCEL_BUT_HOLDS
+            return wording.NO_ORDER_TO_CANCEL
+        case Refused():
+            return wording.could_not_cancel(result.message)
+
+
+def payment_link(turn: Turn) -> str:
+    """ "send me the link again", "link expired": the open Stripe link, or a fresh one for the same order from the
+    payment-link worker. With manual payment there is no link: how to pay the unpaid order."""
+    if settings.PAYMENT_PROVIDER != "stripe":
+        pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
+        if not pending:
+            return wording.NO_ORDER_TO_PAY
+        return wording.order_waiting_for_payment(pending[0]["order_number"], money(pending[0]["total"]))
+    match result := turn.toolbox.payment_link():
+        case PaymentLinkOpen():
+            return wording.payment_link_again(result.order["order_number"], money(result.order["total"]), result.url)
+        case PaymentLinkComing():
+            return wording.fresh_payment_link_coming(result.order["order_number"], money(result.order["total"]))
+        case NoUnpaidOrder():
+            return wording.NO_ORDER_TO_PAY
+        case Refused():
+            return wording.could_not_send_link(result.message)

@@ -71,7 +71,7 @@ def faq(turn: Turn, topic: str) -> str:
     if topic == "returns":
         return settings.RETURNS_POLICY
     if topic == "payment":
-        return wording.payment_faq()
+        return payment_methods(turn)
     return wording.SIZING
 
 
@@ -94,3 +94,23 @@ def ask_my_size(turn: Turn) -> str:
 
 def not_understood(turn: Turn) -> str:
     return wording.NOT_UNDERSTOOD + wording.help_text()
+
+
+CARD_WAYS = ("card", "Apple Pay", "Google Pay")
+
+
+def payment_methods(turn: Turn) -> str:
+    """ "venmo ok?", "can I pay with card?": answered from the shop's settings, with the open payment link."""
+    method = language.payment_method_named(turn.text)
+    accepted = False
+    if method:
+        ways = settings.PAYMENT_METHODS + (
+            " " + settings.PAYMENT_INSTRUCTIONS if settings.PAYMENT_PROVIDER == "manual" else ""
+        )
+        squashed = ways.lower().replace(" ", "")
+        accepted = method.lower().replace(" ", "") in squashed or (
+            settings.PAYMENT_PROVIDER == "stripe" and method in CARD_WAYS
+        )
+    pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
+    link = next((order["payment_link"] for order in pending if order.get("payment_link")), "")
+    return wording.payment_faq(method=method, accepted=accepted, link=link, ordered=bool(pending))

@@ -105,6 +105,9 @@ def test_requests_carry_a_stable_system_prompt_strict_tools_and_delimited_custom
         "order_status",
         "make_offer",
         "hand_off_to_owner",
+        "claim_payment",
+        "cancel_order",
+        "payment_link",
     }
     for tool in first["tools"]:
         parameters = tool["function"]["parameters"]

@@ -15,6 +15,15 @@ from assistant.arguments import HoldItem, MakeOffer, SearchItems, parse_argument
 BEFORE = json.loads((Path(__file__).parent / "fixtures" / "tool_definitions.json").read_text())
 SKU_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]{1,63}$"
 AMOUNT_RANGE = {"exclusiveMinimum": 0, "exclusiveMaximum": 100000}
+# The payment tools added after the hand-written definitions were frozen (no arguments: always this customer's).
+ORDER_TALK = {
+    "claim_payment": "The customer says they paid: flag their unpaid orders for the owner to confirm (never marks "
+    "them paid).",
+    "cancel_order": "The customer asks to cancel their order: cancel their latest unpaid order (paid ones are "
+    "refused).",
+    "payment_link": "The customer asks for the payment link again: the open link, or a fresh one that arrives in a "
+    "moment.",
+}
 
 
 def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_and_amount_ranges():
@@ -28,7 +37,19 @@ def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_
             if extra:
                 added[(tool["function"]["name"], param)] = extra
 
-    assert generated == BEFORE
+    assert [tool for tool in generated if tool["function"]["name"] not in ORDER_TALK] == BEFORE
+    assert {tool["function"]["name"]: tool for tool in generated if tool["function"]["name"] in ORDER_TALK} == {
+        name: {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": description,
+                "strict": True,
+                "parameters": {"type": "object", "properties": {}, "required": [], "additionalProperties": False},
+            },
+        }
+        for name, description in ORDER_TALK.items()
+    }
     assert added == {
         ("search_items", "max_price"): AMOUNT_RANGE,
         ("search_items", "min_price"): AMOUNT_RANGE,
