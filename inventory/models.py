@@ -123,8 +123,8 @@ class Item(models.Model):
     def floor_price(self) -> Decimal:
         """The lowest offer accepted at once: the owner's floor, else OFFER_FLOOR_PERCENT of the price (never above it)."""
         if self.offer_floor is not None:
-            return min(self.offer_floor, self.price)
-        floor = self.price * settings.OFFER_FLOOR_PERCENT / 100
+            return min(Decimal(self.offer_floor), Decimal(self.price))
+        floor = Decimal(self.price) * settings.OFFER_FLOOR_PERCENT / 100
         return floor.quantize(Decimal("0.01"), rounding=ROUND_UP)
 
     def clean(self) -> None:
