@@ -115,9 +115,15 @@ def record_offer(
         # Any older offer still open on this piece gives way to this one.
         earlier = Offer.objects.filter(customer=customer, item=item)
         already_countered = earlier.filter(counter_amount__isnull=False).exists()
+        # Meeting the shop's counter (the owner may counter below the floor) is saying yes to it.
+        counter = (
+            open_offers(now=now)
+            .filter(customer=customer, item=item, status=Offer.Status.COUNTERED, counter_amount__lte=value)
+            .exists()
+        )
         open_offers(now=now).filter(customer=customer, item=item).update(status=Offer.Status.DECLINED, decided_at=now)
         offer = Offer.objects.create(customer=customer, item=item, amount=value, expires_at=_expires_at(now))
-        if value >= floor:
+        if value >= floor or counter:
             _accept(offer=offer, price=value, now=now)
         elif already_countered or floor >= item.price:
             offer.status, offer.decided_at, offer.expires_at = Offer.Status.DECLINED, now, None
@@ -180,13 +186,24 @@ def agreed_prices(*, customer: Customer, items: list[Item]) -> dict[int, Decimal
     return prices
 
 
-def offer_prices_for(*, customer: Customer, now: datetime | None = None) -> set[Decimal]:
-    """Prices these rules produced for this customer and still stand: accepted on a current hold, or countered."""
+def standing_offer_prices(*, customer: Customer, now: datetime | None = None) -> dict[str, set[Decimal]]:
+    """SKU → prices these rules produced for this customer that still stand: accepted on the current hold, or
+    a counter-offer still open. Nobody else's: another customer is only ever quoted the listed price."""
     now = now or timezone.now()
-    prices = set(countered_offers(customer=customer, now=now).values_list("counter_amount", flat=True))
-    held = list(Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now))
-    prices.update(agreed_prices(customer=customer, items=held).values())
+    prices: dict[str, set[Decimal]] = {}
+    for offer in countered_offers(customer=customer, now=now):
+        prices.setdefault(offer.item.sku.upper(), set()).add(offer.counter_amount)
+    held = {
+        item.pk: item for item in Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now)
+    }
+    for item_id, price in agreed_prices(customer=customer, items=list(held.values())).items():
+        prices.setdefault(held[item_id].sku.upper(), set()).add(price)
     return prices
+
+
+def offer_prices_for(*, customer: Customer, now: datetime | None = None) -> set[Decimal]:
+    """Every standing offer price of this customer's (see `standing_offer_prices`)."""
+    return set().union(*standing_offer_prices(customer=customer, now=now).values())
 
 
 def _lock_pending(offer: Offer) -> Offer:
