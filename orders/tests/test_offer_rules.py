@@ -191,3 +191,35 @@ def test_owner_rejects_or_counters_a_pending_offer_and_the_customer_is_told():
 
 def _last_outbound(customer) -> str:
     return Message.objects.filter(customer=customer, direction=Message.Direction.OUTBOUND).latest("pk").text
+
+
+def test_the_offer_sweep_marks_run_out_offers_expired_and_leaves_the_rest():
+    customer = make_customer()
+    item = make_item(price="45.00")
+    old = Offer.objects.create(
+        customer=customer, item=item, amount=Decimal("30"), expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    fresh = Offer.objects.create(
+        customer=customer, item=item, amount=Decimal("31"), expires_at=timezone.now() + timedelta(hours=1)
+    )
+    from orders.tasks import sweep_offers
+
+    sweep_offers.fn()
+
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == (Offer.Status.EXPIRED, Offer.Status.PENDING)
+
+
+def test_another_customer_sees_only_the_listed_price_of_a_piece_held_at_an_offer():
+    from assistant.tools import item_facts
+
+    customer = make_customer()
+    other = make_customer("customer-2")
+    make_item(price="45.00")
+    record_offer(customer=customer, sku="VNT-TEST-001", amount="40")
+
+    facts = item_facts(Item.objects.get(), customer=other, now=timezone.now())
+
+    assert (facts["price"], facts["status"]) == ("45.00", "held")
+    assert "40" not in str(facts)
