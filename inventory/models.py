@@ -128,7 +128,7 @@ class Item(models.Model):
         return floor.quantize(Decimal("0.01"), rounding=ROUND_UP)
 
     def clean(self) -> None:
-        if self.offer_floor is not None and self.price is not None and self.offer_floor > self.price:
+        if self.offer_floor is not None and self.price is not None and Decimal(self.offer_floor) > Decimal(self.price):
             raise ValidationError({"offer_floor": "The offer floor cannot be above the price."})
         # Measurements are read by staff and by the assistant: a flat map of positive numbers of inches.
         if not isinstance(self.measurements, dict) or not all(

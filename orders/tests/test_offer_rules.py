@@ -223,3 +223,14 @@ def test_another_customer_sees_only_the_listed_price_of_a_piece_held_at_an_offer
 
     assert (facts["price"], facts["status"]) == ("45.00", "held")
     assert "40" not in str(facts)
+
+
+def test_an_offer_floor_above_the_price_is_refused_by_the_item_form_check():
+    from django.core.exceptions import ValidationError
+
+    item = make_item(price="45.00", offer_floor="50.00")
+
+    with pytest.raises(ValidationError) as error:
+        item.clean()
+
+    assert error.value.message_dict == {"offer_floor": ["The offer floor cannot be above the price."]}
