@@ -135,7 +135,8 @@ class OrderStatus(Arguments):
 
 
 class MakeOffer(Arguments):
-    """Pass this customer's offer on an item's price to the owner, who decides. Never changes the price."""
+    """Make this customer's offer on an item's price; the owner's rules decide it at once (accepted and held at
+    that price, countered with the one other price you may quote, or declined). Offering the counter accepts it."""
 
     sku: Sku
     amount: Amount

@@ -1,7 +1,8 @@
 """Checks on what the AI wrote before a customer sees it.
 
 A reply passes only if every SKU it names exists, every price it quotes is the database's price for
-the item it is next to (or an order total or offer amount the tools just returned), it does not
+the item it is next to (or this customer's own accepted or countered offer price for it, or an order total the
+tools just returned), it does not
 grant a discount, does not mention another customer and does not repeat its instructions.
 Anything else is replaced by the offline assistant's answer.
 """
@@ -14,6 +15,7 @@ from assistant.language import find_skus
 from conversations.models import Customer
 from inventory.selectors import current_holds, visible_items_with_skus
 from orders.models import Order
+from orders.offers import standing_offer_prices
 
 PRICE = re.compile(
     r"\$\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
@@ -90,6 +92,9 @@ def problem_with(
         return "reply too long"
     skus = find_skus(reply)
     prices: dict[str, Decimal] = {}
+    # Prices the offer rules produced for this customer (never another's): each allowed next to its own piece.
+    offers = standing_offer_prices(customer=customer)
+    offer_prices = set().union(*offers.values())
     if skus:
         prices = {item.sku.upper(): item.price for item in visible_items_with_skus(skus)}
         unknown = [sku for sku in skus if sku not in prices and sku.count("-") >= 2]
@@ -104,21 +109,24 @@ def problem_with(
             # As many prices as SKUs ("A is $45 and B is $30", "A and B, $45 and $30"): they pair up in order,
             # so two right prices swapped between two items are caught.
             for sku, amount in zip(segment_skus, amounts, strict=True):
-                if amount != prices[sku]:
+                if amount != prices[sku] and amount not in offers.get(sku, set()):
                     return f"quotes {amount:.2f} for {sku}"
             continue
         for amount in amounts:
             if segment_skus:
-                if amount not in {prices[sku] for sku in segment_skus}:
+                if amount not in {prices[sku] for sku in segment_skus}.union(
+                    *(offers.get(s, set()) for s in segment_skus)
+                ):
                     return f"quotes {amount} next to {', '.join(segment_skus)}"
             elif named:
-                if amount not in named:
+                if amount not in named and amount not in offer_prices:
                     return (
                         f"quotes {amount} next to an item that costs {', '.join(str(price) for price in sorted(named))}"
                     )
-            elif amount not in known_prices and amount not in set(prices.values()):
+            elif amount not in known_prices and amount not in set(prices.values()) and amount not in offer_prices:
                 return f"quotes a price {amount} the database did not give"
-    if GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply)):
+    # Words of a deal are true only when the rules made one (its prices were checked above).
+    if GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply)) and not offer_prices:
         return "sounds like it grants a discount"
     if TALKS_ABOUT_OTHERS.search(reply):
         return "talks about another customer"

@@ -127,6 +127,39 @@ class OfferPassedOn(Success):
         return "Only the owner decides offers; the listed price stands unless they accept."
 
 
+class OfferAccepted(Success):
+    """The offer met the owner's rules: the piece is held for this customer at `offer["price"]`."""
+
+    outcome: Literal["accepted"] = "accepted"
+    offer: Facts
+    item: Facts
+    held_until: Moment
+
+    @computed_field
+    @property
+    def note(self) -> str:
+        return (
+            "Accepted by the shop's rules: held for this customer at offer.price (the order uses it). "
+            "item.price is the listed price. Say you want to buy to place the order."
+        )
+
+
+class OfferCountered(Success):
+    """Below the floor: the shop can do `offer["counter"]`; offering that amount accepts it."""
+
+    outcome: Literal["countered"] = "countered"
+    offer: Facts
+    item: Facts
+
+    @computed_field
+    @property
+    def note(self) -> str:
+        return (
+            "Not accepted: the shop's counter-offer is offer.counter (the only other price you may state). "
+            "If the customer agrees, call make_offer with that amount."
+        )
+
+
 class HandedOff(Success):
     @computed_field
     @property
@@ -277,6 +310,24 @@ class NotOpenForOffers(Refusal):
         return "This item is not available for offers."
 
 
+class OfferDeclined(Refusal):
+    """Below the floor after the one counter-offer (or on a piece with no haggling): a polite no."""
+
+    error: Literal["offer_declined"] = "offer_declined"
+    sku: str
+    price: str
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "The shop can't go that low on this piece: the listed price stands."
+
+
+class NoCounter(Refusal):
+    error: Literal["no_counter_offer"] = "no_counter_offer"
+    message: str
+
+
 class InvalidAmount(Refusal):
     error: Literal["invalid_amount"] = "invalid_amount"
 
@@ -308,7 +359,19 @@ HoldOutcome = (
 LeaveWaitlistOutcome = LeftWaitlist | Refused
 ReleaseOutcome = Released | NotFound | NotHeldByYou | Refused
 OrderOutcome = OrderPlaced | NothingToOrder | HoldLost | Refused
-OfferOutcome = OfferPassedOn | NotFound | NotOpenForOffers | InvalidAmount | Refused
+OfferOutcome = (
+    OfferAccepted
+    | OfferCountered
+    | OfferDeclined
+    | OfferPassedOn
+    | NotFound
+    | NotOpenForOffers
+    | NotDroppedYet
+    | HoldLimit
+    | NoCounter
+    | InvalidAmount
+    | Refused
+)
 HandOffOutcome = HandedOff | Refused
 ClaimPaymentOutcome = PaymentClaimNoted | Refused
 CancelOrderOutcome = OrderCancelled | NoUnpaidOrder | Refused
@@ -317,17 +380,25 @@ PhotoOutcome = PhotoToSend | PhotoPage | NoPhotos
 
 
 def _tag(value: Any) -> str:
+    # Successes of one tool that differ carry an `outcome` ("accepted", "countered"): "ok:<outcome>".
     if isinstance(value, dict):
-        return value.get("error", "ok")
-    return getattr(value, "error", "ok")
+        return value.get("error") or (f"ok:{value['outcome']}" if "outcome" in value else "ok")
+    error = getattr(value, "error", None)
+    outcome = getattr(value, "outcome", None)
+    return error or (f"ok:{outcome}" if outcome else "ok")
+
+
+def _kind_tag(kind: type[Result]) -> str:
+    if issubclass(kind, Refusal):
+        return kind.model_fields["error"].default
+    if "outcome" in kind.model_fields:
+        return f"ok:{kind.model_fields['outcome'].default}"
+    return "ok"
 
 
 def replayer(outcome: UnionType) -> TypeAdapter[Any]:
     """Reads a stored wire form back into its class, picked by the `error` code ("ok" for the success)."""
-    members = tuple(
-        Annotated[kind, Tag(kind.model_fields["error"].default if issubclass(kind, Refusal) else "ok")]
-        for kind in get_args(outcome)
-    )
+    members = tuple(Annotated[kind, Tag(_kind_tag(kind))] for kind in get_args(outcome))
     return TypeAdapter(Annotated[Union[members], Discriminator(_tag)])  # noqa: UP007 - built from a tuple
 
 
@@ -336,6 +407,7 @@ REPLAY: dict[str, TypeAdapter[Any]] = {
     "release_hold": replayer(ReleaseOutcome),
     "place_order": replayer(OrderOutcome),
     "make_offer": replayer(OfferOutcome),
+    "accept_counter": replayer(OfferOutcome),
     "hand_off_to_owner": replayer(HandOffOutcome),
     "leave_waitlist": replayer(LeaveWaitlistOutcome),
     "claim_payment": replayer(ClaimPaymentOutcome),

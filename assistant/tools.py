@@ -39,6 +39,7 @@ from assistant.results import (
     ItemFound,
     LeaveWaitlistOutcome,
     LeftWaitlist,
+    NoCounter,
     NoPhotos,
     NotDroppedYet,
     NotFound,
@@ -46,8 +47,10 @@ from assistant.results import (
     NothingToOrder,
     NotOpenForOffers,
     NoUnpaidOrder,
+    OfferAccepted,
+    OfferCountered,
+    OfferDeclined,
     OfferOutcome,
-    OfferPassedOn,
     OrderCancelled,
     OrderOutcome,
     OrderPlaced,
@@ -86,7 +89,7 @@ from inventory.selectors import current_holds, main_photo, visible_items_with_sk
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.models import Order
-from orders.offers import InvalidOffer, record_offer
+from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, countered_offers, record_offer
 from orders.selectors import customer_orders, has_bought
 from philia.errors import DomainError
 from tiktok.services import image_send_allowed
@@ -390,20 +393,51 @@ class Toolbox:
         facts = order_facts(customer_orders(customer=self.customer).get(pk=order.pk))
         return PaymentLinkOpen(order=facts, url=link) if link else PaymentLinkComing(order=facts)
 
-    def _offer(self, sku: str, amount: Decimal) -> OfferOutcome:
+    def accept_counter(self, *, sku: str) -> OfferOutcome:
+        """Say yes to the shop's counter-offer on `sku` (the offline assistant's "yes")."""
+        sku = sku.strip().upper()
+        return self._once("accept_counter", {"sku": sku}, lambda: self._offer(sku, None))
+
+    def counter_offers(self) -> list[Facts]:
+        """This customer's counter-offers still waiting for their answer, newest first."""
+        return [
+            {"sku": offer.item.sku, "name": offer.item.name, "counter": f"{offer.counter_amount:.2f}"}
+            for offer in countered_offers(customer=self.customer)
+        ]
+
+    def _offer(self, sku: str, amount: Decimal | None) -> OfferOutcome:
+        now = timezone.now()
         try:
-            offer = record_offer(customer=self.customer, sku=sku, amount=amount)
+            if amount is None:
+                offer = accept_counter(customer=self.customer, sku=sku)
+            else:
+                offer = record_offer(customer=self.customer, sku=sku, amount=amount)
         except ItemNotFound:
             return NotFound(sku=sku)
         except ItemUnavailable as error:
+            if error.status == Item.Status.HIDDEN:
+                return NotFound(sku=sku)
             return NotOpenForOffers(sku=sku, status=error.status)
+        except ItemNotDroppedYet as error:
+            item = Item.objects.get(sku__iexact=sku)
+            return NotDroppedYet(item=item_facts(item, customer=self.customer, now=now), drops_at=error.drops_at)
+        except HoldLimitReached as error:
+            return HoldLimit(message=str(error), limit=error.limit, holds=self.holds())
+        except NoCounterOffer as error:
+            return NoCounter(message=str(error))
         except InvalidOffer:
             return InvalidAmount()
         item = offer.item
-        return OfferPassedOn(
-            offer={"sku": item.sku, "amount": f"{offer.amount:.2f}", "status": "waiting for the owner"},
-            item=item_facts(item, customer=self.customer, now=timezone.now()),
-        )
+        facts = item_facts(item, customer=self.customer, now=timezone.now())
+        # "offered" is the customer's number, not a price: the reply may not quote it as one.
+        offered = {"sku": item.sku, "offered": f"{offer.amount:.2f}"}
+        if offer.status == offer.Status.ACCEPTED:
+            return OfferAccepted(
+                offer={**offered, "price": f"{offer.agreed_price:.2f}"}, item=facts, held_until=item.held_until
+            )
+        if offer.status == offer.Status.COUNTERED:
+            return OfferCountered(offer={**offered, "counter": f"{offer.counter_amount:.2f}"}, item=facts)
+        return OfferDeclined(sku=item.sku, price=f"{item.price:.2f}")
 
     def _hand_off(self, reason: str) -> HandOffOutcome:
         conversation_services.request_handoff(customer=self.customer)

@@ -203,7 +203,23 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
     actions = ("release_holds", "extend_holds", "take_out_of_drop", "hide_items", "unhide_items", "duplicate_items")
     confirm_actions = {"release_holds": "Release {count} hold(s)? The items go back on sale for anyone."}
     fieldsets = (
-        (None, {"fields": ("sku", "name", "brand", "category", "colour", "era", "size_label", "price", "condition")}),
+        (
+            None,
+            {
+                "fields": (
+                    "sku",
+                    "name",
+                    "brand",
+                    "category",
+                    "colour",
+                    "era",
+                    "size_label",
+                    "price",
+                    "offer_floor",
+                    "condition",
+                )
+            },
+        ),
         ("Photos", {"fields": ("photo_strip", "image_url")}),
         ("Description", {"fields": ("description",)}),
         (

@@ -1,3 +1,6 @@
+from decimal import ROUND_UP, Decimal
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -51,6 +54,13 @@ class Item(models.Model):
     colour = models.CharField(max_length=60, blank=True)
     era = models.CharField(max_length=20, blank=True, help_text="Decade it was made, e.g. 90s.")
     price = models.DecimalField(max_digits=10, decimal_places=2)
+    offer_floor = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The lowest offer accepted at once. Blank: the shop's OFFER_FLOOR_PERCENT of the price.",
+    )
     size_label = models.CharField("size", max_length=20, blank=True, db_index=True)
     measurements = models.JSONField(
         default=dict, blank=True, help_text='Inches, e.g. {"pit_to_pit": 22.5, "length": 28}.'
@@ -90,6 +100,9 @@ class Item(models.Model):
             ),
             models.CheckConstraint(name="item_price_positive", condition=Q(price__gt=0)),
             models.CheckConstraint(
+                name="item_offer_floor_positive", condition=Q(offer_floor__isnull=True) | Q(offer_floor__gt=0)
+            ),
+            models.CheckConstraint(
                 name="item_hold_matches_status",
                 condition=(Q(status="reserved") & Q(held_by__isnull=False) & Q(held_until__isnull=False))
                 | (~Q(status="reserved") & Q(held_by__isnull=True) & Q(held_until__isnull=True)),
@@ -106,7 +119,17 @@ class Item(models.Model):
         """The item's public page (the admin's "View on site")."""
         return reverse("item_page", args=[self.sku])
 
+    @property
+    def floor_price(self) -> Decimal:
+        """The lowest offer accepted at once: the owner's floor, else OFFER_FLOOR_PERCENT of the price (never above it)."""
+        if self.offer_floor is not None:
+            return min(Decimal(self.offer_floor), Decimal(self.price))
+        floor = Decimal(self.price) * settings.OFFER_FLOOR_PERCENT / 100
+        return floor.quantize(Decimal("0.01"), rounding=ROUND_UP)
+
     def clean(self) -> None:
+        if self.offer_floor is not None and self.price is not None and Decimal(self.offer_floor) > Decimal(self.price):
+            raise ValidationError({"offer_floor": "The offer floor cannot be above the price."})
         # Measurements are read by staff and by the assistant: a flat map of positive numbers of inches.
         if not isinstance(self.measurements, dict) or not all(
             isinstance(name, str) and isinstance(value, int | float) and not isinstance(value, bool) and value > 0

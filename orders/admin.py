@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from orders import services
+from orders import offers, services
 from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 
@@ -247,14 +247,67 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
-    """Offers are recorded from conversations; the list is for reading them."""
+    """Offers are decided by the owner's rules as they come in; a pending one waits for the owner, who can
+    accept, reject or counter it here (through `orders.offers`; the customer is told)."""
 
-    # The owner answers an offer by replying to the customer (their name leads to the conversation and Reply).
-    list_display = ("item", "customer_link", "offered", "price_now", "status", "created_at", "decided_at")
+    list_display = (
+        "item",
+        "customer_link",
+        "offered",
+        "counter_amount",
+        "agreed_price",
+        "price_now",
+        "status",
+        "created_at",
+        "expires_at",
+        "decided_at",
+    )
     list_filter = ("status",)
     search_fields = ("item__sku", "item__name", "customer__username", "customer__tiktok_user_id")
     list_select_related = ("item", "customer")
-    readonly_fields = ("customer", "item", "amount", "status", "created_at", "decided_at")
+    readonly_fields = (
+        "customer",
+        "item",
+        "amount",
+        "status",
+        "counter_amount",
+        "agreed_price",
+        "hold_since",
+        "expires_at",
+        "created_at",
+        "decided_at",
+    )
+    actions = ("accept_offers", "reject_offers", "counter_at_floor")
+
+    @admin.action(description="Accept (holds the piece for the customer at the offered price)")
+    def accept_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
+        apply_service(
+            self,
+            request,
+            queryset,
+            lambda offer: offers.owner_accept_offer(offer=offer),
+            done="Accepted {count} offer(s).",
+        )
+
+    @admin.action(description="Reject (the listed price stays)")
+    def reject_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
+        apply_service(
+            self,
+            request,
+            queryset,
+            lambda offer: offers.owner_reject_offer(offer=offer),
+            done="Rejected {count} offer(s).",
+        )
+
+    @admin.action(description="Counter at the item's floor price")
+    def counter_at_floor(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
+        apply_service(
+            self,
+            request,
+            queryset.select_related("item"),
+            lambda offer: offers.owner_counter_offer(offer=offer, amount=offer.item.floor_price),
+            done="Countered {count} offer(s).",
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

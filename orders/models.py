@@ -239,6 +239,7 @@ class Offer(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the owner"
+        COUNTERED = "countered", "Countered, waiting for the customer"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
@@ -247,6 +248,13 @@ class Offer(models.Model):
     item = models.ForeignKey("inventory.Item", on_delete=models.CASCADE, related_name="offers")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    counter_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="The shop's counter-offer."
+    )
+    # The price agreed (the offer, or the counter the customer said yes to) and the hold it was agreed on.
+    agreed_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    hold_since = models.DateTimeField(null=True, blank=True, help_text="When the hold at the agreed price began.")
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -76,3 +76,15 @@ def pay_manually(order_number: int, instructions: str) -> str:
 def shipped(order_number: int, carrier: str, tracking_number: str, tracking_url: str) -> str:
     follow = f" Follow it here: {tracking_url}" if tracking_url else ""
     return f"Good news: order #{order_number} has shipped! {carrier} tracking number: {tracking_number}.{follow}"
+
+
+def offer_accepted(sku: str, price: str) -> str:
+    return f'Good news: your offer on {sku} is accepted! It\'s held for you at {price}. Say "buy" to order it.'
+
+
+def offer_declined(sku: str, offered: str, price: str) -> str:
+    return f"Sorry, the owner can't take {offered} for {sku}: the price stays {price}."
+
+
+def offer_countered(sku: str, offered: str, counter: str) -> str:
+    return f'About your offer of {offered} for {sku}: the owner can do {counter}. Say "yes" to have it held for you.'

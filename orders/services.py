@@ -28,6 +28,7 @@ from orders.exceptions import (
 )
 from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
 from orders.notices import tell_customer
+from orders.offers import agreed_prices
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -67,23 +68,26 @@ def place_order(*, customer: Customer, now: datetime | None = None, by: str = Ac
     with locking_transaction():
         Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
         now = now or timezone.now()
-        held_ids = list(current_holds(customer=customer, now=now).values_list("pk", flat=True))
-        if not held_ids:
+        held = list(current_holds(customer=customer, now=now))
+        if not held:
             raise NothingToOrder()
+        # A price agreed by offer belongs to the hold it was agreed on (the customer row is locked: it stays).
+        agreed = agreed_prices(customer=customer, items=held)
         try:
-            items = inventory_services.sell_items(item_ids=held_ids, customer=customer, now=now)
+            items = inventory_services.sell_items(item_ids=[item.pk for item in held], customer=customer, now=now)
         except NotHeldBy as lost:
             raise HoldLost(lost.sku) from lost
+        prices = {item.pk: agreed.get(item.pk, item.price) for item in items}
         order = Order.objects.create(
-            customer=customer, total=sum(item.price for item in items), expires_at=payment_deadline(placed_at=now)
+            customer=customer, total=sum(prices.values()), expires_at=payment_deadline(placed_at=now)
         )
-        OrderItem.objects.bulk_create(OrderItem(order=order, item=item, price=item.price) for item in items)
+        OrderItem.objects.bulk_create(OrderItem(order=order, item=item, price=prices[item.pk]) for item in items)
         record_event(
             order=order,
             kind="placed",
             by=by,
             to_status=order.status,
-            note=", ".join(f"{item.sku} ${item.price}" for item in items),
+            note=", ".join(f"{item.sku} ${prices[item.pk]}" for item in items),
         )
         transaction.on_commit(partial(_schedule_expiry, order_id=order.pk, expires_at=order.expires_at))
         if settings.PAYMENT_PROVIDER == "stripe":

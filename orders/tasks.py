@@ -3,6 +3,7 @@
 import dramatiq
 from dramatiq_crontab import cron
 
+from orders.offers import expire_offers
 from orders.services import expire_order, expire_unpaid_orders, remind_unpaid_orders
 from orders.stripe_payments import create_payment_link, handle_stripe_event_row
 
@@ -23,6 +24,14 @@ def sweep_unpaid_orders() -> None:
     """Remind customers whose unpaid order is about to run out, and expire the ones that ran out. Idempotent."""
     remind_unpaid_orders()
     expire_unpaid_orders()
+
+
+@cron("*/5 * * * *")
+@dramatiq.actor(max_retries=0, time_limit=60_000)
+def sweep_offers() -> None:
+    """Mark pending and countered offers past OFFER_HOURS as expired (they are also treated as expired when
+    read, so this only keeps the admin's list true). Idempotent."""
+    expire_offers()
 
 
 @dramatiq.actor(max_retries=5, min_backoff=2_000, max_backoff=60_000, time_limit=60_000)

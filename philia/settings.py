@@ -270,6 +270,15 @@ DROP_SETTLE_SECONDS = env.float("DROP_SETTLE_SECONDS", default=2.0)
 # The longest a drop item waits for claims still being handled before it is settled anyway.
 DROP_SETTLE_MAX_WAIT_SECONDS = env.float("DROP_SETTLE_MAX_WAIT_SECONDS", default=300.0)
 
+# An offer at or above an item's floor is accepted at once; an item without its own floor has this percent
+# of its price as the floor (100: no haggling). Offers waiting on the customer or the owner expire after OFFER_HOURS.
+OFFER_FLOOR_PERCENT = env.int("OFFER_FLOOR_PERCENT", default=80)
+if not 1 <= OFFER_FLOOR_PERCENT <= 100:
+    raise ImproperlyConfigured(f"OFFER_FLOOR_PERCENT is a percent from 1 to 100, not {OFFER_FLOOR_PERCENT}.")
+OFFER_HOURS = hours_setting("OFFER_HOURS", 24)
+if not OFFER_HOURS:
+    raise ImproperlyConfigured("OFFER_HOURS must be more than 0.")
+
 # Seconds browsers and proxies may cache an item's public page (/p/<SKU>/) and the shop page (/).
 ITEM_PAGE_MAX_AGE = env.int("ITEM_PAGE_MAX_AGE", default=60)
 

@@ -16,7 +16,16 @@ from assistant.language import find_skus
 from assistant.memory import Conversation
 from assistant.offline import browsing, details, holds, offers, orders, smalltalk
 from assistant.offline.context import Turn
-from assistant.results import HandedOff, Held, OfferPassedOn, OrderPlaced, Released, Result
+from assistant.results import (
+    HandedOff,
+    Held,
+    OfferAccepted,
+    OfferCountered,
+    OfferPassedOn,
+    OrderPlaced,
+    Released,
+    Result,
+)
 from assistant.tools import Toolbox
 
 
@@ -72,6 +81,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("order status", lambda t: language.asks_order_status(t.text) and not t.mentioned.items, orders.order_status),
     Intent("says they paid", said(language.says_paid), orders.payment_claimed),
     Intent("send me the link again", lambda t: language.wants_payment_link(t.text) and not t.mentioned.items, orders.payment_link),
+    Intent("yes to a counter-offer", lambda t: language.is_yes(t.text) and offers.countered(t), offers.take_counter),
     Intent("yes to a hold offer", lambda t: language.is_yes(t.text) and holds.offered_to_hold(t), holds.hold_it),
     Intent("thanks, ok, bye", said(language.is_thanks), smalltalk.thanks),
     Intent("are you there?", said(language.asks_if_there), smalltalk.still_here),
@@ -152,6 +162,10 @@ def summarize_actions(offline: OfflineAssistant, actions: list[Result]) -> str:
                 parts.append(wording.released_one(result.item["sku"], result.item["name"]))
             case OrderPlaced():
                 parts.append(orders.order_placed_text(result.order))
+            case OfferAccepted():
+                parts.append(wording.offer_briefly(result.offer["sku"], money(result.offer["price"])))
+            case OfferCountered():
+                parts.append(wording.counter_briefly(result.offer["sku"], money(result.offer["counter"])))
             case OfferPassedOn():
                 parts.append(
                     wording.offer_passed_on_briefly(

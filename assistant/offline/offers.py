@@ -1,11 +1,24 @@
-"""Offers: "would you take $30 for it?". Only the owner decides; the assistant passes offers on."""
+"""Offers: "would you take $30 for it?". The owner's rules decide (`orders.offers`); this only says the result."""
 
 from decimal import Decimal
 
 from assistant import language, wording
-from assistant.formatting import item_line, item_lines, money
+from assistant.formatting import item_line, item_lines, money, when
 from assistant.offline.context import Turn
-from assistant.results import InvalidAmount, NotFound, NotOpenForOffers, OfferPassedOn, Refused
+from assistant.results import (
+    HoldLimit,
+    InvalidAmount,
+    NoCounter,
+    NotDroppedYet,
+    NotFound,
+    NotOpenForOffers,
+    OfferAccepted,
+    OfferCountered,
+    OfferDeclined,
+    OfferOutcome,
+    OfferPassedOn,
+    Refused,
+)
 
 
 def offer(turn: Turn) -> str:
@@ -29,10 +42,42 @@ def offer(turn: Turn) -> str:
         return wording.price_is_set(line)
     if amount >= price:
         return wording.no_offer_needed(line)
-    match result := turn.toolbox.make_offer(sku=facts["sku"], amount=amount):
-        case OfferPassedOn():
-            return wording.offer_passed_on(money(amount), facts["sku"], facts["name"], money(price))
+    return offer_text(turn.toolbox.make_offer(sku=facts["sku"], amount=amount), name=facts["name"])
+
+
+def offer_text(result: OfferOutcome, *, name: str) -> str:
+    """What an offer's outcome tells the customer: only prices the rules produced, or the listed price."""
+    match result:
+        case OfferAccepted():
+            return wording.offer_accepted(
+                result.offer["sku"], name, money(result.offer["price"]), when(result.held_until)
+            )
+        case OfferCountered():
+            return wording.offer_countered(
+                money(result.offer["offered"]), result.offer["sku"], name, money(result.offer["counter"])
+            )
+        case OfferDeclined():
+            return wording.offer_declined(result.sku, money(result.price))
         case NotOpenForOffers():
-            return wording.not_open_for_offers(facts["sku"])
-        case NotFound() | InvalidAmount() | Refused():
+            return wording.not_open_for_offers(result.sku)
+        case NotDroppedYet():
+            return wording.offer_not_dropped_yet(result.item["sku"], when(result.drops_at))
+        case OfferPassedOn():
+            return wording.offer_passed_on(
+                money(result.offer["amount"]), result.offer["sku"], name, money(result.item["price"])
+            )
+        case HoldLimit() | NoCounter() | NotFound() | InvalidAmount() | Refused():
             return wording.could_not_pass_offer(result.message)
+
+
+def countered(turn: Turn) -> bool:
+    """Did the shop's last message make a counter-offer that is still open?"""
+    return wording.COUNTER_YES in turn.last_reply() and bool(turn.toolbox.counter_offers())
+
+
+def take_counter(turn: Turn) -> str:
+    """ "yes" to a counter-offer: the one the last message named, else the newest."""
+    said = turn.last_reply()
+    counters = turn.toolbox.counter_offers()
+    chosen = next((counter for counter in counters if counter["sku"].lower() in said), counters[0])
+    return offer_text(turn.toolbox.accept_counter(sku=chosen["sku"]), name=chosen["name"])

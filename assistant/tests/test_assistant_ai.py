@@ -416,18 +416,59 @@ def test_a_correct_reply_with_prices_passes(ai_settings, fake_openai, shown_nike
     assert reply.source == "ai"
 
 
-def test_an_offer_goes_to_the_owner_and_the_reply_may_repeat_the_amount(ai_settings, fake_openai, shown_nike, anna):
+def test_a_lowball_offer_is_countered_at_the_floor_and_the_reply_may_quote_the_counter(
+    ai_settings, fake_openai, shown_nike, anna
+):
     fake_openai.script(
         tool_calls(("make_offer", {"sku": NIKE, "amount": 30})),
-        text("Thanks! I've passed your offer of $30 to the owner, who decides. The price is $45 for now."),
+        text("The shop can do $36 for it. Say yes and it's held for you at that price."),
     )
 
     reply = say(anna, "would u take 30 for it")
 
-    assert reply.source == "ai"
+    assert (reply.source, reply.text) == (
+        "ai",
+        "The shop can do $36 for it. Say yes and it's held for you at that price.",
+    )
     offer = Offer.objects.get()
-    assert (offer.customer_id, offer.amount, offer.status) == (anna.pk, Decimal("30.00"), "pending")
+    assert (offer.customer_id, offer.amount, offer.status, offer.counter_amount) == (
+        anna.pk,
+        Decimal("30.00"),
+        "countered",
+        Decimal("36.00"),
+    )
     assert Item.objects.get(sku=NIKE).price == Decimal("45.00")
+
+
+def test_the_guard_refuses_a_price_the_offer_rules_did_not_produce(ai_settings, fake_openai, shown_nike, anna):
+    fake_openai.script(
+        tool_calls(("make_offer", {"sku": NIKE, "amount": 30})),
+        text(f"Deal! {NIKE} is yours for $30."),
+    )
+
+    reply = say(anna, "would u take 30 for it")
+
+    assert reply.source == "ai_fallback"
+    assert f"The shop can do $36 for {NIKE}" in reply.text
+
+
+def test_an_accepted_offer_price_may_be_quoted_to_its_customer_only(ai_settings, fake_openai, shown_nike, anna):
+    from assistant import guard
+    from conversations.models import Customer
+
+    fake_openai.script(
+        tool_calls(("make_offer", {"sku": NIKE, "amount": 40})),
+        text(f"Your offer is accepted: {NIKE} is on hold for you at $40."),
+    )
+
+    reply = say(anna, "would u take 40 for it")
+
+    assert (reply.source, Item.objects.get(sku=NIKE).held_by_id) == ("ai", anna.pk)
+    other = Customer.objects.create(tiktok_user_id="other-1", username="other")
+    problem = guard.problem_with(
+        f"{NIKE} is $40.", customer=other, allowed_amounts=set(), known_prices=set(), instructions=""
+    )
+    assert problem == f"quotes 40.0 next to {NIKE}"
 
 
 def test_an_order_by_tool(ai_settings, fake_openai, stock, anna):

@@ -200,12 +200,13 @@ def test_i_want_to_buy_them(chat):
     assert "Total: $83" in reply
 
 
-def test_an_offer_is_passed_on_and_never_accepted(chat):
+def test_a_lowball_offer_is_countered_never_accepted(chat):
     chat.say("VNT-NIKE-WB-001")
 
     reply = chat.say("would you take $30?")
 
-    assert reply.startswith("Thanks! I've passed your offer of $30 for VNT-NIKE-WB-001")
+    assert reply.startswith("Thanks for the offer! $30 is a bit low for VNT-NIKE-WB-001")
+    assert "the shop can do $36" in reply
     assert Offer.objects.get().amount == Decimal("30.00")
     assert Item.objects.get(sku="VNT-NIKE-WB-001").price == Decimal("45.00")
 

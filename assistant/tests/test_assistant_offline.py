@@ -379,23 +379,49 @@ def test_buy_with_nothing_held_explains_how(anna):
     assert text_of(anna, "I want to buy").startswith("You're not holding anything yet.")
 
 
-def test_an_offer_is_recorded_and_never_accepted(stock, anna):
+def test_a_lowball_is_countered_at_the_floor_and_yes_holds_it_at_that_price(stock, anna):
     text_of(anna, "VNT-NIKE-WB-001")
 
     text = text_of(anna, "would you take $30?")
 
+    assert text == (
+        "Thanks for the offer! $30 is a bit low for VNT-NIKE-WB-001 · Vintage Nike Windbreaker, but the shop can do "
+        '$36. Say "yes" to have it held for you at that price.'
+    )
+    assert status_of("VNT-NIKE-WB-001") == ("available", None)
+
+    text = text_of(anna, "yes")
+
     assert text.startswith(
-        "Thanks! I've passed your offer of $30 for VNT-NIKE-WB-001 · Vintage Nike Windbreaker on to the owner"
+        "Your offer works! VNT-NIKE-WB-001 · Vintage Nike Windbreaker is on hold for you at $36 until "
     )
-    assert "Until then the price is $45" in text
-    offer = Offer.objects.get()
-    assert (offer.customer_id, offer.item.sku, offer.amount, offer.status) == (
-        anna.pk,
-        "VNT-NIKE-WB-001",
-        Decimal("30.00"),
-        "pending",
+    assert status_of("VNT-NIKE-WB-001") == ("reserved", anna.pk)
+    assert Item.objects.get(sku="VNT-NIKE-WB-001").price == Decimal("45.00")
+    assert text_of(anna, "buy").count("$36") >= 1
+    assert Order.objects.get().total == Decimal("36.00")
+
+
+def test_an_offer_at_the_floor_is_accepted_at_once(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+
+    text = text_of(anna, "would you take $40?")
+
+    assert text.startswith(
+        "Your offer works! VNT-NIKE-WB-001 · Vintage Nike Windbreaker is on hold for you at $40 until "
     )
-    assert stock["VNT-NIKE-WB-001"].__class__.objects.get(sku="VNT-NIKE-WB-001").price == Decimal("45.00")
+    assert Offer.objects.get().status == "accepted"
+
+
+def test_a_second_lowball_gets_a_polite_no(stock, anna):
+    text_of(anna, "VNT-NIKE-WB-001")
+    text_of(anna, "would you take $30?")
+
+    text = text_of(anna, "would you take $32?")
+
+    assert text == (
+        "Sorry, the shop can't go that low on VNT-NIKE-WB-001: the price stays $45. I can hold it for you at that price."
+    )
+    assert status_of("VNT-NIKE-WB-001") == ("available", None)
 
 
 def test_asking_for_a_discount_without_an_amount(stock, anna):
@@ -443,7 +469,8 @@ def test_replies_are_plain_text_within_tiktok_limits(stock, anna):
 
 def test_yes_please_after_an_offer_to_hold_holds_it(stock, anna):
     text_of(anna, "VNT-NIKE-WB-001")
-    text_of(anna, "would you take $30")  # "... I can hold it for you at that price if you like."
+    text_of(anna, "would you take $30")  # countered
+    text_of(anna, "would you take $25")  # "... I can hold it for you at that price."
 
     text = text_of(anna, "yes please!")
 

@@ -13,7 +13,7 @@ from assistant.results import (
     NotFound,
     NotHeldByYou,
     NothingToOrder,
-    OfferPassedOn,
+    OfferCountered,
     OrderPlaced,
     Refused,
     Released,
@@ -68,7 +68,7 @@ def test_every_action_replays_the_same_typed_result(stock, anna):
         replayed.hand_off_to_owner(reason="anything"),
     ]
 
-    assert [type(result) for result in results] == [Held, OfferPassedOn, OrderPlaced, NotHeldByYou, HandedOff]
+    assert [type(result) for result in results] == [Held, OfferCountered, OrderPlaced, NotHeldByYou, HandedOff]
     assert again == results
     assert replayed.actions == results
     assert ToolCall.objects.count() == 5
