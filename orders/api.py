@@ -1,5 +1,6 @@
 """Stripe's webhook endpoint: verify over the raw body, store once, enqueue — nothing slow happens here."""
 
+import json
 import logging
 
 import stripe
@@ -28,7 +29,9 @@ def receive_stripe_webhook(request: HttpRequest) -> JsonResponse:
     except stripe.SignatureVerificationError:
         logger.warning("stripe webhook rejected: bad signature")
         return _error(400, "Invalid Stripe-Signature.")
-    except ValueError:
+    except (ValueError, TypeError, AttributeError, RecursionError):  # not JSON, not an object, nested too deep
+        return _error(400, "Body is not a Stripe event.")
+    if not _storable(event):
         return _error(400, "Body is not a Stripe event.")
     try:
         recorded = record_stripe_event(event=event)
@@ -36,6 +39,23 @@ def receive_stripe_webhook(request: HttpRequest) -> JsonResponse:
         logger.exception("stripe webhook not stored: database unavailable")
         return _error(503, "Database unavailable; retry later.")
     return JsonResponse({"status": "recorded" if recorded.created else "duplicate"})
+
+
+def _storable(event: stripe.Event) -> bool:
+    """A signed body is still only stored if it has a text id and type that fit their columns and a payload
+    PostgreSQL's jsonb accepts (no NaN/Infinity, NUL characters or lone surrogates)."""
+    try:
+        payload = event.to_dict()
+        dumped = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+        dumped.encode("utf-8")
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False
+    event_id, event_type = payload.get("id"), payload.get("type")
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= 255):
+        return False
+    if not (isinstance(event_type, str) and len(event_type) <= 100):
+        return False
+    return "\\u0000" not in dumped
 
 
 def _error(status: int, detail: str) -> JsonResponse:
