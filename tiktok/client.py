@@ -89,6 +89,21 @@ class TikTokClient:
 
     def send_text(self, *, business_id: str, conversation_id: str, text: str) -> str:
         """Send one text message to a conversation; return TikTok's message id."""
+        return self._send(
+            business_id=business_id, conversation_id=conversation_id, message_type="TEXT", body={"text": {"body": text}}
+        )
+
+    def send_image(self, *, business_id: str, conversation_id: str, media_id: str) -> str:
+        """Send one image (a `media_id` from `upload_image`) to a conversation; return TikTok's message id.
+        One image per message: TikTok does not combine an image with text."""
+        return self._send(
+            business_id=business_id,
+            conversation_id=conversation_id,
+            message_type="IMAGE",
+            body={"image": {"media_id": media_id}},
+        )
+
+    def _send(self, *, business_id: str, conversation_id: str, message_type: str, body: dict[str, Any]) -> str:
         data = self._request(
             "POST",
             "/business/message/send/",
@@ -96,36 +111,18 @@ class TikTokClient:
                 "business_id": business_id,
                 "recipient_type": "CONVERSATION",
                 "recipient": conversation_id,
-                "message_type": "TEXT",
-                "text": {"body": text},
+                "message_type": message_type,
+                **body,
             },
             headers={"Access-Token": self.access_token},
         )
         message_id = ((data or {}).get("message") or {}).get("message_id")
         if not message_id:
             # Accepted (code 0) but without an id: it was sent, we just cannot match the echo by id.
-            logger.warning("tiktok send succeeded without a message id", extra={"conversation": conversation_id})
-            return ""
-        return str(message_id)
-
-    def send_image(self, *, business_id: str, conversation_id: str, media_id: str) -> str:
-        """Send one image (a `media_id` from `upload_image`) to a conversation; return TikTok's message id.
-        One image per message: TikTok does not combine an image with text."""
-        data = self._request(
-            "POST",
-            "/business/message/send/",
-            json={
-                "business_id": business_id,
-                "recipient_type": "CONVERSATION",
-                "recipient": conversation_id,
-                "message_type": "IMAGE",
-                "image": {"media_id": media_id},
-            },
-            headers={"Access-Token": self.access_token},
-        )
-        message_id = ((data or {}).get("message") or {}).get("message_id")
-        if not message_id:
-            logger.warning("tiktok image send succeeded without a message id", extra={"conversation": conversation_id})
+            logger.warning(
+                "tiktok send succeeded without a message id",
+                extra={"conversation": conversation_id, "message_type": message_type},
+            )
             return ""
         return str(message_id)
 
