@@ -107,3 +107,45 @@ def flush_namespace(client, namespace: str) -> int:
     for key in keys:
         client.delete(key)
     return len(keys)
+
+
+def shop_env(
+    *,
+    database_url: str,
+    redis_url: str,
+    namespace: str,
+    settings_module: str,
+    tiktok_api_base: str,
+    secret: str,
+    business_id: str,
+    access_token: str,
+    sends_per_second: int,
+    worker_timeout_ms: int,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of a bench's gunicorn and workers: production settings (DEBUG off, a bench-only key)
+    on the bench's database and namespace, TikTok pointed at the bench's fake, no AI; `extra` adds settings."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        DRAMATIQ_NAMESPACE=namespace,
+        DJANGO_SETTINGS_MODULE=settings_module,
+        DEBUG="false",
+        SECRET_KEY="bench-only-not-secret",
+        SECURE_SSL_REDIRECT="false",
+        EMBEDDED_WORKER="false",
+        LOG_LEVEL="WARNING",
+        TIKTOK_APP_SECRET=secret,
+        TIKTOK_BUSINESS_ID=business_id,
+        TIKTOK_ACCESS_TOKEN=access_token,
+        TIKTOK_API_BASE=tiktok_api_base,
+        TIKTOK_SENDS_PER_SECOND=str(sends_per_second),
+        dramatiq_worker_timeout=str(worker_timeout_ms),
+        OPENAI_API_KEY="",
+        PYTHONPATH=str(ROOT),
+        # No collectstatic for a bench: WhiteNoise's warning about the missing folder is noise here.
+        PYTHONWARNINGS="ignore:No directory at:UserWarning",
+        **extra,
+    )
+    return env

@@ -44,6 +44,7 @@ from bench.common import (  # noqa: E402 (after the path)
     free_port,
     percentile,
     recreate_database,
+    shop_env,
     start_gunicorn,
     start_worker,
     stop,
@@ -100,27 +101,18 @@ def main() -> int:
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     recreate_database(bench_url)
     fake = FakeTikTok().start()
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=bench_url,
-        REDIS_URL=redis_url,
-        DRAMATIQ_NAMESPACE=options.namespace,
-        DJANGO_SETTINGS_MODULE="philia.settings",
-        DEBUG="false",
-        SECRET_KEY="bench-only-not-secret",
-        SECURE_SSL_REDIRECT="false",
-        EMBEDDED_WORKER="false",
-        LOG_LEVEL="WARNING",
-        TIKTOK_APP_SECRET=SECRET,
-        TIKTOK_BUSINESS_ID=BUSINESS_ID,
-        TIKTOK_ACCESS_TOKEN=ACCESS_TOKEN,
-        TIKTOK_API_BASE=fake.base_url,
-        TIKTOK_SENDS_PER_SECOND=str(options.sends_per_second),
+    env = shop_env(
+        database_url=bench_url,
+        redis_url=redis_url,
+        namespace=options.namespace,
+        settings_module="philia.settings",
+        tiktok_api_base=fake.base_url,
+        secret=SECRET,
+        business_id=BUSINESS_ID,
+        access_token=ACCESS_TOKEN,
+        sends_per_second=options.sends_per_second,
+        worker_timeout_ms=options.worker_timeout_ms,
         DROP_SETTLE_SECONDS=str(options.settle_seconds),
-        dramatiq_worker_timeout=str(options.worker_timeout_ms),
-        OPENAI_API_KEY="",
-        PYTHONPATH=str(ROOT),
-        PYTHONWARNINGS="ignore:No directory at:UserWarning",
     )
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-drop-worker-", suffix=".log", delete=False)
     processes: list[subprocess.Popen] = []
