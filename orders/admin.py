@@ -205,7 +205,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "Mark orders paid", "admin/orders/order/mark_paid.html")
+            return self._step_form(request, orders, "mark_paid")
         entered = {}
         for order in orders:
             raw = request.POST.get(f"amount_{order.pk}", "").strip()
@@ -229,23 +229,37 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         )
         return None
 
-    def _step_form(self, request: HttpRequest, orders: list[Order], title: str, template: str) -> TemplateResponse:
+    # The page each step asks its questions on (admin/orders/order/order_step.html and the step's own template).
+    STEP_FORMS = {
+        "mark_paid": {
+            "action": "mark_paid", "title": "Mark orders paid", "submit": "Mark paid",
+            "applies_to": Order.Status.PENDING, "left_as_it_is": "Not awaiting payment: left as it is",
+        },
+        "mark_shipped": {
+            "action": "mark_shipped", "title": "Mark orders shipped", "submit": "Mark shipped",
+            "applies_to": Order.Status.PAID, "left_as_it_is": "Not paid yet: left as it is",
+        },
+    }  # fmt: skip
+
+    def _step_form(self, request: HttpRequest, orders: list[Order], action: str) -> TemplateResponse:
+        step = self.STEP_FORMS[action]
         context = {
             **self.admin_site.each_context(request),
-            "title": title,
+            "title": step["title"],
+            "step": step,
             "opts": self.model._meta,
             "orders": orders,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "back_to": request.POST.get("_back_to", ""),
             "carriers": Carrier.choices,
         }
-        return TemplateResponse(request, template, context)
+        return TemplateResponse(request, f"admin/orders/order/{action}.html", context)
 
     @admin.action(description="Mark shipped (asks for tracking numbers)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "Mark orders shipped", "admin/orders/order/mark_shipped.html")
+            return self._step_form(request, orders, "mark_shipped")
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
         carriers = {order.pk: request.POST.get(f"carrier_{order.pk}", Carrier.OTHER) for order in orders}
         apply_service(
