@@ -96,6 +96,16 @@ def browser_at(request: pytest.FixtureRequest, chromium_paths: tuple[str, str]) 
             driver.quit()
 
 
+@pytest.fixture
+def served_media(settings, tmp_path: Path) -> Path:
+    """MEDIA_ROOT in this test's temporary folder, served at /media/ by the live server (as `make run` does), so the
+    browser shows the photos a test uploads."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_URL = "/media/"
+    settings.ROOT_URLCONF = "testing.media_urls"
+    return settings.MEDIA_ROOT
+
+
 def _emulate(driver, *, width: int, height: int) -> None:
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
