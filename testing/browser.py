@@ -8,7 +8,8 @@
 
 Debian's `chromium` and `chromium-driver` are installed on first use when missing and we are root (`apt-get
 install`, after `apt-get update` if that fails); otherwise the tests are skipped with the reason. A failing browser
-test saves a screenshot of every window it opened under `browser-screenshots/` (git-ignored); with
+test saves a screenshot of every window it opened under `browser-screenshots/` (git-ignored; BROWSER_SCREENSHOTS
+names another folder); with
 SAVE_SCREENSHOTS=1, `assert_no_sideways_scroll` saves one of every page it checks, to look at.
 """
 
@@ -21,7 +22,10 @@ from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "browser-screenshots"
+# BROWSER_SCREENSHOTS sets another folder (the test of this very fixture uses its own).
+SCREENSHOTS = Path(
+    os.environ.get("BROWSER_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "browser-screenshots"
+)
 PACKAGES = ["chromium", "chromium-driver"]
 
 # Every overflow container (overflow-x auto or scroll) that scrolls sideways, and the page itself, as text.

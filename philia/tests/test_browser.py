@@ -190,6 +190,8 @@ def test_the_owners_day(browser_at, live_server, admin_user, served_media, drama
     _click(browser, "input[type=submit][value='Send reply']")
     assert "Reply to @anna_vintage_lover_2024 queued" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
     assert Customer.objects.get(pk="anna-id").handoff_requested_at is None
+    dramatiq_worker.drain()
+    assert Message.objects.get(customer_id="anna-id", direction="outbound").state == "sent"  # it reached TikTok
     assert Order.objects.get(pk=order.pk).tracking_number == TRACKING
 
 
