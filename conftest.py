@@ -13,6 +13,7 @@ pytest_plugins = [
     "testing.push_receiver",
     "testing.browser",
     "testing.stripe",
+    "pytester",  # runs a pytest of its own (the browser fixture's screenshot of a failing test)
 ]
 
 

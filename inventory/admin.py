@@ -165,6 +165,7 @@ class ItemPhotoInline(admin.TabularInline):
     fields = ("preview", "upload", "position")
     readonly_fields = ("preview",)
     extra = 1
+    verbose_name = "photo"
     verbose_name_plural = "photos (the first is the main one; phone camera or library)"
 
     @admin.display(description="")

@@ -7,7 +7,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 
+from conversations.models import Message
 from orders import offers, services
 from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
@@ -56,16 +59,43 @@ class PaymentInline(ReadOnlyInline):
     verbose_name_plural = "payments and refunds"
 
 
+def told_text(notice: Message | None, not_told_because: str = "") -> str:
+    """Whether and when the customer was told, from the DM queued for it (its state) or the reason none was."""
+    if notice is None:
+        return f"Not told: {not_told_because}" if not_told_because else "—"
+    match notice.state:
+        case Message.State.SENT:
+            return (
+                f"Yes, {date_format(timezone.localtime(notice.sent_at), 'DATETIME_FORMAT')}"
+                if notice.sent_at
+                else "Yes"
+            )
+        case Message.State.QUEUED:
+            return "Queued, not sent yet" + (f" (last try: {notice.error})" if notice.error else "")
+        case Message.State.SENDING:
+            return "Sending"
+        case Message.State.DRY_RUN:
+            return "No: a dry run (no TikTok access token)"
+        case _:
+            return (
+                f"No: {notice.get_state_display().lower()} ({notice.error or notice.error_code or 'no reason given'})"
+            )
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = readonly_fields = ("created_at", "what_happened", "status_change", "who", "note")
+    fields = readonly_fields = ("created_at", "what_happened", "status_change", "who", "customer_told", "note")
     verbose_name_plural = "history"
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
-        return super().get_queryset(request).select_related("staff_user")
+        return super().get_queryset(request).select_related("staff_user", "notice")
+
+    @admin.display(description="customer told")
+    def customer_told(self, event: OrderEvent) -> str:
+        return told_text(event.notice, event.not_told_because)
 
     @admin.display(description="what happened")
     def what_happened(self, event: OrderEvent) -> str:
@@ -152,11 +182,8 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def customer_told_shipped(self, order: Order) -> str:
         if order.status != Order.Status.SHIPPED:
             return "—"
-        if order.shipping_notice is None:
-            return "No: their reply window had closed and no follow-up was allowed, or they have no conversation"
-        return f"{order.shipping_notice.get_state_display()}" + (
-            f" ({order.shipping_notice.error})" if order.shipping_notice.error else ""
-        )
+        shipped = order.events.filter(kind="shipped").select_related("notice").last()
+        return told_text(order.shipping_notice, shipped.not_told_because if shipped else "")
 
     @admin.display(description="Stripe payment link")
     def payment_link(self, order: Order) -> str:
@@ -178,7 +205,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "Mark orders paid", "admin/orders/order/mark_paid.html")
+            return self._step_form(request, orders, "mark_paid")
         entered = {}
         for order in orders:
             raw = request.POST.get(f"amount_{order.pk}", "").strip()
@@ -202,23 +229,37 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         )
         return None
 
-    def _step_form(self, request: HttpRequest, orders: list[Order], title: str, template: str) -> TemplateResponse:
+    # The page each step asks its questions on (admin/orders/order/order_step.html and the step's own template).
+    STEP_FORMS = {
+        "mark_paid": {
+            "action": "mark_paid", "title": "Mark orders paid", "submit": "Mark paid",
+            "applies_to": Order.Status.PENDING, "left_as_it_is": "Not awaiting payment: left as it is",
+        },
+        "mark_shipped": {
+            "action": "mark_shipped", "title": "Mark orders shipped", "submit": "Mark shipped",
+            "applies_to": Order.Status.PAID, "left_as_it_is": "Not paid yet: left as it is",
+        },
+    }  # fmt: skip
+
+    def _step_form(self, request: HttpRequest, orders: list[Order], action: str) -> TemplateResponse:
+        step = self.STEP_FORMS[action]
         context = {
             **self.admin_site.each_context(request),
-            "title": title,
+            "title": step["title"],
+            "step": step,
             "opts": self.model._meta,
             "orders": orders,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "back_to": request.POST.get("_back_to", ""),
             "carriers": Carrier.choices,
         }
-        return TemplateResponse(request, template, context)
+        return TemplateResponse(request, f"admin/orders/order/{action}.html", context)
 
     @admin.action(description="Mark shipped (asks for tracking numbers)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "Mark orders shipped", "admin/orders/order/mark_shipped.html")
+            return self._step_form(request, orders, "mark_shipped")
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
         carriers = {order.pk: request.POST.get(f"carrier_{order.pk}", Carrier.OTHER) for order in orders}
         apply_service(

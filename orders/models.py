@@ -215,6 +215,18 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
+    # Whether the customer was told of this change: the DM queued for it (its state and sent_at say whether and
+    # when it went out), or why none was queued. Both empty where there is nothing to tell (placed, flagged).
+    notice = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        # PROTECT, not SET_NULL: the history is never rewritten (messages go only with the whole shop, after it).
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The DM that told the customer of this change.",
+    )
+    not_told_because = models.CharField(max_length=200, blank=True, help_text="Why the customer was not told.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrderEventQuerySet.as_manager()

@@ -1,11 +1,13 @@
 """Telling a customer what happened to their order, and the words for it.
 
 These go through the outbox like every message. Automated notices respect STOP and the reply window; the
-owner's own news (shipped) may also go out as one of the follow-ups TikTok allows after the window.
+owner's own news (shipped, or cancelled by the owner) may also go out as one of the follow-ups TikTok allows after
+the window. The order's history records, per change, the message that told the customer or why none was queued.
 """
 
 import logging
 
+from django.conf import settings
 from django.utils import timezone
 
 from conversations.models import Customer, Message
@@ -15,17 +17,28 @@ from conversations.services import queue_outbound_message
 logger = logging.getLogger(__name__)
 
 
-def tell_customer(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> Message | None:
-    """Queue `text` for the customer; None (nothing queued) when they sent STOP, or when their window has
-    closed and this is not news that may go as a follow-up. Call inside the change's transaction: the send
-    goes out once it commits."""
+def why_not_told(*, customer: Customer, follow_up_allowed: bool = False) -> str:
+    """Why an order notice may not be queued for the customer now (as the history says it: "Not told: …"), or ""
+    when it may. The outbox checks TikTok's rules again when it sends."""
+    if not customer.conversation_id:
+        return "they have no TikTok conversation to write to"
     closes_at = reply_window_closes_at(customer=customer)
     window_open = closes_at is not None and timezone.now() < closes_at
-    if not customer.conversation_id or (not window_open and not follow_up_allowed):
-        logger.info("customer not told: reply window closed", extra={"customer": customer.pk})
-        return None
+    if not window_open and not follow_up_allowed:
+        return f"their {settings.TIKTOK_WINDOW_HOURS}-hour reply window had closed"
     if customer.opted_out_at is not None and not follow_up_allowed:
-        logger.info("customer not told: opted out", extra={"customer": customer.pk})
+        return "they sent STOP"
+    return ""
+
+
+def tell_customer(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> Message | None:
+    """Queue `text` for the customer; None (nothing queued) when they sent STOP, have no conversation, or when
+    their window has closed and this is not news that may go as a follow-up (`why_not_told`). Call inside the
+    change's transaction: the send goes out once it commits. The bot's pause does not stop it: the pause
+    silences the assistant, not the shop's news of an order."""
+    reason = why_not_told(customer=customer, follow_up_allowed=follow_up_allowed)
+    if reason:
+        logger.info("customer not told", extra={"customer": customer.pk, "reason": reason})
         return None
     role = Message.Role.STAFF if follow_up_allowed else Message.Role.SYSTEM
     return queue_outbound_message(customer=customer, text=text, role=role)
@@ -42,6 +55,15 @@ def order_expired(order_number: int, skus: str) -> str:
     return (
         f"Order #{order_number} was not paid in time, so it is cancelled and {skus} are back on sale. "
         "Message me if you still want them!"
+    )
+
+
+def order_cancelled_by_the_shop(order_number: int, skus: list[str], *, was_paid: bool) -> str:
+    pieces = f"{', '.join(skus)} {'are' if len(skus) > 1 else 'is'}"
+    refund = " Your payment will be refunded in full." if was_paid else ""
+    return (
+        f"Sorry: the shop has cancelled order #{order_number}, and {pieces} back on sale.{refund} "
+        "Message us if you have any questions."
     )
 
 

@@ -1,6 +1,7 @@
 """Writes to orders. Placing an order sells items; cancelling puts them back on sale."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -10,7 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from conversations.models import Customer
+from conversations.models import Customer, Message
 from inventory import services as inventory_services
 from inventory.exceptions import ItemUnavailable, NotHeldBy
 from inventory.selectors import current_holds
@@ -45,8 +46,11 @@ def record_event(
     from_status: str = "",
     to_status: str = "",
     note: str = "",
+    notice: Message | None = None,
+    not_told_because: str = "",
 ) -> OrderEvent:
-    """Append one line to the order's history (never changed afterwards). Call inside the change's transaction."""
+    """Append one line to the order's history (never changed afterwards), with the message that told the customer
+    of it or why none was queued (`_tell`). Call inside the change's transaction."""
     return OrderEvent.objects.create(
         order=order,
         kind=kind,
@@ -55,7 +59,18 @@ def record_event(
         from_status=from_status,
         to_status=to_status,
         note=note.strip(),
+        notice=notice,
+        not_told_because=not_told_because,
     )
+
+
+def _tell(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> dict[str, Message | str | None]:
+    """Tell the customer (`notices.tell_customer`: STOP and the reply window permitting) and return what the history
+    line records of it, as `record_event`'s arguments: the message queued, or why none was."""
+    reason = notices.why_not_told(customer=customer, follow_up_allowed=follow_up_allowed)
+    if reason:
+        return {"not_told_because": reason}
+    return {"notice": tell_customer(customer=customer, text=text, follow_up_allowed=follow_up_allowed)}
 
 
 def place_order(*, customer: Customer, now: datetime | None = None, by: str = Actor.CUSTOMER) -> Order:
@@ -167,8 +182,8 @@ def _accept_payment_locked(
         from_status=from_status,
         to_status=order.status,
         note=f"{payment.get_provider_display()}: {payment.amount} {payment.currency.upper()} · {payment.reference}",
+        **_tell(customer=order.customer, text=notices.thanks_for_paying(order.pk, f"${order.total}")),
     )
-    tell_customer(customer=order.customer, text=notices.thanks_for_paying(order.pk, f"${order.total}"))
 
 
 def record_provider_payment(
@@ -222,8 +237,8 @@ def _settle_late_payment_locked(*, order: Order, payment: Payment) -> None:
             kind="needs_refund",
             note=f"late payment {payment.reference}: a piece was sold or held since",
             needs_refund=True,
+            tell=notices.late_payment_will_be_refunded(order.pk),
         )
-        tell_customer(customer=order.customer, text=notices.late_payment_will_be_refunded(order.pk))
         return
     record_event(
         order=order,
@@ -237,7 +252,10 @@ def _settle_late_payment_locked(*, order: Order, payment: Payment) -> None:
     _accept_payment_locked(order=order, payment=payment, by=Actor.SYSTEM)
 
 
-def _flag_locked(*, order: Order, kind: str, note: str, needs_refund: bool = False, payment_problem: str = "") -> None:
+def _flag_locked(
+    *, order: Order, kind: str, note: str, needs_refund: bool = False, payment_problem: str = "", tell: str = ""
+) -> None:
+    """Flag a locked order for the owner, with a line in its history; `tell`, if given, is said to the customer."""
     fields = ["updated_at"]
     if needs_refund:
         order.needs_refund = True
@@ -246,7 +264,8 @@ def _flag_locked(*, order: Order, kind: str, note: str, needs_refund: bool = Fal
         order.payment_problem = payment_problem[:300]
         fields.append("payment_problem")
     order.save(update_fields=fields)
-    record_event(order=order, kind=kind, from_status=order.status, to_status=order.status, note=note)
+    told = _tell(customer=order.customer, text=tell) if tell else {}
+    record_event(order=order, kind=kind, from_status=order.status, to_status=order.status, note=note, **told)
 
 
 def record_refund(*, order_id: int, provider: str, reference: str, amount: Decimal, currency: str) -> Payment | None:
@@ -343,6 +362,11 @@ def mark_shipped(
         order.shipped_at = timezone.now()
         order.tracking_number = tracking_number
         order.carrier = carrier
+        told = _tell(
+            customer=Customer.objects.get(pk=order.customer_id),
+            text=notices.shipped(order.pk, Carrier(carrier).label, tracking_number, order.tracking_url),
+            follow_up_allowed=True,
+        )
         record_event(
             order=order,
             kind="shipped",
@@ -351,13 +375,9 @@ def mark_shipped(
             from_status=Order.Status.PAID,
             to_status=order.status,
             note=f"{Carrier(carrier).label} {tracking_number}",
+            **told,
         )
-        customer = Customer.objects.get(pk=order.customer_id)
-        order.shipping_notice = tell_customer(
-            customer=customer,
-            text=notices.shipped(order.pk, Carrier(carrier).label, tracking_number, order.tracking_url),
-            follow_up_allowed=True,
-        )
+        order.shipping_notice = told.get("notice")
         order.save(
             update_fields=["status", "shipped_at", "tracking_number", "carrier", "shipping_notice", "updated_at"]
         )
@@ -368,32 +388,58 @@ def mark_shipped(
 def cancel_order(
     *, order: Order, reason: str = "", by: str = Actor.OWNER, staff_user: AbstractBaseUser | None = None
 ) -> Order:
-    """Pending or paid → cancelled; its items go back on sale. Locks the order, then its items by pk."""
+    """Pending or paid → cancelled; its items go back on sale and the customer is told (the owner's news: also as
+    one of the follow-ups TikTok allows after their window). Locks the order, then its items by pk."""
     with locking_transaction():
         order = _lock_order(order.pk)
         if order.status not in (Order.Status.PENDING, Order.Status.PAID):
             raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "cancelled")
-        _cancel_locked(order=order, kind="cancelled", by=by, staff_user=staff_user, note=reason)
+        was_paid = order.status == Order.Status.PAID
+        _cancel_locked(
+            order=order,
+            kind="cancelled",
+            by=by,
+            staff_user=staff_user,
+            note=reason,
+            notice=lambda skus: notices.order_cancelled_by_the_shop(order.pk, skus, was_paid=was_paid),
+            follow_up_allowed=True,
+        )
     logger.info("order cancelled", extra={"order": order.pk})
     return order
 
 
 def _cancel_locked(
-    *, order: Order, kind: str, by: str, note: str, staff_user: AbstractBaseUser | None = None
+    *,
+    order: Order,
+    kind: str,
+    by: str,
+    note: str,
+    staff_user: AbstractBaseUser | None = None,
+    notice: Callable[[list[str]], str] | None = None,
+    follow_up_allowed: bool = False,
 ) -> list[str]:
-    """Cancel a locked order: its pieces go back on sale (through inventory), its lines stop counting.
-    Returns the SKUs put back."""
+    """Cancel a locked order: its pieces go back on sale (through inventory), its lines stop counting, and the
+    customer is told `notice(skus)` when given. Returns the SKUs put back."""
     lines = list(order.lines.filter(is_active=True).select_related("item"))
+    skus = [line.item.sku for line in lines]
     inventory_services.put_back_on_sale(item_ids=[line.item_id for line in lines])
     order.lines.update(is_active=False)
     from_status = order.status
     order.status = Order.Status.CANCELLED
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    told = _tell(customer=order.customer, text=notice(skus), follow_up_allowed=follow_up_allowed) if notice else {}
     record_event(
-        order=order, kind=kind, by=by, staff_user=staff_user, from_status=from_status, to_status=order.status, note=note
+        order=order,
+        kind=kind,
+        by=by,
+        staff_user=staff_user,
+        from_status=from_status,
+        to_status=order.status,
+        note=note,
+        **told,
     )
-    return [line.item.sku for line in lines]
+    return skus
 
 
 # --- Unpaid orders run out -------------------------------------------------------------------------
@@ -413,8 +459,13 @@ def expire_order(*, order_id: int, now: datetime | None = None) -> bool:
         order = Order.objects.select_for_update(no_key=True).select_related("customer").filter(pk=order_id).first()
         if order is None or order.status != Order.Status.PENDING or order.expires_at is None or order.expires_at > now:
             return False
-        skus = _cancel_locked(order=order, kind="expired", by=Actor.SYSTEM, note="not paid in time")
-        tell_customer(customer=order.customer, text=notices.order_expired(order.pk, ", ".join(skus)))
+        skus = _cancel_locked(
+            order=order,
+            kind="expired",
+            by=Actor.SYSTEM,
+            note="not paid in time",
+            notice=lambda skus: notices.order_expired(order.pk, ", ".join(skus)),
+        )
     logger.info("unpaid order expired", extra={"order": order.pk, "skus": skus})
     return True
 
@@ -456,9 +507,12 @@ def remind_unpaid_orders(*, now: datetime | None = None) -> int:
             text = notices.payment_reminder(
                 order.pk, f"${order.total}", _hours_text(order.expires_at - now), how_to_pay(order=order)
             )
-            if tell_customer(customer=order.customer, text=text) is not None:
+            reminder = tell_customer(customer=order.customer, text=text)
+            if reminder is not None:
                 reminded += 1
-                record_event(order=order, kind="reminded", to_status=order.status, note="payment reminder sent")
+                record_event(
+                    order=order, kind="reminded", to_status=order.status, note="payment reminder sent", notice=reminder
+                )
     return reminded
 
 

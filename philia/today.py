@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.admin.utils import quote
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -58,22 +58,29 @@ def _customer_url(customer_id: str) -> str:
     return reverse("admin:conversations_customer_change", args=[quote(customer_id)])
 
 
+def _order_url(order: Order) -> str:
+    return reverse("admin:orders_order_change", args=[order.pk])
+
+
 def _list_url(name: str, **filters: str) -> str:
     url = reverse(f"admin:{name}_changelist")
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
+def _section(key: str, title: str, rows: QuerySet[Model], row: Callable[[Model], Row], list_url: str) -> Section:
+    """A section of the first ROWS_PER_SECTION of `rows` (already in the order to show), each made by `row`,
+    and how many there are in all."""
+    return Section(key, title, [row(found) for found in rows[:ROWS_PER_SECTION]], rows.count(), list_url)
+
+
 def waiting_for_a_person(*, now: datetime) -> Section:
-    customers = Customer.objects.filter(handoff_requested_at__isnull=False).order_by("handoff_requested_at", "pk")
-    rows = [
-        Row(text=f"{customer} asked for a person", url=_customer_url(customer.pk), since=customer.handoff_requested_at)
-        for customer in customers[:ROWS_PER_SECTION]
-    ]
-    return Section(
+    return _section(
         "waiting",
         "Waiting for you",
-        rows,
-        customers.count(),
+        Customer.objects.filter(handoff_requested_at__isnull=False).order_by("handoff_requested_at", "pk"),
+        lambda customer: Row(
+            text=f"{customer} asked for a person", url=_customer_url(customer.pk), since=customer.handoff_requested_at
+        ),
         _list_url("conversations_customer", asked_for_person="yes"),
     )
 
@@ -93,118 +100,96 @@ def reply_windows_closing(*, now: datetime) -> Section:
         .filter(Q(holds_something=True) | Q(has_open_order=True))
         .order_by("last_inbound_at", "pk")
     )
-    rows = []
-    for customer in customers[:ROWS_PER_SECTION]:
-        why = " and ".join(
-            reason
-            for reason, applies in (
-                ("holds items", customer.holds_something),
-                ("has an open order", customer.has_open_order),
-            )
-            if applies
+
+    def row(customer: Customer) -> Row:
+        reasons = (("holds items", customer.holds_something), ("has an open order", customer.has_open_order))
+        return Row(
+            text=f"{customer}'s reply window closes",
+            url=reverse("admin:conversations_message_reply", args=[quote(customer.pk)]),
+            until=customer.last_inbound_at + window,
+            detail=" and ".join(reason for reason, applies in reasons if applies),
         )
-        rows.append(
-            Row(
-                text=f"{customer}'s reply window closes",
-                url=reverse("admin:conversations_message_reply", args=[quote(customer.pk)]),
-                until=customer.last_inbound_at + window,
-                detail=why,
-            )
-        )
-    return Section("windows", "Reply windows closing", rows, customers.count(), _list_url("conversations_customer"))
+
+    return _section("windows", "Reply windows closing", customers, row, _list_url("conversations_customer"))
 
 
 def holds_running_out(*, now: datetime) -> Section:
-    items = (
-        Item.objects.filter(
-            status=Item.Status.RESERVED,
-            held_until__gt=now,
-            held_until__lte=now + timedelta(hours=settings.TODAY_SOON_HOURS),
-        )
-        .select_related("held_by")
-        .order_by("held_until", "pk")
+    items = Item.objects.filter(
+        status=Item.Status.RESERVED,
+        held_until__gt=now,
+        held_until__lte=now + timedelta(hours=settings.TODAY_SOON_HOURS),
     )
-    rows = [
-        Row(
+    return _section(
+        "holds",
+        "Holds running out",
+        items.select_related("held_by").order_by("held_until", "pk"),
+        lambda item: Row(
             text=f"{item.sku} held by {item.held_by}",
             url=_customer_url(item.held_by_id),
             until=item.held_until,
             detail=f"{item.name} · ${item.price}",
-        )
-        for item in items[:ROWS_PER_SECTION]
-    ]
-    return Section(
-        "holds", "Holds running out", rows, items.count(), _list_url("inventory_item", status__exact="reserved")
+        ),
+        _list_url("inventory_item", status__exact="reserved"),
     )
 
 
 def sends_not_delivered(*, now: datetime) -> Section:
-    messages = (
-        Message.objects.filter(
-            direction=Message.Direction.OUTBOUND,
-            state__in=[Message.State.FAILED, Message.State.BLOCKED],
-            created_at__gte=now - FAILED_SENDS_FOR,
-        )
-        .select_related("customer")
-        .order_by("-created_at", "-pk")
+    messages = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        state__in=[Message.State.FAILED, Message.State.BLOCKED],
+        created_at__gte=now - FAILED_SENDS_FOR,
     )
-    rows = [
-        Row(
+    return _section(
+        "sends",
+        "Messages not sent",
+        messages.select_related("customer").order_by("-created_at", "-pk"),
+        lambda message: Row(
             text=f"To {message.customer}: {message.get_state_display().lower()}",
             url=_customer_url(message.customer_id),
             since=message.created_at,
             detail=message.error or message.error_code,
-        )
-        for message in messages[:ROWS_PER_SECTION]
-    ]
-    return Section(
-        "sends",
-        "Messages not sent",
-        rows,
-        messages.count(),
+        ),
         _list_url("conversations_message", state__in="failed,blocked"),
     )
 
 
-def _order_row(order: Order, *, since: datetime | None) -> Row:
-    return Row(
-        text=f"{order} · {order.customer} · ${order.total}",
-        url=reverse("admin:orders_order_change", args=[order.pk]),
-        since=since,
+def _order_row(order: Order, *, since: datetime | None, detail: str = "") -> Row:
+    return Row(text=f"{order} · {order.customer} · ${order.total}", url=_order_url(order), since=since, detail=detail)
+
+
+def _orders_in(status: str, *, key: str, title: str, since: str) -> Section:
+    """Orders in `status`, oldest first by their `since` field (when they came to it)."""
+    return _section(
+        key,
+        title,
+        Order.objects.filter(status=status).select_related("customer").order_by(since, "pk"),
+        lambda order: _order_row(order, since=getattr(order, since)),
+        _list_url("orders_order", status__exact=status),
     )
 
 
 def paid_not_shipped(*, now: datetime) -> Section:
-    orders = Order.objects.filter(status=Order.Status.PAID).select_related("customer").order_by("paid_at", "pk")
-    rows = [_order_row(order, since=order.paid_at) for order in orders[:ROWS_PER_SECTION]]
-    return Section("to_ship", "Paid, to ship", rows, orders.count(), _list_url("orders_order", status__exact="paid"))
+    return _orders_in(Order.Status.PAID, key="to_ship", title="Paid, to ship", since="paid_at")
 
 
 def awaiting_payment(*, now: datetime) -> Section:
-    orders = Order.objects.filter(status=Order.Status.PENDING).select_related("customer").order_by("created_at", "pk")
-    rows = [_order_row(order, since=order.created_at) for order in orders[:ROWS_PER_SECTION]]
-    return Section(
-        "unpaid", "Awaiting payment", rows, orders.count(), _list_url("orders_order", status__exact="pending")
-    )
+    return _orders_in(Order.Status.PENDING, key="unpaid", title="Awaiting payment", since="created_at")
 
 
 def offers_to_decide(*, now: datetime) -> Section:
-    offers = (
+    return _section(
+        "offers",
+        "Offers to decide",
         Offer.objects.filter(status=Offer.Status.PENDING)
         .select_related("customer", "item")
-        .order_by("created_at", "pk")
-    )
-    rows = [
-        Row(
+        .order_by("created_at", "pk"),
+        lambda offer: Row(
             text=f"{offer.customer} offers ${offer.amount} for {offer.item.sku}",
             url=_customer_url(offer.customer_id),
             since=offer.created_at,
             detail=f"{offer.item.name} · listed at ${offer.item.price}",
-        )
-        for offer in offers[:ROWS_PER_SECTION]
-    ]
-    return Section(
-        "offers", "Offers to decide", rows, offers.count(), _list_url("orders_offer", status__exact="pending")
+        ),
+        _list_url("orders_offer", status__exact="pending"),
     )
 
 
@@ -217,50 +202,39 @@ def upcoming_drops(*, now: datetime) -> Section:
         .prefetch_related(Prefetch("drop_items", DropItem.objects.select_related("item").order_by("item__sku")))
         .order_by("drops_at", "pk")
     )
-    rows = []
-    for drop in drops[:ROWS_PER_SECTION]:
+
+    def row(drop: Drop) -> Row:
         skus = [drop_item.item.sku for drop_item in drop.drop_items.all()]
-        rows.append(
-            Row(
-                text=f"{drop.name}: {len(skus)} piece{'' if len(skus) == 1 else 's'}",
-                url=reverse("admin:inventory_drop_change", args=[drop.pk]),
-                until=drop.drops_at,
-                detail=", ".join(skus),
-            )
+        return Row(
+            text=f"{drop.name}: {len(skus)} piece{'' if len(skus) == 1 else 's'}",
+            url=reverse("admin:inventory_drop_change", args=[drop.pk]),
+            until=drop.drops_at,
+            detail=", ".join(skus),
         )
-    return Section(
-        "drops",
-        "Drops today and soon",
-        rows,
-        drops.count(),
-        _list_url("inventory_drop"),
-    )
+
+    return _section("drops", "Drops today and soon", drops, row, _list_url("inventory_drop"))
 
 
 def orders_flagged(*, now: datetime) -> Section:
     """Orders with money to sort out: a refund owed (a late or second payment), or a customer who says they paid
     an order still awaiting payment (check and mark it paid). Oldest first."""
     says_paid = Q(status=Order.Status.PENDING, customer_says_paid_at__isnull=False)
-    orders = (
-        Order.objects.filter(Q(needs_refund=True) | says_paid).select_related("customer").order_by("updated_at", "pk")
-    )
-    rows = []
-    for order in orders[:ROWS_PER_SECTION]:
-        flags = []
-        if order.needs_refund:
-            flags.append("needs a refund")
-        if order.status == Order.Status.PENDING and order.customer_says_paid_at is not None:
-            flags.append("customer says paid")
-        since = order.customer_says_paid_at if not order.needs_refund else order.updated_at
-        rows.append(
-            Row(
-                text=f"{order} · {order.customer} · ${order.total}",
-                url=reverse("admin:orders_order_change", args=[order.pk]),
-                since=since,
-                detail=", ".join(flags),
-            )
+
+    def row(order: Order) -> Row:
+        flags = (
+            ("needs a refund", order.needs_refund),
+            ("customer says paid", order.status == Order.Status.PENDING and order.customer_says_paid_at is not None),
         )
-    return Section("flagged", "Orders flagged", rows, orders.count(), _list_url("orders_order"))
+        since = order.customer_says_paid_at if not order.needs_refund else order.updated_at
+        return _order_row(order, since=since, detail=", ".join(flag for flag, applies in flags if applies))
+
+    return _section(
+        "flagged",
+        "Orders flagged",
+        Order.objects.filter(Q(needs_refund=True) | says_paid).select_related("customer").order_by("updated_at", "pk"),
+        row,
+        _list_url("orders_order"),
+    )
 
 
 # Most urgent first: time-bound rows (a window, a hold, a drop), then money, then decisions.

@@ -8,7 +8,8 @@
 
 Debian's `chromium` and `chromium-driver` are installed on first use when missing and we are root (`apt-get
 install`, after `apt-get update` if that fails); otherwise the tests are skipped with the reason. A failing browser
-test saves a screenshot of every window it opened under `browser-screenshots/` (git-ignored); with
+test saves a screenshot of every window it opened under `browser-screenshots/` (git-ignored; BROWSER_SCREENSHOTS
+names another folder); with
 SAVE_SCREENSHOTS=1, `assert_no_sideways_scroll` saves one of every page it checks, to look at.
 """
 
@@ -21,7 +22,10 @@ from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "browser-screenshots"
+# BROWSER_SCREENSHOTS sets another folder (the test of this very fixture uses its own).
+SCREENSHOTS = Path(
+    os.environ.get("BROWSER_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "browser-screenshots"
+)
 PACKAGES = ["chromium", "chromium-driver"]
 
 # Every overflow container (overflow-x auto or scroll) that scrolls sideways, and the page itself, as text.
@@ -94,6 +98,16 @@ def browser_at(request: pytest.FixtureRequest, chromium_paths: tuple[str, str]) 
                 driver.save_screenshot(str(SCREENSHOTS / f"FAILED-{_safe(request.node.name)}-{width}.png"))
         finally:
             driver.quit()
+
+
+@pytest.fixture
+def served_media(settings, tmp_path: Path) -> Path:
+    """MEDIA_ROOT in this test's temporary folder, served at /media/ by the live server (as `make run` does), so the
+    browser shows the photos a test uploads."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_URL = "/media/"
+    settings.ROOT_URLCONF = "testing.media_urls"
+    return settings.MEDIA_ROOT
 
 
 def _emulate(driver, *, width: int, height: int) -> None:

@@ -169,3 +169,20 @@ def test_mark_shipped_form_asks_no_tracking_number_for_an_unpaid_order(admin_cli
 
     assert f'name="tracking_{order.pk}"' not in form
     assert "Not paid yet: left as it is" in form
+
+
+def test_each_step_form_asks_only_about_the_orders_it_applies_to(admin_client, order):
+    other = make_customer("tt-2", username="second")
+    make_item("VNT-LEVI-501-002", price="38.00", held_by=other, held_until=timezone.now() + timedelta(hours=1))
+    paid = mark_paid(order=place_order(customer=other))
+    both = {"_selected_action": [order.pk, paid.pk]}
+
+    paying = admin_client.post(CHANGELIST, {"action": "mark_paid", **both}).content.decode()
+    shipping = admin_client.post(CHANGELIST, {"action": "mark_shipped", **both}).content.decode()
+
+    assert f'name="amount_{order.pk}"' in paying and f'name="amount_{paid.pk}"' not in paying
+    assert "Not awaiting payment: left as it is" in paying and 'value="Mark paid"' in paying
+    assert f'name="tracking_{paid.pk}"' in shipping and f'name="tracking_{order.pk}"' not in shipping
+    assert "Not paid yet: left as it is" in shipping and 'value="Mark shipped"' in shipping
+    assert paying.count('name="_selected_action"') == 1 and shipping.count('name="_selected_action"') == 1
+    assert "<title>Mark orders paid |" in paying and "<title>Mark orders shipped |" in shipping

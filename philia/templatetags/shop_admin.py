@@ -27,6 +27,33 @@ def column_labels_css(headers: list[dict]) -> SafeString:
     return mark_safe(f"<style>@media (max-width: 600px) {{ {' '.join(rules)} }}</style>")  # noqa: S308
 
 
+CSS_NAME = re.compile(r"^[\w-]+$")
+
+
+@register.simple_tag
+def inline_labels_css(inline_admin_formsets: list) -> SafeString:
+    """The same for the tabular inlines of an object's page (an order's items and history, an item's photos), which
+    become cards on a phone: `#events-group td.field-who::before { content: "By: " }`, and "Delete: " before a row's
+    delete box."""
+    rules = []
+    for inline in inline_admin_formsets:
+        prefix = inline.formset.prefix
+        if not CSS_NAME.match(prefix):
+            continue
+        for field in inline.fields():
+            label = strip_tags(str(field.get("label") or "")).strip()
+            if label and CSS_NAME.match(field["name"]) and not getattr(field.get("widget"), "is_hidden", False):
+                rules.append(
+                    f'#{prefix}-group td.field-{field["name"]}::before {{ content: "{css_string(label)}: "; }}'
+                )
+        if inline.formset.can_delete and inline.has_delete_permission:
+            rules.append(f'#{prefix}-group td.delete:has(input)::before {{ content: "Delete: "; }}')
+    if not rules:
+        return mark_safe("")
+    # Safe: prefixes and field names are word characters and hyphens; every other character of a label is escaped.
+    return mark_safe(f"<style>@media (max-width: 600px) {{ {' '.join(rules)} }}</style>")  # noqa: S308
+
+
 def css_string(text: str) -> str:
     """`text` capitalised, for inside a CSS string in a <style> block: letters, digits and spaces as they are,
     everything else as a CSS escape (so no quote, backslash or "</style>" can end the string or the block)."""

@@ -1,17 +1,22 @@
 """The owner's day in a real browser (headless Chromium through Selenium, against Django's live server), on a laptop
-(1366 px) and on a phone (390 px): log in, see Today, mark an order paid, ship it with a tracking number, see the
-history, answer a waiting customer. On the phone no page, and no box inside one, scrolls sideways."""
+(1366 px) and on a phone (390 px): log in, see Today, add an item with a photo, mark an order paid, ship it with a
+tracking number, see in the history that the customer was told and when, answer a waiting customer. On the phone no
+page, and no box inside one, scrolls sideways."""
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conversations.models import Customer, Message
+from inventory.models import Item
+from inventory.tests.photo_support import GPS_IFD, ORIENTATION
 from orders.models import Offer, Order
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
@@ -71,6 +76,25 @@ def _log_in(browser, live_server, admin_user) -> None:
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
 
 
+def _phone_photo(folder: Path) -> Path:
+    """A photo as a phone takes it: 2400×1200 px stored sideways (EXIF orientation 6: turn it to view it upright),
+    with the place it was taken in GPS tags."""
+    image = Image.new("RGB", (2400, 1200), (40, 90, 160))
+    image.paste((200, 40, 40), (0, 0, 1200, 1200))
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    exif.get_ifd(GPS_IFD)[2] = (51.0, 30.0, 0.0)
+    path = folder / "IMG_0042.JPG"
+    image.save(path, "JPEG", exif=exif, quality=90)
+    return path
+
+
+def _label_of(browser, element) -> str:
+    """What the phone shows before a card's cell (its column's name, from the stylesheet), or "" for none."""
+    content = browser.execute_script("return getComputedStyle(arguments[0], '::before').content", element)
+    return "" if content in ("none", "normal") else content.strip('"')
+
+
 def _click(browser, selector: str) -> None:
     """Click a button that loads another page, and wait until that page has replaced this one (else the next
     look finds the old page's elements on a slow machine)."""
@@ -82,7 +106,7 @@ def _click(browser, selector: str) -> None:
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_owners_day(browser_at, live_server, admin_user, width):
+def test_the_owners_day(browser_at, live_server, admin_user, served_media, dramatiq_worker, tmp_path, width):
     shop = _the_shop()
     order = shop["order"]
     browser = browser_at(width)
@@ -94,6 +118,32 @@ def test_the_owners_day(browser_at, live_server, admin_user, width):
     assert browser.find_element(By.TAG_NAME, "h1").text == "Today"
     assert browser.find_element(By.LINK_TEXT, "@anna_vintage_lover_2024 asked for a person").is_displayed()
     check(browser, name="today")
+
+    # The short add-item page: a photo from the phone's camera, the few fields, the SKU left for the shop to make up.
+    browser.get(live_server.url + "/admin/inventory/item/add/")
+    check(browser, name="add-item")
+    browser.find_element(By.NAME, "photos").send_keys(str(_phone_photo(tmp_path)))
+    for name, value in (("name", "Carhartt Chore Coat"), ("brand", "Carhartt"), ("size_label", "M"), ("price", "65")):
+        browser.find_element(By.NAME, name).send_keys(value)
+    Select(browser.find_element(By.NAME, "category")).select_by_value("jacket")
+    Select(browser.find_element(By.NAME, "condition")).select_by_value("very_good")
+    _click(browser, "input[name=_save]")
+    item = Item.objects.get(name="Carhartt Chore Coat")
+    [photo] = item.photos.all()
+    assert (item.sku, item.price, photo.position, photo.width, photo.height) == ("VNT-CARH-JKT-001", 65, 0, 800, 1600)
+    with Image.open(served_media / photo.image.name) as stored:  # upright, at most 1600 px, no EXIF (no GPS)
+        assert (stored.format, stored.size, len(stored.getexif())) == ("JPEG", (800, 1600), 0)
+    row = browser.find_element(By.XPATH, f"//*[@id='result_list']//tr[.//a[text()='{item.sku}']]")
+    thumbnail = row.find_element(By.CSS_SELECTOR, ".field-thumbnail img")
+    WebDriverWait(browser, 10).until(lambda _: browser.execute_script("return arguments[0].complete", thumbnail))
+    assert browser.execute_script("return arguments[0].naturalWidth", thumbnail) == 160  # the stored thumbnail
+    assert thumbnail.is_displayed()
+    check(browser, name="items-with-photo")
+    browser.get(f"{live_server.url}/admin/inventory/item/{item.pk}/change/")
+    assert browser.find_element(By.CSS_SELECTOR, "#photos-group td.field-preview img").is_displayed()
+    if on_phone:  # the photo rows are cards, each box named
+        assert _label_of(browser, browser.find_element(By.CSS_SELECTOR, "#photos-0 td.field-position")) == "Position: "
+    check(browser, name="item-with-photo")
 
     browser.get(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
     check(browser, name="order-pending")
@@ -112,6 +162,23 @@ def test_the_owners_day(browser_at, live_server, admin_user, width):
     assert browser.find_element(By.TAG_NAME, "h1").text == f"Order #{order.pk} · Shipped"
     history = browser.find_element(By.ID, "events-group").text
     assert "Paid" in history and "Shipped" in history and TRACKING in history
+
+    # The worker sends the thanks and the tracking number to TikTok; the history then says each went out, and when.
+    dramatiq_worker.drain()
+    browser.refresh()
+    told = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#events-group td.field-customer_told")]
+    notices = [order.events.get(kind=kind).notice for kind in ("paid", "shipped")]
+    assert [notice.state for notice in notices] == ["sent", "sent"]
+    assert told == ["—", *(f"Yes, {timezone.localtime(notice.sent_at):%Y-%m-%d %H:%M}" for notice in notices)]
+    if on_phone:  # the history's rows are cards: each cell says which column it is
+        first = browser.find_element(By.CSS_SELECTOR, "#events-group td.field-customer_told")
+        assert _label_of(browser, first) == "Customer told: "
+        assert first.size["height"] < 32  # one line, without the 2em Django leaves above each cell of a table row
+    else:
+        assert (
+            browser.find_element(By.CSS_SELECTOR, "#events-group th.column-customer_told").text.lower()
+            == "customer told"
+        )
     check(browser, name="order-shipped")
 
     browser.get(live_server.url + "/admin/")
@@ -123,6 +190,8 @@ def test_the_owners_day(browser_at, live_server, admin_user, width):
     _click(browser, "input[type=submit][value='Send reply']")
     assert "Reply to @anna_vintage_lover_2024 queued" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
     assert Customer.objects.get(pk="anna-id").handoff_requested_at is None
+    dramatiq_worker.drain()
+    assert Message.objects.get(customer_id="anna-id", direction="outbound").state == "sent"  # it reached TikTok
     assert Order.objects.get(pk=order.pk).tracking_number == TRACKING
 
 
