@@ -3,14 +3,13 @@
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from orders import offers, services
 from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
-from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, step_form
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -178,7 +177,15 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "Mark orders paid", "admin/orders/order/mark_paid.html")
+            return step_form(
+                self,
+                request,
+                action="mark_paid",
+                title="Mark orders paid",
+                submit_label="Mark paid",
+                template="admin/orders/order/mark_paid.html",
+                orders=orders,
+            )
         entered = {}
         for order in orders:
             raw = request.POST.get(f"amount_{order.pk}", "").strip()
@@ -202,23 +209,20 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         )
         return None
 
-    def _step_form(self, request: HttpRequest, orders: list[Order], title: str, template: str) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "orders": orders,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "back_to": request.POST.get("_back_to", ""),
-            "carriers": Carrier.choices,
-        }
-        return TemplateResponse(request, template, context)
-
     @admin.action(description="Mark shipped (asks for tracking numbers)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "Mark orders shipped", "admin/orders/order/mark_shipped.html")
+            return step_form(
+                self,
+                request,
+                action="mark_shipped",
+                title="Mark orders shipped",
+                submit_label="Mark shipped",
+                template="admin/orders/order/mark_shipped.html",
+                orders=orders,
+                carriers=Carrier.choices,
+            )
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
         carriers = {order.pk: request.POST.get(f"carrier_{order.pk}", Carrier.OTHER) for order in orders}
         apply_service(
@@ -246,7 +250,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(BackToPageAfterAction, admin.ModelAdmin):
     """Offers are decided by the owner's rules as they come in; a pending one waits for the owner, who can
     accept, reject or counter it here (through `orders.offers`; the customer is told)."""
 
@@ -277,7 +281,22 @@ class OfferAdmin(admin.ModelAdmin):
         "created_at",
         "decided_at",
     )
-    actions = ("accept_offers", "reject_offers", "counter_at_floor")
+    actions = ("accept_offers", "counter_offers", "counter_at_floor", "reject_offers")
+    # Buttons on a pending offer's page: the same actions as the list's (they post to it).
+    NEXT_STEPS = (("accept_offers", "Accept"), ("counter_offers", "Counter…"), ("reject_offers", "Reject"))
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Offer | None = None,
+    ) -> HttpResponse:
+        waiting = obj is not None and obj.status == Offer.Status.PENDING
+        context["next_steps"] = self.NEXT_STEPS if waiting else ()
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description="Accept (holds the piece for the customer at the offered price)")
     def accept_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
@@ -298,6 +317,36 @@ class OfferAdmin(admin.ModelAdmin):
             lambda offer: offers.owner_reject_offer(offer=offer),
             done="Rejected {count} offer(s).",
         )
+
+    @admin.action(description="Counter (asks for the amount)")
+    def counter_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> TemplateResponse | None:
+        pending = list(queryset.select_related("item", "customer").order_by("pk"))
+        if "apply" not in request.POST:
+            return step_form(
+                self,
+                request,
+                action="counter_offers",
+                title="Counter offers",
+                submit_label="Send counter-offer",
+                template="admin/orders/offer/counter_offers.html",
+                offers=pending,
+            )
+        amounts = {}
+        for offer in pending:
+            raw = request.POST.get(f"counter_{offer.pk}", "").strip()
+            try:
+                amounts[offer.pk] = Decimal(raw)
+            except InvalidOperation:
+                problem = f"{raw!r} is not an amount." if raw else "Enter the amount of the counter-offer."
+                self.message_user(request, f"{offer}: {problem}", level=messages.ERROR)
+        apply_service(
+            self,
+            request,
+            [offer for offer in pending if offer.pk in amounts],
+            lambda offer: offers.owner_counter_offer(offer=offer, amount=amounts[offer.pk]),
+            done="Countered {count} offer(s).",
+        )
+        return None
 
     @admin.action(description="Counter at the item's floor price")
     def counter_at_floor(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:

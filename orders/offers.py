@@ -32,9 +32,19 @@ CENT = Decimal("0.01")
 class InvalidOffer(DomainError):
     status_code = 400
 
-    def __init__(self, amount: object) -> None:
-        super().__init__(f"{amount} is not an amount that can be offered.")
+    def __init__(self, amount: object, message: str = "") -> None:
+        super().__init__(message or f"{amount} is not an amount that can be offered.")
         self.amount = amount
+
+
+class InvalidCounterOffer(InvalidOffer):
+    """The owner's counter-offer is not an amount between nothing and the item's price."""
+
+    def __init__(self, amount: object, *, price: Decimal) -> None:
+        super().__init__(
+            amount, f"A counter-offer must be more than $0 and less than the price, ${price}: {amount} is not."
+        )
+        self.price = price
 
 
 class NoCounterOffer(DomainError):
@@ -242,13 +252,17 @@ def owner_reject_offer(*, offer: Offer, now: datetime | None = None) -> Offer:
 
 
 def owner_counter_offer(*, offer: Offer, amount: Decimal | int | float | str, now: datetime | None = None) -> Offer:
-    """The owner counters a pending offer at `amount` (below the price); the customer is told and may say yes."""
-    value = _amount(amount)
+    """The owner counters a pending offer at `amount` (more than 0, below the price); the customer is told and may
+    say yes. Locks the offer row. Raises `OfferNotPending` or `InvalidCounterOffer`, and then changes nothing."""
     with locking_transaction():
         now = now or timezone.now()
         offer = _lock_pending(offer)
+        try:
+            value = _amount(amount)
+        except InvalidOffer:
+            raise InvalidCounterOffer(amount, price=offer.item.price) from None
         if value >= offer.item.price:
-            raise InvalidOffer(amount)
+            raise InvalidCounterOffer(amount, price=offer.item.price)
         offer.status, offer.counter_amount = Offer.Status.COUNTERED, value
         offer.decided_at, offer.expires_at = now, _expires_at(now)
         offer.save(update_fields=["status", "counter_amount", "decided_at", "expires_at"])
