@@ -196,6 +196,19 @@ def agreed_prices(*, customer: Customer, items: list[Item]) -> dict[int, Decimal
     return prices
 
 
+def held_at_offer_prices(*, customer: Customer, now: datetime | None = None) -> dict[str, Decimal]:
+    """SKU → the price agreed by offer for the pieces this customer holds now: what they pay for it (the order
+    placed from the hold uses it), instead of the listed price."""
+    now = now or timezone.now()
+    held = {
+        item.pk: item for item in Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now)
+    }
+    return {
+        held[item_id].sku.upper(): price
+        for item_id, price in agreed_prices(customer=customer, items=list(held.values())).items()
+    }
+
+
 def standing_offer_prices(*, customer: Customer, now: datetime | None = None) -> dict[str, set[Decimal]]:
     """SKU → prices these rules produced for this customer that still stand: accepted on the current hold, or
     a counter-offer still open. Nobody else's: another customer is only ever quoted the listed price."""
@@ -203,11 +216,8 @@ def standing_offer_prices(*, customer: Customer, now: datetime | None = None) ->
     prices: dict[str, set[Decimal]] = {}
     for offer in countered_offers(customer=customer, now=now):
         prices.setdefault(offer.item.sku.upper(), set()).add(offer.counter_amount)
-    held = {
-        item.pk: item for item in Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now)
-    }
-    for item_id, price in agreed_prices(customer=customer, items=list(held.values())).items():
-        prices.setdefault(held[item_id].sku.upper(), set()).add(price)
+    for sku, price in held_at_offer_prices(customer=customer, now=now).items():
+        prices.setdefault(sku, set()).add(price)
     return prices
 
 
