@@ -145,6 +145,17 @@ class MakeOffer(Arguments):
         return toolbox.make_offer(sku=self.sku, amount=dollars(self.amount))
 
 
+class AcceptCounter(Arguments):
+    """The customer says yes to the shop's counter-offer on an item ("ok deal", "yes I'll take it at that"): hold it
+    for them at the counter price. Only a counter-offer the shop made to this customer and still open; returns the
+    offer decided, like make_offer."""
+
+    sku: Sku
+
+    def call(self, toolbox: Toolbox) -> Result:
+        return toolbox.accept_counter(sku=self.sku)
+
+
 class HandOffToOwner(Arguments):
     """The customer wants a person: flag the conversation for the owner and pause the assistant."""
 
@@ -165,6 +176,7 @@ TOOLS: dict[str, type[Arguments]] = {
     "cancel_order": CancelOrder,
     "payment_link": PaymentLink,
     "make_offer": MakeOffer,
+    "accept_counter": AcceptCounter,
     "hand_off_to_owner": HandOffToOwner,
 }
 

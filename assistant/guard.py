@@ -1,9 +1,10 @@
 """Checks on what the AI wrote before a customer sees it.
 
 A reply passes only if every SKU it names exists, every price it quotes is the database's price for
-the item it is next to (or this customer's own accepted or countered offer price for it, or an order total the
-tools just returned), it does not
-grant a discount, does not mention another customer and does not repeat its instructions.
+the item it is next to, by SKU or by name (or this customer's own accepted or countered offer price for it; a
+piece they hold at an accepted offer only at that price), or an order total the tools just returned where it
+is not given as a piece's price; it does not grant a discount (words of a deal only with the price the offer
+rules made, never a percentage off), does not mention another customer and does not repeat its instructions.
 Anything else is replaced by the offline assistant's answer.
 """
 
@@ -15,7 +16,7 @@ from assistant.language import find_skus
 from conversations.models import Customer
 from inventory.selectors import current_holds, visible_items_with_skus
 from orders.models import Order
-from orders.offers import standing_offer_prices
+from orders.offers import held_at_offer_prices, standing_offer_prices
 
 PRICE = re.compile(
     r"\$\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
@@ -23,6 +24,10 @@ PRICE = re.compile(
     re.IGNORECASE,
 )
 SEGMENT_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Item names shorter than this are too common as words to tie a price to an item.
+MIN_NAME = 6
+ABOUT_AN_ORDER = re.compile(r"\b(?:orders?|total|altogether|in all|comes? to)\b|#\s?\d", re.IGNORECASE)
+PERCENT_OFF = re.compile(r"\d+ ?% ?(?:off|discount)", re.IGNORECASE)
 GRANTS_DISCOUNT = re.compile(
     r"\b(\d+ ?% ?off|discount(?:ed)? (?:price|to|of|for you)|(?:give|offer|grant) (?:you )?(?:a |an |the )?(?:\d+ ?% )?discount"
     r"|(?:i|we)(?:'ll| will| can| could| would)(?: happily| gladly)? (?:do|take|accept|let (?:it|you have it|this|that) go for|sell (?:it |this |that )?(?:to you )?for"
@@ -91,42 +96,50 @@ def problem_with(
     if len(reply) > MAX_REPLY_CHARS:
         return "reply too long"
     skus = find_skus(reply)
-    prices: dict[str, Decimal] = {}
-    # Prices the offer rules produced for this customer (never another's): each allowed next to its own piece.
+    # Prices the offer rules produced for this customer (never another's), each allowed next to its own piece; a
+    # piece they hold at an agreed price costs them that price, not the listed one.
     offers = standing_offer_prices(customer=customer)
+    agreed = held_at_offer_prices(customer=customer)
     offer_prices = set().union(*offers.values())
-    if skus:
-        prices = {item.sku.upper(): item.price for item in visible_items_with_skus(skus)}
-        unknown = [sku for sku in skus if sku not in prices and sku.count("-") >= 2]
-        if unknown:
-            return f"names unknown SKU {unknown[0]}"
+    items = {item.sku.upper(): item for item in visible_items_with_skus([*skus, *offers])}
+    unknown = [sku for sku in skus if sku not in items and sku.count("-") >= 2]
+    if unknown:
+        return f"names unknown SKU {unknown[0]}"
+    allowed = {sku: {agreed.get(sku, item.price), *offers.get(sku, set())} for sku, item in items.items()}
+    # An item named without its SKU ("the Nike windbreaker is $45") is held to its own prices too.
+    by_name = {name.lower(): {price} for name, price in (prices_by_name or {}).items()}
+    by_name.update(
+        {items[sku].name.lower(): allowed[sku] for sku in offers if sku in items and len(items[sku].name) >= MIN_NAME}
+    )
+    reply_prices = set().union(*(allowed[sku] for sku in skus if sku in allowed))
     for segment in SEGMENT_END.split(reply):
-        segment_skus = [sku for sku in find_skus(segment) if sku in prices]
-        # An item named without its SKU ("the Nike windbreaker is $45") is held to its own price too.
-        named = {price for name, price in (prices_by_name or {}).items() if name.lower() in segment.lower()}
-        amounts = [amount for amount in prices_in(segment) if amount not in allowed_amounts]
+        segment_skus = [sku for sku in find_skus(segment) if sku in allowed]
+        named = set().union(*(prices for name, prices in by_name.items() if name in segment.lower()))
+        # Order totals the tools returned may be quoted, but not as a piece's price ("A is $78 for you").
+        about_an_order = not (segment_skus or named) or ABOUT_AN_ORDER.search(segment)
+        amounts = [a for a in prices_in(segment) if not (about_an_order and a in allowed_amounts)]
         if len(segment_skus) > 1 and len(amounts) == len(segment_skus):
             # As many prices as SKUs ("A is $45 and B is $30", "A and B, $45 and $30"): they pair up in order,
             # so two right prices swapped between two items are caught.
             for sku, amount in zip(segment_skus, amounts, strict=True):
-                if amount != prices[sku] and amount not in offers.get(sku, set()):
+                if amount not in allowed[sku]:
                     return f"quotes {amount:.2f} for {sku}"
             continue
         for amount in amounts:
             if segment_skus:
-                if amount not in {prices[sku] for sku in segment_skus}.union(
-                    *(offers.get(s, set()) for s in segment_skus)
-                ):
+                if amount not in set().union(*(allowed[sku] for sku in segment_skus)):
                     return f"quotes {amount} next to {', '.join(segment_skus)}"
             elif named:
-                if amount not in named and amount not in offer_prices:
+                if amount not in named:
                     return (
                         f"quotes {amount} next to an item that costs {', '.join(str(price) for price in sorted(named))}"
                     )
-            elif amount not in known_prices and amount not in set(prices.values()) and amount not in offer_prices:
+            elif amount not in known_prices and amount not in reply_prices and amount not in offer_prices:
                 return f"quotes a price {amount} the database did not give"
-    # Words of a deal are true only when the rules made one (its prices were checked above).
-    if GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply)) and not offer_prices:
+    # Words of a deal are true only when the rules made one, and the reply says its price (checked above against
+    # its piece); a percentage off is never one of them.
+    grants = GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply))
+    if grants and (PERCENT_OFF.search(reply) or not offer_prices.intersection(prices_in(reply))):
         return "sounds like it grants a discount"
     if TALKS_ABOUT_OTHERS.search(reply):
         return "talks about another customer"

@@ -65,7 +65,8 @@ def remember(*, customer: Customer, message: Message) -> Conversation:
 
 
 def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any]:
-    """The facts the AI gets besides the messages: holds, open orders and the items last shown."""
+    """The facts the AI gets besides the messages: holds, open orders, the shop's counter-offers waiting for this
+    customer's yes, and the items last shown."""
     open_orders = Order.objects.filter(
         customer=conversation.customer, status__in=[Order.Status.PENDING, Order.Status.PAID, Order.Status.SHIPPED]
     ).order_by("-created_at")[:3]
@@ -76,5 +77,6 @@ def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any
             {"order_number": order.pk, "status": order.get_status_display().lower(), "total": f"{order.total:.2f}"}
             for order in open_orders
         ],
+        "counter_offers_waiting": toolbox.counter_offers(),
         "last_items_shown": toolbox.items(conversation.shown_skus[:10]),
     }

@@ -140,7 +140,7 @@ class OfferAccepted(Success):
     def note(self) -> str:
         return (
             "Accepted by the shop's rules: held for this customer at offer.price (the order uses it). "
-            "item.price is the listed price. Say you want to buy to place the order."
+            "Say you want to buy to place the order."
         )
 
 
@@ -320,7 +320,7 @@ class OfferDeclined(Refusal):
     @computed_field
     @property
     def message(self) -> str:
-        return "The shop can't go that low on this piece: the listed price stands."
+        return "The shop can't go that low on this piece: its price for this customer (price) stands."
 
 
 class NoCounter(Refusal):

@@ -89,7 +89,7 @@ from inventory.selectors import current_holds, main_photo, visible_items_with_sk
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.models import Order
-from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, countered_offers, record_offer
+from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, agreed_prices, countered_offers, record_offer
 from orders.selectors import customer_orders, has_bought
 from philia.errors import DomainError
 from tiktok.services import image_send_allowed
@@ -132,6 +132,10 @@ def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = Fa
     }
     if status == "held_by_you":
         facts["held_until"] = item.held_until.isoformat()
+        # Held at a price agreed by offer: that is the price for this customer (their order uses it), never the list's.
+        agreed = agreed_prices(customer=customer, items=[item]).get(item.pk)
+        if agreed is not None:
+            facts["price"] = f"{agreed:.2f}"
     elif status == "held":
         facts["available_again_at"] = item.held_until.isoformat()
     elif status == "upcoming_drop":
@@ -437,7 +441,7 @@ class Toolbox:
             )
         if offer.status == offer.Status.COUNTERED:
             return OfferCountered(offer={**offered, "counter": f"{offer.counter_amount:.2f}"}, item=facts)
-        return OfferDeclined(sku=item.sku, price=f"{item.price:.2f}")
+        return OfferDeclined(sku=item.sku, price=facts["price"])  # this customer's price: an agreed one stands
 
     def _hand_off(self, reason: str) -> HandOffOutcome:
         conversation_services.request_handoff(customer=self.customer)

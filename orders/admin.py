@@ -3,7 +3,6 @@
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -13,7 +12,7 @@ from django.utils.formats import date_format
 from conversations.models import Message
 from orders import offers, services
 from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
-from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, step_form
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -205,7 +204,15 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "mark_paid")
+            return step_form(
+                self,
+                request,
+                action="mark_paid",
+                title="Mark orders paid",
+                submit_label="Mark paid",
+                template="admin/orders/order/mark_paid.html",
+                orders=orders,
+            )
         entered = {}
         for order in orders:
             raw = request.POST.get(f"amount_{order.pk}", "").strip()
@@ -229,37 +236,20 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         )
         return None
 
-    # The page each step asks its questions on (admin/orders/order/order_step.html and the step's own template).
-    STEP_FORMS = {
-        "mark_paid": {
-            "action": "mark_paid", "title": "Mark orders paid", "submit": "Mark paid",
-            "applies_to": Order.Status.PENDING, "left_as_it_is": "Not awaiting payment: left as it is",
-        },
-        "mark_shipped": {
-            "action": "mark_shipped", "title": "Mark orders shipped", "submit": "Mark shipped",
-            "applies_to": Order.Status.PAID, "left_as_it_is": "Not paid yet: left as it is",
-        },
-    }  # fmt: skip
-
-    def _step_form(self, request: HttpRequest, orders: list[Order], action: str) -> TemplateResponse:
-        step = self.STEP_FORMS[action]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": step["title"],
-            "step": step,
-            "opts": self.model._meta,
-            "orders": orders,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "back_to": request.POST.get("_back_to", ""),
-            "carriers": Carrier.choices,
-        }
-        return TemplateResponse(request, f"admin/orders/order/{action}.html", context)
-
     @admin.action(description="Mark shipped (asks for tracking numbers)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
         if "apply" not in request.POST:
-            return self._step_form(request, orders, "mark_shipped")
+            return step_form(
+                self,
+                request,
+                action="mark_shipped",
+                title="Mark orders shipped",
+                submit_label="Mark shipped",
+                template="admin/orders/order/mark_shipped.html",
+                orders=orders,
+                carriers=Carrier.choices,
+            )
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}
         carriers = {order.pk: request.POST.get(f"carrier_{order.pk}", Carrier.OTHER) for order in orders}
         apply_service(
@@ -287,7 +277,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(BackToPageAfterAction, admin.ModelAdmin):
     """Offers are decided by the owner's rules as they come in; a pending one waits for the owner, who can
     accept, reject or counter it here (through `orders.offers`; the customer is told)."""
 
@@ -318,7 +308,22 @@ class OfferAdmin(admin.ModelAdmin):
         "created_at",
         "decided_at",
     )
-    actions = ("accept_offers", "reject_offers", "counter_at_floor")
+    actions = ("accept_offers", "counter_offers", "counter_at_floor", "reject_offers")
+    # Buttons on a pending offer's page: the same actions as the list's (they post to it).
+    NEXT_STEPS = (("accept_offers", "Accept"), ("counter_offers", "Counter…"), ("reject_offers", "Reject"))
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Offer | None = None,
+    ) -> HttpResponse:
+        waiting = obj is not None and obj.status == Offer.Status.PENDING
+        context["next_steps"] = self.NEXT_STEPS if waiting else ()
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description="Accept (holds the piece for the customer at the offered price)")
     def accept_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
@@ -339,6 +344,36 @@ class OfferAdmin(admin.ModelAdmin):
             lambda offer: offers.owner_reject_offer(offer=offer),
             done="Rejected {count} offer(s).",
         )
+
+    @admin.action(description="Counter (asks for the amount)")
+    def counter_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> TemplateResponse | None:
+        pending = list(queryset.select_related("item", "customer").order_by("pk"))
+        if "apply" not in request.POST:
+            return step_form(
+                self,
+                request,
+                action="counter_offers",
+                title="Counter offers",
+                submit_label="Send counter-offer",
+                template="admin/orders/offer/counter_offers.html",
+                offers=pending,
+            )
+        amounts = {}
+        for offer in pending:
+            raw = request.POST.get(f"counter_{offer.pk}", "").strip()
+            try:
+                amounts[offer.pk] = Decimal(raw)
+            except InvalidOperation:
+                problem = f"{raw!r} is not an amount." if raw else "Enter the amount of the counter-offer."
+                self.message_user(request, f"{offer}: {problem}", level=messages.ERROR)
+        apply_service(
+            self,
+            request,
+            [offer for offer in pending if offer.pk in amounts],
+            lambda offer: offers.owner_counter_offer(offer=offer, amount=amounts[offer.pk]),
+            done="Countered {count} offer(s).",
+        )
+        return None
 
     @admin.action(description="Counter at the item's floor price")
     def counter_at_floor(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:

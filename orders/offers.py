@@ -32,9 +32,19 @@ CENT = Decimal("0.01")
 class InvalidOffer(DomainError):
     status_code = 400
 
-    def __init__(self, amount: object) -> None:
-        super().__init__(f"{amount} is not an amount that can be offered.")
+    def __init__(self, amount: object, message: str = "") -> None:
+        super().__init__(message or f"{amount} is not an amount that can be offered.")
         self.amount = amount
+
+
+class InvalidCounterOffer(InvalidOffer):
+    """The owner's counter-offer is not an amount between nothing and the item's price."""
+
+    def __init__(self, amount: object, *, price: Decimal) -> None:
+        super().__init__(
+            amount, f"A counter-offer must be more than $0 and less than the price, ${price}: {amount} is not."
+        )
+        self.price = price
 
 
 class NoCounterOffer(DomainError):
@@ -186,6 +196,19 @@ def agreed_prices(*, customer: Customer, items: list[Item]) -> dict[int, Decimal
     return prices
 
 
+def held_at_offer_prices(*, customer: Customer, now: datetime | None = None) -> dict[str, Decimal]:
+    """SKU → the price agreed by offer for the pieces this customer holds now: what they pay for it (the order
+    placed from the hold uses it), instead of the listed price."""
+    now = now or timezone.now()
+    held = {
+        item.pk: item for item in Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now)
+    }
+    return {
+        held[item_id].sku.upper(): price
+        for item_id, price in agreed_prices(customer=customer, items=list(held.values())).items()
+    }
+
+
 def standing_offer_prices(*, customer: Customer, now: datetime | None = None) -> dict[str, set[Decimal]]:
     """SKU → prices these rules produced for this customer that still stand: accepted on the current hold, or
     a counter-offer still open. Nobody else's: another customer is only ever quoted the listed price."""
@@ -193,11 +216,8 @@ def standing_offer_prices(*, customer: Customer, now: datetime | None = None) ->
     prices: dict[str, set[Decimal]] = {}
     for offer in countered_offers(customer=customer, now=now):
         prices.setdefault(offer.item.sku.upper(), set()).add(offer.counter_amount)
-    held = {
-        item.pk: item for item in Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now)
-    }
-    for item_id, price in agreed_prices(customer=customer, items=list(held.values())).items():
-        prices.setdefault(held[item_id].sku.upper(), set()).add(price)
+    for sku, price in held_at_offer_prices(customer=customer, now=now).items():
+        prices.setdefault(sku, set()).add(price)
     return prices
 
 
@@ -242,13 +262,17 @@ def owner_reject_offer(*, offer: Offer, now: datetime | None = None) -> Offer:
 
 
 def owner_counter_offer(*, offer: Offer, amount: Decimal | int | float | str, now: datetime | None = None) -> Offer:
-    """The owner counters a pending offer at `amount` (below the price); the customer is told and may say yes."""
-    value = _amount(amount)
+    """The owner counters a pending offer at `amount` (more than 0, below the price); the customer is told and may
+    say yes. Locks the offer row. Raises `OfferNotPending` or `InvalidCounterOffer`, and then changes nothing."""
     with locking_transaction():
         now = now or timezone.now()
         offer = _lock_pending(offer)
+        try:
+            value = _amount(amount)
+        except InvalidOffer:
+            raise InvalidCounterOffer(amount, price=offer.item.price) from None
         if value >= offer.item.price:
-            raise InvalidOffer(amount)
+            raise InvalidCounterOffer(amount, price=offer.item.price)
         offer.status, offer.counter_amount = Offer.Status.COUNTERED, value
         offer.decided_at, offer.expires_at = now, _expires_at(now)
         offer.save(update_fields=["status", "counter_amount", "decided_at", "expires_at"])

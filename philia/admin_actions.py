@@ -1,5 +1,5 @@
-"""What the shop's admin pages share: running a service per selected row, the buttons on an object's page,
-links to a customer, and clipping long text for a list column."""
+"""What the shop's admin pages share: running a service per selected row, the buttons on an object's page, the
+page of a step that asks for something first, links to a customer, and clipping long text for a list column."""
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -53,6 +53,8 @@ class BackToPageAfterAction:
     `_ask_first` (a script, a test) acts at once, as any admin action does."""
 
     confirm_actions: dict[str, str] = {}
+    # The object's page with its `next_steps` (set in `render_change_form`) as buttons at the top.
+    change_form_template = "admin/change_form_with_steps.html"
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
         context.setdefault("destructive_steps", tuple(self.confirm_actions))
@@ -91,6 +93,32 @@ class BackToPageAfterAction:
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+def step_form(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    action: str,
+    title: str,
+    submit_label: str,
+    template: str,
+    **rows: object,
+) -> TemplateResponse:
+    """The page of a step that asks for something per selected row before acting (see admin/step_form.html):
+    posted back with "apply" to the same `action`, `rows` (e.g. `orders=[...]`) given to the template."""
+    back = request.POST.get("_back_to", "")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        "action": action,
+        "submit_label": submit_label,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "back_to": back if back.startswith("/") and url_has_allowed_host_and_scheme(back, None) else "",
+        **rows,
+    }
+    return TemplateResponse(request, template, context)
 
 
 def customer_link(customer: Customer) -> str:

@@ -15,6 +15,7 @@ from assistant.tests.assistant_support import hold, inbound, say, shop_state, st
 from conversations.models import Message
 from inventory.models import Item
 from orders.models import Offer, Order
+from orders.services import place_order
 from testing.fake_openai import FAKE_MODEL, Reply, failure, last_tool_result, respond, text, tool_calls, tool_results
 
 NIKE = "VNT-NIKE-WB-001"
@@ -104,6 +105,7 @@ def test_requests_carry_a_stable_system_prompt_strict_tools_and_delimited_custom
         "place_order",
         "order_status",
         "make_offer",
+        "accept_counter",
         "hand_off_to_owner",
         "claim_payment",
         "cancel_order",
@@ -438,6 +440,74 @@ def test_a_lowball_offer_is_countered_at_the_floor_and_the_reply_may_quote_the_c
         Decimal("36.00"),
     )
     assert Item.objects.get(sku=NIKE).price == Decimal("45.00")
+
+
+def _countered_at_36(fake_openai, anna) -> None:
+    """Anna offered $30 on the Nike windbreaker ($45, floor $36); the shop countered at $36."""
+    fake_openai.script(
+        tool_calls(("make_offer", {"sku": NIKE, "amount": 30})),
+        text(f"The shop can do $36 for {NIKE}. Say yes and it's held for you at that price."),
+    )
+    assert say(anna, "would u take 30 for it").source == "ai"
+    assert Offer.objects.get().status == Offer.Status.COUNTERED
+
+
+def test_ok_deal_to_the_counter_offer_holds_the_piece_at_the_counter_price_by_tool(
+    ai_settings, fake_openai, shown_nike, anna
+):
+    _countered_at_36(fake_openai, anna)
+    fake_openai.script(
+        tool_calls(("accept_counter", {"sku": NIKE})),
+        respond(
+            lambda request: text(
+                f"Deal! {NIKE} is on hold for you at ${last_tool_result(request)['offer']['price']}. "
+                "Say buy when you're ready."
+            )
+        ),
+    )
+
+    reply = say(anna, "ok deal")
+
+    assert (reply.source, reply.text) == (
+        "ai",
+        f"Deal! {NIKE} is on hold for you at $36.00. Say buy when you're ready.",
+    )
+    facts = fake_openai.requests[-2]["messages"][-2]["content"]
+    assert json.loads(facts.split(": ", 1)[1])["counter_offers_waiting"] == [
+        {"sku": NIKE, "name": "Vintage Nike Windbreaker", "counter": "36.00"}
+    ]
+    result = last_tool_result(fake_openai.requests[-1])
+    assert (result["outcome"], result["offer"]) == ("accepted", {"sku": NIKE, "offered": "30.00", "price": "36.00"})
+    item = Item.objects.get(sku=NIKE)
+    offer = Offer.objects.get()
+    assert (item.status, item.held_by_id, item.price) == ("reserved", anna.pk, Decimal("45.00"))
+    assert (offer.status, offer.agreed_price, offer.hold_since) == ("accepted", Decimal("36.00"), item.held_since)
+    assert ToolCall.objects.filter(tool="accept_counter", customer=anna, succeeded=True).count() == 1
+    assert place_order(customer=anna).total == Decimal("36.00")
+
+
+def test_after_accept_counter_the_guard_still_refuses_any_other_price(ai_settings, fake_openai, shown_nike, anna):
+    _countered_at_36(fake_openai, anna)
+    fake_openai.script(tool_calls(("accept_counter", {"sku": NIKE})), text(f"Deal! {NIKE} is on hold for you at $30."))
+
+    reply = say(anna, "ok deal")
+
+    assert (reply.source, reply.note) == ("ai_fallback", f"quotes 30.0 next to {NIKE}")
+    assert reply.text == f"{NIKE} is on hold for you at $36."  # what the tool did, said offline
+    assert Offer.objects.get().agreed_price == Decimal("36.00")
+
+
+def test_accept_counter_without_a_counter_offer_holds_nothing(ai_settings, fake_openai, shown_nike, anna):
+    fake_openai.script(
+        tool_calls(("accept_counter", {"sku": NIKE})),
+        respond(lambda request: text("Sorry, there's no counter-offer waiting for you on that one.")),
+    )
+
+    reply = say(anna, "ok deal")
+
+    assert last_tool_result(fake_openai.requests[-1])["error"] == "no_counter_offer"
+    assert reply.source == "ai"
+    assert status_of(NIKE) == ("available", None)
 
 
 def test_the_guard_refuses_a_price_the_offer_rules_did_not_produce(ai_settings, fake_openai, shown_nike, anna):

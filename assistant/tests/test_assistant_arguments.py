@@ -25,6 +25,26 @@ ORDER_TALK = {
     "moment.",
 }
 
+# Tools with arguments added since (their SKU pattern is popped before comparing, as for the others).
+ADDED_LATER = {
+    "accept_counter": {
+        "type": "function",
+        "function": {
+            "name": "accept_counter",
+            "description": 'The customer says yes to the shop\'s counter-offer on an item ("ok deal", "yes I\'ll take '
+            'it at that"): hold it for them at the counter price. Only a counter-offer the shop made to this customer '
+            "and still open; returns the offer decided, like make_offer.",
+            "strict": True,
+            "parameters": {
+                "type": "object",
+                "properties": {"sku": {"type": "string"}},
+                "required": ["sku"],
+                "additionalProperties": False,
+            },
+        },
+    },
+}
+
 
 def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_and_amount_ranges():
     added: dict[tuple[str, str], dict[str, object]] = {}
@@ -37,7 +57,8 @@ def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_
             if extra:
                 added[(tool["function"]["name"], param)] = extra
 
-    assert [tool for tool in generated if tool["function"]["name"] not in ORDER_TALK] == BEFORE
+    assert [tool for tool in generated if tool["function"]["name"] not in ORDER_TALK | ADDED_LATER] == BEFORE
+    assert [tool for tool in generated if tool["function"]["name"] in ADDED_LATER] == list(ADDED_LATER.values())
     assert {tool["function"]["name"]: tool for tool in generated if tool["function"]["name"] in ORDER_TALK} == {
         name: {
             "type": "function",
@@ -59,6 +80,7 @@ def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_
         ("release_hold", "sku"): {"pattern": SKU_PATTERN},
         ("make_offer", "sku"): {"pattern": SKU_PATTERN},
         ("make_offer", "amount"): AMOUNT_RANGE,
+        ("accept_counter", "sku"): {"pattern": SKU_PATTERN},
     }
 
 

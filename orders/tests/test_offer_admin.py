@@ -83,3 +83,87 @@ def test_an_action_on_an_offer_not_pending_says_why(admin_client):
     messages = [message.message for message in get_messages(response.wsgi_request)]
     assert messages == [f"{offer}: This offer is expired, not waiting for a decision."]
     assert Item.objects.get().status == Item.Status.AVAILABLE
+
+
+def _counter(admin_client, offer: Offer, amount: str, **extra):
+    return admin_client.post(
+        OFFERS,
+        {"action": "counter_offers", "_selected_action": [offer.pk], "apply": "yes", f"counter_{offer.pk}": amount}
+        | extra,
+        follow=True,
+    )
+
+
+def test_counter_asks_for_the_amount_prefilled_with_the_floor(admin_client):
+    offer = _offer()
+    done = _offer(status=Offer.Status.ACCEPTED, sku="VNT-LEVI-501-002")
+
+    form = admin_client.post(OFFERS, {"action": "counter_offers", "_selected_action": [offer.pk, done.pk]})
+
+    page = form.content.decode()
+    assert form.status_code == 200
+    assert f'name="counter_{offer.pk}" value="36.00"' in page
+    assert f'name="counter_{done.pk}"' not in page and "Not waiting for a decision: left as it is" in page
+    assert "$30.00" in page and "$45.00" in page
+    offer.refresh_from_db()
+    assert (offer.status, offer.counter_amount) == (Offer.Status.PENDING, None)
+
+
+def test_counter_at_the_owners_amount_reaches_the_offer_and_the_customer(admin_client):
+    offer = _offer()
+
+    response = _counter(admin_client, offer, "39.50")
+
+    offer.refresh_from_db()
+    assert (offer.status, offer.counter_amount) == (Offer.Status.COUNTERED, Decimal("39.50"))
+    assert _told(offer) == (
+        'About your offer of $30.00 for VNT-NIKE-WB-001: the owner can do $39.50. Say "yes" to have it held for you.'
+    )
+    assert [message.message for message in get_messages(response.wsgi_request)] == ["Countered 1 offer(s)."]
+
+
+def test_counter_button_on_the_offer_page_comes_back_to_it(admin_client):
+    offer = _offer()
+    page_url = reverse("admin:orders_offer_change", args=[offer.pk])
+
+    page = admin_client.get(page_url).content.decode()
+    response = admin_client.post(
+        OFFERS,
+        {
+            "action": "counter_offers",
+            "_selected_action": [offer.pk],
+            "apply": "yes",
+            f"counter_{offer.pk}": "40",
+            "_back_to": page_url,
+        },
+    )
+
+    assert 'value="counter_offers"' in page and 'value="accept_offers"' in page and 'value="reject_offers"' in page
+    assert (response.status_code, response.url) == (302, page_url)
+    offer.refresh_from_db()
+    assert offer.counter_amount == Decimal("40.00")
+    countered_page = admin_client.get(page_url).content.decode()
+    assert 'value="counter_offers"' not in countered_page  # only a pending offer can be countered
+
+
+@pytest.mark.parametrize(
+    "amount, reason",
+    [
+        ("45", "A counter-offer must be more than $0 and less than the price, $45.00: 45 is not."),
+        ("60.00", "A counter-offer must be more than $0 and less than the price, $45.00: 60.00 is not."),
+        ("0", "A counter-offer must be more than $0 and less than the price, $45.00: 0 is not."),
+        ("-5", "A counter-offer must be more than $0 and less than the price, $45.00: -5 is not."),
+        ("NaN", "A counter-offer must be more than $0 and less than the price, $45.00: NaN is not."),
+        ("thirty", "'thirty' is not an amount."),
+        ("", "Enter the amount of the counter-offer."),
+    ],
+)
+def test_a_counter_that_is_not_a_positive_amount_below_the_price_is_refused(admin_client, amount, reason):
+    offer = _offer()
+
+    response = _counter(admin_client, offer, amount)
+
+    assert [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)] == [("error", f"{offer}: {reason}")]
+    offer.refresh_from_db()
+    assert (offer.status, offer.counter_amount, offer.decided_at) == (Offer.Status.PENDING, None, None)
+    assert not Message.objects.filter(customer=offer.customer, direction="outbound").exists()

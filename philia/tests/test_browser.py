@@ -1,7 +1,7 @@
 """The owner's day in a real browser (headless Chromium through Selenium, against Django's live server), on a laptop
 (1366 px) and on a phone (390 px): log in, see Today, add an item with a photo, mark an order paid, ship it with a
-tracking number, see in the history that the customer was told and when, answer a waiting customer. On the phone no
-page, and no box inside one, scrolls sideways."""
+tracking number, see in the history that the customer was told and when, answer a waiting customer, counter an offer.
+On the phone no page, and no box inside one, scrolls sideways."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -233,3 +233,28 @@ def test_every_page_the_owner_uses_fits_a_phone(browser_at, live_server, admin_u
     assert_no_sideways_scroll(browser, name="confirm-cancel")
     browser.find_element(By.LINK_TEXT, "No, go back").click()
     assert Order.objects.get(pk=shop["to_cancel"].pk).status == "pending"
+
+
+def test_the_owner_counters_an_offer_from_a_phone(browser_at, live_server, admin_user):
+    _the_shop()
+    offer = Offer.objects.get(item__sku="VNT-OFFER-009")
+    browser = browser_at(390)
+    _log_in(browser, live_server, admin_user)
+
+    browser.get(f"{live_server.url}/admin/orders/offer/{offer.pk}/change/")
+    assert_no_sideways_scroll(browser, name="offer-pending")
+    _click(browser, "button[value=counter_offers]")
+    assert_no_sideways_scroll(browser, name="counter-offer")
+    amount = browser.find_element(By.NAME, f"counter_{offer.pk}")
+    assert amount.get_attribute("value") == "48.00"  # prefilled with the piece's floor
+    amount.clear()
+    amount.send_keys("52")
+    _click(browser, "input[type=submit][value='Send counter-offer']")
+
+    assert browser.current_url == f"{live_server.url}/admin/orders/offer/{offer.pk}/change/"
+    assert "Countered 1 offer(s)." in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "button[value=counter_offers]")
+    offer.refresh_from_db()
+    assert (offer.status, offer.counter_amount) == (Offer.Status.COUNTERED, Decimal("52.00"))
+    told = Message.objects.filter(customer_id="anna-id", direction="outbound").latest("pk").text
+    assert "the owner can do $52.00" in told
