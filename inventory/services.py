@@ -710,16 +710,18 @@ def settle_drop_item(
             winner = claim
             break
         outcomes = []
+        in_line = []
         for claim in [*counted, *late, *early]:
             if claim is winner:
                 claim.outcome, claim.waitlist_place = DropClaim.Outcome.WON, None
                 outcomes.append(ClaimOutcome(claim=claim, won=True, place=None))
                 continue
-            entry, _ = join_waitlist(
-                sku=drop_item.item.sku,
-                item=drop_item.item,
-                customer=claim.customer,
-                queued_at=datetime.fromtimestamp(claim.written_at_ms / 1000, tz=UTC),
+            in_line.append(
+                WaitlistEntry(
+                    item=drop_item.item,
+                    customer=claim.customer,
+                    queued_at=datetime.fromtimestamp(claim.written_at_ms / 1000, tz=UTC),
+                )
             )
             claim.outcome = (
                 DropClaim.Outcome.LOST
@@ -729,6 +731,8 @@ def settle_drop_item(
                 else DropClaim.Outcome.EARLY
             )
             outcomes.append(ClaimOutcome(claim=claim, won=False, place=None))
+        # Everyone else in line at once, by TikTok time; a customer already in line keeps their place.
+        WaitlistEntry.objects.bulk_create(in_line, ignore_conflicts=True)
         places = {}
         for position, entry in enumerate(waitlist_line(item_id=drop_item.item_id), start=1):
             places[entry.customer_id] = position
