@@ -317,6 +317,10 @@ class Toolbox:
     def _hold(self, sku: str) -> HoldOutcome:
         now = timezone.now()
         before = Item.objects.filter(sku__iexact=sku).first()
+        if before is not None and item_status(before, customer=self.customer, now=now) in ("held", "sold"):
+            # Someone else's hold or a sale, as read now: no hold or drop claim could take it, so the answer
+            # needs no locks (the drop rush after a settlement is mostly these).
+            return self._unavailable(before, now=now)
         already_held = before is not None and item_status(before, customer=self.customer, now=now) == "held_by_you"
         if before is not None and not already_held:
             # A piece that has just dropped goes to the earliest message, not the first worker: record the claim;
@@ -340,19 +344,7 @@ class Toolbox:
         except ItemUnavailable as error:
             if error.status == Item.Status.HIDDEN:
                 return NotFound(sku=sku)
-            item = Item.objects.get(sku__iexact=sku)
-            facts = item_facts(item, customer=self.customer, now=now)
-            if facts["status"] == "held":
-                entry, joined = inventory_services.join_waitlist(sku=item.sku, customer=self.customer)
-                return HeldBySomeoneElse(
-                    item=facts,
-                    available_again_at=item.held_until,
-                    waitlist_place=waitlist_place(entry=entry),
-                    already_in_line=not joined,
-                )
-            if facts["status"] == "bought_by_you":
-                return AlreadyBought(item=facts)
-            return Sold(item=facts)
+            return self._unavailable(Item.objects.get(sku__iexact=sku), now=now)
         except HoldLimitReached as error:
             return HoldLimit(message=str(error), limit=error.limit, holds=self.holds())
         return Held(
@@ -361,6 +353,21 @@ class Toolbox:
             hold_hours=settings.HOLD_HOURS,
             extended=already_held,
         )
+
+    def _unavailable(self, item: Item, *, now: datetime) -> HoldOutcome:
+        """The answer to a hold on a piece someone else holds (the customer joins its line) or that is sold."""
+        facts = item_facts(item, customer=self.customer, now=now)
+        if facts["status"] == "held":
+            entry, joined = inventory_services.join_waitlist(sku=item.sku, customer=self.customer, item=item)
+            return HeldBySomeoneElse(
+                item=facts,
+                available_again_at=item.held_until,
+                waitlist_place=waitlist_place(entry=entry),
+                already_in_line=not joined,
+            )
+        if facts["status"] == "bought_by_you":
+            return AlreadyBought(item=facts)
+        return Sold(item=facts)
 
     def _release(self, sku: str) -> ReleaseOutcome:
         try:

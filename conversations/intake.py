@@ -101,7 +101,7 @@ def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer
     if sender_id == settings.TIKTOK_BUSINESS_ID:
         finish_webhook_event(event=event, status=WebhookEvent.Status.IGNORED, note="Sent by the business itself.")
         return
-    inbound = conversation_services.record_inbound_message(
+    inbound, new = conversation_services.record_inbound_message(
         tiktok_user_id=sender_id,
         username=envelope.sender_username,
         conversation_id=_require(envelope.conversation_id, "conversation_id"),
@@ -112,7 +112,8 @@ def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer
     )
     customer = inbound.customer
     reply = None
-    if assistant_reply_to(message=inbound) is None and not customer.is_bot_paused():
+    # A message recorded just now has no reply yet; a replayed one may have been answered already.
+    if (new or assistant_reply_to(message=inbound) is None) and not customer.is_bot_paused():
         reply = answer(customer=customer, message=inbound)
     with transaction.atomic():
         if reply is not None and reply.text.strip():

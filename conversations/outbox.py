@@ -27,6 +27,7 @@ from conversations.models import Customer, Message
 from conversations.selectors import (
     earlier_part_pending,
     next_part_waiting,
+    other_parts,
     outbound_block_reason,
     stuck_sending_messages,
 )
@@ -84,10 +85,9 @@ def send_outbound_message(*, message_id: int) -> Message | None:
     """
     now = timezone.now()
     with transaction.atomic():
-        customer_id = Message.objects.filter(pk=message_id).values_list("customer_id", flat=True).first()
-        if customer_id is None:
+        customer = Customer.objects.select_for_update(no_key=True, of=("self",)).filter(messages__pk=message_id).first()
+        if customer is None:
             return None
-        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
         message = (
             Message.objects.select_for_update(no_key=True, of=("self",))
             .select_related("in_reply_to")
@@ -97,7 +97,8 @@ def send_outbound_message(*, message_id: int) -> Message | None:
             if message.state == Message.State.SENDING:
                 logger.warning("outbound message already in sending; not sent again", extra={"message_id": message.pk})
             return message
-        if earlier_part_pending(message=message, now=now):
+        parts = other_parts(message=message)
+        if earlier_part_pending(message=message, now=now, parts=parts):
             # The photo queued before this text has not gone yet: once it is settled it sends this one.
             logger.info("outbound message waits for an earlier part", extra={"message_id": message.pk})
             return message
@@ -117,7 +118,12 @@ def send_outbound_message(*, message_id: int) -> Message | None:
         message.attempts += 1
         message.sending_started_at = now
         message.save(update_fields=["state", "attempts", "sending_started_at", "updated_at"])
-    return _deliver(message=message, conversation_id=customer.conversation_id, access_token=token)
+    return _deliver(
+        message=message,
+        conversation_id=customer.conversation_id,
+        access_token=token,
+        later_parts=any(part.pk > message.pk for part in parts),
+    )
 
 
 class PhotoMissing(Exception):
@@ -153,7 +159,7 @@ def _send_image(*, client: TikTokClient, message: Message, conversation_id: str)
     )
 
 
-def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Message:
+def _deliver(*, message: Message, conversation_id: str, access_token: str, later_parts: bool = True) -> Message:
     refreshed = False
     while True:
         try:
@@ -203,25 +209,25 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str) -> Me
             logger.error("outbound message rejected by TikTok", extra={"message_id": message.pk, "code": error.code})
             return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
     now = timezone.now()
+    sent = {"state": Message.State.SENT, "sent_at": now, "error": "", "error_code": "", "updated_at": now}
     try:
         with transaction.atomic():
             # Conditional: TikTok's echo may already have confirmed this row.
-            Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
-                state=Message.State.SENT,
-                tiktok_message_id=tiktok_message_id or None,
-                sent_at=now,
-                error="",
-                error_code="",
-                updated_at=now,
+            updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+                tiktok_message_id=tiktok_message_id or None, **sent
             )
+        sent["tiktok_message_id"] = tiktok_message_id or None
     except IntegrityError:
         # The echo was matched to a twin row with the same text; this one went out all the same.
-        Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
-            state=Message.State.SENT, sent_at=now, error="", error_code="", updated_at=now
-        )
+        updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(**sent)
     logger.info("outbound message sent", extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id})
-    message.refresh_from_db()
-    _send_next_part(message)
+    if updated:
+        for field, value in sent.items():
+            setattr(message, field, value)
+    else:
+        message.refresh_from_db()  # the echo settled it first
+    if later_parts:
+        _send_next_part(message)
     return message
 
 

@@ -1,5 +1,6 @@
 """Reads about customers and their conversations: the reply window, the quota, the outbox."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -128,22 +129,46 @@ def is_stuck_sending(*, message: Message, now: datetime | None = None) -> bool:
     )
 
 
-def earlier_part_pending(*, message: Message, now: datetime | None = None) -> bool:
+@dataclass(frozen=True)
+class Part:
+    """Another message of the same answer (a photo sent before its text), as read."""
+
+    pk: int
+    state: str
+    sending_started_at: datetime | None
+
+
+def other_parts(*, message: Message) -> list[Part]:
+    """The other outbound messages answering the same inbound message (none for a one-part answer)."""
+    if message.in_reply_to_id is None:
+        return []
+    rows = (
+        Message.objects.filter(in_reply_to_id=message.in_reply_to_id, direction=Message.Direction.OUTBOUND)
+        .exclude(pk=message.pk)
+        .order_by("pk")
+        .values_list("pk", "state", "sending_started_at")
+    )
+    return [Part(*row) for row in rows]
+
+
+def earlier_part_pending(*, message: Message, now: datetime | None = None, parts: list[Part] | None = None) -> bool:
     """Whether an earlier part of the same answer (a photo queued before the text) has not gone yet: still
     queued, or in the middle of sending. One stuck in `sending` (a worker died mid-call) holds up the rest
-    only until it counts as stuck."""
-    if message.in_reply_to_id is None:
-        return False
+    only until it counts as stuck. `parts`: `other_parts(message)`, when the caller has read them."""
     now = now or timezone.now()
-    return (
-        Message.objects.filter(
-            in_reply_to_id=message.in_reply_to_id, direction=Message.Direction.OUTBOUND, pk__lt=message.pk
+    parts = other_parts(message=message) if parts is None else parts
+    stuck_before = now - stuck_sending_after()
+    return any(
+        part.pk < message.pk
+        and (
+            part.state == Message.State.QUEUED
+            or (
+                part.state == Message.State.SENDING
+                and part.sending_started_at is not None
+                and part.sending_started_at >= stuck_before
+            )
         )
-        .filter(
-            Q(state=Message.State.QUEUED)
-            | Q(state=Message.State.SENDING, sending_started_at__gte=now - stuck_sending_after())
-        )
-        .exists()
+        for part in parts
     )
 
 

@@ -27,6 +27,16 @@ def get_or_create_customer(
 
     With `lock` (inside a transaction) the row stays locked FOR NO KEY UPDATE until the transaction ends.
     """
+    customer, _ = _get_or_create_customer(
+        tiktok_user_id=tiktok_user_id, username=username, display_name=display_name, lock=lock
+    )
+    return customer
+
+
+def _get_or_create_customer(
+    *, tiktok_user_id: str, username: str = "", display_name: str = "", lock: bool = False, **new: object
+) -> tuple[Customer, bool]:
+    """get_or_create_customer, also saying whether the customer is new; `new`: more fields of a new row."""
     tiktok_user_id = tiktok_user_id.strip()
     if not tiktok_user_id:
         raise InvalidCustomerId("A customer needs a TikTok user id.")
@@ -35,10 +45,10 @@ def get_or_create_customer(
         raise InvalidCustomerId(f"A TikTok user id is at most {limit} characters, not {len(tiktok_user_id)}.")
     customers = Customer.objects.select_for_update(no_key=True) if lock else Customer.objects.all()
     customer, created = customers.get_or_create(
-        tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name}
+        tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name, **new}
     )
     if created:
-        return customer
+        return customer, True
     # TikTok may send a new username or display name with any message: keep what we know current.
     changed = {
         field: value
@@ -49,7 +59,7 @@ def get_or_create_customer(
         for field, value in changed.items():
             setattr(customer, field, value)
         customer.save(update_fields=[*changed, "updated_at"])
-    return customer
+    return customer, False
 
 
 def pause_bot(*, customer: Customer, hours: float | None = None, now: datetime | None = None) -> Customer:
@@ -158,8 +168,15 @@ def _record_from_tiktok(
     """
     from_customer = role == Message.Role.USER
     with transaction.atomic():
-        customer = get_or_create_customer(tiktok_user_id=tiktok_user_id, username=username, lock=True)
-        if tiktok_message_id:
+        # A new customer is created with the conversation and window this message gives them.
+        customer, created = _get_or_create_customer(
+            tiktok_user_id=tiktok_user_id,
+            username=username,
+            lock=True,
+            conversation_id=conversation_id,
+            last_inbound_at=written_at if from_customer else None,
+        )
+        if tiktok_message_id and not created:  # a new customer has no messages yet
             existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
             if existing is not None:
                 return existing, False
@@ -195,9 +212,10 @@ def record_inbound_message(
     content_type: str,
     text: str,
     sent_at: datetime | None,
-) -> Message:
+) -> tuple[Message, bool]:
     """Upsert the customer and append their message (reopening the reply window); idempotent on the TikTok
-    message id. Locks the customer row for the short write."""
+    message id. Locks the customer row for the short write. Returns the message and whether it is new (a
+    replayed delivery gives the message recorded the first time)."""
     message, created = _record_from_tiktok(
         tiktok_user_id=tiktok_user_id,
         username=username,
@@ -211,7 +229,7 @@ def record_inbound_message(
     )
     if created:
         logger.info("customer message recorded", extra={"customer": message.customer_id, "message_id": message.pk})
-    return message
+    return message, created
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from conversations.outbox import (
     requeue_stale_outbox,
     send_outbound_message,
 )
+from philia.queues import OUTBOX_QUEUE, SEND_PRIORITY
 from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
 from tiktok.limits import acquire_within, send_rate_limiter
@@ -35,6 +36,8 @@ def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) ->
 
 # Backoff from 2 s doubling to at most 5 minutes: 8 retries span roughly 8 minutes of TikTok trouble.
 @dramatiq.actor(
+    queue_name=OUTBOX_QUEUE,
+    priority=SEND_PRIORITY,
     max_retries=8,
     min_backoff=2_000,
     max_backoff=300_000,
@@ -64,7 +67,15 @@ def send_message(message_id: int) -> None:
 
 # A look-up TikTok fails is retried (2 s doubling, at most 1 minute); after that the row stays in `sending`
 # and the outbox sweep flags it for the owner (never resent blindly).
-@dramatiq.actor(max_retries=6, min_backoff=2_000, max_backoff=60_000, time_limit=60_000, throws=(TikTokRejected,))
+@dramatiq.actor(
+    queue_name=OUTBOX_QUEUE,
+    priority=SEND_PRIORITY,
+    max_retries=6,
+    min_backoff=2_000,
+    max_backoff=60_000,
+    time_limit=60_000,
+    throws=(TikTokRejected,),
+)
 def confirm_send(message_id: int) -> None:
     """A send whose answer timed out: sent if its echo came or TikTok lists it in the conversation, else queued
     to go again."""

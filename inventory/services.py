@@ -43,6 +43,7 @@ from inventory.selectors import (
     current_holds,
     drop_claims_in_order,
     unsettled_drop_item,
+    unsettled_drop_items,
     waitlist_line,
 )
 from philia.db import locking_transaction
@@ -74,7 +75,7 @@ def reserve_item(
             raise ItemNotFound(sku)
         if item.drops_at is not None and item.drops_at > now:
             raise ItemNotDroppedYet(item.sku, item.drops_at)
-        if unsettled_drop_item(item=item, now=now, claimed=True) is not None:
+        if item.drops_at is not None and unsettled_drop_item(item=item, now=now, claimed=True) is not None:
             raise DropBeingSettled(item.sku)
         return _hold(item=item, customer=customer, hours=hours, now=now)
 
@@ -393,19 +394,19 @@ def enqueue_waitlist_turn(*, item_id: int) -> None:
         logger.exception("waitlist turn not enqueued", extra={"item_id": item_id})
 
 
-def join_waitlist(*, sku: str, customer: Customer, queued_at: datetime | None = None) -> tuple[WaitlistEntry, bool]:
+def join_waitlist(
+    *, sku: str, customer: Customer, queued_at: datetime | None = None, item: Item | None = None
+) -> tuple[WaitlistEntry, bool]:
     """Put the customer in line for a piece (once: asking again keeps their place). Returns the entry and
-    whether it is new. One INSERT guarded by the one-place-per-customer constraint."""
-    item = Item.objects.filter(sku__iexact=sku.strip()).first()
+    whether it is new. One INSERT guarded by the one-place-per-customer constraint (get_or_create reads the
+    twin request's row when that one won the race). `item`: the piece, when the caller has just read it."""
     if item is None:
-        raise ItemNotFound(sku)
-    try:
-        with transaction.atomic():
-            entry, created = WaitlistEntry.objects.get_or_create(
-                item=item, customer=customer, defaults={"queued_at": queued_at or timezone.now()}
-            )
-    except IntegrityError:  # the same customer's twin request won the race
-        entry, created = WaitlistEntry.objects.get(item=item, customer=customer), False
+        item = Item.objects.filter(sku__iexact=sku.strip()).first()
+        if item is None:
+            raise ItemNotFound(sku)
+    entry, created = WaitlistEntry.objects.get_or_create(
+        item=item, customer=customer, defaults={"queued_at": queued_at or timezone.now()}
+    )
     entry.item = item
     if created:
         logger.info("customer joined a waitlist", extra={"sku": item.sku, "customer": customer.pk})
@@ -600,12 +601,12 @@ def claim_drop_item(
     job DROP_SETTLE_SECONDS later (after commit).
     """
     now = now or timezone.now()
+    if item.drops_at is None or item.drops_at > now:
+        return None  # never in a drop (schedule_drop sets `drops_at`), or its drop is still to come
     with transaction.atomic():
-        candidate = unsettled_drop_item(item=item, now=now)
-        if candidate is None:
-            return None
-        drop_item = DropItem.objects.select_for_update(no_key=True).filter(pk=candidate.pk).first()
-        if drop_item is None or drop_item.settled_at is not None:
+        # Locked as read: a settlement committed while this waited makes the row no longer match (None).
+        drop_item = unsettled_drop_items(item=item, now=now).select_for_update(no_key=True, of=("self",)).first()
+        if drop_item is None:
             return None
         if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():
             return None  # the owner held or sold it by hand meanwhile
@@ -709,15 +710,18 @@ def settle_drop_item(
             winner = claim
             break
         outcomes = []
+        in_line = []
         for claim in [*counted, *late, *early]:
             if claim is winner:
                 claim.outcome, claim.waitlist_place = DropClaim.Outcome.WON, None
                 outcomes.append(ClaimOutcome(claim=claim, won=True, place=None))
                 continue
-            entry, _ = join_waitlist(
-                sku=drop_item.item.sku,
-                customer=claim.customer,
-                queued_at=datetime.fromtimestamp(claim.written_at_ms / 1000, tz=UTC),
+            in_line.append(
+                WaitlistEntry(
+                    item=drop_item.item,
+                    customer=claim.customer,
+                    queued_at=datetime.fromtimestamp(claim.written_at_ms / 1000, tz=UTC),
+                )
             )
             claim.outcome = (
                 DropClaim.Outcome.LOST
@@ -727,6 +731,8 @@ def settle_drop_item(
                 else DropClaim.Outcome.EARLY
             )
             outcomes.append(ClaimOutcome(claim=claim, won=False, place=None))
+        # Everyone else in line at once, by TikTok time; a customer already in line keeps their place.
+        WaitlistEntry.objects.bulk_create(in_line, ignore_conflicts=True)
         places = {}
         for position, entry in enumerate(waitlist_line(item_id=drop_item.item_id), start=1):
             places[entry.customer_id] = position

@@ -8,6 +8,12 @@ import dramatiq
 # that must run now, and lets a caller wait for that work without waiting for them.
 TIMERS_QUEUE = "timers"
 
+# Replies on their own queue, first in a worker's line: in a burst (a drop) each answer goes out as soon as its
+# message is handled instead of behind every message still waiting (one FIFO queue would send them all last).
+# Lower numbers go first (Dramatiq's actor priority, default 0).
+OUTBOX_QUEUE = "outbox"
+SEND_PRIORITY = -10
+
 
 def join_due_work(broker: dramatiq.Broker, worker: dramatiq.Worker, *, timeout_ms: int) -> None:
     """`broker.join` every queue the worker consumes, then `worker.join`, leaving out the hold timers not due

@@ -213,6 +213,7 @@ class RecordedRequest:
     answered_code: int | None = None  # TikTok `code` of the answer; 0 means it was taken
     answered_status: int = 200  # the HTTP status of the answer
     at: float = field(default_factory=time.time)  # when it arrived (unix seconds)
+    client_port: int = 0  # the client's TCP port: requests on one kept-alive connection share it
 
 
 @dataclass
@@ -292,6 +293,7 @@ class FakeTikTok(FakeHTTPServer):
             json=payload,
             method=handler.command,
             query=dict(parse_qsl(raw_query)),
+            client_port=handler.client_address[1],
         )
         with self._lock:
             self.requests.append(recorded)

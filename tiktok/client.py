@@ -7,6 +7,7 @@ the `code` is always checked. Errors come out as three kinds the outbox acts on:
 """
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,17 @@ SYSTEM_ERROR = 51065
 
 RETRYABLE_CODES = frozenset({TOO_MANY_REQUESTS, SYSTEM_ERROR})
 TOKEN_CODES = frozenset({TOKEN_INVALID})
+
+_sessions = threading.local()
+
+
+def thread_session() -> requests.Session:
+    """This thread's HTTP session: its connections to TikTok are kept alive between sends (one TLS handshake
+    per worker thread, not per message). Per thread, since a `requests.Session` is not made for sharing."""
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = requests.Session()
+    return session
 
 
 class TikTokError(Exception):
@@ -85,7 +97,7 @@ class TikTokClient:
         self.access_token = access_token
         self.base_url = (base_url or settings.TIKTOK_API_BASE).rstrip("/")
         self.timeout = timeout or tuple(settings.TIKTOK_HTTP_TIMEOUT)
-        self.session = session or requests.Session()
+        self.session = session or thread_session()
 
     def send_text(self, *, business_id: str, conversation_id: str, text: str) -> str:
         """Send one text message to a conversation; return TikTok's message id."""

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet, Subquery
 
 from tiktok.envelopes import RECEIVE_MESSAGE
 from tiktok.models import WebhookEvent
@@ -25,11 +25,11 @@ def inbound_events_waiting(*, received_up_to: datetime) -> bool:
 
 def waiting_events(*, up_to_event_id: int) -> QuerySet[WebhookEvent]:
     """The events of this event's conversation still waiting (`received`), up to and including it, in
-    arrival order; none when the event itself is gone or no longer waiting."""
-    target = WebhookEvent.objects.filter(pk=up_to_event_id).only("pk", "conversation_id", "status").first()
-    if target is None or target.status != WebhookEvent.Status.RECEIVED:
-        return WebhookEvent.objects.none()
-    waiting = WebhookEvent.objects.filter(pk=target.pk)
-    if target.conversation_id:
-        waiting = WebhookEvent.objects.filter(conversation_id=target.conversation_id, pk__lte=target.pk)
-    return waiting.filter(status=WebhookEvent.Status.RECEIVED).order_by("pk")
+    arrival order; none when the event itself is gone or no longer waiting. One query."""
+    target = WebhookEvent.objects.filter(pk=up_to_event_id, status=WebhookEvent.Status.RECEIVED)
+    same_conversation = Q(conversation_id__gt="", conversation_id=Subquery(target.values("conversation_id")[:1]))
+    return (
+        WebhookEvent.objects.filter(Exists(target), status=WebhookEvent.Status.RECEIVED, pk__lte=up_to_event_id)
+        .filter(Q(pk=up_to_event_id) | same_conversation)
+        .order_by("pk")
+    )

@@ -83,3 +83,35 @@ def test_messages_of_one_conversation_are_handled_in_order_by_concurrent_workers
     assert [message.replies.filter(role="assistant").count() for message in inbound] == [1] * 6
     assert len(fake_tiktok.sends) == 6
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_replies_go_out_while_a_backlog_of_messages_is_still_being_handled(live_server, fake_tiktok, dramatiq_broker):
+    """A burst (a drop) queues many customers' messages at once. Each reply is sent as soon as its message is
+    handled, ahead of the messages still waiting, not after the whole backlog: with one worker thread, the
+    first customer is answered before the last customer's message is handled."""
+    import dramatiq
+
+    customers = [f"fan{number}" for number in range(8)]
+    for number, user in enumerate(customers):
+        body = im_receive_msg_body("hi! got any Nike jackets in L?", user=user, message_id=f"burst-{number}")
+        assert _post(live_server, body).status_code == 200
+    worker = dramatiq.Worker(
+        dramatiq_broker,
+        queues={name.split(".")[0] for name in dramatiq_broker.queues},
+        worker_threads=1,
+        worker_timeout=100,
+    )
+    worker.start()
+    try:
+        from philia.queues import join_due_work
+
+        for _ in range(2):
+            join_due_work(dramatiq_broker, worker, timeout_ms=30_000)
+    finally:
+        worker.stop()
+
+    first_reply = Message.objects.get(direction="outbound", in_reply_to__tiktok_message_id="burst-0")
+    last_handled = WebhookEvent.objects.get(tiktok_message_id="burst-7")
+    assert first_reply.state == "sent"
+    assert len(fake_tiktok.sends) == len(customers)
+    assert first_reply.sent_at < last_handled.processed_at
