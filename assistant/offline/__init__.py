@@ -17,6 +17,7 @@ from assistant.memory import Conversation
 from assistant.offline import browsing, details, holds, offers, orders, smalltalk
 from assistant.offline.context import Turn
 from assistant.results import (
+    ClaimRecorded,
     HandedOff,
     Held,
     OfferAccepted,
@@ -178,4 +179,6 @@ def summarize_actions(offline: OfflineAssistant, actions: list[Result]) -> str:
     kinds = {type(result) for result in actions}
     if Held in kinds and OrderPlaced not in kinds:
         parts.append(wording.when_ready_to_buy())
+    if not parts and ClaimRecorded in kinds:
+        return ""  # only drop claims: each is answered when its drop item is settled
     return "\n\n".join(parts) if parts else offline.reply()

@@ -1,6 +1,6 @@
 """A drop through the whole pipeline: 200 customers DM "mine!" for one piece, delivered signed to
 /webhooks/tiktok in shuffled order, handled by a real Dramatiq worker (several threads) on Redis; claims that only
-name the piece are answered the same way: once, when the drop settles.
+name the piece, and claims the AI records, are answered the same way: once, when the drop settles.
 
 transaction=True: the worker's threads must see committed rows.
 """
@@ -15,6 +15,7 @@ from django.utils import timezone
 from conversations.models import Message
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
 from inventory.services import add_items, schedule_drop
+from testing.fake_openai import respond, text, tool_calls, tool_results
 from testing.tiktok import conversation_id_for, im_receive_msg_body, post_webhook
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
@@ -106,3 +107,51 @@ def test_claims_naming_the_piece_or_saying_mine_go_to_the_earliest_and_each_is_a
             f"So close! Someone wrote a moment before you for {LINE}. You're #{place} in line: "
             "I'll message you if it frees up."
         )
+
+
+def the_model_holds_the_drop_piece(request):
+    """The model calls hold_item for the piece, then, seeing the tool's result, says it is theirs."""
+    if not tool_results(request):
+        return tool_calls(("hold_item", {"sku": "VNT-DROP-777"}))
+    return text("It's yours! 🎉")
+
+
+def test_a_claim_the_ai_records_is_answered_only_when_the_drop_settles(
+    client, dramatiq_worker, fake_tiktok, ai_settings, fake_openai, settings
+):
+    settings.TIKTOK_SENDS_PER_SECOND = 1000
+    settings.DROP_SETTLE_SECONDS = 5
+    drop = dropping_in_an_hour()
+    fans = ["fan-late", "fan-early"]
+    # Ten minutes before the drop time, each asked for the piece (its card), so the AI may hold it later.
+    asked_ms = int((timezone.now() - timedelta(minutes=10)).timestamp() * 1000)
+    for user in fans:
+        body = im_receive_msg_body("VNT-DROP-777", user=user, message_id=f"ask-{user}", timestamp_ms=asked_ms)
+        assert post_webhook(client, body).status_code == 200
+    dramatiq_worker.drain()
+    cards = len(fake_tiktok.sends)
+    dropped_a_minute_ago(drop)
+    fake_openai.script(*[respond(the_model_holds_the_drop_piece)] * 4)
+    # In the past (TikTok times in the future are read as the time of receipt), after the drop time.
+    now_ms = int(timezone.now().timestamp() * 1000)
+
+    for user, written_ms in [("fan-late", now_ms - 100), ("fan-early", now_ms - 400)]:
+        body = im_receive_msg_body(
+            "been waiting all week for this!!", user=user, message_id=f"m-{user}", timestamp_ms=written_ms
+        )
+        assert post_webhook(client, body).status_code == 200
+    dramatiq_worker.drain()
+
+    assert (cards, Item.objects.get().held_by.username) == (2, "fan-early")
+    answers = [(send["recipient"], send["text"]["body"]) for send in fake_tiktok.sends[cards:]]
+    assert sorted(recipient for recipient, _ in answers) == sorted(conversation_id_for(user) for user in fans)
+    texts = dict(answers)
+    assert texts[conversation_id_for("fan-early")].startswith(f"You got it! {LINE} is yours: it's on hold for you ")
+    assert texts[conversation_id_for("fan-late")] == (
+        f"So close! Someone wrote a moment before you for {LINE}. You're #1 in line: I'll message you if it frees up."
+    )
+    # The turn ended at the claim: the model was not asked what to say about it.
+    assert len(fake_openai.requests) == 2
+    assert {claim.message.text for claim in DropClaim.objects.select_related("message")} == {
+        "been waiting all week for this!!"
+    }
