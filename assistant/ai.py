@@ -7,7 +7,8 @@ is validated against its tool's model in `assistant.arguments` (the model's outp
 follow `strict`), runs for the customer who wrote and nobody else, and returns a typed result whose
 wire form (`assistant.results`) is what the model reads. At most
 AI_MAX_TOOL_ROUNDS rounds of tool calls, a timeout on every request and a deadline for the turn;
-any failure raises `AIFailed` and the caller answers offline.
+any failure raises `AIFailed` and the caller answers offline. A hold that records a drop claim ends the
+turn at once: the claim is answered when its drop item is settled, so the model is not asked what to say.
 """
 
 import json
@@ -28,7 +29,7 @@ from django.utils import timezone
 from assistant.arguments import TOOLS, Arguments, HoldItem, MakeOffer, description, parse_arguments, strict_parameters
 from assistant.language import find_skus
 from assistant.memory import Conversation, state_summary
-from assistant.results import Result, ToolError
+from assistant.results import ClaimRecorded, Result, ToolError
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
 
@@ -167,6 +168,7 @@ class ToolRunner:
         self.known_prices: set[Decimal] = set()
         self.allowed_amounts: set[Decimal] = set()
         self.prices_by_name: dict[str, Decimal] = {}
+        self.claimed = False  # a hold recorded a drop claim: the turn says nothing about it
 
     def run_round(self, calls: list[Any]) -> list[tuple[str, Result]]:
         """Run one round of tool calls. A round asking to hold more distinct items than this message
@@ -221,6 +223,7 @@ class ToolRunner:
                 )
             self.held_skus.add(sku)
         result = arguments.call(self.toolbox)
+        self.claimed = self.claimed or isinstance(result, ClaimRecorded)
         self.remember(result.wire())
         return result
 
@@ -267,7 +270,8 @@ def client():  # type: ignore[no-untyped-def]
 
 
 def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, usage: Usage) -> str:
-    """The model's final text for this turn, after at most AI_MAX_TOOL_ROUNDS rounds of tool calls.
+    """The model's final text for this turn, after at most AI_MAX_TOOL_ROUNDS rounds of tool calls; "" as soon
+    as a round recorded a drop claim (`runner.claimed`: the turn is answered when the drop settles).
     Raises AIFailed (usage so far is kept in `usage`)."""
     import openai
 
@@ -327,6 +331,8 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
             )
             for call_id, result in runner.run_round(calls):
                 messages.append({"role": "tool", "tool_call_id": call_id, "content": json.dumps(result.wire())})
+            if runner.claimed:
+                return ""
             continue
         if not isinstance(reply.content, str) or not reply.content.strip():
             raise AIFailed("empty answer")

@@ -7,6 +7,7 @@ too, and can never disagree with what the customer actually read.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ class Conversation:
     message: Message
     history: list[Message]
     shown_skus: list[str] = field(default_factory=list)
+    shown_at: datetime | None = None  # when the shop's message that showed them was written
 
     @property
     def text(self) -> str:
@@ -44,8 +46,9 @@ def recent_messages(*, customer: Customer, before: Message, limit: int) -> list[
     return list(reversed(rows))
 
 
-def last_shown_skus(history: list[Message]) -> list[str]:
-    """SKUs of the shop's latest outbound message that named real items, in the order they appeared."""
+def last_shown(history: list[Message]) -> tuple[list[str], datetime | None]:
+    """SKUs of the shop's latest outbound message that named real items, in the order they appeared, and when
+    that message was written."""
     for message in reversed(history):
         if message.direction != Message.Direction.OUTBOUND:
             continue
@@ -55,13 +58,14 @@ def last_shown_skus(history: list[Message]) -> list[str]:
         existing = {sku.upper() for sku in visible_items_with_skus(mentioned).values_list("sku", flat=True)}
         shown = [sku for sku in mentioned if sku in existing]
         if shown:
-            return shown
-    return []
+            return shown, message.created_at
+    return [], None
 
 
 def remember(*, customer: Customer, message: Message) -> Conversation:
     history = recent_messages(customer=customer, before=message, limit=settings.AI_HISTORY_MESSAGES)
-    return Conversation(customer=customer, message=message, history=history, shown_skus=last_shown_skus(history))
+    shown_skus, shown_at = last_shown(history)
+    return Conversation(customer=customer, message=message, history=history, shown_skus=shown_skus, shown_at=shown_at)
 
 
 def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any]:

@@ -6,7 +6,8 @@ OpenAI). In order:
 1. STOP / START (and silence while the customer is opted out), non-text messages;
 2. the deterministic fast paths, no AI: asking for a person, order status, SKU mentions;
 3. with OPENAI_API_KEY and within the daily limits: the AI assistant (tool calling), whose reply is
-   checked by `guard` before it is used;
+   checked by `guard` before it is used (a turn in which it recorded a drop claim says only what else was
+   done, as the offline assistant does: the claim is answered when its drop item is settled);
 4. otherwise, or when the AI fails or its reply fails the checks: the offline assistant.
 
 Everything that changes state goes through `tools.Toolbox`, bound to the customer who wrote and to
@@ -121,14 +122,16 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
     text = ""
     try:
         text = ai.converse(conversation, toolbox, runner, usage)
-        problem = guard.problem_with(
-            text,
-            customer=conversation.customer,
-            allowed_amounts=runner.allowed_amounts,
-            known_prices=runner.known_prices,
-            instructions=ai.rules(),
-            prices_by_name=runner.prices_by_name,
-        )
+        problem = None
+        if not runner.claimed:
+            problem = guard.problem_with(
+                text,
+                customer=conversation.customer,
+                allowed_amounts=runner.allowed_amounts,
+                known_prices=runner.known_prices,
+                instructions=ai.rules(),
+                prices_by_name=runner.prices_by_name,
+            )
     except ai.AIFailed as error:
         problem = str(error)
     except Exception:  # noqa: BLE001 - any surprise from the client or the model's output means: answer offline
@@ -139,6 +142,11 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
     }
+    if runner.claimed:
+        # A drop claim is answered when its drop item is settled (the winner that it is theirs, everyone else their
+        # place in line), as on the offline path: the turn tells only what else was done, and nothing if that was all.
+        reply = summarize_actions(offline, toolbox.actions)
+        return Answer(text=fit_reply(reply), images=tuple(toolbox.images), source="ai", note=problem or "", **tokens)
     if problem is None:
         return Answer(text=fit_reply(text), source="ai", **tokens)
     logger.warning(

@@ -85,7 +85,14 @@ from inventory.exceptions import (
 )
 from inventory.models import Item
 from inventory.search import ItemQuery, search_items, search_items_or_filters
-from inventory.selectors import current_holds, main_photo, visible_items_with_skus, waitlist_place, waitlist_places
+from inventory.selectors import (
+    current_holds,
+    live_drop_items,
+    main_photo,
+    visible_items_with_skus,
+    waitlist_place,
+    waitlist_places,
+)
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.models import Order
@@ -241,6 +248,15 @@ class Toolbox:
         now = timezone.now()
         return [
             item_facts(item, customer=self.customer, now=now) for item in current_holds(customer=self.customer, now=now)
+        ]
+
+    def live_drop(self) -> list[Facts]:
+        """The pieces of a drop being given away right now (`inventory.selectors.live_drop_items`), full facts
+        and when they dropped (`dropped_at`)."""
+        now = timezone.now()
+        return [
+            {**item_facts(item, customer=self.customer, now=now, full=True), "dropped_at": item.drops_at.isoformat()}
+            for item in live_drop_items(now=now)
         ]
 
     def order_status(self) -> Orders:

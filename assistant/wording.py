@@ -239,6 +239,11 @@ def hold_which_of(lines: str) -> str:
     return "Which one should I hold?\n" + lines + '\nSend the SKU or say "the first one".'
 
 
+def claim_which_of(lines: str) -> str:
+    """A claim in a live drop that could mean several pieces: nothing is claimed until they say which."""
+    return "Which one do you want?\n" + lines + '\nSend the SKU or say "the first one" — the first to write gets it.'
+
+
 HOLD_WHICH = "Which piece would you like me to hold? Send " + SKU_HINT + " or tell me what you're looking for."
 
 

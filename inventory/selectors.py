@@ -186,6 +186,19 @@ def unsettled_drop_item(*, item: Item, now: datetime | None = None, claimed: boo
     return drop_items.first()
 
 
+def live_drop_items(*, now: datetime | None = None, limit: int = 20) -> list[Item]:
+    """The pieces being given away in a drop right now, in drop-time then SKU order: the drop time has passed,
+    they are not settled and still free, and somebody has claimed them or the drop time was at most
+    DROP_CLAIM_MINUTES ago. A message that only names one of them ("the varsity jacket!!") claims it."""
+    now = now or timezone.now()
+    live = DropItem.objects.filter(settled_at__isnull=True, drop__drops_at__lte=now).filter(
+        Q(first_claim_at__isnull=False) | Q(drop__drops_at__gte=now - timedelta(minutes=settings.DROP_CLAIM_MINUTES))
+    )
+    return list(
+        Item.objects.filter(available_q(now=now), pk__in=live.values("item_id")).order_by("drops_at", "sku")[:limit]
+    )
+
+
 def drop_claims_in_order(*, drop_item_id: int) -> QuerySet[DropClaim]:
     """A drop item's claims by TikTok time, ties by TikTok message id."""
     return (

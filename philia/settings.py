@@ -269,6 +269,11 @@ WAITLIST_AUTO_HOLD = env.bool("WAITLIST_AUTO_HOLD", default=True)
 DROP_SETTLE_SECONDS = env.float("DROP_SETTLE_SECONDS", default=2.0)
 # The longest a drop item waits for claims still being handled before it is settled anyway.
 DROP_SETTLE_MAX_WAIT_SECONDS = env.float("DROP_SETTLE_MAX_WAIT_SECONDS", default=300.0)
+# For this many minutes after a drop's time (and, once claimed, until settled) its pieces are live: a message that
+# only names one ("the varsity jacket!!") claims it, and so does "mine!" when one piece is dropping.
+DROP_CLAIM_MINUTES = env.float("DROP_CLAIM_MINUTES", default=10.0)
+if DROP_CLAIM_MINUTES < 0:
+    raise ImproperlyConfigured(f"DROP_CLAIM_MINUTES is a number of minutes, at least 0, not {DROP_CLAIM_MINUTES}.")
 
 # An offer at or above an item's floor is accepted at once; an item without its own floor has this percent
 # of its price as the floor (100: no haggling). Offers waiting on the customer or the owner expire after OFFER_HOURS.

@@ -363,6 +363,23 @@ SEARCH_CUE = re.compile(
 )
 
 
+def asks_nothing(text: str) -> bool:
+    """ "VNT-DROP-001", "the varsity jacket!!", "jacket pls": no question and no words of a search, a detail,
+    browsing, photos, an offer or a change of mind. All such a message says is the piece it names (while that
+    piece's drop is live, it claims it)."""
+    return not (
+        SEARCH_CUE.search(text)
+        or asks_details(text)
+        or asks_browse(text)
+        or wants_more(text)
+        or is_tentative(text)
+        or asks_for_photos(text)
+        or is_offer(text)
+        or wants_release(text)
+        or is_soft_no(text)
+    )
+
+
 def faq_topic(text: str) -> str | None:
     if asks_hold_policy(text):
         return "holds"

@@ -17,6 +17,7 @@ from assistant.memory import Conversation
 from assistant.offline import browsing, details, holds, offers, orders, smalltalk
 from assistant.offline.context import Turn
 from assistant.results import (
+    ClaimRecorded,
     HandedOff,
     Held,
     OfferAccepted,
@@ -102,6 +103,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("pics?", said(language.asks_for_photos), details.photos),
     Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _faq_topic(t))),
     Intent("a shop question", lambda t: bool(_faq_topic(t)), lambda t: smalltalk.faq(t, _faq_topic(t))),
+    Intent("names a piece of a live drop", holds.names_a_live_piece, holds.claim),
     Intent("names a SKU", lambda t: t.names_skus, details.details),
     Intent("the second one", lambda t: language.ordinal(t.text) is not None and bool(t.shown()), details.details),
     Intent("the nike one", details.points_at_a_listed_piece, details.details),
@@ -122,6 +124,7 @@ FAST_PATH: tuple[Intent, ...] = (
     Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),
     Intent("says they paid", lambda t: language.says_paid(t.full_text), orders.payment_claimed),
     Intent("names a SKU", lambda t: t.names_skus, lambda t: first_answer(INTENTS, t)),
+    Intent("a claim in a live drop", holds.claims_in_a_live_drop, lambda t: first_answer(INTENTS, t)),
     Intent("pics of a piece in view", _only_asks_for_photos, details.photos),
 )  # fmt: skip
 
@@ -140,7 +143,8 @@ class OfflineAssistant:
         self.turn = Turn(conversation, toolbox)
 
     def fast_path(self) -> str | None:
-        """The answer when the message is one the fast path takes (a person, order status, SKUs), else None."""
+        """The answer when the message is one the fast path takes (a person, order status, SKUs, drop claims), else
+        None."""
         return first_answer(FAST_PATH, self.turn)
 
     def reply(self) -> str:
@@ -175,4 +179,6 @@ def summarize_actions(offline: OfflineAssistant, actions: list[Result]) -> str:
     kinds = {type(result) for result in actions}
     if Held in kinds and OrderPlaced not in kinds:
         parts.append(wording.when_ready_to_buy())
+    if not parts and ClaimRecorded in kinds:
+        return ""  # only drop claims: each is answered when its drop item is settled
     return "\n\n".join(parts) if parts else offline.reply()

@@ -1,6 +1,7 @@
 """One customer message as the offline assistant reads it: its text, the items it names or points at."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -76,6 +77,55 @@ class Turn:
             self._shown = self.toolbox.items(self.conversation.shown_skus[:10], full=True)
         return self._shown
 
+    @cached_property
+    def live_drop(self) -> list[Facts]:
+        """The pieces of a drop being given away right now (full facts and `dropped_at`), read once."""
+        return self.toolbox.live_drop()
+
+    def resolve_to_hold(self, text: str) -> Reference:
+        """`resolve` for a message that would hold a piece: while a drop is live, its pieces first."""
+        reference = self.in_live_drop(text)
+        return self.resolve(text) if reference is None else reference
+
+    def in_live_drop(self, text: str, *, naming_only: bool = False) -> Reference | None:
+        """Which pieces `text` means when it means a piece of a drop live right now, else None. Its SKUs, "the
+        second one" and "it" are read as `resolve` reads them; a description is read against the drop's pieces and
+        what the shop showed since the drop went live, never the whole stock; a message pointing at nothing
+        ("mine!", "I'll take it") means the drop's pieces, unless the shop has shown some since (what it showed
+        before is out of date). With `naming_only`, the message must name one piece (its SKU, "the second one", a
+        description; or be ambiguous between some) and every word of it fit the piece."""
+        live = self.live_drop
+        if not live:
+            return None
+        dropped_at = min(datetime.fromisoformat(facts["dropped_at"]) for facts in live)
+        shown_at = self.conversation.shown_at
+        shown_since = self.shown() if shown_at is not None and shown_at >= dropped_at else []
+        query = self.parse(text)
+        if self.names_skus or language.ordinal(text) is not None:
+            reference = self.resolve(text)
+        elif describes(query):
+            in_view = {facts["sku"] for facts in shown_since}
+            pool = shown_since + [facts for facts in live if facts["sku"] not in in_view]
+            fits = names if naming_only else matches
+            matching = [facts for facts in pool if fits(facts, query)]
+            several = len(matching) > 1 and not language.refers_to_several(text)
+            reference = Reference(candidates=matching) if several else Reference(items=matching)
+        elif naming_only:
+            return None
+        elif shown_since or language.refers_to_everything(text):
+            reference = self.resolve(text)
+        elif len(live) > 1 and not language.refers_to_several(text):
+            reference = Reference(candidates=live)
+        else:
+            reference = Reference(items=live)
+        live_skus = {facts["sku"] for facts in live}
+        meant = [facts for facts in reference.items or reference.candidates if facts["sku"] in live_skus]
+        if not meant:
+            return None
+        if naming_only and (len(reference.items) > 1 or not any(names(facts, query) for facts in meant)):
+            return None  # names several pieces, or says more than a name
+        return reference
+
     def resolve(self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True) -> Reference:
         """Which items `text` means: SKUs, an ordinal or a description of the items just shown (or of
         `pool`), "both"/"them", "it" when one item is in view; else a unique match in the stock."""
@@ -92,8 +142,7 @@ class Turn:
                 return Reference(items=[in_view[position]])
             return Reference(candidates=in_view)
         query = self.parse(text)
-        described = bool(query.brands or query.categories or query.colours or query.words or query.eras)
-        if described:
+        if describes(query):
             matching = [facts for facts in in_view if matches(facts, query)]
             if len(matching) == 1:
                 return Reference(items=matching)
@@ -122,8 +171,27 @@ class Turn:
         return last.text.lower() if last is not None else ""
 
 
-def matches(facts: dict[str, Any], query: ItemQuery) -> bool:
-    """Does an item fit a customer's description of it ("the levi's", "the black jacket")?"""
+def describes(query: ItemQuery) -> bool:
+    """Does the message describe a piece ("the levi's", "the black jacket", "the varsity one")?"""
+    return bool(query.brands or query.categories or query.colours or query.words or query.eras)
+
+
+def names(facts: dict[str, Any], query: ItemQuery) -> bool:
+    """Does the message name this piece and say nothing else: each of its words fits the piece, and it asks for
+    no size but the piece's, no price and no measurement ("the varsity jacket!!", not "the varsity jacket is ugly")?"""
+    return (
+        matches(facts, query, every_word=True)
+        and (not query.sizes or facts.get("size") in query.sizes)
+        and query.waist is None
+        and query.min_price is None
+        and query.max_price is None
+        and not (query.measurements_min or query.measurements_max or query.cheapest)
+    )
+
+
+def matches(facts: dict[str, Any], query: ItemQuery, *, every_word: bool = False) -> bool:
+    """Does an item fit a customer's description of it ("the levi's", "the black jacket")? Free words are
+    loose (any of them will do) unless `every_word`."""
     name = facts["name"].lower()
     if query.brands and facts.get("brand") not in query.brands:
         return False
@@ -139,6 +207,7 @@ def matches(facts: dict[str, Any], query: ItemQuery) -> bool:
     if query.eras and facts.get("era", "").lower() not in query.eras:
         return False
     text = f"{name} {facts.get('brand', '')} {facts.get('description', '')} {facts['sku']}".lower()
-    if query.words and not any(word in text for word in query.words):
+    found = [word in text for word in query.words]
+    if query.words and not (all(found) if every_word else any(found)):
         return False
     return True

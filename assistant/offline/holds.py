@@ -1,11 +1,12 @@
-"""Holds: "I'll take it", "hold the second one", "yes" to a hold offer, "cancel my hold", "never mind"."""
+"""Holds: "I'll take it", "hold the second one", "yes" to a hold offer, "cancel my hold", "never mind"; and
+claims in a live drop: "mine!!", "VNT-DROP-001", "the varsity jacket!!"."""
 
 from django.conf import settings
 
 from assistant import language, wording
 from assistant.formatting import item_line, item_lines, when
 from assistant.offline import details
-from assistant.offline.context import Turn
+from assistant.offline.context import Reference, Turn
 from assistant.results import (
     AlreadyBought,
     ClaimRecorded,
@@ -33,17 +34,45 @@ def offered_to_hold(turn: Turn) -> bool:
 
 def hold_it(turn: Turn) -> str:
     """ "yes" to "want me to hold it?": the one piece in view."""
-    return hold(turn, "it")
+    return hold_pieces(turn, turn.resolve("it"))
 
 
-def hold(turn: Turn, text: str | None = None) -> str:
-    reference = turn.resolve(turn.text if text is None else text)
+def hold(turn: Turn) -> str:
+    """ "I'll take it", "hold the levi's", "mine!!" (while a drop is live: its piece, or which one)."""
+    return hold_pieces(turn, turn.resolve_to_hold(turn.text))
+
+
+def names_a_live_piece(turn: Turn) -> bool:
+    """ "VNT-DROP-001", "the varsity jacket!!", "jacket pls", "the red one" while that piece's drop is live: a
+    claim, as "I'll take it" would be. A question about it ("is the varsity jacket still available?") is not."""
+    return language.asks_nothing(turn.text) and turn.in_live_drop(turn.text, naming_only=True) is not None
+
+
+def claims_in_a_live_drop(turn: Turn) -> bool:
+    """Would the message claim a piece of a drop live right now ("mine!!", "the varsity jacket!!"), or be asked
+    which one? Then no AI answers it: the claim is answered when the drop settles."""
+    if language.wants_hold(turn.text):
+        return turn.in_live_drop(turn.text) is not None
+    return names_a_live_piece(turn)
+
+
+def claim(turn: Turn) -> str | None:
+    """The piece of a live drop the message only names: claimed, or which one when it names several."""
+    reference = turn.in_live_drop(turn.text, naming_only=True)
+    return None if reference is None else hold_pieces(turn, reference)
+
+
+def hold_pieces(turn: Turn, reference: Reference) -> str:
+    """Hold what the message meant (a claim, for a piece of a live drop), or ask which."""
     if reference.everything:
         return wording.hold_which_of_everything()
     if not reference.items:
         if reference.unknown_skus:
             return wording.not_found(reference.unknown_skus)
         if reference.candidates:
+            dropping = {facts["sku"] for facts in turn.live_drop}
+            if any(facts["sku"] in dropping for facts in reference.candidates):
+                return wording.claim_which_of(item_lines(reference.candidates))
             return wording.hold_which_of(item_lines(reference.candidates))
         return wording.HOLD_WHICH
     targets = reference.items[: settings.MAX_HOLDS_PER_CUSTOMER]

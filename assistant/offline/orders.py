@@ -7,6 +7,7 @@ from assistant.formatting import item_lines, money
 from assistant.offline import holds as holding
 from assistant.offline.context import Turn
 from assistant.results import (
+    ClaimRecorded,
     Facts,
     Held,
     HoldLost,
@@ -34,19 +35,21 @@ def buy(turn: Turn) -> str:
         or (language.refers_to_it(text) and not holds)
         or (query.brands or query.categories)
     ):
-        reference = turn.resolve(text)
+        reference = turn.resolve_to_hold(text)
         if reference.candidates and not reference.items and not holds:
             return wording.buy_which(item_lines(reference.candidates))
         wanted = [facts for facts in reference.items if facts["status"] not in ("held_by_you", "bought_by_you")]
-    refusals = []
+    refusals, claimed = [], False
     for facts in wanted[: settings.MAX_HOLDS_PER_CUSTOMER]:
         result = turn.toolbox.hold_item(sku=facts["sku"])
-        if not isinstance(result, Held):
+        if isinstance(result, ClaimRecorded):
+            claimed = True  # a piece of a live drop: answered when the drop item is settled
+        elif not isinstance(result, Held):
             refusals.append(holding.hold_reply(turn, result, facts))
     if wanted:
         holds = turn.toolbox.holds()  # with what was just held
     if not holds:
-        if refusals:
+        if refusals or claimed:
             return "\n\n".join(refusals)
         pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
         if pending:

@@ -39,7 +39,7 @@ def say(customer: Customer, text: str, *, content_type: str = "text") -> Answer 
     customer.refresh_from_db()
     message = inbound(customer, text, content_type=content_type)
     reply = answer(customer=customer, message=message)
-    if reply is not None:
+    if reply is not None and reply.text.strip():  # an empty answer (a drop claim) is not sent
         Message.objects.create(
             customer=customer,
             role=Message.Role.ASSISTANT,

@@ -12,8 +12,8 @@ from django.utils import timezone
 from assistant import notices
 from conversations.models import Message
 from inventory.exceptions import DropBeingSettled, ItemNotDroppedYet
-from inventory.models import DropClaim, DropItem, Item, WaitlistEntry
-from inventory.selectors import available_q, search_available_items
+from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
+from inventory.selectors import available_q, live_drop_items, search_available_items
 from inventory.services import claim_drop_item, reserve_item, schedule_drop
 from philia.tests.factories import make_customer, make_item
 
@@ -252,3 +252,26 @@ def test_claims_are_rows_so_a_lost_settling_job_is_redone_by_the_sweep(dramatiq_
 
     assert Item.objects.get().held_by_id == "first"
     assert set(replies()) == {"msg-first", "msg-second"}
+
+
+@pytest.mark.django_db
+def test_a_drop_is_live_for_minutes_after_its_time_then_only_while_a_claim_waits_to_be_settled(settings):
+    settings.DROP_CLAIM_MINUTES = 10
+    item, drop_item = dropped_item(seconds_ago=9 * 60)
+    live_at_first = [piece.sku for piece in live_drop_items()]
+    Drop.objects.filter(pk=drop_item.drop_id).update(drops_at=timezone.now() - timedelta(minutes=11))
+    live_later = [piece.sku for piece in live_drop_items()]
+    claim(item, "claimer", written_ms=int(timezone.now().timestamp() * 1000))
+    live_while_claimed = [piece.sku for piece in live_drop_items()]
+    notices.settle_drop_item(drop_item_id=drop_item.pk, received_at={})
+
+    assert (live_at_first, live_later, live_while_claimed) == (["VNT-DROP-001"], [], ["VNT-DROP-001"])
+    assert live_drop_items() == []
+
+
+@pytest.mark.django_db
+def test_a_dropped_piece_the_owner_held_by_hand_is_not_live():
+    item, _ = dropped_item()
+    reserve_item(sku=item.sku, customer=make_customer("friend"))
+
+    assert live_drop_items() == []
