@@ -1,19 +1,34 @@
 """Holds per second through `inventory.services.reserve_item` on PostgreSQL against the same transaction as
 raw SQL with psycopg, in the same run; then one hot item that many buyers want at once.
 
-    .venv/bin/python bench/reserve.py [--buyers 1,4,8] [--holds 200] [--rounds 3] [--hot-buyers 50]
-        [--hot-rounds 5] [--max-seconds 60] [--database NAME] [--keep]
+    .venv/bin/python bench/reserve.py [--buyers 1,4,8] [--holds 200] [--rounds 3] [--mode both]
+        [--processes N] [--hot-buyers 50] [--hot-rounds 5] [--max-seconds 60] [--database NAME] [--keep]
 
 Creates its own database (--database, default philia_bench_reserve, on the server of DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/), migrates it, makes items and customers, and drops it at the end
 (unless --keep). No Redis or worker is needed.
 
-Distinct items: each buyer is a thread with its own database connection, holding its own items one after
-the other (each hold by its own customer, so the hold limit never refuses one). The baseline runs the same
-transaction by hand over psycopg: lock the customer row, lock the item row by its SKU (case-insensitive, as
-`reserve_item` does), check it is on sale, count the customer's current holds, update the item, commit.
-The two alternate in short rounds (other load on the machine hits both alike) and every item is put back on
-sale between rounds. Goal: `reserve_item` at least 0.5 of the raw SQL's holds per second at 8 buyers.
+Distinct items: each buyer has its own database connection and holds its own items one after the other (each
+hold by its own customer, so the hold limit never refuses one). The baseline runs the same transaction by hand
+over psycopg: lock the customer row, lock the item row by its SKU (case-insensitive, as `reserve_item` does),
+check it is on sale, count the customer's current holds, update the item, commit. The two alternate in short
+rounds (other load on the machine hits both alike) and every item is put back on sale between rounds.
+
+Both sides are measured in two concurrency models (--mode both, the default; or only one of them), always the
+same number of buyers and one connection per buyer on each side:
+
+- threads: every buyer a thread of this one process. The worst case for Python code: the GIL lets one thread
+  run Python at a time, while raw psycopg waits on the server with the GIL released, so this measures how much
+  Python each side runs per hold more than how the shop scales.
+- processes: every buyer a process of its own (--processes N spreads them over N processes, threads within).
+  This is how holds arrive in production: from `rundramatiq` worker processes (README: 2 processes x 4
+  threads) and gunicorn's sync worker processes, whose Python runs in parallel up to the number of cores. On
+  a machine with 2 cores two processes already give each side's Python both cores, as production's do.
+
+The goal -- `reserve_item` at least 0.5 of the raw SQL's holds per second at 8 buyers -- is judged in the
+processes model (the one production runs) when it is measured; the threads figures are printed beside it.
+Every row also gives the CPU per hold, this process's (or the buyer processes') and the PostgreSQL backends'
+(read from /proc when the server runs on this machine), and the statements per hold of each side.
 
 Hot item: --hot-buyers threads, each with its own connection and customer, start together on one SKU;
 exactly one may win (checked every round, for both), and the losers' time to their answer is measured.
@@ -21,7 +36,9 @@ Exits non-zero when the goal is missed or a hot round has other than one winner.
 """
 
 import argparse
+import multiprocessing
 import os
+import queue
 import statistics
 import sys
 import threading
@@ -35,6 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import bench_database_url, drop_database, percentile, recreate_database  # noqa: E402 (after the path)
+
+# The statements of one raw hold (psycopg sends BEGIN and COMMIT itself), for the statements-per-hold line.
+RAW_STATEMENTS = ("BEGIN", "lock the customer", "lock the item", "count the holds", "update the item", "COMMIT")
+MODES = ("threads", "processes")
 
 BENCH_DB = "philia_bench_reserve"
 HOLD_HOURS = 24
@@ -82,10 +103,147 @@ class Phase:
     holds: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)  # ms per hold
+    client_cpu: float = 0.0  # seconds of CPU of the buyers' process(es)
+    server_cpu: float | None = 0.0  # seconds of CPU of their PostgreSQL backends; None when not readable
 
     @property
     def per_second(self) -> float:
         return self.holds / self.seconds if self.seconds else 0.0
+
+    def add(self, other: "Phase") -> None:
+        self.holds += other.holds
+        self.seconds += other.seconds
+        self.latencies.extend(other.latencies)
+        self.client_cpu += other.client_cpu
+        self.server_cpu = (
+            None if self.server_cpu is None or other.server_cpu is None else self.server_cpu + other.server_cpu
+        )
+
+    def cpu_text(self) -> str:
+        """CPU per hold: the buyers' process(es) + the PostgreSQL backends."""
+        if not self.holds:
+            return "cpu n/a"
+        client = self.client_cpu / self.holds * 1000
+        server = "n/a" if self.server_cpu is None else f"{self.server_cpu / self.holds * 1000:.2f}"
+        return f"cpu {client:.2f} + {server} ms"
+
+
+def backend_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU so far of the PostgreSQL backend process `pid`, from /proc; None when that is not a
+    PostgreSQL process on this machine (a remote server)."""
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Buyer:
+    """One buyer: `open` connects (before the start), `hold(n)` takes its n-th hold, `close` disconnects;
+    `backend_pid` is its connection's PostgreSQL process."""
+
+    open: Callable[[], None]
+    hold: Callable[[int], None]
+    close: Callable[[], None]
+    backend_pid: Callable[[], int]
+
+
+def run_buyers(
+    make_buyer: Callable[[int], Buyer], buyers: list[int], holds: int, start, deadline
+) -> tuple[list[list[float]], float, float | None, list[BaseException]]:
+    """Run `buyers` as threads of this process, each released by `start` (a barrier) and stopping at `deadline`
+    (a shared number, monotonic seconds): each one's ms per hold, this process's CPU seconds from the start,
+    their backends' CPU seconds, their errors."""
+    results: list[list[float]] = [[] for _ in buyers]
+    server: list[float | None] = [0.0 for _ in buyers]
+    started_cpu: list[float] = []
+    errors: list[BaseException] = []
+
+    def work(index: int, number: int) -> None:
+        buyer = make_buyer(number)  # in its own thread: Django's connection is the thread's
+        try:
+            buyer.open()
+            pid = buyer.backend_pid()
+            start.wait()
+            started_cpu.append(time.process_time())
+            before = backend_cpu_seconds(pid)
+            mine = results[index]
+            for number in range(holds):
+                if time.monotonic() >= deadline.value:
+                    break
+                begin = time.perf_counter()
+                buyer.hold(number)
+                mine.append((time.perf_counter() - begin) * 1000)
+            after = backend_cpu_seconds(pid)
+            server[index] = None if before is None or after is None else after - before
+        except BaseException as exc:  # reported after the join: a failed hold is a broken bench
+            errors.append(exc)
+            start.abort()  # nobody waits for a buyer that will not come
+        finally:
+            buyer.close()
+
+    threads = [threading.Thread(target=work, args=(index, number)) for index, number in enumerate(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client_cpu = time.process_time() - min(started_cpu, default=time.process_time())
+    server_cpu = None if any(value is None for value in server) else sum(server)
+    return results, client_cpu, server_cpu, errors
+
+
+def measure(make_buyer: Callable[[int], Buyer], buyers: int, *, mode: str, processes: int, holds: int,
+            max_seconds: float) -> Phase:  # fmt: skip
+    """One round of `buyers` buyers holding their own items, connected before the start: threads of this
+    process, or spread over `processes` forked processes (threads within)."""
+    from django.db import connections
+
+    if mode == "threads":
+        groups = [list(range(buyers))]
+        start, deadline, answers = threading.Barrier(buyers + 1, timeout=120), multiprocessing.Value("d"), queue.Queue()
+        spawn: Callable = threading.Thread
+    else:
+        context = multiprocessing.get_context("fork")
+        groups = [list(range(buyers))[index::processes] for index in range(min(processes, buyers))]
+        start, deadline, answers = context.Barrier(buyers + 1, timeout=120), context.Value("d"), context.Queue()
+        spawn = context.Process
+        connections.close_all()  # a forked child must open its own connection, never share this one's
+
+    def run_group(group: list[int]) -> None:
+        try:
+            mine, cpu, server, failed = run_buyers(make_buyer, group, holds, start, deadline)
+            answers.put((mine, cpu, server, [repr(exc) for exc in failed]))
+        except BaseException as exc:  # reported below: a failed hold is a broken bench
+            answers.put(([], 0.0, None, [repr(exc)]))
+
+    runners = [spawn(target=run_group, args=(group,)) for group in groups]
+    for runner in runners:
+        runner.start()
+    deadline.value = time.monotonic() + max_seconds
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        pass  # a buyer failed to connect: reported below
+    started = time.perf_counter()
+    collected = [answers.get(timeout=max_seconds + 180) for _ in runners]
+    for runner in runners:
+        runner.join()
+    elapsed = time.perf_counter() - started
+    errors = [error for _, _, _, failed in collected for error in failed]
+    if errors:
+        raise SystemExit(f"a hold failed: {errors[0]}")
+    latencies = [value for mine, _, _, _ in collected for latencies in mine for value in latencies]
+    servers = [server for _, _, server, _ in collected]
+    return Phase(
+        holds=len(latencies),
+        seconds=elapsed,
+        latencies=latencies,
+        client_cpu=sum(cpu for _, cpu, _, _ in collected),
+        server_cpu=None if any(server is None for server in servers) else sum(servers),
+    )
 
 
 def main() -> int:
@@ -93,6 +251,13 @@ def main() -> int:
     parser.add_argument("--buyers", default="1,4,8", help="concurrent buyers to measure, comma-separated")
     parser.add_argument("--holds", type=int, default=200, help="holds per buyer per round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each way, per buyer count")
+    parser.add_argument(
+        "--mode", choices=[*MODES, "both"], default="both", help="buyers as threads, processes or both (default)"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=0, help="in the processes mode, spread the buyers over N processes "
+        "(threads within); default one process per buyer",
+    )  # fmt: skip
     parser.add_argument("--hot-buyers", type=int, default=50, help="buyers at once on the hot item")
     parser.add_argument("--hot-rounds", type=int, default=5, help="hot-item rounds of each way")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap on each measured phase")
@@ -107,6 +272,8 @@ def main() -> int:
         parser.error(f"--buyers must be whole numbers separated by commas, not {options.buyers!r}")
     if any(count < 1 for count in buyer_counts) or options.holds < 1 or options.rounds < 1:
         parser.error("--buyers, --holds and --rounds must be at least 1")
+    if options.processes < 0:
+        parser.error("--processes must be 0 (one per buyer) or more")
     if options.hot_buyers < 2 or options.hot_rounds < 1:
         parser.error("--hot-buyers must be at least 2 and --hot-rounds at least 1")
 
@@ -138,6 +305,7 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from conversations.models import Customer
     from inventory.exceptions import ItemUnavailable
@@ -174,15 +342,20 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
             )
             admin.execute("VACUUM ANALYZE inventory_item")
 
-    def orm_buyer(buyer: int) -> tuple[Callable[[], None], Callable[[int], None], Callable[[], None]]:
+    def orm_buyer(buyer: int) -> Buyer:
         customers = [Customer(tiktok_user_id=f"buyer-{buyer * options.holds + n:06d}") for n in range(options.holds)]
 
         def hold(number: int) -> None:
             reserve_item(sku=f"RSV-{buyer * options.holds + number:06d}", customer=customers[number])
 
-        return connection.ensure_connection, hold, connection.close
+        return Buyer(
+            open=lambda: connection.ensure_connection(),
+            hold=hold,
+            close=lambda: connection.close(),
+            backend_pid=lambda: connection.connection.info.backend_pid,
+        )
 
-    def raw_buyer(buyer: int) -> tuple[Callable[[], None], Callable[[int], None], Callable[[], None]]:
+    def raw_buyer(buyer: int) -> Buyer:
         state: dict = {}
 
         def open_connection() -> None:
@@ -192,71 +365,57 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
             slot = buyer * options.holds + number
             raw_reserve(state["connection"], sku=f"RSV-{slot:06d}", customer_id=f"buyer-{slot:06d}", limit=limit)
 
-        return open_connection, hold, lambda: state["connection"].close()
+        return Buyer(
+            open=open_connection,
+            hold=hold,
+            close=lambda: state["connection"].close(),
+            backend_pid=lambda: state["connection"].info.backend_pid,
+        )
 
-    def measure(make_buyer: Callable, buyers: int) -> Phase:
-        """One round: `buyers` threads, each connected before the start, holding their own items."""
-        reset()
-        barrier = threading.Barrier(buyers + 1)
-        deadline_box: list[float] = []
-        results: list[list[float]] = [[] for _ in range(buyers)]
-        errors: list[BaseException] = []
+    # What one hold sends, on each side (the ORM's statements as Django runs them; BEGIN and COMMIT included).
+    reset()
+    with CaptureQueriesContext(connection) as captured:
+        reserve_item(sku=f"RSV-{0:06d}", customer=Customer(tiktok_user_id=f"buyer-{0:06d}"))
+    statements = [query["sql"].split(" WHERE ")[0][:60] for query in captured.captured_queries]
+    print(f"statements per hold: reserve_item {len(statements)}, raw SQL {len(RAW_STATEMENTS)}")
+    for statement in statements:
+        print(f"  reserve_item: {statement}")
 
-        def work(buyer: int) -> None:
-            open_connection, hold, close = make_buyer(buyer)
-            try:
-                open_connection()
-                barrier.wait()
-                mine = results[buyer]
-                for number in range(options.holds):
-                    if time.monotonic() >= deadline_box[0]:
-                        break
-                    begin = time.perf_counter()
-                    hold(number)
-                    mine.append((time.perf_counter() - begin) * 1000)
-            except BaseException as exc:  # reported after the join: a failed hold is a broken bench
-                errors.append(exc)
-                barrier.abort()  # nobody waits for a buyer that will not come
-            finally:
-                close()
-
-        threads = [threading.Thread(target=work, args=(buyer,)) for buyer in range(buyers)]
-        for thread in threads:
-            thread.start()
-        deadline_box.append(time.monotonic() + options.max_seconds)
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass  # a buyer failed to connect: reported below
-        started = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        if errors:
-            raise SystemExit(f"a hold failed: {errors[0]!r}")
-        latencies = [value for mine in results for value in mine]
-        return Phase(holds=len(latencies), seconds=elapsed, latencies=latencies)
-
-    ratios: dict[int, float] = {}
-    print("\ndistinct items (holds/s over all rounds; ms per hold)")
-    for buyers in buyer_counts:
-        totals = {"reserve_item": Phase(), "raw SQL": Phase()}
-        ways = {"reserve_item": orm_buyer, "raw SQL": raw_buyer}
-        for round_number in range(options.rounds):
-            order = ("reserve_item", "raw SQL") if round_number % 2 == 0 else ("raw SQL", "reserve_item")
-            for name in order:
-                phase = measure(ways[name], buyers)
-                totals[name].holds += phase.holds
-                totals[name].seconds += phase.seconds
-                totals[name].latencies.extend(phase.latencies)
-        for name, phase in totals.items():
-            print(
-                f"  {buyers} buyer{'s' if buyers > 1 else ' '}  {name:13} {phase.per_second:7.0f} holds/s   "
-                f"p50 {statistics.median(phase.latencies):6.2f} ms  p99 {percentile(phase.latencies, 0.99):6.2f} ms  "
-                f"({phase.holds} holds)"
-            )
-        ratios[buyers] = totals["reserve_item"].per_second / totals["raw SQL"].per_second
-        print(f"  {buyers} buyer{'s' if buyers > 1 else ' '}  ratio reserve_item/raw SQL: {ratios[buyers]:.2f}")
+    modes = MODES if options.mode == "both" else (options.mode,)
+    ratios: dict[tuple[str, int], float] = {}
+    print("\ndistinct items (holds/s over all rounds; ms per hold; CPU ms per hold: the buyers' + PostgreSQL's)")
+    for mode in modes:
+        if mode == "threads":
+            print("threads: every buyer a thread of one process, with its own connection")
+        else:
+            layout = "one process per buyer" if not options.processes else f"buyers over {options.processes} processes"
+            print(f"processes: {layout}, one connection per buyer")
+        for buyers in buyer_counts:
+            totals = {"reserve_item": Phase(), "raw SQL": Phase()}
+            ways = {"reserve_item": orm_buyer, "raw SQL": raw_buyer}
+            for round_number in range(options.rounds):
+                order = ("reserve_item", "raw SQL") if round_number % 2 == 0 else ("raw SQL", "reserve_item")
+                for name in order:
+                    reset()
+                    totals[name].add(
+                        measure(
+                            ways[name],
+                            buyers,
+                            mode=mode,
+                            processes=options.processes or buyers,
+                            holds=options.holds,
+                            max_seconds=options.max_seconds,
+                        )
+                    )
+            label = f"{buyers} buyer{'s' if buyers > 1 else ' '}"
+            for name, phase in totals.items():
+                print(
+                    f"  {label}  {name:13} {phase.per_second:7.0f} holds/s   "
+                    f"p50 {statistics.median(phase.latencies):6.2f} ms  p99 {percentile(phase.latencies, 0.99):6.2f} ms  "
+                    f"{phase.cpu_text()}  ({phase.holds} holds)"
+                )
+            ratios[mode, buyers] = totals["reserve_item"].per_second / totals["raw SQL"].per_second
+            print(f"  {label}  ratio reserve_item/raw SQL: {ratios[mode, buyers]:.2f}")
 
     # --- one hot item, everybody at once ---
     hot_customers = [Customer(tiktok_user_id=f"hot-{number:04d}") for number in range(options.hot_buyers)]
@@ -327,13 +486,17 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
             f"max {max(losers):6.2f} ms; winner's p50 {statistics.median(winner_ms):6.2f} ms"
         )
 
-    goal_buyers = 8 if 8 in ratios else max(ratios)
-    goal_met = ratios[goal_buyers] >= 0.5
-    print(
-        f"\ngoal: reserve_item >= 0.50 of raw SQL at {goal_buyers} buyers -> {ratios[goal_buyers]:.2f}, "
-        f"{'met' if goal_met else 'NOT met'}; hot item exactly one winner every round -> "
-        f"{'yes' if hot_ok else 'NO'}"
-    )
+    goal_buyers = 8 if 8 in buyer_counts else max(buyer_counts)
+    judged = "processes" if "processes" in modes else "threads"
+    print()
+    for mode in modes:
+        ratio = ratios[mode, goal_buyers]
+        print(
+            f"goal: reserve_item >= 0.50 of raw SQL at {goal_buyers} buyers, {mode}: {ratio:.2f}, "
+            f"{'met' if ratio >= 0.5 else 'NOT met'}{'' if mode == judged else ' (printed, not judged)'}"
+        )
+    goal_met = ratios[judged, goal_buyers] >= 0.5
+    print(f"hot item: exactly one winner every round -> {'yes' if hot_ok else 'NO'}")
     return goal_met and hot_ok
 
 

@@ -167,23 +167,19 @@ def waitlist_places(*, customer: Customer) -> list[tuple[Item, int]]:
 # --- Drops ----------------------------------------------------------------------------------------
 
 
-def unsettled_drop_items(*, item: Item, now: datetime | None = None) -> QuerySet[DropItem]:
-    """The drops this item is being given away in now (the drop time has passed, its claims not settled),
-    earliest drop first."""
-    return (
-        DropItem.objects.filter(item=item, settled_at__isnull=True, drop__drops_at__lte=now or timezone.now())
-        .select_related("drop")
-        .order_by("drop__drops_at", "pk")
-    )
+def unsettled_drop_items(*, now: datetime | None = None, claimed: bool = False) -> QuerySet[DropItem]:
+    """Drop items being given away now: the drop time has passed and their claims are not settled yet (with
+    `claimed`, only once somebody has claimed them)."""
+    drop_items = DropItem.objects.filter(settled_at__isnull=True, drop__drops_at__lte=now or timezone.now())
+    if claimed:
+        drop_items = drop_items.filter(first_claim_at__isnull=False)
+    return drop_items
 
 
 def unsettled_drop_item(*, item: Item, now: datetime | None = None, claimed: bool = False) -> DropItem | None:
-    """The drop this item is being given away in now: the drop time has passed and its claims are not
-    settled yet (with `claimed`, only once somebody has claimed it)."""
-    drop_items = unsettled_drop_items(item=item, now=now)
-    if claimed:
-        drop_items = drop_items.filter(first_claim_at__isnull=False)
-    return drop_items.first()
+    """The drop this item is being given away in now (see `unsettled_drop_items`)."""
+    drop_items = unsettled_drop_items(now=now, claimed=claimed).filter(item=item)
+    return drop_items.select_related("drop").order_by("drop__drops_at", "pk").first()
 
 
 def live_drop_items(*, now: datetime | None = None, limit: int = 20) -> list[Item]:

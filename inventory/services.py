@@ -67,16 +67,17 @@ def reserve_item(
     """
     hours = _hold_hours(hours)
     with locking_transaction():
-        # The customer row serialises one customer's holds, so the hold limit cannot be raced past.
-        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+        _lock_customer(customer)
         item = lock_items(skus=[sku]).first()
         now = now or timezone.now()
         if item is None:
             raise ItemNotFound(sku)
-        if item.drops_at is not None and item.drops_at > now:
-            raise ItemNotDroppedYet(item.sku, item.drops_at)
-        if item.drops_at is not None and unsettled_drop_item(item=item, now=now, claimed=True) is not None:
-            raise DropBeingSettled(item.sku)
+        if item.drops_at is not None:
+            if item.drops_at > now:
+                raise ItemNotDroppedYet(item.sku, item.drops_at)
+            # Only a piece that has been in a drop has its drop time set, and it stays set (`remove_from_drop`).
+            if unsettled_drop_items(now=now, claimed=True).filter(item_id=item.pk).exists():
+                raise DropBeingSettled(item.sku)
         return _hold(item=item, customer=customer, hours=hours, now=now)
 
 
@@ -87,6 +88,12 @@ def _hold_hours(hours: object) -> int | float:
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_HOLD_HOURS:
         raise InvalidHoldLength(hours, MAX_HOLD_HOURS)
     return hours
+
+
+def _lock_customer(customer: Customer) -> None:
+    """Lock the customer row (`FOR NO KEY UPDATE`, nothing read): it serialises one customer's holds, so the
+    hold limit cannot be raced past."""
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).exists()
 
 
 def _hold(*, item: Item, customer: Customer, hours: int | float, now: datetime) -> Item:
@@ -104,19 +111,21 @@ def _hold(*, item: Item, customer: Customer, hours: int | float, now: datetime) 
         held_until = max(held_until, item.held_until)
     else:
         item.held_since, item.hold_reminded_at, item.hold_extended_at = now, None, None
-    item.status = Item.Status.RESERVED
-    item.held_by = customer
-    item.held_until = held_until
-    item.save(
-        update_fields=[
-            "status",
-            "held_by",
-            "held_until",
-            "held_since",
-            "hold_reminded_at",
-            "hold_extended_at",
-            "updated_at",
-        ]
+    item.status, item.held_by, item.held_until, item.updated_at = (
+        Item.Status.RESERVED,
+        customer,
+        held_until,
+        timezone.now(),
+    )
+    # One UPDATE of the locked row: save() would add only its signals, which nothing here listens to.
+    Item.objects.filter(pk=item.pk).update(
+        status=item.status,
+        held_by=customer,
+        held_until=held_until,
+        held_since=item.held_since,
+        hold_reminded_at=item.hold_reminded_at,
+        hold_extended_at=item.hold_extended_at,
+        updated_at=item.updated_at,
     )
     # Being served takes a customer out of the line for that piece.
     WaitlistEntry.objects.filter(item=item, customer=customer).delete()
@@ -584,7 +593,11 @@ def remove_from_drop(*, item: Item, now: datetime | None = None) -> Item:
         if locked is None or drop_item is None:
             raise InvalidDrop(f"{item.sku} is in no drop still to come.")
         drop_item.delete()
-        locked.drops_at = None
+        # Back to the time of an earlier drop it was in, if any (past, so it is on sale): `reserve_item` asks
+        # whether a drop is being settled only for pieces with a drop time.
+        locked.drops_at = (
+            DropItem.objects.filter(item=item).order_by("-drop__drops_at").values_list("drop__drops_at", flat=True)
+        ).first()
         locked.save(update_fields=["drops_at", "updated_at"])
     logger.info("item removed from a drop", extra={"sku": locked.sku, "drop": drop_item.drop_id})
     return locked
@@ -605,7 +618,14 @@ def claim_drop_item(
         return None  # never in a drop (schedule_drop sets `drops_at`), or its drop is still to come
     with transaction.atomic():
         # Locked as read: a settlement committed while this waited makes the row no longer match (None).
-        drop_item = unsettled_drop_items(item=item, now=now).select_for_update(no_key=True, of=("self",)).first()
+        drop_item = (
+            unsettled_drop_items(now=now)
+            .filter(item=item)
+            .select_related("drop")
+            .order_by("drop__drops_at", "pk")
+            .select_for_update(no_key=True, of=("self",))
+            .first()
+        )
         if drop_item is None:
             return None
         if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():
@@ -758,7 +778,7 @@ def settle_drop_item(
 def _hold_for_drop(*, item_id: int, customer: Customer, now: datetime) -> Item:
     """A drop's winner gets the hold: the usual hold rules, minus the drop's own "being settled" refusal."""
     with transaction.atomic():
-        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+        _lock_customer(customer)
         item = lock_items(ids=[item_id]).first()
         if item is None:
             raise ItemNotFound(str(item_id))

@@ -14,7 +14,7 @@ from conversations.models import Message
 from inventory.exceptions import DropBeingSettled, ItemNotDroppedYet
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
 from inventory.selectors import available_q, live_drop_items, search_available_items
-from inventory.services import claim_drop_item, reserve_item, schedule_drop
+from inventory.services import claim_drop_item, remove_from_drop, reserve_item, schedule_drop
 from philia.tests.factories import make_customer, make_item
 
 DROP_AT = "2026-12-24T19:00:00+00:00"
@@ -214,6 +214,28 @@ def test_while_a_drop_item_is_being_settled_it_cannot_be_held_and_after_it_claim
         customer=latecomer, role=Message.Role.USER, direction=Message.Direction.INBOUND, text="mine"
     )
     assert claim_drop_item(item=item, customer=latecomer, message=message, written_at_ms=0) is None
+
+
+@pytest.mark.django_db
+def test_a_piece_taken_out_of_its_next_drop_can_be_held_at_once():
+    item = make_item("VNT-DROP-001")
+    schedule_drop(drops_at=timezone.now() + timedelta(hours=2), skus=[item.sku])
+
+    remove_from_drop(item=item)
+
+    assert reserve_item(sku=item.sku, customer=make_customer()).status == Item.Status.RESERVED
+
+
+@pytest.mark.django_db
+def test_a_piece_taken_out_of_its_next_drop_while_its_last_one_is_being_settled_still_cannot_be_held():
+    item, drop_item = dropped_item()
+    claim(item, "claimer", written_ms=int(drop_item.drop.drops_at.timestamp() * 1000) + 5)
+    schedule_drop(drops_at=timezone.now() + timedelta(hours=2), skus=[item.sku])
+
+    remove_from_drop(item=item)
+
+    with pytest.raises(DropBeingSettled):
+        reserve_item(sku=item.sku, customer=make_customer("sneaky"))
 
 
 @pytest.mark.django_db

@@ -4,36 +4,18 @@
 `django_db(transaction=True)`: the lock is held by another connection in another thread.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory.locks import lock_items
 from inventory.models import Item
 from inventory.services import reserve_item
 from orders.models import Order
 from orders.services import cancel_order, place_order
 from philia.db import Busy
+from philia.tests.concurrency import items_locked_elsewhere
 from philia.tests.factories import make_customer, make_item
-
-
-def hold_lock_on_items(locked: threading.Event, release: threading.Event) -> threading.Thread:
-    def run() -> None:
-        try:
-            with transaction.atomic():
-                list(lock_items(ids=list(Item.objects.values_list("pk", flat=True))))
-                locked.set()
-                release.wait(timeout=10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert locked.wait(timeout=10)
-    return thread
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,18 +25,13 @@ def test_a_lock_held_too_long_makes_reserve_and_cancel_answer_busy(settings):
     make_item("JACKET-1", held_by=customer, held_until=timezone.now() + timedelta(hours=3))
     order = place_order(customer=customer)
     make_item("JEANS-2")
-    locked, release = threading.Event(), threading.Event()
-    thread = hold_lock_on_items(locked, release)
-    try:
+    with items_locked_elsewhere(Item.objects.values_list("pk", flat=True)):
         with pytest.raises(
             Busy, match=r"^The shop is busy with that right now; nothing was changed\. Please try again\.$"
         ):
             reserve_item(sku="JEANS-2", customer=make_customer("customer-2"))
         with pytest.raises(Busy):
             cancel_order(order=order)
-    finally:
-        release.set()
-        thread.join(timeout=10)
 
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING

@@ -12,52 +12,29 @@ import time
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from orders.models import Order, OrderEvent, Payment, StripeEvent
+from testing.hostile_json import (
+    EXAMPLES,
+    assert_answer_is_well_formed,
+    broken_signature_headers,
+    drop_missing,
+    dumps,
+    field,
+    maybe_duplicate_a_key,
+    nasty_text,
+    raw_bodies,
+)
 from testing.stripe import TEST_STRIPE_WEBHOOK_SECRET, stripe_signature
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 
-# Function-scoped fixtures are set up once per test, not per example; that is intended here (see above).
-EXAMPLES = settings(
-    deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
 TABLES = (StripeEvent, Order, OrderEvent, Payment)
+STATUSES = {"recorded", "duplicate"}
 
-# --- Strategies -------------------------------------------------------------------------------------
-
-nasty_text = st.one_of(
-    st.text(max_size=40),
-    st.text(st.characters(categories=["Cs", "Cc", "Zs", "So", "Lo"]), max_size=20),
-    st.sampled_from(["", " ", "\x00", "\ud800", "\udfff", "a\ud83d", "\u202e", "'; DROP TABLE x; --", "9" * 5000]),
-    st.text(min_size=250, max_size=400),
-)
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=-(10**400), max_value=10**400),
-    st.floats(),  # NaN and ±Infinity included: json.dumps writes them as tokens JSON does not have
-    nasty_text,
-)
-any_json = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(nasty_text, inner, max_size=4), max_leaves=12
-)
-MISSING = object()
-
-
-def field(good: st.SearchStrategy) -> st.SearchStrategy:
-    """A field as Stripe sends it, or of any other type, or missing (dropped below)."""
-    return st.one_of(good, good, any_json, st.just(MISSING))
-
-
-def _drop_missing(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _drop_missing(item) for key, item in value.items() if item is not MISSING}
-    return value
-
+# --- Strategies (Stripe's shapes; the hostile values are testing.hostile_json's) ----------------------
 
 sessions = st.fixed_dictionaries(
     {
@@ -76,7 +53,7 @@ types = st.sampled_from(["checkout.session.completed", "checkout.session.expired
 
 @st.composite
 def events(draw: st.DrawFn) -> bytes:
-    event = _drop_missing(
+    event = drop_missing(
         {
             "id": draw(field(st.uuids().map(lambda value: f"evt_{value.hex[:16]}") | nasty_text)),
             "object": draw(field(st.just("event"))),
@@ -86,33 +63,11 @@ def events(draw: st.DrawFn) -> bytes:
             "data": draw(field(st.fixed_dictionaries({"object": field(sessions)}))),
         }
     )
-    text = _dumps(draw, event)
-    if draw(st.booleans()):
-        # The same key twice: the parser keeps the last, and nothing may break on it.
-        key = draw(st.sampled_from(["id", "type", "data"]))
-        text = "{" + json.dumps(key) + ":" + _dumps(draw, draw(any_json)) + "," + text[1:] if text != "{}" else text
+    text = maybe_duplicate_a_key(draw, dumps(draw, event), ["id", "type", "data"])
     return text.encode("utf-8", "surrogatepass")
 
 
-def _dumps(draw: st.DrawFn, value: Any) -> str:
-    return json.dumps(value, ensure_ascii=draw(st.booleans()))
-
-
-@st.composite
-def raw_bodies(draw: st.DrawFn) -> bytes:
-    depth = draw(st.integers(min_value=1, max_value=20_000))
-    opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}"), ('{"id":"evt_1","data":', "}")]))
-    nested = (opener * depth + "1" + closer * depth).encode()
-    return draw(
-        st.one_of(
-            st.binary(max_size=200),
-            st.just(nested),
-            st.just(nested[: len(nested) // 2]),
-            any_json.map(lambda value: json.dumps(value).encode("utf-8", "surrogatepass")),
-            st.text(max_size=200).map(lambda text: text.encode("utf-8", "surrogatepass")),
-            st.sampled_from([b"", b"null", b"[]", b'""', b"{}", b"NaN", b"1e999", b"\xef\xbb\xbf{}", b"{" * 3000]),
-        )
-    )
+stripe_raw_bodies = raw_bodies(nested_opener=('{"id":"evt_1","data":', "}"), json_values=True)
 
 
 def _post(client: Any, body: bytes, header: str | None):
@@ -124,29 +79,18 @@ def _counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in TABLES)
 
 
-def _assert_answer_is_well_formed(response) -> dict[str, Any]:
-    assert response.status_code < 500
-    answer = json.loads(response.content)
-    if response.status_code == 200:
-        assert answer["status"] in {"recorded", "duplicate"}
-    else:
-        assert 400 <= response.status_code < 500
-        assert isinstance(answer["detail"], str) and answer["detail"]
-    return answer
-
-
 # --- Properties -------------------------------------------------------------------------------------
 
 
 @settings(EXAMPLES, max_examples=800)
-@given(body=st.one_of(events(), raw_bodies()))
+@given(body=st.one_of(events(), stripe_raw_bodies))
 def test_signed_generated_events_get_a_200_or_a_4xx_with_a_detail_never_a_5xx(client, body):
     before = StripeEvent.objects.count()
 
     response = _post(client, body, stripe_signature(body))
     event(f"answered {response.status_code}")  # shown by --hypothesis-show-statistics
 
-    answer = _assert_answer_is_well_formed(response)
+    answer = assert_answer_is_well_formed(response, statuses=STATUSES)
     stored = StripeEvent.objects.count() - before
     if response.status_code == 200:
         assert stored == (1 if answer["status"] == "recorded" else 0)
@@ -159,33 +103,25 @@ def _bad_headers(body: bytes) -> st.SearchStrategy:
     now = int(time.time())
     digest = stripe_signature(body, t=now).split("v1=")[1]
     return st.one_of(
-        st.none(),
+        broken_signature_headers(now=now, digest=digest, scheme="v1"),
         st.just(""),
-        nasty_text.map(lambda text: text.encode("utf-8", "surrogatepass").decode("latin-1")),
         st.just(stripe_signature(body, "whsec_not_the_secret", now)),
         st.just(stripe_signature(body + b" ", TEST_STRIPE_WEBHOOK_SECRET, now)),
         st.integers(min_value=301, max_value=10**6).map(lambda age: stripe_signature(body, t=now - age)),
-        st.integers(min_value=12, max_value=6000).map(lambda digits: f"t={'9' * digits},v1={digest}"),
-        st.just(f"v1={digest}"),
-        st.just(f"t={now}"),
-        st.just(f"t={now},v1={digest[:-1]}"),
         st.just(f"t={now},v0={digest}"),
-        st.just(f"t=-{now},v1={digest}"),
-        st.just(f"t={now}.0,v1={digest}"),
-        st.just(f"t=١٢٣,v1={digest}"),
         st.just(f"t={now},v1={digest.upper()}"),
         st.just(f"t,v1,={digest},,,"),
     )
 
 
 @settings(EXAMPLES, max_examples=800)
-@given(data=st.data(), body=st.one_of(events(), raw_bodies()))
+@given(data=st.data(), body=st.one_of(events(), stripe_raw_bodies))
 def test_unsigned_or_badly_signed_requests_are_400_and_write_nothing(client, data, body):
     header = data.draw(_bad_headers(body))
     before = _counts()
 
     response = _post(client, body, header)
 
-    _assert_answer_is_well_formed(response)
+    assert_answer_is_well_formed(response, statuses=STATUSES)
     assert response.status_code == 400
     assert _counts() == before

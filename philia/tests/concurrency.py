@@ -1,10 +1,14 @@
-"""Run calls in real threads released together, each on its own database connection."""
+"""Run calls in real threads released together, each on its own database connection; hold row locks from
+another connection while a test waits on them."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+
+from inventory.locks import lock_items
 
 
 def run_at_once(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[Any]:
@@ -32,3 +36,31 @@ def run_at_once(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
     return outcomes
+
+
+@contextmanager
+def items_locked_elsewhere(item_ids: Iterable[int]) -> Iterator[None]:
+    """The items' rows locked (`lock_items`) by another connection, in a thread, until the block ends.
+
+    The caller's test needs `django_db(transaction=True)`: the thread only sees committed rows.
+    """
+    item_ids = list(item_ids)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(lock_items(ids=item_ids))
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10), "the other connection did not get the locks"
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=10)
