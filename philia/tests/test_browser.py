@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from PIL import Image
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conversations.models import Customer, Message
@@ -100,9 +100,15 @@ def _click(browser, selector: str) -> None:
     look finds the old page's elements on a slow machine)."""
     element = browser.find_element(By.CSS_SELECTOR, selector)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    page = browser.find_element(By.TAG_NAME, "html")
+    # The old page is marked; the new one has no mark once loaded. Asked by script, since Chromium answers a look
+    # at an element of the page being replaced with an error of its own rather than "stale".
+    browser.execute_script("document.documentElement.setAttribute('data-left', 'yes')")
     element.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(
+            "return document.readyState === 'complete' && !document.documentElement.hasAttribute('data-left')"
+        )
+    )
 
 
 @pytest.mark.parametrize("width", [1366, 390])
