@@ -80,9 +80,11 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -
     raise SystemExit("gunicorn did not answer /health within 30 s")
 
 
-def start_worker(env: dict[str, str], processes: int, threads: int, *, log=None) -> subprocess.Popen:
-    """`manage.py rundramatiq` in its own session (it forks the worker processes); its output to `log`."""
+def start_worker(env: dict[str, str], processes: int, threads: int, *, log=None, nice: int = 0) -> subprocess.Popen:
+    """`manage.py rundramatiq` in its own session (it forks the worker processes); its output to `log`. `nice`:
+    its CPU niceness (the production set-up's `Nice=` for the worker, so the webhook answers first in a burst)."""
     command = [
+        "nice", "-n", str(nice),
         sys.executable, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads),
     ]  # fmt: skip
     return subprocess.Popen(

@@ -77,6 +77,7 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (sync)")
     parser.add_argument("--worker-processes", type=int, default=2, help="rundramatiq --processes")
     parser.add_argument("--worker-threads", type=int, default=4, help="rundramatiq --threads")
+    parser.add_argument("--worker-nice", type=int, default=0, help="CPU niceness of the workers (0: as gunicorn)")
     parser.add_argument("--worker-timeout-ms", type=int, default=50, help="dramatiq_worker_timeout of the workers")
     parser.add_argument("--sends-per-second", type=int, default=100, help="TIKTOK_SENDS_PER_SECOND for the run")
     parser.add_argument("--settle-seconds", type=float, default=2.0, help="DROP_SETTLE_SECONDS for the run")
@@ -124,7 +125,11 @@ def main() -> int:
             )
         port = free_port()
         processes.append(start_gunicorn(env, port, options.web_workers, 1))
-        processes.append(start_worker(env, options.worker_processes, options.worker_threads, log=worker_log))
+        processes.append(
+            start_worker(
+                env, options.worker_processes, options.worker_threads, log=worker_log, nice=options.worker_nice
+            )
+        )
         ok = run(options, env, bench_url, port, fake)
     finally:
         for process in reversed(processes):
