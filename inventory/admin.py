@@ -305,6 +305,19 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Item | None = None,
+    ) -> HttpResponse:
+        # "Save and add another" is for the add page (a pile of new stock); on a piece's own page it only confuses.
+        context["show_save_and_add_another"] = add
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def get_inlines(self, request: HttpRequest, obj: Item | None = None) -> Any:
         # The add page takes its photos in its own box at the top; rows to reorder come once the item exists.
         return self.inlines if obj is not None else ()

@@ -391,6 +391,9 @@ class OfferAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Offer | None = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Offer | None = None) -> bool:
+        return False  # an offer is the record of what was asked and agreed: it expires, it is never deleted
+
     @admin.display(description="customer", ordering="customer__username")
     def customer_link(self, offer: Offer) -> str:
         return customer_link(offer.customer)

@@ -165,3 +165,14 @@ def test_a_measurement_of_zero_is_refused(admin_client):
     assert response.status_code == 200
     item.refresh_from_db()
     assert item.measurements == {"pit_to_pit": 24.5}
+
+
+def test_save_and_add_another_is_on_the_add_page_only(admin_client):
+    item = make_item("VNT-ADD-001")
+
+    change = admin_client.get(reverse("admin:inventory_item_change", args=[item.pk])).content.decode()
+    add = admin_client.get(reverse("admin:inventory_item_add")).content.decode()
+
+    assert 'name="_addanother"' not in change
+    assert 'name="_addanother"' in add
+    assert 'name="_continue"' in change

@@ -167,3 +167,16 @@ def test_a_counter_that_is_not_a_positive_amount_below_the_price_is_refused(admi
     offer.refresh_from_db()
     assert (offer.status, offer.counter_amount, offer.decided_at) == (Offer.Status.PENDING, None, None)
     assert not Message.objects.filter(customer=offer.customer, direction="outbound").exists()
+
+
+def test_offers_cannot_be_deleted_from_the_admin(admin_client):
+    offer = _offer()
+
+    page = admin_client.get(reverse("admin:orders_offer_change", args=[offer.pk])).content.decode()
+    delete = admin_client.post(reverse("admin:orders_offer_delete", args=[offer.pk]), {"post": "yes"})
+    bulk = admin_client.post(OFFERS, {"action": "delete_selected", "_selected_action": [offer.pk], "post": "yes"})
+
+    assert reverse("admin:orders_offer_delete", args=[offer.pk]) not in page
+    assert delete.status_code == 403
+    assert bulk.status_code in (200, 302)
+    assert Offer.objects.filter(pk=offer.pk).exists()
