@@ -1,6 +1,7 @@
 """Staff's view of orders and offers. Orders change only through `orders.services` (the actions)."""
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -133,6 +134,27 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return super().get_queryset(request).prefetch_related("lines__item")
+
+    # On an order's page, the rest only when it says something: a phone shows a pending order's few facts, not a
+    # page of dashes for tracking, shipping and cancelling that have not happened.
+    ALWAYS_SHOWN = ("customer", "status", "total_in_dollars", "created_at", "updated_at")
+
+    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return fields
+        return [name for name in fields if name in self.ALWAYS_SHOWN or self._says_something(obj, name)]
+
+    def _says_something(self, order: Order, name: str) -> bool:
+        if name == "flags":
+            return self.flags(order) != "—"
+        if name == "payment_link":
+            return bool(order.stripe_session_url)
+        if name == "customer_told_shipped":
+            return order.status == Order.Status.SHIPPED
+        if name in ("expires_at", "reminded_at") and order.status != Order.Status.PENDING:
+            return False  # the payment deadline only matters while the order waits for payment
+        return getattr(order, name) not in (None, "")
 
     # Buttons on the order's page, by status: the same actions as the list's (they post to it).
     NEXT_STEPS = {

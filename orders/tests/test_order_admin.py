@@ -186,3 +186,24 @@ def test_each_step_form_asks_only_about_the_orders_it_applies_to(admin_client, o
     assert "Not paid yet: left as it is" in shipping and 'value="Mark shipped"' in shipping
     assert paying.count('name="_selected_action"') == 1 and shipping.count('name="_selected_action"') == 1
     assert "<title>Mark orders paid |" in paying and "<title>Mark orders shipped |" in shipping
+
+
+def _labels(page: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<div class="flex-container">\s*<label>([^<]+):</label>', page))
+
+
+def test_order_page_shows_only_the_facts_its_status_has(admin_client, order):
+    from orders.services import mark_shipped
+
+    change = reverse("admin:orders_order_change", args=[order.pk])
+    pending = _labels(admin_client.get(change).content.decode())
+    mark_paid(order=order)
+    mark_shipped(order=order, tracking_number="1Z999")
+    shipped = _labels(admin_client.get(change).content.decode())
+
+    assert {"Customer", "Status", "Total", "Expires at"} <= pending
+    assert not pending & {"Tracking number", "Shipped at", "Paid at", "Cancelled at", "Customer told it shipped"}
+    assert {"Tracking number", "Paid at", "Shipped at", "Customer told it shipped"} <= shipped
+    assert not shipped & {"Expires at", "Cancelled at"}
