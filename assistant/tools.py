@@ -333,11 +333,12 @@ class Toolbox:
     def _hold(self, sku: str) -> HoldOutcome:
         now = timezone.now()
         before = Item.objects.filter(sku__iexact=sku).first()
-        if before is not None and item_status(before, customer=self.customer, now=now) in ("held", "sold"):
+        status = item_status(before, customer=self.customer, now=now) if before is not None else None
+        if status in ("held", "sold"):
             # Someone else's hold or a sale, as read now: no hold or drop claim could take it, so the answer
             # needs no locks (the drop rush after a settlement is mostly these).
             return self._unavailable(before, now=now)
-        already_held = before is not None and item_status(before, customer=self.customer, now=now) == "held_by_you"
+        already_held = status == "held_by_you"
         if before is not None and not already_held:
             # A piece that has just dropped goes to the earliest message, not the first worker: record the claim;
             # the answer comes when the drop item is settled, as the reply to this very message.
