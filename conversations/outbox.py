@@ -14,12 +14,12 @@ sending (read_timeout) → sent | queued  (TikTok's answer was lost after the re
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -209,10 +209,30 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str, later
             logger.error("outbound message rejected by TikTok", extra={"message_id": message.pk, "code": error.code})
             return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
     now = timezone.now()
-    sent = {"state": Message.State.SENT, "sent_at": now, "error": "", "error_code": "", "updated_at": now}
+    try:
+        return record_sent(message=message, tiktok_message_id=tiktok_message_id, sent_at=now, later_parts=later_parts)
+    except DatabaseError:
+        # TikTok has it, but the database went away before that was written down. The broker keeps what TikTok
+        # answered, and a job writes it once the database is back: the row never waits in `sending` for the owner,
+        # and is never sent again. (If the broker is down too, the row is flagged as stuck, as after a crash.)
+        logger.warning(
+            "outbound message sent, but not recorded: the database is unavailable; recording it later",
+            extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id},
+        )
+        from conversations.tasks import record_sent_later
+
+        record_sent_later.send(message.pk, tiktok_message_id or "", now.isoformat(), later_parts)
+        return message
+
+
+def record_sent(
+    *, message: Message, tiktok_message_id: str | None, sent_at: datetime, later_parts: bool = True
+) -> Message:
+    """TikTok took `message` (with this id): the row moves from `sending` to `sent` (conditional: TikTok's echo
+    may have confirmed it first), and the answer's next part may go."""
+    sent = {"state": Message.State.SENT, "sent_at": sent_at, "error": "", "error_code": "", "updated_at": sent_at}
     try:
         with transaction.atomic():
-            # Conditional: TikTok's echo may already have confirmed this row.
             updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
                 tiktok_message_id=tiktok_message_id or None, **sent
             )

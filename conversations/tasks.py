@@ -1,17 +1,20 @@
 """Workers for the outbox: send one message, give up on one, sweep for lost jobs."""
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import dramatiq
 from django.conf import settings
 from dramatiq_crontab import cron
 
+from conversations.models import Message
 from conversations.outbox import (
     ConfirmLater,
     confirm_unconfirmed_send,
     flag_stuck_sending,
     give_up_sending,
+    record_sent,
     requeue_stale_outbox,
     send_outbound_message,
 )
@@ -63,6 +66,22 @@ def send_message(message_id: int) -> None:
             confirm_send.send_with_options(
                 args=(message_id,), delay=int(settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS * 1000)
             )
+
+
+# Retried while the database is away (1 s doubling to 30 s, 20 times: about ten minutes of outage).
+@dramatiq.actor(queue_name=OUTBOX_QUEUE, priority=SEND_PRIORITY, max_retries=20, min_backoff=1_000, max_backoff=30_000)
+def record_sent_later(message_id: int, tiktok_message_id: str, sent_at: str, later_parts: bool) -> None:
+    """TikTok took this message while the database was unavailable: write down that it was sent (once the
+    database is back; until then this job fails and is retried). A row no longer `sending` is left as it is."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        return
+    record_sent(
+        message=message,
+        tiktok_message_id=tiktok_message_id or None,
+        sent_at=datetime.fromisoformat(sent_at),
+        later_parts=later_parts,
+    )
 
 
 # A look-up TikTok fails is retried (2 s doubling, at most 1 minute); after that the row stays in `sending`

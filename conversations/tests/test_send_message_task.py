@@ -9,6 +9,7 @@ from conversations.models import Customer, Message
 from conversations.services import queue_outbound_message
 from conversations.tasks import send_message
 from testing.tiktok import CONTENT_LIST_PATH, SEND_PATH, Reply, error
+from testing.workers import _running
 from tiktok.limits import send_rate_limiter
 
 # transaction=True: the worker's threads must see the committed rows, and on_commit must enqueue.
@@ -127,3 +128,38 @@ def test_send_timed_out_and_not_taken_is_sent_again_once_after_the_look_up(fake_
     assert (message.state, message.attempts) == ("sent", 2)
     assert len(fake_tiktok.calls(SEND_PATH)) == 2
     assert [body["text"]["body"] for body in fake_tiktok.sends] == ["Still available!"]
+
+
+def test_a_send_taken_by_tiktok_while_the_database_goes_away_is_recorded_sent_once_it_is_back(
+    fake_tiktok, dramatiq_broker
+):
+    """The row is `sending`, TikTok takes the message, and writing down `sent` fails (the database went away):
+    the broker keeps TikTok's answer and a job records it later. Never resent, never left `sending`."""
+    from django.db import OperationalError, connection
+
+    from conversations.outbox import send_outbound_message
+
+    customer = _customer()
+    message = Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text="hi")
+    failed = []
+
+    def database_gone_at_sent(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "conversations_message" SET "tiktok_message_id"') and not failed:
+            failed.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(database_gone_at_sent):
+        send_outbound_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert failed and message.state == "sending"  # TikTok has it; the database does not know yet
+
+    running = _running(dramatiq_broker, deadlines=False)  # the worker starts once the database is back
+    try:
+        running.drain()
+    finally:
+        running.worker.stop()
+
+    message.refresh_from_db()
+    assert message.state == "sent" and message.tiktok_message_id.startswith("fake-sent-")
+    assert len(fake_tiktok.calls(SEND_PATH)) == 1  # never sent again
