@@ -176,10 +176,15 @@ def unsettled_drop_items(*, now: datetime | None = None, claimed: bool = False) 
     return drop_items
 
 
+def unsettled_drops_of(*, item: Item, now: datetime | None = None, claimed: bool = False) -> QuerySet[DropItem]:
+    """This item's drop items being given away now (see `unsettled_drop_items`), earliest drop first."""
+    drop_items = unsettled_drop_items(now=now, claimed=claimed).filter(item=item)
+    return drop_items.select_related("drop").order_by("drop__drops_at", "pk")
+
+
 def unsettled_drop_item(*, item: Item, now: datetime | None = None, claimed: bool = False) -> DropItem | None:
     """The drop this item is being given away in now (see `unsettled_drop_items`)."""
-    drop_items = unsettled_drop_items(now=now, claimed=claimed).filter(item=item)
-    return drop_items.select_related("drop").order_by("drop__drops_at", "pk").first()
+    return unsettled_drops_of(item=item, now=now, claimed=claimed).first()
 
 
 def live_drop_items(*, now: datetime | None = None, limit: int = 20) -> list[Item]:

@@ -44,6 +44,7 @@ from inventory.selectors import (
     drop_claims_in_order,
     unsettled_drop_item,
     unsettled_drop_items,
+    unsettled_drops_of,
     waitlist_line,
 )
 from philia.db import locking_transaction
@@ -618,14 +619,7 @@ def claim_drop_item(
         return None  # never in a drop (schedule_drop sets `drops_at`), or its drop is still to come
     with transaction.atomic():
         # Locked as read: a settlement committed while this waited makes the row no longer match (None).
-        drop_item = (
-            unsettled_drop_items(now=now)
-            .filter(item=item)
-            .select_related("drop")
-            .order_by("drop__drops_at", "pk")
-            .select_for_update(no_key=True, of=("self",))
-            .first()
-        )
+        drop_item = unsettled_drops_of(item=item, now=now).select_for_update(no_key=True, of=("self",)).first()
         if drop_item is None:
             return None
         if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():
