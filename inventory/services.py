@@ -35,12 +35,11 @@ from inventory.exceptions import (
     ItemUnavailable,
     NotHeldBy,
 )
-from inventory.locks import lock_items
+from inventory.locks import HoldCandidate, lock_customer, lock_item_to_hold, lock_items, save_hold
 from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
 from inventory.selectors import (
     available_q,
-    current_holds,
     drop_claims_in_order,
     unsettled_drop_item,
     unsettled_drop_items,
@@ -68,18 +67,19 @@ def reserve_item(
     """
     hours = _hold_hours(hours)
     with locking_transaction():
-        _lock_customer(customer)
-        item = lock_items(skus=[sku]).first()
+        lock_customer(customer.pk)
         now = now or timezone.now()
-        if item is None:
+        candidate = lock_item_to_hold(sku=sku, customer_id=customer.pk, now=now)
+        if candidate is None:
             raise ItemNotFound(sku)
+        item = candidate.item
         if item.drops_at is not None:
             if item.drops_at > now:
                 raise ItemNotDroppedYet(item.sku, item.drops_at)
             # Only a piece that has been in a drop has its drop time set, and it stays set (`remove_from_drop`).
             if unsettled_drop_items(now=now, claimed=True).filter(item_id=item.pk).exists():
                 raise DropBeingSettled(item.sku)
-        return _hold(item=item, customer=customer, hours=hours, now=now)
+        return _hold(candidate, customer=customer, hours=hours, now=now)
 
 
 def _hold_hours(hours: object) -> int | float:
@@ -91,21 +91,16 @@ def _hold_hours(hours: object) -> int | float:
     return hours
 
 
-def _lock_customer(customer: Customer) -> None:
-    """Lock the customer row (`FOR NO KEY UPDATE`, nothing read): it serialises one customer's holds, so the
-    hold limit cannot be raced past."""
-    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).exists()
-
-
-def _hold(*, item: Item, customer: Customer, hours: int | float, now: datetime) -> Item:
+def _hold(candidate: HoldCandidate, *, customer: Customer, hours: int | float, now: datetime) -> Item:
     """Hold a locked item for a customer whose row is locked too (the caller's transaction)."""
+    item = candidate.item
     hold_is_current = item.status == Item.Status.RESERVED and item.held_until > now
     extends_own_hold = hold_is_current and item.held_by_id == customer.pk
     if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or (hold_is_current and not extends_own_hold):
         raise ItemUnavailable(item.sku, item.status, item.held_until)
     # Taking an item back after one's own hold ran out is a new hold: it counts against the limit.
     limit = settings.MAX_HOLDS_PER_CUSTOMER
-    if not extends_own_hold and current_holds(customer=customer, now=now).count() >= limit:
+    if not extends_own_hold and candidate.holds >= limit:
         raise HoldLimitReached(limit)
     held_until = now + timedelta(hours=hours)
     if extends_own_hold:
@@ -118,18 +113,9 @@ def _hold(*, item: Item, customer: Customer, hours: int | float, now: datetime) 
         held_until,
         timezone.now(),
     )
-    # One UPDATE of the locked row: save() would add only its signals, which nothing here listens to.
-    Item.objects.filter(pk=item.pk).update(
-        status=item.status,
-        held_by=customer,
-        held_until=held_until,
-        held_since=item.held_since,
-        hold_reminded_at=item.hold_reminded_at,
-        hold_extended_at=item.hold_extended_at,
-        updated_at=item.updated_at,
-    )
-    # Being served takes a customer out of the line for that piece.
-    WaitlistEntry.objects.filter(item=item, customer=customer).delete()
+    save_hold(item)  # one UPDATE of the locked row: save() would add only its signals, which nothing hears
+    if candidate.waiting:  # being served takes a customer out of the line for that piece
+        WaitlistEntry.objects.filter(item=item, customer=customer).delete()
     transaction.on_commit(partial(schedule_hold_timers, item_id=item.pk, held_until=held_until))
     logger.info("item held", extra={"sku": item.sku, "customer": customer.pk, "held_until": held_until})
     return item
@@ -772,11 +758,11 @@ def settle_drop_item(
 def _hold_for_drop(*, item_id: int, customer: Customer, now: datetime) -> Item:
     """A drop's winner gets the hold: the usual hold rules, minus the drop's own "being settled" refusal."""
     with transaction.atomic():
-        _lock_customer(customer)
-        item = lock_items(ids=[item_id]).first()
-        if item is None:
+        lock_customer(customer.pk)
+        candidate = lock_item_to_hold(item_id=item_id, customer_id=customer.pk, now=now)
+        if candidate is None:
             raise ItemNotFound(str(item_id))
-        return _hold(item=item, customer=customer, hours=_hold_hours(None), now=now)
+        return _hold(candidate, customer=customer, hours=_hold_hours(None), now=now)
 
 
 def sell_items_on_sale(*, item_ids: Iterable[int], now: datetime | None = None) -> list[Item]:
