@@ -1,4 +1,4 @@
-"""The one place that locks items (and the customer a hold is for).
+"""The one place that locks items (and the customer a hold is for, and the drop item a claim is for).
 
 Always ordered by primary key, so two transactions that lock several items never deadlock. A hold, the one
 write a drop or a busy evening makes hundreds of times a second, has its statements here written out in SQL
@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from conversations.models import Customer
-from inventory.models import Item, WaitlistEntry
+from inventory.models import DropItem, Item, WaitlistEntry
 
 # What a hold writes: `save_hold`.
 HOLD_FIELDS = ("status", "held_by", "held_until", "held_since", "hold_reminded_at", "hold_extended_at", "updated_at")
@@ -123,3 +123,18 @@ def save_hold(item: Item) -> None:
 def _save_hold_sql() -> str:
     columns = ", ".join(f'"{Item._meta.get_field(name).column}" = %s' for name in HOLD_FIELDS)
     return f'UPDATE "{Item._meta.db_table}" SET {columns} WHERE "{Item._meta.pk.column}" = %s'
+
+
+def share_lock_unsettled_drop_item(drop_item_id: int) -> bool:
+    """Lock the drop item row `FOR SHARE` if it is not settled: True if it is locked. Claims share the lock;
+    the settlement's `FOR NO KEY UPDATE` waits for every claim holding it, and a claim waits for a settlement.
+    SQLite's IMMEDIATE transactions run one at a time: there it only reads."""
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    meta = DropItem._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT 1 FROM "{meta.db_table}" WHERE "{meta.pk.column}" = %s AND "{meta.get_field("settled_at").column}" '
+            f"IS NULL{lock}",
+            [drop_item_id],
+        )
+        return cursor.fetchone() is not None

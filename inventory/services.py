@@ -35,7 +35,14 @@ from inventory.exceptions import (
     ItemUnavailable,
     NotHeldBy,
 )
-from inventory.locks import HoldCandidate, lock_customer, lock_item_to_hold, lock_items, save_hold
+from inventory.locks import (
+    HoldCandidate,
+    lock_customer,
+    lock_item_to_hold,
+    lock_items,
+    save_hold,
+    share_lock_unsettled_drop_item,
+)
 from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
 from inventory.selectors import (
@@ -596,20 +603,29 @@ def claim_drop_item(
     """Record a message that would hold a piece that has just dropped, instead of holding it. None when the
     piece is not being given away in a drop right now (it is then held, waitlisted… as usual).
 
-    Locks the drop item row, so a claim is either in before the drop item is settled or sees it settled.
-    One claim per customer: the earliest of their messages counts. The first claim schedules the settling
-    job DROP_SETTLE_SECONDS later (after commit).
+    Locks the drop item row `FOR SHARE`, so a claim is either in before the drop item is settled (the
+    settlement's lock waits for it) or sees it settled, while claims by different customers go in side by side
+    rather than one after another. One claim per customer (their messages come one at a time): the earliest of
+    their messages counts. The first claim schedules the settling job DROP_SETTLE_SECONDS later (after commit).
     """
     now = now or timezone.now()
     if item.drops_at is None or item.drops_at > now:
         return None  # never in a drop (schedule_drop sets `drops_at`), or its drop is still to come
     with transaction.atomic():
-        # Locked as read: a settlement committed while this waited makes the row no longer match (None).
-        drop_item = unsettled_drops_of(item=item, now=now).select_for_update(no_key=True, of=("self",)).first()
+        drop_item = unsettled_drops_of(item=item, now=now).first()
         if drop_item is None:
             return None
         if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():
             return None  # the owner held or sold it by hand meanwhile
+        # The first claim marks the drop item before taking the shared lock (an update waiting on others' shared
+        # locks while they wait on it would deadlock); a second first claim waits for it, then updates nothing.
+        first = drop_item.first_claim_at is None and bool(
+            DropItem.objects.filter(pk=drop_item.pk, first_claim_at__isnull=True, settled_at__isnull=True).update(
+                first_claim_at=now
+            )
+        )
+        if not share_lock_unsettled_drop_item(drop_item.pk):
+            return None  # settled while this read it
         claim = DropClaim.objects.filter(drop_item=drop_item, customer=customer).first()
         if claim is None:
             claim = DropClaim.objects.create(
@@ -623,9 +639,7 @@ def claim_drop_item(
             claim.message, claim.written_at_ms = message, written_at_ms
             claim.tiktok_message_id = message.tiktok_message_id or claim.tiktok_message_id
             claim.save(update_fields=["message", "written_at_ms", "tiktok_message_id"])
-        if drop_item.first_claim_at is None:
-            drop_item.first_claim_at = now
-            drop_item.save(update_fields=["first_claim_at"])
+        if first:
             transaction.on_commit(partial(enqueue_drop_settlement, drop_item_id=drop_item.pk))
     logger.info("drop claim recorded", extra={"sku": item.sku, "customer": customer.pk, "at_ms": written_at_ms})
     return claim

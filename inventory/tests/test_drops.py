@@ -2,11 +2,14 @@
 the earliest TikTok timestamp among the claims the webhook received within the settling window."""
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from assistant import notices
@@ -15,6 +18,7 @@ from inventory.exceptions import DropBeingSettled, ItemNotDroppedYet
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
 from inventory.selectors import available_q, live_drop_items, search_available_items
 from inventory.services import claim_drop_item, remove_from_drop, reserve_item, schedule_drop
+from philia.db import locking_transaction
 from philia.tests.factories import make_customer, make_item
 
 DROP_AT = "2026-12-24T19:00:00+00:00"
@@ -297,3 +301,47 @@ def test_a_dropped_piece_the_owner_held_by_hand_is_not_live():
     reserve_item(sku=item.sku, customer=make_customer("friend"))
 
     assert live_drop_items() == []
+
+
+# transaction=True: each claim and the settlement run in their own thread and connection, with real row locks.
+@pytest.mark.django_db(transaction=True)
+def test_claims_go_in_side_by_side_and_the_settlement_waits_for_a_claim_still_open():
+    item, drop_item = dropped_item()
+    drop_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
+    claim(item, "first", written_ms=drop_ms + 10)  # marks the drop item's first claim
+    open_claim, release = threading.Event(), threading.Event()
+    settled: list[bool] = []
+
+    def slow_claim() -> None:
+        try:
+            with transaction.atomic():
+                claim(item, "slow", written_ms=drop_ms + 1)
+                open_claim.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def settle() -> None:
+        try:
+            received = {f"msg-{name}": drop_item.drop.drops_at for name in ("first", "slow", "other")}
+            settled.append(notices.settle_drop_item(drop_item_id=drop_item.pk, received_at=received))
+        finally:
+            connection.close()
+
+    claimer = threading.Thread(target=slow_claim)
+    claimer.start()
+    assert open_claim.wait(10)
+    # Another customer's claim does not wait for the open one (a second's lock_timeout would raise Busy).
+    with override_settings(LOCK_TIMEOUT_SECONDS=1), locking_transaction():
+        claim(item, "other", written_ms=drop_ms + 20)
+    settler = threading.Thread(target=settle)
+    settler.start()
+    settler.join(0.5)
+    assert settler.is_alive(), "the settlement went ahead while a claim was still open"
+    release.set()
+    claimer.join(10)
+    settler.join(10)
+
+    assert settled == [True]
+    assert DropItem.objects.get().winner_id == "slow"  # the open claim counted: earliest timestamp
+    assert sorted(DropClaim.objects.values_list("customer_id", flat=True)) == ["first", "other", "slow"]
