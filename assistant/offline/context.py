@@ -100,14 +100,13 @@ class Turn:
         dropped_at = min(datetime.fromisoformat(facts["dropped_at"]) for facts in live)
         shown_at = self.conversation.shown_at
         shown_since = self.shown() if shown_at is not None and shown_at >= dropped_at else []
-        query = self.parse(text)
         if self.names_skus or language.ordinal(text) is not None:
             reference = self.resolve(text)
-        elif describes(query):
+        elif describes(self.parse(text)):
             in_view = {facts["sku"] for facts in shown_since}
             pool = shown_since + [facts for facts in live if facts["sku"] not in in_view]
             fits = names if naming_only else matches
-            matching = [facts for facts in pool if fits(facts, query)]
+            matching = [facts for facts in pool if fits(facts, self.parse(text))]
             several = len(matching) > 1 and not language.refers_to_several(text)
             reference = Reference(candidates=matching) if several else Reference(items=matching)
         elif naming_only:
@@ -122,7 +121,7 @@ class Turn:
         meant = [facts for facts in reference.items or reference.candidates if facts["sku"] in live_skus]
         if not meant:
             return None
-        if naming_only and (len(reference.items) > 1 or not any(names(facts, query) for facts in meant)):
+        if naming_only and (len(reference.items) > 1 or not any(names(facts, self.parse(text)) for facts in meant)):
             return None  # names several pieces, or says more than a name
         return reference
 
