@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import cache, reduce
 from operator import or_
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -83,13 +83,20 @@ def lock_item_to_hold(*, customer_id: str, now: datetime, sku: str | None = None
     if row is None:
         return None
     *values, holds, waiting = row
-    # The converters the ORM applies to these columns (JSON from text; SQLite's dates, decimals and booleans).
-    compiler = Item.objects.all().query.get_compiler(connection=connection)
-    converters = compiler.get_converters([field.get_col(Item._meta.db_table) for field in fields])
-    if converters:
-        values = next(compiler.apply_converters([values], converters))
+    for position, (converters, expression) in _item_converters(connection.alias, connection.vendor):
+        for converter in converters:
+            values[position] = converter(values[position], expression, connection)
     item = Item.from_db(connection.alias, [field.attname for field in fields], values)
     return HoldCandidate(item=item, holds=holds, waiting=bool(waiting))
+
+
+@cache
+def _item_converters(alias: str, vendor: str) -> list[tuple[int, tuple[list, Any]]]:
+    """The converters the ORM applies to an item's columns, by position (JSON from text; SQLite's dates,
+    decimals and booleans), worked out once per database."""
+    compiler = Item.objects.using(alias).all().query.get_compiler(using=alias)
+    columns = [field.get_col(Item._meta.db_table) for field in Item._meta.concrete_fields]
+    return list(compiler.get_converters(columns).items())
 
 
 @cache
