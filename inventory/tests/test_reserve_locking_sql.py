@@ -19,14 +19,17 @@ def first_index(queries: list[dict[str, str]], predicate) -> int:
     return next(index for index, query in enumerate(queries) if predicate(query["sql"]))
 
 
-def test_reserve_locks_the_item_row_before_updating_it():
+def statements_of_a_hold() -> list[dict[str, str]]:
+    """The statements one hold of a fresh item by a fresh customer sends."""
     customer = make_customer()
     make_item()
-
     with CaptureQueriesContext(connection) as captured:
         reserve_item(sku="VNT-TEST-001", customer=customer)
+    return captured.captured_queries
 
-    queries = captured.captured_queries
+
+def test_reserve_locks_the_item_row_before_updating_it():
+    queries = statements_of_a_hold()
     lock = first_index(
         queries,
         lambda sql: (
@@ -57,13 +60,7 @@ def test_the_held_item_is_the_row_as_the_orm_reads_it_with_the_hold_written():
 
 def test_the_customer_row_is_locked_before_the_item_row():
     # Every path that locks both (holds, drop settlement, orders) takes the customer first: no deadlock.
-    customer = make_customer()
-    make_item()
-
-    with CaptureQueriesContext(connection) as captured:
-        reserve_item(sku="VNT-TEST-001", customer=customer)
-
-    queries = captured.captured_queries
+    queries = statements_of_a_hold()
     customer_lock = first_index(
         queries, lambda sql: 'FROM "conversations_customer"' in sql and "FOR NO KEY UPDATE" in sql
     )
