@@ -115,22 +115,24 @@ def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer
     # A message recorded just now has no reply yet; a replayed one may have been answered already.
     if (new or assistant_reply_to(message=inbound) is None) and not customer.is_bot_paused():
         reply = answer(customer=customer, message=inbound)
+    if reply is None or not reply.text.strip():
+        finish_webhook_event(event=event)  # one UPDATE: nothing to queue with it
+        return
     with transaction.atomic():
-        if reply is not None and reply.text.strip():
-            # The photos first: the outbox sends an answer's parts in the order they were queued.
-            for image in reply.images:
-                conversation_services.queue_outbound_message(
-                    customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound
-                )
+        # The photos first: the outbox sends an answer's parts in the order they were queued.
+        for image in reply.images:
             conversation_services.queue_outbound_message(
-                customer=customer,
-                text=reply.text,
-                role=Message.Role.ASSISTANT,
-                in_reply_to=inbound,
-                ai_model=reply.ai_model,
-                prompt_tokens=reply.prompt_tokens,
-                completion_tokens=reply.completion_tokens,
+                customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound
             )
+        conversation_services.queue_outbound_message(
+            customer=customer,
+            text=reply.text,
+            role=Message.Role.ASSISTANT,
+            in_reply_to=inbound,
+            ai_model=reply.ai_model,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+        )
         finish_webhook_event(event=event)
 
 

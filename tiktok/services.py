@@ -74,7 +74,14 @@ def record_webhook_event(*, body: bytes, envelope: Envelope) -> RecordedEvent:
         logger.info("tiktok webhook ignored", extra={"event_id": event_id, "event": envelope.event, "reason": reason})
         return RecordedEvent(outcome="ignored", event_id=event_id)
     # Outside a transaction this runs at once (the INSERT has committed); inside one, after it commits.
-    transaction.on_commit(partial(enqueue_event, event_id=event_id, circuit=webhook_circuit))
+    transaction.on_commit(
+        partial(
+            enqueue_event,
+            event_id=event_id,
+            conversation=conversation_key_of(conversation_id=envelope.conversation_id, event_id=event_id),
+            circuit=webhook_circuit,
+        )
+    )
     return RecordedEvent(outcome="accepted", event_id=event_id)
 
 
@@ -96,10 +103,11 @@ def _insert_unless_seen(**values: object) -> int | None:
     return row[0] if row else None
 
 
-def enqueue_event(*, event_id: int, circuit: BrokerCircuit | None = None) -> None:
+def enqueue_event(*, event_id: int, conversation: str | None = None, circuit: BrokerCircuit | None = None) -> None:
     """Hand the event to a worker. A broker outage is logged, not raised: the event is stored, and the
     sweep re-enqueues it. The webhook passes its `circuit`: after a failure the broker is not tried for
-    BROKER_CIRCUIT_SECONDS, so a Redis outage costs the webhook one timeout, not one per delivery."""
+    BROKER_CIRCUIT_SECONDS, so a Redis outage costs the webhook one timeout, not one per delivery. With the
+    event's `conversation_key` (the webhook knows it), the worker does not read the event to find it."""
     from tiktok.tasks import handle_event
 
     if circuit is not None and circuit.is_open():
@@ -108,7 +116,7 @@ def enqueue_event(*, event_id: int, circuit: BrokerCircuit | None = None) -> Non
         )
         return
     try:
-        handle_event.send(event_id)
+        handle_event.send(event_id, conversation) if conversation is not None else handle_event.send(event_id)
     except Exception:
         if circuit is not None:
             circuit.failed()
@@ -174,7 +182,12 @@ def clear_webhook_events() -> dict[str, int]:
 
 def conversation_key(*, event: WebhookEvent) -> str:
     """What the per-conversation mutex is keyed on."""
-    return event.conversation_id or f"event-{event.pk}"
+    return conversation_key_of(conversation_id=event.conversation_id, event_id=event.pk)
+
+
+def conversation_key_of(*, conversation_id: str, event_id: int) -> str:
+    """`conversation_key` of the event `event_id` of this conversation (none: the event is its own)."""
+    return conversation_id or f"event-{event_id}"
 
 
 def finish_webhook_event(*, event: WebhookEvent, status: str = WebhookEvent.Status.PROCESSED, note: str = "") -> None:

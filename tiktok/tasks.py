@@ -28,15 +28,18 @@ class ConversationBusy(Retry):
 # 30 retries: at ~3 s each while a conversation is busy (a slow assistant turn), or with backoff from
 # 1 s to 30 s when handling fails; after that the event stays `received` for the sweep.
 @dramatiq.actor(max_retries=30, min_backoff=1_000, max_backoff=30_000, time_limit=300_000, throws=(EventNotUsable,))
-def handle_event(event_id: int) -> None:
+def handle_event(event_id: int, conversation: str | None = None) -> None:
     """Handle one stored webhook event — and any earlier ones of its conversation still waiting — with
     the conversation's mutex held, so one conversation is never handled twice at once or out of order.
-    Idempotent: an event already handled returns quietly. The one place the assistant is handed to the
+    Idempotent: an event already handled returns quietly. `conversation` is its `conversation_key` when the
+    webhook enqueued it (else the event is read for it). The one place the assistant is handed to the
     conversations (`conversations.intake` does not import it)."""
-    event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
-    if event is None or event.status != WebhookEvent.Status.RECEIVED:
-        return
-    mutex = conversation_mutex(conversation_key(event=event))
+    if conversation is None:
+        event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
+        if event is None or event.status != WebhookEvent.Status.RECEIVED:
+            return
+        conversation = conversation_key(event=event)
+    mutex = conversation_mutex(conversation)
     with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:
         if not acquired:
             raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))

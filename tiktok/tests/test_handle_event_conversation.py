@@ -1,0 +1,59 @@
+"""The webhook's job names its event's conversation, so the worker does not read the event to find the mutex;
+a job without it (the sweep's, or one queued before this change) still finds it."""
+
+from datetime import timedelta
+
+import dramatiq
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from testing.tiktok import im_receive_msg_body, post_webhook
+from tiktok.models import WebhookEvent
+from tiktok.services import conversation_key, requeue_stale_events
+from tiktok.tasks import handle_event
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
+
+
+def queued_jobs(broker) -> list[dramatiq.Message]:
+    """The handle_event jobs waiting in Redis (the queue's message hash)."""
+    stored = broker.client.hvals(f"{broker.namespace}:{handle_event.queue_name}.msgs")
+    return [job for job in map(dramatiq.Message.decode, stored) if job.actor_name == handle_event.actor_name]
+
+
+def test_the_webhooks_job_carries_the_events_conversation(client, dramatiq_broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1")).status_code == 200
+
+    event = WebhookEvent.objects.get()
+    assert [tuple(job.args) for job in queued_jobs(dramatiq_broker)] == [(event.pk, conversation_key(event=event))]
+    assert event.conversation_id and conversation_key(event=event) == event.conversation_id
+
+
+def test_the_sweeps_job_names_no_conversation(client, dramatiq_broker, django_capture_on_commit_callbacks):
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))  # its own job never went (no commit)
+    event = WebhookEvent.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_events(older_than=timedelta(0)) == 1
+
+    assert [tuple(job.args) for job in queued_jobs(dramatiq_broker)] == [(event.pk,)]
+
+
+def test_a_job_with_its_conversation_reads_one_statement_less_and_both_handle_the_event(client):
+    for number in (1, 2):
+        post_webhook(client, im_receive_msg_body("hi!", message_id=f"msg-{number}", user=f"fan-{number}"))
+    first, second = WebhookEvent.objects.order_by("pk")
+
+    with CaptureQueriesContext(connection) as without:
+        handle_event.fn(first.pk)
+    with CaptureQueriesContext(connection) as with_key:
+        handle_event.fn(second.pk, conversation_key(event=second))
+
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {WebhookEvent.Status.PROCESSED}
+    assert len(with_key.captured_queries) == len(without.captured_queries) - 1
+    # A job for an event already handled changes nothing, whichever form it has.
+    handle_event.fn(second.pk, conversation_key(event=second))
+    handle_event.fn(first.pk)
+    assert WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED, attempts=1).count() == 2
