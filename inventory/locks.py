@@ -59,7 +59,9 @@ class HoldCandidate(NamedTuple):
     waiting: bool  # the customer is in this item's line
 
 
-def lock_item_to_hold(*, customer_id: str, now: datetime, sku: str | None = None, item_id: int | None = None):
+def lock_item_to_hold(
+    *, customer_id: str, now: datetime, sku: str | None = None, item_id: int | None = None
+) -> HoldCandidate | None:
     """The item with `sku` (as `lock_items` matches it) or `item_id`, locked `FOR NO KEY UPDATE` like
     `lock_items`, with the customer's current holds counted and their place in its line looked up in the same
     statement: one round trip instead of three for the hot path of a hold. None if there is no such item.
@@ -83,7 +85,7 @@ def lock_item_to_hold(*, customer_id: str, now: datetime, sku: str | None = None
     if row is None:
         return None
     *values, holds, waiting = row
-    for position, (converters, expression) in _item_converters(connection.alias, connection.vendor):
+    for position, (converters, expression) in _item_converters(connection.alias):
         for converter in converters:
             values[position] = converter(values[position], expression, connection)
     item = Item.from_db(connection.alias, [field.attname for field in fields], values)
@@ -91,7 +93,7 @@ def lock_item_to_hold(*, customer_id: str, now: datetime, sku: str | None = None
 
 
 @cache
-def _item_converters(alias: str, vendor: str) -> list[tuple[int, tuple[list, Any]]]:
+def _item_converters(alias: str) -> list[tuple[int, tuple[list, Any]]]:
     """The converters the ORM applies to an item's columns, by position (JSON from text; SQLite's dates,
     decimals and booleans), worked out once per database."""
     compiler = Item.objects.using(alias).all().query.get_compiler(using=alias)

@@ -50,7 +50,6 @@ from inventory.selectors import (
     drop_claims_in_order,
     unsettled_drop_item,
     unsettled_drop_items,
-    unsettled_drops_of,
     waitlist_line,
 )
 from philia.db import locking_transaction
@@ -612,7 +611,7 @@ def claim_drop_item(
     if item.drops_at is None or item.drops_at > now:
         return None  # never in a drop (schedule_drop sets `drops_at`), or its drop is still to come
     with transaction.atomic():
-        drop_item = unsettled_drops_of(item=item, now=now).first()
+        drop_item = unsettled_drop_item(item=item, now=now)
         if drop_item is None:
             return None
         if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():

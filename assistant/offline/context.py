@@ -102,11 +102,11 @@ class Turn:
         shown_since = self.shown() if shown_at is not None and shown_at >= dropped_at else []
         if self.names_skus or language.ordinal(text) is not None:
             reference = self.resolve(text)
-        elif describes(self.parse(text)):
+        elif describes(query := self.parse(text)):
             in_view = {facts["sku"] for facts in shown_since}
             pool = shown_since + [facts for facts in live if facts["sku"] not in in_view]
             fits = names if naming_only else matches
-            matching = [facts for facts in pool if fits(facts, self.parse(text))]
+            matching = [facts for facts in pool if fits(facts, query)]
             several = len(matching) > 1 and not language.refers_to_several(text)
             reference = Reference(candidates=matching) if several else Reference(items=matching)
         elif naming_only:
