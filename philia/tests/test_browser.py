@@ -73,7 +73,9 @@ def _log_in(browser, live_server, admin_user) -> None:
     browser.get(live_server.url + "/admin/login/?next=/admin/")
     browser.find_element(By.ID, "id_username").send_keys(admin_user.username)
     browser.find_element(By.ID, "id_password").send_keys("password")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # Waits for the admin's index: a page asked for while the login's redirect is still loading is replaced by it.
+    _click(browser, "input[type=submit]")
+    assert "/login/" not in browser.current_url, "the admin login failed"
 
 
 def _phone_photo(folder: Path) -> Path:
