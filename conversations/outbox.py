@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from dramatiq.common import compute_backoff
 
 from conversations.models import Customer, Message
 from conversations.selectors import (
@@ -54,12 +55,13 @@ logger = logging.getLogger(__name__)
 
 class SendLater(Exception):
     """TikTok did not take the message this time (throttled, its own failure, a timeout); the row is
-    back in `queued` and the job should be retried with backoff."""
+    back in `queued` and the job should be retried after `delay_ms` (`retry_delay_ms` of its tries)."""
 
-    def __init__(self, *, message_id: int, error: TikTokError) -> None:
+    def __init__(self, *, message_id: int, error: TikTokError, delay_ms: int) -> None:
         super().__init__(f"message {message_id}: {error}")
         self.message_id = message_id
         self.error = error
+        self.delay_ms = delay_ms
 
 
 class ConfirmLater(Exception):
@@ -72,6 +74,15 @@ class ConfirmLater(Exception):
 
 
 UNCONFIRMED = "read_timeout"
+
+
+def retry_delay_ms(attempts: int) -> int:
+    """How long a message TikTok did not take waits before its next try, from the tries its row has made: 2 to 4 s
+    after the first, doubling with each, at most 5 minutes (jittered, so a burst does not come back at once).
+    One schedule whichever way a try failed (an error, or a timeout the look-up showed was not taken), so
+    OUTBOX_MAX_ATTEMPTS tries (9 by default) span about 8 minutes of TikTok trouble, never a few seconds."""
+    _, delay = compute_backoff(max(attempts - 1, 0), factor=2_000, max_backoff=300_000)
+    return delay
 
 
 def send_outbound_message(*, message_id: int) -> Message | None:
@@ -199,12 +210,19 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str, later
             )
             raise ConfirmLater(message_id=message.pk) from error
         except TikTokRetryableError as error:
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                return _settle(
+                    message,
+                    state=Message.State.FAILED,
+                    error=f"Gave up after {message.attempts} tries. Last error: {error.message}",
+                    code=error.code,
+                )
             _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
             logger.warning(
                 "outbound message not taken by TikTok; will retry",
                 extra={"message_id": message.pk, "code": error.code, "attempts": message.attempts},
             )
-            raise SendLater(message_id=message.pk, error=error) from error
+            raise SendLater(message_id=message.pk, error=error, delay_ms=retry_delay_ms(message.attempts)) from error
         except TikTokRejected as error:
             logger.error("outbound message rejected by TikTok", extra={"message_id": message.pk, "code": error.code})
             return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
@@ -321,7 +339,7 @@ def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
             error="TikTok's answer timed out and the message is not in the conversation: sending again.",
             updated_at=now,
         ):
-            delay_ms = min(2_000 * 2 ** max(message.attempts - 1, 0), 300_000)
+            delay_ms = retry_delay_ms(message.attempts)
             transaction.on_commit(partial(enqueue_send, message_id=message.pk, delay_ms=delay_ms))
     logger.warning("unconfirmed send not in the conversation: queued again", extra={"message_id": message.pk})
     message.refresh_from_db()

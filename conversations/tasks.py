@@ -11,6 +11,7 @@ from dramatiq_crontab import cron
 from conversations.models import Message
 from conversations.outbox import (
     ConfirmLater,
+    SendLater,
     confirm_unconfirmed_send,
     flag_stuck_sending,
     give_up_sending,
@@ -37,11 +38,14 @@ def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) ->
     give_up_sending(message_id=message_id, retries=int(retry_info.get("retries", 0)))
 
 
-# Backoff from 2 s doubling to at most 5 minutes: 8 retries span roughly 8 minutes of TikTok trouble.
+# A try TikTok did not take is retried after `retry_delay_ms` of the row's tries (2 s doubling, at most 5 minutes),
+# and the row is failed after OUTBOX_MAX_ATTEMPTS tries: the row counts, not the job, because a send whose answer
+# timed out comes back as a new job (confirm_send). The job's own retries (same backoff) are for anything else
+# going wrong (the database away); running out of them fails the row as well.
 @dramatiq.actor(
     queue_name=OUTBOX_QUEUE,
     priority=SEND_PRIORITY,
-    max_retries=8,
+    max_retries=max(settings.OUTBOX_MAX_ATTEMPTS, 8),
     min_backoff=2_000,
     max_backoff=300_000,
     time_limit=60_000,
@@ -50,7 +54,7 @@ def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) ->
 )
 def send_message(message_id: int) -> None:
     """Send one outbound message (queued → sending → sent/failed/blocked/dry_run), under the shop-wide
-    rate limit. Retried with backoff only when TikTok did not take it (`SendLater`)."""
+    rate limit. Retried after a delay set by the row's tries when TikTok did not take it (`SendLater`)."""
     with acquire_within(send_rate_limiter(), seconds=RATE_LIMIT_WAIT_SECONDS) as acquired:
         if not acquired:
             # A busy limit is not a failure: hand the send back to the queue without spending a retry, so a
@@ -58,9 +62,11 @@ def send_message(message_id: int) -> None:
             # machine makes the extra job harmless.
             send_message.send_with_options(args=(message_id,), delay=RATE_LIMIT_REQUEUE_MS)
             return
-        # SendLater propagates: the Retries middleware retries it with backoff.
         try:
             send_outbound_message(message_id=message_id)
+        except SendLater as later:
+            # Not an error (logged as a warning already): the Retries middleware enqueues it again after the delay.
+            raise dramatiq.Retry(str(later), delay=later.delay_ms) from later
         except ConfirmLater:
             # TikTok may have taken it: not sent again until its echo or the conversation says it is not there.
             confirm_send.send_with_options(

@@ -90,7 +90,11 @@ def run_failing_tiktok(shop: Shop, fake) -> None:
             and states == Counter({"sent": total - 1, "failed": 1})
         )
 
-    wait_until(delivered, seconds=120, what="every reply delivered within 2 minutes of recovery")
+    try:
+        wait_until(delivered, seconds=120, what="every reply delivered within 2 minutes of recovery")
+    except AssertionError:
+        print_outbox(shop)
+        raise
     after = time.monotonic() - recovered
     calls = fake.calls(SEND_PATH)
     by_key: dict[tuple[str, str], list] = defaultdict(list)
@@ -124,15 +128,27 @@ def run_failing_tiktok(shop: Shop, fake) -> None:
     # OUTBOX_MAX_ATTEMPTS), or the one resend after a refresh mended a token error (40105) in that attempt. Counted
     # per (recipient, text): two replies with the same words to one customer share the key, and their attempts.
     attempts: Counter = Counter()
+    spread: Counter = Counter()
     for conversation, text, tries in shop.query(
         "SELECT c.conversation_id, m.text, m.attempts FROM conversations_message m JOIN conversations_customer c "
         "ON c.tiktok_user_id = m.customer_id WHERE m.direction = 'outbound'"
     ):
         attempts[(conversation, text)] += tries
         assert tries <= OUTBOX_MAX_ATTEMPTS, f"a reply was tried {tries} times"
+        spread[tries] += 1
+    print(f"replies by tries: {sorted(spread.items())}")
     for key, key_calls in by_key.items():
         resends = sum(1 for call in key_calls if call.answered_code == TOKEN_EXPIRED)
         assert len(key_calls) <= attempts[key] + resends, (
             f"a send looped: {len(key_calls)} calls, {attempts[key]} tries"
         )
     assert len(fake.calls(REFRESH_PATH)) >= 1
+
+
+def print_outbox(shop: Shop) -> None:
+    """What each reply row shows when they were not all delivered in time: the failure's own evidence."""
+    for row in shop.query(
+        "SELECT id, customer_id, state, attempts, error_code, left(error, 120), updated_at FROM conversations_message "
+        "WHERE direction = 'outbound' AND (state <> 'sent' OR attempts > 4) ORDER BY id"
+    ):
+        print("outbound", *row)

@@ -15,6 +15,7 @@ from conversations.outbox import (
 )
 from conversations.selectors import is_stuck_sending, stuck_sending_messages
 from conversations.services import confirm_sent_echo, opt_out, pause_bot, queue_outbound_message, request_handoff
+from notifications.models import Notification
 from testing.tiktok import CONTENT_LIST_PATH, REFRESH_PATH, SEND_PATH, TEST_ACCESS_TOKEN, TEST_BUSINESS_ID, Reply, error
 from tiktok.models import TikTokCredential
 
@@ -382,6 +383,47 @@ def test_running_out_of_retries_marks_the_waiting_row_failed_keeping_the_last_er
 
     assert result.state == "failed"
     assert result.error == "Gave up after 9 tries. Last error: Too many requests"
+
+
+@pytest.mark.parametrize("tries_before", [0, 3, 6])
+def test_a_retry_waits_by_the_rows_tries_whichever_job_made_them(fake_tiktok, tries_before):
+    # A send whose answer timed out comes back as a new job (confirm_send), whose own retry count starts again:
+    # the wait must follow the tries the row has made, or a minute of trouble could spend every try it has.
+    message = _queued(_customer())
+    Message.objects.filter(pk=message.pk).update(attempts=tries_before)
+    fake_tiktok.script(SEND_PATH, Reply(status=503))
+
+    with pytest.raises(SendLater) as later:
+        send_outbound_message(message_id=message.pk)
+
+    shortest = 2_000 * 2**tries_before  # 2 s after the first try, doubling with each
+    assert shortest <= later.value.delay_ms <= 2 * shortest
+
+
+def test_the_longest_retry_wait_is_five_minutes(fake_tiktok):
+    message = _queued(_customer())
+    Message.objects.filter(pk=message.pk).update(attempts=7)
+    fake_tiktok.script(SEND_PATH, Reply(status=503))
+
+    with pytest.raises(SendLater) as later:
+        send_outbound_message(message_id=message.pk)
+
+    assert 150_000 <= later.value.delay_ms <= 300_000
+
+
+def test_a_retryable_answer_to_the_last_try_fails_the_row_and_tells_the_owner(fake_tiktok, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    message = _queued(_customer())
+    Message.objects.filter(pk=message.pk).update(attempts=2)
+    fake_tiktok.script(SEND_PATH, Reply(json=error(40100, "Too many requests")))
+
+    result = send_outbound_message(message_id=message.pk)
+
+    result.refresh_from_db()
+    assert (result.state, result.attempts, result.error_code) == ("failed", 3, "40100")
+    assert result.error == "Gave up after 3 tries. Last error: Too many requests"
+    assert Notification.objects.filter(kind="send_failed", cause=f"message:{message.pk}").count() == 1
+    assert len(fake_tiktok.calls(SEND_PATH)) == 1
 
 
 def test_text_longer_than_tiktok_allows_is_cut_to_6000_characters(fake_tiktok):

@@ -56,6 +56,24 @@ def test_send_that_runs_out_of_retries_is_marked_failed(fake_tiktok, dramatiq_wo
     assert fake_tiktok.sends == []
 
 
+def test_the_rows_tries_not_the_jobs_retries_decide_when_a_send_is_given_up(fake_tiktok, dramatiq_worker, settings):
+    # Tried twice already (the second a timeout that came back as a new job, whose retry count starts at 0):
+    # one try is left, so TikTok is asked once more and the row fails, though this job has retries to spare.
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    fake_tiktok.script(SEND_PATH, Reply(status=503), Reply(status=503))
+    message = Message.objects.create(
+        customer=_customer(), role="staff", direction="outbound", state="queued", text="hi", attempts=2
+    )
+
+    send_message.send(message.pk)
+    dramatiq_worker.drain()
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.error_code) == ("failed", 3, "HTTP 503")
+    assert message.error.startswith("Gave up after 3 tries. Last error: ")
+    assert len(fake_tiktok.calls(SEND_PATH)) == 1
+
+
 def test_rate_limiter_is_shop_wide_on_redis_with_the_configured_rate(settings):
     settings.TIKTOK_SENDS_PER_SECOND = 7
 
