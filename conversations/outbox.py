@@ -85,6 +85,11 @@ def retry_delay_ms(attempts: int) -> int:
     return delay
 
 
+def _gave_up(tries: int, last_error: str) -> str:
+    """The error a row keeps when the outbox stops trying it (fits the column)."""
+    return f"Gave up after {tries} tries. Last error: {last_error}"[:2000]
+
+
 def send_outbound_message(*, message_id: int) -> Message | None:
     """Deliver one queued message, at most once.
 
@@ -214,7 +219,7 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str, later
                 return _settle(
                     message,
                     state=Message.State.FAILED,
-                    error=f"Gave up after {message.attempts} tries. Last error: {error.message}",
+                    error=_gave_up(message.attempts, error.message),
                     code=error.code,
                 )
             _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
@@ -326,7 +331,7 @@ def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
         with transaction.atomic():
             if waiting.update(
                 state=Message.State.FAILED,
-                error=f"Gave up after {message.attempts} tries. Last error: {message.error}"[:2000],
+                error=_gave_up(message.attempts, message.error),
                 updated_at=now,
             ):
                 message.refresh_from_db()
@@ -388,7 +393,7 @@ def give_up_sending(*, message_id: int, retries: int) -> Message | None:
         if message is None or message.state != Message.State.QUEUED:
             return message
         message.state = Message.State.FAILED
-        message.error = f"Gave up after {retries + 1} tries. Last error: {message.error or 'none recorded'}"[:2000]
+        message.error = _gave_up(retries + 1, message.error or "none recorded")
         message.save(update_fields=["state", "error", "updated_at"])
         _notify_not_sent(message)
         _send_next_part(message)
