@@ -63,7 +63,11 @@ def last_shown(history: list[Message]) -> tuple[list[str], datetime | None]:
 
 
 def remember(*, customer: Customer, message: Message) -> Conversation:
-    history = recent_messages(customer=customer, before=message, limit=settings.AI_HISTORY_MESSAGES)
+    history = (
+        []
+        if message.first_from_customer
+        else recent_messages(customer=customer, before=message, limit=settings.AI_HISTORY_MESSAGES)
+    )
     shown_skus, shown_at = last_shown(history)
     return Conversation(customer=customer, message=message, history=history, shown_skus=shown_skus, shown_at=shown_at)
 

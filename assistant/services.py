@@ -61,7 +61,8 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
     turn just after the answer.
     """
     reply = _answer(customer=customer, message=message)
-    if reply is not None and customer.opted_out_at is None:
+    # A customer created with this message waits for nothing yet.
+    if reply is not None and customer.opted_out_at is None and not message.first_from_customer:
         _offer_waiting_pieces(customer)
     return reply
 

@@ -188,6 +188,7 @@ class Toolbox:
         self.message = message
         self.actions: list[Result] = []  # what the actions of this turn answered, in order
         self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
+        self._results: dict[str, Outcome] = {}  # the actions run in this turn, by idempotency key
 
     # --- reads ---
 
@@ -265,6 +266,8 @@ class Toolbox:
 
     def skus_held_for_this_message(self) -> set[str]:
         """SKUs a hold was already tried for while answering this message (on an earlier run of the job)."""
+        if self.message.recorded_now:
+            return set()
         return {
             arguments["sku"]
             for arguments in ToolCall.objects.filter(message=self.message, tool="hold_item").values_list(
@@ -480,8 +483,13 @@ class Toolbox:
         form) and replayed afterwards as the same typed result. The action and its record commit together."""
         canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
         key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
-        stored = ToolCall.objects.filter(idempotency_key=key).first()
-        if stored is not None:
+        # Asked again in this turn: the same result. A message recorded by this very job has no stored calls.
+        stored = None
+        if key not in self._results and not self.message.recorded_now:
+            stored = ToolCall.objects.filter(idempotency_key=key).first()
+        if key in self._results:
+            result = self._results[key]
+        elif stored is not None:
             result = REPLAY[tool].validate_python(stored.result)
         else:
             try:
@@ -505,5 +513,6 @@ class Toolbox:
                 if stored is None:
                     raise
                 result = REPLAY[tool].validate_python(stored.result)
+        self._results[key] = result
         self.actions.append(result)
         return result

@@ -110,6 +110,13 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not columns: true only on the instance the intake has just inserted (`conversations.services`), so the
+    # assistant skips reads that can find nothing. `recorded_now`: no earlier run of a job can have acted on this
+    # message (no tool calls stored for it); `first_from_customer`: its customer was created with it (no earlier
+    # messages, no waitlist places).
+    recorded_now: bool = False
+    first_from_customer: bool = False
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["customer", "created_at"], name="message_customer_created")]

@@ -200,6 +200,7 @@ def _record_from_tiktok(
             created_at=written_at,
             **fields,
         )
+    message.recorded_now, message.first_from_customer = True, created
     return message, True
 
 

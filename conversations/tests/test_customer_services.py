@@ -4,8 +4,14 @@ import pytest
 from django.utils import timezone
 
 from conversations.exceptions import InvalidCustomerId
-from conversations.models import Customer
-from conversations.services import INDEFINITE_PAUSE, get_or_create_customer, pause_bot, resume_bot
+from conversations.models import Customer, Message
+from conversations.services import (
+    INDEFINITE_PAUSE,
+    get_or_create_customer,
+    pause_bot,
+    record_inbound_message,
+    resume_bot,
+)
 from philia.tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +79,31 @@ def test_resuming_lets_the_bot_answer_and_clears_a_request_for_a_person():
     customer.refresh_from_db()
     assert (customer.bot_paused_until, customer.handoff_requested_at) == (None, None)
     assert not customer.is_bot_paused()
+
+
+def _record(message_id: str, *, user: str = "tt-123") -> Message:
+    message, _ = record_inbound_message(
+        tiktok_user_id=user,
+        username="vintagefan",
+        conversation_id="conv-1",
+        tiktok_message_id=message_id,
+        content_type="text",
+        text="hi",
+        sent_at=None,
+    )
+    return message
+
+
+def test_a_message_recorded_now_says_so_and_whether_its_customer_came_with_it():
+    first = _record("m-1")
+    second = _record("m-2")
+    redelivered = _record("m-1")
+
+    assert (first.recorded_now, first.first_from_customer) == (True, True)
+    assert (second.recorded_now, second.first_from_customer) == (True, False)
+    # A replayed delivery gives the row recorded the first time: a job may have acted on it already.
+    assert (redelivered.pk, redelivered.recorded_now, redelivered.first_from_customer) == (first.pk, False, False)
+    assert (Message.objects.get(pk=first.pk).recorded_now, Message.objects.get(pk=first.pk).first_from_customer) == (
+        False,
+        False,
+    )
