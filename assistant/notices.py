@@ -84,6 +84,7 @@ def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) 
         if settlement is None:
             return False
         line = _line(settlement.item)
+        replies = []
         for outcome in settlement.outcomes:
             claim = outcome.claim
             if outcome.won:
@@ -92,5 +93,6 @@ def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) 
                 text = wording.drop_too_early(line, outcome.place or 1)
             else:
                 text = wording.drop_lost(line, outcome.place or 1)
-            _tell(claim.customer, text, in_reply_to=claim.message)
+            replies.append((claim.message, text))
+        conversation_services.queue_replies(replies=replies)
     return True

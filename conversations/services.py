@@ -1,6 +1,7 @@
 """Writes to customers and their conversations."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -260,37 +261,90 @@ def queue_outbound_message(
     fit (ending in "…"). An assistant reply is unique per inbound message (its text, and each photo once):
     queueing it again returns the first.
     """
+    message = _outbound_row(
+        customer_id=customer.pk,
+        text=text,
+        role=role,
+        in_reply_to=in_reply_to,
+        image=image,
+        ai_model=ai_model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+    message.customer = customer
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if role != Message.Role.ASSISTANT or in_reply_to is None:
+            raise
+        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name)
+    transaction.on_commit(partial(enqueue_send, message_id=message.pk))
+    return message
+
+
+def queue_replies(*, replies: Sequence[tuple[Message, str]]) -> list[Message]:
+    """The assistant's text reply to each of these inbound messages, queued as `queue_outbound_message` queues
+    one, but in one INSERT (a drop's hundreds of answers; each goes to its inbound message's `customer_id`).
+    Sent once the surrounding transaction commits, in the order given. A message that has a reply already
+    keeps it (then each is queued on its own)."""
+    rows = [
+        _outbound_row(customer_id=inbound.customer_id, text=text, role=Message.Role.ASSISTANT, in_reply_to=inbound)
+        for inbound, text in replies
+    ]
+    try:
+        with transaction.atomic():
+            queued = Message.objects.bulk_create(rows)
+    except IntegrityError:
+        return [
+            queue_outbound_message(
+                customer=inbound.customer, text=text, role=Message.Role.ASSISTANT, in_reply_to=inbound
+            )
+            for inbound, text in replies
+        ]
+    transaction.on_commit(partial(_enqueue_sends, message_ids=[message.pk for message in queued]))
+    return queued
+
+
+def _outbound_row(
+    *,
+    customer_id: str,
+    text: str,
+    role: str,
+    in_reply_to: Message | None,
+    image: OutboundImage | None = None,
+    ai_model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+) -> Message:
+    """An outbox row for `queue_outbound_message` / `queue_replies`, not saved: its text checked and cut to fit."""
     text = "" if image is not None else text.strip()
     if image is None and not text:
         raise ValueError("An outbound message needs text.")
     if image is not None and not image.file_name:
         raise ValueError("An image message needs a stored photo file.")
     if len(text) > MAX_TEXT_LENGTH:
-        logger.warning("outbound text truncated", extra={"customer": customer.pk, "length": len(text)})
+        logger.warning("outbound text truncated", extra={"customer": customer_id, "length": len(text)})
         text = text[: MAX_TEXT_LENGTH - 1] + "…"
-    image_name = image.file_name if image is not None else ""
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                customer=customer,
-                role=role,
-                direction=Message.Direction.OUTBOUND,
-                state=Message.State.QUEUED,
-                content_type="image" if image is not None else "text",
-                text=text,
-                image_name=image_name,
-                photo_id=image.photo_id if image is not None else None,
-                in_reply_to=in_reply_to,
-                ai_model=ai_model,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-            )
-    except IntegrityError:
-        if role != Message.Role.ASSISTANT or in_reply_to is None:
-            raise
-        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=image_name)
-    transaction.on_commit(partial(enqueue_send, message_id=message.pk))
-    return message
+    return Message(
+        customer_id=customer_id,
+        role=role,
+        direction=Message.Direction.OUTBOUND,
+        state=Message.State.QUEUED,
+        content_type="image" if image is not None else "text",
+        text=text,
+        image_name=image.file_name if image is not None else "",
+        photo_id=image.photo_id if image is not None else None,
+        in_reply_to=in_reply_to,
+        ai_model=ai_model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+
+
+def _enqueue_sends(*, message_ids: Sequence[int]) -> None:
+    for message_id in message_ids:
+        enqueue_send(message_id=message_id)
 
 
 def enqueue_send(*, message_id: int, delay_ms: int | None = None) -> None:

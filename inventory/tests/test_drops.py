@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assistant import notices
@@ -96,9 +97,9 @@ def test_before_the_drop_its_items_are_on_no_listing_and_nobody_can_hold_them():
     ]
 
 
-def dropped_item(*, seconds_ago: float = 10) -> tuple[Item, DropItem]:
+def dropped_item(*, seconds_ago: float = 10, sku: str = "VNT-DROP-001") -> tuple[Item, DropItem]:
     """An item whose drop time has just passed (scheduled in the future, then the clock moved on)."""
-    item = make_item("VNT-DROP-001", name="Drop Jacket")
+    item = make_item(sku, name="Drop Jacket")
     drop = schedule_drop(drops_at=timezone.now() + timedelta(hours=1), skus=[item.sku])
     drop.drops_at = timezone.now() - timedelta(seconds=seconds_ago)
     drop.save(update_fields=["drops_at"])
@@ -156,6 +157,36 @@ def test_the_earliest_tiktok_timestamp_wins_whatever_the_order_claims_were_recor
         f"fan{n}" for n in range(1, 20)
     ]
     assert DropItem.objects.get().winner_id == "fan0"
+
+
+@pytest.mark.django_db
+def test_settling_writes_every_claims_outcome_place_and_receipt_in_as_many_statements_for_thirty_as_for_three():
+    statements = {}
+    for count in (3, 30):
+        item, drop_item = dropped_item(sku=f"VNT-DROP-{count:03d}")
+        drops_at = drop_item.drop.drops_at
+        drop_ms = int(drops_at.timestamp() * 1000)
+        received = {}
+        for n in range(count):
+            claim(item, f"fan{count}-{n:02d}", written_ms=drop_ms + 100 + n)
+            received[f"msg-fan{count}-{n:02d}"] = drops_at + timedelta(seconds=1, milliseconds=n)
+
+        with CaptureQueriesContext(connection) as queries:
+            assert notices.settle_drop_item(drop_item_id=drop_item.pk, received_at=received) is True
+        statements[count] = len(queries)
+
+        rows = DropClaim.objects.filter(drop_item=drop_item).order_by("written_at_ms")
+        assert list(rows.values_list("customer_id", "outcome", "waitlist_place", "received_at")) == [
+            (f"fan{count}-00", DropClaim.Outcome.WON, None, received[f"msg-fan{count}-00"])
+        ] + [
+            (f"fan{count}-{n:02d}", DropClaim.Outcome.LOST, n, received[f"msg-fan{count}-{n:02d}"])
+            for n in range(1, count)
+        ]
+        assert (
+            Message.objects.filter(role=Message.Role.ASSISTANT, in_reply_to__drop_claims__drop_item=drop_item).count()
+            == count
+        )
+    assert statements[30] == statements[3]
 
 
 @pytest.mark.django_db
