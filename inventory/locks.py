@@ -3,21 +3,23 @@
 Always ordered by primary key, so two transactions that lock several items never deadlock. A hold, the one
 write a drop or a busy evening makes hundreds of times a second, has its statements here written out in SQL
 (`lock_customer`, `lock_item_to_hold`, `save_hold`): the ORM spent four times the hold's own work building
-them (bench/reserve.py). Their column names come from the models, and what is read goes through the ORM's own
-converters, so they follow the schema.
+them (bench/reserve.py). So has a drop claim (`mark_first_claim`, `save_drop_claim`). Their column names come
+from the models, and what is read goes through the ORM's own converters, so they follow the schema.
 """
 
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache, reduce
 from operator import or_
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
-from conversations.models import Customer
-from inventory.models import DropItem, Item, WaitlistEntry
+from conversations.models import Customer, Message
+from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
+
+M = TypeVar("M", bound=Model)
 
 # What a hold writes: `save_hold`.
 HOLD_FIELDS = ("status", "held_by", "held_until", "held_since", "hold_reminded_at", "hold_extended_at", "updated_at")
@@ -69,7 +71,6 @@ def lock_item_to_hold(
     Call inside the transaction that has locked the customer row: that lock serialises the customer's holds,
     so the count cannot change before the hold is written.
     """
-    fields = Item._meta.concrete_fields
     with connection.cursor() as cursor:
         cursor.execute(
             _hold_lock_sql(connection.vendor, by_sku=sku is not None),
@@ -85,19 +86,23 @@ def lock_item_to_hold(
     if row is None:
         return None
     *values, holds, waiting = row
-    for position, (converters, expression) in _item_converters(connection.alias):
+    return HoldCandidate(item=_from_db(Item, values), holds=holds, waiting=bool(waiting))
+
+
+def _from_db(model: type[M], values: list[Any]) -> M:
+    """The row of `model`'s columns (`concrete_fields` order) as the ORM would have read it."""
+    for position, (converters, expression) in _converters(model, connection.alias):
         for converter in converters:
             values[position] = converter(values[position], expression, connection)
-    item = Item.from_db(connection.alias, [field.attname for field in fields], values)
-    return HoldCandidate(item=item, holds=holds, waiting=bool(waiting))
+    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], values)
 
 
 @cache
-def _item_converters(alias: str) -> list[tuple[int, tuple[list, Any]]]:
-    """The converters the ORM applies to an item's columns, by position (JSON from text; SQLite's dates,
-    decimals and booleans), worked out once per database."""
-    compiler = Item.objects.using(alias).all().query.get_compiler(using=alias)
-    columns = [field.get_col(Item._meta.db_table) for field in Item._meta.concrete_fields]
+def _converters(model: type[Model], alias: str) -> list[tuple[int, tuple[list, Any]]]:
+    """The converters the ORM applies to a model's columns, by position (JSON from text; SQLite's dates,
+    decimals and booleans), worked out once per model and database."""
+    compiler = model._default_manager.using(alias).all().query.get_compiler(using=alias)
+    columns = [field.get_col(model._meta.db_table) for field in model._meta.concrete_fields]
     return list(compiler.get_converters(columns).items())
 
 
@@ -134,16 +139,151 @@ def _save_hold_sql() -> str:
     return f'UPDATE "{Item._meta.db_table}" SET {columns} WHERE "{Item._meta.pk.column}" = %s'
 
 
-def share_lock_unsettled_drop_item(drop_item_id: int) -> bool:
-    """Lock the drop item row `FOR SHARE` if it is not settled: True if it is locked. Claims share the lock;
-    the settlement's `FOR NO KEY UPDATE` waits for every claim holding it, and a claim waits for a settlement.
-    SQLite's IMMEDIATE transactions run one at a time: there it only reads."""
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    meta = DropItem._meta
+def mark_first_claim(*, item_id: int, now: datetime) -> int | None:
+    """Mark the item's drop item (the unsettled one whose drop time has passed, earliest drop first) as first
+    claimed at `now`, unless it has been claimed already or the piece is not free now: the id of the drop item
+    marked, else None (in a drop's steady state this matches nothing and locks nothing).
+
+    Call it before `save_drop_claim` in the same transaction, and record the claim there: a drop item marked
+    without a claim would be settled for nothing. The UPDATE locks the drop item row, so a second first claim
+    waits for it, then marks nothing; sent after the shared lock, it would wait for other claims' shared locks
+    while they wait for it.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT 1 FROM "{meta.db_table}" WHERE "{meta.pk.column}" = %s AND "{meta.get_field("settled_at").column}" '
-            f"IS NULL{lock}",
-            [drop_item_id],
+            _mark_first_claim_sql(),
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                *_drop_item_parameters(item_id=item_id, now=now),
+                item_id,
+                *_free_parameters(now=now),
+            ],
         )
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def save_drop_claim(
+    *, item_id: int, customer_id: str, message: Message, written_at_ms: int, now: datetime, piece_checked: bool
+) -> DropClaim | None:
+    """Lock the item's drop item (as `mark_first_claim` finds it) `FOR SHARE` and, once it has been claimed
+    and while the piece is free now, write the customer's claim in the same statement: the claim as stored, or
+    None when the drop item is settled (or was never claimed) or the piece is not free.
+
+    One claim per customer: a message earlier by (`written_at_ms`, TikTok message id) replaces their claim's,
+    a later one leaves it. A message without a TikTok id is recorded as "message-<pk>". `piece_checked`: this
+    transaction's `mark_first_claim` has just found the piece free (and locked the drop item since), so the
+    piece is not looked at again. The shared lock lets claims by different customers go in side by side, while
+    the settlement's `FOR NO KEY UPDATE` waits for every claim holding it. SQLite's IMMEDIATE transactions run
+    one at a time: there it takes no lock.
+    """
+    sent_id = message.tiktok_message_id or ""
+    claim = DropClaim(
+        customer_id=customer_id,
+        message_id=message.pk,
+        tiktok_message_id=sent_id or f"message-{message.pk}",
+        written_at_ms=written_at_ms,
+    )
+    written = [field.get_db_prep_save(field.pre_save(claim, True), connection) for field in _claim_written_fields()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _save_claim_sql(connection.vendor),
+            [
+                *written,
+                *_drop_item_parameters(item_id=item_id, now=now),
+                piece_checked,
+                *_free_parameters(now=now),
+                *[sent_id] * 4,  # the earlier-message test of each of the three SET clauses, and the last one's own
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else _from_db(DropClaim, list(row))
+
+
+def _drop_item_parameters(*, item_id: int, now: datetime) -> list[Any]:
+    return [item_id, connection.ops.adapt_datetimefield_value(now)]
+
+
+def _free_parameters(*, now: datetime) -> list[Any]:
+    moment = connection.ops.adapt_datetimefield_value(now)
+    return [Item.Status.AVAILABLE, Item.Status.RESERVED, moment, moment]
+
+
+def _drop_item_sql() -> str:
+    """The id of the item's drop item being given away now, as `selectors.unsettled_drop_item` finds it."""
+    drop_item, drop = DropItem._meta, Drop._meta
+    in_drop, item, settled = (drop_item.get_field(name).column for name in ("drop", "item", "settled_at"))
+    key, drops_at = drop_item.pk.column, drop.get_field("drops_at").column
+    return (
+        f'SELECT u."{key}" FROM "{drop_item.db_table}" u JOIN "{drop.db_table}" p ON p."{drop.pk.column}" = u."{in_drop}" '
+        f'WHERE u."{item}" = %s AND u."{settled}" IS NULL AND p."{drops_at}" <= %s ORDER BY p."{drops_at}", u."{key}" LIMIT 1'
+    )
+
+
+def _free_sql(alias: str) -> str:
+    """The item `alias` is free now, as `selectors.available_q` means it."""
+    status, until, drops_at = (Item._meta.get_field(name).column for name in ("status", "held_until", "drops_at"))
+    return (
+        f'({alias}."{status}" = %s OR ({alias}."{status}" = %s AND {alias}."{until}" <= %s)) '
+        f'AND ({alias}."{drops_at}" IS NULL OR {alias}."{drops_at}" <= %s)'
+    )
+
+
+@cache
+def _mark_first_claim_sql() -> str:
+    meta = DropItem._meta
+    key, first, settled = meta.pk.column, meta.get_field("first_claim_at").column, meta.get_field("settled_at").column
+    # The drop item's own conditions again: PostgreSQL checks them again on the row it waited for.
+    return (
+        f'UPDATE "{meta.db_table}" SET "{first}" = %s '
+        f'WHERE "{key}" = ({_drop_item_sql()}) AND "{first}" IS NULL AND "{settled}" IS NULL '
+        f'AND EXISTS (SELECT 1 FROM "{Item._meta.db_table}" i WHERE i."{Item._meta.pk.column}" = %s AND {_free_sql("i")}) '
+        f'RETURNING "{key}"'
+    )
+
+
+@cache
+def _claim_written_fields() -> list[Field]:
+    """What a claim writes besides its drop item: every column but the key, defaults and `created_at` too."""
+    meta = DropClaim._meta
+    return [field for field in meta.concrete_fields if field not in (meta.pk, meta.get_field("drop_item"))]
+
+
+@cache
+def _save_claim_sql(vendor: str) -> str:
+    claim, drop_item, item = DropClaim._meta, DropItem._meta, Item._meta
+    written = [field.column for field in _claim_written_fields()]
+    columns = ", ".join(f'"{column}"' for column in [claim.get_field("drop_item").column, *written])
+    values = ", ".join(["%s"] * len(written))
+    key, first, settled = (
+        drop_item.pk.column,
+        drop_item.get_field("first_claim_at").column,
+        drop_item.get_field("settled_at").column,
+    )
+    customer, written_at, sent = (
+        claim.get_field(name).column for name in ("customer", "written_at_ms", "tiktok_message_id")
+    )
+    # Python's order of the ids (code points) on PostgreSQL whatever the database's collation; SQLite's is.
+    collation = ' COLLATE "C"' if vendor == "postgresql" else ""
+    earlier = (
+        f'(excluded."{written_at}" < c."{written_at}" '
+        f'OR (excluded."{written_at}" = c."{written_at}" AND %s < c."{sent}"{collation}))'
+    )
+    replaced = [claim.get_field(name).column for name in ("message", "written_at_ms")]
+    updates = ", ".join(
+        f'"{column}" = CASE WHEN {earlier} THEN excluded."{column}" ELSE c."{column}" END' for column in replaced
+    )
+    returned = ", ".join(f'"{field.column}"' for field in claim.concrete_fields)
+    lock = " FOR SHARE OF d" if vendor == "postgresql" else ""
+    # The drop item's own conditions again: PostgreSQL checks them again on the row it waited for (the settlement's).
+    # The upsert's SELECT has a WHERE clause: without one SQLite would read ON CONFLICT as a join's ON.
+    return (
+        f'INSERT INTO "{claim.db_table}" AS c ({columns}) '
+        f'SELECT d."{key}", {values} FROM "{drop_item.db_table}" d '
+        f'JOIN "{item.db_table}" i ON i."{item.pk.column}" = d."{drop_item.get_field("item").column}" '
+        f'WHERE d."{key}" = ({_drop_item_sql()}) AND d."{settled}" IS NULL AND d."{first}" IS NOT NULL '
+        f"AND (%s OR {_free_sql('i')}){lock} "
+        f'ON CONFLICT ("{claim.get_field("drop_item").column}", "{customer}") DO UPDATE SET {updates}, '
+        f'"{sent}" = CASE WHEN {earlier} AND %s <> \'\' THEN excluded."{sent}" ELSE c."{sent}" END '
+        f"RETURNING {returned}"
+    )

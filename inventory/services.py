@@ -40,8 +40,9 @@ from inventory.locks import (
     lock_customer,
     lock_item_to_hold,
     lock_items,
+    mark_first_claim,
+    save_drop_claim,
     save_hold,
-    share_lock_unsettled_drop_item,
 )
 from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
@@ -611,35 +612,21 @@ def claim_drop_item(
     if item.drops_at is None or item.drops_at > now:
         return None  # never in a drop (schedule_drop sets `drops_at`), or its drop is still to come
     with transaction.atomic():
-        drop_item = unsettled_drop_item(item=item, now=now)
-        if drop_item is None:
-            return None
-        if not Item.objects.filter(pk=item.pk).filter(available_q(now=now)).exists():
-            return None  # the owner held or sold it by hand meanwhile
-        # The first claim marks the drop item before taking the shared lock (an update waiting on others' shared
-        # locks while they wait on it would deadlock); a second first claim waits for it, then updates nothing.
-        first = drop_item.first_claim_at is None and bool(
-            DropItem.objects.filter(pk=drop_item.pk, first_claim_at__isnull=True, settled_at__isnull=True).update(
-                first_claim_at=now
-            )
+        # The first claim marks the drop item before any shared lock is taken (an update waiting on others' shared
+        # locks while they wait on it would deadlock); from then on this matches nothing.
+        first = mark_first_claim(item_id=item.pk, now=now)
+        claim = save_drop_claim(
+            item_id=item.pk,
+            customer_id=customer.pk,
+            message=message,
+            written_at_ms=written_at_ms,
+            now=now,
+            piece_checked=first is not None,
         )
-        if not share_lock_unsettled_drop_item(drop_item.pk):
-            return None  # settled while this read it
-        claim = DropClaim.objects.filter(drop_item=drop_item, customer=customer).first()
         if claim is None:
-            claim = DropClaim.objects.create(
-                drop_item=drop_item,
-                customer=customer,
-                message=message,
-                tiktok_message_id=message.tiktok_message_id or f"message-{message.pk}",
-                written_at_ms=written_at_ms,
-            )
-        elif (written_at_ms, message.tiktok_message_id or "") < (claim.written_at_ms, claim.tiktok_message_id):
-            claim.message, claim.written_at_ms = message, written_at_ms
-            claim.tiktok_message_id = message.tiktok_message_id or claim.tiktok_message_id
-            claim.save(update_fields=["message", "written_at_ms", "tiktok_message_id"])
-        if first:
-            transaction.on_commit(partial(enqueue_drop_settlement, drop_item_id=drop_item.pk))
+            return None  # settled meanwhile, or the owner held or sold the piece by hand
+        if first is not None:
+            transaction.on_commit(partial(enqueue_drop_settlement, drop_item_id=first))
     logger.info("drop claim recorded", extra={"sku": item.sku, "customer": customer.pk, "at_ms": written_at_ms})
     return claim
 

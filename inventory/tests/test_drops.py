@@ -21,6 +21,7 @@ from inventory.selectors import available_q, live_drop_items, search_available_i
 from inventory.services import claim_drop_item, remove_from_drop, reserve_item, schedule_drop
 from philia.db import locking_transaction
 from philia.tests.factories import make_customer, make_item
+from testing.workers import delayed_jobs
 
 DROP_AT = "2026-12-24T19:00:00+00:00"
 
@@ -376,3 +377,43 @@ def test_claims_go_in_side_by_side_and_the_settlement_waits_for_a_claim_still_op
     assert settled == [True]
     assert DropItem.objects.get().winner_id == "slow"  # the open claim counted: earliest timestamp
     assert sorted(DropClaim.objects.values_list("customer_id", flat=True)) == ["first", "other", "slow"]
+
+
+# transaction=True: the claims run in their own threads and connections, with real row locks; the settling jobs
+# they schedule go to the real broker after their commits.
+@pytest.mark.django_db(transaction=True)
+def test_first_claims_at_the_same_moment_all_go_in_and_schedule_one_settlement(dramatiq_broker):
+    item, drop_item = dropped_item()
+    drop_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
+    messages = [
+        Message.objects.create(
+            customer=make_customer(f"fan{n}"),
+            role=Message.Role.USER,
+            direction=Message.Direction.INBOUND,
+            text="mine!",
+            tiktok_message_id=f"msg-fan{n}",
+        )
+        for n in range(8)
+    ]
+    barrier = threading.Barrier(len(messages), timeout=10)
+    errors: list[BaseException] = []
+
+    def first_claim(message: Message) -> None:
+        try:
+            barrier.wait()
+            claim_drop_item(item=item, customer=message.customer, message=message, written_at_ms=drop_ms + message.pk)
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_claim, args=(message,)) for message in messages]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(DropClaim.objects.values_list("customer_id", flat=True)) == [f"fan{n}" for n in range(8)]
+    assert DropItem.objects.get().first_claim_at is not None
+    assert delayed_jobs(dramatiq_broker) == 1
