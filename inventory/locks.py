@@ -3,7 +3,8 @@
 Always ordered by primary key, so two transactions that lock several items never deadlock. A hold, the one
 write a drop or a busy evening makes hundreds of times a second, has its statements here written out in SQL
 (`lock_customer`, `lock_item_to_hold`, `save_hold`): the ORM spent four times the hold's own work building
-them (bench/reserve.py). So has a drop claim (`mark_first_claim`, `save_drop_claim`). Their column names come
+them (bench/reserve.py). So has a drop claim (`mark_first_claim`, `save_drop_claim`), and the read of a live
+drop's pieces that answering each message during a drop starts with (`live_drop_pieces`). Their column names come
 from the models, and what is read goes through the ORM's own converters, so they follow the schema.
 """
 
@@ -226,6 +227,34 @@ def _free_sql(alias: str) -> str:
     return (
         f'({alias}."{status}" = %s OR ({alias}."{status}" = %s AND {alias}."{until}" <= %s)) '
         f'AND ({alias}."{drops_at}" IS NULL OR {alias}."{drops_at}" <= %s)'
+    )
+
+
+def live_drop_pieces(*, now: datetime, recent_since: datetime, limit: int) -> list[Item]:
+    """Free items whose drop item is unsettled with its drop time passed, and claimed already or dropped at or
+    after `recent_since`; in drop-time then SKU order (see `selectors.live_drop_items`). Nothing locked."""
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _live_drop_pieces_sql(),
+            [moment, connection.ops.adapt_datetimefield_value(recent_since), *_free_parameters(now=now), limit],
+        )
+        return [_from_db(Item, list(row)) for row in cursor.fetchall()]
+
+
+@cache
+def _live_drop_pieces_sql() -> str:
+    item, drop_item, drop = Item._meta, DropItem._meta, Drop._meta
+    columns = ", ".join(f'i."{field.column}"' for field in item.concrete_fields)
+    in_drop, piece, settled, first = (
+        drop_item.get_field(name).column for name in ("drop", "item", "settled_at", "first_claim_at")
+    )
+    drops_at = drop.get_field("drops_at").column
+    return (
+        f'SELECT {columns} FROM "{item.db_table}" i WHERE i."{item.pk.column}" IN ('
+        f'SELECT u."{piece}" FROM "{drop_item.db_table}" u JOIN "{drop.db_table}" p ON p."{drop.pk.column}" = u."{in_drop}" '
+        f'WHERE u."{settled}" IS NULL AND p."{drops_at}" <= %s AND (u."{first}" IS NOT NULL OR p."{drops_at}" >= %s)'
+        f') AND {_free_sql("i")} ORDER BY i."{item.get_field("drops_at").column}", i."{item.get_field("sku").column}" LIMIT %s'
     )
 
 

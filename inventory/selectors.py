@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
+from inventory.locks import live_drop_pieces
 from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.vocabulary import canonical_size
 
@@ -192,12 +193,8 @@ def live_drop_items(*, now: datetime | None = None, limit: int = 20) -> list[Ite
     they are not settled and still free, and somebody has claimed them or the drop time was at most
     DROP_CLAIM_MINUTES ago. A message that only names one of them ("the varsity jacket!!") claims it."""
     now = now or timezone.now()
-    live = DropItem.objects.filter(settled_at__isnull=True, drop__drops_at__lte=now).filter(
-        Q(first_claim_at__isnull=False) | Q(drop__drops_at__gte=now - timedelta(minutes=settings.DROP_CLAIM_MINUTES))
-    )
-    return list(
-        Item.objects.filter(available_q(now=now), pk__in=live.values("item_id")).order_by("drops_at", "sku")[:limit]
-    )
+    recent_since = now - timedelta(minutes=settings.DROP_CLAIM_MINUTES)
+    return live_drop_pieces(now=now, recent_since=recent_since, limit=limit)
 
 
 def drop_claims_in_order(*, drop_item_id: int) -> QuerySet[DropClaim]:

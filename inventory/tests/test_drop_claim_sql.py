@@ -6,14 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.models import Customer, Message
-from inventory.models import DropClaim, DropItem, Item
+from inventory.models import Drop, DropClaim, DropItem, Item
+from inventory.selectors import available_q, live_drop_items
 from inventory.services import claim_drop_item, reserve_item
 from inventory.tests.test_drops import dropped_item
-from philia.tests.factories import make_customer
+from philia.tests.factories import make_customer, make_item
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +143,44 @@ def test_a_customers_message_at_the_same_time_counts_by_the_smaller_tiktok_id():
 
     assert (smaller.tiktok_message_id, larger.tiktok_message_id) == ("msg-a", "msg-a")
     assert list(DropClaim.objects.values_list("tiktok_message_id", "written_at_ms")) == [("msg-a", same_ms)]
+
+
+def test_the_live_drops_pieces_are_the_ones_the_orm_query_finds(settings):
+    settings.DROP_CLAIM_MINUTES = 10
+    now = timezone.now()
+    shopper = make_customer("shopper")
+    pieces = {
+        "VNT-LIVE-CLAIMED": dict(dropped_minutes_ago=30, claimed=True),
+        "VNT-LIVE-RECENT": dict(dropped_minutes_ago=2),
+        "VNT-LIVE-STALE": dict(dropped_minutes_ago=30),  # nobody claimed it within DROP_CLAIM_MINUTES
+        "VNT-LIVE-SETTLED": dict(dropped_minutes_ago=1, settled=True),
+        "VNT-LIVE-UPCOMING": dict(dropped_minutes_ago=-60),
+        "VNT-LIVE-HELD": dict(dropped_minutes_ago=1, held_until=now + timedelta(hours=1)),
+        "VNT-LIVE-HOLD-RAN-OUT": dict(dropped_minutes_ago=1, held_until=now - timedelta(minutes=1)),
+    }
+    for sku, piece in pieces.items():
+        drops_at = now - timedelta(minutes=piece["dropped_minutes_ago"])
+        held = "held_until" in piece
+        item = make_item(sku, drops_at=drops_at, held_by=shopper if held else None, held_until=piece.get("held_until"))
+        drop = Drop.objects.create(name=sku, drops_at=drops_at)
+        DropItem.objects.create(
+            drop=drop,
+            item=item,
+            first_claim_at=drops_at if piece.get("claimed") else None,
+            settled_at=now if piece.get("settled") else None,
+        )
+    make_item("VNT-NOT-IN-A-DROP")
+
+    found = live_drop_items(now=now)
+
+    live = DropItem.objects.filter(settled_at__isnull=True, drop__drops_at__lte=now).filter(
+        Q(first_claim_at__isnull=False) | Q(drop__drops_at__gte=now - timedelta(minutes=10))
+    )
+    expected = list(
+        Item.objects.filter(available_q(now=now), pk__in=live.values("item_id")).order_by("drops_at", "sku")
+    )
+    assert [item.sku for item in found] == ["VNT-LIVE-CLAIMED", "VNT-LIVE-RECENT", "VNT-LIVE-HOLD-RAN-OUT"]
+    assert [(item.pk, item.__dict__) for item in found] == [
+        (item.pk, {**item.__dict__, "_state": found[index]._state}) for index, item in enumerate(expected)
+    ]
+    assert [item.sku for item in live_drop_items(now=now, limit=1)] == ["VNT-LIVE-CLAIMED"]
