@@ -483,36 +483,41 @@ class Toolbox:
         form) and replayed afterwards as the same typed result. The action and its record commit together."""
         canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
         key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
-        # Asked again in this turn: the same result. A message recorded by this very job has no stored calls.
-        stored = None
-        if key not in self._results and not self.message.recorded_now:
-            stored = ToolCall.objects.filter(idempotency_key=key).first()
-        if key in self._results:
+        if key in self._results:  # asked again in this turn: the same result
             result = self._results[key]
-        elif stored is not None:
-            result = REPLAY[tool].validate_python(stored.result)
         else:
-            try:
-                with transaction.atomic():
-                    try:
-                        result = action()
-                    except DomainError as error:
-                        result = Refused(message=str(error))
-                    ToolCall.objects.create(
-                        idempotency_key=key,
-                        message=self.message,
-                        customer=self.customer,
-                        tool=tool,
-                        arguments=arguments,
-                        succeeded=result.ok,
-                        result=result.wire(),
-                    )
-            except IntegrityError:
-                # The same message is being handled by another worker: its run counts, this one is undone.
-                stored = ToolCall.objects.filter(idempotency_key=key).first()
-                if stored is None:
-                    raise
-                result = REPLAY[tool].validate_python(stored.result)
+            # A message recorded by this very job has no earlier run to replay.
+            stored = None if self.message.recorded_now else ToolCall.objects.filter(idempotency_key=key).first()
+            result = (
+                REPLAY[tool].validate_python(stored.result)
+                if stored is not None
+                else self._run(key, tool, arguments, action)
+            )
         self._results[key] = result
         self.actions.append(result)
+        return result
+
+    def _run(self, key: str, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
+        """`action` and its ToolCall row, committed together; a refusal is a result too."""
+        try:
+            with transaction.atomic():
+                try:
+                    result = action()
+                except DomainError as error:
+                    result = Refused(message=str(error))
+                ToolCall.objects.create(
+                    idempotency_key=key,
+                    message=self.message,
+                    customer=self.customer,
+                    tool=tool,
+                    arguments=arguments,
+                    succeeded=result.ok,
+                    result=result.wire(),
+                )
+        except IntegrityError:
+            # The same message is being handled by another worker: its run counts, this one is undone.
+            stored = ToolCall.objects.filter(idempotency_key=key).first()
+            if stored is None:
+                raise
+            result = REPLAY[tool].validate_python(stored.result)
         return result
