@@ -202,7 +202,7 @@ def save_drop_claim(
 
 
 def _drop_item_parameters(*, item_id: int, now: datetime) -> list[Any]:
-    return [item_id, connection.ops.adapt_datetimefield_value(now)]
+    return [connection.ops.adapt_datetimefield_value(now), item_id]
 
 
 def _free_parameters(*, now: datetime) -> list[Any]:
@@ -210,15 +210,25 @@ def _free_parameters(*, now: datetime) -> list[Any]:
     return [Item.Status.AVAILABLE, Item.Status.RESERVED, moment, moment]
 
 
+def _dropped_sql(column: str) -> str:
+    """`column` of the drop items not settled whose drop time has passed (`u`, their drop `p`); then more
+    conditions."""
+    drop_item, drop = DropItem._meta, Drop._meta
+    in_drop, settled = (drop_item.get_field(name).column for name in ("drop", "settled_at"))
+    return (
+        f'SELECT u."{column}" FROM "{drop_item.db_table}" u JOIN "{drop.db_table}" p ON p."{drop.pk.column}" = u."{in_drop}" '
+        f'WHERE u."{settled}" IS NULL AND p."{drop.get_field("drops_at").column}" <= %s'
+    )
+
+
 def _drop_item_sql() -> str:
     """The id of the item's drop item being given away now, as `selectors.unsettled_drop_item` finds it."""
-    drop_item, drop = DropItem._meta, Drop._meta
-    in_drop, item, settled = (drop_item.get_field(name).column for name in ("drop", "item", "settled_at"))
-    key, drops_at = drop_item.pk.column, drop.get_field("drops_at").column
-    return (
-        f'SELECT u."{key}" FROM "{drop_item.db_table}" u JOIN "{drop.db_table}" p ON p."{drop.pk.column}" = u."{in_drop}" '
-        f'WHERE u."{item}" = %s AND u."{settled}" IS NULL AND p."{drops_at}" <= %s ORDER BY p."{drops_at}", u."{key}" LIMIT 1'
+    key, item, drops_at = (
+        DropItem._meta.pk.column,
+        DropItem._meta.get_field("item").column,
+        Drop._meta.get_field("drops_at").column,
     )
+    return f'{_dropped_sql(key)} AND u."{item}" = %s ORDER BY p."{drops_at}", u."{key}" LIMIT 1'
 
 
 def _free_sql(alias: str) -> str:
@@ -233,27 +243,28 @@ def _free_sql(alias: str) -> str:
 def live_drop_pieces(*, now: datetime, recent_since: datetime, limit: int) -> list[Item]:
     """Free items whose drop item is unsettled with its drop time passed, and claimed already or dropped at or
     after `recent_since`; in drop-time then SKU order (see `selectors.live_drop_items`). Nothing locked."""
-    moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
             _live_drop_pieces_sql(),
-            [moment, connection.ops.adapt_datetimefield_value(recent_since), *_free_parameters(now=now), limit],
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                connection.ops.adapt_datetimefield_value(recent_since),
+                *_free_parameters(now=now),
+                limit,
+            ],
         )
         return [_from_db(Item, list(row)) for row in cursor.fetchall()]
 
 
 @cache
 def _live_drop_pieces_sql() -> str:
-    item, drop_item, drop = Item._meta, DropItem._meta, Drop._meta
+    item = Item._meta
     columns = ", ".join(f'i."{field.column}"' for field in item.concrete_fields)
-    in_drop, piece, settled, first = (
-        drop_item.get_field(name).column for name in ("drop", "item", "settled_at", "first_claim_at")
-    )
-    drops_at = drop.get_field("drops_at").column
+    piece, first = (DropItem._meta.get_field(name).column for name in ("item", "first_claim_at"))
+    drops_at = Drop._meta.get_field("drops_at").column
     return (
         f'SELECT {columns} FROM "{item.db_table}" i WHERE i."{item.pk.column}" IN ('
-        f'SELECT u."{piece}" FROM "{drop_item.db_table}" u JOIN "{drop.db_table}" p ON p."{drop.pk.column}" = u."{in_drop}" '
-        f'WHERE u."{settled}" IS NULL AND p."{drops_at}" <= %s AND (u."{first}" IS NOT NULL OR p."{drops_at}" >= %s)'
+        f'{_dropped_sql(piece)} AND (u."{first}" IS NOT NULL OR p."{drops_at}" >= %s)'
         f') AND {_free_sql("i")} ORDER BY i."{item.get_field("drops_at").column}", i."{item.get_field("sku").column}" LIMIT %s'
     )
 
