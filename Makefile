@@ -1,11 +1,12 @@
-# Two commands: `make run` (the shop on its embedded default) and `make test` (the whole suite).
+# Two commands: `make run` (the shop on its embedded PostgreSQL and Redis) and `make test` (the whole suite).
+# With DATABASE_URL / REDIS_URL set, every target uses those servers instead of the embedded ones.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test faults lint format install migrate seed worker bench clean
+.PHONY: run stop test faults lint format install migrate seed worker bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,28 +28,23 @@ seed: migrate
 	@printf '# Written by `make run` for local use; see .env.example for every setting.\nDEBUG=true\nTIKTOK_APP_SECRET=%s\nTIKTOK_BUSINESS_ID=philia-local-business\n' \
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(24))')" > .env
 
-## run: set up and serve the shop at http://$(HOST):$(PORT) (admin at /admin/)
-run: .env seed
-	$(PY) manage.py ensure_staff
-	@if [ -n "$$REDIS_URL" ]; then \
-		echo "REDIS_URL is set: starting a Dramatiq worker (rundramatiq) and the scheduler (crontab) beside the web server"; \
-		$(PY) manage.py rundramatiq --processes 1 --threads 4 & worker=$$!; \
-		$(PY) manage.py crontab & scheduler=$$!; \
-		trap "kill $$worker $$scheduler 2>/dev/null" EXIT INT TERM; \
-		DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT); \
-	else \
-		DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT); \
-	fi
+## run: set up and run the shop at http://$(HOST):$(PORT) (admin at /admin/): web server, worker, scheduler
+run: .env install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runshop --host $(HOST) --port $(PORT)
 
-## worker: the production worker (needs REDIS_URL)
+## stop: stop the embedded PostgreSQL and Redis (unless a command still uses them; FORCE=1 stops them anyway)
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m philia.embedded stop $(if $(FORCE),--force); fi
+
+## worker: a Dramatiq worker on its own (make run starts one)
 worker: install
 	$(PY) manage.py rundramatiq
 
-## test: the whole suite against PostgreSQL and Redis at 127.0.0.1
+## test: the whole suite, on the embedded PostgreSQL and Redis (stopped after, if it started them)
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## faults: real processes killed and services stopped (faults/; about 6 minutes); not part of `make test`
+## faults: real processes killed and servers stopped (faults/; about 6 minutes); not part of `make test`
 faults: install
 	$(PY) -m pytest faults -s $(PYTEST_ARGS)
 
@@ -62,7 +58,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: every benchmark (PostgreSQL and Redis at 127.0.0.1, as for `make test`); fails if any misses its goal
+## bench: every benchmark (on the embedded servers, as `make test`); fails if any misses its goal
 bench: install
 	@status=0; \
 	$(PY) bench/intake.py || status=1; \
@@ -72,5 +68,6 @@ bench: install
 	$(PY) bench/drop.py || status=1; \
 	exit $$status
 
-clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+## clean: remove the virtualenv and built files (keeps var/, the embedded servers' data: `make stop` first)
+clean: stop
+	rm -rf $(VENV) staticfiles .pytest_cache

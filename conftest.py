@@ -1,7 +1,6 @@
 """Suite-wide guards and fixtures."""
 
 import pytest
-from django.conf import settings
 
 # Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`), a real Dramatiq worker, and a
 # fake OpenAI-compatible API (`fake_openai`, `ai_settings`), a fake push endpoint for owner notifications
@@ -15,15 +14,6 @@ pytest_plugins = [
     "testing.stripe",
     "pytester",  # runs a pytest of its own (the browser fixture's screenshot of a failing test)
 ]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if engine != "django.db.backends.postgresql":
-        raise pytest.UsageError(
-            f"The tests need PostgreSQL (row locks are part of what they check), but DATABASE_URL gives {engine}. "
-            "Unset DATABASE_URL to use postgres://postgres@127.0.0.1:5432/philia, or point it at PostgreSQL."
-        )
 
 
 @pytest.fixture(autouse=True)

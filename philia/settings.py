@@ -1,8 +1,8 @@
 """Settings for Philia Thrifts, all read from the environment (see `.env.example`).
 
-With nothing set, the shop runs embedded: SQLite and Dramatiq's in-memory broker with a worker
-inside the web process. With `DATABASE_URL` (PostgreSQL) and `REDIS_URL`, the same code runs as
-production.
+The shop always runs on PostgreSQL and Redis. With DATABASE_URL / REDIS_URL unset, those are the project's own
+embedded servers (`philia.embedded`: data in `var/`, started by the first command that needs them); set, the
+same code runs against the servers they name, as in production.
 """
 
 from datetime import timedelta
@@ -17,6 +17,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+if not env.str("DATABASE_URL", default="") or not env.str("REDIS_URL", default=""):
+    from philia import embedded
+
+    try:
+        embedded.configure_environment()
+    except embedded.EmbeddedError as error:
+        raise SystemExit(str(error)) from None
+
 DEBUG = env.bool("DEBUG", default=False)
 # Fails closed, like the TikTok secret: with DEBUG off the site refuses to start on the public built-in key,
 # which would let anyone forge sessions and signed values. Only local use (DEBUG on) may fall back to it.
@@ -29,7 +37,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # First, so its `runserver` (which adds the embedded worker) wins over staticfiles' one.
+    # First, so its `crontab` (a scheduler that survives Redis restarts) wins over dramatiq_crontab's one.
     "philia",
     # The admin with the shop's own site (Today as its home, the shop's sections before the technical ones).
     "philia.admin_config.ShopAdminConfig",
@@ -84,24 +92,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes SQLite's write lock when a transaction starts, so holds are serialised.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        # The server binds the parameters and prepares a statement once it has run five times on a connection,
-        # so PostgreSQL parses and plans the statements the shop runs all day (a hold, a DM's reads) once per
-        # connection. Off (false) behind a pooler in transaction mode (PgBouncer), which cannot keep them.
-        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must name a PostgreSQL database (postgres://...), not {DATABASES['default']['ENGINE']}; "
+        "unset it to use the embedded one."
+    )
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # The server binds the parameters and prepares a statement once it has run five times on a connection,
+    # so PostgreSQL parses and plans the statements the shop runs all day (a hold, a DM's reads) once per
+    # connection. Off (false) behind a pooler in transaction mode (PgBouncer), which cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker (Dramatiq) ----------------------------------------------------------------------------
 
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL")
 
 
 # Seconds any Redis client waits to connect and for an answer (unless REDIS_URL's query sets its own). Short:
@@ -129,8 +138,7 @@ def with_redis_timeouts(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-if REDIS_URL:
-    REDIS_URL = with_redis_timeouts(REDIS_URL)
+REDIS_URL = with_redis_timeouts(REDIS_URL)
 DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
@@ -138,36 +146,26 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
 ]
-if REDIS_URL:
-    DRAMATIQ_BROKER = {
-        "BROKER": "dramatiq.brokers.redis.RedisBroker",
-        "OPTIONS": {
-            "url": REDIS_URL,
-            "namespace": env.str("DRAMATIQ_NAMESPACE", default="philia"),
-            "heartbeat_timeout": DRAMATIQ_HEARTBEAT_TIMEOUT * 1000,
-            "maintenance_chance": DRAMATIQ_MAINTENANCE_CHANCE,
-            "dead_message_ttl": DRAMATIQ_DEAD_MESSAGE_DAYS * 86_400_000,
-        },
-        "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
-    }
-    DRAMATIQ_RATE_LIMITER_BACKEND = {
-        "BACKEND": "dramatiq.rate_limits.backends.redis.RedisBackend",
-        "BACKEND_OPTIONS": {"url": REDIS_URL},
-    }
-    DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
-    # `manage.py crontab` (philia's own, around dramatiq-crontab): the scheduler's lock in Redis lasts this
-    # long and is renewed every third of it; lost (Redis restarted), it is taken again.
-    SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=15)
-else:
-    DRAMATIQ_BROKER = {
-        "BROKER": "dramatiq.brokers.stub.StubBroker",
-        "OPTIONS": {},
-        "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
-    }
-    DRAMATIQ_RATE_LIMITER_BACKEND = {"BACKEND": "dramatiq.rate_limits.backends.stub.StubBackend"}
+DRAMATIQ_BROKER = {
+    "BROKER": "dramatiq.brokers.redis.RedisBroker",
+    "OPTIONS": {
+        "url": REDIS_URL,
+        "namespace": env.str("DRAMATIQ_NAMESPACE", default="philia"),
+        "heartbeat_timeout": DRAMATIQ_HEARTBEAT_TIMEOUT * 1000,
+        "maintenance_chance": DRAMATIQ_MAINTENANCE_CHANCE,
+        "dead_message_ttl": DRAMATIQ_DEAD_MESSAGE_DAYS * 86_400_000,
+    },
+    "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
+}
+DRAMATIQ_RATE_LIMITER_BACKEND = {
+    "BACKEND": "dramatiq.rate_limits.backends.redis.RedisBackend",
+    "BACKEND_OPTIONS": {"url": REDIS_URL},
+}
+DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
-# The embedded default runs a worker thread inside `runserver`; production runs `rundramatiq`.
-EMBEDDED_WORKER = env.bool("EMBEDDED_WORKER", default=not REDIS_URL)
+# `manage.py crontab` (philia's own, around dramatiq-crontab): the scheduler's lock in Redis lasts this long and
+# is renewed every third of it; lost (Redis restarted), it is taken again.
+SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=15)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------------
 

@@ -1,12 +1,17 @@
-"""Settings for the test suite: real PostgreSQL and Redis at 127.0.0.1 unless the environment says otherwise."""
+"""Settings for the test suite: a real PostgreSQL and Redis, the embedded ones unless DATABASE_URL / REDIS_URL
+name others (the machine's at 127.0.0.1, say). Embedded servers this run starts, it stops when it ends."""
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/philia")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+from philia import embedded
+
+try:
+    # Redis database 1: a `make run` sharing the embedded Redis keeps database 0 to itself.
+    embedded.configure_environment(stop_when_unused=True, redis_database=1)
+except embedded.EmbeddedError as error:
+    raise SystemExit(str(error)) from None
 os.environ.setdefault("DRAMATIQ_NAMESPACE", "philia-test")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("EMBEDDED_WORKER", "false")
 # The settings refuse to start with DEBUG off and no key; the tests (and the processes they start) use this one.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 # No scheduler runs during the suite: /health's sweep check is tested on its own (philia/tests/test_health.py).

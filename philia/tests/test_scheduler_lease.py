@@ -45,7 +45,8 @@ def test_an_unreachable_redis_is_waited_out_and_jobs_say_so_in_one_line(caplog):
     def enqueue():
         raise redis.exceptions.ConnectionError("refused")
 
-    guarded(enqueue, name="requeue_stale_events_job", lease=None)()
+    lease.owned.set()  # as if it had taken the lease before Redis went away
+    guarded(enqueue, name="requeue_stale_events_job", lease=lease)()
 
     assert "scheduled job requeue_stale_events_job not enqueued: Redis unavailable (ConnectionError)" in caplog.text
     assert "scheduler cannot reach Redis (ConnectionError)" in caplog.text

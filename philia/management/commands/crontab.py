@@ -63,12 +63,12 @@ class SchedulerLease:
             self.owned.clear()
 
 
-def guarded(job_function: Any, *, name: str, lease: SchedulerLease | None) -> Any:
+def guarded(job_function: Any, *, name: str, lease: SchedulerLease) -> Any:
     """The job's function, run only while this scheduler owns the lock; an enqueue that fails (Redis down)
     is one warning, not a traceback every minute."""
 
     def run() -> None:
-        if lease is not None and not lease.owned.is_set():
+        if not lease.owned.is_set():
             logger.info("scheduled job %s skipped: another scheduler holds the lock", name)
             return
         try:
@@ -89,24 +89,22 @@ class Command(OneLineErrors):
         from dramatiq_crontab import scheduler
 
         self.load_tasks()
-        lease = None
-        redis_url = getattr(settings, "DRAMATIQ_CRONTAB", {}).get("REDIS_URL")
-        if redis_url:
-            namespace = settings.DRAMATIQ_BROKER.get("OPTIONS", {}).get("namespace", "philia")
-            lease = SchedulerLease(
-                redis.Redis.from_url(redis_url), key=f"{namespace}:scheduler", seconds=settings.SCHEDULER_LOCK_SECONDS
-            )
+        namespace = settings.DRAMATIQ_BROKER["OPTIONS"]["namespace"]
+        lease = SchedulerLease(
+            redis.Redis.from_url(settings.REDIS_URL),
+            key=f"{namespace}:scheduler",
+            seconds=settings.SCHEDULER_LOCK_SECONDS,
+        )
         for job in scheduler.get_jobs():
             scheduler.modify_job(job.id, func=guarded(job.func, name=job.name, lease=lease))
-        if lease is not None:
-            lease.keep()
-            scheduler.add_job(
-                lease.keep,
-                IntervalTrigger(seconds=max(1, settings.SCHEDULER_LOCK_SECONDS // 3)),
-                name=KEEPER_JOB_NAME,
-                max_instances=1,
-                coalesce=True,
-            )
+        lease.keep()
+        scheduler.add_job(
+            lease.keep,
+            IntervalTrigger(seconds=max(1, settings.SCHEDULER_LOCK_SECONDS // 3)),
+            name=KEEPER_JOB_NAME,
+            max_instances=1,
+            coalesce=True,
+        )
 
         def stop(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt(f"received {signal.Signals(signum).name}")
@@ -120,8 +118,7 @@ class Command(OneLineErrors):
             self.stdout.write(f"Scheduler stopping ({reason}).")
             scheduler.shutdown(wait=False)
         finally:
-            if lease is not None:
-                lease.release()
+            lease.release()
 
     def load_tasks(self) -> None:
         """Import every app's `tasks` module, so its @cron jobs are on the scheduler."""
