@@ -14,8 +14,10 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic only needs settings to load: a throwaway key, no database or broker is touched.
-RUN SECRET_KEY=collectstatic-only-not-a-real-key DEBUG=false python manage.py collectstatic --no-input \
+# collectstatic only needs settings to load: a throwaway key and server URLs that nothing connects to (unset, the
+# settings would look for the embedded servers of `make run`, which the image does not carry).
+RUN SECRET_KEY=collectstatic-only-not-a-real-key DEBUG=false DATABASE_URL=postgres://build@localhost/none \
+    REDIS_URL=redis://localhost:6379/0 python manage.py collectstatic --no-input \
     && mkdir -p /app/media && chown -R philia:philia /app
 
 USER philia

@@ -3,7 +3,9 @@
 import argparse
 import sys
 
-from philia.embedded import EmbeddedError, data_dir, status, stop, use
+import environ
+
+from philia.embedded import PROJECT_DIR, EmbeddedError, data_dir, status, stop, use
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     stopping.add_argument("--force", action="store_true", help="stop them even while commands are using them")
     commands.add_parser("status", help="say whether each is running, and where")
     arguments = parser.parse_args(argv)
+    # As the settings do: EMBEDDED_DATA_DIR and the ports may be set in the project's .env.
+    environ.Env.read_env(PROJECT_DIR / ".env", overwrite=False)
     try:
         if arguments.command == "start":
             servers = use()
