@@ -43,10 +43,9 @@ def lock_items(*, ids: Iterable[int] | None = None, skus: Iterable[str] | None =
 
 def lock_customer(customer_id: str) -> None:
     """Lock the customer row (`FOR NO KEY UPDATE`, nothing read): it serialises one customer's holds, so the
-    hold limit cannot be raced past. SQLite needs nothing: its IMMEDIATE transactions run one at a time."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_CUSTOMER_SQL, [customer_id])
+    hold limit cannot be raced past."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_CUSTOMER_SQL, [customer_id])
 
 
 _LOCK_CUSTOMER_SQL = (
@@ -74,7 +73,7 @@ def lock_item_to_hold(
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            _hold_lock_sql(connection.vendor, by_sku=sku is not None),
+            _hold_lock_sql(by_sku=sku is not None),
             [
                 customer_id,
                 Item.Status.RESERVED,
@@ -100,27 +99,26 @@ def _from_db(model: type[M], values: list[Any]) -> M:
 
 @cache
 def _converters(model: type[Model], alias: str) -> list[tuple[int, tuple[list, Any]]]:
-    """The converters the ORM applies to a model's columns, by position (JSON from text; SQLite's dates,
-    decimals and booleans), worked out once per model and database."""
+    """The converters the ORM applies to a model's columns, by position (JSON from text, for one), worked out
+    once per model and database."""
     compiler = model._default_manager.using(alias).all().query.get_compiler(using=alias)
     columns = [field.get_col(model._meta.db_table) for field in model._meta.concrete_fields]
     return list(compiler.get_converters(columns).items())
 
 
 @cache
-def _hold_lock_sql(vendor: str, *, by_sku: bool) -> str:
+def _hold_lock_sql(*, by_sku: bool) -> str:
     item, line = Item._meta, WaitlistEntry._meta
     columns = ", ".join(f'i."{field.column}"' for field in item.concrete_fields)
     holder, status, until = (item.get_field(name).column for name in ("held_by", "status", "held_until"))
     waiting_item, waiting_customer = (line.get_field(name).column for name in ("item", "customer"))
     key, sku = item.pk.column, item.get_field("sku").column
     where = f'UPPER(i."{sku}") = UPPER(%s)' if by_sku else f'i."{key}" = %s'
-    lock = " FOR NO KEY UPDATE OF i" if vendor == "postgresql" else ""
     return (
         f"SELECT {columns}, "
         f'(SELECT COUNT(*) FROM "{item.db_table}" h WHERE h."{holder}" = %s AND h."{status}" = %s AND h."{until}" > %s), '
         f'EXISTS (SELECT 1 FROM "{line.db_table}" w WHERE w."{waiting_item}" = i."{key}" AND w."{waiting_customer}" = %s) '
-        f'FROM "{item.db_table}" i WHERE {where} ORDER BY i."{key}" LIMIT 1{lock}'
+        f'FROM "{item.db_table}" i WHERE {where} ORDER BY i."{key}" LIMIT 1 FOR NO KEY UPDATE OF i'
     )
 
 
@@ -175,8 +173,7 @@ def save_drop_claim(
     a later one leaves it. A message without a TikTok id is recorded as "message-<pk>". `piece_checked`: this
     transaction's `mark_first_claim` has just found the piece free (and locked the drop item since), so the
     piece is not looked at again. The shared lock lets claims by different customers go in side by side, while
-    the settlement's `FOR NO KEY UPDATE` waits for every claim holding it. SQLite's IMMEDIATE transactions run
-    one at a time: there it takes no lock.
+    the settlement's `FOR NO KEY UPDATE` waits for every claim holding it.
     """
     sent_id = message.tiktok_message_id or ""
     claim = DropClaim(
@@ -188,7 +185,7 @@ def save_drop_claim(
     written = [field.get_db_prep_save(field.pre_save(claim, True), connection) for field in _claim_written_fields()]
     with connection.cursor() as cursor:
         cursor.execute(
-            _save_claim_sql(connection.vendor),
+            _save_claim_sql(),
             [
                 *written,
                 *_drop_item_parameters(item_id=item_id, now=now),
@@ -290,7 +287,7 @@ def _claim_written_fields() -> list[Field]:
 
 
 @cache
-def _save_claim_sql(vendor: str) -> str:
+def _save_claim_sql() -> str:
     claim, drop_item, item = DropClaim._meta, DropItem._meta, Item._meta
     written = [field.column for field in _claim_written_fields()]
     columns = ", ".join(f'"{column}"' for column in [claim.get_field("drop_item").column, *written])
@@ -303,26 +300,23 @@ def _save_claim_sql(vendor: str) -> str:
     customer, written_at, sent = (
         claim.get_field(name).column for name in ("customer", "written_at_ms", "tiktok_message_id")
     )
-    # Python's order of the ids (code points) on PostgreSQL whatever the database's collation; SQLite's is.
-    collation = ' COLLATE "C"' if vendor == "postgresql" else ""
+    # COLLATE "C": Python's order of the ids (code points), whatever the database's collation.
     earlier = (
         f'(excluded."{written_at}" < c."{written_at}" '
-        f'OR (excluded."{written_at}" = c."{written_at}" AND %s < c."{sent}"{collation}))'
+        f'OR (excluded."{written_at}" = c."{written_at}" AND %s < c."{sent}" COLLATE "C"))'
     )
     replaced = [claim.get_field(name).column for name in ("message", "written_at_ms")]
     updates = ", ".join(
         f'"{column}" = CASE WHEN {earlier} THEN excluded."{column}" ELSE c."{column}" END' for column in replaced
     )
     returned = ", ".join(f'"{field.column}"' for field in claim.concrete_fields)
-    lock = " FOR SHARE OF d" if vendor == "postgresql" else ""
     # The drop item's own conditions again: PostgreSQL checks them again on the row it waited for (the settlement's).
-    # The upsert's SELECT has a WHERE clause: without one SQLite would read ON CONFLICT as a join's ON.
     return (
         f'INSERT INTO "{claim.db_table}" AS c ({columns}) '
         f'SELECT d."{key}", {values} FROM "{drop_item.db_table}" d '
         f'JOIN "{item.db_table}" i ON i."{item.pk.column}" = d."{drop_item.get_field("item").column}" '
         f'WHERE d."{key}" = ({_drop_item_sql()}) AND d."{settled}" IS NULL AND d."{first}" IS NOT NULL '
-        f"AND (%s OR {_free_sql('i')}){lock} "
+        f"AND (%s OR {_free_sql('i')}) FOR SHARE OF d "
         f'ON CONFLICT ("{claim.get_field("drop_item").column}", "{customer}") DO UPDATE SET {updates}, '
         f'"{sent}" = CASE WHEN {earlier} AND %s <> \'\' THEN excluded."{sent}" ELSE c."{sent}" END '
         f"RETURNING {returned}"

@@ -2,11 +2,9 @@
 colour, era, price and measurement filters, plus free words) → the best items on sale.
 
 Reading a customer's words into an `ItemQuery` is the assistant's (`assistant.language.parse_search`);
-the words both sides share are in `inventory.vocabulary`. On PostgreSQL the free words are matched and
-ranked with the trigram indexes of inventory migration 0002 (the expressions below are `upper(column)`,
-exactly as indexed, so the indexes are used) and misspellings still match by trigram word similarity. On
-the embedded SQLite default the same filters run with `icontains` and the ranking is done in Python over
-the first few hundred candidates.
+the words both sides share are in `inventory.vocabulary`. The free words are matched and ranked with the
+trigram indexes of inventory migration 0002 (the expressions below are `upper(column)`, exactly as indexed,
+so the indexes are used) and misspellings still match by trigram word similarity.
 """
 
 from collections.abc import Callable, Iterable
@@ -199,18 +197,10 @@ CANDIDATE_LIMIT = 2000
 def _having_words(words: Iterable[str], *, columns: tuple[str, ...] = TEXT_COLUMNS, every: bool) -> Q:
     """Items with every word (or any word) somewhere in `columns`; in the SKU too for code-like words.
 
-    On PostgreSQL this is `id IN (<one SELECT per column and word, combined with UNION / INTERSECT>)`:
-    each SELECT is a single `upper(column) LIKE` that its trigram index answers, where one big OR over
-    the columns would make the planner scan the whole table."""
+    This is `id IN (<one SELECT per column and word, combined with UNION / INTERSECT>)`: each SELECT is a
+    single `upper(column) LIKE` that its trigram index answers, where one big OR over the columns would make
+    the planner scan the whole table."""
     words = [word for word in words if word]
-    if connection.vendor != "postgresql":
-        per_word = []
-        for word in words:
-            word_q = _any_of(Q(**{f"{column}__icontains": word}) for column in columns)
-            if any(ch.isdigit() for ch in word) or "-" in word:
-                word_q |= Q(sku__icontains=word)
-            per_word.append(word_q)
-        return _all_of(per_word) if every else _any_of(per_word)
     selects, params = [], []
     for word in words:
         pattern = "%" + word.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -258,7 +248,7 @@ def search_items(
     upcoming_drops: bool = False,
 ) -> list[Item]:
     """The best `limit` items for `query`: an exact SKU first, then the items with all the free words (or,
-    failing that, any; or, on PostgreSQL, close spellings in the name), ranked by where the words are
+    failing that, any; failing that, close spellings in the name), ranked by where the words are
     (name, then brand, then description), newest first on ties. With no free words, newest first.
 
     `every_word=True` is the plain contract of `selectors.search_available_items`: every item with all
@@ -295,9 +285,9 @@ def search_items(
 
     # Tiers, best first, each asked only while nothing is found: every word in the name; every word
     # anywhere (brand, description, a code in the SKU); any word in the name; any word anywhere; then
-    # close spellings (PostgreSQL). Conditions on the name alone are single trigram-indexed LIKEs the
-    # planner handles well; the others are resolved to ids first (see `_having_words`). A common word
-    # in descriptions never makes the database rank thousands of rows when the names already answer.
+    # close spellings. Conditions on the name alone are single trigram-indexed LIKEs the planner handles
+    # well; the others are resolved to ids first (see `_having_words`). A common word in descriptions
+    # never makes the database rank thousands of rows when the names already answer.
     def excluding_found(queryset_: QuerySet[Item]) -> QuerySet[Item]:
         return queryset_.exclude(pk__in=[item.pk for item in found])
 
@@ -335,7 +325,7 @@ def search_items(
         if len(found) > len(exact):
             return found
     long_words = [word for word in query.words if len(word) >= 4]
-    if len(found) == len(exact) and long_words and connection.vendor == "postgresql":
+    if len(found) == len(exact) and long_words:
         # Nothing has the words as typed: look for close spellings ("windbraker") in names.
         close = queryset.filter(_any_of(Q(WordSimilar(Value(word.upper()), Upper("name"))) for word in long_words))
         found += _ranked(close, words, limit=limit - len(found), fuzzy=True)
@@ -347,8 +337,6 @@ def _ranked(queryset: QuerySet[Item], words: tuple[str, ...], *, limit: int, fuz
     trigram similarity of the name for close spellings), newest first on ties."""
     if limit <= 0:
         return []
-    if connection.vendor != "postgresql":
-        return _rank_in_python(queryset, words, limit)
     rank = Value(0.0, output_field=FloatField())
     for word in words:
         for column, weight in (("name", 3.0), ("brand", 2.0), ("description", 1.0)):
@@ -374,20 +362,6 @@ def _any_of(conditions: Iterable[Q]) -> Q:
     for condition in conditions:
         combined |= condition
     return combined
-
-
-def _rank_in_python(queryset: QuerySet[Item], words: tuple[str, ...], limit: int) -> list[Item]:
-    candidates = list(queryset.order_by("-created_at", "-pk")[:500])
-
-    def score(item: Item) -> float:
-        total = 0.0
-        for word in words:
-            for text, weight in ((item.name, 3.0), (item.brand, 2.0), (item.sku, 2.0), (item.description, 1.0)):
-                if word.lower() in text.lower():
-                    total += weight
-        return total
-
-    return sorted(candidates, key=score, reverse=True)[:limit]
 
 
 def search_items_or_filters(

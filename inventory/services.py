@@ -752,12 +752,9 @@ def settle_drop_item(
 
 
 def _save_claim_outcomes(claims: Sequence[DropClaim]) -> None:
-    """Write settled claims' outcome, waitlist place and receipt time: on PostgreSQL one `UPDATE ... FROM
-    unnest(...)`, because the ORM's `bulk_update` spent longer building its CASE expressions for a drop's
-    hundreds of claims than the rest of the settlement; `bulk_update` elsewhere."""
-    if connection.vendor != "postgresql":
-        DropClaim.objects.bulk_update(claims, ["outcome", "waitlist_place", "received_at"])
-        return
+    """Write settled claims' outcome, waitlist place and receipt time in one `UPDATE ... FROM unnest(...)`:
+    the ORM's `bulk_update` spent longer building its CASE expressions for a drop's hundreds of claims than the
+    rest of the settlement."""
     with connection.cursor() as cursor:
         cursor.execute(
             _save_claim_outcomes_sql(),

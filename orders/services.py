@@ -581,10 +581,9 @@ def clear_orders() -> dict[str, int]:
     their customers.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The history is append-only (a trigger refuses DELETE); emptying the whole shop is the one exception.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL philia.clearing_shop = 'on'")
+        # The history is append-only (a trigger refuses DELETE); emptying the whole shop is the one exception.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL philia.clearing_shop = 'on'")
         _, orders = Order.objects.all().delete()
         _, offers = Offer.objects.all().delete()
     return {"orders": orders.get(Order._meta.label, 0), "offers": offers.get(Offer._meta.label, 0)}

@@ -25,17 +25,16 @@ class Busy(DomainError):
 def locking_transaction() -> Iterator[None]:
     """`transaction.atomic()` in which waiting for a row lock gives up after LOCK_TIMEOUT_SECONDS.
 
-    On PostgreSQL it sets `lock_timeout` for this transaction only (`SET LOCAL`), once: a locking transaction
-    inside another one (a savepoint) finds the outer one's setting in force and sends nothing. A wait that runs
-    out rolls the block back and raises `Busy` instead of hanging a worker or a request. SQLite has no row
-    locks (its IMMEDIATE transactions wait up to the connection's own `timeout`).
+    It sets `lock_timeout` for this transaction only (`SET LOCAL`), once: a locking transaction inside another
+    one (a savepoint) finds the outer one's setting in force and sends nothing. A wait that runs out rolls the
+    block back and raises `Busy` instead of hanging a worker or a request.
     """
     try:
         with transaction.atomic():
             # Counted on the thread's connection: while an enclosing locking transaction is open, its SET LOCAL
             # holds (only rolling back its own savepoint could undo it, and that cannot happen before this ends).
             enclosing = getattr(connection, "locking_transactions_open", 0)
-            if not enclosing and connection.vendor == "postgresql":
+            if not enclosing:
                 milliseconds = max(1, int(settings.LOCK_TIMEOUT_SECONDS * 1000))
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")

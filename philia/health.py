@@ -4,7 +4,6 @@ import logging
 
 import dramatiq
 from django.db import connection
-from dramatiq.brokers.redis import RedisBroker
 
 from philia.sweeps import late_sweeps
 
@@ -23,12 +22,8 @@ def check_database() -> bool:
 
 
 def check_broker() -> bool:
-    broker = dramatiq.get_broker()
-    if not isinstance(broker, RedisBroker):
-        # The in-memory broker of the embedded default lives in this process: it is up if we are.
-        return True
     try:
-        broker.client.ping()
+        dramatiq.get_broker().client.ping()
     except Exception:
         logger.exception("health check: broker unreachable")
         return False

@@ -1,4 +1,4 @@
-"""Dramatiq queues the shop names, and waiting for a worker to finish what is due (tests, the embedded runner)."""
+"""Dramatiq queues the shop names, and waiting for a worker to finish what is due (tests)."""
 
 import time
 

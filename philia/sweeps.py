@@ -18,8 +18,8 @@ HEARTBEAT_TTL_SECONDS = 7 * 86_400
 
 
 def _redis():
-    """The Redis client of the rate limiter backend, or None on the embedded default (no Redis)."""
-    return getattr(DjangoDramatiqConfig.get_rate_limiter_backend(), "client", None)
+    """The Redis client of the rate limiter backend."""
+    return DjangoDramatiqConfig.get_rate_limiter_backend().client
 
 
 def _key(name: str) -> str:
@@ -28,18 +28,14 @@ def _key(name: str) -> str:
 
 
 def record_sweep(name: str) -> None:
-    """Called by a sweep once it has run. Without Redis (embedded) there is nothing to record."""
-    client = _redis()
-    if client is not None:
-        client.set(_key(name), f"{time.time():.3f}", ex=HEARTBEAT_TTL_SECONDS)
+    """Called by a sweep once it has run."""
+    _redis().set(_key(name), f"{time.time():.3f}", ex=HEARTBEAT_TTL_SECONDS)
 
 
 def late_sweeps(*, now: float | None = None) -> dict[str, int]:
     """The minute sweeps that are late, with the seconds since each last ran (or since it was first missed).
-    Empty when all ran recently, or without Redis. Raises redis' errors when Redis does not answer."""
+    Empty when all ran recently. Raises redis' errors when Redis does not answer."""
     client = _redis()
-    if client is None:
-        return {}
     now = time.time() if now is None else now
     limit = settings.SWEEPS_LATE_AFTER_SECONDS
     late = {}

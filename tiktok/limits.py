@@ -1,6 +1,5 @@
-"""Dramatiq rate limiters the channel uses, on django_dramatiq's backend (Redis in production, the
-in-process stub on the embedded default). Keys carry the broker's namespace so shops or test runs
-sharing one Redis never share a limit."""
+"""Dramatiq rate limiters the channel uses, on django_dramatiq's backend (Redis). Keys carry the broker's
+namespace so shops or test runs sharing one Redis never share a limit."""
 
 import logging
 import threading

@@ -342,6 +342,22 @@ def test_buy_it_with_nothing_held_holds_and_orders_the_item_in_view(stock, anna)
     assert Order.objects.get(customer=anna).lines.get().item.sku == "VNT-NIKE-WB-001"
 
 
+def test_a_whole_sale_from_search_to_stop_one_message_at_a_time(stock, anna):
+    texts = ["got any nike jackets in L?", "I'll take it", "I want to buy it", "where is my order?", "STOP", "hi"]
+
+    replies = [say(anna, text) for text in texts]
+
+    first_lines = [None if reply is None else reply.text.splitlines()[0] for reply in replies]
+    order = Order.objects.get()
+    assert first_lines[0] == "Here's what I have: Nike jackets in L:"
+    assert first_lines[1].startswith(f"Done! {NIKE} is on hold for you until ")
+    assert first_lines[2] == f"Your order #{order.pk} is in:"
+    assert first_lines[3] == f"Order #{order.pk} · 1 item · $45 · awaiting payment"
+    assert first_lines[4].startswith("You're unsubscribed")
+    assert first_lines[5] is None
+    assert (order.total, Item.objects.get(sku="VNT-NIKE-WB-001").status) == (Decimal("45.00"), "sold")
+
+
 def test_buying_again_what_you_already_ordered_points_to_the_order_not_to_other_stock(stock, anna, settings):
     hold("VNT-NIKE-WB-001", anna)
     text_of(anna, "how do I pay?")

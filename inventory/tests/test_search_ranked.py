@@ -1,15 +1,10 @@
-"""inventory.search: structured filters (`ItemQuery`) → ranked items, on PostgreSQL and on the SQLite branch.
+"""inventory.search: structured filters (`ItemQuery`) → ranked items.
 
 Reading a customer's words into an `ItemQuery` is tested with the assistant (assistant/tests/test_language.py);
 here the queries are written out as the reader produces them."""
 
-import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,8 +14,6 @@ from inventory.models import Item
 from inventory.search import ItemQuery, narrowing_words, search_items, search_items_or_filters
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, reserve_item
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -172,57 +165,3 @@ def test_the_text_conditions_are_the_ones_the_trigram_indexes_answer(stock):
             assert f"inventory_item_{column}_trgm" in plan, plan
         cursor.execute("EXPLAIN SELECT id FROM inventory_item WHERE 'NIKEE' <% upper(name)")
         assert "inventory_item_name_trgm" in "\n".join(row[0] for row in cursor.fetchall())
-
-
-def test_search_works_on_the_embedded_sqlite_default(tmp_path):
-    """The embedded default runs on SQLite: the same search in a separate process on a SQLite file."""
-    script = """
-import json, django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from inventory.seed_data import SEED_ITEMS
-from inventory.services import add_items
-from decimal import Decimal
-from inventory.search import ItemQuery, search_items_or_filters
-from inventory.selectors import known_brands, search_available_items
-add_items(items=SEED_ITEMS)
-jackets = dict(categories=("jacket",), kind_words=("jackets",))
-queries = {
-    "got any nike jackets in L?": ItemQuery(brands=("Nike",), sizes=("L",), **jackets),
-    "levis w32 under $60": ItemQuery(brands=("Levi's",), waist=32, max_price=Decimal("60")),
-    "any windbreakers?": ItemQuery(categories=("jacket",), kind_words=("windbreakers",)),
-    "trucker": ItemQuery(categories=("jacket",), kind_words=("trucker",)),
-    "jackets pit to pit at least 25": ItemQuery(measurements_min=(("pit_to_pit", 25.0),), **jackets),
-    "truckr (no such word) in jackets under $50": ItemQuery(words=("truckr",), max_price=Decimal("50"), **jackets),
-}
-found = {text: [item.sku for item in search_items_or_filters(query)[0]] for text, query in queries.items()}
-found["contract: trucker jacket, L"] = [item.sku for item in search_available_items("trucker jacket", size="large")]
-found["contract: vnt-nike-wb-001"] = [item.sku for item in search_available_items("vnt-nike-wb-001")]
-found["brands"] = known_brands()
-print(json.dumps(found))
-"""
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "REDIS_URL": "",
-        "DJANGO_SETTINGS_MODULE": "philia.settings",
-        "LOG_LEVEL": "ERROR",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
-    )
-
-    assert result.returncode == 0, result.stderr
-    found = json.loads(result.stdout.strip().splitlines()[-1])
-    assert found == {
-        "got any nike jackets in L?": ["VNT-NIKE-WB-001"],
-        "levis w32 under $60": ["VNT-LEVI-501-003"],
-        "any windbreakers?": ["VNT-NIKE-WB-001"],
-        "trucker": ["VNT-LEVI-TRUC-015", "VNT-WRNG-TRUC-010"],
-        "jackets pit to pit at least 25": ["VNT-COLM-BUG-013", "VNT-TNF-NUP-009", "VNT-CARH-DJ-002"],
-        "truckr (no such word) in jackets under $50": ["VNT-WRNG-TRUC-010", "VNT-ADID-TT-004", "VNT-NIKE-WB-001"],
-        "contract: trucker jacket, L": ["VNT-LEVI-TRUC-015"],
-        "contract: vnt-nike-wb-001": ["VNT-NIKE-WB-001"],
-        "brands": sorted({values["brand"] for values in SEED_ITEMS}),
-    }

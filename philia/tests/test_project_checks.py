@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 # Settings that test_settings sets for the test process; production must not inherit them.
-TEST_ONLY_ENV = ("DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "EMBEDDED_WORKER", "DEBUG")
+TEST_ONLY_ENV = ("DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "DEBUG")
 
 
 def manage(*args: str, unset: tuple[str, ...] = (), **env: str) -> subprocess.CompletedProcess[str]:

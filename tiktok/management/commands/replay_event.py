@@ -7,15 +7,14 @@ from django.core.management.base import CommandError, CommandParser
 
 from conversations.models import Message
 from philia.management.arguments import OneLineErrors, integer, seconds
-from tiktok.management.commands._embedded import run_enqueued_jobs_here
 from tiktok.models import WebhookEvent
 from tiktok.services import replay_webhook_event
 
 
 class Command(OneLineErrors):
     help = (
-        "Put a stored TikTok webhook event back to 'received' and handle it again. Idempotent: a message "
-        "already recorded or answered is not recorded or answered twice."
+        "Put a stored TikTok webhook event back to 'received' for a worker to handle again, and wait for the "
+        "outcome. Idempotent: a message already recorded or answered is not recorded or answered twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +36,6 @@ class Command(OneLineErrors):
             replay_webhook_event(event_id=event_id)
         except WebhookEvent.DoesNotExist:
             raise CommandError(f"No webhook event {event_id}.") from None
-        run_enqueued_jobs_here(timeout_seconds=options["timeout"])
         event = self._wait(event_id=event_id, timeout=options["timeout"])
         self.stdout.write(f"event {event.pk} ({event.event}): {event.status}")
         if event.last_error:

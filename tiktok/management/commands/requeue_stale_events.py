@@ -7,7 +7,6 @@ from django.core.management.base import CommandParser
 
 from conversations.outbox import requeue_stale_outbox
 from philia.management.arguments import OneLineErrors, integer
-from tiktok.management.commands._embedded import run_enqueued_jobs_here
 from tiktok.services import requeue_stale_events
 
 # Ten years: anything older than that cannot be waiting (and far larger ages overflow the clock).
@@ -32,5 +31,4 @@ class Command(OneLineErrors):
         older_than = timedelta(seconds=options["older_than"]) if options["older_than"] is not None else None
         events = requeue_stale_events(older_than=older_than)
         messages = requeue_stale_outbox()
-        run_enqueued_jobs_here(timeout_seconds=120)
         self.stdout.write(f"Re-enqueued {events} event(s) and {messages} outbound message(s).")
