@@ -17,14 +17,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-if not env.str("DATABASE_URL", default="") or not env.str("REDIS_URL", default=""):
-    from philia import embedded
-
-    try:
-        embedded.configure_environment()
-    except embedded.EmbeddedError as error:
-        raise SystemExit(str(error)) from None
-
 DEBUG = env.bool("DEBUG", default=False)
 # Fails closed, like the TikTok secret: with DEBUG off the site refuses to start on the public built-in key,
 # which would let anyone forge sessions and signed values. Only local use (DEBUG on) may fall back to it.
@@ -91,6 +83,15 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
+
+if not env.str("DATABASE_URL", default="") or not env.str("REDIS_URL", default=""):
+    # No server named: the project's own (philia/embedded), started now if they are not running yet.
+    from philia import embedded
+
+    try:
+        embedded.configure_environment()
+    except embedded.EmbeddedError as error:
+        raise SystemExit(str(error)) from None
 
 DATABASES = {"default": env.db("DATABASE_URL")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -198,6 +198,20 @@ BAD_ARGUMENTS = [
     (["ensure_staff", "root"], "manage.py ensure_staff: error: unrecognized arguments: root (see --help)"),
     (["crontab", "--bogus"], "manage.py crontab: error: unrecognized arguments: --bogus (see --help)"),
     (["crontab", SQL], f"manage.py crontab: error: unrecognized arguments: {SQL} (see --help)"),
+    (
+        ["runshop", "--port", "0"],
+        "manage.py runshop: error: argument --port: must be a whole number from 1 to 65535 (see --help)",
+    ),
+    (
+        ["runshop", "--port", SQL],
+        "manage.py runshop: error: argument --port: must be a whole number from 1 to 65535 (see --help)",
+    ),
+    (
+        ["runshop", "--threads", "0"],
+        "manage.py runshop: error: argument --threads: must be a whole number from 1 to 64 (see --help)",
+    ),
+    (["runshop", "--host", " "], "manage.py runshop: error: argument --host: is empty (see --help)"),
+    (["runshop", "8000"], "manage.py runshop: error: unrecognized arguments: 8000 (see --help)"),
 ]
 
 

@@ -53,13 +53,18 @@ def test_local_use_with_debug_on_starts_without_a_secret_key():
     assert result.stdout == "System check identified no issues (0 silenced).\n"
 
 
-def test_build_time_collectstatic_settings_load_with_the_dockerfiles_key():
+def test_build_time_collectstatic_settings_load_with_the_dockerfiles_key_and_urls():
     dockerfile = (settings.BASE_DIR / "Dockerfile").read_text()
-    assert "RUN SECRET_KEY=collectstatic-only-not-a-real-key DEBUG=false python manage.py collectstatic" in dockerfile
+    assert (
+        "RUN SECRET_KEY=collectstatic-only-not-a-real-key DEBUG=false DATABASE_URL=postgres://build@localhost/none \\\n"
+        "    REDIS_URL=redis://localhost:6379/0 python manage.py collectstatic --no-input"
+    ) in dockerfile
 
     result = manage(
         "collectstatic", "--no-input", "--dry-run",
-        DEBUG="false", SECRET_KEY="collectstatic-only-not-a-real-key", unset=("DATABASE_URL", "REDIS_URL"),
+        DEBUG="false", SECRET_KEY="collectstatic-only-not-a-real-key",
+        DATABASE_URL="postgres://build@localhost/none", REDIS_URL="redis://localhost:6379/0",
+        EMBEDDED_DATA_DIR="/nonexistent/the-image-has-no-embedded-servers",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr

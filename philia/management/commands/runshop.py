@@ -24,7 +24,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from philia import embedded
 from philia.embedded.processes import port_is_free, signal_process, wait_gone
-from philia.management.arguments import OneLineErrors
+from philia.management.arguments import OneLineErrors, integer, text
 
 STOP_SECONDS = 15.0
 
@@ -46,9 +46,21 @@ class Command(OneLineErrors):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1", help="Address the web server listens on (127.0.0.1).")
-        parser.add_argument("--port", type=int, default=8000, help="Port the web server listens on (8000).")
-        parser.add_argument("--threads", type=int, default=4, help="Worker threads of the Dramatiq worker (4).")
+        parser.add_argument(
+            "--host",
+            type=text(max_length=253),
+            default="127.0.0.1",
+            help="Address the web server listens on (127.0.0.1).",
+        )
+        parser.add_argument(
+            "--port",
+            type=integer(minimum=1, maximum=65535),
+            default=8000,
+            help="Port the web server listens on (8000).",
+        )
+        parser.add_argument(
+            "--threads", type=integer(minimum=1, maximum=64), default=4, help="Threads of the Dramatiq worker (4)."
+        )
         parser.add_argument("--no-seed", action="store_true", help="Do not add the demo stock.")
 
     def handle(self, *args: Any, host: str, port: int, threads: int, no_seed: bool, **options: Any) -> None:
