@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,9 +191,8 @@ def _writable_root() -> Path:
     root = data_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
-        probe = root / ".writable"
-        probe.write_text("")
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=root):  # a name of its own: commands starting at once each write one
+            pass
     except OSError as error:
         reason = error.strerror or str(error)
         if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -123,15 +123,18 @@ class Command(OneLineErrors):
         return ""
 
     def stop(self, children: dict[str, subprocess.Popen]) -> None:
+        """SIGTERM each child (gunicorn and rundramatiq stop their own workers, finishing what they were doing),
+        then SIGKILL the groups of those still running after STOP_SECONDS."""
         for child in children.values():
-            _signal_group(child.pid, signal.SIGTERM)
+            signal_process(child.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS
         for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _signal_group(child.pid, signal.SIGKILL)
-                child.wait()
+                pass
+            _signal_group(child.pid, signal.SIGKILL)  # what a stopped child may have left in its group
+            child.wait()
 
     def stop_left_behind(self, state: Path) -> None:
         """Stop what a `runshop` killed outright left running (processes of its recorded groups still working in
