@@ -1,14 +1,17 @@
 """The assistant's speed: offline replies per second with p50/p99 per message, and ranked search over
 50,000 items on PostgreSQL against a plain `icontains` baseline measured in the same run.
 
-    .venv/bin/python bench/assistant.py [--items 50000] [--rounds 20] [--messages 600] [--max-seconds 120] [--database NAME] [--keep]
+    .venv/bin/python bench/assistant.py [--items 50000] [--rounds 20] [--messages 600] [--max-seconds 120]
+        [--database NAME] [--namespace NAME] [--keep]
 
-Creates its own database (--database, default philia_bench_assistant, on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/), migrates it, seeds the demo stock plus generated items, and
-drops it at the end (unless --keep). No Redis or worker is needed: `answer()` is called directly, as
-the worker would, with no OpenAI key. Each measured phase stops early after --max-seconds. Baselines in
-the same run: a plain `icontains` query for search, and storing the same two rows without `answer()` for
-the assistant. Goal: search p50 under 10 ms.
+Runs on the servers DATABASE_URL and REDIS_URL name, or (unset) on the project's embedded PostgreSQL and Redis,
+started if need be and stopped at the end if this bench started them. Creates its own database (--database,
+default philia_bench_assistant, on that PostgreSQL), migrates it, seeds the demo stock plus generated items, and
+drops it at the end (unless --keep). No worker runs: `answer()` is called directly, as the worker would, with no
+OpenAI key; the jobs it enqueues wait in Redis under the bench's own Dramatiq namespace (--namespace), whose keys
+it deletes at the end. Each measured phase stops early after --max-seconds. Baselines in the same run: a plain
+`icontains` query for search, and storing the same two rows without `answer()` for the assistant. Goal: search
+p50 under 10 ms.
 """
 
 import argparse
@@ -23,9 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, drop_database, percentile, recreate_database  # noqa: E402 (after the path)
+from bench.common import (  # noqa: E402 (after the path)
+    bench_database_url,
+    drop_database,
+    flush_namespace,
+    percentile,
+    recreate_database,
+    use_servers,
+)
 
 BENCH_DB = "philia_bench_assistant"
+NAMESPACE = "philia-bench-assistant"
 
 BRANDS = [
     "Nike",
@@ -214,15 +225,19 @@ def main() -> int:
     parser.add_argument(
         "--database", default=BENCH_DB, help="name of the database to create and drop (default %(default)s)"
     )
+    parser.add_argument(
+        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     options = parser.parse_args()
 
+    use_servers()
     bench_url = bench_database_url(options.database)
     recreate_database(bench_url)
     os.environ["DATABASE_URL"] = bench_url
     os.environ["OPENAI_API_KEY"] = ""
-    # Dramatiq's in-memory broker: nothing this bench does may leave jobs in a real Redis.
-    os.environ["REDIS_URL"] = ""
+    # Nothing runs the jobs answer() enqueues: they stay in this namespace, emptied at the end.
+    os.environ["DRAMATIQ_NAMESPACE"] = options.namespace
     # As in production (a local .env from `make run` says DEBUG=true, which would also log every query).
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
@@ -234,9 +249,11 @@ def main() -> int:
     try:
         goal_met = run(options)
     finally:
+        import dramatiq
         from django.db import connections
 
         connections.close_all()
+        flush_namespace(dramatiq.get_broker().client, options.namespace)
         if not options.keep:
             drop_database(bench_url)
     return 0 if goal_met else 1

@@ -1,5 +1,5 @@
-"""What the benches share: the percentile of their timings, making and dropping their own database, and
-starting and stopping the real processes (gunicorn, `rundramatiq`) they measure."""
+"""What the benches share: the servers they run on, the percentile of their timings, making and dropping their
+own database, and starting and stopping the real processes (gunicorn, `rundramatiq`) they measure."""
 
 import os
 import signal
@@ -13,7 +13,20 @@ from urllib.parse import urlsplit
 import psycopg
 import requests
 
+from philia import embedded
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_servers() -> None:
+    """Point DATABASE_URL and REDIS_URL at the servers to bench on: those they name when set, else the project's
+    embedded PostgreSQL and Redis (philia.embedded), started if need be. The gunicorn and workers a bench starts
+    inherit them. Embedded servers this bench started are stopped when it exits, unless another command uses
+    them. Called first thing in a bench's main, before any URL is read."""
+    try:
+        embedded.configure_environment(stop_when_unused=True)
+    except embedded.EmbeddedError as error:
+        raise SystemExit(str(error)) from None
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -31,9 +44,8 @@ def database_name(url: str) -> str:
 
 
 def bench_database_url(name: str) -> str:
-    """Database `name` on the server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/)."""
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    return urlsplit(base)._replace(path=f"/{name}").geturl()
+    """Database `name` on the server of DATABASE_URL (see use_servers)."""
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
 def drop_database(url: str) -> None:
@@ -136,7 +148,6 @@ def shop_env(
         DEBUG="false",
         SECRET_KEY="bench-only-not-secret",
         SECURE_SSL_REDIRECT="false",
-        EMBEDDED_WORKER="false",
         LOG_LEVEL="WARNING",
         TIKTOK_APP_SECRET=secret,
         TIKTOK_BUSINESS_ID=business_id,

@@ -5,9 +5,10 @@ number of other customers asking a question, through the same shop, in the same 
     .venv/bin/python bench/drop.py [--customers 500] [--post-seconds 1] [--clients 16] [--web-workers 2]
         [--worker-processes 2] [--worker-threads 4] [--database NAME] [--namespace NAME]
 
-Creates its own database (--database, default philia_bench_drop, on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/), migrates it and drops it at the end (unless --keep). Uses REDIS_URL (default
-redis://127.0.0.1:6379/0) under its own Dramatiq namespace (--namespace), whose keys it deletes at the end. Starts
+Runs on the servers DATABASE_URL and REDIS_URL name, or (unset) on the project's embedded PostgreSQL and Redis,
+started if need be and stopped at the end if this bench started them. Creates its own database (--database,
+default philia_bench_drop, on that PostgreSQL), migrates it and drops it at the end (unless --keep). Uses that
+Redis under its own Dramatiq namespace (--namespace), whose keys it deletes at the end. Starts
 gunicorn (DEBUG off, a SECRET_KEY of its own) and `manage.py rundramatiq`, runs the fake TikTok API
 (testing/tiktok.py) in this process, and stops what it started.
 
@@ -48,6 +49,7 @@ from bench.common import (  # noqa: E402 (after the path)
     start_gunicorn,
     start_worker,
     stop,
+    use_servers,
 )
 
 BENCH_DB = "philia_bench_drop"
@@ -98,8 +100,9 @@ def main() -> int:
 
     from testing.tiktok import FakeTikTok
 
+    use_servers()
     bench_url = bench_database_url(options.database)
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    redis_url = os.environ["REDIS_URL"]
     recreate_database(bench_url)
     fake = FakeTikTok().start()
     env = shop_env(

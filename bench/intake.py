@@ -3,10 +3,11 @@ enqueues, in the same run, against PostgreSQL and Redis.
 
     .venv/bin/python bench/intake.py [--requests 800] [--rounds 10] [--clients 8] [--workers 4]
 
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/philia_bench; created if missing and then
-dropped at the end, else only this bench's rows are deleted) and REDIS_URL (default redis://127.0.0.1:6379/0) with its own Dramatiq namespace
-(--namespace, default philia-bench), whose keys it deletes at the end. No worker runs: the jobs just queue up.
-Prints requests per second and p50/p99 latency of each, and the ratio. Goal: >= 0.8 of the baseline,
+Uses the database DATABASE_URL names, or (unset) philia_bench on the project's embedded PostgreSQL: created if
+missing and then dropped at the end, else only this bench's rows are deleted. Uses the Redis REDIS_URL names, or
+(unset) the embedded one, with its own Dramatiq namespace (--namespace, default philia-bench), whose keys it
+deletes at the end. Embedded servers this bench started are stopped at the end. No worker runs: the jobs just
+queue up. Prints requests per second and p50/p99 latency of each, and the ratio. Goal: >= 0.8 of the baseline,
 webhook p99 under 50 ms at 8 concurrent clients.
 """
 
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
+    bench_database_url,
     database_name,
     drop_database,
     flush_namespace,
@@ -33,25 +35,25 @@ from bench.common import (  # noqa: E402 (after the path)
     percentile,
     start_gunicorn,
     stop,
+    use_servers,
 )
 
 SECRET = "bench-app-secret"
 BUSINESS_ID = "bench-business"
 NAMESPACE = "philia-bench"
+BENCH_DB = "philia_bench"
 
 
-def bench_environment(namespace: str = NAMESPACE) -> dict[str, str]:
+def bench_environment(*, database_url: str, namespace: str = NAMESPACE) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/philia_bench")
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.update(
+        DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="bench.intake_settings",
         DRAMATIQ_NAMESPACE=namespace,
         TIKTOK_APP_SECRET=SECRET,
         TIKTOK_BUSINESS_ID=BUSINESS_ID,
         DEBUG="false",
         SECURE_SSL_REDIRECT="false",
-        EMBEDDED_WORKER="false",
         LOG_LEVEL="WARNING",
         SECRET_KEY="bench-only-not-secret",
         # No scheduler runs during the bench: /health (waited on at start) must not call the sweeps late.
@@ -169,7 +171,9 @@ def main() -> int:
     )
     options = parser.parse_args()
 
-    env = bench_environment(options.namespace)
+    named = os.environ.get("DATABASE_URL")  # the database to bench on, when given
+    use_servers()
+    env = bench_environment(database_url=named or bench_database_url(BENCH_DB), namespace=options.namespace)
     os.environ.update(env)
     created = ensure_database(env["DATABASE_URL"])
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)

@@ -5,12 +5,12 @@ minimal pipeline (store, enqueue, a worker that writes a fixed reply and posts i
     .venv/bin/python bench/pipeline.py [--rates 20] [--seconds 10] [--rounds 2] [--burst 300] [--customers 400]
         [--web-workers 2] [--worker-processes 2] [--worker-threads 4] [--database NAME] [--namespace NAME]
 
-Creates its own database (--database, default philia_bench_pipeline, on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/), migrates and seeds it (the demo stock), and drops it at the end (unless
---keep). Uses REDIS_URL (default redis://127.0.0.1:6379/0) under its own Dramatiq namespace (--namespace), whose
-keys it deletes at the end. Starts gunicorn (bench/pipeline_settings.py: the shop plus the baseline's endpoint)
-and `manage.py rundramatiq`, and runs the fake TikTok API (testing/tiktok.py) in this process; stops what it
-started.
+Runs on the servers DATABASE_URL and REDIS_URL name, or (unset) on the project's embedded PostgreSQL and Redis,
+started if need be and stopped at the end if this bench started them. Creates its own database (--database, default
+philia_bench_pipeline, on that PostgreSQL), migrates and seeds it (the demo stock), and drops it at the end (unless
+--keep). Uses that Redis under its own Dramatiq namespace (--namespace), whose keys it deletes at the end. Starts
+gunicorn (bench/pipeline_settings.py: the shop plus the baseline's endpoint) and `manage.py rundramatiq`, and runs
+the fake TikTok API (testing/tiktok.py) in this process; stops what it started.
 
 Each phase posts DMs from --customers customers (a 20-message conversation each, in turn) and waits for every
 reply. The time of a DM is from the moment this bench starts its POST to the moment its reply reaches the fake
@@ -52,6 +52,7 @@ from bench.common import (  # noqa: E402
     start_gunicorn,
     start_worker,
     stop,
+    use_servers,
 )
 
 BENCH_DB = "philia_bench_pipeline"
@@ -154,8 +155,9 @@ def main() -> int:
 
     from testing.tiktok import FakeTikTok
 
+    use_servers()
     bench_url = bench_database_url(options.database)
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    redis_url = os.environ["REDIS_URL"]
     recreate_database(bench_url)
     fake = FakeTikTok().start()
     env = shop_env(

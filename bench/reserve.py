@@ -2,11 +2,14 @@
 raw SQL with psycopg, in the same run; then one hot item that many buyers want at once.
 
     .venv/bin/python bench/reserve.py [--buyers 1,4,8] [--holds 200] [--rounds 3] [--mode both]
-        [--processes N] [--hot-buyers 50] [--hot-rounds 5] [--max-seconds 60] [--database NAME] [--keep]
+        [--processes N] [--hot-buyers 50] [--hot-rounds 5] [--max-seconds 60] [--database NAME]
+        [--namespace NAME] [--keep]
 
-Creates its own database (--database, default philia_bench_reserve, on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/), migrates it, makes items and customers, and drops it at the end
-(unless --keep). No Redis or worker is needed.
+Runs on the servers DATABASE_URL and REDIS_URL name, or (unset) on the project's embedded PostgreSQL and Redis,
+started if need be and stopped at the end if this bench started them. Creates its own database (--database,
+default philia_bench_reserve, on that PostgreSQL), migrates it, makes items and customers, and drops it at the end
+(unless --keep). No worker runs: the jobs a hold enqueues after its commit (its expiry and reminder) wait in Redis
+under the bench's own Dramatiq namespace (--namespace), whose keys it deletes at the end.
 
 Distinct items: each buyer has its own database connection and holds its own items one after the other (each
 hold by its own customer, so the hold limit never refuses one). The baseline runs the same transaction by hand
@@ -51,13 +54,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, drop_database, percentile, recreate_database  # noqa: E402 (after the path)
+from bench.common import (  # noqa: E402 (after the path)
+    bench_database_url,
+    drop_database,
+    flush_namespace,
+    percentile,
+    recreate_database,
+    use_servers,
+)
 
 # The statements of one raw hold (psycopg sends BEGIN and COMMIT itself), for the statements-per-hold line.
 RAW_STATEMENTS = ("BEGIN", "lock the customer", "lock the item", "count the holds", "update the item", "COMMIT")
 MODES = ("threads", "processes")
 
 BENCH_DB = "philia_bench_reserve"
+NAMESPACE = "philia-bench-reserve"
 HOLD_HOURS = 24
 HOT_SKU = "HOT-0001"
 
@@ -264,6 +275,9 @@ def main() -> int:
     parser.add_argument(
         "--database", default=BENCH_DB, help="name of the database to create and drop (default %(default)s)"
     )
+    parser.add_argument(
+        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     options = parser.parse_args()
     try:
@@ -277,10 +291,11 @@ def main() -> int:
     if options.hot_buyers < 2 or options.hot_rounds < 1:
         parser.error("--hot-buyers must be at least 2 and --hot-rounds at least 1")
 
+    use_servers()
     bench_url = bench_database_url(options.database)
     recreate_database(bench_url)
     os.environ["DATABASE_URL"] = bench_url
-    os.environ["REDIS_URL"] = ""  # nothing here enqueues; the in-memory broker keeps any job out of a real Redis
+    os.environ["DRAMATIQ_NAMESPACE"] = options.namespace
     os.environ["DEBUG"] = "false"  # as in production (DEBUG on would also record every query)
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "philia.settings")
@@ -292,9 +307,11 @@ def main() -> int:
     try:
         goal_met = run(options, bench_url, buyer_counts)
     finally:
+        import dramatiq
         from django.db import connections
 
         connections.close_all()
+        flush_namespace(dramatiq.get_broker().client, options.namespace)
         if not options.keep:
             drop_database(bench_url)
     return 0 if goal_met else 1

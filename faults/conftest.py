@@ -21,9 +21,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 @pytest.fixture(scope="session")
 def faults_database_url() -> Iterator[str]:
-    """`<DATABASE_URL's database>_faults` on the same server, made for this run and dropped after it."""
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/philia")
-    parts = urlsplit(base)
+    """`<DATABASE_URL's database>_faults` on the same server, made for this run and dropped after it. The test
+    settings (philia.test_settings) have set DATABASE_URL by now: the embedded PostgreSQL's, unless given."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
     url = parts._replace(path=f"{parts.path.rstrip('/')}_faults").geturl()
     create_database(url)
     try:

