@@ -25,7 +25,7 @@ import psycopg
 import requests
 
 from philia.embedded.postgres import ROOT_RUNS_AS, EmbeddedPostgres
-from philia.embedded.redis import EmbeddedRedis
+from philia.embedded.redis import server_program
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -120,7 +120,7 @@ class RedisServer:
     def __init__(self, logs: Path) -> None:
         self.port = free_port()
         self.logs = logs
-        self.program = EmbeddedRedis(logs).program  # only its program: no folder is made under `logs`
+        self.program = server_program()
         self.process: Process | None = None
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
@@ -159,7 +159,7 @@ class PostgresCluster:
         self.data.mkdir(mode=0o700)
         # As the embedded server does with its own: as root, the data folder goes to ROOT_RUNS_AS (made on first
         # use), and our folder, those above it and the programs' are made passable to that user.
-        embedded._give_to_server_user(self.data)
+        embedded.give_to_server_user(self.data)
         initdb = [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
         if os.geteuid() == 0:
             initdb = ["runuser", "-u", ROOT_RUNS_AS, "--", *initdb]

@@ -84,7 +84,7 @@ class EmbeddedPostgres:
         fresh = self.root / "postgres.new"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(mode=0o700)
-        self._give_to_server_user(fresh)
+        self.give_to_server_user(fresh)
         self._run(
             "initdb", "-D", str(fresh), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--locale=C",
             "--locale-provider=builtin", "--builtin-locale=C.UTF-8",
@@ -189,7 +189,9 @@ class EmbeddedPostgres:
                     folder.chmod(mode | stat.S_IXOTH)
         return user
 
-    def _give_to_server_user(self, folder: Path) -> None:
+    def give_to_server_user(self, folder: Path) -> None:
+        """As root, hand `folder` to the server's system user (made on first use) and make the folders above it
+        passable to that user; nothing otherwise."""
         user = self._server_user()
         if user is not None:
             os.chown(folder, user.pw_uid, user.pw_gid)

