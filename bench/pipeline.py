@@ -18,7 +18,7 @@ TikTok API (same clock). Phases: a warm-up of each pipeline; for each of --rates
 DMs at that rate through each (the order alternates, so other load on the machine hits both alike); then --burst DMs posted as fast as 8 clients can, whose replies per second
 are the most the pipeline sustains. The shop's send limit (TIKTOK_SENDS_PER_SECOND, 10 by default) is raised to
 --sends-per-second for the bench: at its default it caps replies at 10 a second whatever else is fast. The
-workers run with dramatiq_worker_timeout=--worker-timeout-ms (50, as README's production set-up; Dramatiq's own
+workers run with dramatiq_worker_timeout=--worker-timeout-ms (50, as docs/production.md's set-up; Dramatiq's own
 1000 lets an idle consumer sleep up to a second between polls, and each DM waits for two of them).
 Prints the connection budget (gunicorn workers x threads + worker processes x threads against PostgreSQL's
 max_connections, and the most this run's database had open). Goal: the shop's p50 under 100 ms at 20 DMs/s.
@@ -127,7 +127,7 @@ def main() -> int:
         type=int,
         default=WORKER_TIMEOUT_MS,
         help="dramatiq_worker_timeout of the workers: the longest an idle consumer sleeps between polls of Redis "
-        "(Dramatiq's own default is 1000; README's production set-up uses %(default)s)",
+        "(Dramatiq's own default is 1000; docs/production.md's set-up uses %(default)s)",
     )
     parser.add_argument("--sends-per-second", type=int, default=100, help="TIKTOK_SENDS_PER_SECOND for the run")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="most a phase waits for its last replies")

@@ -24,7 +24,7 @@ same number of buyers and one connection per buyer on each side:
   run Python at a time, while raw psycopg waits on the server with the GIL released, so this measures how much
   Python each side runs per hold more than how the shop scales.
 - processes: every buyer a process of its own (--processes N spreads them over N processes, threads within).
-  This is how holds arrive in production: from `rundramatiq` worker processes (README: 2 processes x 4
+  This is how holds arrive in production: from `rundramatiq` worker processes (docs/production.md: 2 processes x 4
   threads) and gunicorn's sync worker processes, whose Python runs in parallel up to the number of cores. On
   a machine with 2 cores two processes already give each side's Python both cores, as production's do.
 

@@ -21,6 +21,6 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     # Development or one small machine: Django serves the photos. In production a proxy serving MEDIA_ROOT
-    # (or a storage backend with its own URLs, e.g. S3) does it far better (README, "Photos and media").
+    # (or a storage backend with its own URLs, e.g. S3) does it far better (docs/stock-holds-drops.md, "Photos, stock and the public pages").
     prefix = settings.MEDIA_URL.strip("/")
     urlpatterns.append(re_path(rf"^{prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,4 +1,4 @@
-"""Imports between the apps flow one way (README, "How the apps fit together").
+"""Imports between the apps flow one way (docs/development.md, "How the apps fit together").
 
 From the top: assistant → orders → inventory → conversations → tiktok. A domain module (models,
 services, selectors and every other module that is not an entry point) may import its own app, the
@@ -107,7 +107,7 @@ def test_no_domain_module_imports_an_app_above_it():
         )
     ]
 
-    assert problems == [], "Upward imports (see README, How the apps fit together):\n" + "\n".join(problems)
+    assert problems == [], "Upward imports (see docs/development.md, How the apps fit together):\n" + "\n".join(problems)
 
 
 def test_the_walk_covers_the_domain_modules_and_leaves_out_entry_points():

@@ -16,7 +16,7 @@ from orders.services import clear_orders
 from philia.management.arguments import OneLineErrors
 from tiktok.services import clear_webhook_events
 
-# What `--clear` asks each app to delete, from the top layer down (see README, "How the apps fit
+# What `--clear` asks each app to delete, from the top layer down (see docs/development.md, "How the apps fit
 # together"): rows of an upper app refer to a lower one's (PROTECT), never the other way round.
 CLEARS: tuple[Callable[[], dict[str, int]], ...] = (
     clear_tool_calls,
