@@ -107,7 +107,8 @@ def test_no_domain_module_imports_an_app_above_it():
         )
     ]
 
-    assert problems == [], "Upward imports (see docs/development.md, How the apps fit together):\n" + "\n".join(problems)
+    explained = "Upward imports (see docs/development.md, How the apps fit together):\n"
+    assert problems == [], explained + "\n".join(problems)
 
 
 def test_the_walk_covers_the_domain_modules_and_leaves_out_entry_points():
