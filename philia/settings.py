@@ -386,6 +386,11 @@ OUTBOX_STUCK_SENDING_SECONDS = env.int("OUTBOX_STUCK_SENDING_SECONDS", default=3
 OUTBOX_UNCONFIRMED_CHECK_SECONDS = env.float("OUTBOX_UNCONFIRMED_CHECK_SECONDS", default=5.0)
 OUTBOX_UNCONFIRMED_SLACK_SECONDS = env.int("OUTBOX_UNCONFIRMED_SLACK_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=9)
+# Every inbox (TikTok's and Stripe's events): a failed event is tried again by the sweep INBOX_RETRY_SECONDS after its
+# try began, doubling each time (60 s, 2, 4, 8 minutes), until INBOX_MAX_ATTEMPTS tries; then it gave up: the owner
+# is notified, it is listed on Today, and "Retry" in its admin list tries it again.
+INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=5)
+INBOX_RETRY_SECONDS = env.int("INBOX_RETRY_SECONDS", default=60)
 # /health answers 503 when the minute sweeps have not run for this long (scheduler or workers gone).
 SWEEPS_LATE_AFTER_SECONDS = env.int("SWEEPS_LATE_AFTER_SECONDS", default=180)
 # When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.
