@@ -368,7 +368,8 @@ TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
 TIKTOK_CAPABILITIES_CACHE_HOURS = env.float("TIKTOK_CAPABILITIES_CACHE_HOURS", default=24)
 TIKTOK_MEDIA_ID_MAX_AGE_DAYS = env.float("TIKTOK_MEDIA_ID_MAX_AGE_DAYS", default=29)
 TIKTOK_MEDIA_EXPIRED_CODES = env.list("TIKTOK_MEDIA_EXPIRED_CODES", default=["40002", "40007"])
-# Events still `received` after this many seconds are re-enqueued by the sweep (every minute).
+# TikTok events still `received` (or `processing`) after this many seconds lost their job: the sweep (every minute)
+# sends them again.
 TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=45)
 # A worker handling a conversation holds its mutex on a lease this long, renewed while it works: a worker
 # that dies frees the conversation within this many seconds.
