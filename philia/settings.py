@@ -333,6 +333,9 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 # Where Stripe sends the customer after paying (or giving up); TikTok is where they came from.
 STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="https://www.tiktok.com/messages")
+# Stripe events still `received` (or `processing`) after this many seconds lost their job: the sweep sends them
+# again. Longer than a Stripe event's handling may take (60 s), since nothing else keeps two workers apart.
+STRIPE_STALE_EVENT_SECONDS = env.int("STRIPE_STALE_EVENT_SECONDS", default=90)
 # Other ways to pay the shop accepts, for "venmo ok?" (plain text; empty: only the instructions above).
 PAYMENT_METHODS = env.str("PAYMENT_METHODS", default="")
 # How long a transaction waits for a row another one has locked before answering "busy, try again".

@@ -15,9 +15,9 @@ MAX_AGE_SECONDS = 10 * 365 * 24 * 3600
 
 class Command(OneLineErrors):
     help = (
-        "Re-enqueue webhook events still 'received' or 'processing' after --older-than seconds (default "
-        "TIKTOK_STALE_EVENT_SECONDS), failed ones whose next try is due, and queued outbound messages whose job "
-        "was lost. Safe to run any time: handling is idempotent."
+        "Re-enqueue webhook events (TikTok's and Stripe's) still 'received' or 'processing' after --older-than "
+        "seconds (default TIKTOK_STALE_EVENT_SECONDS and STRIPE_STALE_EVENT_SECONDS), failed ones whose next try is "
+        "due, and queued outbound messages whose job was lost. Safe to run any time: handling is idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
