@@ -38,4 +38,4 @@ def baseline_reply(event_id: int) -> None:
     )
     now = timezone.now()
     Message.objects.filter(pk=reply.pk).update(state=Message.State.SENT, tiktok_message_id=sent_id, sent_at=now)
-    WebhookEvent.objects.filter(pk=event_id).update(status=WebhookEvent.Status.PROCESSED, processed_at=now)
+    WebhookEvent.objects.filter(pk=event_id).update(status=WebhookEvent.Status.DONE, processed_at=now)

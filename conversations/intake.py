@@ -2,7 +2,7 @@
 
 The worker (`tiktok.tasks.handle_event`) calls `handle_conversation_events` with the conversation's mutex
 held, and passes in who answers a customer (`assistant.services.answer`): conversations never imports
-the assistant. The event's own status (processed, ignored, failed) changes through `tiktok.services`.
+the assistant. The event's own status (processing, done, failed) changes through `tiktok.services`.
 """
 
 import logging
@@ -19,8 +19,7 @@ from conversations.selectors import assistant_reply_to
 from conversations.services import OutboundImage
 from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE, Envelope, parse_envelope
 from tiktok.models import WebhookEvent
-from tiktok.selectors import waiting_events
-from tiktok.services import EventNotUsable, fail_webhook_event, finish_webhook_event
+from tiktok.services import EventNotUsable, claim_waiting_events, fail_webhook_event, finish_webhook_event
 
 logger = logging.getLogger(__name__)
 
@@ -50,28 +49,25 @@ def handle_conversation_events(*, up_to_event_id: int, answer: Answerer) -> int:
     """Handle the conversation's waiting events in arrival order, up to and including this one.
 
     The caller holds the conversation's mutex, so no two workers interleave one conversation, and an
-    event whose own job was delayed (a retry) is still handled in its place. `answer` decides the replies to
-    customers' messages. Returns how many ran.
+    event whose own job was delayed is still handled in its place. One that fails does not hold up the ones
+    after it: it is tried again on its own (`tiktok.services.fail_webhook_event`). `answer` decides the replies
+    to customers' messages. Returns how many ran.
     """
-    handled = 0
-    for event in waiting_events(up_to_event_id=up_to_event_id):
+    events = claim_waiting_events(up_to_event_id=up_to_event_id)
+    for event in events:
         handle_webhook_event(event=event, answer=answer)
-        handled += 1
-    return handled
+    return len(events)
 
 
 def handle_webhook_event(*, event: WebhookEvent, answer: Answerer) -> None:
-    """Do what one event means for the shop, once. A failure is recorded on the event and re-raised for a
-    retry; after `tiktok.services.MAX_EVENT_ATTEMPTS` (or when retrying cannot help) it is marked failed instead."""
+    """Do what one event means for the shop, once. A failure is recorded on the event (failed, with its error),
+    for the sweep to try again with backoff, up to INBOX_MAX_ATTEMPTS tries (at once given up when retrying
+    cannot help). Raises only when even that cannot be recorded (the database is down): the job is retried."""
     try:
         envelope = parse_envelope(event.raw_body.encode("utf-8"))
         if not settings.TIKTOK_BUSINESS_ID or envelope.user_openid != settings.TIKTOK_BUSINESS_ID:
             # A replayed event that was ignored at intake is still not ours.
-            finish_webhook_event(
-                event=event,
-                status=WebhookEvent.Status.IGNORED,
-                note="For another business (user_openid does not match).",
-            )
+            finish_webhook_event(event=event, outcome="For another business (user_openid does not match).")
         elif envelope.event == RECEIVE_MESSAGE:
             _customer_wrote(event=event, envelope=envelope, answer=answer)
         elif envelope.event == SEND_MESSAGE:
@@ -81,11 +77,10 @@ def handle_webhook_event(*, event: WebhookEvent, answer: Answerer) -> None:
         elif envelope.event == MARK_READ:
             _customer_read(event=event, envelope=envelope)
         else:
-            finish_webhook_event(event=event, status=WebhookEvent.Status.IGNORED, note="Not an event the shop handles.")
+            finish_webhook_event(event=event, outcome="Not an event the shop handles.")
             logger.info("tiktok event ignored", extra={"event_id": event.pk, "event": envelope.event})
     except Exception as exc:
-        if fail_webhook_event(event=event, error=exc):
-            raise
+        fail_webhook_event(event=event, error=exc)
 
 
 def _require(value: str, what: str) -> str:
@@ -96,10 +91,10 @@ def _require(value: str, what: str) -> str:
 
 def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer) -> None:
     """im_receive_msg: record the customer's message (reopening the window), then let `answer` decide the
-    reply outside any transaction, and queue it together with marking the event processed."""
+    reply outside any transaction, and queue it together with marking the event done."""
     sender_id = _require(envelope.sender_id, "from_user.id")
     if sender_id == settings.TIKTOK_BUSINESS_ID:
-        finish_webhook_event(event=event, status=WebhookEvent.Status.IGNORED, note="Sent by the business itself.")
+        finish_webhook_event(event=event, outcome="Sent by the business itself.")
         return
     inbound, new = conversation_services.record_inbound_message(
         tiktok_user_id=sender_id,

@@ -50,9 +50,9 @@ def outbound_states(shop: Shop) -> dict[str, int]:
 
 
 def all_answered(shop: Shop, *, inbound: int, allow_stuck: bool = False) -> bool:
-    """Every event processed, `inbound` messages each with exactly one reply, every reply sent (or, when
+    """Every event done, `inbound` messages each with exactly one reply, every reply sent (or, when
     allowed, stuck in `sending` after a kill and flagged for the owner)."""
-    if event_states(shop) != {"processed": inbound}:
+    if event_states(shop) != {"done": inbound}:
         return False
     if replies_per_inbound(shop) != Counter({1: inbound}):
         return False

@@ -56,7 +56,7 @@ def run_conversations(shop: Shop, fake_openai: FakeOpenAI, fake_tiktok) -> None:
     print(
         f"\n{total - CUSTOMERS} DMs answered {time.monotonic() - started:.0f} s after they were sent, with the AI failing"
     )
-    assert event_states(shop) == {"processed": total}
+    assert event_states(shop) == {"done": total}
     assert replies_per_inbound(shop) == Counter({1: total})
     models = Counter(
         model for (model,) in shop.query("SELECT ai_model FROM conversations_message WHERE direction = 'outbound'")

@@ -98,7 +98,7 @@ def test_postgres_outage_refuses_with_503_keeps_taken_messages_and_recovers_alon
     while time.monotonic() < back + RECOVERY_SECONDS and not all_answered(shop, inbound=1 + TAKEN + REFUSED):
         time.sleep(1)
     print(f"every DM answered {time.monotonic() - back:.0f} s after PostgreSQL came back")
-    assert event_states(shop) == {"processed": 1 + TAKEN + REFUSED}
+    assert event_states(shop) == {"done": 1 + TAKEN + REFUSED}
     assert replies_per_inbound(shop) == Counter({1: 1 + TAKEN + REFUSED})
     assert outbound_states(shop) == {"sent": 1 + TAKEN + REFUSED}
     assert_no_reply_sent_twice(shop, fake_tiktok_api)

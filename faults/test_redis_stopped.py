@@ -56,7 +56,7 @@ def test_redis_outage_loses_no_delivery_and_everything_is_answered_after_it(shop
     while time.monotonic() < back + RECOVERY_SECONDS and not all_answered(shop, inbound=BEFORE + DURING):
         time.sleep(1)
     print(f"every DM answered {time.monotonic() - back:.0f} s after Redis came back")
-    assert event_states(shop) == {"processed": BEFORE + DURING}
+    assert event_states(shop) == {"done": BEFORE + DURING}
     assert replies_per_inbound(shop) == Counter({1: BEFORE + DURING})
     assert outbound_states(shop) == {"sent": BEFORE + DURING}
     assert_no_reply_sent_twice(shop, fake_tiktok_api)

@@ -62,7 +62,7 @@ def run_failing_tiktok(shop: Shop, fake) -> None:
     # One customer's reply is refused for good (40001): it must be asked once, then failed.
     assert post_dm(shop, "hi!", user="refused", message_id="refused-0").status == 200
     fake.script(SEND_PATH, Reply(json=error(40001, "No permission")))
-    wait_until(lambda: event_states(shop) == {"processed": 1}, seconds=30, what="the refused DM processed")
+    wait_until(lambda: event_states(shop) == {"done": 1}, seconds=30, what="the refused DM handled")
     wait_until(
         lambda: shop.scalar("SELECT count(*) FROM conversations_message WHERE state = 'failed'") == 1,
         seconds=30,
@@ -85,7 +85,7 @@ def run_failing_tiktok(shop: Shop, fake) -> None:
             state for (state,) in shop.query("SELECT state FROM conversations_message WHERE direction = 'outbound'")
         )
         return (
-            event_states(shop) == {"processed": total}
+            event_states(shop) == {"done": total}
             and replies_per_inbound(shop) == Counter({1: total})
             and states == Counter({"sent": total - 1, "failed": 1})
         )

@@ -76,7 +76,7 @@ def test_killed_workers_leave_nothing_unfinished_undone_twice_or_double_held(sho
     stuck = stuck_sending(shop)
     print(f"caught between `sending` and TikTok's answer, flagged for the owner and not resent: {len(stuck)} {stuck}")
 
-    assert event_states(shop) == {"processed": len(deliveries)}
+    assert event_states(shop) == {"done": len(deliveries)}
     assert replies_per_inbound(shop) == Counter({1: len(deliveries)})
     assert set(outbound_states(shop)) <= {"sent", "sending"}
     assert all_answered(shop, inbound=len(deliveries), allow_stuck=True), "a stuck row was not flagged for the owner"

@@ -15,6 +15,7 @@ class Notification(models.Model):
         ORDER_PLACED = "order_placed", "Order placed"
         CUSTOMER_SAYS_PAID = "customer_says_paid", "Customer says they paid"
         SEND_FAILED = "send_failed", "Message not sent"
+        EVENT_FAILED = "event_failed", "Delivery not handled"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

@@ -102,6 +102,19 @@ def notify_send_failed(
     )
 
 
+def notify_event_failed(*, cause: str, event: str, attempts: int, error: str, path: str) -> Notification:
+    """A delivery from outside (a Stripe or TikTok event) gave up: no more automatic tries (`philia.inbox`). One
+    notification per `cause` (the inbox makes one per give-up); `path` is the event's admin page."""
+    tries = "1 try" if attempts == 1 else f"{attempts} tries"
+    return notify_owner(
+        kind=Notification.Kind.EVENT_FAILED,
+        cause=cause,
+        text=f"{event} was not handled after {tries}: {error[:800].rstrip('.')}. "
+        "Retry it from its page once the cause is fixed.",
+        path=path,
+    )
+
+
 def enqueue_delivery(*, notification_id: int, delay_ms: int | None = None) -> None:
     """Hand a notification to a worker. A broker outage is logged; the row stays pending in the admin."""
     from notifications.tasks import send_notification

@@ -1,4 +1,4 @@
-"""Staff's view of orders and offers. Orders change only through `orders.services` (the actions)."""
+"""Staff's view of orders, offers and Stripe's events. Orders change only through `orders.services` (the actions)."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,8 +12,9 @@ from django.utils.formats import date_format
 
 from conversations.models import Message
 from orders import offers, services
-from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment
+from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment, StripeEvent
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, step_form
+from philia.inbox_admin import InboxAdmin, pretty_json
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -427,3 +428,18 @@ class OfferAdmin(BackToPageAfterAction, admin.ModelAdmin):
     @admin.display(description="price now", ordering="item__price")
     def price_now(self, offer: Offer) -> str:
         return f"${offer.item.price}"
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(InboxAdmin):
+    """Stripe's events as stored (`philia.inbox_admin`: read-only, Retry): what each did to its order, or why not."""
+
+    list_display = ("received_at", "event_type", "event_id", "order", *InboxAdmin.inbox_columns)
+    list_filter = ("status", "event_type")
+    list_select_related = ("order",)
+    search_fields = ("event_id", "outcome")
+    fields = ("event_id", "event_type", "order", *InboxAdmin.inbox_fields, "payload_as_sent")
+
+    @admin.display(description="payload")
+    def payload_as_sent(self, event: StripeEvent) -> str:
+        return pretty_json(event.payload)

@@ -15,10 +15,13 @@ logger = logging.getLogger(__name__)
 
 router = Router(tags=["stripe"])
 
+ANSWERS = {"new": "recorded", "reopened": "reopened", "duplicate": "duplicate"}
+
 
 @router.post("/stripe", include_in_schema=False)
 def receive_stripe_webhook(request: HttpRequest) -> JsonResponse:
-    """One event from Stripe. 400 unsigned or unusable (nothing written), 503 database down, else 200."""
+    """One event from Stripe. 400 unsigned or unusable (nothing written), 503 database down, else 200: "recorded",
+    "duplicate", or "reopened" (a redelivery of an event that failed: it is handled again)."""
     signature = request.headers.get("Stripe-Signature")
     if not signature:
         return _error(400, "Missing Stripe-Signature header.")
@@ -38,7 +41,7 @@ def receive_stripe_webhook(request: HttpRequest) -> JsonResponse:
     except (OperationalError, InterfaceError):
         logger.exception("stripe webhook not stored: database unavailable")
         return _error(503, "Database unavailable; retry later.")
-    return JsonResponse({"status": "recorded" if recorded.created else "duplicate"})
+    return JsonResponse({"status": ANSWERS[recorded.outcome]})
 
 
 def _storable(event: stripe.Event) -> bool:

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from philia.inbox import InboxEvent
+
 
 class Carrier(models.TextChoices):
     USPS = "usps", "USPS"
@@ -155,22 +157,19 @@ class Payment(models.Model):
         return f"{self.get_kind_display()} {self.amount} {self.currency.upper()} ({self.get_provider_display()})"
 
 
-class StripeEvent(models.Model):
-    """One event Stripe's webhook delivered, stored once by its id before the 200; a worker handles it."""
+class StripeEvent(InboxEvent):
+    """One event Stripe's webhook delivered, stored once by its id before the 200; a worker handles it. Its life
+    (received → processing → done | failed) is `philia.inbox`'s; one the shop does not act on is done with the
+    reason as its outcome."""
 
-    class State(models.TextChoices):
-        RECEIVED = "received", "Received"
-        HANDLED = "handled", "Handled"
-        IGNORED = "ignored", "Ignored (not an event the shop acts on)"
+    inbox_label = "Stripe"
+    inbox_actor = "handle_stripe_event"
+    inbox_stale_setting = "STRIPE_STALE_EVENT_SECONDS"
 
     event_id = models.CharField("Stripe event id", max_length=255, unique=True)
     event_type = models.CharField(max_length=100)
     payload = models.JSONField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="stripe_events")
-    outcome = models.CharField(max_length=300, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

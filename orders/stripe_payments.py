@@ -5,20 +5,21 @@ order sends `create_payment_link` after commit. Every call has a timeout and an 
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from orders import notices
 from orders.models import Order, Payment, StripeEvent
 from orders.notices import tell_customer
 from orders.services import record_event, record_provider_payment, record_refund
+from philia import inbox
 
 logger = logging.getLogger(__name__)
 
@@ -109,69 +110,71 @@ def from_cents(cents: int) -> Decimal:
 # --- The webhook -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Recorded:
-    event: StripeEvent
-    created: bool
+def record_stripe_event(*, event: stripe.Event) -> inbox.Recorded:
+    """Store a verified event once by its Stripe id; the worker is sent after commit. A repeat is answered as a
+    duplicate and nothing is repeated — unless the stored one failed: Stripe's redelivery is then handled again
+    (`philia.inbox.record`, one statement)."""
+    recorded = inbox.record(
+        StripeEvent, unique="event_id", event_id=event.id, event_type=event.type, payload=event.to_dict()
+    )
+    if recorded.event_id is not None:
+        transaction.on_commit(partial(inbox.enqueue, StripeEvent, event_id=recorded.event_id))
+    return recorded
 
 
-def record_stripe_event(*, event: stripe.Event) -> Recorded:
-    """Store a verified event once by its Stripe id; the worker is sent after commit. A duplicate is
-    answered as already recorded and nothing is repeated."""
-    try:
-        with transaction.atomic():
-            stored = StripeEvent.objects.create(event_id=event.id, event_type=event.type, payload=event.to_dict())
-            transaction.on_commit(lambda: _enqueue(stored.pk))
-    except IntegrityError:
-        return Recorded(StripeEvent.objects.get(event_id=event.id), False)
-    return Recorded(stored, True)
-
-
-def _enqueue(stripe_event_id: int) -> None:
-    from orders.tasks import handle_stripe_event
-
-    try:
-        handle_stripe_event.send(stripe_event_id)
-    except Exception:
-        logger.exception("stripe event not enqueued", extra={"stripe_event": stripe_event_id})
+def retry_stripe_events(*, event_ids: list[int]) -> list[int]:
+    """Handle these stored events again (the admin's Retry): safe on any, since handling is idempotent."""
+    return inbox.reopen(StripeEvent.objects.filter(pk__in=event_ids))
 
 
 def handle_stripe_event_row(*, stripe_event_id: int) -> None:
     """Act on one stored Stripe event, once: a paid session marks its order paid, an expired session is
-    recorded, a refunded charge records a refund. Idempotent (the row's state and the payments' references)."""
-    row = StripeEvent.objects.filter(pk=stripe_event_id).first()
-    if row is None or row.state != StripeEvent.State.RECEIVED:
+    recorded, a refunded charge records a refund. Idempotent (the event is claimed first, and the payments
+    have unique references). What it did and the event's done state commit together; an error leaves the
+    event failed, for the sweep to try again with backoff (`philia.inbox`)."""
+    stale = timezone.now() - timedelta(seconds=settings.STRIPE_STALE_EVENT_SECONDS)
+    claimed = inbox.claim(StripeEvent.objects.filter(pk=stripe_event_id), processing_since_before=stale)
+    if not claimed:
         return
+    [row] = claimed
+    try:
+        with transaction.atomic():
+            outcome, order_id = _act_on(row)
+            inbox.finish(row, outcome=outcome, order_id=order_id)
+    except Exception as error:
+        inbox.fail(row, error=error)
+        return
+    logger.info("stripe event handled", extra={"stripe_event": row.event_id, "outcome": outcome})
+
+
+def _act_on(row: StripeEvent) -> tuple[str, int | None]:
+    """What the event means for its order: the outcome in words, and the order it is about (None: not ours)."""
     data = row.payload.get("data", {}).get("object", {})
     order_id = _order_id(data)
-    outcome, state = "", StripeEvent.State.HANDLED
     if order_id is None or not Order.objects.filter(pk=order_id).exists():
-        outcome, state = "no order of ours in this event", StripeEvent.State.IGNORED
-        order_id = None
-    elif row.event_type == "checkout.session.completed":
-        if data.get("payment_status") == "paid":
-            payment = record_provider_payment(
-                order_id=order_id,
-                provider=Payment.Provider.STRIPE,
-                reference=data.get("payment_intent") or data["id"],
-                amount=from_cents(int(data.get("amount_total") or 0)),
-                currency=data.get("currency") or "",
-            )
-            outcome = "payment recorded" if payment is not None else "payment already recorded"
-        else:
-            outcome = f"session completed, payment {data.get('payment_status')}: waiting for the money"
-    elif row.event_type == "checkout.session.expired":
-        with transaction.atomic():
-            order = Order.objects.get(pk=order_id)
-            record_event(
-                order=order, kind="stripe_session_expired", from_status=order.status, to_status=order.status,
-                note=data.get("id", ""),
-            )  # fmt: skip
-            Order.objects.filter(pk=order_id, stripe_session_id=data.get("id")).update(
-                stripe_session_url="", updated_at=timezone.now()
-            )
-        outcome = "session expiry recorded"
-    elif row.event_type == "charge.refunded":
+        return "no order of ours in this event", None
+    if row.event_type == "checkout.session.completed":
+        if data.get("payment_status") != "paid":
+            return f"session completed, payment {data.get('payment_status')}: waiting for the money", order_id
+        payment = record_provider_payment(
+            order_id=order_id,
+            provider=Payment.Provider.STRIPE,
+            reference=data.get("payment_intent") or data["id"],
+            amount=from_cents(int(data.get("amount_total") or 0)),
+            currency=data.get("currency") or "",
+        )
+        return ("payment recorded" if payment is not None else "payment already recorded"), order_id
+    if row.event_type == "checkout.session.expired":
+        order = Order.objects.get(pk=order_id)
+        record_event(
+            order=order, kind="stripe_session_expired", from_status=order.status, to_status=order.status,
+            note=data.get("id", ""),
+        )  # fmt: skip
+        Order.objects.filter(pk=order_id, stripe_session_id=data.get("id")).update(
+            stripe_session_url="", updated_at=timezone.now()
+        )
+        return "session expiry recorded", order_id
+    if row.event_type == "charge.refunded":
         refund = record_refund(
             order_id=order_id,
             provider=Payment.Provider.STRIPE,
@@ -179,13 +182,8 @@ def handle_stripe_event_row(*, stripe_event_id: int) -> None:
             amount=from_cents(int(data.get("amount_refunded") or 0)),
             currency=data.get("currency") or "",
         )
-        outcome = "refund recorded" if refund is not None else "refund already recorded"
-    else:
-        outcome, state = "not an event the shop acts on", StripeEvent.State.IGNORED
-    StripeEvent.objects.filter(pk=row.pk, state=StripeEvent.State.RECEIVED).update(
-        state=state, order_id=order_id, outcome=outcome, handled_at=timezone.now()
-    )
-    logger.info("stripe event handled", extra={"stripe_event": row.event_id, "outcome": outcome})
+        return ("refund recorded" if refund is not None else "refund already recorded"), order_id
+    return "not an event the shop acts on", order_id
 
 
 def _order_id(data: dict[str, Any]) -> int | None:

@@ -40,6 +40,8 @@ def send_payment_link(order_id: int) -> None:
     create_payment_link(order_id=order_id)
 
 
+# Retried only when not even a failure could be recorded (the database is down); a recorded failure is the sweep's
+# to try again, with backoff (philia.inbox). The time limit stays under STRIPE_STALE_EVENT_SECONDS.
 @dramatiq.actor(max_retries=5, min_backoff=2_000, max_backoff=60_000, time_limit=60_000)
 def handle_stripe_event(stripe_event_id: int) -> None:
     """Act on one stored Stripe webhook event. Idempotent."""

@@ -333,6 +333,9 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 # Where Stripe sends the customer after paying (or giving up); TikTok is where they came from.
 STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="https://www.tiktok.com/messages")
+# Stripe events still `received` (or `processing`) after this many seconds lost their job: the sweep sends them
+# again. Longer than a Stripe event's handling may take (60 s), since nothing else keeps two workers apart.
+STRIPE_STALE_EVENT_SECONDS = env.int("STRIPE_STALE_EVENT_SECONDS", default=90)
 # Other ways to pay the shop accepts, for "venmo ok?" (plain text; empty: only the instructions above).
 PAYMENT_METHODS = env.str("PAYMENT_METHODS", default="")
 # How long a transaction waits for a row another one has locked before answering "busy, try again".
@@ -368,7 +371,8 @@ TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
 TIKTOK_CAPABILITIES_CACHE_HOURS = env.float("TIKTOK_CAPABILITIES_CACHE_HOURS", default=24)
 TIKTOK_MEDIA_ID_MAX_AGE_DAYS = env.float("TIKTOK_MEDIA_ID_MAX_AGE_DAYS", default=29)
 TIKTOK_MEDIA_EXPIRED_CODES = env.list("TIKTOK_MEDIA_EXPIRED_CODES", default=["40002", "40007"])
-# Events still `received` after this many seconds are re-enqueued by the sweep (every minute).
+# TikTok events still `received` (or `processing`) after this many seconds lost their job: the sweep (every minute)
+# sends them again.
 TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=45)
 # A worker handling a conversation holds its mutex on a lease this long, renewed while it works: a worker
 # that dies frees the conversation within this many seconds.
@@ -386,6 +390,11 @@ OUTBOX_STUCK_SENDING_SECONDS = env.int("OUTBOX_STUCK_SENDING_SECONDS", default=3
 OUTBOX_UNCONFIRMED_CHECK_SECONDS = env.float("OUTBOX_UNCONFIRMED_CHECK_SECONDS", default=5.0)
 OUTBOX_UNCONFIRMED_SLACK_SECONDS = env.int("OUTBOX_UNCONFIRMED_SLACK_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=9)
+# Every inbox (TikTok's and Stripe's events): a failed event is tried again by the sweep INBOX_RETRY_SECONDS after its
+# try began, doubling each time (60 s, 2, 4, 8 minutes), until INBOX_MAX_ATTEMPTS tries; then it gave up: the owner
+# is notified, it is listed on Today, and "Retry" in its admin list tries it again.
+INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=5)
+INBOX_RETRY_SECONDS = env.int("INBOX_RETRY_SECONDS", default=60)
 # /health answers 503 when the minute sweeps have not run for this long (scheduler or workers gone).
 SWEEPS_LATE_AFTER_SECONDS = env.int("SWEEPS_LATE_AFTER_SECONDS", default=180)
 # When the owner answers in the TikTok app (or from the admin), the assistant stays quiet this long.

@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django_dramatiq.apps import DjangoDramatiqConfig
 
-# The sweeps that run every minute (tiktok.tasks and conversations.tasks).
+# The sweeps that run every minute (philia.tasks: every inbox; conversations.tasks: the outbox).
 MINUTE_SWEEPS = ("requeue_stale_events_job", "requeue_stale_outbox_job")
 HEARTBEAT_TTL_SECONDS = 7 * 86_400
 

@@ -25,6 +25,8 @@ from assistant.models import ToolCall
 from conversations.models import Customer, Message
 from inventory.models import Drop, DropItem, Item
 from orders.models import Offer, Order, OrderItem
+from philia import inbox
+from philia.admin_actions import clip
 
 # Rows shown per section; the heading's link leads to all of them.
 ROWS_PER_SECTION = 10
@@ -153,6 +155,40 @@ def sends_not_delivered(*, now: datetime) -> Section:
     )
 
 
+def deliveries_not_handled(*, now: datetime) -> Section:
+    """Events from outside (Stripe's, TikTok's) whose handling failed: still being retried, or given up (then the
+    owner was notified, and "Retry" on the event's page tries again). Of every inbox, the latest first."""
+    failed = [
+        event
+        for model in inbox.inbox_models()
+        for event in model.objects.filter(status=inbox.Status.FAILED).order_by("-received_at", "-pk")[:ROWS_PER_SECTION]
+    ]
+    failed.sort(key=lambda event: event.received_at, reverse=True)
+    totals = {model: model.objects.filter(status=inbox.Status.FAILED).count() for model in inbox.inbox_models()}
+
+    def row(event: inbox.InboxEvent) -> Row:
+        options = event._meta
+        if event.next_attempt_at is None:
+            state = f"gave up after {event.attempts} {'try' if event.attempts == 1 else 'tries'}"
+        else:
+            state = f"tries again at {timezone.localtime(event.next_attempt_at):%H:%M} ({event.attempts} so far)"
+        return Row(
+            text=f"{event.inbox_label} event {event}",
+            url=reverse(f"admin:{options.app_label}_{options.model_name}_change", args=[event.pk]),
+            since=event.received_at,
+            detail=f"{clip(event.last_error, 200)} · {state}",
+        )
+
+    listed = next((model for model, total in totals.items() if total), inbox.inbox_models()[0])
+    return Section(
+        "deliveries",
+        "Deliveries not handled",
+        [row(event) for event in failed[:ROWS_PER_SECTION]],
+        sum(totals.values()),
+        _list_url(listed._meta.label_lower.replace(".", "_"), status__exact=inbox.Status.FAILED),
+    )
+
+
 def _order_row(order: Order, *, since: datetime | None, detail: str = "") -> Row:
     return Row(text=f"{order} · {order.customer} · ${order.total}", url=_order_url(order), since=since, detail=detail)
 
@@ -237,13 +273,15 @@ def orders_flagged(*, now: datetime) -> Section:
     )
 
 
-# Most urgent first: time-bound rows (a window, a hold, a drop), then money, then decisions.
+# Most urgent first: time-bound rows (a window, a hold, a drop), then what did not reach its end (a reply, a
+# payment Stripe reported), then money, then decisions.
 SECTION_BUILDERS: list[Callable[..., Section]] = [
     waiting_for_a_person,
     reply_windows_closing,
     holds_running_out,
     upcoming_drops,
     sends_not_delivered,
+    deliveries_not_handled,
     paid_not_shipped,
     orders_flagged,
     awaiting_payment,

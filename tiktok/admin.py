@@ -7,11 +7,11 @@ from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms import ModelForm
 from django.http import HttpRequest
-from django.utils.html import format_html
 
 from conversations.models import Customer
-from philia.admin_actions import apply_service, clip, customer_link
-from tiktok import credentials, envelopes, services
+from philia.admin_actions import customer_link
+from philia.inbox_admin import InboxAdmin, preformatted, pretty_json
+from tiktok import credentials, envelopes
 from tiktok.client import TikTokError
 from tiktok.models import TikTokCredential, WebhookEvent
 
@@ -25,36 +25,13 @@ EVENT_NAMES = {
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
-    """The inbox. Read-only; a failed or ignored event can be replayed (handling is idempotent)."""
+class WebhookEventAdmin(InboxAdmin):
+    """The TikTok inbox (`philia.inbox_admin`: read-only, Retry), with who wrote and what TikTok sent."""
 
-    list_display = (
-        "received_at",
-        "event_in_words",
-        "customer",
-        "status",
-        "tiktok_message_id",
-        "attempts",
-        "short_error",
-    )
+    list_display = ("received_at", "event_in_words", "customer", "tiktok_message_id", *InboxAdmin.inbox_columns)
     list_filter = ("status", "event")
     search_fields = ("tiktok_message_id", "conversation_id", "dedupe_key")
-    date_hierarchy = "received_at"
-    actions = ("replay",)
-    fields = (
-        "event", "status", "tiktok_message_id", "dedupe_key", "conversation_id", "received_at", "processed_at",
-        "requeued_at", "attempts", "last_error", "pretty_body",
-    )  # fmt: skip
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
-        return False
+    fields = ("event", "tiktok_message_id", "dedupe_key", "conversation_id", *InboxAdmin.inbox_fields, "pretty_body")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookEvent]:
         # The customer behind each event, found by its conversation (events carry no customer of their own).
@@ -78,31 +55,15 @@ class WebhookEventAdmin(admin.ModelAdmin):
             return ""
         return customer_link(Customer(tiktok_user_id=event.customer_pk, username=event.customer_username))
 
-    @admin.display(description="last error")
-    def short_error(self, event: WebhookEvent) -> str:
-        return clip(event.last_error, 80)
-
     @admin.display(description="body (content decoded)")
     def pretty_body(self, event: WebhookEvent) -> str:
         try:
             envelope = json.loads(event.raw_body)
             if isinstance(envelope.get("content"), str):
                 envelope["content"] = json.loads(envelope["content"])
-            # A lone surrogate ("\\ud800" in TikTok's JSON) cannot be sent as UTF-8: show it escaped.
-            text = json.dumps(envelope, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace").decode()
         except (ValueError, AttributeError):
-            text = event.raw_body
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', text)
-
-    def has_replay_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("tiktok.change_webhookevent")
-
-    @admin.action(description="Handle again (safe: nothing is done twice)", permissions=["replay"])
-    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
-        apply_service(
-            self, request, queryset.order_by("pk"), lambda event: services.replay_webhook_event(event_id=event.pk),
-            done="Handling {count} event(s) again.",
-        )  # fmt: skip
+            return preformatted(event.raw_body)
+        return pretty_json(envelope)
 
 
 class TikTokCredentialForm(ModelForm):

@@ -2,15 +2,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from philia.inbox import InboxEvent
 
-class WebhookEvent(models.Model):
-    """The inbox: every delivery from TikTok, stored before we answer 200. One row per TikTok message."""
 
-    class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
+class WebhookEvent(InboxEvent):
+    """The TikTok inbox: every delivery, stored before we answer 200. One row per TikTok message. Its life (received →
+    processing → done | failed) is `philia.inbox`'s; an event not ours, or of a kind the shop does not handle, is
+    stored done with the reason as its outcome."""
+
+    inbox_label = "TikTok"
+    inbox_actor = "handle_event"
+    inbox_stale_setting = "TIKTOK_STALE_EVENT_SECONDS"
 
     event = models.CharField(max_length=64, db_index=True)
     tiktok_message_id = models.CharField("TikTok message id", max_length=255, null=True, blank=True, unique=True)
@@ -22,14 +24,6 @@ class WebhookEvent(models.Model):
     )
     conversation_id = models.CharField(max_length=255, blank=True, db_index=True)
     raw_body = models.TextField()
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    requeued_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the sweep last re-enqueued this event (it was still waiting)."
-    )
 
     class Meta:
         ordering = ["-received_at"]

@@ -3,8 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Exists, Q, QuerySet, Subquery
-
+from philia.inbox import not_finished
 from tiktok.envelopes import RECEIVE_MESSAGE
 from tiktok.models import WebhookEvent
 
@@ -17,19 +16,6 @@ def received_times(*, tiktok_message_ids: Iterable[str]) -> dict[str, datetime]:
 
 
 def inbound_events_waiting(*, received_up_to: datetime) -> bool:
-    """Is a customer message the webhook received by then still waiting to be handled?"""
-    return WebhookEvent.objects.filter(
-        event=RECEIVE_MESSAGE, status=WebhookEvent.Status.RECEIVED, received_at__lte=received_up_to
-    ).exists()
-
-
-def waiting_events(*, up_to_event_id: int) -> QuerySet[WebhookEvent]:
-    """The events of this event's conversation still waiting (`received`), up to and including it, in
-    arrival order; none when the event itself is gone or no longer waiting. One query."""
-    target = WebhookEvent.objects.filter(pk=up_to_event_id, status=WebhookEvent.Status.RECEIVED)
-    same_conversation = Q(conversation_id__gt="", conversation_id=Subquery(target.values("conversation_id")[:1]))
-    return (
-        WebhookEvent.objects.filter(Exists(target), status=WebhookEvent.Status.RECEIVED, pk__lte=up_to_event_id)
-        .filter(Q(pk=up_to_event_id) | same_conversation)
-        .order_by("pk")
-    )
+    """Is a customer message the webhook received by then still to be handled (waiting, being handled, or failed
+    with another try to come)?"""
+    return WebhookEvent.objects.filter(not_finished(), event=RECEIVE_MESSAGE, received_at__lte=received_up_to).exists()

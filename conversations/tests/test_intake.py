@@ -11,6 +11,7 @@ from assistant.services import answer
 from conversations.intake import EU_NOTE, handle_conversation_events
 from conversations.models import Customer, Message
 from conversations.services import pause_bot, queue_outbound_message
+from notifications.models import Notification
 from testing.tiktok import (
     im_mark_read_msg_body,
     im_receive_msg_body,
@@ -40,7 +41,7 @@ def test_customer_message_records_customer_and_message_and_queues_one_assistant_
 
     event = _deliver_and_handle(client, body)
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert event.attempts == 1
     customer = Customer.objects.get(pk=user_id_for("anna"))
     assert customer.username == "anna"
@@ -61,7 +62,7 @@ def test_customer_message_records_customer_and_message_and_queues_one_assistant_
 def test_image_is_stored_with_its_type_and_still_answered(client):
     event = _deliver_and_handle(client, im_receive_msg_body("", user="anna", message_id="img-1", message_type="image"))
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     inbound = Message.objects.get(tiktok_message_id="img-1")
     assert (inbound.content_type, inbound.text) == ("image", "")
     assert Message.objects.filter(in_reply_to=inbound, role="assistant").count() == 1
@@ -74,7 +75,7 @@ def test_handling_the_same_event_again_adds_nothing(client):
     handle_conversation_events(up_to_event_id=event.pk, answer=answer)
 
     event.refresh_from_db()
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert Message.objects.filter(tiktok_message_id="in-1").count() == 1
     assert Message.objects.filter(role="assistant").count() == 1
 
@@ -85,7 +86,7 @@ def test_paused_bot_records_the_message_but_does_not_answer(client):
 
     event = _deliver_and_handle(client, im_receive_msg_body("hello?", user="anna", message_id="in-1"))
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert Message.objects.filter(tiktok_message_id="in-1").exists()
     assert Message.objects.filter(direction="outbound").count() == 0
 
@@ -110,8 +111,8 @@ def test_waiting_events_of_a_conversation_are_handled_in_arrival_order(client):
 
     assert handled == 2
     assert list(WebhookEvent.objects.order_by("pk").values_list("tiktok_message_id", "status")) == [
-        ("in-1", "processed"),
-        ("in-2", "processed"),
+        ("in-1", "done"),
+        ("in-2", "done"),
         ("in-3", "received"),
     ]
     assert list(Message.objects.filter(direction="inbound").order_by("pk").values_list("text", flat=True)) == [
@@ -125,7 +126,7 @@ def test_owner_typing_in_the_tiktok_app_is_recorded_as_staff_and_pauses_the_bot(
 
     event = _deliver_and_handle(client, im_send_msg_body("Hi Anna, it's Sofia!", user="anna", message_id="own-1"))
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     staff = Message.objects.get(tiktok_message_id="own-1")
     assert (staff.role, staff.direction, staff.state, staff.text) == (
         "staff",
@@ -157,7 +158,7 @@ def test_echo_of_our_own_send_confirms_the_row_and_pauses_nothing(client):
 
     event = _deliver_and_handle(client, im_send_msg_body(reply.text, user="anna", message_id="ours-1", source="API"))
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert Message.objects.filter(direction="outbound").count() == 1
     assert not Customer.objects.get(pk=user_id_for("anna")).is_bot_paused()
 
@@ -200,7 +201,7 @@ def test_api_echo_we_cannot_match_is_not_mistaken_for_the_owner(client):
 def test_message_from_the_eu_leaves_a_note_and_sends_nothing(client):
     event = _deliver_and_handle(client, im_receive_msg_eu_body(user="eva", message_id="eu-1"))
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     note = Message.objects.get()
     assert (note.role, note.direction, note.text, note.customer_id) == (
         "system",
@@ -217,7 +218,7 @@ def test_read_receipt_sets_when_the_customer_last_read(client):
 
     event = _deliver_and_handle(client, im_mark_read_msg_body(user="anna", read_ms=1_900_000_000_000))
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert Customer.objects.get(pk=user_id_for("anna")).last_read_at == datetime.fromtimestamp(1_900_000_000, tz=UTC)
 
 
@@ -230,9 +231,36 @@ def test_event_missing_what_it_needs_is_marked_failed_at_once(client):
 
     event = _deliver_and_handle(client, body)
 
-    assert event.status == WebhookEvent.Status.FAILED
+    assert (event.status, event.attempts, event.next_attempt_at) == (WebhookEvent.Status.FAILED, 1, None)
     assert event.last_error == "EventNotUsable: The event has no from_user.id."
     assert Customer.objects.count() == 0
+    assert Notification.objects.get().text == (
+        "TikTok event im_receive_msg m-1 was not handled after 1 try: EventNotUsable: The event has no "
+        "from_user.id. Retry it from its page once the cause is fixed."
+    )
+
+
+def test_an_event_that_fails_does_not_hold_up_the_next_ones_of_its_conversation(client, settings):
+    settings.INBOX_RETRY_SECONDS = 60
+    broken = envelope_body(
+        event="im_receive_msg",
+        content={"conversation_id": "conv-anna", "message_id": "m-1", "type": "text", "text": {"body": "hi"}},
+        business_id="biz-open-id",
+    )  # no sender: cannot be handled
+    post_webhook(client, broken)
+    post_webhook(
+        client, im_receive_msg_body("still there?", user="anna", message_id="m-2", conversation_id="conv-anna")
+    )
+    later = WebhookEvent.objects.get(tiktok_message_id="m-2")
+
+    handled = handle_conversation_events(up_to_event_id=later.pk, answer=answer)
+
+    assert handled == 2
+    assert list(WebhookEvent.objects.order_by("pk").values_list("tiktok_message_id", "status", "attempts")) == [
+        ("m-1", "failed", 1),
+        ("m-2", "done", 1),
+    ]
+    assert Message.objects.filter(in_reply_to__tiktok_message_id="m-2", role="assistant").count() == 1
 
 
 def test_nul_characters_in_a_message_are_dropped_so_it_is_stored_and_answered(client):
@@ -242,7 +270,7 @@ def test_nul_characters_in_a_message_are_dropped_so_it_is_stored_and_answered(cl
 
     event = _deliver_and_handle(client, body)
 
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     inbound = Message.objects.get(tiktok_message_id="nul-1")
     assert inbound.text == "is VNT-001 still there?"
     assert Message.objects.filter(in_reply_to=inbound, role="assistant").count() == 1
@@ -267,7 +295,10 @@ def test_replaying_an_event_ignored_for_another_business_still_ignores_it(client
     handle_conversation_events(up_to_event_id=event.pk, answer=answer)
 
     event.refresh_from_db()
-    assert event.status == WebhookEvent.Status.IGNORED
+    assert (event.status, event.outcome) == (
+        WebhookEvent.Status.DONE,
+        "For another business (user_openid does not match).",
+    )
     assert Message.objects.count() == 0
 
 
@@ -307,5 +338,5 @@ def test_an_answerer_that_stays_silent_queues_nothing_and_the_event_is_processed
     handle_conversation_events(up_to_event_id=event.pk, answer=lambda *, customer, message: None)
 
     event.refresh_from_db()
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert Message.objects.filter(direction="outbound").count() == 0

@@ -126,7 +126,7 @@ def test_each_event_is_stored_once_by_its_stripe_id(stripe_settings, client):
     second = post_stripe_webhook(client, payload)
 
     assert [first.json(), second.json()] == [{"status": "recorded"}, {"status": "duplicate"}]
-    assert list(StripeEvent.objects.values_list("event_id", "event_type", "state")) == [
+    assert list(StripeEvent.objects.values_list("event_id", "event_type", "status")) == [
         ("evt_1", "checkout.session.expired", "received")
     ]
 
@@ -148,7 +148,7 @@ def test_a_paid_checkout_session_marks_the_order_paid_and_thanks_the_customer(
     row = deliver(client, checkout_completed(fake_stripe.sessions[0]))
 
     order.refresh_from_db()
-    assert (row.state, row.outcome, row.order_id) == ("handled", "payment recorded", order.pk)
+    assert (row.status, row.outcome, row.order_id, row.attempts) == ("done", "payment recorded", order.pk, 1)
     assert order.status == Order.Status.PAID
     payment = order.payments.get()
     assert (payment.provider, payment.reference, payment.amount, payment.currency) == (

@@ -2,7 +2,7 @@
 
 From the top: assistant → orders → inventory → conversations → tiktok. A domain module (models,
 services, selectors and every other module that is not an entry point) may import its own app, the
-apps below it, `philia.errors` and `philia.db`; nothing above it, no other part of `philia`, and neither `testing`
+apps below it, `philia.errors`, `philia.db` and `philia.inbox`; nothing above it, no other part of `philia`, and neither `testing`
 nor `bench`. Entry points (api.py, admin.py, tasks.py, management commands, migrations, tests) may
 import any app. Every import statement counts, also those inside functions or under TYPE_CHECKING,
 and so do `import_module("...")` / `import_string("...")` calls with a literal name.
@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Top to bottom: an app may import the ones after it.
 LAYERS = ("assistant", "orders", "inventory", "conversations", "tiktok", "notifications")
-# Project packages that are not apps; of philia only the errors every app raises and the bounded-lock
-# transaction (philia.db) may be imported.
-ALLOWED_FROM_PHILIA = ("philia.errors", "philia.db")
+# Project packages that are not apps; of philia only the errors every app raises, the bounded-lock
+# transaction (philia.db) and the inbox every delivery's model is built on (philia.inbox) may be imported.
+ALLOWED_FROM_PHILIA = ("philia.errors", "philia.db", "philia.inbox")
 OTHER_PROJECT_PACKAGES = ("philia", "testing", "bench")
 
 ENTRY_POINT_FILES = {"api.py", "admin.py", "tasks.py", "conftest.py"}
@@ -111,6 +111,22 @@ def test_no_domain_module_imports_an_app_above_it():
     assert problems == [], explained + "\n".join(problems)
 
 
+def test_the_foundation_modules_import_no_app_when_loaded():
+    """philia.errors, philia.db and philia.inbox sit below every app: none imports an app at module level (the
+    inbox tells the owner through notifications from inside the function that does it)."""
+    found = [
+        f"{name}: {' '.join((ast.get_source_segment(source, node) or '').split())}"
+        for name in ALLOWED_FROM_PHILIA
+        for source in [(ROOT / Path(*name.split("."))).with_suffix(".py").read_text()]
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for imported in _imported_names(node, module=name, is_package=False)
+        if imported.split(".")[0] in LAYERS
+    ]
+
+    assert found == []
+
+
 def test_the_walk_covers_the_domain_modules_and_leaves_out_entry_points():
     walked = {str(path) for app in LAYERS for path in domain_modules(app)}
 
@@ -171,9 +187,9 @@ def test_own_app_apps_below_and_philia_errors_are_allowed(source):
     [
         (
             "from philia.admin_actions import customer_link",
-            "of philia, inventory may import only philia.errors, philia.db",
+            "of philia, inventory may import only philia.errors, philia.db, philia.inbox",
         ),
-        ("from philia import settings", "of philia, inventory may import only philia.errors, philia.db"),
+        ("from philia import settings", "of philia, inventory may import only philia.errors, philia.db, philia.inbox"),
         ("from testing.tiktok import sign", "testing is not for domain modules"),
         ("from orders import services", "orders is above inventory"),
         ("import importlib\nimportlib.import_module('assistant.ai')", "assistant is above inventory"),

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from assistant.models import ToolCall
 from conversations.models import Message
-from orders.models import Offer, Order, OrderItem
+from orders.models import Offer, Order, OrderItem, StripeEvent
 from philia import today
 from philia.tests.factories import make_customer, make_item
+from tiktok.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,9 @@ def test_each_section_lists_what_needs_the_owner_with_where_it_is_handled():
 
     sections = {section.key: section for section in today.needs_attention(now=now)}
 
-    assert list(sections) == ["waiting", "windows", "holds", "drops", "sends", "to_ship", "flagged", "unpaid", "offers"]
+    assert list(sections) == [
+        "waiting", "windows", "holds", "drops", "sends", "deliveries", "to_ship", "flagged", "unpaid", "offers",
+    ]  # fmt: skip
     assert [row.text for row in sections["waiting"].rows] == [
         "@waitinglong asked for a person",
         "@waitingshort asked for a person",
@@ -76,7 +79,44 @@ def test_each_section_lists_what_needs_the_owner_with_where_it_is_handled():
         ("@buyer offers $35.00 for VNT-OFFER-3", "Test Jacket · listed at $50.00")
     ]
     assert sections["unpaid"].list_url == "/admin/orders/order/?status__exact=pending"
-    assert [section.total for section in sections.values()] == [2, 1, 1, 0, 1, 1, 0, 1, 1]
+    assert [section.total for section in sections.values()] == [2, 1, 1, 0, 1, 0, 1, 0, 1, 1]
+
+
+def test_failed_deliveries_of_every_inbox_are_listed_latest_first_retrying_or_given_up(settings):
+    settings.TIME_ZONE = "UTC"
+    now = timezone.now()
+    stripe = StripeEvent.objects.create(
+        event_id="evt_1", event_type="charge.refunded", payload={}, status="failed", attempts=5,
+        last_error="KeyError: 'id'", received_at=now - timedelta(hours=2),
+    )  # fmt: skip
+    retrying = now.replace(hour=12, minute=5) + timedelta(days=1)
+    tiktok = WebhookEvent.objects.create(
+        event="im_receive_msg", tiktok_message_id="m-1", dedupe_key="message:m-1", raw_body="{}", status="failed",
+        attempts=2, last_error="Busy: try again", next_attempt_at=retrying, received_at=now - timedelta(hours=1),
+    )  # fmt: skip
+    WebhookEvent.objects.create(event="im_receive_msg", tiktok_message_id="m-2", dedupe_key="message:m-2", raw_body="")
+
+    section = {section.key: section for section in today.needs_attention(now=now)}["deliveries"]
+
+    assert (section.title, section.total, section.list_url) == (
+        "Deliveries not handled",
+        2,
+        "/admin/orders/stripeevent/?status__exact=failed",
+    )
+    assert [(row.text, row.detail, row.url, row.since) for row in section.rows] == [
+        (
+            "TikTok event im_receive_msg m-1",
+            "Busy: try again · tries again at 12:05 (2 so far)",
+            reverse("admin:tiktok_webhookevent_change", args=[tiktok.pk]),
+            tiktok.received_at,
+        ),
+        (
+            "Stripe event charge.refunded evt_1",
+            "KeyError: 'id' · gave up after 5 tries",
+            reverse("admin:orders_stripeevent_change", args=[stripe.pk]),
+            stripe.received_at,
+        ),
+    ]
 
 
 def test_figures_of_the_last_seven_days(settings):

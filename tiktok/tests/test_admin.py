@@ -17,10 +17,11 @@ def test_inbox_filters_by_status_and_shows_the_decoded_body(admin_client):
     post_webhook(admin_client, im_receive_msg_body("x", message_id="other-biz", business_id="someone-else"))
     event = WebhookEvent.objects.get(tiktok_message_id="in-1")
 
-    ignored = admin_client.get(EVENTS, {"status__exact": "ignored"}).content.decode()
+    done = admin_client.get(EVENTS, {"status__exact": "done"}).content.decode()
     detail = admin_client.get(reverse("admin:tiktok_webhookevent_change", args=[event.pk])).content.decode()
 
-    assert "other-biz" in ignored and "in-1" not in ignored
+    assert "other-biz" in done and "in-1" not in done
+    assert "For another business (user_openid does not match)." in done
     assert "the denim jacket?" in detail
 
 
@@ -36,13 +37,13 @@ def test_inbox_names_events_in_words_and_links_the_customer(admin_client):
     assert f'<a href="{reverse("admin:conversations_customer_change", args=[customer.pk])}">{customer}</a>' in listed
 
 
-def test_replay_action_reopens_the_event_for_handling(admin_client, django_capture_on_commit_callbacks):
+def test_retry_action_reopens_the_event_for_handling(admin_client, django_capture_on_commit_callbacks):
     post_webhook(admin_client, im_receive_msg_body("hello", message_id="in-1"))
     event = WebhookEvent.objects.get()
     WebhookEvent.objects.filter(pk=event.pk).update(status="failed", last_error="boom")
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = admin_client.post(EVENTS, {"action": "replay", "_selected_action": [event.pk]}, follow=True)
+        response = admin_client.post(EVENTS, {"action": "retry", "_selected_action": [event.pk]}, follow=True)
 
     event.refresh_from_db()
     assert (event.status, event.last_error) == ("received", "")

@@ -79,7 +79,7 @@ def test_replay_event_handles_it_again_without_a_second_reply(client, fake_tikto
     out, _ = _call("replay_event", str(event.pk), timeout=10)
     dramatiq_worker.drain()
 
-    assert out.splitlines()[0] == f"event {event.pk} (im_receive_msg): processed"
+    assert out.splitlines()[0] == f"event {event.pk} (im_receive_msg): done"
     assert Message.objects.filter(direction="outbound").count() == 1
     assert len(fake_tiktok.sends) == 1
 
@@ -92,7 +92,7 @@ def test_replay_event_of_a_failed_event_runs_it_again(client, fake_tiktok, drama
     out, _ = _call("replay_event", str(event.pk), timeout=10)
     dramatiq_worker.drain()
 
-    assert out.splitlines()[0] == f"event {event.pk} (im_receive_msg): processed"
+    assert out.splitlines()[0] == f"event {event.pk} (im_receive_msg): done"
     assert len(fake_tiktok.sends) == 1
 
 

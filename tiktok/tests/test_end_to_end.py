@@ -33,7 +33,7 @@ def test_signed_dm_posted_to_the_live_endpoint_gets_exactly_one_reply_at_tiktok(
 
     assert response.status_code == 200
     assert response.json() == {"status": "accepted"}
-    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.DONE
     [send] = fake_tiktok.sends
     assert send["recipient"] == conversation_id_for("anna")
     assert send["recipient_type"] == "CONVERSATION"
@@ -82,7 +82,7 @@ def test_messages_of_one_conversation_are_handled_in_order_by_concurrent_workers
     assert [message.text for message in inbound] == texts
     assert [message.replies.filter(role="assistant").count() for message in inbound] == [1] * 6
     assert len(fake_tiktok.sends) == 6
-    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"done"}
 
 
 def test_replies_go_out_while_a_backlog_of_messages_is_still_being_handled(live_server, fake_tiktok, dramatiq_broker):

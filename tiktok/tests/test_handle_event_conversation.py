@@ -7,10 +7,13 @@ import dramatiq
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from conversations.models import Message
+from philia.inbox import requeue_stale_events
 from testing.tiktok import im_receive_msg_body, post_webhook
 from tiktok.models import WebhookEvent
-from tiktok.services import conversation_key, requeue_stale_events
+from tiktok.services import conversation_key
 from tiktok.tasks import handle_event
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
@@ -51,9 +54,35 @@ def test_a_job_with_its_conversation_reads_one_statement_less_and_both_handle_th
     with CaptureQueriesContext(connection) as with_key:
         handle_event.fn(second.pk, conversation_key(event=second))
 
-    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {WebhookEvent.Status.PROCESSED}
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {WebhookEvent.Status.DONE}
     assert len(with_key.captured_queries) == len(without.captured_queries) - 1
     # A job for an event already handled changes nothing, whichever form it has.
     handle_event.fn(second.pk, conversation_key(event=second))
     handle_event.fn(first.pk)
-    assert WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED, attempts=1).count() == 2
+    assert WebhookEvent.objects.filter(status=WebhookEvent.Status.DONE, attempts=1).count() == 2
+
+
+def test_a_dms_handling_takes_up_and_finishes_its_event_in_one_statement_each(client):
+    # A job with its conversation does not read the event first: it is taken up (processing, a try counted) by
+    # the statement that finds the conversation's waiting events, and marked done with the reply it queues.
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        handle_event.fn(event.pk, conversation_key(event=event))
+
+    on_the_event = [query["sql"].split(" SET ")[1][:20] for query in queries if "tiktok_webhookevent" in query["sql"]]
+    assert on_the_event == ['"status" = \'processi', '"status" = \'done\', "']
+    assert list(WebhookEvent.objects.values_list("status", "attempts")) == [("done", 1)]
+
+
+def test_an_event_left_processing_by_a_worker_that_died_is_taken_up_again_by_the_next_job(client):
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+    # Taken up by a worker that was killed: the conversation's mutex is free again, the event still processing.
+    WebhookEvent.objects.update(status="processing", attempts=1, started_at=timezone.now() - timedelta(seconds=50))
+
+    handle_event.fn(event.pk)
+
+    assert list(WebhookEvent.objects.values_list("status", "attempts")) == [("done", 2)]
+    assert Message.objects.filter(direction="outbound", in_reply_to__tiktok_message_id="msg-1").count() == 1

@@ -8,9 +8,9 @@ from django.db import connection
 from dramatiq.brokers.redis import RedisBroker
 
 from conversations.models import Message
+from philia.inbox import requeue_stale_events
 from testing.tiktok import im_receive_msg_body, post_webhook
 from tiktok.models import WebhookEvent
-from tiktok.services import requeue_stale_events
 from tiktok.tasks import handle_event
 
 # transaction=True: on_commit enqueueing must really run, and the worker threads must see the rows.
@@ -36,7 +36,7 @@ def test_broker_down_at_intake_still_answers_200_and_the_sweep_delivers_later(
 
     assert requeued == 1
     event = WebhookEvent.objects.get()
-    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.status == WebhookEvent.Status.DONE
     assert event.requeued_at is not None
     assert Message.objects.filter(direction="outbound", state="sent").count() == 1
     assert len(fake_tiktok.sends) == 1

@@ -59,11 +59,11 @@ def test_assistant_is_asked_while_no_row_of_the_conversation_is_locked(
 
     [seen] = probes
     assert seen["inbound"] == ["got any jackets for autumn?"]  # committed before OpenAI was asked
-    assert seen["event"] == ["received"]
+    assert seen["event"] == ["processing"]  # taken up (committed), not locked
     assert seen["customer"] == [user_id_for("anna")]  # not "locked"
     reply = Message.objects.get(in_reply_to__tiktok_message_id="slow-ai-1")
     assert (reply.text, reply.state) == ("Happy to help! What size are you?", "queued")
-    assert WebhookEvent.objects.get().status == "processed"
+    assert WebhookEvent.objects.get().status == "done"
 
 
 class ProbingFakeTikTok(FakeTikTok):

@@ -210,7 +210,7 @@ def test_text_and_username_with_lone_surrogates_and_nul_are_answered_by_the_work
 
     assert response.json() == {"status": "accepted"}
     event = WebhookEvent.objects.get()
-    assert (event.status, event.attempts, event.last_error) == (WebhookEvent.Status.PROCESSED, 1, "")
+    assert (event.status, event.attempts, event.last_error) == (WebhookEvent.Status.DONE, 1, "")
     inbound = Message.objects.get(tiktok_message_id="m-sur")
     assert inbound.text == "got any nike\ufffd jackets in L?\ufffd"
     assert Customer.objects.get(pk=user_id_for("anna")).username == "an\ufffdna"
@@ -239,7 +239,7 @@ def test_owner_message_with_lone_surrogates_is_recorded_by_the_worker(client, fa
     dramatiq_worker.drain()
 
     assert response.json() == {"status": "accepted"}
-    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.DONE
     assert Message.objects.get(tiktok_message_id="m-owner").text == "on its way \ufffd"
     assert Customer.objects.get(pk="anna-id").username == "anna\ufffd"
 

@@ -221,23 +221,41 @@ def test_same_message_delivered_twice_is_stored_once_and_reported_as_duplicate(c
     assert WebhookEvent.objects.filter(tiktok_message_id="msg-dup").count() == 1
 
 
-def test_delivery_for_another_business_is_stored_as_ignored(client):
+def test_a_message_delivered_again_after_its_handling_failed_is_accepted_and_handled_again(
+    client, django_capture_on_commit_callbacks
+):
+    body = im_receive_msg_body(message_id="msg-failed")
+    post_webhook(client, body)
+    WebhookEvent.objects.update(status="failed", attempts=5, last_error="Busy: try again")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = post_webhook(client, body, t=int(time.time()) + 1)
+
+    assert again.json() == {"status": "accepted"}
+    assert len(callbacks) == 1  # its job, sent once committed
+    assert list(WebhookEvent.objects.values_list("status", "attempts", "last_error", "next_attempt_at")) == [
+        ("received", 5, "", None)
+    ]
+
+
+def test_delivery_for_another_business_is_stored_done_with_why_it_was_ignored(client):
     response = post_webhook(client, im_receive_msg_body(business_id="someone-elses-business"))
 
     assert response.status_code == 200
     assert response.json() == {"status": "ignored"}
     event = WebhookEvent.objects.get()
-    assert event.status == WebhookEvent.Status.IGNORED
-    assert event.last_error == "For another business (user_openid does not match)."
+    assert (event.status, event.attempts, event.last_error) == (WebhookEvent.Status.DONE, 0, "")
+    assert event.outcome == "For another business (user_openid does not match)."
 
 
-def test_unknown_event_is_stored_as_ignored(client):
+def test_unknown_event_is_stored_done_with_why_it_was_ignored(client):
     body = envelope_body(event="im_video_call", content={"conversation_id": "c-1"}, business_id="biz-open-id")
 
     response = post_webhook(client, body)
 
     assert response.json() == {"status": "ignored"}
-    assert WebhookEvent.objects.get().status == WebhookEvent.Status.IGNORED
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.outcome) == (WebhookEvent.Status.DONE, "Not an event the shop handles.")
 
 
 @pytest.mark.parametrize(

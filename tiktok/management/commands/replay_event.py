@@ -38,8 +38,9 @@ class Command(OneLineErrors):
             raise CommandError(f"No webhook event {event_id}.") from None
         event = self._wait(event_id=event_id, timeout=options["timeout"])
         self.stdout.write(f"event {event.pk} ({event.event}): {event.status}")
-        if event.last_error:
-            self.stdout.write(f"  {event.last_error}")
+        for note in (event.outcome, event.last_error):
+            if note:
+                self.stdout.write(f"  {note}")
         if event.tiktok_message_id:
             for reply in Message.objects.filter(
                 in_reply_to__tiktok_message_id=event.tiktok_message_id, direction=Message.Direction.OUTBOUND
@@ -51,7 +52,8 @@ class Command(OneLineErrors):
     def _wait(self, *, event_id: int, timeout: float) -> WebhookEvent:
         deadline = time.monotonic() + timeout
         event = WebhookEvent.objects.get(pk=event_id)
-        while event.status == WebhookEvent.Status.RECEIVED and time.monotonic() < deadline:
+        waiting = (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.PROCESSING)
+        while event.status in waiting and time.monotonic() < deadline:
             time.sleep(0.25)
             event.refresh_from_db()
         return event

@@ -1,4 +1,4 @@
-"""`manage.py requeue_stale_events`: the sweep, by hand — re-enqueue lost event and send jobs."""
+"""`manage.py requeue_stale_events`: the sweeps, by hand — re-enqueue lost event and send jobs, retry due failures."""
 
 from datetime import timedelta
 from typing import Any
@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from conversations.outbox import requeue_stale_outbox
+from philia.inbox import requeue_stale_events
 from philia.management.arguments import OneLineErrors, integer
-from tiktok.services import requeue_stale_events
 
 # Ten years: anything older than that cannot be waiting (and far larger ages overflow the clock).
 MAX_AGE_SECONDS = 10 * 365 * 24 * 3600
@@ -15,8 +15,9 @@ MAX_AGE_SECONDS = 10 * 365 * 24 * 3600
 
 class Command(OneLineErrors):
     help = (
-        "Re-enqueue webhook events still 'received' after --older-than seconds (default TIKTOK_STALE_EVENT_SECONDS) "
-        "and queued outbound messages whose job was lost. Safe to run any time: handling is idempotent."
+        "Re-enqueue webhook events (TikTok's and Stripe's) still 'received' or 'processing' after --older-than "
+        "seconds (default TIKTOK_STALE_EVENT_SECONDS and STRIPE_STALE_EVENT_SECONDS), failed ones whose next try is "
+        "due, and queued outbound messages whose job was lost. Safe to run any time: handling is idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -93,7 +93,7 @@ class Command(OneLineErrors):
                     self.stderr.write(f"[{reply.state}: {reply.error}]" if reply.error else f"[{reply.state}]")
                 return
             event = WebhookEvent.objects.filter(tiktok_message_id=message_id).first()
-            if reply is None and event is not None and event.status == WebhookEvent.Status.PROCESSED:
+            if reply is None and event is not None and event.status == WebhookEvent.Status.DONE:
                 raise CommandError("The shop handled the message and chose not to reply (is the bot paused?).")
             if event is not None and event.status == WebhookEvent.Status.FAILED:
                 first_line = (event.last_error.splitlines() or [""])[0]
