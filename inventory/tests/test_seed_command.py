@@ -10,7 +10,7 @@ from assistant.models import ToolCall
 from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS
-from orders.models import Offer, Order
+from orders.models import Offer, Order, StripeEvent
 from orders.offers import record_offer
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
@@ -74,7 +74,10 @@ def test_clear_without_asking_deletes_shop_data_and_seeds_again():
 
     output = seed("--clear", "--no-input")
 
-    assert "Deleted 0 tool calls, 1 orders, 0 offers, 1 items, 0 messages, 1 customers, 0 webhook events." in output
+    assert (
+        "Deleted 0 tool calls, 1 orders, 0 offers, 0 stripe events, 1 items, 0 messages, 1 customers, 0 webhook events."
+        in output
+    )
     assert (Order.objects.count(), Customer.objects.count(), Item.objects.count()) == (0, 0, len(SEED_ITEMS))
     assert not Item.objects.filter(sku="OWNER-ADDED-1").exists()
 
@@ -95,7 +98,10 @@ def test_clear_has_every_app_delete_its_own_rows_and_keeps_staff_and_credentials
 
     output = seed("--clear", "--no-input")
 
-    assert "Deleted 1 tool calls, 1 orders, 1 offers, 2 items, 1 messages, 1 customers, 1 webhook events." in output
+    assert (
+        "Deleted 1 tool calls, 1 orders, 1 offers, 0 stripe events, 2 items, 1 messages, 1 customers, 1 webhook events."
+        in output
+    )
     assert [model.objects.count() for model in (ToolCall, Order, Offer, Message, Customer, WebhookEvent)] == [0] * 6
     assert Item.objects.count() == len(SEED_ITEMS)
     assert TikTokCredential.objects.get().refresh_token == "kept"
@@ -120,3 +126,17 @@ def test_clear_goes_ahead_when_told_yes(monkeypatch):
 
     assert not Item.objects.filter(sku="OWNER-ADDED-1").exists()
     assert Item.objects.count() == len(SEED_ITEMS)
+
+
+def test_clear_deletes_orders_paid_through_stripe_with_their_stripe_events():
+    customer = make_customer()
+    make_item("PAID-1", held_by=customer, held_until=timezone.now() + timedelta(hours=1))
+    order = place_order(customer=customer)
+    StripeEvent.objects.create(
+        event_id="evt_paid", event_type="checkout.session.completed", payload={}, order=order, status="done"
+    )
+
+    output = seed("--clear", "--no-input")
+
+    assert "Deleted 0 tool calls, 1 orders, 0 offers, 1 stripe events, 1 items, 0 messages, 1 customers" in output
+    assert (Order.objects.count(), StripeEvent.objects.count()) == (0, 0)

@@ -32,8 +32,8 @@ class Command(OneLineErrors):
         "Put the demo stock in the shop: at least a dozen one-of-a-kind vintage items (Nike, Carhartt, "
         "Levi's, Adidas, Patagonia, ...), on sale. Idempotent: items whose SKU is already in stock are left "
         "exactly as they are (held, sold or edited), so a second run adds and changes nothing. With --clear "
-        "it first deletes all shop data (the assistant's tool calls, orders, offers, items, messages, customers, "
-        "webhook events; each app deletes its own) after asking for confirmation; --no-input skips the "
+        "it first deletes all shop data (the assistant's tool calls, orders, offers, Stripe events, items, messages, "
+        "customers, webhook events; each app deletes its own) after asking for confirmation; --no-input skips the "
         "question. Staff accounts and TikTok credentials are kept."
     )
 
@@ -41,7 +41,10 @@ class Command(OneLineErrors):
         parser.add_argument(
             "--clear",
             action="store_true",
-            help="Delete all tool calls, orders, offers, items, messages, customers and webhook events, then seed.",
+            help=(
+                "Delete all tool calls, orders, offers, Stripe events, items, messages, customers and webhook "
+                "events, then seed."
+            ),
         )
         parser.add_argument(
             "--no-input",
@@ -71,8 +74,8 @@ class Command(OneLineErrors):
         database = connection.settings_dict["NAME"]
         try:
             answer = input(
-                "This deletes ALL tool calls, orders, offers, items, messages, customers and webhook events "
-                f"in {database}.\n"
+                "This deletes ALL tool calls, orders, offers, Stripe events, items, messages, customers and "
+                f"webhook events in {database}.\n"
                 "Type 'yes' to continue, or anything else to cancel: "
             )
         except EOFError:
