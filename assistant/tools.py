@@ -118,13 +118,13 @@ def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
     upcoming_drop (in a drop still to come: nobody can hold it yet)."""
     if item.drops_at is not None and item.drops_at > now and item.status != Item.Status.HIDDEN:
         return "upcoming_drop"
+    if item.is_free(now=now):
+        return "available"
     if item.status == Item.Status.RESERVED:
-        if item.held_until is not None and item.held_until <= now:
-            return "available"
         return "held_by_you" if item.held_by_id == customer.pk else "held"
     if item.status == Item.Status.SOLD:
         return "bought_by_you" if has_bought(customer=customer, item_id=item.pk) else "sold"
-    return "available" if item.status == Item.Status.AVAILABLE else "hidden"
+    return "hidden"
 
 
 def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = False) -> Facts:

@@ -272,7 +272,6 @@ def run(options: argparse.Namespace) -> bool:
     from inventory.models import Item
     from inventory.search import search_items
     from inventory.seed_data import SEED_ITEMS
-    from inventory.selectors import available_q
     from inventory.services import add_items
 
     call_command("migrate", verbosity=0)
@@ -289,7 +288,7 @@ def run(options: argparse.Namespace) -> bool:
 
     def icontains_search(text: str, *, limit: int) -> list[Item]:
         """The baseline: what a first version would do, every word `icontains` one of the text columns."""
-        queryset = Item.objects.filter(available_q())
+        queryset = Item.objects.free()
         for word in text.split():
             queryset = queryset.filter(
                 Q(name__icontains=word)

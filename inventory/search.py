@@ -20,7 +20,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inventory.models import Item
-from inventory.selectors import available_q, not_yet_dropped_q
+from inventory.selectors import not_yet_dropped_q
 from inventory.vocabulary import (
     COLOUR_WORDS,
     FAMILY_FOR_WORD,
@@ -146,7 +146,7 @@ def _candidates(*, now: datetime | None, available_only: bool, upcoming_drops: b
             status__in=[Item.Status.HIDDEN, Item.Status.SOLD]
         )
     if available_only:
-        return Item.objects.filter(available_q(now=now))
+        return Item.objects.free(now=now)
     return Item.objects.exclude(status=Item.Status.HIDDEN).exclude(not_yet_dropped_q(now=now))
 
 

@@ -47,7 +47,6 @@ from inventory.locks import (
 from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
 from inventory.selectors import (
-    available_q,
     drop_claims_in_order,
     unsettled_drop_item,
     unsettled_drop_items,
@@ -101,7 +100,7 @@ def _hold_hours(hours: object) -> int | float:
 def _hold(candidate: HoldCandidate, *, customer: Customer, hours: int | float, now: datetime) -> Item:
     """Hold a locked item for a customer whose row is locked too (the caller's transaction)."""
     item = candidate.item
-    hold_is_current = item.status == Item.Status.RESERVED and item.held_until > now
+    hold_is_current = item.is_held(now=now)
     extends_own_hold = hold_is_current and item.held_by_id == customer.pk
     if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or (hold_is_current and not extends_own_hold):
         raise ItemUnavailable(item.sku, item.status, item.held_until)
@@ -204,7 +203,7 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         expired_ids = list(
-            Item.objects.filter(status=Item.Status.RESERVED, held_until__lte=now)
+            Item.objects.holds_run_out(now=now)
             .select_for_update(no_key=True, skip_locked=True)
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -228,7 +227,7 @@ def extend_hold(*, sku: str, hours: int | float | None = None, now: datetime | N
         now = now or timezone.now()
         if item is None:
             raise ItemNotFound(sku)
-        if item.status != Item.Status.RESERVED or item.held_until <= now:
+        if not item.is_held(now=now):
             raise ItemNotHeld(item.sku)
         if item.hold_extended_at is not None:
             raise HoldAlreadyExtended(item.sku)
@@ -272,7 +271,7 @@ def sell_items(*, item_ids: Iterable[int], customer: Customer, now: datetime | N
     with transaction.atomic():
         items = list(lock_items(ids=item_ids))
         for item in items:
-            if item.status != Item.Status.RESERVED or item.held_by_id != customer.pk or item.held_until <= now:
+            if not item.is_held(now=now) or item.held_by_id != customer.pk:
                 raise NotHeldBy(item.sku)
         Item.objects.filter(pk__in=[item.pk for item in items]).update(
             status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
@@ -316,9 +315,7 @@ def lock_item_open_to(*, sku: str, customer: Customer, now: datetime | None = No
     if item is None:
         raise ItemNotFound(sku)
     now = now or timezone.now()
-    held_by_someone_else = (
-        item.status == Item.Status.RESERVED and item.held_by_id != customer.pk and item.held_until > now
-    )
+    held_by_someone_else = item.is_held(now=now) and item.held_by_id != customer.pk
     if item.status in (Item.Status.SOLD, Item.Status.HIDDEN) or held_by_someone_else:
         raise ItemUnavailable(item.sku, item.status, item.held_until)
     return item
@@ -449,7 +446,7 @@ def pass_to_waitlist(*, item_id: int, now: datetime | None = None) -> WaitlistTu
     """
     now = now or timezone.now()
     with transaction.atomic():
-        item = Item.objects.filter(pk=item_id).filter(available_q(now=now)).first()
+        item = Item.objects.free(now=now).filter(pk=item_id).first()
         if item is None or unsettled_drop_item(item=item, now=now, claimed=True) is not None:
             return None
         for entry in waitlist_line(item_id=item_id):
@@ -480,7 +477,7 @@ def tell_waiting_customer(*, item_id: int, customer: Customer, now: datetime | N
     if settings.WAITLIST_AUTO_HOLD:
         return pass_to_waitlist(item_id=item_id, now=now)
     with transaction.atomic():
-        item = Item.objects.filter(pk=item_id).filter(available_q(now=now)).first()
+        item = Item.objects.free(now=now).filter(pk=item_id).first()
         if item is None or unsettled_drop_item(item=item, now=now, claimed=True) is not None:
             return None
         entry = WaitlistEntry.objects.select_for_update().filter(item=item, customer=customer).first()
@@ -553,7 +550,7 @@ def _check_droppable(*, item: Item, now: datetime) -> None:
         raise ItemNotDroppable(item.sku, "is sold")
     if item.status == Item.Status.HIDDEN:
         raise ItemNotDroppable(item.sku, "is hidden")
-    if item.status == Item.Status.RESERVED and item.held_until > now:
+    if item.is_held(now=now):
         raise ItemNotDroppable(item.sku, "is held")
     upcoming = DropItem.objects.filter(item=item, drop__drops_at__gt=now).select_related("drop").first()
     if upcoming is not None:
@@ -799,8 +796,7 @@ def sell_items_on_sale(*, item_ids: Iterable[int], now: datetime | None = None) 
     with transaction.atomic():
         items = list(lock_items(ids=item_ids))
         for item in items:
-            hold_ran_out = item.status == Item.Status.RESERVED and item.held_until <= now
-            if item.status != Item.Status.AVAILABLE and not hold_ran_out:
+            if not item.is_on_sale(now=now):
                 raise ItemUnavailable(item.sku, item.status, item.held_until)
         Item.objects.filter(pk__in=item_ids).update(
             status=Item.Status.SOLD, held_by=None, held_until=None, updated_at=now
