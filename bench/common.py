@@ -1,6 +1,7 @@
 """What the benches share: the servers they run on, the percentile of their timings, making and dropping their
 own database, and starting and stopping the real processes (gunicorn, `rundramatiq`) they measure."""
 
+import http.client
 import os
 import signal
 import socket
@@ -162,3 +163,19 @@ def shop_env(
         **extra,
     )
     return env
+
+
+def post_delivery(connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]) -> bool:
+    """POST one signed delivery on a kept-alive connection (reopened after a "Connection: close" or an error);
+    True when the shop took it (200)."""
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        ok = response.status == 200
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+    except (OSError, http.client.HTTPException):
+        ok = False
+        connection.close()
+    return ok

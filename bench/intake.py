@@ -200,6 +200,11 @@ def main() -> int:
         stop(server)
         cleanup(env, drop=created, namespace=options.namespace)
 
+    return 0 if report(options, results, failures) else 1
+
+
+def report(options: argparse.Namespace, results: dict[str, dict[str, list]], failures: dict[str, int]) -> bool:
+    """Print both endpoints' figures and the goal; True when it is met and nothing failed."""
     summary = {}
     for name, data in results.items():
         count = sum(n for n, _ in data["wall"])
@@ -220,7 +225,7 @@ def main() -> int:
     ratio = summary["webhook"]["rps"] / summary["baseline"]["rps"]
     goal = ratio >= 0.8 and summary["webhook"]["p99"] < 50
     print(f"ratio webhook/baseline: {ratio:.2f}   goal (>= 0.80 and p99 < 50 ms): {'met' if goal else 'NOT met'}")
-    return 0 if goal and not any(failures.values()) else 1
+    return goal and not any(failures.values())
 
 
 def cleanup(env: dict[str, str], *, drop: bool, namespace: str) -> None:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench.assistant import CONVERSATION
-from bench.common import percentile
+from bench.common import percentile, post_delivery
 
 BUSINESS_ID = "bench-business"
 SECRET = "bench-app-secret"
@@ -113,7 +113,7 @@ class Pipelines:
                 dm_id, body, headers = batch[index]
                 sent_at = time.time()
                 began = time.perf_counter()
-                ok = _post_one(connection, PATHS[outcome.name], body, headers)
+                ok = post_delivery(connection, PATHS[outcome.name], body, headers)
                 with lock:
                     outcome.post_ms.append((time.perf_counter() - began) * 1000)
                     outcome.lateness_ms.append(lateness)
@@ -202,21 +202,6 @@ def _wait_for_slot(start: float, index: int, rate: float | None) -> float:
     if wait > 0:
         time.sleep(wait)
     return max(0.0, time.monotonic() - due) * 1000
-
-
-def _post_one(connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]) -> bool:
-    """POST one DM; True when the pipeline took it (200)."""
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        ok = response.status == 200
-        if response.getheader("Connection", "").lower() == "close":
-            connection.close()
-    except (OSError, http.client.HTTPException):
-        ok = False
-        connection.close()
-    return ok
 
 
 def report(label: str, outcome: Outcome) -> None:
