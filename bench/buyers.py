@@ -9,7 +9,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+
+from bench.common import run_threads
 
 
 @dataclass
@@ -99,11 +102,7 @@ def run_buyers(
         finally:
             buyer.close()
 
-    threads = [threading.Thread(target=work, args=(index, number)) for index, number in enumerate(buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(partial(work, index, number) for index, number in enumerate(buyers))
     client_cpu = time.process_time() - min(started_cpu, default=time.process_time())
     server_cpu = None if any(value is None for value in server) else sum(server)
     return results, client_cpu, server_cpu, errors

@@ -7,7 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -179,3 +181,12 @@ def post_delivery(connection: http.client.HTTPConnection, path: str, body: bytes
         ok = False
         connection.close()
     return ok
+
+
+def run_threads(targets: Iterable[Callable[[], object]]) -> None:
+    """Start a thread for each target, all before any is waited for, then wait for them all."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

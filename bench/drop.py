@@ -46,6 +46,7 @@ from bench.common import (  # noqa: E402 (after the path)
     percentile,
     post_delivery,
     recreate_database,
+    run_threads,
     shop_env,
     start_gunicorn,
     start_worker,
@@ -211,11 +212,7 @@ class Deliveries:
                         failed[0] += 1
             connection.close()
 
-        threads = [threading.Thread(target=client) for _ in range(self.options.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads([client] * self.options.clients)
         return started, failed[0]
 
     def answers(self, conversations: set[str]) -> dict[str, list[float]]:

@@ -33,6 +33,7 @@ from bench.common import (  # noqa: E402 (after the path)
     free_port,
     maintenance_url,
     percentile,
+    run_threads,
     start_gunicorn,
     stop,
     use_servers,
@@ -142,12 +143,8 @@ def drive(
             latencies.extend(mine)
             failures += bad
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads([client] * clients)
     return latencies, time.perf_counter() - started, failures
 
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench.assistant import CONVERSATION
-from bench.common import percentile, post_delivery
+from bench.common import percentile, post_delivery, run_threads
 
 BUSINESS_ID = "bench-business"
 SECRET = "bench-app-secret"
@@ -123,12 +123,8 @@ class Pipelines:
                         outcome.failed_posts += 1
             connection.close()
 
-        threads = [threading.Thread(target=client) for _ in range(clients)]
         began = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads([client] * clients)
         outcome.post_seconds = time.monotonic() - began
 
     def collect(self, outcome: Outcome) -> None:

@@ -58,6 +58,7 @@ from bench.common import (  # noqa: E402 (after the path)
     flush_namespace,
     percentile,
     recreate_database,
+    run_threads,
     use_servers,
 )
 
@@ -406,11 +407,7 @@ def hot_round(
             else:
                 connection.close()
 
-    threads = [threading.Thread(target=buyer, args=(number,)) for number in range(options.hot_buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(partial(buyer, number) for number in range(options.hot_buyers))
     if errors:
         raise SystemExit(f"a hot-item buyer failed: {errors[0]!r}")
     winners = [ms for won, ms in outcomes if won]
