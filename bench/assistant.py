@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
+    add_database_options,
     bench_database_url,
     drop_database,
     flush_namespace,
@@ -222,13 +223,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20, help="times each search query is run")
     parser.add_argument("--messages", type=int, default=600, help="customer messages answered offline")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="cap on each measured phase")
-    parser.add_argument(
-        "--database", default=BENCH_DB, help="name of the database to create and drop (default %(default)s)"
-    )
-    parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
 
     use_servers()

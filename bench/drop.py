@@ -39,19 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
-    bench_database_url,
     drop_database,
     flush_namespace,
     free_port,
     percentile,
     post_delivery,
-    recreate_database,
     run_threads,
-    shop_env,
+    start_bench_shop,
     start_gunicorn,
     start_worker,
     stop,
-    use_servers,
 )
 
 BENCH_DB = "philia_bench_drop"
@@ -104,24 +101,12 @@ def parse_options() -> argparse.Namespace:
 
 def main() -> int:
     options = parse_options()
-    from testing.tiktok import FakeTikTok
-
-    use_servers()
-    bench_url = bench_database_url(options.database)
-    redis_url = os.environ["REDIS_URL"]
-    recreate_database(bench_url)
-    fake = FakeTikTok().start()
-    env = shop_env(
-        database_url=bench_url,
-        redis_url=redis_url,
-        namespace=options.namespace,
+    bench_url, redis_url, fake, env = start_bench_shop(
+        options,
         settings_module="philia.settings",
-        tiktok_api_base=fake.base_url,
         secret=SECRET,
         business_id=BUSINESS_ID,
         access_token=ACCESS_TOKEN,
-        sends_per_second=options.sends_per_second,
-        worker_timeout_ms=options.worker_timeout_ms,
         DROP_SETTLE_SECONDS=str(options.settle_seconds),
     )
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-drop-worker-", suffix=".log", delete=False)

@@ -38,17 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
-    bench_database_url,
     drop_database,
     flush_namespace,
     free_port,
     percentile,
-    recreate_database,
-    shop_env,
+    start_bench_shop,
     start_gunicorn,
     start_worker,
     stop,
-    use_servers,
 )
 from bench.pipeline_phases import BUSINESS_ID, SECRET, ConnectionSampler, Outcome, Pipelines, report  # noqa: E402
 
@@ -109,24 +106,12 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
 
 def main() -> int:
     options, rates = parse_options()
-    from testing.tiktok import FakeTikTok
-
-    use_servers()
-    bench_url = bench_database_url(options.database)
-    redis_url = os.environ["REDIS_URL"]
-    recreate_database(bench_url)
-    fake = FakeTikTok().start()
-    env = shop_env(
-        database_url=bench_url,
-        redis_url=redis_url,
-        namespace=options.namespace,
+    bench_url, redis_url, fake, env = start_bench_shop(
+        options,
         settings_module="bench.pipeline_settings",
-        tiktok_api_base=fake.base_url,
         secret=SECRET,
         business_id=BUSINESS_ID,
         access_token=ACCESS_TOKEN,
-        sends_per_second=options.sends_per_second,
-        worker_timeout_ms=options.worker_timeout_ms,
     )
     os.environ.update(env)
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-pipeline-worker-", suffix=".log", delete=False)

@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.buyers import Buyer, Phase, measure  # noqa: E402 (after the path)
 from bench.common import (  # noqa: E402 (after the path)
+    add_database_options,
     bench_database_url,
     drop_database,
     flush_namespace,
@@ -123,13 +124,7 @@ def main() -> int:
     parser.add_argument("--hot-buyers", type=int, default=50, help="buyers at once on the hot item")
     parser.add_argument("--hot-rounds", type=int, default=5, help="hot-item rounds of each way")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap on each measured phase")
-    parser.add_argument(
-        "--database", default=BENCH_DB, help="name of the database to create and drop (default %(default)s)"
-    )
-    parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
     try:
         buyer_counts = [int(part) for part in options.buyers.split(",")]
