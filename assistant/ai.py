@@ -301,10 +301,7 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
             )
         except openai.OpenAIError as error:
             raise AIFailed(f"{type(error).__name__}: {error}") from error
-        usage.model = getattr(response, "model", None) or settings.OPENAI_MODEL
-        if response.usage is not None:
-            usage.prompt_tokens += response.usage.prompt_tokens or 0
-            usage.completion_tokens += response.usage.completion_tokens or 0
+        _add_usage(usage, response)
         if not response.choices:
             raise AIFailed("no choices in the response")
         reply = response.choices[0].message
@@ -312,23 +309,7 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
         if calls:
             if last_round:
                 raise AIFailed("still calling tools after the last round")
-            messages.append(
-                {
-                    "role": "assistant",
-                    "content": reply.content or None,
-                    "tool_calls": [
-                        {
-                            "id": call.id,
-                            "type": "function",
-                            "function": {
-                                "name": getattr(getattr(call, "function", None), "name", ""),
-                                "arguments": getattr(getattr(call, "function", None), "arguments", "{}"),
-                            },
-                        }
-                        for call in calls
-                    ],
-                }
-            )
+            messages.append(_tool_calls_message(reply, calls))
             for call_id, result in runner.run_round(calls):
                 messages.append({"role": "tool", "tool_call_id": call_id, "content": json.dumps(result.wire())})
             if runner.claimed:
@@ -338,3 +319,29 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
             raise AIFailed("empty answer")
         return reply.content.strip()
     raise AIFailed("no answer within the rounds allowed")
+
+
+def _add_usage(usage: Usage, response: Any) -> None:
+    usage.model = getattr(response, "model", None) or settings.OPENAI_MODEL
+    if response.usage is not None:
+        usage.prompt_tokens += response.usage.prompt_tokens or 0
+        usage.completion_tokens += response.usage.completion_tokens or 0
+
+
+def _tool_calls_message(reply: Any, calls: list[Any]) -> dict[str, Any]:
+    """The model's tool calls, as the assistant message the next round sends back with their results."""
+    return {
+        "role": "assistant",
+        "content": reply.content or None,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {
+                    "name": getattr(getattr(call, "function", None), "name", ""),
+                    "arguments": getattr(getattr(call, "function", None), "arguments", "{}"),
+                },
+            }
+            for call in calls
+        ],
+    }

@@ -95,10 +95,48 @@ def problem_with(
         return "empty reply"
     if len(reply) > MAX_REPLY_CHARS:
         return "reply too long"
-    skus = find_skus(reply)
-    # Prices the offer rules produced for this customer (never another's), each allowed next to its own piece; a
-    # piece they hold at an agreed price costs them that price, not the listed one.
+    # Prices the offer rules produced for this customer (never another's), each allowed next to its own piece.
     offers = standing_offer_prices(customer=customer)
+    offer_prices = set().union(*offers.values())
+    problem = _price_problem(
+        reply,
+        customer=customer,
+        offers=offers,
+        allowed_amounts=allowed_amounts,
+        known_prices=known_prices,
+        prices_by_name=prices_by_name,
+    )
+    if problem is not None:
+        return problem
+    # Words of a deal are true only when the rules made one, and the reply says its price (checked above against
+    # its piece); a percentage off is never one of them.
+    grants = GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply))
+    if grants and (PERCENT_OFF.search(reply) or not offer_prices.intersection(prices_in(reply))):
+        return "sounds like it grants a discount"
+    if TALKS_ABOUT_OTHERS.search(reply):
+        return "talks about another customer"
+    problem = _someone_elses_problem(reply, customer=customer)
+    if problem is not None:
+        return problem
+    if CLAIMS_A_HOLD.search(reply) and not current_holds(customer=customer).exists():
+        return "says something is on hold when nothing is"
+    if TALKS_ABOUT_INSTRUCTIONS.search(reply) or repeats_instructions(reply, instructions):
+        return "talks about its instructions"
+    return None
+
+
+def _price_problem(
+    reply: str,
+    *,
+    customer: Customer,
+    offers: dict[str, set[Decimal]],
+    allowed_amounts: set[Decimal],
+    known_prices: set[Decimal],
+    prices_by_name: dict[str, Decimal] | None,
+) -> str | None:
+    """A SKU the shop does not have, or a price next to a piece that is not one of its prices for this customer
+    (a piece they hold at an agreed price costs them that price, not the listed one)."""
+    skus = find_skus(reply)
     agreed = held_at_offer_prices(customer=customer)
     offer_prices = set().union(*offers.values())
     items = {item.sku.upper(): item for item in visible_items_with_skus([*skus, *offers])}
@@ -136,13 +174,11 @@ def problem_with(
                     )
             elif amount not in known_prices and amount not in reply_prices and amount not in offer_prices:
                 return f"quotes a price {amount} the database did not give"
-    # Words of a deal are true only when the rules made one, and the reply says its price (checked above against
-    # its piece); a percentage off is never one of them.
-    grants = GRANTS_DISCOUNT.search(DECLINES_DISCOUNT.sub(" ", reply))
-    if grants and (PERCENT_OFF.search(reply) or not offer_prices.intersection(prices_in(reply))):
-        return "sounds like it grants a discount"
-    if TALKS_ABOUT_OTHERS.search(reply):
-        return "talks about another customer"
+    return None
+
+
+def _someone_elses_problem(reply: str, *, customer: Customer) -> str | None:
+    """Another customer's handle or username, or an order number that is not this customer's."""
     handles = {handle.lower().rstrip(".") for handle in re.findall(r"@([A-Za-z0-9_.]{2,})", reply)}
     tokens = {token.strip(".") for token in re.findall(r"[A-Za-z0-9_.]{4,}", reply)} | handles
     own = (customer.username or "").lower()
@@ -152,8 +188,4 @@ def problem_with(
     order_numbers = {int(number) for number in re.findall(r"#\s?(\d{1,9})\b", reply)}
     if order_numbers - set(Order.objects.filter(customer=customer, pk__in=order_numbers).values_list("pk", flat=True)):
         return "names an order that is not this customer's"
-    if CLAIMS_A_HOLD.search(reply) and not current_holds(customer=customer).exists():
-        return "says something is on hold when nothing is"
-    if TALKS_ABOUT_INSTRUCTIONS.search(reply) or repeats_instructions(reply, instructions):
-        return "talks about its instructions"
     return None

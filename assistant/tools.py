@@ -8,21 +8,17 @@ the message, the tool and its arguments, so a message handled again replays the 
 instead of acting twice.
 """
 
-import hashlib
-import json
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assistant.facts import item_facts, item_status, order_facts
 from assistant.models import ToolCall
+from assistant.once import OncePerMessage
 from assistant.results import (
-    REPLAY,
     AlreadyBought,
     CancelOrderOutcome,
     ClaimPaymentOutcome,
@@ -62,10 +58,8 @@ from assistant.results import (
     PhotoOutcome,
     PhotoPage,
     PhotoToSend,
-    Refused,
     Released,
     ReleaseOutcome,
-    Result,
     SearchResults,
     Sold,
 )
@@ -95,100 +89,19 @@ from inventory.selectors import (
 )
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
-from orders.models import Order
-from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, agreed_prices, countered_offers, record_offer
-from orders.selectors import customer_orders, has_bought
-from philia.errors import DomainError
+from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, countered_offers, record_offer
+from orders.selectors import customer_orders
 from tiktok.services import image_send_allowed
 
 logger = logging.getLogger(__name__)
 
-Outcome = TypeVar("Outcome", bound=Result)
 
-ORDER_STATUS_WORDS = {
-    Order.Status.PENDING: "awaiting payment",
-    Order.Status.PAID: "paid, being packed",
-    Order.Status.SHIPPED: "shipped",
-    Order.Status.CANCELLED: "cancelled",
-}
-
-
-def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
-    """available, held_by_you, held (by someone else, never who), bought_by_you, sold, hidden, or
-    upcoming_drop (in a drop still to come: nobody can hold it yet)."""
-    if item.drops_at is not None and item.drops_at > now and item.status != Item.Status.HIDDEN:
-        return "upcoming_drop"
-    if item.status == Item.Status.RESERVED:
-        if item.held_until is not None and item.held_until <= now:
-            return "available"
-        return "held_by_you" if item.held_by_id == customer.pk else "held"
-    if item.status == Item.Status.SOLD:
-        return "bought_by_you" if has_bought(customer=customer, item_id=item.pk) else "sold"
-    return "available" if item.status == Item.Status.AVAILABLE else "hidden"
-
-
-def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = False) -> Facts:
-    status = item_status(item, customer=customer, now=now)
-    facts: Facts = {
-        "sku": item.sku,
-        "name": item.name,
-        "brand": item.brand,
-        "size": item.size_label,
-        "price": f"{item.price:.2f}",
-        "status": status,
-    }
-    if status == "held_by_you":
-        facts["held_until"] = item.held_until.isoformat()
-        # Held at a price agreed by offer: that is the price for this customer (their order uses it), never the list's.
-        agreed = agreed_prices(customer=customer, items=[item]).get(item.pk)
-        if agreed is not None:
-            facts["price"] = f"{agreed:.2f}"
-    elif status == "held":
-        facts["available_again_at"] = item.held_until.isoformat()
-    elif status == "upcoming_drop":
-        facts["drops_at"] = item.drops_at.isoformat()
-    if full:
-        facts.update(
-            category=item.category,
-            colour=item.colour,
-            era=item.era,
-            condition=item.condition,
-            measurements=item.ordered_measurements,
-            description=item.description[:600],
-        )
-    return facts
-
-
-def order_facts(order: Order) -> Facts:
-    facts: Facts = {
-        "order_number": order.pk,
-        "status": ORDER_STATUS_WORDS.get(order.status, order.status),
-        "total": f"{order.total:.2f}",
-        "placed_at": order.created_at.isoformat(),
-        "items": [
-            {"sku": line.item.sku, "name": line.item.name, "price": f"{line.price:.2f}"} for line in order.lines.all()
-        ],
-    }
-    if order.status == Order.Status.SHIPPED:
-        facts["tracking_number"] = order.tracking_number
-        if order.shipped_at:
-            facts["shipped_at"] = order.shipped_at.isoformat()
-    if order.status == Order.Status.PENDING and order_services.open_payment_link(order=order):
-        facts["payment_link"] = order.stripe_session_url
-    if order.status == Order.Status.PAID and order.paid_at:
-        facts["paid_at"] = order.paid_at.isoformat()
-    return facts
-
-
-class Toolbox:
+class Toolbox(OncePerMessage):
     """The shop's tools bound to one customer and the inbound message being answered."""
 
     def __init__(self, *, customer: Customer, message: Message) -> None:
-        self.customer = customer
-        self.message = message
-        self.actions: list[Result] = []  # what the actions of this turn answered, in order
+        super().__init__(customer=customer, message=message)
         self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
-        self._results: dict[str, Outcome] = {}  # the actions run in this turn, by idempotency key
 
     # --- reads ---
 
@@ -477,47 +390,3 @@ class Toolbox:
             extra={"customer": self.customer.pk, "reason": reason[:200]},
         )
         return HandedOff()
-
-    def _once(self, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
-        """Run `action` once for this inbound message: the first run's result is stored with it (its wire
-        form) and replayed afterwards as the same typed result. The action and its record commit together."""
-        canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
-        key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
-        if key in self._results:  # asked again in this turn: the same result
-            result = self._results[key]
-        else:
-            # A message recorded by this very job has no earlier run to replay.
-            stored = None if self.message.recorded_now else ToolCall.objects.filter(idempotency_key=key).first()
-            result = (
-                REPLAY[tool].validate_python(stored.result)
-                if stored is not None
-                else self._run(key, tool, arguments, action)
-            )
-        self._results[key] = result
-        self.actions.append(result)
-        return result
-
-    def _run(self, key: str, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
-        """`action` and its ToolCall row, committed together; a refusal is a result too."""
-        try:
-            with transaction.atomic():
-                try:
-                    result = action()
-                except DomainError as error:
-                    result = Refused(message=str(error))
-                ToolCall.objects.create(
-                    idempotency_key=key,
-                    message=self.message,
-                    customer=self.customer,
-                    tool=tool,
-                    arguments=arguments,
-                    succeeded=result.ok,
-                    result=result.wire(),
-                )
-        except IntegrityError:
-            # The same message is being handled by another worker: its run counts, this one is undone.
-            stored = ToolCall.objects.filter(idempotency_key=key).first()
-            if stored is None:
-                raise
-            result = REPLAY[tool].validate_python(stored.result)
-        return result

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
+    add_database_options,
     bench_database_url,
     drop_database,
     flush_namespace,
@@ -222,13 +223,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20, help="times each search query is run")
     parser.add_argument("--messages", type=int, default=600, help="customer messages answered offline")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="cap on each measured phase")
-    parser.add_argument(
-        "--database", default=BENCH_DB, help="name of the database to create and drop (default %(default)s)"
-    )
-    parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
 
     use_servers()
@@ -261,21 +256,23 @@ def main() -> int:
 
 def run(options: argparse.Namespace) -> bool:
     """Seed, measure, print; True when the search goal (ranked p50 under 10 ms) is met."""
-
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import Q
-
-    from assistant.language import parse_search
-    from assistant.services import answer
-    from conversations.models import Customer, Message
-    from inventory.models import Item
-    from inventory.search import search_items
-    from inventory.seed_data import SEED_ITEMS
-    from inventory.selectors import available_q
-    from inventory.services import add_items
 
     call_command("migrate", verbosity=0)
+    total = seed(options)
+    goal_met = measure_search(options, total=total)
+    measure_assistant(options)
+    return goal_met
+
+
+def seed(options: argparse.Namespace) -> int:
+    """The demo stock and --items generated pieces; returns how many items there are."""
+    from django.db import connection
+
+    from inventory.models import Item
+    from inventory.seed_data import SEED_ITEMS
+    from inventory.services import add_items
+
     rng = random.Random(7)
     started = time.perf_counter()
     add_items(items=SEED_ITEMS)
@@ -286,20 +283,28 @@ def run(options: argparse.Namespace) -> bool:
     print(
         f"PostgreSQL {connection.pg_version // 10000}, {total:,} items seeded in {time.perf_counter() - started:.1f} s"
     )
+    return total
 
-    def icontains_search(text: str, *, limit: int) -> list[Item]:
-        """The baseline: what a first version would do, every word `icontains` one of the text columns."""
-        queryset = Item.objects.filter(available_q())
-        for word in text.split():
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(brand__icontains=word)
-                | Q(description__icontains=word)
-                | Q(sku__icontains=word)
-            )
-        return list(queryset.order_by("-created_at", "pk")[:limit])
 
-    # --- search: ranked (assistant.language reads, inventory.search ranks) vs a plain icontains query (the baseline above) ---
+def icontains_search(text: str, *, limit: int) -> list:
+    """The baseline: what a first version would do, every word `icontains` one of the text columns."""
+    from django.db.models import Q
+
+    from inventory.models import Item
+
+    queryset = Item.objects.free()
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(name__icontains=word) | Q(brand__icontains=word) | Q(description__icontains=word) | Q(sku__icontains=word)
+        )
+    return list(queryset.order_by("-created_at", "pk")[:limit])
+
+
+def measure_search(options: argparse.Namespace, *, total: int) -> bool:
+    """Ranked (assistant.language reads, inventory.search ranks) vs a plain icontains query (the baseline above)."""
+    from assistant.language import parse_search
+    from inventory.search import search_items
+
     ranked: list[float] = []
     baseline: list[float] = []
     empty_ranked = 0
@@ -336,48 +341,22 @@ def run(options: argparse.Namespace) -> bool:
     )
     print("  slowest ranked queries (p50 ms): " + ", ".join(f"{text!r} {ms:.1f}" for ms, text in per_query[:5]))
     print(f"  queries with no result: {empty_ranked // rounds} of {len(SEARCHES)}")
+    return goal_met
 
-    # --- offline assistant: a realistic conversation, over and over, by many customers ---
+
+def measure_assistant(options: argparse.Namespace) -> None:
+    """The offline assistant: a realistic conversation, over and over, by many customers."""
+    from conversations.models import Customer
+
     customers = [
         Customer.objects.create(
             tiktok_user_id=f"bench-{number}", username=f"bench_{number}", conversation_id=f"c{number}"
         )
         for number in range(max(1, options.messages // len(CONVERSATION)))
     ]
-
-    def replies(*, with_answer: bool) -> tuple[list[float], float]:
-        """Per-message latencies (ms) and wall time (s): store the inbound row, answer() (or, for the
-        baseline, the same reply text without answering), store the reply, as the worker does."""
-        latencies: list[float] = []
-        deadline = time.monotonic() + options.max_seconds
-        started = time.perf_counter()
-        for number in range(options.messages):
-            if time.monotonic() >= deadline:
-                break
-            customer = customers[(number // len(CONVERSATION)) % len(customers)]
-            text = CONVERSATION[number % len(CONVERSATION)]
-            begin = time.perf_counter()
-            inbound = Message.objects.create(customer=customer, role="user", direction="inbound", text=text)
-            if with_answer:
-                reply = answer(customer=customer, message=inbound)
-                reply_text = reply.text if reply is not None else None
-            else:
-                reply_text = text
-            if reply_text is not None:
-                Message.objects.create(
-                    customer=customer,
-                    role="assistant",
-                    direction="outbound",
-                    state="queued",
-                    text=reply_text,
-                    in_reply_to=inbound,
-                )
-            latencies.append((time.perf_counter() - begin) * 1000)
-        return latencies, time.perf_counter() - started
-
-    latencies, elapsed = replies(with_answer=True)
+    latencies, elapsed = replies(options, customers, with_answer=True)
     # The baseline runs second, on the same customers: it answers nothing, so it cannot change their state.
-    stored, stored_elapsed = replies(with_answer=False)
+    stored, stored_elapsed = replies(options, customers, with_answer=False)
     print(
         f"\noffline assistant: {len(latencies)} messages ({len(CONVERSATION)}-message conversation, {len(customers)} customers)"
     )
@@ -389,7 +368,40 @@ def run(options: argparse.Namespace) -> bool:
     )
     print(f"  ratio answer/baseline per message: p50 {statistics.median(latencies) / statistics.median(stored):.1f}x")
     print("  (each message: store the inbound row, answer() -- or not, for the baseline -- store the reply)")
-    return goal_met
+
+
+def replies(options: argparse.Namespace, customers: list, *, with_answer: bool) -> tuple[list[float], float]:
+    """Per-message latencies (ms) and wall time (s): store the inbound row, answer() (or, for the
+    baseline, the same reply text without answering), store the reply, as the worker does."""
+    from assistant.services import answer
+    from conversations.models import Message
+
+    latencies: list[float] = []
+    deadline = time.monotonic() + options.max_seconds
+    started = time.perf_counter()
+    for number in range(options.messages):
+        if time.monotonic() >= deadline:
+            break
+        customer = customers[(number // len(CONVERSATION)) % len(customers)]
+        text = CONVERSATION[number % len(CONVERSATION)]
+        begin = time.perf_counter()
+        inbound = Message.objects.create(customer=customer, role="user", direction="inbound", text=text)
+        if with_answer:
+            reply = answer(customer=customer, message=inbound)
+            reply_text = reply.text if reply is not None else None
+        else:
+            reply_text = text
+        if reply_text is not None:
+            Message.objects.create(
+                customer=customer,
+                role="assistant",
+                direction="outbound",
+                state="queued",
+                text=reply_text,
+                in_reply_to=inbound,
+            )
+        latencies.append((time.perf_counter() - begin) * 1000)
+    return latencies, time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -1,13 +1,18 @@
 """What the benches share: the servers they run on, the percentile of their timings, making and dropping their
 own database, and starting and stopping the real processes (gunicorn, `rundramatiq`) they measure."""
 
+import argparse
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -162,3 +167,68 @@ def shop_env(
         **extra,
     )
     return env
+
+
+def start_bench_shop(
+    options: argparse.Namespace, *, settings_module: str, secret: str, business_id: str, access_token: str, **extra: str
+) -> tuple[str, str, Any, dict[str, str]]:
+    """What a bench of the running shop needs first: the servers (`use_servers`), a fresh database (--database),
+    the fake TikTok API started in this process, and the environment of the shop's processes (`shop_env`, with
+    --namespace, --sends-per-second and --worker-timeout-ms). Returns (database URL, Redis URL, fake, environment)."""
+    from testing.tiktok import FakeTikTok
+
+    use_servers()
+    bench_url = bench_database_url(options.database)
+    redis_url = os.environ["REDIS_URL"]
+    recreate_database(bench_url)
+    fake = FakeTikTok().start()
+    env = shop_env(
+        database_url=bench_url,
+        redis_url=redis_url,
+        namespace=options.namespace,
+        settings_module=settings_module,
+        tiktok_api_base=fake.base_url,
+        secret=secret,
+        business_id=business_id,
+        access_token=access_token,
+        sends_per_second=options.sends_per_second,
+        worker_timeout_ms=options.worker_timeout_ms,
+        **extra,
+    )
+    return bench_url, redis_url, fake, env
+
+
+def add_database_options(parser: argparse.ArgumentParser, *, database: str, namespace: str) -> None:
+    """--database, --namespace and --keep: the bench's own database and Dramatiq namespace, cleaned up at the end."""
+    parser.add_argument(
+        "--database", default=database, help="name of the database to create and drop (default %(default)s)"
+    )
+    parser.add_argument(
+        "--namespace", default=namespace, help="Dramatiq namespace, emptied at the end (default %(default)s)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+
+
+def post_delivery(connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]) -> bool:
+    """POST one signed delivery on a kept-alive connection (reopened after a "Connection: close" or an error);
+    True when the shop took it (200)."""
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        ok = response.status == 200
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+    except (OSError, http.client.HTTPException):
+        ok = False
+        connection.close()
+    return ok
+
+
+def run_threads(targets: Iterable[Callable[[], object]]) -> None:
+    """Start a thread for each target, all before any is waited for, then wait for them all."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -39,17 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
-    bench_database_url,
     drop_database,
     flush_namespace,
     free_port,
     percentile,
-    recreate_database,
-    shop_env,
+    post_delivery,
+    run_threads,
+    start_bench_shop,
     start_gunicorn,
     start_worker,
     stop,
-    use_servers,
 )
 
 BENCH_DB = "philia_bench_drop"
@@ -71,7 +70,7 @@ print(int(drop.drops_at.timestamp() * 1000))
 """
 
 
-def main() -> int:
+def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=500, help="customers claiming the piece (and in the baseline)")
     parser.add_argument("--post-seconds", type=float, default=1.0, help="the DMs of a phase are posted within this")
@@ -97,25 +96,17 @@ def main() -> int:
         parser.error("--clients, --web-workers, --worker-processes and --worker-threads must be at least 1")
     if options.sends_per_second < 1 or options.worker_timeout_ms < 1 or options.drain_seconds <= 0:
         parser.error("--sends-per-second, --worker-timeout-ms and --drain-seconds must be positive")
+    return options
 
-    from testing.tiktok import FakeTikTok
 
-    use_servers()
-    bench_url = bench_database_url(options.database)
-    redis_url = os.environ["REDIS_URL"]
-    recreate_database(bench_url)
-    fake = FakeTikTok().start()
-    env = shop_env(
-        database_url=bench_url,
-        redis_url=redis_url,
-        namespace=options.namespace,
+def main() -> int:
+    options = parse_options()
+    bench_url, redis_url, fake, env = start_bench_shop(
+        options,
         settings_module="philia.settings",
-        tiktok_api_base=fake.base_url,
         secret=SECRET,
         business_id=BUSINESS_ID,
         access_token=ACCESS_TOKEN,
-        sends_per_second=options.sends_per_second,
-        worker_timeout_ms=options.worker_timeout_ms,
         DROP_SETTLE_SECONDS=str(options.settle_seconds),
     )
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-drop-worker-", suffix=".log", delete=False)
@@ -152,16 +143,21 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: int, fake) -> bool:
-    import psycopg
+Phase = tuple[dict[str, float], dict[str, list[float]], int, float]  # POST starts, answers, failed posts, seconds
 
-    from tiktok.signatures import signature_header
-    from tiktok.simulation import conversation_id_for, customer_message_content, envelope_body
 
-    run_id = str(time.time_ns())
-    rng = random.Random(options.seed)
+class Deliveries:
+    """DMs to the shop on `port` and their answers at the fake TikTok API, for one bench run."""
 
-    def delivery(user: str, text: str, timestamp_ms: int | None = None) -> tuple[str, bytes, dict[str, str]]:
+    def __init__(self, options: argparse.Namespace, *, port: int, fake) -> None:
+        self.options = options
+        self.port = port
+        self.fake = fake
+
+    def delivery(self, user: str, text: str, timestamp_ms: int | None = None) -> tuple[str, bytes, dict[str, str]]:
+        from tiktok.signatures import signature_header
+        from tiktok.simulation import conversation_id_for, customer_message_content, envelope_body
+
         content = customer_message_content(
             text=text, username=user, business_id=BUSINESS_ID, message_id=f"m-{user}", timestamp_ms=timestamp_ms
         )
@@ -172,17 +168,17 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
         }
         return conversation_id_for(user), body, headers
 
-    def post(batch: list[tuple[str, bytes, dict[str, str]]]) -> tuple[dict[str, float], int]:
+    def post(self, batch: list[tuple[str, bytes, dict[str, str]]]) -> tuple[dict[str, float], int]:
         """POST each delivery at its slot, spread evenly over --post-seconds; (conversation -> POST start, failed)."""
         lock = threading.Lock()
         indexes = iter(range(len(batch)))
         started: dict[str, float] = {}
         failed = [0]
         start = time.monotonic() + 0.1
-        rate = len(batch) / options.post_seconds
+        rate = len(batch) / self.options.post_seconds
 
         def client() -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             while True:
                 with lock:
                     index = next(indexes, None)
@@ -193,16 +189,7 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
                     time.sleep(wait)
                 conversation, body, headers = batch[index]
                 at = time.time()
-                try:
-                    connection.request("POST", "/webhooks/tiktok", body=body, headers=headers)
-                    response = connection.getresponse()
-                    response.read()
-                    accepted = response.status == 200
-                    if response.getheader("Connection", "").lower() == "close":
-                        connection.close()
-                except (OSError, http.client.HTTPException):
-                    accepted = False
-                    connection.close()
+                accepted = post_delivery(connection, "/webhooks/tiktok", body, headers)
                 with lock:
                     if accepted:
                         started[conversation] = at
@@ -210,55 +197,58 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
                         failed[0] += 1
             connection.close()
 
-        threads = [threading.Thread(target=client) for _ in range(options.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads([client] * self.options.clients)
         return started, failed[0]
 
-    def answers(conversations: set[str]) -> dict[str, list[float]]:
+    def answers(self, conversations: set[str]) -> dict[str, list[float]]:
         """Every send that reached the fake TikTok API for these conversations: conversation -> times."""
         found: dict[str, list[float]] = {}
-        for request in fake.calls():
+        for request in self.fake.calls():
             recipient = (request.json or {}).get("recipient")
             if request.answered_code == 0 and recipient in conversations:
                 found.setdefault(recipient, []).append(request.at)
         return found
 
-    def phase(label: str, batch) -> tuple[dict[str, float], dict[str, list[float]], int, float]:
+    def phase(self, label: str, batch) -> Phase:
         began = time.time()
-        started, failed = post(batch)
+        started, failed = self.post(batch)
         posted_in = time.time() - began
         wanted = set(started)
         last_progress, seen = time.monotonic(), -1
-        while time.monotonic() - last_progress < options.drain_seconds:
-            found = answers(wanted)
+        while time.monotonic() - last_progress < self.options.drain_seconds:
+            found = self.answers(wanted)
             if len(found) >= len(wanted):
                 time.sleep(1.0)  # a second answer to anyone would show up now
                 break
             if len(found) != seen:
                 seen, last_progress = len(found), time.monotonic()
             time.sleep(0.2)
-        return started, answers(wanted), failed, posted_in
+        return started, self.answers(wanted), failed, posted_in
 
-    def latencies(started: dict[str, float], found: dict[str, list[float]]) -> list[float]:
-        return [min(found[c]) - started[c] for c in started if c in found]
 
-    def report(label: str, started, found, failed: int, posted_in: float) -> list[float]:
-        values = latencies(started, found)
-        twice = sum(1 for times in found.values() if len(times) > 1)
-        missing = len(started) - len(found)
-        if values:
-            print(
-                f"  {label:28} delivery to answer p50 {statistics.median(values):6.2f} s  p99 "
-                f"{percentile(values, 0.99):6.2f} s  max {max(values):6.2f} s   ({len(started)} DMs posted in "
-                f"{posted_in:.2f} s, {missing} unanswered, {twice} answered twice, {failed} failed posts)"
-            )
-        else:
-            print(f"  {label:28} no answers ({len(started)} posted, {failed} failed posts)")
-        return values
+def latencies(started: dict[str, float], found: dict[str, list[float]]) -> list[float]:
+    return [min(found[c]) - started[c] for c in started if c in found]
 
+
+def report(label: str, started, found, failed: int, posted_in: float) -> list[float]:
+    values = latencies(started, found)
+    twice = sum(1 for times in found.values() if len(times) > 1)
+    missing = len(started) - len(found)
+    if values:
+        print(
+            f"  {label:28} delivery to answer p50 {statistics.median(values):6.2f} s  p99 "
+            f"{percentile(values, 0.99):6.2f} s  max {max(values):6.2f} s   ({len(started)} DMs posted in "
+            f"{posted_in:.2f} s, {missing} unanswered, {twice} answered twice, {failed} failed posts)"
+        )
+    else:
+        print(f"  {label:28} no answers ({len(started)} posted, {failed} failed posts)")
+    return values
+
+
+def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: int, fake) -> bool:
+    run_id = str(time.time_ns())
+    rng = random.Random(options.seed)
+    deliveries = Deliveries(options, port=port, fake=fake)
     load = os.getloadavg()
     print(
         f"gunicorn {options.web_workers} sync workers, rundramatiq {options.worker_processes} x "
@@ -266,32 +256,24 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
         f"{options.settle_seconds:g}, {options.customers} customers in {options.post_seconds:g} s from "
         f"{options.clients} clients; load average at the start {load[0]:.1f}"
     )
-    warm_started, warm_found, _, _ = phase("warm-up", [delivery(f"warm_{run_id}_{n}", PLAIN_TEXT) for n in range(40)])
+    warm_started, warm_found, _, _ = deliveries.phase(
+        "warm-up", [deliveries.delivery(f"warm_{run_id}_{n}", PLAIN_TEXT) for n in range(40)]
+    )
     if len(warm_found) < len(warm_started):
         print(f"warm-up: {len(warm_started) - len(warm_found)} of {len(warm_started)} DMs got no answer")
         return False
 
-    plain = [delivery(f"plain_{run_id}_{n}", PLAIN_TEXT) for n in range(options.customers)]
-    base = phase("baseline", plain)
+    plain = [deliveries.delivery(f"plain_{run_id}_{n}", PLAIN_TEXT) for n in range(options.customers)]
+    base = deliveries.phase("baseline", plain)
 
     setup = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True
     )
     drop_ms = int(setup.stdout.decode().strip().splitlines()[-1])
-    # Known TikTok timestamps over the first second after the drop (two customers share the earliest
-    # millisecond: the tie goes to the smaller message id); the arrival order is shuffled.
-    users = [f"fan_{run_id}_{n:04d}" for n in range(options.customers)]
-    written = {user: drop_ms + 1 + rng.randrange(0, 1000) for user in users}
-    earliest = min(written.values())
-    written[users[0]] = written[users[1]] = earliest - 1 if earliest - 1 > drop_ms else earliest
-    winner = min(users, key=lambda user: (written[user], f"m-{user}"))
-    batch = [delivery(user, CLAIM_TEXT, written[user]) for user in users]
-    order = list(range(len(batch)))
-    rng.shuffle(order)
-    batch = [batch[index] for index in order]
+    batch, winner = claims(deliveries, options=options, run_id=run_id, rng=rng, drop_ms=drop_ms)
     while time.time() * 1000 <= drop_ms + 50:
         time.sleep(0.02)
-    drop = phase("drop", batch)
+    drop = deliveries.phase("drop", batch)
 
     print(f"\n{options.customers} DMs within {options.post_seconds:g} s")
     base_values = report("baseline (plain DMs, shop)", *base)
@@ -301,6 +283,31 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
             f"  ratio drop/baseline: p50 {statistics.median(drop_values) / statistics.median(base_values):.2f}x, "
             f"p99 {percentile(drop_values, 0.99) / percentile(base_values, 0.99):.2f}x"
         )
+    held = print_drop_state(bench_url, drop)
+    return judge(options, base=base, drop=drop, drop_values=drop_values, held=held, winner=winner)
+
+
+def claims(
+    deliveries: Deliveries, *, options: argparse.Namespace, run_id: str, rng: random.Random, drop_ms: int
+) -> tuple[list[tuple[str, bytes, dict[str, str]]], str]:
+    """The claims, in shuffled arrival order, and who wrote first.
+
+    Known TikTok timestamps over the first second after the drop (two customers share the earliest
+    millisecond: the tie goes to the smaller message id)."""
+    users = [f"fan_{run_id}_{n:04d}" for n in range(options.customers)]
+    written = {user: drop_ms + 1 + rng.randrange(0, 1000) for user in users}
+    earliest = min(written.values())
+    written[users[0]] = written[users[1]] = earliest - 1 if earliest - 1 > drop_ms else earliest
+    winner = min(users, key=lambda user: (written[user], f"m-{user}"))
+    batch = [deliveries.delivery(user, CLAIM_TEXT, written[user]) for user in users]
+    order = list(range(len(batch)))
+    rng.shuffle(order)
+    return [batch[index] for index in order], winner
+
+
+def print_drop_state(bench_url: str, drop: Phase) -> list[tuple[str, str]]:
+    """Who holds what, the claims' outcomes and where the drop's time went; returns the holds (SKU, username)."""
+    import psycopg
 
     with psycopg.connect(bench_url, autocommit=True) as monitor:
         held = monitor.execute(
@@ -325,6 +332,20 @@ def run(options: argparse.Namespace, env: dict[str, str], bench_url: str, port: 
             f"{float(settled) - begin:.2f} (waits until every DM received within the window is handled), last answer "
             f"{max(max(times) for times in drop_found.values()) - begin:.2f}"
         )
+    return held
+
+
+def judge(
+    options: argparse.Namespace,
+    *,
+    base: Phase,
+    drop: Phase,
+    drop_values: list[float],
+    held: list[tuple[str, str]],
+    winner: str,
+) -> bool:
+    from tiktok.simulation import conversation_id_for
+
     checks = []
     if drop[0]:
         # The rule counts claims the webhook received within DROP_SETTLE_SECONDS of the first one: when the

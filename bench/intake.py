@@ -33,6 +33,7 @@ from bench.common import (  # noqa: E402 (after the path)
     free_port,
     maintenance_url,
     percentile,
+    run_threads,
     start_gunicorn,
     stop,
     use_servers,
@@ -142,12 +143,8 @@ def drive(
             latencies.extend(mine)
             failures += bad
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads([client] * clients)
     return latencies, time.perf_counter() - started, failures
 
 
@@ -200,6 +197,11 @@ def main() -> int:
         stop(server)
         cleanup(env, drop=created, namespace=options.namespace)
 
+    return 0 if report(options, results, failures) else 1
+
+
+def report(options: argparse.Namespace, results: dict[str, dict[str, list]], failures: dict[str, int]) -> bool:
+    """Print both endpoints' figures and the goal; True when it is met and nothing failed."""
     summary = {}
     for name, data in results.items():
         count = sum(n for n, _ in data["wall"])
@@ -220,7 +222,7 @@ def main() -> int:
     ratio = summary["webhook"]["rps"] / summary["baseline"]["rps"]
     goal = ratio >= 0.8 and summary["webhook"]["p99"] < 50
     print(f"ratio webhook/baseline: {ratio:.2f}   goal (>= 0.80 and p99 < 50 ms): {'met' if goal else 'NOT met'}")
-    return 0 if goal and not any(failures.values()) else 1
+    return goal and not any(failures.values())
 
 
 def cleanup(env: dict[str, str], *, drop: bool, namespace: str) -> None:

@@ -39,27 +39,27 @@ Exits non-zero when the goal is missed or a hot round has other than one winner.
 """
 
 import argparse
-import multiprocessing
 import os
-import queue
 import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.buyers import Buyer, Phase, measure  # noqa: E402 (after the path)
 from bench.common import (  # noqa: E402 (after the path)
+    add_database_options,
     bench_database_url,
     drop_database,
     flush_namespace,
     percentile,
     recreate_database,
+    run_threads,
     use_servers,
 )
 
@@ -109,154 +109,6 @@ def raw_reserve(connection, *, sku: str, customer_id: str, limit: int) -> int:
     return item_id
 
 
-@dataclass
-class Phase:
-    holds: int = 0
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)  # ms per hold
-    client_cpu: float = 0.0  # seconds of CPU of the buyers' process(es)
-    server_cpu: float | None = 0.0  # seconds of CPU of their PostgreSQL backends; None when not readable
-
-    @property
-    def per_second(self) -> float:
-        return self.holds / self.seconds if self.seconds else 0.0
-
-    def add(self, other: "Phase") -> None:
-        self.holds += other.holds
-        self.seconds += other.seconds
-        self.latencies.extend(other.latencies)
-        self.client_cpu += other.client_cpu
-        self.server_cpu = (
-            None if self.server_cpu is None or other.server_cpu is None else self.server_cpu + other.server_cpu
-        )
-
-    def cpu_text(self) -> str:
-        """CPU per hold: the buyers' process(es) + the PostgreSQL backends."""
-        if not self.holds:
-            return "cpu n/a"
-        client = self.client_cpu / self.holds * 1000
-        server = "n/a" if self.server_cpu is None else f"{self.server_cpu / self.holds * 1000:.2f}"
-        return f"cpu {client:.2f} + {server} ms"
-
-
-def backend_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU so far of the PostgreSQL backend process `pid`, from /proc; None when that is not a
-    PostgreSQL process on this machine (a remote server)."""
-    try:
-        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
-            return None
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class Buyer:
-    """One buyer: `open` connects (before the start), `hold(n)` takes its n-th hold, `close` disconnects;
-    `backend_pid` is its connection's PostgreSQL process."""
-
-    open: Callable[[], None]
-    hold: Callable[[int], None]
-    close: Callable[[], None]
-    backend_pid: Callable[[], int]
-
-
-def run_buyers(
-    make_buyer: Callable[[int], Buyer], buyers: list[int], holds: int, start, deadline
-) -> tuple[list[list[float]], float, float | None, list[BaseException]]:
-    """Run `buyers` as threads of this process, each released by `start` (a barrier) and stopping at `deadline`
-    (a shared number, monotonic seconds): each one's ms per hold, this process's CPU seconds from the start,
-    their backends' CPU seconds, their errors."""
-    results: list[list[float]] = [[] for _ in buyers]
-    server: list[float | None] = [0.0 for _ in buyers]
-    started_cpu: list[float] = []
-    errors: list[BaseException] = []
-
-    def work(index: int, number: int) -> None:
-        buyer = make_buyer(number)  # in its own thread: Django's connection is the thread's
-        try:
-            buyer.open()
-            pid = buyer.backend_pid()
-            start.wait()
-            started_cpu.append(time.process_time())
-            before = backend_cpu_seconds(pid)
-            mine = results[index]
-            for number in range(holds):
-                if time.monotonic() >= deadline.value:
-                    break
-                begin = time.perf_counter()
-                buyer.hold(number)
-                mine.append((time.perf_counter() - begin) * 1000)
-            after = backend_cpu_seconds(pid)
-            server[index] = None if before is None or after is None else after - before
-        except BaseException as exc:  # reported after the join: a failed hold is a broken bench
-            errors.append(exc)
-            start.abort()  # nobody waits for a buyer that will not come
-        finally:
-            buyer.close()
-
-    threads = [threading.Thread(target=work, args=(index, number)) for index, number in enumerate(buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    client_cpu = time.process_time() - min(started_cpu, default=time.process_time())
-    server_cpu = None if any(value is None for value in server) else sum(server)
-    return results, client_cpu, server_cpu, errors
-
-
-def measure(make_buyer: Callable[[int], Buyer], buyers: int, *, mode: str, processes: int, holds: int,
-            max_seconds: float) -> Phase:  # fmt: skip
-    """One round of `buyers` buyers holding their own items, connected before the start: threads of this
-    process, or spread over `processes` forked processes (threads within)."""
-    from django.db import connections
-
-    if mode == "threads":
-        groups = [list(range(buyers))]
-        start, deadline, answers = threading.Barrier(buyers + 1, timeout=120), multiprocessing.Value("d"), queue.Queue()
-        spawn: Callable = threading.Thread
-    else:
-        context = multiprocessing.get_context("fork")
-        groups = [list(range(buyers))[index::processes] for index in range(min(processes, buyers))]
-        start, deadline, answers = context.Barrier(buyers + 1, timeout=120), context.Value("d"), context.Queue()
-        spawn = context.Process
-        connections.close_all()  # a forked child must open its own connection, never share this one's
-
-    def run_group(group: list[int]) -> None:
-        try:
-            mine, cpu, server, failed = run_buyers(make_buyer, group, holds, start, deadline)
-            answers.put((mine, cpu, server, [repr(exc) for exc in failed]))
-        except BaseException as exc:  # reported below: a failed hold is a broken bench
-            answers.put(([], 0.0, None, [repr(exc)]))
-
-    runners = [spawn(target=run_group, args=(group,)) for group in groups]
-    for runner in runners:
-        runner.start()
-    deadline.value = time.monotonic() + max_seconds
-    try:
-        start.wait()
-    except threading.BrokenBarrierError:
-        pass  # a buyer failed to connect: reported below
-    started = time.perf_counter()
-    collected = [answers.get(timeout=max_seconds + 180) for _ in runners]
-    for runner in runners:
-        runner.join()
-    elapsed = time.perf_counter() - started
-    errors = [error for _, _, _, failed in collected for error in failed]
-    if errors:
-        raise SystemExit(f"a hold failed: {errors[0]}")
-    latencies = [value for mine, _, _, _ in collected for latencies in mine for value in latencies]
-    servers = [server for _, _, server, _ in collected]
-    return Phase(
-        holds=len(latencies),
-        seconds=elapsed,
-        latencies=latencies,
-        client_cpu=sum(cpu for _, cpu, _, _ in collected),
-        server_cpu=None if any(server is None for server in servers) else sum(servers),
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--buyers", default="1,4,8", help="concurrent buyers to measure, comma-separated")
@@ -272,13 +124,7 @@ def main() -> int:
     parser.add_argument("--hot-buyers", type=int, default=50, help="buyers at once on the hot item")
     parser.add_argument("--hot-rounds", type=int, default=5, help="hot-item rounds of each way")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap on each measured phase")
-    parser.add_argument(
-        "--database", default=BENCH_DB, help="name of the database to create and drop (default %(default)s)"
-    )
-    parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
     try:
         buyer_counts = [int(part) for part in options.buyers.split(",")]
@@ -318,18 +164,38 @@ def main() -> int:
 
 
 def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) -> bool:
-    import psycopg
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from conversations.models import Customer
-    from inventory.exceptions import ItemUnavailable
-    from inventory.models import Item
-    from inventory.services import reserve_item
 
     call_command("migrate", verbosity=0)
+    seed(options, buyer_counts)
+    limit = settings.MAX_HOLDS_PER_CUSTOMER
+    print_statements_per_hold(bench_url)
+    modes = MODES if options.mode == "both" else (options.mode,)
+    ratios = measure_distinct_items(options, bench_url, buyer_counts, modes=modes, limit=limit)
+    hot_ok = measure_hot_item(options, bench_url, limit=limit)
+
+    goal_buyers = 8 if 8 in buyer_counts else max(buyer_counts)
+    judged = "processes" if "processes" in modes else "threads"
+    print()
+    for mode in modes:
+        ratio = ratios[mode, goal_buyers]
+        print(
+            f"goal: reserve_item >= 0.50 of raw SQL at {goal_buyers} buyers, {mode}: {ratio:.2f}, "
+            f"{'met' if ratio >= 0.5 else 'NOT met'}{'' if mode == judged else ' (printed, not judged)'}"
+        )
+    goal_met = ratios[judged, goal_buyers] >= 0.5
+    print(f"hot item: exactly one winner every round -> {'yes' if hot_ok else 'NO'}")
+    return goal_met and hot_ok
+
+
+def seed(options: argparse.Namespace, buyer_counts: list[int]) -> None:
+    """An item and a customer for every hold of the largest round, and the hot item with its buyers."""
+    from django.db import connection
+
+    from conversations.models import Customer
+    from inventory.models import Item
+
     most = max(buyer_counts)
     slots = most * options.holds
     Customer.objects.bulk_create(
@@ -345,52 +211,72 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
     Item.objects.create(sku=HOT_SKU, name="The one everybody wants", price=90)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    limit = settings.MAX_HOLDS_PER_CUSTOMER
     print(
         f"PostgreSQL {connection.pg_version // 10000}, {slots:,} items and customers; {options.holds} holds per buyer "
         f"per round, {options.rounds} rounds of each way per buyer count"
     )
 
-    def reset() -> None:
-        with psycopg.connect(bench_url, autocommit=True) as admin:
-            admin.execute(
-                "UPDATE inventory_item SET status = 'available', held_by_id = NULL, held_until = NULL "
-                "WHERE status <> 'available'"
-            )
-            admin.execute("VACUUM ANALYZE inventory_item")
 
-    def orm_buyer(buyer: int) -> Buyer:
-        customers = [Customer(tiktok_user_id=f"buyer-{buyer * options.holds + n:06d}") for n in range(options.holds)]
+def reset(bench_url: str) -> None:
+    """Every item back on sale, and fresh statistics, between rounds."""
+    import psycopg
 
-        def hold(number: int) -> None:
-            reserve_item(sku=f"RSV-{buyer * options.holds + number:06d}", customer=customers[number])
-
-        return Buyer(
-            open=lambda: connection.ensure_connection(),
-            hold=hold,
-            close=lambda: connection.close(),
-            backend_pid=lambda: connection.connection.info.backend_pid,
+    with psycopg.connect(bench_url, autocommit=True) as admin:
+        admin.execute(
+            "UPDATE inventory_item SET status = 'available', held_by_id = NULL, held_until = NULL "
+            "WHERE status <> 'available'"
         )
+        admin.execute("VACUUM ANALYZE inventory_item")
 
-    def raw_buyer(buyer: int) -> Buyer:
-        state: dict = {}
 
-        def open_connection() -> None:
-            state["connection"] = psycopg.connect(bench_url, autocommit=True)
+def orm_buyer(buyer: int, *, holds: int) -> Buyer:
+    from django.db import connection
 
-        def hold(number: int) -> None:
-            slot = buyer * options.holds + number
-            raw_reserve(state["connection"], sku=f"RSV-{slot:06d}", customer_id=f"buyer-{slot:06d}", limit=limit)
+    from conversations.models import Customer
+    from inventory.services import reserve_item
 
-        return Buyer(
-            open=open_connection,
-            hold=hold,
-            close=lambda: state["connection"].close(),
-            backend_pid=lambda: state["connection"].info.backend_pid,
-        )
+    customers = [Customer(tiktok_user_id=f"buyer-{buyer * holds + n:06d}") for n in range(holds)]
 
-    # What one hold sends, on each side (the ORM's statements as Django runs them; BEGIN and COMMIT included).
-    reset()
+    def hold(number: int) -> None:
+        reserve_item(sku=f"RSV-{buyer * holds + number:06d}", customer=customers[number])
+
+    return Buyer(
+        open=lambda: connection.ensure_connection(),
+        hold=hold,
+        close=lambda: connection.close(),
+        backend_pid=lambda: connection.connection.info.backend_pid,
+    )
+
+
+def raw_buyer(buyer: int, *, holds: int, bench_url: str, limit: int) -> Buyer:
+    import psycopg
+
+    state: dict = {}
+
+    def open_connection() -> None:
+        state["connection"] = psycopg.connect(bench_url, autocommit=True)
+
+    def hold(number: int) -> None:
+        slot = buyer * holds + number
+        raw_reserve(state["connection"], sku=f"RSV-{slot:06d}", customer_id=f"buyer-{slot:06d}", limit=limit)
+
+    return Buyer(
+        open=open_connection,
+        hold=hold,
+        close=lambda: state["connection"].close(),
+        backend_pid=lambda: state["connection"].info.backend_pid,
+    )
+
+
+def print_statements_per_hold(bench_url: str) -> None:
+    """What one hold sends, on each side (the ORM's statements as Django runs them; BEGIN and COMMIT included)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from conversations.models import Customer
+    from inventory.services import reserve_item
+
+    reset(bench_url)
     with CaptureQueriesContext(connection) as captured:
         reserve_item(sku=f"RSV-{0:06d}", customer=Customer(tiktok_user_id=f"buyer-{0:06d}"))
     statements = [query["sql"].split(" WHERE ")[0][:60] for query in captured.captured_queries]
@@ -398,8 +284,17 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
     for statement in statements:
         print(f"  reserve_item: {statement}")
 
-    modes = MODES if options.mode == "both" else (options.mode,)
+
+def measure_distinct_items(
+    options: argparse.Namespace, bench_url: str, buyer_counts: list[int], *, modes: tuple[str, ...], limit: int
+) -> dict[tuple[str, int], float]:
+    """Each buyer count in each mode, both ways in alternating rounds; returns reserve_item/raw SQL per
+    (mode, buyers)."""
     ratios: dict[tuple[str, int], float] = {}
+    ways = {
+        "reserve_item": partial(orm_buyer, holds=options.holds),
+        "raw SQL": partial(raw_buyer, holds=options.holds, bench_url=bench_url, limit=limit),
+    }
     print("\ndistinct items (holds/s over all rounds; ms per hold; CPU ms per hold: the buyers' + PostgreSQL's)")
     for mode in modes:
         if mode == "threads":
@@ -409,11 +304,10 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
             print(f"processes: {layout}, one connection per buyer")
         for buyers in buyer_counts:
             totals = {"reserve_item": Phase(), "raw SQL": Phase()}
-            ways = {"reserve_item": orm_buyer, "raw SQL": raw_buyer}
             for round_number in range(options.rounds):
                 order = ("reserve_item", "raw SQL") if round_number % 2 == 0 else ("raw SQL", "reserve_item")
                 for name in order:
-                    reset()
+                    reset(bench_url)
                     totals[name].add(
                         measure(
                             ways[name],
@@ -433,55 +327,12 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
                 )
             ratios[mode, buyers] = totals["reserve_item"].per_second / totals["raw SQL"].per_second
             print(f"  {label}  ratio reserve_item/raw SQL: {ratios[mode, buyers]:.2f}")
+    return ratios
 
-    # --- one hot item, everybody at once ---
-    hot_customers = [Customer(tiktok_user_id=f"hot-{number:04d}") for number in range(options.hot_buyers)]
 
-    def hot_round(way: str) -> tuple[int, list[float], list[float]]:
-        """(winners, winner's ms, losers' ms) of one round: every buyer asks for HOT_SKU at the same moment."""
-        reset()
-        barrier = threading.Barrier(options.hot_buyers)
-        outcomes: list[tuple[bool, float]] = []
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-
-        def buyer(number: int) -> None:
-            raw = None
-            try:
-                if way == "raw SQL":
-                    raw = psycopg.connect(bench_url, autocommit=True)
-                else:
-                    connection.ensure_connection()
-                barrier.wait()
-                begin = time.perf_counter()
-                try:
-                    if raw is not None:
-                        raw_reserve(raw, sku=HOT_SKU, customer_id=hot_customers[number].pk, limit=limit)
-                    else:
-                        reserve_item(sku=HOT_SKU, customer=hot_customers[number])
-                    won = True
-                except (ItemUnavailable, Refused):
-                    won = False
-                with lock:
-                    outcomes.append((won, (time.perf_counter() - begin) * 1000))
-            except BaseException as exc:
-                errors.append(exc)
-                barrier.abort()
-            finally:
-                if raw is not None:
-                    raw.close()
-                else:
-                    connection.close()
-
-        threads = [threading.Thread(target=buyer, args=(number,)) for number in range(options.hot_buyers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise SystemExit(f"a hot-item buyer failed: {errors[0]!r}")
-        winners = [ms for won, ms in outcomes if won]
-        return len(winners), winners, [ms for won, ms in outcomes if not won]
+def measure_hot_item(options: argparse.Namespace, bench_url: str, *, limit: int) -> bool:
+    """--hot-rounds rounds of each way on HOT_SKU; True when every round had exactly one winner."""
+    from inventory.models import Item
 
     print(f"\nhot item: {options.hot_buyers} buyers at once on one SKU, {options.hot_rounds} rounds of each way")
     hot_ok = True
@@ -490,7 +341,7 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
         losers: list[float] = []
         winner_ms: list[float] = []
         for _ in range(options.hot_rounds):
-            winners, won_ms, lost_ms = hot_round(way)
+            winners, won_ms, lost_ms = hot_round(way, options=options, bench_url=bench_url, limit=limit)
             winners_per_round.append(winners)
             winner_ms.extend(won_ms)
             losers.extend(lost_ms)
@@ -502,19 +353,60 @@ def run(options: argparse.Namespace, bench_url: str, buyer_counts: list[int]) ->
             f"losers' time to answer p50 {statistics.median(losers):6.2f} ms  p99 {percentile(losers, 0.99):6.2f} ms  "
             f"max {max(losers):6.2f} ms; winner's p50 {statistics.median(winner_ms):6.2f} ms"
         )
+    return hot_ok
 
-    goal_buyers = 8 if 8 in buyer_counts else max(buyer_counts)
-    judged = "processes" if "processes" in modes else "threads"
-    print()
-    for mode in modes:
-        ratio = ratios[mode, goal_buyers]
-        print(
-            f"goal: reserve_item >= 0.50 of raw SQL at {goal_buyers} buyers, {mode}: {ratio:.2f}, "
-            f"{'met' if ratio >= 0.5 else 'NOT met'}{'' if mode == judged else ' (printed, not judged)'}"
-        )
-    goal_met = ratios[judged, goal_buyers] >= 0.5
-    print(f"hot item: exactly one winner every round -> {'yes' if hot_ok else 'NO'}")
-    return goal_met and hot_ok
+
+def hot_round(
+    way: str, *, options: argparse.Namespace, bench_url: str, limit: int
+) -> tuple[int, list[float], list[float]]:
+    """(winners, winner's ms, losers' ms) of one round: every buyer asks for HOT_SKU at the same moment."""
+    import psycopg
+    from django.db import connection
+
+    from conversations.models import Customer
+    from inventory.exceptions import ItemUnavailable
+    from inventory.services import reserve_item
+
+    hot_customers = [Customer(tiktok_user_id=f"hot-{number:04d}") for number in range(options.hot_buyers)]
+    reset(bench_url)
+    barrier = threading.Barrier(options.hot_buyers)
+    outcomes: list[tuple[bool, float]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def buyer(number: int) -> None:
+        raw = None
+        try:
+            if way == "raw SQL":
+                raw = psycopg.connect(bench_url, autocommit=True)
+            else:
+                connection.ensure_connection()
+            barrier.wait()
+            begin = time.perf_counter()
+            try:
+                if raw is not None:
+                    raw_reserve(raw, sku=HOT_SKU, customer_id=hot_customers[number].pk, limit=limit)
+                else:
+                    reserve_item(sku=HOT_SKU, customer=hot_customers[number])
+                won = True
+            except (ItemUnavailable, Refused):
+                won = False
+            with lock:
+                outcomes.append((won, (time.perf_counter() - begin) * 1000))
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            if raw is not None:
+                raw.close()
+            else:
+                connection.close()
+
+    run_threads(partial(buyer, number) for number in range(options.hot_buyers))
+    if errors:
+        raise SystemExit(f"a hot-item buyer failed: {errors[0]!r}")
+    winners = [ms for won, ms in outcomes if won]
+    return len(winners), winners, [ms for won, ms in outcomes if not won]
 
 
 if __name__ == "__main__":

@@ -16,15 +16,17 @@ sending (read_timeout) → sent | queued  (TikTok's answer was lost after the re
 import logging
 from datetime import datetime, timedelta
 from functools import partial
+from typing import NoReturn
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from dramatiq.common import compute_backoff
 
+from conversations.images import PhotoMissing, send_image
 from conversations.models import Customer, Message
+from conversations.queueing import enqueue_send
 from conversations.selectors import (
     earlier_part_pending,
     next_part_waiting,
@@ -32,9 +34,9 @@ from conversations.selectors import (
     outbound_block_reason,
     stuck_sending_messages,
 )
-from conversations.services import enqueue_send
 from notifications.services import notify_send_failed
 from tiktok.client import (
+    ConversationMessage,
     TikTokClient,
     TikTokError,
     TikTokRejected,
@@ -48,7 +50,6 @@ from tiktok.credentials import (
     current_access_token,
     refresh_access_token,
 )
-from tiktok.services import media_id_for
 
 logger = logging.getLogger(__name__)
 
@@ -142,50 +143,13 @@ def send_outbound_message(*, message_id: int) -> Message | None:
     )
 
 
-class PhotoMissing(Exception):
-    """The photo file of an image message is no longer stored (the photo was replaced or deleted)."""
-
-
-def _send_image(*, client: TikTokClient, message: Message, conversation_id: str) -> str:
-    """Upload the photo unless TikTok has it already, then send it. A remembered media id TikTok refuses
-    (expired after about 30 days) is uploaded again once."""
-
-    def read() -> bytes:
-        try:
-            with default_storage.open(message.image_name, "rb") as file:
-                return file.read()
-        except OSError as error:  # FileNotFoundError, or the storage backend's own
-            raise PhotoMissing(f"The photo {message.image_name} is no longer stored.") from error
-
-    media_id, remembered = media_id_for(client=client, file_name=message.image_name, read=read)
-    try:
-        return client.send_image(
-            business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, media_id=media_id
-        )
-    except TikTokRejected as error:
-        if not remembered or error.code not in settings.TIKTOK_MEDIA_EXPIRED_CODES:
-            raise
-        logger.info(
-            "tiktok refused a remembered media id; uploading the photo again",
-            extra={"message_id": message.pk, "code": error.code},
-        )
-    media_id, _ = media_id_for(client=client, file_name=message.image_name, read=read, upload_again=True)
-    return client.send_image(
-        business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, media_id=media_id
-    )
-
-
 def _deliver(*, message: Message, conversation_id: str, access_token: str, later_parts: bool = True) -> Message:
     refreshed = False
     while True:
         try:
-            client = TikTokClient(access_token=access_token)
-            if message.content_type == "image" and message.image_name:
-                tiktok_message_id = _send_image(client=client, message=message, conversation_id=conversation_id)
-            else:
-                tiktok_message_id = client.send_text(
-                    business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, text=message.text
-                )
+            tiktok_message_id = _send(
+                TikTokClient(access_token=access_token), message=message, conversation_id=conversation_id
+            )
             break
         except PhotoMissing as error:
             return _settle(message, state=Message.State.FAILED, error=str(error), code="photo_missing")
@@ -203,34 +167,55 @@ def _deliver(*, message: Message, conversation_id: str, access_token: str, later
                 )
             refreshed = True
         except TikTokUnconfirmed as error:
-            _settle(
-                message,
-                state=Message.State.SENDING,
-                error=f"{error.message} TikTok may have taken it: waiting for its echo before looking it up.",
-                code=UNCONFIRMED,
-            )
-            logger.warning(
-                "outbound message answer timed out; to be confirmed before any retry",
-                extra={"message_id": message.pk, "attempts": message.attempts},
-            )
-            raise ConfirmLater(message_id=message.pk) from error
+            _confirm_later(message, error)
         except TikTokRetryableError as error:
-            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                return _settle(
-                    message,
-                    state=Message.State.FAILED,
-                    error=_gave_up(message.attempts, error.message),
-                    code=error.code,
-                )
-            _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
-            logger.warning(
-                "outbound message not taken by TikTok; will retry",
-                extra={"message_id": message.pk, "code": error.code, "attempts": message.attempts},
-            )
-            raise SendLater(message_id=message.pk, error=error, delay_ms=retry_delay_ms(message.attempts)) from error
+            return _send_later(message, error)
         except TikTokRejected as error:
             logger.error("outbound message rejected by TikTok", extra={"message_id": message.pk, "code": error.code})
             return _settle(message, state=Message.State.FAILED, error=error.message, code=error.code)
+    return _record_delivery(message, tiktok_message_id=tiktok_message_id, later_parts=later_parts)
+
+
+def _send(client: TikTokClient, *, message: Message, conversation_id: str) -> str:
+    if message.content_type == "image" and message.image_name:
+        return send_image(client=client, message=message, conversation_id=conversation_id)
+    return client.send_text(business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=conversation_id, text=message.text)
+
+
+def _confirm_later(message: Message, error: TikTokUnconfirmed) -> NoReturn:
+    """TikTok's answer was lost: the row stays in `sending` until its echo or a look-up says whether it went."""
+    _settle(
+        message,
+        state=Message.State.SENDING,
+        error=f"{error.message} TikTok may have taken it: waiting for its echo before looking it up.",
+        code=UNCONFIRMED,
+    )
+    logger.warning(
+        "outbound message answer timed out; to be confirmed before any retry",
+        extra={"message_id": message.pk, "attempts": message.attempts},
+    )
+    raise ConfirmLater(message_id=message.pk) from error
+
+
+def _send_later(message: Message, error: TikTokRetryableError) -> Message:
+    """TikTok did not take it this time: queued to go again (raises `SendLater`), or failed after
+    OUTBOX_MAX_ATTEMPTS tries."""
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        return _settle(
+            message,
+            state=Message.State.FAILED,
+            error=_gave_up(message.attempts, error.message),
+            code=error.code,
+        )
+    _settle(message, state=Message.State.QUEUED, error=error.message, code=error.code)
+    logger.warning(
+        "outbound message not taken by TikTok; will retry",
+        extra={"message_id": message.pk, "code": error.code, "attempts": message.attempts},
+    )
+    raise SendLater(message_id=message.pk, error=error, delay_ms=retry_delay_ms(message.attempts)) from error
+
+
+def _record_delivery(message: Message, *, tiktok_message_id: str | None, later_parts: bool) -> Message:
     now = timezone.now()
     try:
         return record_sent(message=message, tiktok_message_id=tiktok_message_id, sent_at=now, later_parts=later_parts)
@@ -253,18 +238,13 @@ def record_sent(
 ) -> Message:
     """TikTok took `message` (with this id): the row moves from `sending` to `sent` (conditional: TikTok's echo
     may have confirmed it first), and the answer's next part may go."""
-    sent = {"state": Message.State.SENT, "sent_at": sent_at, "error": "", "error_code": "", "updated_at": sent_at}
-    try:
-        with transaction.atomic():
-            updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
-                tiktok_message_id=tiktok_message_id or None, **sent
-            )
-        sent["tiktok_message_id"] = tiktok_message_id or None
-    except IntegrityError:
-        # The echo was matched to a twin row with the same text; this one went out all the same.
-        updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(**sent)
+    sent = _mark_sent(
+        Message.objects.filter(pk=message.pk, state=Message.State.SENDING),
+        tiktok_message_id=tiktok_message_id or None,
+        at=sent_at,
+    )
     logger.info("outbound message sent", extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id})
-    if updated:
+    if sent:
         for field, value in sent.items():
             setattr(message, field, value)
     else:
@@ -283,50 +263,11 @@ def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
     message = Message.objects.select_related("customer").filter(pk=message_id).first()
     if message is None or message.state != Message.State.SENDING or message.error_code != UNCONFIRMED:
         return message
-    token = current_access_token()
-    client = TikTokClient(access_token=token or "")
-    listed = client.recent_messages(
-        business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=message.customer.conversation_id
-    )
-    started = message.sending_started_at or message.updated_at
-    since_ms = int((started - timedelta(seconds=settings.OUTBOX_UNCONFIRMED_SLACK_SECONDS)).timestamp() * 1000)
-    known = set(
-        Message.objects.filter(tiktok_message_id__in=[item.message_id for item in listed]).values_list(
-            "tiktok_message_id", flat=True
-        )
-    )
-    is_image = message.content_type == "image" and bool(message.image_name)
-    match = next(
-        (
-            item
-            for item in listed
-            if item.from_business
-            and item.timestamp_ms >= since_ms
-            and item.message_id not in known
-            and (not item.text if is_image else item.text == message.text)
-        ),
-        None,
-    )
+    match = _in_the_conversation(message)
     waiting = Message.objects.filter(pk=message.pk, state=Message.State.SENDING, error_code=UNCONFIRMED)
     now = timezone.now()
     if match is not None:
-        try:
-            with transaction.atomic():
-                updated = waiting.update(
-                    state=Message.State.SENT,
-                    tiktok_message_id=match.message_id,
-                    sent_at=now,
-                    error="",
-                    error_code="",
-                    updated_at=now,
-                )
-        except IntegrityError:
-            updated = waiting.update(state=Message.State.SENT, sent_at=now, error="", error_code="", updated_at=now)
-        logger.info("unconfirmed send found in the conversation: sent", extra={"message_id": message.pk})
-        message.refresh_from_db()
-        if updated:
-            _send_next_part(message)
-        return message
+        return _found_sent(message, waiting=waiting, tiktok_message_id=match.message_id, now=now)
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         with transaction.atomic():
             if waiting.update(
@@ -349,6 +290,64 @@ def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
     logger.warning("unconfirmed send not in the conversation: queued again", extra={"message_id": message.pk})
     message.refresh_from_db()
     return message
+
+
+def _in_the_conversation(message: Message) -> ConversationMessage | None:
+    """Our text (or image) in TikTok's list of the conversation's messages, sent by the business since the send
+    started and not known to us as another row; None when it is not there."""
+    token = current_access_token()
+    client = TikTokClient(access_token=token or "")
+    listed = client.recent_messages(
+        business_id=settings.TIKTOK_BUSINESS_ID, conversation_id=message.customer.conversation_id
+    )
+    started = message.sending_started_at or message.updated_at
+    since_ms = int((started - timedelta(seconds=settings.OUTBOX_UNCONFIRMED_SLACK_SECONDS)).timestamp() * 1000)
+    known = set(
+        Message.objects.filter(tiktok_message_id__in=[item.message_id for item in listed]).values_list(
+            "tiktok_message_id", flat=True
+        )
+    )
+    is_image = message.content_type == "image" and bool(message.image_name)
+    return next(
+        (
+            item
+            for item in listed
+            if item.from_business
+            and item.timestamp_ms >= since_ms
+            and item.message_id not in known
+            and (not item.text if is_image else item.text == message.text)
+        ),
+        None,
+    )
+
+
+def _found_sent(message: Message, *, waiting: QuerySet[Message], tiktok_message_id: str, now: datetime) -> Message:
+    updated = _mark_sent(waiting, tiktok_message_id=tiktok_message_id, at=now)
+    logger.info("unconfirmed send found in the conversation: sent", extra={"message_id": message.pk})
+    message.refresh_from_db()
+    if updated:
+        _send_next_part(message)
+    return message
+
+
+def _mark_sent(waiting: QuerySet[Message], *, tiktok_message_id: str | None, at: datetime) -> dict[str, object]:
+    """Mark the row still waiting in `waiting` sent, with TikTok's id; returns the columns written, or {} when
+    no row was waiting any more (the echo settled it first)."""
+    sent: dict[str, object] = {
+        "state": Message.State.SENT,
+        "sent_at": at,
+        "error": "",
+        "error_code": "",
+        "updated_at": at,
+    }
+    try:
+        with transaction.atomic():
+            updated = waiting.update(tiktok_message_id=tiktok_message_id, **sent)
+        sent["tiktok_message_id"] = tiktok_message_id
+    except IntegrityError:
+        # The echo was matched to a twin row with the same text; this one went out all the same.
+        updated = waiting.update(**sent)
+    return sent if updated else {}
 
 
 def _send_next_part(message: Message) -> None:

@@ -1,7 +1,6 @@
 """Staff's view of the stock. Holds and status change only through `inventory.services`, and so do photos."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,173 +21,20 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
 from inventory import services
-from inventory.models import MEASUREMENT_ORDER, Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
-from inventory.photos import normalise_photo
+from inventory.forms import NEW_ITEM_STATUSES, DropForm, ItemAddForm, ItemForm
+from inventory.models import Drop, DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
+from inventory.photo_admin import ItemPhotosAdmin
 from inventory.resources import ItemResource
 from inventory.selectors import waitlist_line
 from orders.models import OrderItem
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
 from philia.errors import DomainError
 
-MAX_PHOTOS_AT_ONCE = 12
-PHOTO_INPUT_ATTRS = {"accept": "image/*"}  # the phone offers its camera and its library
-
-# The statuses a new item may start in; held and sold only come from a hold or an order.
-NEW_ITEM_STATUSES = [
-    (Item.Status.AVAILABLE, Item.Status.AVAILABLE.label),
-    (Item.Status.HIDDEN, Item.Status.HIDDEN.label),
-]
-
-
-def inches(label: str) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=False, min_value=Decimal("0.1"), max_digits=5, decimal_places=2)
-
-
-class ItemForm(forms.ModelForm):
-    """The measurements as a box per measurement, in inches, instead of JSON to type by hand."""
-
-    pit_to_pit = inches("pit to pit")
-    chest = inches("chest")
-    shoulders = inches("shoulders")
-    length = inches("length")
-    sleeve = inches("sleeve")
-    waist = inches("waist")
-    hips = inches("hips")
-    inseam = inches("inseam")
-    rise = inches("rise")
-    leg_opening = inches("leg opening")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        stored = self.instance.measurements if isinstance(self.instance.measurements, dict) else {}
-        for name in self.boxes():
-            self.initial.setdefault(name, stored.get(name))
-
-    def boxes(self) -> list[str]:
-        return [name for name in MEASUREMENT_ORDER if name in self.fields]
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        # Keys without a box (an import may add others) are kept as they were.
-        stored = self.instance.measurements if isinstance(self.instance.measurements, dict) else {}
-        measurements = {name: value for name, value in stored.items() if name not in self.boxes()}
-        for name in self.boxes():
-            value = cleaned.get(name)
-            if value is not None:
-                measurements[name] = int(value) if value == value.to_integral_value() else float(value)
-        self.instance.measurements = measurements
-        return cleaned
-
-
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several photos in one file box (pick them all at once from the phone's library), each normalised."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={**PHOTO_INPUT_ATTRS, "multiple": True}))
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list:
-        files = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
-        if self.required and not files:
-            raise ValidationError(self.error_messages["required"], code="required")
-        if len(files) > MAX_PHOTOS_AT_ONCE:
-            raise ValidationError(f"At most {MAX_PHOTOS_AT_ONCE} photos at once; add more on the item's page.")
-        errors, photos = [], []
-        for file in files:
-            try:
-                photos.append(normalise_photo(super().clean(file, initial)))
-            except ValidationError as error:
-                errors.extend(error.error_list)
-        if errors:
-            raise ValidationError(errors)
-        return photos
-
-
-class ItemAddForm(ItemForm):
-    """The short way in, made for a phone: photos first, the SKU made up when left empty."""
-
-    photos = MultiplePhotoField(required=False, help_text="Take them now or pick them from your library.")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["sku"].required = False
-        self.fields["sku"].help_text = "Leave empty to get one from the brand and category, e.g. VNT-NIKE-JKT-001."
-
-
-class ItemPhotoForm(forms.ModelForm):
-    """A photo row on the item's page: a new picture (normalised in `clean`), or an existing one to move."""
-
-    upload = forms.FileField(
-        label="photo", required=False, widget=forms.ClearableFileInput(attrs=PHOTO_INPUT_ATTRS), help_text=""
-    )
-
-    class Meta:
-        model = ItemPhoto
-        fields = ("position",)
-
-    def clean_upload(self) -> object:
-        upload = self.cleaned_data.get("upload")
-        return normalise_photo(upload) if upload else None
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if (
-            self.instance.pk is None
-            and self.has_changed()
-            and not cleaned.get("upload")
-            and "upload" not in self.errors
-        ):
-            raise ValidationError({"upload": "Choose a photo (or leave the row empty)."})
-        return cleaned
-
-
-class ItemPhotoFormSet(forms.BaseInlineFormSet):
-    """A post without the photo rows' management form (a script, or a page saved before photos existed) means
-    "no change to the photos" instead of refusing the whole item: rows are only ever added or deleted when sent."""
-
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        prefix = kwargs.get("prefix") or self.get_default_prefix()
-        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
-            data = data.copy()
-            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-        super().__init__(data, *args, **kwargs)
-
-
-class ItemPhotoInline(admin.TabularInline):
-    model = ItemPhoto
-    form = ItemPhotoForm
-    formset = ItemPhotoFormSet
-    fields = ("preview", "upload", "position")
-    readonly_fields = ("preview",)
-    extra = 1
-    verbose_name = "photo"
-    verbose_name_plural = "photos (the first is the main one; phone camera or library)"
-
-    @admin.display(description="")
-    def preview(self, photo: ItemPhoto) -> str:
-        return thumbnail_tag(photo, size=120) if photo.pk else ""
-
-
-def thumbnail_tag(photo: ItemPhoto, *, size: int) -> str:
-    return format_html(
-        '<a href="{}"><img src="{}" alt="" loading="lazy" style="max-width:{}px;max-height:{}px;'
-        'object-fit:cover;border-radius:4px"></a>',
-        photo.image.url,
-        photo.thumbnail.url,
-        size,
-        size,
-    )
-
 
 @admin.register(Item)
-class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
+class ItemAdmin(ItemPhotosAdmin, BackToPageAfterAction, ImportExportModelAdmin):
     form = ItemForm
     add_form = ItemAddForm
-    inlines = (ItemPhotoInline,)
     change_form_template = "admin/inventory/item/change_form.html"
     resource_classes = (ItemResource,)
     formats = (CSV,)
@@ -318,10 +164,6 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
         context["show_save_and_add_another"] = add
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    def get_inlines(self, request: HttpRequest, obj: Item | None = None) -> Any:
-        # The add page takes its photos in its own box at the top; rows to reorder come once the item exists.
-        return self.inlines if obj is not None else ()
-
     def save_model(self, request: HttpRequest, obj: Item, form: forms.ModelForm, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
@@ -338,44 +180,6 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
             created.updated_at,
         )
         obj._state.adding = False
-
-    def delete_model(self, request: HttpRequest, obj: Item) -> None:
-        files = services.photo_files_of(items=[obj])
-        super().delete_model(request, obj)
-        services.delete_files_after_commit(files)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        files = services.photo_files_of(items=queryset)
-        super().delete_queryset(request, queryset)
-        services.delete_files_after_commit(files)
-
-    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
-        if formset.model is not ItemPhoto:
-            super().save_formset(request, form, formset, change)
-            return
-        item = form.instance
-        # What formset.save() would have noted, for the admin's history ("Added photo ...").
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for photo_form in formset.forms:
-            photo = photo_form.instance
-            if photo_form in formset.deleted_forms:
-                if photo.pk is not None:
-                    services.remove_photo(photo=photo)
-                    formset.deleted_objects.append(photo)
-                continue
-            if not photo_form.has_changed():
-                continue
-            upload = photo_form.cleaned_data.get("upload")
-            position = photo_form.cleaned_data.get("position")
-            if photo.pk is None:  # a new row keeps its default position: after the photos already there
-                placed = position if "position" in photo_form.changed_data else None
-                formset.new_objects.append(services.add_photo(item=item, photo=upload, position=placed))
-                continue
-            if upload is not None:
-                services.replace_photo(photo=photo, new=upload)
-            if "position" in photo_form.changed_data:
-                services.move_photo(photo=photo, position=position or 0)
-            formset.changed_objects.append((photo, photo_form.changed_data))
 
     def get_urls(self) -> list[URLPattern]:
         duplicate = path(
@@ -401,26 +205,6 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
             request, f"Added {copy.sku} as a copy of {item.sku}, without photos: add its own.", level=messages.SUCCESS
         )
         return HttpResponseRedirect(reverse("admin:inventory_item_change", args=[quote(copy.pk)]))
-
-    @admin.display(description="photo")
-    def thumbnail(self, item: Item) -> str:
-        photos = getattr(item, "ordered_photos", None)
-        if photos:
-            return thumbnail_tag(photos[0], size=48)
-        if item.image_url:
-            return format_html(
-                '<img src="{}" alt="" loading="lazy" style="max-width:48px;max-height:48px">', item.image_url
-            )
-        return "—"
-
-    @admin.display(description="photos")
-    def photo_strip(self, item: Item) -> str:
-        photos = getattr(item, "ordered_photos", None)
-        if photos is None:
-            photos = list(item.photos.order_by("position", "pk"))
-        if not photos:
-            return "No photos yet: add them below."
-        return format_html_join(" ", "{}", ((thumbnail_tag(photo, size=160),) for photo in photos))
 
     @admin.display(description="held by / sold to")
     def who(self, item: Item) -> str:
@@ -523,31 +307,6 @@ class ItemAdmin(BackToPageAfterAction, ImportExportModelAdmin):
 
 
 # --- Drops ----------------------------------------------------------------------------------------
-
-
-class DropForm(forms.ModelForm):
-    """A new drop: its name, time and pieces, scheduled through `services.schedule_drop` (same rules as the
-    `schedule_drop` command)."""
-
-    skus = forms.CharField(
-        label="SKUs",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The pieces in the drop, separated by spaces, commas or new lines.",
-    )
-
-    class Meta:
-        model = Drop
-        fields = ("name", "drops_at")
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        cleaned["sku_list"] = [sku for sku in cleaned.get("skus", "").replace(",", " ").split() if sku]
-        if cleaned.get("drops_at") and cleaned["sku_list"]:
-            try:
-                services.check_drop(drops_at=cleaned["drops_at"], skus=cleaned["sku_list"])
-            except DomainError as exc:
-                raise forms.ValidationError(str(exc)) from exc
-        return cleaned
 
 
 class DropItemInline(admin.TabularInline):

@@ -229,7 +229,8 @@ def _drop_item_sql() -> str:
 
 
 def _free_sql(alias: str) -> str:
-    """The item `alias` is free now, as `selectors.available_q` means it."""
+    """The item `alias` is free now: `Item.objects.free` (inventory.models) in SQL, for the raw statements here;
+    change both together."""
     status, until, drops_at = (Item._meta.get_field(name).column for name in ("status", "held_until", "drops_at"))
     return (
         f'({alias}."{status}" = %s OR ({alias}."{status}" = %s AND {alias}."{until}" <= %s)) '

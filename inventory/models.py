@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import ROUND_UP, Decimal
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 
 MEASUREMENT_ORDER = {
     name: position
@@ -13,6 +15,31 @@ MEASUREMENT_ORDER = {
         ["pit_to_pit", "chest", "shoulders", "length", "sleeve", "waist", "hips", "inseam", "rise", "leg_opening"]
     )
 }
+
+
+class ItemQuerySet(models.QuerySet):
+    """The rules of whether a piece can be had right now, in one place: `free` and `held` here, and the same
+    rules of a row in hand as `Item.is_free` / `Item.is_held` (`inventory.locks` writes `free` in SQL)."""
+
+    @staticmethod
+    def free_q(*, now: datetime | None = None) -> Q:
+        """`free` as a condition, to combine with others."""
+        now = now or timezone.now()
+        return (Q(status=Item.Status.AVAILABLE) | Q(status=Item.Status.RESERVED, held_until__lte=now)) & (
+            Q(drops_at__isnull=True) | Q(drops_at__lte=now)
+        )
+
+    def free(self, *, now: datetime | None = None) -> "ItemQuerySet":
+        """Pieces a customer could hold now: available, or held with the hold run out; not in a drop still to come."""
+        return self.filter(self.free_q(now=now))
+
+    def held(self, *, now: datetime | None = None) -> "ItemQuerySet":
+        """Pieces held now: the hold has not run out."""
+        return self.filter(status=Item.Status.RESERVED, held_until__gt=now or timezone.now())
+
+    def holds_run_out(self, *, now: datetime | None = None) -> "ItemQuerySet":
+        """Pieces still marked held whose hold has run out (free already; the sweep puts them back on sale)."""
+        return self.filter(status=Item.Status.RESERVED, held_until__lte=now or timezone.now())
 
 
 class Item(models.Model):
@@ -89,6 +116,8 @@ class Item(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["sku"]
         constraints = [
@@ -118,6 +147,20 @@ class Item(models.Model):
     def get_absolute_url(self) -> str:
         """The item's public page (the admin's "View on site")."""
         return reverse("item_page", args=[self.sku])
+
+    def is_held(self, *, now: datetime) -> bool:
+        """`Item.objects.held` of this row as read: held, and the hold has not run out."""
+        return self.status == Item.Status.RESERVED and self.held_until is not None and self.held_until > now
+
+    def is_on_sale(self, *, now: datetime) -> bool:
+        """Available, or held with the hold run out (whether a drop is still to come aside)."""
+        return self.status == Item.Status.AVAILABLE or (
+            self.status == Item.Status.RESERVED and not self.is_held(now=now)
+        )
+
+    def is_free(self, *, now: datetime) -> bool:
+        """`Item.objects.free` of this row as read: on sale now and not in a drop still to come."""
+        return self.is_on_sale(now=now) and (self.drops_at is None or self.drops_at <= now)
 
     @property
     def floor_price(self) -> Decimal:

@@ -20,7 +20,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inventory.models import Item
-from inventory.selectors import available_q, not_yet_dropped_q
+from inventory.selectors import not_yet_dropped_q
 from inventory.vocabulary import (
     COLOUR_WORDS,
     FAMILY_FOR_WORD,
@@ -146,7 +146,7 @@ def _candidates(*, now: datetime | None, available_only: bool, upcoming_drops: b
             status__in=[Item.Status.HIDDEN, Item.Status.SOLD]
         )
     if available_only:
-        return Item.objects.filter(available_q(now=now))
+        return Item.objects.free(now=now)
     return Item.objects.exclude(status=Item.Status.HIDDEN).exclude(not_yet_dropped_q(now=now))
 
 
@@ -258,6 +258,24 @@ def search_items(
     walks the created_at indexes, so a query over 50,000 items stays in single-digit milliseconds."""
     limit = max(0, min(limit, 50))
     now = now or timezone.now()
+    exact, queryset = _exact_and_candidates(
+        query, now=now, available_only=available_only, upcoming_drops=upcoming_drops
+    )
+    found = list(exact)
+    if query.cheapest and not query.words:
+        return found + list(queryset.order_by("price", "-created_at", "-pk")[: limit - len(found)])
+    if not query.words:
+        # Garment words alone: the category (and any narrowing) already says it all, so newest first,
+        # which walks the category index and stops after `limit` rows instead of ranking them all.
+        return found + list(queryset.order_by("-created_at", "-pk")[: limit - len(found)])
+    return _found_by_words(query, queryset, exact=exact, limit=limit, every_word=every_word)
+
+
+def _exact_and_candidates(
+    query: ItemQuery, *, now: datetime, available_only: bool, upcoming_drops: bool
+) -> tuple[list[Item], QuerySet[Item]]:
+    """The item with the query's exact SKU (if any), and the other items matching its filters: only the specific
+    kinds it names when there are some."""
     exact: list[Item] = []
     if query.sku:
         exact = list(
@@ -274,14 +292,15 @@ def search_items(
         named = _any_of(Q(name__icontains=word) for word in narrowing)
         if queryset.filter(named).exists():
             queryset = queryset.filter(named)
+    return exact, queryset
+
+
+def _found_by_words(
+    query: ItemQuery, queryset: QuerySet[Item], *, exact: list[Item], limit: int, every_word: bool
+) -> list[Item]:
+    """`exact`, then the best of `queryset` for the query's free words, tier by tier."""
     words = tuple(word for word in (*query.words, *query.kind_words) if len(word) >= 3)
     found = list(exact)
-    if query.cheapest and not query.words:
-        return found + list(queryset.order_by("price", "-created_at", "-pk")[: limit - len(found)])
-    if not query.words:
-        # Garment words alone: the category (and any narrowing) already says it all, so newest first,
-        # which walks the category index and stops after `limit` rows instead of ranking them all.
-        return found + list(queryset.order_by("-created_at", "-pk")[: limit - len(found)])
 
     # Tiers, best first, each asked only while nothing is found: every word in the name; every word
     # anywhere (brand, description, a code in the SKU); any word in the name; any word anywhere; then

@@ -18,11 +18,8 @@ from inventory.vocabulary import canonical_size
 
 
 def available_q(*, now: datetime | None = None) -> Q:
-    """Items a customer could hold now: available, or held with the hold run out; not in a drop still to come."""
-    now = now or timezone.now()
-    return (Q(status=Item.Status.AVAILABLE) | Q(status=Item.Status.RESERVED, held_until__lte=now)) & (
-        Q(drops_at__isnull=True) | Q(drops_at__lte=now)
-    )
+    """Items a customer could hold now (`Item.objects.free`), as a condition to combine with others."""
+    return Item.objects.free_q(now=now)
 
 
 def not_yet_dropped_q(*, now: datetime | None = None) -> Q:
@@ -65,9 +62,7 @@ def known_brands() -> list[str]:
 
 
 def current_holds(*, customer: Customer, now: datetime | None = None) -> QuerySet[Item]:
-    return Item.objects.filter(
-        held_by=customer, status=Item.Status.RESERVED, held_until__gt=now or timezone.now()
-    ).order_by("held_until", "pk")
+    return Item.objects.held(now=now).filter(held_by=customer).order_by("held_until", "pk")
 
 
 def search_available_items(
@@ -79,7 +74,7 @@ def search_available_items(
 
     The ranked search (`inventory.search`) with plain words: no reading of natural language.
     """
-    # Imported here: inventory.search builds on available_q above.
+    # Imported here: inventory.search builds on the selectors above.
     from inventory.search import ItemQuery, search_items
 
     words = tuple(query.split())
@@ -108,7 +103,7 @@ def public_item(sku: str) -> Item:
 def items_on_sale(*, limit: int = 60, now: datetime | None = None) -> list[Item]:
     """The newest items a customer could hold now, with their main photo first in `ordered_photos`."""
     return list(
-        Item.objects.filter(available_q(now=now))
+        Item.objects.free(now=now)
         .order_by("-created_at", "-pk")
         .prefetch_related(Prefetch("photos", ItemPhoto.objects.order_by("position", "pk"), to_attr="ordered_photos"))[
             :limit
@@ -125,7 +120,7 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
         return f"drops {local:%a %d %b, %H:%M} {local.tzname()}"
     if item.status == Item.Status.SOLD:
         return "sold"
-    if item.status == Item.Status.RESERVED and item.held_until is not None and item.held_until > now:
+    if item.is_held(now=now):
         return "on hold"
     return "available"
 
@@ -136,7 +131,7 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
 def waitlisted_items_free_now(*, customer: Customer, now: datetime | None = None) -> list[int]:
     """Ids of the pieces this customer waits for that are free now (one query; a waitlist turn then decides)."""
     now = now or timezone.now()
-    free = Item.objects.filter(available_q(now=now))
+    free = Item.objects.free(now=now)
     return list(
         WaitlistEntry.objects.filter(customer=customer, item__in=free)
         .order_by("queued_at")

@@ -195,6 +195,11 @@ def error(code: int, message: str = "") -> dict[str, Any]:
     return {"code": code, "message": message or f"error {code}", "request_id": uuid.uuid4().hex, "data": {}}
 
 
+def _ok(data: dict[str, Any]) -> dict[str, Any]:
+    """A TikTok answer that says yes, with its `data`."""
+    return {"code": 0, "message": "OK", "request_id": uuid.uuid4().hex, "data": data}
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int = 200
@@ -322,18 +327,15 @@ class FakeTikTok(FakeHTTPServer):
             with self._lock:
                 if self.accepted_tokens is not None:
                     self.accepted_tokens.add(access)
-            return {
-                "code": 0,
-                "message": "OK",
-                "request_id": uuid.uuid4().hex,
-                "data": {
+            return _ok(
+                {
                     "access_token": access,
                     "expires_in": 86400,
                     "refresh_token": f"refresh-{number}",
                     "refresh_token_expires_in": 31536000,
                     "open_id": TEST_BUSINESS_ID,
-                },
-            }
+                }
+            )
         if path in (SEND_PATH, UPLOAD_PATH, CAPABILITIES_PATH, CONTENT_LIST_PATH) and (
             self.accepted_tokens is not None and access_token not in self.accepted_tokens
         ):
@@ -341,30 +343,18 @@ class FakeTikTok(FakeHTTPServer):
         if path == CONTENT_LIST_PATH:
             with self._lock:
                 listed = list(reversed(self._conversations.get(query.get("conversation_id", ""), [])))
-            return {
-                "code": 0,
-                "message": "OK",
-                "request_id": uuid.uuid4().hex,
-                "data": {"messages": listed[:20], "has_more": len(listed) > 20},
-            }
+            return _ok({"messages": listed[:20], "has_more": len(listed) > 20})
         if path == CAPABILITIES_PATH:
-            return {
-                "code": 0,
-                "message": "OK",
-                "request_id": uuid.uuid4().hex,
-                "data": {
-                    "capability_infos": [
-                        {"capability_type": "IMAGE_SEND", "capability_result": self.image_send_allowed}
-                    ]
-                },
-            }
+            return _ok(
+                {"capability_infos": [{"capability_type": "IMAGE_SEND", "capability_result": self.image_send_allowed}]}
+            )
         if path == UPLOAD_PATH:
             if not isinstance(payload, dict) or payload.get("media_type") != "IMAGE" or not payload.get("content"):
                 return error(40002, "An IMAGE file is required.")
             media_id = f"fake-media-{number}"
             with self._lock:
                 self._media_ids.add(media_id)
-            return {"code": 0, "message": "OK", "request_id": uuid.uuid4().hex, "data": {"media_id": media_id}}
+            return _ok({"media_id": media_id})
         if path == SEND_PATH:
             if isinstance(payload, dict) and payload.get("message_type") == "IMAGE":
                 with self._lock:
@@ -374,12 +364,7 @@ class FakeTikTok(FakeHTTPServer):
             message_id = f"fake-sent-{number}"
             if isinstance(payload, dict):
                 self._remember_sent(message_id, payload)
-            return {
-                "code": 0,
-                "message": "OK",
-                "request_id": uuid.uuid4().hex,
-                "data": {"message": {"message_id": message_id}},
-            }
+            return _ok({"message": {"message_id": message_id}})
         return error(40002, f"Unknown path {path}")
 
 

@@ -8,25 +8,21 @@ extend with the phrases real customers use.
 import re
 from decimal import Decimal, InvalidOperation
 
+from assistant.language import patterns
+from assistant.language.patterns import (
+    GENDER_WORD,
+    GREETING,
+    LIKING_EMOJI,
+    MONEY,
+    OFFER_NUMBER,
+    ORDINALS,
+    PAYING_WITH,
+    PAYMENT_METHOD_NAMES,
+    SEARCH_CUE,
+    START_MESSAGES,
+    STOP_MESSAGES,
+)
 from assistant.language.text import bare
-
-STOP_MESSAGES = {
-    "stop",
-    "stop all",
-    "stopall",
-    "unsubscribe",
-    "opt out",
-    "optout",
-    "stop messaging me",
-    "stop messages",
-    "stop texting me",
-    "stop sending me messages",
-    "stop sending messages",
-    "cancel messages",
-    "end",
-    "quit",
-}
-START_MESSAGES = {"start", "unstop", "subscribe", "opt in", "optin", "start again", "resume", "start messages"}
 
 
 def is_stop(text: str) -> bool:
@@ -42,44 +38,16 @@ def _has(pattern: str, text: str) -> bool:
 
 
 def wants_human(text: str) -> bool:
-    return _has(
-        r"\b(human|real person|actual person|live person|someone real|real human|(?:talk|speak|chat|message) (?:to|with)"
-        r" (?:someone|somebody|the owner|an? (?:person|human|manager|agent)|you guys|staff|a real|the manager|a manager|the shop owner)"
-        r"|(?:get|want|need) (?:me )?(?:the owner|a person|someone real|a human)|is (?:the owner|anyone|someone) (?:there|around|available)"
-        r"|(?:owner|person|human) (?:please|pls)|live agent|real agent|an agent|customer service|customer support|not a bot"
-        r"|stop being a bot)\b",
-        text,
-    )
+    return _has(patterns.WANTS_HUMAN, text)
 
 
 def asks_order_status(text: str) -> bool:
-    return _has(
-        r"\b(where'?s? (?:is )?my (?:order|package|parcel|stuff|item|items|jacket|delivery)|order status"
-        r"|status of my order|(?:did|have|has) (?:you|it|they|my order|my package) (?:been )?(?:ship|shipped|send|sent|post|posted)"
-        r"|shipped yet|sent yet|posted yet|is it shipped|tracking|track (?:my|it|the)|when (?:will|does|do) (?:it|my order|they|i get)"
-        r"(?: it)? (?:arrive|ship|come|get here)|my orders?\?|what did i order|check (?:on )?my order|order update|update on my order)\b",
-        text,
-    )
+    return _has(patterns.ASKS_ORDER_STATUS, text)
 
 
 def says_paid(text: str) -> bool:
     """ "paid!", "sent it", "sent the money", "did you get my payment?": the customer says they paid; only staff can confirm it."""
-    return _has(
-        r"^(?:(?:ok |okay |done |just |i |i've |i have |i just |ive |just now )*(?:paid|payed)(?: it| now| already| you| u)?|done paying)\b"
-        r"|\b(?:i'?ve|i have|i|just|already) (?:paid|payed|sent (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds|it over))"
-        r"|\b(?:sent|transferred) (?:the |my |you the |u the |you |u )?(?:money|payment|cash|funds)"
-        r"|^(?:(?:ok |okay |done |just |i |i've |i have |i just |ive |all )*sent (?:it|it over|you it|u it)(?: now| already| just now)?[\s!.]*$)"
-        r"|\b(?:money|payment|cash) (?:is |has been )?(?:sent|done|made)"
-        r"|\b(?:did|have) (?:you|u) (?:get|receive|received|see|seen) (?:the money|my money|my payment|the payment|payment)\b"
-        r"|^(?:did|have) (?:you|u) (?:get|receive|received) it(?: yet)?[\s?!.]*$",
-        text,
-    )
-
-
-GREETING = re.compile(
-    r"^(?:hi+|hey+|hello+|helo|hiya|heya|yo+|sup|hola|howdy|good (?:morning|afternoon|evening)|what'?s up|wassup|hii+)"
-    r"(?: there| guys| babe| girl| hun)?\b[\s!.,?~]*"
-)
+    return _has(patterns.SAYS_PAID, text)
 
 
 def without_greeting(text: str) -> tuple[bool, str]:
@@ -91,34 +59,20 @@ def without_greeting(text: str) -> tuple[bool, str]:
 
 
 def is_thanks(text: str) -> bool:
-    return _has(
-        r"^(?:ok(?:ay)?|k|kk|cool|great|perfect|awesome|amazing|nice|sweet|got it|sounds good|alright|will do|love it"
-        r"|thanks?|thank you|thx|thnx|ty|tysm|cheers|appreciate it|you'?re the best|bye|see ya|no thanks?|nope|nah)"
-        r"(?:[\s,!.]+(?:so much|a lot|you|again|babe|!|so|much|x+|<3|ok|then|bye|thanks?|thank you|thx|ty|tysm|cool|great))*"
-        r"[\s!.,:)x<3]*$",
-        bare(text) if bare(text) else text,
-    )
+    return _has(patterns.IS_THANKS, bare(text) if bare(text) else text)
 
 
 def says_thanks(text: str) -> bool:
-    return _has(r"\b(thanks?|thank you|thx|thnx|ty|tysm|cheers|appreciate it|you'?re the best)\b", text)
+    return _has(patterns.SAYS_THANKS, text)
 
 
 def says_bye(text: str) -> bool:
-    return _has(r"\b(bye|see ya|cya|later|ttyl)\b", text) and not says_thanks(text)
+    return _has(patterns.SAYS_BYE, text) and not says_thanks(text)
 
 
 def asks_if_there(text: str) -> bool:
     """ "u there?", "anyone there??": checking the shop is listening."""
-    return _has(
-        r"^(?:hello+ )?(?:(?:are )?you (?:still )?there|still there|anyone (?:there|home|around)|helloo+)\b[\s?!.]*$",
-        text,
-    )
-
-
-LIKING_EMOJI = re.compile(
-    "[\U0001f525\u2764\U0001f60d\U0001f929\U0001f440\U0001f4af\U0001f64c\U0001f44d\U0001f970\U0001f496\U0001f497]"
-)
+    return _has(patterns.ASKS_IF_THERE, text)
 
 
 def is_reaction(text: str) -> bool:
@@ -126,132 +80,65 @@ def is_reaction(text: str) -> bool:
     words = bare(text)
     if not words:
         return bool(text.strip())
-    return _has(
-        r"^(?:lol+|lmao+|lmfao|haha+|hahah\w*|hehe+|omg+|wow+|o+h+|ooo+|yay+|slay|bet|fr|ikr|damn|dang|no way|wait what|xd)"
-        r"(?: (?:lol+|lmao+|haha+|ok|okay|omg|fr|wow))*$",
-        words,
-    )
+    return _has(patterns.IS_REACTION, words)
 
 
 def likes_it(text: str) -> bool:
-    return LIKING_EMOJI.search(text) is not None or _has(r"\b(?:slay|obsessed|so cute|love (?:it|this|that))\b", text)
+    return LIKING_EMOJI.search(text) is not None or _has(patterns.LIKES_IT, text)
 
 
 def asks_if_bot(text: str) -> bool:
-    return _has(
-        r"\b(are you (?:a )?(?:bot|robot|ai|real|human)|is this (?:a )?(?:bot|ai|automated)|who (?:is this|are you))\b",
-        text,
-    )
+    return _has(patterns.ASKS_IF_BOT, text)
 
 
 def wants_release(text: str) -> bool:
-    return _has(
-        r"\b(cancel (?:my |the |that |this )?(?:hold|holds|reservation|reserve)|cancel (?:it|that|the hold)|release|unhold|un-hold"
-        r"|unreserve|un-reserve|remove (?:my |the )?hold|drop (?:my |the )?hold|don'?t want (?:it|them|that|this|the)"
-        r"|don'?t need (?:it|them|that)|no longer want|changed my mind|let it go|put it back)\b",
-        text,
-    )
+    return _has(patterns.WANTS_RELEASE, text)
 
 
 def wants_payment_link(text: str) -> bool:
     """ "send me the link again", "the link expired", "payment link?": the Stripe link for their order."""
-    return _has(r"\b(?:payment|pay|checkout|stripe) link\b", text) or (
-        _has(r"\blink\b", text)
-        and _has(
-            r"\b(?:send|resend|re-send|again|expired?|new|another|fresh|lost|broken|dead|didn'?t (?:get|come|work)"
-            r"|not working|doesn'?t work|won'?t (?:work|open|load))\b",
-            text,
-        )
-    )
+    return _has(patterns.PAYMENT_LINK, text) or (_has(patterns.LINK_WORD, text) and _has(patterns.LINK_TROUBLE, text))
 
 
 def wants_order_cancelled(text: str) -> bool:
     """ "cancel my order", "cancel order #12", "i want to cancel the order": the order, not a hold."""
-    return _has(
-        r"\b(?:cancel|cancell?ing|scrap|call off) (?:my |the |that |this |our )?(?:whole )?(?:order|purchase)s?\b"
-        r"|\b(?:don'?t|do not|no longer) want (?:my |the |that |this )?order\b",
-        text,
-    )
+    return _has(patterns.WANTS_ORDER_CANCELLED, text)
 
 
 def says_just_cancel(text: str) -> bool:
     """A bare "cancel" ("cancel it", "cancel pls", "actually cancel"): what it cancels depends on what was last said."""
-    return _has(
-        r"^(?:(?:wait|actually|oh|sorry|no|hmm+|ok|can you|can u|pls|please)[\s,!.]+)*"
-        r"cancel(?: it| that| this)?(?:[\s,!.]+(?:please|pls|plz|sorry|thanks|ty))*[\s!.?]*$",
-        text,
-    )
+    return _has(patterns.SAYS_JUST_CANCEL, text)
 
 
 def is_soft_no(text: str) -> bool:
     """ "never mind", "not interested": release only what was just being talked about."""
-    return _has(
-        r"\b(never ?mind|nvm|not interested|no longer interested|pass on (?:it|that)|i'?ll pass|maybe later|forget it)\b",
-        text,
-    )
+    return _has(patterns.IS_SOFT_NO, text)
 
 
 def wants_buy(text: str) -> bool:
-    return _has(
-        r"\b(buy|buying|purchase|check ?out|pay|paying|payment|order (?:it|them|this|that|these|those|both|all)"
-        r"|place (?:an |my |the )?order|ready to order|(?:i )?want to order|proceed|send (?:me )?(?:the |an )?invoice|invoice"
-        r"|i'?ll pay|ready to pay|complete (?:the |my )?(?:order|purchase)|cop it|copping)\b",
-        text,
-    )
+    return _has(patterns.WANTS_BUY, text)
 
 
 def is_tentative(text: str) -> bool:
     """ "should I buy the levis?", "I might buy it later", "did anyone buy the trucker?": talk about buying, not an order."""
-    return _has(
-        r"\b(might|maybe|should i|shall i|thinking (?:about|of)|considering|not sure|undecided|deciding|later|tomorrow"
-        r"|next (?:week|month)|(?:did|has|have) (?:anyone|anybody|someone|somebody))\b",
-        text,
-    )
+    return _has(patterns.IS_TENTATIVE, text)
 
 
 def wants_hold(text: str) -> bool:
-    return _has(
-        r"\b(i'?ll take|i will take|i'?ll get|i'?ll have|take (?:it|them|this|that|both|the)|hold|reserve|save (?:it|this|that|them|the)"
-        r"|put (?:it|this|that|them) (?:aside|on hold|away)|set (?:it|this|that) aside|dibs|claim|i want (?:it|this|that|them|both|the|one)"
-        r"|i'?d like (?:it|this|that|them|the)|can i (?:get|have|grab) (?:it|this|that|them|the|both)|i need (?:it|this|that)|gimme|give me (?:it|that|the)"
-        r"|i'?ll grab|grab (?:it|that|the)|mine|sold to me|want it)\b",
-        text,
-    )
+    return _has(patterns.WANTS_HOLD, text)
 
 
 def asks_longer_hold(text: str) -> bool:
     """ "hold it til friday", "for a week": longer than a hold can last."""
-    return _has(
-        r"\b(?:til+|until|untill|unt?il) (?:mon|tue|wed|thu|fri|sat|sun|tomorrow|next|the weekend|payday|the \d|\d)"
-        r"|\bfor (?:a |\d+ |a few |few |a couple (?:of )?|couple (?:of )?)?(?:days?|weeks?|weekend)\b|over the weekend|\bnext week\b",
-        text,
-    )
+    return _has(patterns.ASKS_LONGER_HOLD, text)
 
 
 def asks_hold_policy(text: str) -> bool:
-    return _has(
-        r"\bhow long (?:do|does|can|will|would) (?:you |a |the )?(?:hold|holds|reserve|reservation)|how long is (?:a |the |my )?hold"
-        r"|holds? last|how long do i have|how (?:much|long) time do i have|when does (?:my |the )?hold (?:end|expire|run out)"
-        r"|how long (?:is it|will it be|are they) (?:held|on hold|reserved)",
-        text,
-    )
-
-
-MONEY = re.compile(r"\$\s*(\d{1,5}(?:\.\d{1,2})?)|(\d{1,5}(?:\.\d{1,2})?)\s*(?:\$|dollars|bucks|usd)")
-OFFER_NUMBER = re.compile(
-    r"\b(?:take|do|accept|offer|pay|give you|give|go|sell (?:it|that|this)? ?for|for|at)\s+\$?\s*(\d{1,5}(?:\.\d{1,2})?)\b"
-)
+    return _has(patterns.ASKS_HOLD_POLICY, text)
 
 
 def is_offer(text: str) -> bool:
-    return _has(
-        r"\b((?:would|will|could|can|do|ok) (?:you|u) (?:do|take|accept|go|sell (?:it |this |that )?for|let (?:it|this|that) go for) (?:it |this |that )?(?:for |at )?\$?\d"
-        r"|(?:take|do|accept|go) (?:a little |a bit )?(?:less|lower)|best price|lowest|(?:any|a|some) discounts?|discount"
-        r"|negotiable|nego|obo|or best offer|make (?:an|you an) offer|my offer|an offer of|offer you|i offer|offer \$?\d|(?:any|best) offers?"
-        r"|lower (?:the |your )?price|go lower|knock (?:off|down|it down)|deal\?|take \$?\d|do \$?\d"
-        r"|\$?\d+ for (?:it|this|that|both)|\$\d+ (?:ok|okay|instead)|price drop|drop the price|reduce the price|bundle deal)",
-        text,
-    )
+    return _has(patterns.IS_OFFER, text)
 
 
 def offer_amount(text: str) -> Decimal | None:
@@ -267,46 +154,18 @@ def offer_amount(text: str) -> Decimal | None:
 
 
 def asks_details(text: str) -> bool:
-    return _has(
-        r"\b(tell me (?:more )?about|more (?:info|information|details|pics|pictures|photos)|details?|measurements?|measure"
-        r"|how (?:big|long|wide|much)|what sizes?|which sizes?|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
-        r"|still (?:available|there|for sale|in stock|up|have)|available\?|is (?:it|that|this|the .{1,40}?) (?:still )?(?:available|there|for sale|in stock|sold|gone)"
-        r"|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
-        r"|pics?|pictures?|photos?)\b",
-        text,
-    )
-
-
-ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "fifth": 4,
-    "5th": 4,
-    "last": -1,
-    "top": 0,
-    "bottom": -1,
-}
+    return _has(patterns.ASKS_DETAILS, text)
 
 
 def ordinal(text: str) -> int | None:
     """Which of the items just shown: "the second one" → 1, "#3" → 2, "the last one" → -1."""
-    match = re.search(
-        r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|top|bottom)\b"
-        r"(?! (?:time|order|week|day|night|month|year|customer|buyer|person|people|guy|girl))",
-        text,
-    )
+    match = re.search(patterns.ORDINAL_WORD, text)
     if match:
         return ORDINALS[match.group(1)]
-    match = re.search(r"(?:#|\bnumber |\bno\.? ?|\bnum )([1-9])\b", text)
+    match = re.search(patterns.ORDINAL_NUMBER, text)
     if match:
         return int(match.group(1)) - 1
-    match = re.search(r"\b(?:the )?([1-5]) ?(?:one|pls|please)?$", text.strip(" ?!."))
+    match = re.search(patterns.ORDINAL_ALONE, text.strip(" ?!."))
     if match and len(text.split()) <= 3:
         return int(match.group(1)) - 1
     return None
@@ -314,53 +173,33 @@ def ordinal(text: str) -> int | None:
 
 def asks_about_other_customers(text: str) -> bool:
     """ "what did the last customer buy?", "show me all customers' orders": never answered, never acted on."""
-    return _has(
-        r"\b((?:last|previous|other|another|next|that) (?:customer|buyer|person|people)'?s?|(?:all|every|other) (?:the )?customers?"
-        r"|customers'|everyone(?: else)?'?s (?:orders?|holds?|address))",
-        text,
-    )
+    return _has(patterns.ASKS_ABOUT_OTHER_CUSTOMERS, text)
 
 
 def refers_to_several(text: str) -> bool:
-    return _has(
-        r"\b(both|all of them|them all|all three|all 3|all two|these|those|them|all of those|all of these)\b", text
-    )
+    return _has(patterns.REFERS_TO_SEVERAL, text)
 
 
 def refers_to_everything(text: str) -> bool:
-    return _has(
-        r"\b(everything|every item|every piece|all items|all the items|all your|entire|whole shop|whole store|all of it|all stock)\b",
-        text,
-    )
+    return _has(patterns.REFERS_TO_EVERYTHING, text)
 
 
 def refers_definitely(text: str) -> bool:
     """ "the jacket", "that one", "it": the customer means something already in the conversation."""
-    return _has(r"\b(the|that|this|it|those|these|them|its|it's)\b", text)
+    return _has(patterns.REFERS_DEFINITELY, text)
 
 
 def points_at_one(text: str) -> bool:
     """ "the nike one", "that black one": one of the pieces just shown, by description."""
-    return _has(r"\b(?:the|that|this) (?:[a-z0-9'-]+ ){1,3}one\b", text)
+    return _has(patterns.POINTS_AT_ONE, text)
 
 
 def refers_to_it(text: str) -> bool:
-    return _has(r"\b(it|that|this|that one|this one|the one)\b", text)
+    return _has(patterns.REFERS_TO_IT, text)
 
 
 def asks_browse(text: str) -> bool:
-    return _has(
-        r"\b(what (?:do|d'?you|else do) (?:you|u) (?:have|got|sell)|what(?:'s| is) (?:new|available|in stock)|new (?:drops?|arrivals?|stuff|items|in)"
-        r"|any (?:new )?drops?|latest|just in|show me (?:what|everything|some|stuff)|what you got|what have you got|inventory|catalog(?:ue)?"
-        r"|browse|what'?s available|anything (?:new|good|cool)|restock|stock)\b",
-        text,
-    )
-
-
-SEARCH_CUE = re.compile(
-    r"\b(any|anything|got|have|has|looking|look|show|need|want|search|find|sell|selling|do you|d'?you|u have|in stock|carry"
-    r"|something|some|options?|more)\b|\?"
-)
+    return _has(patterns.ASKS_BROWSE, text)
 
 
 def asks_nothing(text: str) -> bool:
@@ -383,44 +222,17 @@ def asks_nothing(text: str) -> bool:
 def faq_topic(text: str) -> str | None:
     if asks_hold_policy(text):
         return "holds"
-    if _has(
-        r"\b(authentic|authenticity|legit|genuine|fake|fakes|replica|rep|bootleg|counterfeit)\b"
-        r"|\b(?:is|are) (?:it|this|that|they|these|those|the [a-z0-9' -]{1,30}?) (?:real|legit|og)\b",
-        text,
-    ):
+    if _has(patterns.FAQ_AUTHENTICITY, text):
         return "authenticity"
-    if _has(r"\b(return|returns|refund|refunds|exchange|send it back)\b", text):
+    if _has(patterns.FAQ_RETURNS, text):
         return "returns"
-    if _has(
-        r"\b(ship|shipping|deliver|delivery|postage|post it|international|worldwide|how long (?:does|will) (?:it|shipping) take|pick ?up|collect|local pickup|where are you (?:based|located))\b",
-        text,
-    ):
+    if _has(patterns.FAQ_SHIPPING, text):
         return "shipping"
-    if _has(
-        r"\b(paypal|venmo|cash ?app|zelle|apple pay|card|credit card|payment methods?|how (?:can|do) i pay|ways to pay|accept)\b",
-        text,
-    ):
+    if _has(patterns.FAQ_PAYMENT, text):
         return "payment"
-    if _has(
-        r"\b(size guide|sizing|run small|run large|runs small|runs big|true to size|tts|will it fit|would it fit|fit me)\b",
-        text,
-    ):
+    if _has(patterns.FAQ_SIZING, text):
         return "sizing"
     return None
-
-
-PAYMENT_METHOD_NAMES = {
-    r"venmo": "Venmo",
-    r"cash ?app": "Cash App",
-    r"zelle": "Zelle",
-    r"apple ?pay": "Apple Pay",
-    r"google ?pay|g ?pay": "Google Pay",
-    r"pay ?pal": "PayPal",
-    r"klarna": "Klarna",
-    r"after ?pay": "Afterpay",
-    r"crypto|bitcoin|btc|eth": "crypto",
-    r"(?:credit |debit )?cards?": "card",
-}
 
 
 def payment_method_named(text: str) -> str | None:
@@ -431,53 +243,33 @@ def payment_method_named(text: str) -> str | None:
     return None
 
 
-PAYING_WITH = re.compile(
-    r"\b(?:(?:can|could|may) (?:i|u|you|we) )?(?:pay|paying|payment)(?: (?:with|by|via|using|through|in|for it with))? ?"
-    r"(?:(?:a |my |your )?[a-z]+(?: ?(?:app|pay|card))?)?(?=[\s?!.,]|$)"
-)
-
-
 def asks_payment_method(text: str) -> bool:
     """ "venmo ok?", "can I pay with cashapp?", "do you take card?": a question about a way to pay, not an
     order (a "buy" or a hold in the same message, without the paying part, is still that)."""
     if payment_method_named(text) is None:
         return False
-    if not _has(
-        r"\?|\b(?:can|could|may) (?:i|u|we)|\b(?:do|does) (?:you|u)|\btake|\baccept|\bok\b|\bokay|\bwork|\bpay (?:with|by|via|using)",
-        text,
-    ):
+    if not _has(patterns.ASKS_PAYMENT_METHOD, text):
         return False
     rest = PAYING_WITH.sub(" ", text)
     return not (wants_buy(rest) or wants_hold(rest))
 
 
 def is_yes(text: str) -> bool:
-    return _has(
-        r"^(?:(?:wait|actually|oh|hmm+|um+|ok|nvm|lol)[\s,!.]+)*"  # "wait actually yes"
-        r"(?:yes+|yeah+|yep|yup|ya|yas+|sure|ok(?:ay)?|okie|please|please do|yes please|go ahead|do it|definitely|absolutely"
-        r"|of course|why not|sounds good|deal|perfect)(?:[\s,!.]+(?:please|pls|plz|thanks|thank you|ty|do it|hold it|go ahead))*[\s!.]*$",
-        bare(text) if bare(text) else text,
-    )
+    return _has(patterns.IS_YES, bare(text) if bare(text) else text)
 
 
 def takes_back(text: str) -> bool:
     """ "wait actually yes": undoing a "never mind", which a plain "ok" is not."""
-    return _has(r"\b(wait|actually|yes+|yeah+|yep|yup)\b", text)
+    return _has(patterns.TAKES_BACK, text)
 
 
 def asks_for_photos(text: str) -> bool:
-    return _has(r"\b(pics?|pictures?|photos?|images?|video|on body|modeled|try (?:it )?on)\b", text)
+    return _has(patterns.ASKS_FOR_PHOTOS, text)
 
 
 def asks_other_size(text: str) -> bool:
     """ "do you have it in M?", "can i get this in a small", "does it come in xl": the piece in another size."""
-    return _has(
-        r"\b(?:it|this|that|this one|that one|one|them)(?: come| comes| available)? in (?:a |an |size |waist )?[a-z0-9]",
-        text,
-    )
-
-
-GENDER_WORD = re.compile(r"\b(?:wom[ae]n'?s?|ladies|m[ae]n'?s?|unisex|female|male|feminine|masculine)\b")
+    return _has(patterns.ASKS_OTHER_SIZE, text)
 
 
 def mentions_gender(text: str) -> bool:
@@ -486,30 +278,18 @@ def mentions_gender(text: str) -> bool:
 
 
 def asks_about_my_size(text: str) -> bool:
-    return _has(r"\b(my size|in my size|for my size|what size should i|which size should i)\b", text)
+    return _has(patterns.ASKS_ABOUT_MY_SIZE, text)
 
 
 def wants_more(text: str) -> bool:
-    return _has(
-        r"^(?:show (?:me )?more|more|more please|any more|anymore|anything else|what else|other options|more options|next"
-        r"|is that (?:it|all)|(?:that'?s it|that'?s all|nothing else|only (?:that|those|one|two))\s*\?)",
-        text,
-    )
+    return _has(patterns.WANTS_MORE, text)
 
 
 def asks_waitlist_place(text: str) -> bool:
     """ "am I still in line?", "where am I on the waitlist?" """
-    return _has(
-        r"\b(still in line|in line\?|my place in line|where am i (?:in|on) (?:the )?(?:line|list|waitlist|queue)"
-        r"|(?:my )?(?:waitlist|waiting list) (?:place|spot|position)|am i (?:still )?(?:on|in) (?:the )?(?:waitlist|list|queue|line))\b",
-        text,
-    )
+    return _has(patterns.ASKS_WAITLIST_PLACE, text)
 
 
 def wants_off_waitlist(text: str) -> bool:
     """ "take me off the list", "remove me from the waitlist" """
-    return _has(
-        r"\b((?:take|get|remove) me (?:off|out of|from) (?:the |that |this |your )?(?:list|waitlist|waiting list|line|queue)"
-        r"|leave (?:the )?(?:waitlist|line|queue)|(?:cancel|drop) (?:my )?(?:waitlist|place in line|spot in line))\b",
-        text,
-    )
+    return _has(patterns.WANTS_OFF_WAITLIST, text)

@@ -7,6 +7,7 @@ sides share (garments, sizes, colours) are `inventory.vocabulary`'s.
 
 import difflib
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -168,50 +169,103 @@ def find_skus(text: str) -> list[str]:
     return found
 
 
+@dataclass
+class _Reading:
+    """What has been read from a message so far, and `rest`: the text not read yet (each step cuts out what it
+    understood, so later steps never read it twice)."""
+
+    rest: str
+    values: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    minimums: dict[str, float] = field(default_factory=dict)
+    maximums: dict[str, float] = field(default_factory=dict)
+    categories: list[str] = field(default_factory=list)
+    kind_words: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)
+    eras: list[str] = field(default_factory=list)
+    colours: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+
+    def cut(self, match: re.Match[str]) -> None:
+        self.rest = _cut(self.rest, match)
+
+
 def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
     """What `text` asks for, as filters. `brands` is the stock's brand list (read from the database if None)."""
-    rest = " " + normalise(text) + " "
-    values: dict[str, object] = {}
-    notes: list[str] = []
-
-    skus = [token for token in find_skus(rest) if sum(ch.isdigit() for ch in token) >= 2 or token.count("-") >= 2]
-    if skus:
-        values["sku"] = skus[0]
-        for sku in skus:
-            rest = re.sub(re.escape(sku.lower()), " ", rest)
-
+    reading = _Reading(rest=" " + normalise(text) + " ")
+    _read_skus(reading)
     # Measurements before prices: "pit to pit under 24" is inches, not dollars.
-    minimums: dict[str, float] = {}
-    maximums: dict[str, float] = {}
+    _read_measurements(reading)
+    _read_waist(reading)
+    _read_prices(reading)
+    # Kind of garment before sizes: "size 32 jeans" is a waist, "size 10 boots" a shoe size.
+    _read_kinds(reading)
+    _read_sizes(reading)
+    _read_eras(reading)
+    _read_colours(reading)
+    _read_brands_and_words(reading, stock_brands=known_brands() if brands is None else brands)
+    if re.search(r"\b(cheapest|least expensive|lowest price|cheapest one|most affordable)\b", normalise(text)):
+        reading.values["cheapest"] = True
+    return ItemQuery(
+        words=tuple(dict.fromkeys(reading.words)),
+        brands=tuple(reading.brands),
+        categories=tuple(reading.categories),
+        kind_words=tuple(reading.kind_words),
+        sizes=tuple(dict.fromkeys(reading.sizes)),
+        colours=tuple(reading.colours),
+        eras=tuple(dict.fromkeys(reading.eras)),
+        measurements_min=tuple(sorted(reading.minimums.items())),
+        measurements_max=tuple(sorted(reading.maximums.items())),
+        notes=tuple(reading.notes),
+        **reading.values,  # type: ignore[arg-type]
+    )
+
+
+def _read_skus(reading: _Reading) -> None:
+    skus = [
+        token for token in find_skus(reading.rest) if sum(ch.isdigit() for ch in token) >= 2 or token.count("-") >= 2
+    ]
+    if skus:
+        reading.values["sku"] = skus[0]
+        for sku in skus:
+            reading.rest = re.sub(re.escape(sku.lower()), " ", reading.rest)
+
+
+def _read_measurements(reading: _Reading) -> None:
     for pattern in (MEASURE, MEASURE_REVERSED):
-        while (match := pattern.search(rest)) is not None:
+        while (match := pattern.search(reading.rest)) is not None:
             key = MEASUREMENT_WORDS[match.group("name")]
             number = float(next(group for group in match.groups()[::-1] if group and re.fullmatch(NUMBER, group)))
             if match.group("name") == "chest" and number > 30:
                 number = number / 2  # a chest measured all round is twice the pit-to-pit
             after = match.groupdict().get("after") or ""
             if match.groupdict().get("min") or after in ("+", "or more", "or bigger", "or longer", "plus", "min"):
-                minimums[key] = number
+                reading.minimums[key] = number
             elif match.groupdict().get("max") or after in ("or less", "or smaller", "or shorter", "max"):
-                maximums[key] = number
+                reading.maximums[key] = number
             else:
-                minimums[key], maximums[key] = number - 1, number + 1
-            rest = _cut(rest, match)
+                reading.minimums[key], reading.maximums[key] = number - 1, number + 1
+            reading.cut(match)
 
-    # Waist: "waist 32", "32 waist", "w32", "32w", "32x30".
+
+def _read_waist(reading: _Reading) -> None:
+    """ "waist 32", "32 waist", "w32", "32w", "32x30"."""
     waist = re.search(
         r"\b(?:waist\s*(?:size\s*)?(?:of\s*)?|w\s?)(\d{2})\b|\b(\d{2})\s*(?:w\b|waist\b|\"? waist)|\b(\d{2})\s?x\s?\d{2}\b",
-        rest,
+        reading.rest,
     )
     if waist:
         number = int(next(group for group in waist.groups() if group))
         if 22 <= number <= 48:
-            values["waist"] = number
-            rest = _cut(rest, waist)
+            reading.values["waist"] = number
+            reading.cut(waist)
 
-    # Prices.
+
+def _read_prices(reading: _Reading) -> None:
+    values = reading.values
     for pattern, kind in PRICE_PATTERNS:
-        match = pattern.search(rest)
+        match = pattern.search(reading.rest)
         if match is None:
             continue
         numbers = [_money(group) for group in match.groups() if group]
@@ -226,78 +280,84 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
         else:
             values["min_price"] = (numbers[0] * Decimal("0.75")).quantize(Decimal("1"))
             values["max_price"] = (numbers[0] * Decimal("1.25")).quantize(Decimal("1"))
-        rest = _cut(rest, match)
+        reading.cut(match)
 
-    # Kind of garment (before sizes: "size 32 jeans" is a waist, "size 10 boots" a shoe size).
-    categories: list[str] = []
-    kind_words: list[str] = []
+
+def _read_kinds(reading: _Reading) -> None:
     for word, pattern in KIND_PATTERNS:
-        match = pattern.search(rest) if word in rest else None
+        match = pattern.search(reading.rest) if word in reading.rest else None
         if match is None:
             continue
-        categories.extend(category for category in categories_for_word(word) if category not in categories)
-        kind_words.append(word)
-        rest = _cut(rest, match)
-    denim = re.search(rf"\b{DENIM_WORD}\b", rest)
-    if denim and not categories:
-        categories.extend(categories_for_word(DENIM_WORD))
-        kind_words.append(DENIM_WORD)
-        rest = _cut(rest, denim)
+        reading.categories.extend(
+            category for category in categories_for_word(word) if category not in reading.categories
+        )
+        reading.kind_words.append(word)
+        reading.cut(match)
+    denim = re.search(rf"\b{DENIM_WORD}\b", reading.rest)
+    if denim and not reading.categories:
+        reading.categories.extend(categories_for_word(DENIM_WORD))
+        reading.kind_words.append(DENIM_WORD)
+        reading.cut(denim)
 
-    # Sizes.
-    sizes: list[str] = []
-    while (match := SIZE_WORD_PATTERN.search(rest)) is not None:
+
+def _read_sizes(reading: _Reading) -> None:
+    sizes = reading.sizes
+    while (match := SIZE_WORD_PATTERN.search(reading.rest)) is not None:
         sizes.append(SIZE_WORDS[match.group(1)])
-        rest = _cut(rest, match)
+        reading.cut(match)
     while (
-        match := re.search(r"\b(?:size|sz|in|an?|fits?|fit me|wear|i'?m)\s+(?:an?\s+|size\s+)?(s|m|l)\b(?!')", rest)
+        match := re.search(
+            r"\b(?:size|sz|in|an?|fits?|fit me|wear|i'?m)\s+(?:an?\s+|size\s+)?(s|m|l)\b(?!')", reading.rest
+        )
     ) is not None:
         sizes.append(match.group(1).upper())
-        rest = _cut(rest, match)
-    if (match := re.search(r"\s(s|m|l)\s*[?!.]*\s*$", rest)) is not None:
+        reading.cut(match)
+    if (match := re.search(r"\s(s|m|l)\s*[?!.]*\s*$", reading.rest)) is not None:
         sizes.append(match.group(1).upper())
-        rest = _cut(rest, match)
+        reading.cut(match)
     numeric = re.search(
         r"\b(?:size|sz|fits?(?: an?)?(?: size)?|i'?m an?|i wear an?|wear an?)\s*(?:us\s*|uk\s*|eu\s*)?(\d{1,2}(?:\.5)?)\b",
-        rest,
+        reading.rest,
     )
     if numeric:
         number = float(numeric.group(1))
         label = numeric.group(1)
-        if set(categories) & BOTTOMS and number >= 22 and "waist" not in values:
-            values["waist"] = int(number)
-        elif "shoes" in categories:
+        if set(reading.categories) & BOTTOMS and number >= 22 and "waist" not in reading.values:
+            reading.values["waist"] = int(number)
+        elif "shoes" in reading.categories:
             sizes.append(label)
         else:
             sizes.append(label)
             letter = DRESS_SIZE_TO_LETTER.get(int(number)) if number == int(number) else None
             if letter:
                 sizes.append(letter)
-                notes.append(f"size {label} is usually an {letter}")
-        rest = _cut(rest, numeric)
+                reading.notes.append(f"size {label} is usually an {letter}")
+        reading.cut(numeric)
 
-    # Era.
-    eras: list[str] = []
-    while (match := re.search(r"\b(?:19)?([5-9]0)'?s\b|\b'([5-9]0)s\b", rest)) is not None:
-        eras.append((match.group(1) or match.group(2)) + "s")
-        rest = _cut(rest, match)
+
+def _read_eras(reading: _Reading) -> None:
+    while (match := re.search(r"\b(?:19)?([5-9]0)'?s\b|\b'([5-9]0)s\b", reading.rest)) is not None:
+        reading.eras.append((match.group(1) or match.group(2)) + "s")
+        reading.cut(match)
     for era, pattern in ERA_PATTERNS:
-        rest, found = pattern.subn(" ", rest)
+        reading.rest, found = pattern.subn(" ", reading.rest)
         if found:
-            eras.append(era)
+            reading.eras.append(era)
 
-    # Colours.
-    colours: list[str] = []
+
+def _read_colours(reading: _Reading) -> None:
     for colour, pattern in COLOUR_PATTERNS:
-        rest, found = pattern.subn(" ", rest)
-        if found and colour not in colours:
-            colours.append(colour)
+        reading.rest, found = pattern.subn(" ", reading.rest)
+        if found and colour not in reading.colours:
+            reading.colours.append(colour)
 
-    # Brands: whole names first ("the north face"), then aliases, then a close spelling of one word.
-    matched_brands: list[str] = []
-    stock_brands = known_brands() if brands is None else brands
+
+def _read_brands_and_words(reading: _Reading, *, stock_brands: list[str]) -> None:
+    """Brands: whole names first ("the north face"), then aliases, then a close spelling of one word; what is
+    left are the free words."""
+    matched_brands = reading.brands
     by_key = {brand_key(brand): brand for brand in stock_brands if brand_key(brand)}
-    keyed_rest = " " + re.sub(r"[^a-z0-9 ]", "", rest.replace("-", " ")) + " "
+    keyed_rest = " " + re.sub(r"[^a-z0-9 ]", "", reading.rest.replace("-", " ")) + " "
     for key in sorted(by_key, key=len, reverse=True):
         if f" {key} " in keyed_rest or (key.startswith("the ") and f" {key[4:]} " in keyed_rest):
             matched_brands.append(by_key[key])
@@ -307,7 +367,6 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
         if target and target not in matched_brands and f" {alias} " in keyed_rest:
             matched_brands.append(target)
             keyed_rest = keyed_rest.replace(f" {alias} ", " ")
-    words: list[str] = []
     for token in keyed_rest.split():
         if token in KEYED_STOPWORDS or len(token) < 3 or token.isdigit():
             continue
@@ -317,20 +376,6 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
                 matched_brands.append(by_key[close[0]])
                 continue
         # Plural free words match their singular too ("windbreakers" finds "Windbreaker").
-        words.append(token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token)
-
-    if re.search(r"\b(cheapest|least expensive|lowest price|cheapest one|most affordable)\b", normalise(text)):
-        values["cheapest"] = True
-    return ItemQuery(
-        words=tuple(dict.fromkeys(words)),
-        brands=tuple(matched_brands),
-        categories=tuple(categories),
-        kind_words=tuple(kind_words),
-        sizes=tuple(dict.fromkeys(sizes)),
-        colours=tuple(colours),
-        eras=tuple(dict.fromkeys(eras)),
-        measurements_min=tuple(sorted(minimums.items())),
-        measurements_max=tuple(sorted(maximums.items())),
-        notes=tuple(notes),
-        **values,  # type: ignore[arg-type]
-    )
+        reading.words.append(
+            token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
+        )

@@ -1,0 +1,71 @@
+"""Actions that change something run once per inbound message: the first run's result is stored in a
+`ToolCall` row keyed by the message, the tool and its arguments, and a message handled again (a retried job,
+a twin worker) replays that result instead of acting twice."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import IntegrityError, transaction
+
+from assistant.models import ToolCall
+from assistant.results import REPLAY, Facts, Refused, Result
+from conversations.models import Customer, Message
+from philia.errors import DomainError
+
+Outcome = TypeVar("Outcome", bound=Result)
+
+
+class OncePerMessage:
+    """Runs a customer's actions for one inbound message, each at most once (`_once`)."""
+
+    def __init__(self, *, customer: Customer, message: Message) -> None:
+        self.customer = customer
+        self.message = message
+        self.actions: list[Result] = []  # what the actions of this turn answered, in order
+        self._results: dict[str, Outcome] = {}  # the actions run in this turn, by idempotency key
+
+    def _once(self, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
+        """Run `action` once for this inbound message: the first run's result is stored with it (its wire
+        form) and replayed afterwards as the same typed result. The action and its record commit together."""
+        canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
+        key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
+        if key in self._results:  # asked again in this turn: the same result
+            result = self._results[key]
+        else:
+            # A message recorded by this very job has no earlier run to replay.
+            stored = None if self.message.recorded_now else ToolCall.objects.filter(idempotency_key=key).first()
+            result = (
+                REPLAY[tool].validate_python(stored.result)
+                if stored is not None
+                else self._run(key, tool, arguments, action)
+            )
+        self._results[key] = result
+        self.actions.append(result)
+        return result
+
+    def _run(self, key: str, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
+        """`action` and its ToolCall row, committed together; a refusal is a result too."""
+        try:
+            with transaction.atomic():
+                try:
+                    result = action()
+                except DomainError as error:
+                    result = Refused(message=str(error))
+                ToolCall.objects.create(
+                    idempotency_key=key,
+                    message=self.message,
+                    customer=self.customer,
+                    tool=tool,
+                    arguments=arguments,
+                    succeeded=result.ok,
+                    result=result.wire(),
+                )
+        except IntegrityError:
+            # The same message is being handled by another worker: its run counts, this one is undone.
+            stored = ToolCall.objects.filter(idempotency_key=key).first()
+            if stored is None:
+                raise
+            result = REPLAY[tool].validate_python(stored.result)
+        return result

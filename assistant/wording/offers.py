@@ -1,0 +1,78 @@
+"""Offers on a price: passed on to the owner, accepted, countered, declined."""
+
+from assistant.wording.conversation import SKU_HINT
+
+
+def offer_which_of(lines: str) -> str:
+    return "Which piece is your offer for?\n" + lines + '\nSend the SKU and your offer, like "SKU $40".'
+
+
+OFFER_WHICH = "Which piece is your offer for? Send " + SKU_HINT + ' and your offer, like "SKU $40".'
+
+
+def price_is_set(line: str) -> str:
+    return (
+        f"Prices are set by the owner and I can't change them: {line}. If you'd like to make an offer, tell me "
+        "the amount."
+    )
+
+
+def no_offer_needed(line: str) -> str:
+    return f"Good news: {line}, so no offer needed! Want me to hold it for you?"
+
+
+def not_open_for_offers(sku: str) -> str:
+    return f"Sorry, {sku} isn't available for offers right now."
+
+
+def could_not_pass_offer(why: str) -> str:
+    return "I couldn't pass that offer on: " + why
+
+
+def offer_passed_on(amount: str, sku: str, name: str, price: str) -> str:
+    return (
+        f"Thanks! I've passed your offer of {amount} for {sku} · {name} on to the owner, "
+        f"who decides on offers and will reply here. Until then the price is {price}, and I can hold it for "
+        "you at that price if you like."
+    )
+
+
+# The words the "yes" to a counter-offer is recognised by (the owner's counter notice says them too).
+COUNTER_YES = 'say "yes" to have it held'
+
+
+def offer_accepted(sku: str, name: str, price: str, until: str) -> str:
+    return (
+        f"Your offer works! {sku} · {name} is on hold for you at {price} until {until}. "
+        'Say "buy" when you\'re ready to order.'
+    )
+
+
+def offer_countered(offered: str, sku: str, name: str, counter: str) -> str:
+    return (
+        f"Thanks for the offer! {offered} is a bit low for {sku} · {name}, but the shop can do {counter}. "
+        'Say "yes" to have it held for you at that price.'
+    )
+
+
+def offer_declined(sku: str, price: str) -> str:
+    return f"Sorry, the shop can't go that low on {sku}: the price stays {price}. I can hold it for you at that price."
+
+
+def offer_not_dropped_yet(sku: str, when: str) -> str:
+    return f"{sku} is in a drop that starts {when}: offers open once it has dropped."
+
+
+def offer_briefly(sku: str, price: str) -> str:
+    return f"{sku} is on hold for you at {price}."
+
+
+def counter_briefly(sku: str, counter: str) -> str:
+    return f'The shop can do {counter} for {sku}: say "yes" to have it held for you at that price.'
+
+
+def offer_passed_on_briefly(amount: str, sku: str, price: str) -> str:
+    return (
+        f"I've passed your offer of {amount} for {sku} on to the owner, who decides on "
+        f"offers and will reply here. Until then the price is {price}."
+    )

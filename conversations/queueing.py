@@ -1,0 +1,159 @@
+"""Putting messages in the outbox: the assistant's replies, staff replies from the admin, notices. Each row is
+handed to a worker once its transaction commits; sending it is `conversations.outbox`."""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.customers import pause_for_owner
+from conversations.models import Customer, Message
+
+logger = logging.getLogger(__name__)
+
+
+MAX_TEXT_LENGTH = 6000  # TikTok's limit for one text message
+
+
+@dataclass(frozen=True)
+class OutboundImage:
+    """A photo to send as an image message: the item photo's id and its file's name in Django's storage."""
+
+    photo_id: int
+    file_name: str
+
+
+def queue_outbound_message(
+    *,
+    customer: Customer,
+    text: str = "",
+    role: str,
+    in_reply_to: Message | None = None,
+    image: OutboundImage | None = None,
+    ai_model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+) -> Message:
+    """Put a message in the outbox (`queued`) and send it once the surrounding transaction commits.
+
+    A text message, or with `image` an image message (no text: TikTok sends one image per message). Parts of
+    one answer go out in the order they were queued (the outbox sends a part only once the earlier ones are
+    settled), so queue an answer's images before its text. Text longer than TikTok's 6000 characters is cut to
+    fit (ending in "…"). An assistant reply is unique per inbound message (its text, and each photo once):
+    queueing it again returns the first.
+    """
+    message = _outbound_row(
+        customer_id=customer.pk,
+        text=text,
+        role=role,
+        in_reply_to=in_reply_to,
+        image=image,
+        ai_model=ai_model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+    message.customer = customer
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if role != Message.Role.ASSISTANT or in_reply_to is None:
+            raise
+        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name)
+    transaction.on_commit(partial(enqueue_send, message_id=message.pk))
+    return message
+
+
+def queue_replies(*, replies: Sequence[tuple[Message, str]]) -> list[Message]:
+    """The assistant's text reply to each of these inbound messages, queued as `queue_outbound_message` queues
+    one, but in one INSERT (a drop's hundreds of answers; each goes to its inbound message's `customer_id`).
+    Sent once the surrounding transaction commits, in the order given. A message that has a reply already
+    keeps it (then each is queued on its own)."""
+    rows = [
+        _outbound_row(customer_id=inbound.customer_id, text=text, role=Message.Role.ASSISTANT, in_reply_to=inbound)
+        for inbound, text in replies
+    ]
+    try:
+        with transaction.atomic():
+            queued = Message.objects.bulk_create(rows)
+    except IntegrityError:
+        return [
+            queue_outbound_message(
+                customer=inbound.customer, text=text, role=Message.Role.ASSISTANT, in_reply_to=inbound
+            )
+            for inbound, text in replies
+        ]
+    transaction.on_commit(partial(_enqueue_sends, message_ids=[message.pk for message in queued]))
+    return queued
+
+
+def _outbound_row(
+    *,
+    customer_id: str,
+    text: str,
+    role: str,
+    in_reply_to: Message | None,
+    image: OutboundImage | None = None,
+    ai_model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+) -> Message:
+    """An outbox row for `queue_outbound_message` / `queue_replies`, not saved: its text checked and cut to fit."""
+    text = "" if image is not None else text.strip()
+    if image is None and not text:
+        raise ValueError("An outbound message needs text.")
+    if image is not None and not image.file_name:
+        raise ValueError("An image message needs a stored photo file.")
+    if len(text) > MAX_TEXT_LENGTH:
+        logger.warning("outbound text truncated", extra={"customer": customer_id, "length": len(text)})
+        text = text[: MAX_TEXT_LENGTH - 1] + "…"
+    return Message(
+        customer_id=customer_id,
+        role=role,
+        direction=Message.Direction.OUTBOUND,
+        state=Message.State.QUEUED,
+        content_type="image" if image is not None else "text",
+        text=text,
+        image_name=image.file_name if image is not None else "",
+        photo_id=image.photo_id if image is not None else None,
+        in_reply_to=in_reply_to,
+        ai_model=ai_model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+
+
+def _enqueue_sends(*, message_ids: Sequence[int]) -> None:
+    for message_id in message_ids:
+        enqueue_send(message_id=message_id)
+
+
+def enqueue_send(*, message_id: int, delay_ms: int | None = None) -> None:
+    """Hand a queued message to a worker (after `delay_ms`, if given). A broker outage is logged: the outbox
+    sweep re-enqueues it."""
+    from conversations.tasks import send_message
+
+    try:
+        send_message.send_with_options(args=(message_id,), delay=delay_ms)
+    except Exception:
+        logger.exception("outbound message not enqueued; the sweep will pick it up", extra={"message_id": message_id})
+
+
+def reply_as_staff(*, customer: Customer, text: str) -> Message:
+    """A reply typed by staff in the admin: through the outbox like every other send. A person has taken
+    over, so the assistant also pauses for BOT_PAUSE_AFTER_OWNER_REPLY hours (never shortening a pause), and the
+    request for a person the owner saw (the one on `customer`) is answered: its "waiting for a person" flag is
+    cleared (the bot stays paused until resumed). A conditional UPDATE: a request made since is left waiting."""
+    seen_request = customer.handoff_requested_at
+    with transaction.atomic():
+        message = queue_outbound_message(customer=customer, text=text, role=Message.Role.STAFF)
+        pause_for_owner(customer=customer, since=timezone.now())
+        if seen_request is not None and Customer.objects.filter(
+            pk=customer.pk, handoff_requested_at=seen_request
+        ).update(handoff_requested_at=None, updated_at=timezone.now()):
+            customer.handoff_requested_at = None
+    logger.info("staff reply queued", extra={"customer": customer.pk, "message_id": message.pk})
+    return message
