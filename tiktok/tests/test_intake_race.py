@@ -1,0 +1,71 @@
+"""Two deliveries of one TikTok message racing: the second waits for the first's commit and is a duplicate, never
+a 500. `django_db(transaction=True)`: two real connections, the first holding its insert open.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from testing.tiktok import im_receive_msg_body
+from tiktok.envelopes import parse_envelope
+from tiktok.models import WebhookEvent
+from tiktok.services import record_webhook_event
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
+
+
+def test_a_delivery_racing_one_not_yet_committed_is_a_duplicate_once_that_one_commits():
+    body = im_receive_msg_body("is VNT-001 still available?", user="anna", message_id="race-1")
+    envelope = parse_envelope(body)
+    second: list[object] = []
+    started = threading.Event()
+
+    def deliver_again() -> None:
+        try:
+            started.set()
+            second.append(record_webhook_event(body=body, envelope=envelope).outcome)
+        except Exception as error:  # what the webhook would have answered with a 500
+            second.append(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        first = record_webhook_event(body=body, envelope=envelope)
+        racer = threading.Thread(target=deliver_again)
+        racer.start()
+        assert started.wait(timeout=10)
+        racer.join(timeout=1)  # it waits on the first's row until the commit
+        waiting = racer.is_alive()
+    racer.join(timeout=10)
+
+    assert (first.outcome, waiting, second) == ("accepted", True, ["duplicate"])
+    assert WebhookEvent.objects.filter(tiktok_message_id="race-1").count() == 1
+
+
+def test_many_deliveries_of_one_message_at_once_store_one_row_and_raise_nothing():
+    failures: list[BaseException] = []
+    outcomes: list[str] = []
+    for round_number in range(20):
+        body = im_receive_msg_body("hi", user="anna", message_id=f"burst-{round_number}")
+        envelope = parse_envelope(body)
+        barrier = threading.Barrier(12, timeout=10)
+
+        def deliver() -> None:
+            try:
+                barrier.wait()
+                outcomes.append(record_webhook_event(body=body, envelope=envelope).outcome)
+            except Exception as error:
+                failures.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=deliver) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+
+    assert failures == []
+    assert sorted(outcomes) == sorted(["accepted"] * 20 + ["duplicate"] * 220)
+    assert WebhookEvent.objects.count() == 20
