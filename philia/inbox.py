@@ -23,14 +23,14 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
-import dramatiq
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
+
+from philia import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def enqueue(
         logger.warning("inbox event not enqueued (broker circuit open); the sweep will", extra=_about(model, event_id))
         return
     try:
-        _actor(model.inbox_actor).send(event_id, *args)
+        jobs.actor(model.inbox_actor).send(event_id, *args)
     except Exception:
         if circuit is not None:
             circuit.failed()
@@ -155,16 +155,6 @@ def enqueue(
     else:
         if circuit is not None:
             circuit.succeeded()
-
-
-def _actor(name: str) -> dramatiq.Actor:
-    """The actor by name, declared by its app's tasks module (imported here first if this process has not yet)."""
-    broker = dramatiq.get_broker()
-    try:
-        return broker.get_actor(name)
-    except dramatiq.errors.ActorNotFound:
-        autodiscover_modules("tasks")
-        return broker.get_actor(name)
 
 
 # --- A worker's try -------------------------------------------------------------------------------------------
