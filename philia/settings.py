@@ -5,8 +5,10 @@ embedded servers (`philia.embedded`: data in `var/`, started by the first comman
 same code runs against the servers they name, as in production.
 """
 
+import math
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
@@ -14,7 +16,34 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class Environment(environ.Env):
+    """django-environ's reader, refusing a number that is not one, or is below 0, in one clear line at start-up:
+    every number the shop reads from the environment is a count, a size, a duration, a rate or a percent."""
+
+    NUMBER_KINDS = {int: "a whole number", float: "a number"}
+
+    def get_value(
+        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, parse_default: bool = False
+    ) -> Any:
+        listed = isinstance(cast, list)
+        kind = self.NUMBER_KINDS.get(cast[0] if listed and cast else cast)
+        try:
+            value = super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as error:
+            if kind is None:
+                raise ImproperlyConfigured(f"{var} cannot be read: {error}.") from None
+            value = None
+        numbers = value if listed and value is not None else [value]
+        if kind is not None and not all(
+            isinstance(number, int | float) and math.isfinite(number) and number >= 0 for number in numbers
+        ):
+            described = f"{kind} (or several, comma-separated)" if listed else kind
+            raise ImproperlyConfigured(f"{var} is {described}, at least 0, not {self.ENVIRON.get(var)!r}.")
+        return value
+
+
+env = Environment()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
