@@ -5,6 +5,7 @@ embedded servers (`philia.embedded`: data in `var/`, started by the first comman
 same code runs against the servers they name, as in production.
 """
 
+import logging
 import math
 from datetime import timedelta
 from pathlib import Path
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The ids a request is about (the order of /admin/orders/order/12/change/) on its log lines.
+    "philia.observability.ids.RequestIdsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,6 +178,8 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # The ids a job is about (its actor's `event_id`, `order_id`, ... arguments) on its log lines.
+    "philia.observability.ids.JobIdsMiddleware",
 ]
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
@@ -268,12 +273,25 @@ PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "philia.security.client_ip_address"
 
 # --- Logging --------------------------------------------------------------------------------------
+# docs/operations.md: shipping the logs in production.
 
+# "text" (readable, the default) or "json": one JSON object a line (time, level, logger, message, the record's
+# extra= fields and the ids of the work in hand, philia/observability/ids.py), for a log shipper.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f'LOG_FORMAT is "text" or "json", not {LOG_FORMAT!r}.')
+if LOG_FORMAT == "json":
+    # Python's warnings (a library's UserWarning at start-up) become log records too, and so JSON lines.
+    logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "philia.observability.logs.WithWorkIds"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "philia.observability.logs.JsonLines"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }

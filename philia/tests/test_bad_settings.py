@@ -1,5 +1,5 @@
 """A setting the shop cannot use stops start-up with one line naming it and what it should be: a number that is
-not one or is below 0."""
+not one or is below 0, an unknown LOG_FORMAT."""
 
 import runpy
 
@@ -28,6 +28,7 @@ def test_a_negative_number_stops_the_shop_at_start_up_in_one_line():
         ("SWEEPS_LATE_AFTER_SECONDS", "-1", "SWEEPS_LATE_AFTER_SECONDS is a whole number, at least 0, not '-1'."),
         ("TIKTOK_HTTP_TIMEOUT", "3,-1", "TIKTOK_HTTP_TIMEOUT is a number (or several, comma-separated), at least 0, not '3,-1'."),
         ("TIKTOK_HTTP_TIMEOUT", "3,x", "TIKTOK_HTTP_TIMEOUT is a number (or several, comma-separated), at least 0, not '3,x'."),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT is \"text\" or \"json\", not 'xml'."),
     ],
 )  # fmt: skip
 def test_a_setting_the_shop_cannot_use_is_refused_naming_it(monkeypatch, name, value, reason):
