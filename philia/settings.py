@@ -247,8 +247,9 @@ WHITENOISE_MANIFEST_STRICT = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# Load balancers and container health checks call /health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+# Load balancers and container health checks call /health over plain HTTP, and Prometheus scrapes /metrics on
+# the private network, straight from gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_SSL_REDIRECT else 0)
@@ -272,8 +273,8 @@ AXES_LOCKOUT_CALLABLE = "philia.security.lockout_response"
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "philia.security.client_ip_address"
 
-# --- Logging --------------------------------------------------------------------------------------
-# docs/operations.md: shipping the logs in production.
+# --- Logging, metrics (Prometheus) ----------------------------------------------------------------
+# docs/operations.md: wiring Prometheus and log shipping in production.
 
 # "text" (readable, the default) or "json": one JSON object a line (time, level, logger, message, the record's
 # extra= fields and the ids of the work in hand, philia/observability/ids.py), for a log shipper.
@@ -295,6 +296,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
+
+# GET /metrics (Prometheus' text format) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- The shop -------------------------------------------------------------------------------------
 
