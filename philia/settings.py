@@ -7,6 +7,7 @@ same code runs against the servers they name, as in production.
 
 import logging
 import math
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The ids a request is about (the order of /admin/orders/order/12/change/) on its log lines.
+    # The ids a request is about (the order of /admin/orders/order/12/change/) on its log lines and Sentry events.
     "philia.observability.ids.RequestIdsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,7 +179,7 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
-    # The ids a job is about (its actor's `event_id`, `order_id`, ... arguments) on its log lines.
+    # The ids a job is about (its actor's `event_id`, `order_id`, ... arguments) on its log lines and Sentry events.
     "philia.observability.ids.JobIdsMiddleware",
 ]
 DRAMATIQ_BROKER = {
@@ -273,8 +274,8 @@ AXES_LOCKOUT_CALLABLE = "philia.security.lockout_response"
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "philia.security.client_ip_address"
 
-# --- Logging, metrics (Prometheus) ----------------------------------------------------------------
-# docs/operations.md: wiring Prometheus and log shipping in production.
+# --- Logging, errors (Sentry), metrics (Prometheus) -------------------------------------------------
+# docs/operations.md: wiring Sentry, Prometheus and log shipping in production.
 
 # "text" (readable, the default) or "json": one JSON object a line (time, level, logger, message, the record's
 # extra= fields and the ids of the work in hand, philia/observability/ids.py), for a log shipper.
@@ -296,6 +297,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
+
+# Errors to Sentry, only with SENTRY_DSN (unset: sentry_sdk is not even imported). Events are tagged with the
+# environment, the release (unset: the git commit when there is one) and the ids of the work in hand; what
+# customers wrote, their names and addresses are kept out unless SENTRY_SEND_PII is true.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_SEND_PII = env.bool("SENTRY_SEND_PII", default=False)
+# The share of requests and jobs traced for Sentry's performance pages, from 0 (none) to 1 (all).
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_TRACES_SAMPLE_RATE > 1:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE is a share from 0 to 1, not {SENTRY_TRACES_SAMPLE_RATE:g}.")
+if SENTRY_DSN:
+    # Here, before the apps load: the Dramatiq integration must see the broker being made.
+    from philia.observability.sentry import start_sentry
+
+    start_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        send_pii=SENTRY_SEND_PII,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+else:
+    # No Sentry, not even its import: dramatiq-crontab imports sentry_sdk whenever it is installed (to wrap every
+    # scheduled job in a Sentry Crons monitor). None in sys.modules makes that import fail, as it expects it may.
+    sys.modules.setdefault("sentry_sdk", None)
 
 # GET /metrics (Prometheus' text format) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
