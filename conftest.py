@@ -4,7 +4,7 @@ import pytest
 
 # Shared fakes and fixtures: TikTok (signing, fake API, `tiktok_settings`), a real Dramatiq worker, and a
 # fake OpenAI-compatible API (`fake_openai`, `ai_settings`), a fake push endpoint for owner notifications
-# (`push_receiver`, `notify_settings`), and a fake Stripe API (`testing.stripe`).
+# (`push_receiver`, `notify_settings`), a fake Stripe API (`testing.stripe`) and a fake Sentry (`fake_sentry`).
 pytest_plugins = [
     "testing.tiktok",
     "testing.workers",
@@ -12,6 +12,7 @@ pytest_plugins = [
     "testing.push_receiver",
     "testing.browser",
     "testing.stripe",
+    "testing.fake_sentry",
     "pytester",  # runs a pytest of its own (the browser fixture's screenshot of a failing test)
 ]
 

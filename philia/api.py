@@ -1,4 +1,4 @@
-"""The shop's one HTTP API (django-ninja): TikTok's webhook and the health check."""
+"""The shop's one HTTP API (django-ninja): TikTok's and Stripe's webhooks, the health check and the metrics."""
 
 import logging
 
@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from orders.api import router as stripe_router
 from philia.errors import DomainError
 from philia.health import shop_health
+from philia.observability import metrics as shop_metrics
 from tiktok.api import router as tiktok_router
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,18 @@ def health(request: HttpRequest) -> HttpResponse:
     healthy = checks["database"] == "ok" and checks["broker"] == "ok" and checks["sweeps"] in ("ok", "unknown")
     status = 200 if healthy else 503
     return api.create_response(request, {"status": "ok" if status == 200 else "degraded", **checks}, status=status)
+
+
+@api.get("/metrics", include_in_schema=False)
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' scrape (philia/observability/metrics.py), for the holder of METRICS_TOKEN only."""
+    refusal = shop_metrics.scrape_refusal(request.headers.get("Authorization", ""))
+    if refusal is not None:
+        response = api.create_response(request, {"detail": refusal.detail}, status=refusal.status)
+        if refusal.status == 401:
+            response["WWW-Authenticate"] = "Bearer"
+        return response
+    return HttpResponse(shop_metrics.exposition(), content_type=shop_metrics.CONTENT_TYPE)
 
 
 api.add_router("/webhooks", tiktok_router)

@@ -5,8 +5,12 @@ embedded servers (`philia.embedded`: data in `var/`, started by the first comman
 same code runs against the servers they name, as in production.
 """
 
+import logging
+import math
+import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
@@ -14,7 +18,34 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class Environment(environ.Env):
+    """django-environ's reader, refusing a number that is not one, or is below 0, in one clear line at start-up:
+    every number the shop reads from the environment is a count, a size, a duration, a rate or a percent."""
+
+    NUMBER_KINDS = {int: "a whole number", float: "a number"}
+
+    def get_value(
+        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, parse_default: bool = False
+    ) -> Any:
+        listed = isinstance(cast, list)
+        kind = self.NUMBER_KINDS.get(cast[0] if listed and cast else cast)
+        try:
+            value = super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as error:
+            if kind is None:
+                raise ImproperlyConfigured(f"{var} cannot be read: {error}.") from None
+            value = None
+        numbers = value if listed and value is not None else [value]
+        if kind is not None and not all(
+            isinstance(number, int | float) and math.isfinite(number) and number >= 0 for number in numbers
+        ):
+            described = f"{kind} (or several, comma-separated)" if listed else kind
+            raise ImproperlyConfigured(f"{var} is {described}, at least 0, not {self.ENVIRON.get(var)!r}.")
+        return value
+
+
+env = Environment()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -54,6 +85,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The ids a request is about (the order of /admin/orders/order/12/change/) on its log lines and Sentry events.
+    "philia.observability.ids.RequestIdsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,6 +179,8 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # The ids a job is about (its actor's `event_id`, `order_id`, ... arguments) on its log lines and Sentry events.
+    "philia.observability.ids.JobIdsMiddleware",
 ]
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
@@ -213,8 +248,9 @@ WHITENOISE_MANIFEST_STRICT = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# Load balancers and container health checks call /health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+# Load balancers and container health checks call /health over plain HTTP, and Prometheus scrapes /metrics on
+# the private network, straight from gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_SSL_REDIRECT else 0)
@@ -238,16 +274,59 @@ AXES_LOCKOUT_CALLABLE = "philia.security.lockout_response"
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "philia.security.client_ip_address"
 
-# --- Logging --------------------------------------------------------------------------------------
+# --- Logging, errors (Sentry), metrics (Prometheus) -------------------------------------------------
+# docs/operations.md: wiring Sentry, Prometheus and log shipping in production.
 
+# "text" (readable, the default) or "json": one JSON object a line (time, level, logger, message, the record's
+# extra= fields and the ids of the work in hand, philia/observability/ids.py), for a log shipper.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f'LOG_FORMAT is "text" or "json", not {LOG_FORMAT!r}.')
+if LOG_FORMAT == "json":
+    # Python's warnings (a library's UserWarning at start-up) become log records too, and so JSON lines.
+    logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "philia.observability.logs.WithWorkIds"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "philia.observability.logs.JsonLines"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
+
+# Errors to Sentry, only with SENTRY_DSN (unset: sentry_sdk is not even imported). Events are tagged with the
+# environment, the release (unset: the git commit when there is one) and the ids of the work in hand; what
+# customers wrote, their names and addresses are kept out unless SENTRY_SEND_PII is true.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_SEND_PII = env.bool("SENTRY_SEND_PII", default=False)
+# The share of requests and jobs traced for Sentry's performance pages, from 0 (none) to 1 (all).
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_TRACES_SAMPLE_RATE > 1:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE is a share from 0 to 1, not {SENTRY_TRACES_SAMPLE_RATE:g}.")
+if SENTRY_DSN:
+    # Here, before the apps load: the Dramatiq integration must see the broker being made.
+    from philia.observability.sentry import start_sentry
+
+    start_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        send_pii=SENTRY_SEND_PII,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+else:
+    # No Sentry, not even its import: dramatiq-crontab imports sentry_sdk whenever it is installed (to wrap every
+    # scheduled job in a Sentry Crons monitor). None in sys.modules makes that import fail, as it expects it may.
+    sys.modules.setdefault("sentry_sdk", None)
+
+# GET /metrics (Prometheus' text format) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- The shop -------------------------------------------------------------------------------------
 

@@ -32,19 +32,23 @@ def record_sweep(name: str) -> None:
     _redis().set(_key(name), f"{time.time():.3f}", ex=HEARTBEAT_TTL_SECONDS)
 
 
-def late_sweeps(*, now: float | None = None) -> dict[str, int]:
-    """The minute sweeps that are late, with the seconds since each last ran (or since it was first missed).
-    Empty when all ran recently. Raises redis' errors when Redis does not answer."""
+def sweep_ages(*, now: float | None = None) -> dict[str, float]:
+    """Seconds since each minute sweep last ran (or since a check first found it had never run). Raises redis'
+    errors when Redis does not answer. `/health` and `/metrics` (philia/observability/metrics.py) read it."""
     client = _redis()
     now = time.time() if now is None else now
-    limit = settings.SWEEPS_LATE_AFTER_SECONDS
-    late = {}
+    ages = {}
     for name, value in zip(MINUTE_SWEEPS, client.mget([_key(name) for name in MINUTE_SWEEPS]), strict=True):
         if value is None:
             # Never seen: start the clock at the first check that missed it (kept as long as a heartbeat).
             client.set(_key(f"{name}:missing-since"), f"{now:.3f}", nx=True, ex=HEARTBEAT_TTL_SECONDS)
             value = client.get(_key(f"{name}:missing-since")) or f"{now:.3f}"
-        age = now - float(value)
-        if age > limit:
-            late[name] = int(age)
-    return late
+        ages[name] = max(0.0, now - float(value))
+    return ages
+
+
+def late_sweeps(*, now: float | None = None) -> dict[str, int]:
+    """The minute sweeps that are late, with the seconds since each last ran (or since it was first missed).
+    Empty when all ran recently. Raises redis' errors when Redis does not answer."""
+    limit = settings.SWEEPS_LATE_AFTER_SECONDS
+    return {name: int(age) for name, age in sweep_ages(now=now).items() if age > limit}

@@ -14,6 +14,8 @@ os.environ.setdefault("DRAMATIQ_NAMESPACE", "philia-test")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # The settings refuse to start with DEBUG off and no key; the tests (and the processes they start) use this one.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+# No errors of the suite go to a Sentry named in .env; the tests of reporting start processes with their own DSN.
+os.environ["SENTRY_DSN"] = ""
 # No scheduler runs during the suite: /health's sweep check is tested on its own (philia/tests/test_health.py).
 os.environ.setdefault("SWEEPS_LATE_AFTER_SECONDS", "31536000")
 
