@@ -42,6 +42,7 @@ from conversations.models import Message
 from inventory.models import Item
 from notifications.models import Notification
 from orders.models import Order, StripeEvent
+from philia.inbox import InboxEvent
 from philia.sweeps import sweep_ages
 from tiktok.models import WebhookEvent
 
@@ -117,14 +118,17 @@ class Inbox:
     received_field: str = "received_at"
 
 
-# One small function per source: the inbox tables are being unified, and a renamed model, state field or set of
-# states is a change to these lines only.
+# One small function per source, both on philia.inbox's states. Not yet handled: stored and waiting for a worker,
+# or in a worker's hands.
+WAITING = (InboxEvent.Status.RECEIVED, InboxEvent.Status.PROCESSING)
+
+
 def tiktok_inbox() -> Inbox:
-    return Inbox("tiktok", WebhookEvent.objects.all(), "status", (WebhookEvent.Status.RECEIVED,))
+    return Inbox("tiktok", WebhookEvent.objects.all(), "status", WAITING)
 
 
 def stripe_inbox() -> Inbox:
-    return Inbox("stripe", StripeEvent.objects.all(), "state", (StripeEvent.State.RECEIVED,))
+    return Inbox("stripe", StripeEvent.objects.all(), "status", WAITING)
 
 
 INBOXES: tuple[Callable[[], Inbox], ...] = (tiktok_inbox, stripe_inbox)

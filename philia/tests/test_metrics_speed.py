@@ -28,20 +28,21 @@ SHOP_SQL = [
        SELECT 'user-' || n, 'fan' || n, 'Fan ' || n, 'conv-' || n, false, now(), now(), now()
        FROM generate_series(1, %(customers)s) AS n""",
     """INSERT INTO tiktok_webhookevent (event, tiktok_message_id, dedupe_key, conversation_id, raw_body, received_at,
-           status, attempts, last_error, processed_at)
+           status, attempts, last_error, outcome, processed_at)
        SELECT 'im_receive_msg', 'msg-' || n, 'msg-' || n, 'conv-' || (n %% %(customers)s + 1),
               '{"event": "im_receive_msg", "content": "' || repeat(md5(n::text), 18) || '"}',
               now() - (%(tiktok)s - n) * interval '50 seconds',
-              CASE WHEN n > %(tiktok)s - 100 THEN 'received' WHEN n %% 100 = 0 THEN 'ignored'
-                   WHEN n %% 997 = 0 THEN 'failed' ELSE 'processed' END,
-              1, '', now()
+              CASE WHEN n > %(tiktok)s - 100 THEN 'received' WHEN n %% 997 = 0 THEN 'failed' ELSE 'done' END,
+              1, '', CASE WHEN n %% 100 = 0 THEN 'Not an event the shop handles.' ELSE '' END, now()
        FROM generate_series(1, %(tiktok)s) AS n""",
-    """INSERT INTO orders_stripeevent (event_id, event_type, payload, state, outcome, received_at)
+    """INSERT INTO orders_stripeevent (event_id, event_type, payload, status, outcome, received_at, attempts,
+           last_error)
        SELECT 'evt_' || n, 'checkout.session.completed',
               jsonb_build_object('id', 'evt_' || n, 'data', jsonb_build_object('object',
                   jsonb_build_object('id', 'cs_' || n, 'amount_total', 4500, 'metadata', repeat(md5(n::text), 16)))),
-              CASE WHEN n > %(stripe)s - 10 THEN 'received' WHEN n %% 10 = 0 THEN 'ignored' ELSE 'handled' END,
-              '', now() - (%(stripe)s - n) * interval '15 minutes'
+              CASE WHEN n > %(stripe)s - 10 THEN 'received' ELSE 'done' END,
+              CASE WHEN n %% 10 = 0 THEN 'not an event the shop acts on' ELSE '' END,
+              now() - (%(stripe)s - n) * interval '15 minutes', 1, ''
        FROM generate_series(1, %(stripe)s) AS n""",
     # Each DM and its reply.
     """INSERT INTO conversations_message (customer_id, role, direction, content_type, text, state, error_code, error,
