@@ -16,8 +16,11 @@ class WebhookEvent(InboxEvent):
 
     event = models.CharField(max_length=64, db_index=True)
     # Not unique on its own: dedupe_key ("message:<id>") is, and is the one constraint the intake's upsert names
-    # (a second unique index made racing deliveries of one message fail with a 500 instead of a duplicate).
-    tiktok_message_id = models.CharField("TikTok message id", max_length=255, null=True, blank=True, db_index=True)
+    # (a second unique index made racing deliveries of one message fail with a 500 instead of a duplicate). NULL,
+    # not "", for events without a message id (read receipts), as every stored row has it.
+    tiktok_message_id = models.CharField(  # noqa: DJ001
+        "TikTok message id", max_length=255, null=True, blank=True, db_index=True
+    )
     dedupe_key = models.CharField(
         max_length=300,
         unique=True,

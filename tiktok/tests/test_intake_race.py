@@ -51,7 +51,7 @@ def test_many_deliveries_of_one_message_at_once_store_one_row_and_raise_nothing(
         envelope = parse_envelope(body)
         barrier = threading.Barrier(12, timeout=10)
 
-        def deliver() -> None:
+        def deliver(barrier: threading.Barrier = barrier, body: bytes = body, envelope=envelope) -> None:
             try:
                 barrier.wait()
                 outcomes.append(record_webhook_event(body=body, envelope=envelope).outcome)
