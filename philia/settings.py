@@ -6,43 +6,22 @@ same code runs against the servers they name, as in production.
 """
 
 import logging
-import math
-import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from philia.environment import (
+    Environment,
+    postgresql_database,
+    use_embedded_servers_unless_named,
+    with_redis_timeouts,
+)
+from philia.observability import report_errors_to_sentry
+from philia.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-class Environment(environ.Env):
-    """django-environ's reader, refusing a number that is not one, or is below 0, in one clear line at start-up:
-    every number the shop reads from the environment is a count, a size, a duration, a rate or a percent."""
-
-    NUMBER_KINDS = {int: "a whole number", float: "a number"}
-
-    def get_value(
-        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, parse_default: bool = False
-    ) -> Any:
-        listed = isinstance(cast, list)
-        kind = self.NUMBER_KINDS.get(cast[0] if listed and cast else cast)
-        try:
-            value = super().get_value(var, cast=cast, default=default, parse_default=parse_default)
-        except ValueError as error:
-            if kind is None:
-                raise ImproperlyConfigured(f"{var} cannot be read: {error}.") from None
-            value = None
-        numbers = value if listed and value is not None else [value]
-        if kind is not None and not all(
-            isinstance(number, int | float) and math.isfinite(number) and number >= 0 for number in numbers
-        ):
-            described = f"{kind} (or several, comma-separated)" if listed else kind
-            raise ImproperlyConfigured(f"{var} is {described}, at least 0, not {self.ENVIRON.get(var)!r}.")
-        return value
 
 
 env = Environment()
@@ -117,36 +96,15 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 
-if not env.str("DATABASE_URL", default="") or not env.str("REDIS_URL", default=""):
-    # No server named: the project's own (philia/embedded), started now if they are not running yet.
-    from philia import embedded
-
-    try:
-        embedded.configure_environment()
-    except embedded.EmbeddedError as error:
-        raise SystemExit(str(error)) from None
-
-DATABASES = {"default": env.db("DATABASE_URL")}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured(
-        f"DATABASE_URL must name a PostgreSQL database (postgres://...), not {DATABASES['default']['ENGINE']}; "
-        "unset it to use the embedded one."
-    )
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-    # The server binds the parameters and prepares a statement once it has run five times on a connection,
-    # so PostgreSQL parses and plans the statements the shop runs all day (a hold, a DM's reads) once per
-    # connection. Off (false) behind a pooler in transaction mode (PgBouncer), which cannot keep them.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+# Unset, DATABASE_URL and REDIS_URL name the project's own servers (philia/embedded), started if need be.
+use_embedded_servers_unless_named(env)
+DATABASES = {"default": postgresql_database(env)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker (Dramatiq) ----------------------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL")
-
-
 # Seconds any Redis client waits to connect and for an answer (unless REDIS_URL's query sets its own). Short:
 # an unreachable or frozen Redis must not hold a webhook request (the enqueue after commit) for long.
 REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
@@ -160,19 +118,7 @@ DRAMATIQ_HEARTBEAT_TIMEOUT = env.int("DRAMATIQ_HEARTBEAT_TIMEOUT", default=20)
 DRAMATIQ_MAINTENANCE_CHANCE = env.int("DRAMATIQ_MAINTENANCE_CHANCE", default=20_000)
 # Dead-lettered messages (a job out of retries) are kept in Redis this many days.
 DRAMATIQ_DEAD_MESSAGE_DAYS = env.int("DRAMATIQ_DEAD_MESSAGE_DAYS", default=7)
-
-
-def with_redis_timeouts(url: str) -> str:
-    """Give every Redis client bounded waits unless the URL sets its own: an unreachable Redis must not hold
-    a webhook request (the enqueue after commit) for the system's connect timeout of minutes."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query.setdefault("socket_connect_timeout", f"{REDIS_CONNECT_TIMEOUT:g}")
-    query.setdefault("socket_timeout", f"{REDIS_SOCKET_TIMEOUT:g}")
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-REDIS_URL = with_redis_timeouts(REDIS_URL)
+REDIS_URL = with_redis_timeouts(REDIS_URL, connect=REDIS_CONNECT_TIMEOUT, answer=REDIS_SOCKET_TIMEOUT)
 DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
@@ -279,24 +225,13 @@ AXES_CLIENT_IP_CALLABLE = "philia.security.client_ip_address"
 
 # "text" (readable, the default) or "json": one JSON object a line (time, level, logger, message, the record's
 # extra= fields and the ids of the work in hand, philia/observability/ids.py), for a log shipper.
-LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+LOG_FORMAT = (env.str("LOG_FORMAT", default="") or "text").lower()
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f'LOG_FORMAT is "text" or "json", not {LOG_FORMAT!r}.')
 if LOG_FORMAT == "json":
     # Python's warnings (a library's UserWarning at start-up) become log records too, and so JSON lines.
     logging.captureWarnings(True)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"ids": {"()": "philia.observability.logs.WithWorkIds"}},
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "philia.observability.logs.JsonLines"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
-}
+LOGGING = logging_config(format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 
 # Errors to Sentry, only with SENTRY_DSN (unset: sentry_sdk is not even imported). Events are tagged with the
 # environment, the release (unset: the git commit when there is one) and the ids of the work in hand; what
@@ -309,21 +244,14 @@ SENTRY_SEND_PII = env.bool("SENTRY_SEND_PII", default=False)
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 if SENTRY_TRACES_SAMPLE_RATE > 1:
     raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE is a share from 0 to 1, not {SENTRY_TRACES_SAMPLE_RATE:g}.")
-if SENTRY_DSN:
-    # Here, before the apps load: the Dramatiq integration must see the broker being made.
-    from philia.observability.sentry import start_sentry
-
-    start_sentry(
-        dsn=SENTRY_DSN,
-        environment=SENTRY_ENVIRONMENT,
-        release=SENTRY_RELEASE,
-        send_pii=SENTRY_SEND_PII,
-        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
-    )
-else:
-    # No Sentry, not even its import: dramatiq-crontab imports sentry_sdk whenever it is installed (to wrap every
-    # scheduled job in a Sentry Crons monitor). None in sys.modules makes that import fail, as it expects it may.
-    sys.modules.setdefault("sentry_sdk", None)
+# Here, before the apps load: the Dramatiq integration must see the broker being made.
+report_errors_to_sentry(
+    dsn=SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=SENTRY_RELEASE,
+    send_pii=SENTRY_SEND_PII,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)
 
 # GET /metrics (Prometheus' text format) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -331,21 +259,12 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # --- The shop -------------------------------------------------------------------------------------
 
 
-def hours_setting(name: str, default: float) -> int | float:
-    """A duration in hours that may have decimals (`HOLD_HOURS=0.5`); whole numbers stay ints, so
-    "24 hours" reads as people write it."""
-    value = float(env.float(name, default=default))
-    if value < 0:
-        raise ImproperlyConfigured(f"{name} is a number of hours, at least 0, not {value}.")
-    return int(value) if value.is_integer() else value
-
-
-HOLD_HOURS = hours_setting("HOLD_HOURS", 24)
+HOLD_HOURS = env.hours("HOLD_HOURS", 24)
 if not HOLD_HOURS:
     raise ImproperlyConfigured("HOLD_HOURS must be more than 0.")
 MAX_HOLDS_PER_CUSTOMER = env.int("MAX_HOLDS_PER_CUSTOMER", default=3)
 # One reminder this many hours before a hold runs out (0: none).
-HOLD_REMINDER_HOURS = hours_setting("HOLD_REMINDER_HOURS", 2)
+HOLD_REMINDER_HOURS = env.hours("HOLD_REMINDER_HOURS", 2)
 # When a piece frees up, hold it for the first waiting customer (false: only tell them it is available).
 WAITLIST_AUTO_HOLD = env.bool("WAITLIST_AUTO_HOLD", default=True)
 # A drop item's claims are collected for this many seconds from the first claim's webhook receipt.
@@ -363,7 +282,7 @@ if DROP_CLAIM_MINUTES < 0:
 OFFER_FLOOR_PERCENT = env.int("OFFER_FLOOR_PERCENT", default=80)
 if not 1 <= OFFER_FLOOR_PERCENT <= 100:
     raise ImproperlyConfigured(f"OFFER_FLOOR_PERCENT is a percent from 1 to 100, not {OFFER_FLOOR_PERCENT}.")
-OFFER_HOURS = hours_setting("OFFER_HOURS", 24)
+OFFER_HOURS = env.hours("OFFER_HOURS", 24)
 if not OFFER_HOURS:
     raise ImproperlyConfigured("OFFER_HOURS must be more than 0.")
 

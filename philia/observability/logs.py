@@ -40,3 +40,19 @@ class JsonLines(JsonFormatter):
         moment = datetime.fromtimestamp(record.created, tz=UTC)
         log_data["time"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         super().add_fields(log_data, record, message_dict)
+
+
+def logging_config(*, format: str, level: str) -> dict[str, Any]:
+    """LOGGING for `format` ("text" or "json") at `level`: every record to stderr with the work's ids on it."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"ids": {"()": "philia.observability.logs.WithWorkIds"}},
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "philia.observability.logs.JsonLines"},
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": format, "filters": ["ids"]}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
+    }

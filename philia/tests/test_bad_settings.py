@@ -22,9 +22,8 @@ def test_a_malformed_sentry_dsn_stops_the_shop_at_start_up_in_one_line(dsn, reas
     result = manage("check", SENTRY_DSN=dsn)
 
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        "django.core.exceptions.ImproperlyConfigured: "
-        f"SENTRY_DSN is not a Sentry DSN like https://<key>@<host>/<project id> ({reason})."
+    assert result.stderr == (
+        f"ImproperlyConfigured: SENTRY_DSN is not a Sentry DSN like https://<key>@<host>/<project id> ({reason}).\n"
     )
 
 
@@ -32,9 +31,7 @@ def test_a_negative_number_stops_the_shop_at_start_up_in_one_line():
     result = manage("check", HOLD_HOURS="-3")
 
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        "django.core.exceptions.ImproperlyConfigured: HOLD_HOURS is a number, at least 0, not '-3'."
-    )
+    assert result.stderr == "ImproperlyConfigured: HOLD_HOURS is a number, at least 0, not '-3'.\n"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +43,10 @@ def test_a_negative_number_stops_the_shop_at_start_up_in_one_line():
         ("REDIS_SOCKET_TIMEOUT", "soon", "REDIS_SOCKET_TIMEOUT is a number, at least 0, not 'soon'."),
         ("REDIS_SOCKET_TIMEOUT", "nan", "REDIS_SOCKET_TIMEOUT is a number, at least 0, not 'nan'."),
         ("MAX_HOLDS_PER_CUSTOMER", "2.5", "MAX_HOLDS_PER_CUSTOMER is a whole number, at least 0, not '2.5'."),
+        ("REDIS_SOCKET_TIMEOUT", "3s", "REDIS_SOCKET_TIMEOUT is a number, at least 0, not '3s'."),
+        ("HOLD_HOURS", "1e3", "HOLD_HOURS is a number, at least 0, not '1e3'."),
+        ("HOLD_HOURS", "", "HOLD_HOURS is a number, at least 0, not ''."),
+        ("MAX_HOLDS_PER_CUSTOMER", "3 holds", "MAX_HOLDS_PER_CUSTOMER is a whole number, at least 0, not '3 holds'."),
         ("SWEEPS_LATE_AFTER_SECONDS", "-1", "SWEEPS_LATE_AFTER_SECONDS is a whole number, at least 0, not '-1'."),
         ("TIKTOK_HTTP_TIMEOUT", "3,-1", "TIKTOK_HTTP_TIMEOUT is a number (or several, comma-separated), at least 0, not '3,-1'."),
         ("TIKTOK_HTTP_TIMEOUT", "3,x", "TIKTOK_HTTP_TIMEOUT is a number (or several, comma-separated), at least 0, not '3,x'."),
@@ -68,6 +69,8 @@ def test_a_setting_the_shop_cannot_use_is_refused_naming_it(monkeypatch, name, v
         ("HOLD_REMINDER_HOURS", "0", 0),
         ("TIKTOK_HTTP_TIMEOUT", "0.5,2", (0.5, 2.0)),
         ("SENTRY_TRACES_SAMPLE_RATE", "1", 1.0),
+        ("HOLD_HOURS", " 0.5 ", 0.5),
+        ("LOG_FORMAT", "", "text"),
     ],
 )
 def test_numbers_at_their_limits_are_accepted(monkeypatch, name, value, read):
