@@ -4,7 +4,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -30,6 +29,7 @@ from orders.exceptions import (
 from orders.models import Carrier, Offer, Order, OrderEvent, OrderItem, Payment, StripeEvent
 from orders.notices import tell_customer
 from orders.offers import agreed_prices
+from philia import jobs
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -104,10 +104,10 @@ def place_order(*, customer: Customer, now: datetime | None = None, by: str = Ac
             to_status=order.status,
             note=", ".join(f"{item.sku} ${prices[item.pk]}" for item in items),
         )
-        transaction.on_commit(partial(_schedule_expiry, order_id=order.pk, expires_at=order.expires_at))
+        _schedule_expiry(order=order)
         if settings.PAYMENT_PROVIDER == "stripe":
             # Stripe is called by a worker after commit: never while this transaction holds its locks.
-            transaction.on_commit(partial(_send_payment_link, order_id=order.pk))
+            _send_payment_link(order_id=order.pk)
         notify_order_placed(order_id=order.pk, customer_name=str(customer), total=order.total)
     logger.info("order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order
@@ -543,7 +543,7 @@ def resend_payment_link(*, customer: Customer) -> tuple[Order, str]:
         raise NoUnpaidOrder()
     link = open_payment_link(order=order)
     if not link:
-        transaction.on_commit(partial(_send_payment_link, order_id=order.pk))
+        _send_payment_link(order_id=order.pk)
     return order, link
 
 
@@ -555,23 +555,17 @@ def how_to_pay(*, order: Order) -> str:
 
 
 def _send_payment_link(*, order_id: int) -> None:
-    from orders.tasks import send_payment_link
-
-    try:
-        send_payment_link.send(order_id)
-    except Exception:
-        logger.exception("payment link not enqueued", extra={"order": order_id})
+    """Once the current transaction commits, a worker creates the order's Checkout Session and DMs its link."""
+    jobs.enqueue_on_commit(
+        "send_payment_link", order_id, unless_sent="no payment link until the customer asks for it again"
+    )
 
 
-def _schedule_expiry(*, order_id: int, expires_at: datetime) -> None:
-    """A delayed job that expires the order at its deadline (the sweep is the safety net for a lost one)."""
-    from orders.tasks import expire_order_job
-
-    delay_ms = max(0, int((expires_at - timezone.now()).total_seconds() * 1000))
-    try:
-        expire_order_job.send_with_options(args=(order_id,), delay=delay_ms)
-    except Exception:
-        logger.exception("order expiry not scheduled; the sweep will expire it", extra={"order": order_id})
+def _schedule_expiry(*, order: Order) -> None:
+    """Once the current transaction commits, a delayed job expires the order at its deadline (the sweep is the
+    safety net for a lost one)."""
+    delay_ms = max(0, int((order.expires_at - timezone.now()).total_seconds() * 1000))
+    jobs.enqueue_on_commit("expire_order_job", order.pk, delay_ms=delay_ms, unless_sent="the sweep will expire it")
 
 
 def clear_orders() -> dict[str, int]:
