@@ -67,10 +67,6 @@ def order_cancelled_by_the_shop(order_number: int, skus: list[str], *, was_paid:
     )
 
 
-def order_cancelled_by_you(order_number: int, skus: str) -> str:
-    return f"Done: order #{order_number} is cancelled and {skus} are back on sale."
-
-
 def thanks_for_paying(order_number: int, total: str) -> str:
     return (
         f"Thank you! Payment for order #{order_number} ({total}) is in. We'll send the tracking number when it ships."

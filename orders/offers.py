@@ -221,11 +221,6 @@ def standing_offer_prices(*, customer: Customer, now: datetime | None = None) ->
     return prices
 
 
-def offer_prices_for(*, customer: Customer, now: datetime | None = None) -> set[Decimal]:
-    """Every standing offer price of this customer's (see `standing_offer_prices`)."""
-    return set().union(*standing_offer_prices(customer=customer, now=now).values())
-
-
 def _lock_pending(offer: Offer) -> Offer:
     locked = Offer.objects.select_for_update(of=("self",)).select_related("item", "customer").get(pk=offer.pk)
     if locked.status != Offer.Status.PENDING or (locked.expires_at is not None and locked.expires_at <= timezone.now()):

@@ -73,7 +73,7 @@ def _tell(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> 
     return {"notice": tell_customer(customer=customer, text=text, follow_up_allowed=follow_up_allowed)}
 
 
-def place_order(*, customer: Customer, now: datetime | None = None, by: str = Actor.CUSTOMER) -> Order:
+def place_order(*, customer: Customer, now: datetime | None = None) -> Order:
     """Turn the customer's current holds into one pending order: all or nothing.
 
     Locks the customer row, then (`inventory.services.sell_items`) the held items in primary-key order,
@@ -100,7 +100,7 @@ def place_order(*, customer: Customer, now: datetime | None = None, by: str = Ac
         record_event(
             order=order,
             kind="placed",
-            by=by,
+            by=Actor.CUSTOMER,
             to_status=order.status,
             note=", ".join(f"{item.sku} ${prices[item.pk]}" for item in items),
         )
@@ -125,7 +125,6 @@ def mark_paid(
     order: Order,
     payment_reference: str = "",
     amount: Decimal | None = None,
-    by: str = Actor.OWNER,
     staff_user: AbstractBaseUser | None = None,
 ) -> Order:
     """The owner saw the money arrive: pending → paid, with a manual `Payment` of `amount` (default the total)
@@ -149,7 +148,7 @@ def mark_paid(
             currency=settings.SHOP_CURRENCY,
             recorded_by=staff_user,
         )
-        _accept_payment_locked(order=order, payment=payment, by=by, staff_user=staff_user)
+        _accept_payment_locked(order=order, payment=payment, by=Actor.OWNER, staff_user=staff_user)
     logger.info("order paid", extra={"order": order.pk})
     return order
 
@@ -343,7 +342,6 @@ def mark_shipped(
     order: Order,
     tracking_number: str,
     carrier: str = Carrier.OTHER,
-    by: str = Actor.OWNER,
     staff_user: AbstractBaseUser | None = None,
 ) -> Order:
     """Paid → shipped, with the parcel's carrier and tracking number; the customer is told (with a tracking
@@ -370,7 +368,7 @@ def mark_shipped(
         record_event(
             order=order,
             kind="shipped",
-            by=by,
+            by=Actor.OWNER,
             staff_user=staff_user,
             from_status=Order.Status.PAID,
             to_status=order.status,
@@ -385,9 +383,7 @@ def mark_shipped(
     return order
 
 
-def cancel_order(
-    *, order: Order, reason: str = "", by: str = Actor.OWNER, staff_user: AbstractBaseUser | None = None
-) -> Order:
+def cancel_order(*, order: Order, reason: str = "", staff_user: AbstractBaseUser | None = None) -> Order:
     """Pending or paid → cancelled; its items go back on sale and the customer is told (the owner's news: also as
     one of the follow-ups TikTok allows after their window). Locks the order, then its items by pk."""
     with locking_transaction():
@@ -398,7 +394,7 @@ def cancel_order(
         _cancel_locked(
             order=order,
             kind="cancelled",
-            by=by,
+            by=Actor.OWNER,
             staff_user=staff_user,
             note=reason,
             notice=lambda skus: notices.order_cancelled_by_the_shop(order.pk, skus, was_paid=was_paid),

@@ -122,11 +122,6 @@ def record_stripe_event(*, event: stripe.Event) -> inbox.Recorded:
     return recorded
 
 
-def retry_stripe_events(*, event_ids: list[int]) -> list[int]:
-    """Handle these stored events again (the admin's Retry): safe on any, since handling is idempotent."""
-    return inbox.reopen(StripeEvent.objects.filter(pk__in=event_ids))
-
-
 def handle_stripe_event_row(*, stripe_event_id: int) -> None:
     """Act on one stored Stripe event, once: a paid session marks its order paid, an expired session is
     recorded, a refunded charge records a refund. Idempotent (the event is claimed first, and the payments

@@ -13,11 +13,11 @@ from orders.offers import (
     OfferNotPending,
     accept_counter,
     expire_offers,
-    offer_prices_for,
     owner_accept_offer,
     owner_counter_offer,
     owner_reject_offer,
     record_offer,
+    standing_offer_prices,
 )
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
@@ -149,8 +149,8 @@ def test_offer_prices_are_only_this_customers():
     record_offer(customer=customer, sku="VNT-TEST-001", amount="38")
     record_offer(customer=customer, sku="LOW-2", amount="10")
 
-    assert offer_prices_for(customer=customer) == {Decimal("38.00"), Decimal("40.00")}
-    assert offer_prices_for(customer=other) == set()
+    assert standing_offer_prices(customer=customer) == {"VNT-TEST-001": {Decimal("38.00")}, "LOW-2": {Decimal("40.00")}}
+    assert standing_offer_prices(customer=other) == {}
 
 
 def _pending(customer, sku="VNT-TEST-001", amount="30"):
