@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import notices
+from orders.history import record_event
 from orders.models import Order, Payment, StripeEvent
 from orders.notices import tell_customer
-from orders.services import record_event, record_provider_payment, record_refund
+from orders.payments import record_provider_payment, record_refund
 from philia import inbox
 
 logger = logging.getLogger(__name__)

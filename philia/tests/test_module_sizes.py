@@ -20,8 +20,6 @@ MAX_FUNCTION_LINES = 60
 # "path" for a file over MAX_FILE_LINES, "path::function" (its qualified name) for a function over
 # MAX_FUNCTION_LINES.
 KNOWN_OVER = {
-    "orders/services.py": "589 lines: orders, payments and their transitions; split by topic once the order "
-    "transitions table and the payment provider interface (issue 19, part 3) have landed there",
     "philia/today.py::figures": "72 lines: the Today page's counts, being reworked for failed events "
     "(issue 19, part 4); cut into one helper per figure then",
 }

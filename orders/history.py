@@ -1,0 +1,46 @@
+"""An order's history: one line per change, never changed afterwards, with the message that told the customer of
+the change or why none was queued (the order's page shows it in the **Customer told** column)."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from conversations.models import Customer, Message
+from orders import notices
+from orders.models import Order, OrderEvent
+
+Actor = OrderEvent.Actor
+
+
+def record_event(
+    *,
+    order: Order,
+    kind: str,
+    by: str = Actor.SYSTEM,
+    staff_user: AbstractBaseUser | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    notice: Message | None = None,
+    not_told_because: str = "",
+) -> OrderEvent:
+    """Append one line to the order's history (never changed afterwards), with the message that told the customer
+    of it or why none was queued (`tell`). Call inside the change's transaction."""
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=by,
+        staff_user=staff_user if by == Actor.OWNER else None,
+        from_status=from_status,
+        to_status=to_status,
+        note=note.strip(),
+        notice=notice,
+        not_told_because=not_told_because,
+    )
+
+
+def tell(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> dict[str, Message | str | None]:
+    """Tell the customer (`notices.tell_customer`: STOP and the reply window permitting) and return what the history
+    line records of it, as `record_event`'s arguments: the message queued, or why none was."""
+    reason = notices.why_not_told(customer=customer, follow_up_allowed=follow_up_allowed)
+    if reason:
+        return {"not_told_because": reason}
+    return {"notice": notices.tell_customer(customer=customer, text=text, follow_up_allowed=follow_up_allowed)}
