@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from orders import offers, services
-from orders.models import Carrier, Offer, Order, StripeEvent
+from orders.models import Carrier, Offer, Order, OrderEvent, StripeEvent
 from orders.order_inlines import OrderEventInline, OrderItemInline, PaymentInline, told_text
+from orders.transitions import may_move, next_statuses
 from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, step_form
 from philia.inbox_admin import InboxAdmin, pretty_json
 
@@ -57,11 +58,19 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             return False  # the payment deadline only matters while the order waits for payment
         return getattr(order, name) not in (None, "")
 
-    # Buttons on the order's page, by status: the same actions as the list's (they post to it).
-    NEXT_STEPS = {
-        Order.Status.PENDING: (("mark_paid", "Mark paid…"), ("cancel_orders", "Cancel order")),
-        Order.Status.PAID: (("mark_shipped", "Mark shipped…"), ("cancel_orders", "Cancel order")),
+    # The owner's move of an order to each status, as a button on its page: the same action as the list's (it posts
+    # to it). Which an order offers is the transitions table's to say (`next_steps`).
+    STEP_TO = {
+        Order.Status.PAID: ("mark_paid", "Mark paid…"),
+        Order.Status.SHIPPED: ("mark_shipped", "Mark shipped…"),
+        Order.Status.CANCELLED: ("cancel_orders", "Cancel order"),
     }
+
+    def next_steps(self, order: Order) -> tuple[tuple[str, str], ...]:
+        """The buttons of the moves the owner may make from the order's status (`orders.transitions`)."""
+        return tuple(
+            self.STEP_TO[status] for status in next_statuses(from_status=order.status, by=OrderEvent.Actor.OWNER)
+        )
 
     @admin.display(description="customer", ordering="customer__username")
     def customer_link(self, order: Order) -> str:
@@ -85,7 +94,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         context.update({
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             "title": f"{obj} · {obj.get_status_display()}" if obj is not None else "", "subtitle": None,
-            "next_steps": self.NEXT_STEPS.get(obj.status, ()) if obj is not None else (),
+            "next_steps": self.next_steps(obj) if obj is not None else (),
         })  # fmt: skip
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -123,6 +132,15 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         # Deleting would leave its items sold with no order; cancel instead.
         return False
 
+    @staticmethod
+    def _movable(orders: list[Order], *, to_status: str) -> set[int]:
+        """The orders a step's form asks about: those the owner may move to `to_status`; it leaves the rest as they are."""
+        return {
+            order.pk
+            for order in orders
+            if may_move(from_status=order.status, to_status=to_status, by=OrderEvent.Actor.OWNER)
+        }
+
     @admin.action(description="Mark paid (asks for the amount and reference)")
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         orders = list(queryset.select_related("customer").order_by("pk"))
@@ -135,6 +153,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
                 submit_label="Mark paid",
                 template="admin/orders/order/mark_paid.html",
                 orders=orders,
+                movable=self._movable(orders, to_status=Order.Status.PAID),
             )
         entered = {}
         for order in orders:
@@ -171,6 +190,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
                 submit_label="Mark shipped",
                 template="admin/orders/order/mark_shipped.html",
                 orders=orders,
+                movable=self._movable(orders, to_status=Order.Status.SHIPPED),
                 carriers=Carrier.choices,
             )
         tracking = {order.pk: request.POST.get(f"tracking_{order.pk}", "") for order in orders}

@@ -10,10 +10,11 @@ from django.utils import timezone
 from conversations.models import Customer
 from inventory import services as inventory_services
 from orders import notices
-from orders.exceptions import InvalidOrderTransition, NoUnpaidOrder
+from orders.exceptions import NoUnpaidOrder
 from orders.history import record_event, tell
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent
+from orders.transitions import ensure_may_move, may_move, move
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def cancel_own_order(*, customer: Customer, order_id: int | None = None) -> Orde
         raise NoUnpaidOrder(order_id)
     with locking_transaction():
         order = lock_order(order_id=order.pk)
-        if order.status != Order.Status.PENDING:
+        if not may_move(from_status=order.status, to_status=Order.Status.CANCELLED, by=Actor.CUSTOMER):
             raise NoUnpaidOrder(order.pk)
         cancel_locked(order=order, kind="cancelled", by=Actor.CUSTOMER, note="cancelled by the customer by DM")
     logger.info("order cancelled by its customer", extra={"order": order.pk})
@@ -46,8 +47,7 @@ def cancel_order(*, order: Order, reason: str = "", staff_user: AbstractBaseUser
     one of the follow-ups TikTok allows after their window). Locks the order, then its items by pk."""
     with locking_transaction():
         order = lock_order(order_id=order.pk)
-        if order.status not in (Order.Status.PENDING, Order.Status.PAID):
-            raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "cancelled")
+        ensure_may_move(order=order, to_status=Order.Status.CANCELLED, by=Actor.OWNER)
         was_paid = order.status == Order.Status.PAID
         cancel_locked(
             order=order,
@@ -72,14 +72,14 @@ def cancel_locked(
     notice: Callable[[list[str]], str] | None = None,
     follow_up_allowed: bool = False,
 ) -> list[str]:
-    """Cancel a locked order: its pieces go back on sale (through inventory), its lines stop counting, and the
-    customer is told `notice(skus)` when given. Returns the SKUs put back."""
+    """Cancel a locked order as `by` (as the transitions table allows): its pieces go back on sale (through
+    inventory), its lines stop counting, and the customer is told `notice(skus)` when given. Returns the SKUs
+    put back."""
+    from_status = move(order=order, to_status=Order.Status.CANCELLED, by=by)
     lines = list(order.lines.filter(is_active=True).select_related("item"))
     skus = [line.item.sku for line in lines]
     inventory_services.put_back_on_sale(item_ids=[line.item_id for line in lines])
     order.lines.update(is_active=False)
-    from_status = order.status
-    order.status = Order.Status.CANCELLED
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
     told = tell(customer=order.customer, text=notice(skus), follow_up_allowed=follow_up_allowed) if notice else {}

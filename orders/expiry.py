@@ -13,6 +13,7 @@ from orders.cancelling import cancel_locked
 from orders.history import record_event
 from orders.models import Order, OrderEvent
 from orders.payment_links import how_to_pay
+from orders.transitions import may_move
 from philia import jobs
 from philia.db import locking_transaction
 
@@ -38,7 +39,12 @@ def expire_order(*, order_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with locking_transaction():
         order = Order.objects.select_for_update(no_key=True).select_related("customer").filter(pk=order_id).first()
-        if order is None or order.status != Order.Status.PENDING or order.expires_at is None or order.expires_at > now:
+        if (
+            order is None
+            or not may_move(from_status=order.status, to_status=Order.Status.CANCELLED, by=OrderEvent.Actor.SYSTEM)
+            or order.expires_at is None
+            or order.expires_at > now
+        ):
             return False
         skus = cancel_locked(
             order=order,

@@ -15,10 +15,11 @@ from inventory import services as inventory_services
 from inventory.exceptions import ItemUnavailable
 from notifications.services import notify_customer_says_paid
 from orders import notices
-from orders.exceptions import InvalidOrderTransition, OrderNotFound, PaymentAmountMismatch
+from orders.exceptions import OrderNotFound, PaymentAmountMismatch
 from orders.history import record_event, tell
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, Payment
+from orders.transitions import ensure_may_move, may_move, move
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -41,8 +42,7 @@ def mark_paid(
     """
     with locking_transaction():
         order = lock_order(order_id=order.pk)
-        if order.status != Order.Status.PENDING:
-            raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "marked paid")
+        ensure_may_move(order=order, to_status=Order.Status.PAID, by=Actor.OWNER)
         amount = order.total if amount is None else Decimal(amount)
         if amount != order.total:
             raise PaymentAmountMismatch(order.pk, order.total, amount)
@@ -62,9 +62,8 @@ def mark_paid(
 def _accept_payment_locked(
     *, order: Order, payment: Payment, by: str, staff_user: AbstractBaseUser | None = None
 ) -> None:
-    """A locked pending order is paid by `payment`: the status, the history, and thanks to the customer."""
-    from_status = order.status
-    order.status = Order.Status.PAID
+    """A locked order is paid by `payment`: the status, the history, and thanks to the customer."""
+    from_status = move(order=order, to_status=Order.Status.PAID, by=by)
     order.paid_at = timezone.now()
     order.payment_reference = payment.reference
     order.customer_says_paid_at = None
@@ -120,12 +119,12 @@ def record_provider_payment(
                 f"{order.total} {settings.SHOP_CURRENCY.upper()}. Not accepted: check and refund or settle it."
             )
             _flag_locked(order=order, kind="payment_mismatch", note=problem, payment_problem=problem)
-        elif order.status == Order.Status.PENDING:
-            _accept_payment_locked(order=order, payment=payment, by=Actor.SYSTEM)
+        elif not may_move(from_status=order.status, to_status=Order.Status.PAID, by=Actor.SYSTEM):
+            _flag_locked(order=order, kind="needs_refund", note=f"paid again ({reference})", needs_refund=True)
         elif order.status == Order.Status.CANCELLED:
             _settle_late_payment_locked(order=order, payment=payment)
         else:
-            _flag_locked(order=order, kind="needs_refund", note=f"paid again ({reference})", needs_refund=True)
+            _accept_payment_locked(order=order, payment=payment, by=Actor.SYSTEM)
     logger.info("payment recorded", extra={"order": order_id, "provider": provider, "accepted": matches})
     return payment
 

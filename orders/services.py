@@ -2,8 +2,9 @@
 
 Each topic has its own module; this one gathers their public names, the import path the other apps use:
 `placing`, `payments` (Mark paid, a provider's payment, refunds, "paid!"), `shipping`, `cancelling`, `expiry`
-(unpaid orders run out, reminders), `payment_links` (Stripe's link) and `clearing` (`seed --clear`). Each takes
-the order's lock from `locks` and writes its history through `history`. None of them imports this module.
+(unpaid orders run out, reminders), `payment_links` (Stripe's link) and `clearing` (`seed --clear`). Each moves
+an order only as the table in `transitions` allows, takes the order's lock from `locks` and writes its history
+through `history`. None of them imports this module.
 """
 
 from orders.cancelling import cancel_order, cancel_own_order

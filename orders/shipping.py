@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from conversations.models import Customer
 from orders import notices
-from orders.exceptions import InvalidOrderTransition, TrackingNumberMissing, UnknownCarrier
+from orders.exceptions import TrackingNumberMissing, UnknownCarrier
 from orders.history import record_event, tell
 from orders.locks import lock_order
 from orders.models import Carrier, Order, OrderEvent
+from orders.transitions import move
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -33,9 +34,7 @@ def mark_shipped(
         raise UnknownCarrier(carrier)
     with locking_transaction():
         order = lock_order(order_id=order.pk)
-        if order.status != Order.Status.PAID:
-            raise InvalidOrderTransition(order.pk, order.get_status_display().lower(), "marked shipped")
-        order.status = Order.Status.SHIPPED
+        from_status = move(order=order, to_status=Order.Status.SHIPPED, by=OrderEvent.Actor.OWNER)
         order.shipped_at = timezone.now()
         order.tracking_number = tracking_number
         order.carrier = carrier
@@ -49,7 +48,7 @@ def mark_shipped(
             kind="shipped",
             by=OrderEvent.Actor.OWNER,
             staff_user=staff_user,
-            from_status=Order.Status.PAID,
+            from_status=from_status,
             to_status=order.status,
             note=f"{Carrier(carrier).label} {tracking_number}",
             **told,
