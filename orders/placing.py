@@ -3,7 +3,6 @@
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
 from conversations.models import Customer
@@ -16,7 +15,7 @@ from orders.expiry import payment_deadline, schedule_expiry
 from orders.history import record_event
 from orders.models import Order, OrderEvent, OrderItem
 from orders.offers import agreed_prices
-from orders.payment_links import send_payment_link
+from orders.payment_providers import payment_provider
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -54,9 +53,8 @@ def place_order(*, customer: Customer, now: datetime | None = None) -> Order:
             note=", ".join(f"{item.sku} ${prices[item.pk]}" for item in items),
         )
         schedule_expiry(order=order)
-        if settings.PAYMENT_PROVIDER == "stripe":
-            # Stripe is called by a worker after commit: never while this transaction holds its locks.
-            send_payment_link(order_id=order.pk)
+        # A provider that calls out (Stripe) does it from a worker after commit, never under this transaction's locks.
+        payment_provider().ask_for_payment(order=order)
         notify_order_placed(order_id=order.pk, customer_name=str(customer), total=order.total)
     logger.info("order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order

@@ -4,7 +4,7 @@ Each topic has its own module; this one gathers their public names, the import p
 `placing`, `payments` (Mark paid, a provider's payment, refunds, "paid!"), `shipping`, `cancelling`, `expiry`
 (unpaid orders run out, reminders), `payment_links` (Stripe's link) and `clearing` (`seed --clear`). Each moves
 an order only as the table in `transitions` allows, takes the order's lock from `locks` and writes its history
-through `history`. None of them imports this module.
+through `history`; how customers pay is `payment_providers`. None of them imports this module.
 """
 
 from orders.cancelling import cancel_order, cancel_own_order
