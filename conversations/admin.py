@@ -82,7 +82,7 @@ class HoldInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
-        return super().get_queryset(request).filter(status=Item.Status.RESERVED, held_until__gt=timezone.now())
+        return super().get_queryset(request).held()
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

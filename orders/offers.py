@@ -200,9 +200,7 @@ def held_at_offer_prices(*, customer: Customer, now: datetime | None = None) -> 
     """SKU → the price agreed by offer for the pieces this customer holds now: what they pay for it (the order
     placed from the hold uses it), instead of the listed price."""
     now = now or timezone.now()
-    held = {
-        item.pk: item for item in Item.objects.filter(held_by=customer, status=Item.Status.RESERVED, held_until__gt=now)
-    }
+    held = {item.pk: item for item in Item.objects.held(now=now).filter(held_by=customer)}
     return {
         held[item_id].sku.upper(): price
         for item_id, price in agreed_prices(customer=customer, items=list(held.values())).items()

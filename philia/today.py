@@ -91,7 +91,7 @@ def reply_windows_closing(*, now: datetime) -> Section:
     """Customers who hold something or have an open order and whose 48-hour reply window closes soon: after
     it closes only a few follow-ups are allowed."""
     window = timedelta(hours=settings.TIKTOK_WINDOW_HOURS)
-    holds = Item.objects.filter(held_by=OuterRef("pk"), status=Item.Status.RESERVED, held_until__gt=now)
+    holds = Item.objects.held(now=now).filter(held_by=OuterRef("pk"))
     open_orders = Order.objects.filter(customer=OuterRef("pk"), status__in=[Order.Status.PENDING, Order.Status.PAID])
     customers = (
         Customer.objects.filter(
@@ -116,11 +116,7 @@ def reply_windows_closing(*, now: datetime) -> Section:
 
 
 def holds_running_out(*, now: datetime) -> Section:
-    items = Item.objects.filter(
-        status=Item.Status.RESERVED,
-        held_until__gt=now,
-        held_until__lte=now + timedelta(hours=settings.TODAY_SOON_HOURS),
-    )
+    items = Item.objects.held(now=now).filter(held_until__lte=now + timedelta(hours=settings.TODAY_SOON_HOURS))
     return _section(
         "holds",
         "Holds running out",
