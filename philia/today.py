@@ -341,39 +341,65 @@ def figures(*, now: datetime | None = None) -> Figures:
     staff reply."""
     now = now or timezone.now()
     since = now - FIGURES_PERIOD
-    customer_messages = Message.objects.filter(direction=Message.Direction.INBOUND, role=Message.Role.USER)
+    held_skus, ordered = _holds_and_ordered(since=since)
+    orders = Order.objects.filter(created_at__gte=since).count()
+    revenue = Order.objects.filter(paid_at__gte=since, status__in=[Order.Status.PAID, Order.Status.SHIPPED]).aggregate(
+        total=Sum("total")
+    )["total"] or Decimal("0.00")
+    wrote, needed_owner = _customers_who_wrote(since=since)
+    tokens, cost, unpriced = _ai_usage(since=since)
+    return Figures(
+        dms_today=_customer_messages().filter(created_at__gte=local_midnight(now)).count(),
+        holds=len(held_skus),
+        orders=orders,
+        paid_revenue=revenue,
+        hold_to_order=ordered / len(held_skus) if held_skus else None,
+        handled_by_bot=(len(wrote) - len(needed_owner)) / len(wrote) if wrote else None,
+        conversations=len(wrote),
+        ai_tokens=tokens,
+        ai_cost=cost.quantize(Decimal("0.0001")),
+        ai_cost_per_order=(cost / orders).quantize(Decimal("0.0001")) if orders else None,
+        unpriced_models=unpriced,
+        days=daily_counts(now=now),
+    )
 
+
+def _customer_messages() -> QuerySet[Message]:
+    return Message.objects.filter(direction=Message.Direction.INBOUND, role=Message.Role.USER)
+
+
+def _holds_and_ordered(*, since: datetime) -> tuple[set[str], int]:
+    """The SKUs the assistant held since `since`, and how many of those pieces were ordered since."""
     hold_calls = ToolCall.objects.filter(tool="hold_item", succeeded=True, created_at__gte=since)
     held_skus = {sku for sku in hold_calls.values_list("arguments__sku", flat=True) if sku}
+    if not held_skus:
+        return held_skus, 0
     ordered = (
         OrderItem.objects.filter(item__sku__in=held_skus, order__created_at__gte=since)
         .values("item_id")
         .distinct()
         .count()
-        if held_skus
-        else 0
     )
+    return held_skus, ordered
 
-    orders = Order.objects.filter(created_at__gte=since).count()
-    revenue = Order.objects.filter(paid_at__gte=since, status__in=[Order.Status.PAID, Order.Status.SHIPPED]).aggregate(
-        total=Sum("total")
-    )["total"] or Decimal("0.00")
 
-    wrote = set(customer_messages.filter(created_at__gte=since).values_list("customer_id", flat=True).distinct())
+def _customers_who_wrote(*, since: datetime) -> tuple[set[str], set[str]]:
+    """The customers who wrote since `since`, and those of them the owner had to answer: a staff reply, a
+    hand-off to the owner, or a request for a person."""
+    wrote = set(_customer_messages().filter(created_at__gte=since).values_list("customer_id", flat=True).distinct())
+    staff_replied = Message.objects.filter(role=Message.Role.STAFF, created_at__gte=since, customer_id__in=wrote)
+    handed_off = ToolCall.objects.filter(tool="hand_off_to_owner", created_at__gte=since, customer_id__in=wrote)
+    asked_for_person = Customer.objects.filter(pk__in=wrote, handoff_requested_at__gte=since)
     needed_owner = (
-        set(
-            Message.objects.filter(role=Message.Role.STAFF, created_at__gte=since, customer_id__in=wrote).values_list(
-                "customer_id", flat=True
-            )
-        )
-        | set(
-            ToolCall.objects.filter(tool="hand_off_to_owner", created_at__gte=since, customer_id__in=wrote).values_list(
-                "customer_id", flat=True
-            )
-        )
-        | set(Customer.objects.filter(pk__in=wrote, handoff_requested_at__gte=since).values_list("pk", flat=True))
+        set(staff_replied.values_list("customer_id", flat=True))
+        | set(handed_off.values_list("customer_id", flat=True))
+        | set(asked_for_person.values_list("pk", flat=True))
     )
+    return wrote, needed_owner
 
+
+def _ai_usage(*, since: datetime) -> tuple[int, Decimal, list[str]]:
+    """The AI's tokens since `since`, their cost by AI_PRICE_PER_MILLION_TOKENS, and the models with no price."""
     prices = token_prices()
     tokens, cost, unpriced = 0, Decimal("0"), []
     usage = (
@@ -390,21 +416,7 @@ def figures(*, now: datetime | None = None) -> Figures:
             cost += (row["prompt"] * input_price + row["completion"] * output_price) / 1_000_000
         else:
             unpriced.append(row["ai_model"])
-
-    return Figures(
-        dms_today=customer_messages.filter(created_at__gte=local_midnight(now)).count(),
-        holds=len(held_skus),
-        orders=orders,
-        paid_revenue=revenue,
-        hold_to_order=ordered / len(held_skus) if held_skus else None,
-        handled_by_bot=(len(wrote) - len(needed_owner)) / len(wrote) if wrote else None,
-        conversations=len(wrote),
-        ai_tokens=tokens,
-        ai_cost=cost.quantize(Decimal("0.0001")),
-        ai_cost_per_order=(cost / orders).quantize(Decimal("0.0001")) if orders else None,
-        unpriced_models=unpriced,
-        days=daily_counts(now=now),
-    )
+    return tokens, cost, unpriced
 
 
 def daily_counts(*, now: datetime, days: int = CHART_DAYS) -> list[Day]:
@@ -421,7 +433,7 @@ def daily_counts(*, now: datetime, days: int = CHART_DAYS) -> list[Day]:
             .values_list("day", "count")
         )
 
-    dms = per_day(Message.objects.filter(direction=Message.Direction.INBOUND, role=Message.Role.USER), "created_at")
+    dms = per_day(_customer_messages(), "created_at")
     paid = per_day(Order.objects.filter(paid_at__isnull=False), "paid_at")
     start = first.date()
     return [
