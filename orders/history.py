@@ -37,6 +37,16 @@ def record_event(
     )
 
 
+def record_event_in_status(
+    *, order: Order, kind: str, by: str = Actor.SYSTEM, note: str = "", **told: Message | str | None
+) -> OrderEvent:
+    """A line in the order's history that leaves it in its status (flagged, refunded, reinstated, …): `record_event`
+    with the order's status as both from and to; `told` as `tell` returns it."""
+    return record_event(
+        order=order, kind=kind, by=by, from_status=order.status, to_status=order.status, note=note, **told
+    )
+
+
 def tell(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> dict[str, Message | str | None]:
     """Tell the customer (`notices.tell_customer`: STOP and the reply window permitting) and return what the history
     line records of it, as `record_event`'s arguments: the message queued, or why none was."""

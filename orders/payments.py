@@ -16,7 +16,7 @@ from inventory.exceptions import ItemUnavailable
 from notifications.services import notify_customer_says_paid
 from orders import notices
 from orders.exceptions import OrderNotFound, PaymentAmountMismatch
-from orders.history import record_event, tell
+from orders.history import record_event, record_event_in_status, tell
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, Payment
 from orders.transitions import ensure_may_move, may_move, move
@@ -144,12 +144,8 @@ def _settle_late_payment_locked(*, order: Order, payment: Payment) -> None:
             tell_customer=notices.late_payment_will_be_refunded(order.pk),
         )
         return
-    record_event(
-        order=order,
-        kind="reinstated",
-        from_status=order.status,
-        to_status=order.status,
-        note=f"late payment {payment.reference}: every piece was still on sale",
+    record_event_in_status(
+        order=order, kind="reinstated", note=f"late payment {payment.reference}: every piece was still on sale"
     )
     order.cancelled_at = None
     order.save(update_fields=["cancelled_at", "updated_at"])
@@ -176,7 +172,7 @@ def _flag_locked(
         fields.append("payment_problem")
     order.save(update_fields=fields)
     told = tell(customer=order.customer, text=tell_customer) if tell_customer else {}
-    record_event(order=order, kind=kind, from_status=order.status, to_status=order.status, note=note, **told)
+    record_event_in_status(order=order, kind=kind, note=note, **told)
 
 
 def record_refund(*, order_id: int, provider: str, reference: str, amount: Decimal, currency: str) -> Payment | None:
@@ -197,13 +193,7 @@ def record_refund(*, order_id: int, provider: str, reference: str, amount: Decim
         if order.needs_refund:
             order.needs_refund = False
             order.save(update_fields=["needs_refund", "updated_at"])
-        record_event(
-            order=order,
-            kind="refunded",
-            from_status=order.status,
-            to_status=order.status,
-            note=f"{amount} {currency.upper()} · {reference}",
-        )
+        record_event_in_status(order=order, kind="refunded", note=f"{amount} {currency.upper()} · {reference}")
     logger.info("refund recorded", extra={"order": order_id, "provider": provider})
     return refund
 
@@ -220,10 +210,7 @@ def note_customer_says_paid(*, customer: Customer, now: datetime | None = None) 
             if order.customer_says_paid_at is None:
                 order.customer_says_paid_at = now
                 order.save(update_fields=["customer_says_paid_at", "updated_at"])
-                record_event(
-                    order=order, kind="customer_says_paid", by=Actor.CUSTOMER, from_status=order.status,
-                    to_status=order.status,
-                )  # fmt: skip
+                record_event_in_status(order=order, kind="customer_says_paid", by=Actor.CUSTOMER)
                 notify_customer_says_paid(order_id=order.pk, customer_name=str(customer))
             orders.append(order)
     return orders

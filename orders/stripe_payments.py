@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import notices
-from orders.history import record_event
+from orders.history import record_event_in_status
 from orders.models import Order, Payment, StripeEvent
 from orders.notices import tell_customer
 from orders.payments import record_provider_payment, record_refund
@@ -162,10 +162,7 @@ def _act_on(row: StripeEvent) -> tuple[str, int | None]:
         return ("payment recorded" if payment is not None else "payment already recorded"), order_id
     if row.event_type == "checkout.session.expired":
         order = Order.objects.get(pk=order_id)
-        record_event(
-            order=order, kind="stripe_session_expired", from_status=order.status, to_status=order.status,
-            note=data.get("id", ""),
-        )  # fmt: skip
+        record_event_in_status(order=order, kind="stripe_session_expired", note=data.get("id", ""))
         Order.objects.filter(pk=order_id, stripe_session_id=data.get("id")).update(
             stripe_session_url="", updated_at=timezone.now()
         )
