@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from philia.embedded.postgres import DATABASE, ROLE, EmbeddedPostgres
-from philia.embedded.processes import EmbeddedError, free_port, port_is_free
+from philia.embedded.processes import EmbeddedError, PortTaken, free_port, port_is_free
 from philia.embedded.redis import EmbeddedRedis
 
 __all__ = [
@@ -91,8 +91,7 @@ def use(*, database: bool = True, redis: bool = True, stop_when_unused: bool = F
         to_start = {key: _port_for(root, key, server.name) for key, server in wanted if ports[key] is None}
         for key, server in wanted:
             if key in to_start:
-                server.start(port=to_start[key])
-                ports[key] = to_start[key]
+                ports[key] = _start(root, key, server, port=to_start[key])
                 print(f"Started the embedded {server.name} on 127.0.0.1:{ports[key]} ({root}).", file=sys.stderr)
         started = bool(to_start)
         if _users_lock is None:
@@ -105,6 +104,21 @@ def use(*, database: bool = True, redis: bool = True, stop_when_unused: bool = F
         if started and stop_when_unused:
             (root / ".stop-when-unused").touch()
     return Servers(postgres_port=ports.get("postgres"), redis_port=ports.get("redis"), started=started)
+
+
+def _start(root: Path, key: str, server: EmbeddedPostgres | EmbeddedRedis, *, port: int) -> int:
+    """Start `server` on `port`; a port we chose that another program took between our check and the server's
+    bind (another command picking ports at the same moment) is given up for another free one, twice at most."""
+    for _ in range(2):
+        try:
+            server.start(port=port)
+            return port
+        except PortTaken:
+            if os.environ.get(f"EMBEDDED_{key.upper()}_PORT"):
+                raise
+            port = _port_for(root, key, server.name, avoid=port)
+    server.start(port=port)
+    return port
 
 
 def stop_when_unused_if_started_here() -> None:
@@ -206,7 +220,7 @@ def _writable_root() -> Path:
     return root
 
 
-def _port_for(root: Path, key: str, name: str) -> int:
+def _port_for(root: Path, key: str, name: str, *, avoid: int | None = None) -> int:
     """EMBEDDED_<KEY>_PORT when set; else the port this server had before, kept from one start to the next,
     unless another program has taken it since; else a free one."""
     setting = f"EMBEDDED_{key.upper()}_PORT"
@@ -228,7 +242,7 @@ def _port_for(root: Path, key: str, name: str) -> int:
     except (OSError, ValueError):
         recorded = {}
     port = recorded.get(key)
-    if isinstance(port, int) and port_is_free(port):
+    if isinstance(port, int) and port != avoid and port_is_free(port):
         return port
     if isinstance(port, int):
         print(f"Port {port} of the embedded {name} is taken by another program now: moving it.", file=sys.stderr)

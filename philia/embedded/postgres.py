@@ -14,7 +14,7 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
-from philia.embedded.processes import EmbeddedError, kill_left_behind, process_name, wait_gone
+from philia.embedded.processes import EmbeddedError, PortTaken, kill_left_behind, process_name, wait_gone
 
 DATABASE = "philia"
 ROLE = "postgres"
@@ -60,10 +60,11 @@ class EmbeddedPostgres:
         else:
             self._initialise()
         self._clear_stale_pid_file()
+        logged_before = self.log.stat().st_size if self.log.exists() else 0
         self._run(
             "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
             "-o", f"-p {port} {SERVER_OPTIONS}",
-            failure=lambda output: self._why_not_started(port, output),
+            failure=lambda output: self._why_not_started(port, output, logged_before=logged_before),
         )  # fmt: skip
         self._create_database(port)
 
@@ -88,7 +89,7 @@ class EmbeddedPostgres:
         self._run(
             "initdb", "-D", str(fresh), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--locale=C",
             "--locale-provider=builtin", "--builtin-locale=C.UTF-8",
-            failure=lambda output: f"PostgreSQL could not initialise {fresh}: {_last_line(output)}",
+            failure=lambda output: EmbeddedError(f"PostgreSQL could not initialise {fresh}: {_last_line(output)}"),
         )  # fmt: skip
         if self.data.exists():
             self.data.rmdir()
@@ -127,19 +128,23 @@ class EmbeddedPostgres:
         kill_left_behind(self.data)
         pid_file.unlink(missing_ok=True)
 
-    def _why_not_started(self, port: int, output: str) -> str:
-        log = self.log.read_text(errors="replace") if self.log.exists() else ""
-        recent = log[-4000:]
+    def _why_not_started(self, port: int, output: str, *, logged_before: int) -> EmbeddedError:
+        """Why this start failed, from what the server logged during it (the log keeps earlier starts' lines)."""
+        with self.log.open("rb") if self.log.exists() else open(os.devnull, "rb") as log:
+            log.seek(logged_before)
+            recent = log.read().decode(errors="replace")[-4000:]
         if "Address already in use" in recent or "could not create any TCP/IP sockets" in recent:
-            return (
+            return PortTaken(
                 f"PostgreSQL could not listen on 127.0.0.1:{port}: another program has that port. Stop it, or "
                 "set EMBEDDED_POSTGRES_PORT to a free port."
             )
         if "Permission denied" in recent:
-            return f"PostgreSQL cannot write {self.data} (permission denied): make it writable, see {self.log}."
+            return EmbeddedError(
+                f"PostgreSQL cannot write {self.data} (permission denied): make it writable, see {self.log}."
+            )
         fatal = [line for line in recent.splitlines() if "FATAL" in line or "PANIC" in line]
         reason = fatal[-1].split("FATAL:", 1)[-1].strip() if fatal else _last_line(output)
-        return f"PostgreSQL did not start: {reason} (its log: {self.log})."
+        return EmbeddedError(f"PostgreSQL did not start: {reason} (its log: {self.log}).")
 
     def _create_database(self, port: int) -> None:
         import psycopg
@@ -163,7 +168,7 @@ class EmbeddedPostgres:
             **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
         )
         if result.returncode != 0 and failure is not None:
-            raise EmbeddedError(failure(result.stdout + result.stderr))
+            raise failure(result.stdout + result.stderr)
 
     def _server_user(self) -> pwd.struct_passwd | None:
         """The system user the server runs as when we are root (None otherwise), made on first use, with every

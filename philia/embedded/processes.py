@@ -13,6 +13,10 @@ class EmbeddedError(Exception):
     """Something the person running the command has to fix; the message is one line saying what to do."""
 
 
+class PortTaken(EmbeddedError):
+    """The server could not listen on its port: another program has it."""
+
+
 def process_name(pid: int) -> str | None:
     """The short name of the live process `pid` ("postgres", "redis-server"), or None when there is none (a
     zombie counts as gone: nobody may have reaped it yet)."""

@@ -11,7 +11,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-from philia.embedded.processes import EmbeddedError, process_name, signal_process, wait_gone
+from philia.embedded.processes import EmbeddedError, PortTaken, process_name, signal_process, wait_gone
 
 SERVER_NAME = "redis-server"
 
@@ -58,6 +58,7 @@ class EmbeddedRedis:
         self.folder.mkdir(exist_ok=True)
         self.pid_file.unlink(missing_ok=True)
         self.port_file.write_text(str(port))
+        self.log.unlink(missing_ok=True)  # this start's lines only, to tell why it failed
         result = subprocess.run(
             [
                 str(self.program), "--bind", "127.0.0.1", "--port", str(port), "--protected-mode", "yes",
@@ -71,7 +72,7 @@ class EmbeddedRedis:
             pid = self._pid()
             gone = result.returncode != 0 or (pid is not None and process_name(pid) != SERVER_NAME)
             if gone or time.monotonic() > deadline:
-                raise EmbeddedError(self._why_not_started(port, result.stdout + result.stderr))
+                raise self._why_not_started(port, result.stdout + result.stderr)
             time.sleep(0.02)
 
     def stop(self) -> None:
@@ -93,13 +94,13 @@ class EmbeddedRedis:
         except OSError:
             return False
 
-    def _why_not_started(self, port: int, output: str) -> str:
+    def _why_not_started(self, port: int, output: str) -> EmbeddedError:
         log = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
         if "Address already in use" in log + output:
-            return (
+            return PortTaken(
                 f"Redis could not listen on 127.0.0.1:{port}: another program has that port. Stop it, or set "
                 "EMBEDDED_REDIS_PORT to a free port."
             )
         lines = [line for line in (log + output).splitlines() if line.strip()]
         reason = lines[-1].split(" # ", 1)[-1].strip() if lines else "no output"
-        return f"Redis did not start: {reason} (its log: {self.log})."
+        return EmbeddedError(f"Redis did not start: {reason} (its log: {self.log}).")

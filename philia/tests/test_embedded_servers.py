@@ -6,6 +6,7 @@ saying what to do, or recovered from by itself.
 Every test runs real servers in a data folder of its own (EMBEDDED_DATA_DIR), through real commands in
 processes with DATABASE_URL and REDIS_URL unset, as on a fresh machine."""
 
+import json
 import os
 import signal
 import socket
@@ -109,7 +110,7 @@ def test_commands_starting_at_once_share_one_server(data):
     ]
     outputs = [command.communicate(timeout=120) for command in commands]
 
-    assert [command.returncode for command in commands] == [0, 0, 0]
+    assert [command.returncode for command in commands] == [0, 0, 0], [stderr for _, stderr in outputs]
     assert len({stdout for stdout, _ in outputs}) == 1
     assert sum(stderr.count("Started the embedded PostgreSQL") for _, stderr in outputs) == 1
 
@@ -213,6 +214,35 @@ def test_a_kept_port_taken_by_another_server_since_is_given_up_for_a_free_one(da
     assert f"Port {port} of the embedded PostgreSQL is taken by another program now: moving it." in second.stderr
     with psycopg.connect(urls(second)["DATABASE_URL"]) as connection:
         assert connection.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_chosen_free_port_taken_before_the_server_binds_it_is_given_up_for_another(data):
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+        data.mkdir(parents=True)
+        (data / "ports.json").write_text(json.dumps({"postgres": port}))
+        # As when another program takes the port between our check and the server's bind: the check says free.
+        script = (
+            "import philia.embedded as embedded; embedded.port_is_free = lambda port: True; "
+            "print(embedded.use(redis=False).database_url())"
+        )
+
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=_environment(data),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert result.returncode == 0, result.stderr
+    moved = int(result.stdout.split(":")[2].split("/")[0])
+    assert moved != port
+    assert f"Port {port} of the embedded PostgreSQL is taken by another program now: moving it." in result.stderr
+    assert json.loads((data / "ports.json").read_text())["postgres"] == moved
 
 
 def test_a_data_folder_that_cannot_be_made_is_one_line_saying_what_to_do(tmp_path):
