@@ -7,6 +7,7 @@ test_import_direction.py. Tests and migrations are left out: nothing imports the
 
 import ast
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
 from philia.tests.test_import_direction import LAYERS, ROOT, _imported_names, is_entry_point, module_name
@@ -38,14 +39,26 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
         tree = ast.parse((ROOT / path).read_text())
         targets = set()
         for node in ast.walk(tree):
-            names = _imported_names(node, module=module, is_package=path.name == "__init__.py")
-            for name in names:
-                while name and name not in modules:
-                    name = name.rpartition(".")[0]
-                if name and name != module:
-                    targets.add(name)
+            targets |= imported_modules(node, module=module, is_package=path.name == "__init__.py", modules=modules)
         graph[module] = targets
     return graph
+
+
+def imported_modules(node: ast.AST, *, module: str, is_package: bool, modules: Collection[str]) -> set[str]:
+    """The project modules one statement of `module` imports, itself left out. `from x import y` is x.y when that is
+    a module, else x: a submodule taken from its package is an import of the submodule, as with `import x.y` (the
+    package is loaded first either way, as it is for every module in it, and that is no edge)."""
+    names = _imported_names(node, module=module, is_package=is_package)
+    if isinstance(node, ast.ImportFrom) and len(names) > 1:
+        package, members = names[0], names[1:]
+        names = [member if member in modules else package for member in members]
+    found = set()
+    for name in names:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        if name and name != module:
+            found.add(name)
+    return found
 
 
 def cycles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
@@ -133,3 +146,18 @@ def test_two_separate_circles_are_two_cycles():
     graph = {"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"c", "a"}}
 
     assert cycles(graph) == {frozenset({"a", "b"}), frozenset({"c", "d"})}
+
+
+def test_a_submodule_taken_from_its_package_is_that_submodule_and_any_other_name_the_package():
+    modules = {"shop", "shop.offline", "shop.offline.browsing", "shop.offline.smalltalk"}
+
+    def imported(source: str) -> set[str]:
+        [node] = ast.parse(source).body
+        return imported_modules(node, module="shop.offline.browsing", is_package=False, modules=modules)
+
+    assert imported("from shop.offline import smalltalk") == {"shop.offline.smalltalk"}
+    assert imported("from . import smalltalk") == {"shop.offline.smalltalk"}
+    assert imported("from shop.offline import summarize, smalltalk") == {"shop.offline", "shop.offline.smalltalk"}
+    assert imported("from shop.offline.smalltalk import greet") == {"shop.offline.smalltalk"}
+    assert imported("import shop.offline.smalltalk") == {"shop.offline.smalltalk"}
+    assert imported("from shop.offline import *") == {"shop.offline"}
