@@ -33,6 +33,15 @@ class ItemQuerySet(models.QuerySet):
         """Pieces a customer could hold now: available, or held with the hold run out; not in a drop still to come."""
         return self.filter(self.free_q(now=now))
 
+    @staticmethod
+    def not_yet_dropped_q(*, now: datetime | None = None) -> Q:
+        """Pieces in a drop still to come (on nobody's listings before the drop time), as a condition."""
+        return Q(drops_at__gt=now or timezone.now())
+
+    def not_yet_dropped(self, *, now: datetime | None = None) -> "ItemQuerySet":
+        """Pieces in a drop still to come: on nobody's listings before the drop time."""
+        return self.filter(self.not_yet_dropped_q(now=now))
+
     def held(self, *, now: datetime | None = None) -> "ItemQuerySet":
         """Pieces held now: the hold has not run out."""
         return self.filter(status=Item.Status.RESERVED, held_until__gt=now or timezone.now())

@@ -20,7 +20,6 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inventory.models import Item
-from inventory.selectors import not_yet_dropped_q
 from inventory.vocabulary import (
     COLOUR_WORDS,
     FAMILY_FOR_WORD,
@@ -142,12 +141,10 @@ def _candidates(*, now: datetime | None, available_only: bool, upcoming_drops: b
     the pieces of a drop still to come — unless `upcoming_drops`: then only those (so a customer who
     describes one can be told when it drops)."""
     if upcoming_drops:
-        return Item.objects.filter(not_yet_dropped_q(now=now)).exclude(
-            status__in=[Item.Status.HIDDEN, Item.Status.SOLD]
-        )
+        return Item.objects.not_yet_dropped(now=now).exclude(status__in=[Item.Status.HIDDEN, Item.Status.SOLD])
     if available_only:
         return Item.objects.free(now=now)
-    return Item.objects.exclude(status=Item.Status.HIDDEN).exclude(not_yet_dropped_q(now=now))
+    return Item.objects.exclude(status=Item.Status.HIDDEN).exclude(Item.objects.not_yet_dropped_q(now=now))
 
 
 def filtered(

@@ -14,17 +14,13 @@ from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
 from inventory.locks import live_drop_pieces
 from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
+from inventory.search import ItemQuery, search_items
 from inventory.vocabulary import canonical_size
 
 
 def available_q(*, now: datetime | None = None) -> Q:
     """Items a customer could hold now (`Item.objects.free`), as a condition to combine with others."""
     return Item.objects.free_q(now=now)
-
-
-def not_yet_dropped_q(*, now: datetime | None = None) -> Q:
-    """Items in a drop still to come: on nobody's listings before the drop time."""
-    return Q(drops_at__gt=now or timezone.now())
 
 
 def get_item(sku: str) -> Item:
@@ -74,9 +70,6 @@ def search_available_items(
 
     The ranked search (`inventory.search`) with plain words: no reading of natural language.
     """
-    # Imported here: inventory.search builds on the selectors above.
-    from inventory.search import ItemQuery, search_items
-
     words = tuple(query.split())
     item_query = ItemQuery(
         words=words,
