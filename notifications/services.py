@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 import requests
 from django.conf import settings
@@ -24,6 +23,7 @@ from django_dramatiq.apps import DjangoDramatiqConfig
 from dramatiq.rate_limits import ConcurrentRateLimiter
 
 from notifications.models import Notification
+from philia import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def notify_owner(*, kind: str, cause: str, text: str, path: str) -> Notification
             cause=cause[:200], defaults={"kind": kind, "text": text, "path": path}
         )
     if created:
-        transaction.on_commit(partial(enqueue_delivery, notification_id=notification.pk))
+        jobs.enqueue_on_commit("send_notification", notification.pk, unless_sent="it stays pending in the admin")
         logger.info("owner notification recorded", extra={"notification": notification.pk, "cause": cause})
     return notification
 
@@ -113,16 +113,6 @@ def notify_event_failed(*, cause: str, event: str, attempts: int, error: str, pa
         "Retry it from its page once the cause is fixed.",
         path=path,
     )
-
-
-def enqueue_delivery(*, notification_id: int, delay_ms: int | None = None) -> None:
-    """Hand a notification to a worker. A broker outage is logged; the row stays pending in the admin."""
-    from notifications.tasks import send_notification
-
-    try:
-        send_notification.send_with_options(args=(notification_id,), delay=delay_ms)
-    except Exception:
-        logger.exception("owner notification not enqueued", extra={"notification": notification_id})
 
 
 def absolute_url(path: str) -> str:

@@ -4,7 +4,8 @@ from typing import Any
 
 import dramatiq
 
-from notifications.services import Later, deliver_notifications, enqueue_delivery, give_up_delivering
+from notifications.services import Later, deliver_notifications, give_up_delivering
+from philia import jobs
 
 
 @dramatiq.actor(max_retries=0, time_limit=30_000)
@@ -27,4 +28,9 @@ def send_notification(notification_id: int) -> None:
     (`NotificationNotDelivered`) is retried with backoff."""
     outcome = deliver_notifications(notification_id=notification_id)
     if isinstance(outcome, Later):
-        enqueue_delivery(notification_id=notification_id, delay_ms=int(outcome.seconds * 1000) + 50)
+        jobs.enqueue(
+            "send_notification",
+            notification_id,
+            delay_ms=int(outcome.seconds * 1000) + 50,
+            unless_sent="it stays pending in the admin",
+        )
