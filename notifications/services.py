@@ -4,7 +4,8 @@
     deliver_notifications(notification_id=...)                           # the worker (notifications.tasks)
 
 This app sits at the bottom of the import order (it imports no other domain app): conversations' outbox,
-orders and the assistant call into it with plain values.
+orders and the assistant call into it with plain values, and the admin page a notification links to is the one
+its app registered for its kind (`notifications.pages`).
 """
 
 import logging
@@ -23,6 +24,7 @@ from django_dramatiq.apps import DjangoDramatiqConfig
 from dramatiq.rate_limits import ConcurrentRateLimiter
 
 from notifications.models import Notification
+from notifications.pages import page_of
 from philia import jobs
 
 logger = logging.getLogger(__name__)
@@ -59,13 +61,11 @@ def notify_owner(*, kind: str, cause: str, text: str, path: str) -> Notification
 
 def notify_handoff(*, customer_id: str, customer_name: str, requested_at: datetime) -> Notification:
     """A customer asked for a person: one notification per hand-off (per first request until it is handled)."""
-    from django.contrib.admin.utils import quote
-
     return notify_owner(
         kind=Notification.Kind.HANDOFF,
         cause=f"handoff:{customer_id}:{requested_at.isoformat()}",
         text=f"{customer_name} asked for a person.",
-        path=reverse("admin:conversations_customer_change", args=[quote(customer_id)]),
+        path=page_of(Notification.Kind.HANDOFF, customer_id),
     )
 
 
@@ -74,7 +74,7 @@ def notify_order_placed(*, order_id: int, customer_name: str, total: Decimal) ->
         kind=Notification.Kind.ORDER_PLACED,
         cause=f"order_placed:{order_id}",
         text=f"{customer_name} placed order #{order_id} (${total}).",
-        path=reverse("admin:orders_order_change", args=[order_id]),
+        path=page_of(Notification.Kind.ORDER_PLACED, order_id),
     )
 
 
@@ -84,7 +84,7 @@ def notify_customer_says_paid(*, order_id: int, customer_name: str) -> Notificat
         kind=Notification.Kind.CUSTOMER_SAYS_PAID,
         cause=f"customer_says_paid:{order_id}",
         text=f"{customer_name} says they paid order #{order_id}: check and mark it paid.",
-        path=reverse("admin:orders_order_change", args=[order_id]),
+        path=page_of(Notification.Kind.CUSTOMER_SAYS_PAID, order_id),
     )
 
 
@@ -92,13 +92,11 @@ def notify_send_failed(
     *, message_id: int, customer_id: str, customer_name: str, state: str, reason: str
 ) -> Notification:
     """A message to a customer failed or was blocked: one notification per message."""
-    from django.contrib.admin.utils import quote
-
     return notify_owner(
         kind=Notification.Kind.SEND_FAILED,
         cause=f"message:{message_id}",
         text=f"A message to {customer_name} was not sent ({state}): {reason}"[:1000],
-        path=reverse("admin:conversations_customer_change", args=[quote(customer_id)]),
+        path=page_of(Notification.Kind.SEND_FAILED, customer_id),
     )
 
 
