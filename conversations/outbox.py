@@ -15,7 +15,6 @@ sending (read_timeout) → sent | queued  (TikTok's answer was lost after the re
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 from typing import NoReturn
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from dramatiq.common import compute_backoff
 
 from conversations.images import PhotoMissing, send_image
 from conversations.models import Customer, Message
-from conversations.queueing import enqueue_send
+from conversations.queueing import send_on_commit
 from conversations.selectors import (
     earlier_part_pending,
     next_part_waiting,
@@ -35,6 +34,7 @@ from conversations.selectors import (
     stuck_sending_messages,
 )
 from notifications.services import notify_send_failed
+from philia import jobs
 from tiktok.client import (
     ConversationMessage,
     TikTokClient,
@@ -227,9 +227,8 @@ def _record_delivery(message: Message, *, tiktok_message_id: str | None, later_p
             "outbound message sent, but not recorded: the database is unavailable; recording it later",
             extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id},
         )
-        from conversations.tasks import record_sent_later
-
-        record_sent_later.send(message.pk, tiktok_message_id or "", now.isoformat(), later_parts)
+        sent = (message.pk, tiktok_message_id or "", now.isoformat(), later_parts)
+        jobs.enqueue("record_sent_later", *sent, unless_sent="the outbox sweep flags the row as stuck in sending")
         return message
 
 
@@ -286,7 +285,7 @@ def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
             updated_at=now,
         ):
             delay_ms = retry_delay_ms(message.attempts)
-            transaction.on_commit(partial(enqueue_send, message_id=message.pk, delay_ms=delay_ms))
+            send_on_commit(message_id=message.pk, delay_ms=delay_ms)
     logger.warning("unconfirmed send not in the conversation: queued again", extra={"message_id": message.pk})
     message.refresh_from_db()
     return message
@@ -354,7 +353,7 @@ def _send_next_part(message: Message) -> None:
     """`message` is settled: the next part of the same answer (the text after a photo) may go now."""
     next_id = next_part_waiting(message=message)
     if next_id is not None:
-        transaction.on_commit(partial(enqueue_send, message_id=next_id))
+        send_on_commit(message_id=next_id)
 
 
 def _settle(message: Message, *, state: str, error: str = "", code: str = "") -> Message:
@@ -423,7 +422,7 @@ def requeue_stale_outbox(*, older_than: timedelta | None = None, limit: int = 50
         # Touch them so the next sweep leaves them alone while these jobs run.
         Message.objects.filter(pk__in=stale, state=Message.State.QUEUED).update(updated_at=now)
         for message_id in stale:
-            transaction.on_commit(partial(enqueue_send, message_id=message_id))
+            send_on_commit(message_id=message_id)
     logger.warning("queued outbound messages re-enqueued", extra={"count": len(stale), "first": stale[0]})
     return len(stale)
 

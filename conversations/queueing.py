@@ -4,13 +4,13 @@ handed to a worker once its transaction commits; sending it is `conversations.ou
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.customers import pause_for_owner
 from conversations.models import Customer, Message
+from philia import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def queue_outbound_message(
         if role != Message.Role.ASSISTANT or in_reply_to is None:
             raise
         return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name)
-    transaction.on_commit(partial(enqueue_send, message_id=message.pk))
+    send_on_commit(message_id=message.pk)
     return message
 
 
@@ -86,7 +86,8 @@ def queue_replies(*, replies: Sequence[tuple[Message, str]]) -> list[Message]:
             )
             for inbound, text in replies
         ]
-    transaction.on_commit(partial(_enqueue_sends, message_ids=[message.pk for message in queued]))
+    for message in queued:
+        send_on_commit(message_id=message.pk)
     return queued
 
 
@@ -126,20 +127,10 @@ def _outbound_row(
     )
 
 
-def _enqueue_sends(*, message_ids: Sequence[int]) -> None:
-    for message_id in message_ids:
-        enqueue_send(message_id=message_id)
-
-
-def enqueue_send(*, message_id: int, delay_ms: int | None = None) -> None:
-    """Hand a queued message to a worker (after `delay_ms`, if given). A broker outage is logged: the outbox
-    sweep re-enqueues it."""
-    from conversations.tasks import send_message
-
-    try:
-        send_message.send_with_options(args=(message_id,), delay=delay_ms)
-    except Exception:
-        logger.exception("outbound message not enqueued; the sweep will pick it up", extra={"message_id": message_id})
+def send_on_commit(*, message_id: int, delay_ms: int | None = None) -> None:
+    """Hand a queued message to a worker (`send_message`) once the transaction commits, after `delay_ms` if given.
+    A broker outage is logged: the outbox sweep re-enqueues it."""
+    jobs.enqueue_on_commit("send_message", message_id, delay_ms=delay_ms, unless_sent="the outbox sweep sends it")
 
 
 def reply_as_staff(*, customer: Customer, text: str) -> Message:

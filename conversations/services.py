@@ -19,7 +19,6 @@ from conversations.customers import (
 from conversations.queueing import (
     MAX_TEXT_LENGTH,
     OutboundImage,
-    enqueue_send,
     queue_outbound_message,
     queue_replies,
     reply_as_staff,
@@ -47,6 +46,5 @@ __all__ = [
     "OutboundImage",
     "queue_outbound_message",
     "queue_replies",
-    "enqueue_send",
     "reply_as_staff",
 ]

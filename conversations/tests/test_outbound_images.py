@@ -168,7 +168,7 @@ def test_the_text_waits_for_the_photo_before_it_and_follows_it(fake_tiktok, phot
     with django_capture_on_commit_callbacks() as callbacks:
         send_outbound_message(message_id=picture.pk)
     # The photo, once sent, hands on to the text.
-    assert [callback.keywords for callback in callbacks] == [{"message_id": words.pk}]
+    assert [callback.args for callback in callbacks] == [("send_message", words.pk)]
     assert send_outbound_message(message_id=words.pk).state == "sent"
     assert [send["message_type"] for send in fake_tiktok.sends] == ["IMAGE", "TEXT"]
 
@@ -182,7 +182,7 @@ def test_a_photo_that_could_not_go_still_lets_the_text_go(fake_tiktok, photo, dj
 
     assert (result.state, result.error_code) == ("failed", "photo_missing")
     assert result.error == f"The photo {photo.file_name} is no longer stored."
-    assert {"message_id": words.pk} in [callback.keywords for callback in callbacks]
+    assert ("send_message", words.pk) in [callback.args for callback in callbacks]
     assert send_outbound_message(message_id=words.pk).state == "sent"
     assert [send["message_type"] for send in fake_tiktok.sends] == ["TEXT"]
 
