@@ -30,6 +30,8 @@ from assistant.tools import Toolbox
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from conversations.services import OutboundImage
+from inventory.selectors import waitlisted_items_free_now
+from philia import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +70,13 @@ def answer(*, customer: Customer, message: Message) -> Answer | None:
 
 
 def _offer_waiting_pieces(customer: Customer) -> None:
-    from inventory.selectors import waitlisted_items_free_now
-    from inventory.tasks import offer_waiting_pieces
-
-    if not waitlisted_items_free_now(customer=customer):
-        return
-    try:
-        offer_waiting_pieces.send_with_options(args=(customer.pk,), delay=WAITING_PIECES_DELAY_MS)
-    except Exception:
-        logger.exception("waiting pieces not offered", extra={"customer": customer.pk})
+    if waitlisted_items_free_now(customer=customer):
+        jobs.enqueue(
+            "offer_waiting_pieces",
+            customer.pk,
+            delay_ms=WAITING_PIECES_DELAY_MS,
+            unless_sent="the pieces are offered when the customer writes again",
+        )
 
 
 def _answer(*, customer: Customer, message: Message) -> Answer | None:

@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache, partial
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -156,7 +156,7 @@ def claim_drop_item(
         if claim is None:
             return None  # settled meanwhile, or the owner held or sold the piece by hand
         if first is not None:
-            transaction.on_commit(partial(enqueue_drop_settlement, drop_item_id=first))
+            enqueue_drop_settlement(drop_item_id=first)
     logger.info("drop claim recorded", extra={"sku": item.sku, "customer": customer.pk, "at_ms": written_at_ms})
     return claim
 

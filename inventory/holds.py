@@ -5,7 +5,6 @@ Every change to a hold goes through here; a hold is taken with the customer row,
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -98,7 +97,7 @@ def hold_locked_item(candidate: HoldCandidate, *, customer: Customer, hours: int
     save_hold(item)  # one UPDATE of the locked row: save() would add only its signals, which nothing hears
     if candidate.waiting:  # being served takes a customer out of the line for that piece
         WaitlistEntry.objects.filter(item=item, customer=customer).delete()
-    transaction.on_commit(partial(schedule_hold_timers, item_id=item.pk, held_until=held_until))
+    schedule_hold_timers(item_id=item.pk, held_until=held_until)
     logger.info("item held", extra={"sku": item.sku, "customer": customer.pk, "held_until": held_until})
     return item
 
@@ -146,7 +145,7 @@ def _end_hold(item: Item) -> str:
     item.held_by = None
     item.held_until = None
     item.save(update_fields=["status", "held_by", "held_until", "updated_at"])
-    transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item.pk))
+    enqueue_waitlist_turn(item_id=item.pk)
     return holder
 
 
@@ -169,7 +168,7 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
             status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=timezone.now()
         )
         for item_id in expired_ids:
-            transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item_id))
+            enqueue_waitlist_turn(item_id=item_id)
     if released:
         logger.info("expired holds released", extra={"count": released})
     return released
@@ -191,7 +190,7 @@ def extend_hold(*, sku: str, hours: int | float | None = None, now: datetime | N
         item.held_until = item.held_until + timedelta(hours=hours)
         item.hold_extended_at = now
         item.save(update_fields=["held_until", "hold_extended_at", "updated_at"])
-        transaction.on_commit(partial(schedule_hold_timers, item_id=item.pk, held_until=item.held_until))
+        schedule_hold_timers(item_id=item.pk, held_until=item.held_until)
     logger.info("hold extended", extra={"sku": item.sku, "customer": item.held_by_id, "held_until": item.held_until})
     return item
 

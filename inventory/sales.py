@@ -4,7 +4,6 @@ locking their own rows."""
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -57,7 +56,7 @@ def put_back_on_sale(*, item_ids: Iterable[int]) -> int:
             status=Item.Status.AVAILABLE, updated_at=timezone.now()
         )
         for item_id in returned_ids:
-            transaction.on_commit(partial(enqueue_waitlist_turn, item_id=item_id))
+            enqueue_waitlist_turn(item_id=item_id)
     if returned:
         logger.info("items back on sale", extra={"count": returned})
     return returned

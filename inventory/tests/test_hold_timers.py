@@ -6,9 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assistant import notices
+from assistant import notices, tasks
 from conversations.models import Message
-from inventory import tasks
 from inventory.exceptions import HoldAlreadyExtended
 from inventory.models import Item
 from inventory.services import expire_hold, extend_hold, release_expired_holds, reserve_item
