@@ -1,26 +1,65 @@
 """Workers whose work spans the apps below: the assistant puts them together, so they live at the top.
 
-What the shop tells customers after the fact, where a change to the stock and the message it causes are one
-transaction (assistant.notices): a hold's reminder, a waitlist's turn, a drop's result.
+- `handle_event`: a TikTok event, handled with its conversation's mutex (tiktok), recorded as customers and
+  messages (conversations.intake), answered (assistant.services.answer);
+- what the shop tells customers after the fact, where a change to the stock and the message it causes are one
+  transaction (assistant.notices): a hold's reminder, a waitlist's turn, a drop's result.
 
-The apps below ask for these by actor name through `philia.jobs` and never import this module. The names are those
-the actors had in inventory/tasks.py: jobs already waiting in Redis carry them.
+The apps below ask for these by actor name through `philia.jobs` (tiktok's inbox by `WebhookEvent.inbox_actor`) and
+never import this module. The names are those the actors had in tiktok/tasks.py and inventory/tasks.py: jobs
+already waiting in Redis carry them.
 """
 
+import random
 from datetime import datetime
 
 import dramatiq
 from django.conf import settings
 from django.utils import timezone
+from dramatiq import Retry
 
 from assistant import notices
+from assistant.services import answer
+from conversations.intake import handle_conversation_events
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from philia.queues import TIMERS_QUEUE
+from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
+from tiktok.models import WebhookEvent
 from tiktok.selectors import inbound_events_waiting, received_times
+from tiktok.services import conversation_key
 
+# How long a job waits in-process for its conversation's mutex before yielding its thread and retrying.
+MUTEX_WAIT_SECONDS = 2.0
 # How soon a drop item whose claims are still being handled looks again.
 SETTLE_RECHECK_SECONDS = 0.25
+
+
+class ConversationBusy(Retry):
+    """Another worker is handling this conversation; try again shortly (it may handle this event too)."""
+
+
+# 30 retries: at ~3 s each while a conversation is busy (a slow assistant turn), or with backoff from 1 s to 30 s
+# when not even a failure could be recorded (the database is down); after that the sweep sends the event again. A
+# failure that is recorded is not raised: the event is failed, and the sweep tries it again with backoff.
+@dramatiq.actor(max_retries=30, min_backoff=1_000, max_backoff=30_000, time_limit=300_000)
+def handle_event(event_id: int, conversation: str | None = None) -> None:
+    """Handle one stored webhook event — and any earlier ones of its conversation still waiting — with
+    the conversation's mutex held, so one conversation is never handled twice at once or out of order.
+    Idempotent: an event already handled returns quietly. `conversation` is its `conversation_key` when the
+    webhook enqueued it (else the event is read for it: the sweep's and Retry's jobs). The one place the
+    assistant is handed to the conversations (`conversations.intake` does not import it)."""
+    if conversation is None:
+        event = WebhookEvent.objects.filter(pk=event_id).only("pk", "conversation_id", "status").first()
+        if event is None or event.status not in (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.PROCESSING):
+            return
+        conversation = conversation_key(event=event)
+    mutex = conversation_mutex(conversation)
+    with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:
+        if not acquired:
+            raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
+        with renewed_while_held(mutex):
+            handle_conversation_events(up_to_event_id=event_id, answer=answer)
 
 
 @dramatiq.actor(queue_name=TIMERS_QUEUE, max_retries=5, time_limit=60_000)

@@ -234,7 +234,7 @@ def cleanup(env: dict[str, str], *, drop: bool, namespace: str) -> None:
     import dramatiq
     from django.db import connections
 
-    from tiktok import tasks  # noqa: F401 (declares the queue)
+    from assistant import tasks  # noqa: F401 (declares handle_event's queue)
     from tiktok.models import WebhookEvent
 
     broker = dramatiq.get_broker()

@@ -1,6 +1,6 @@
 """What each TikTok event means for the shop's conversations: customers, their messages, read receipts.
 
-The worker (`tiktok.tasks.handle_event`) calls `handle_conversation_events` with the conversation's mutex
+The worker (`assistant.tasks.handle_event`) calls `handle_conversation_events` with the conversation's mutex
 held, and passes in who answers a customer (`assistant.services.answer`): conversations never imports
 the assistant. The event's own status (processing, done, failed) changes through `tiktok.services`.
 """

@@ -11,6 +11,8 @@ class WebhookEvent(InboxEvent):
     stored done with the reason as its outcome."""
 
     inbox_label = "TikTok"
+    # The assistant's actor (assistant/tasks.py): handling an event puts the channel, the conversations and the
+    # assistant together, and is sent by this name.
     inbox_actor = "handle_event"
     inbox_stale_setting = "TIKTOK_STALE_EVENT_SECONDS"
 

@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assistant.tasks import handle_event
 from conversations.models import Message
 from philia.inbox import requeue_stale_events
 from testing.tiktok import im_receive_msg_body, post_webhook
 from tiktok.models import WebhookEvent
 from tiktok.services import conversation_key
-from tiktok.tasks import handle_event
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
 

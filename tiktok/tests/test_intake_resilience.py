@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from dramatiq.brokers.redis import RedisBroker
 
+from assistant.tasks import handle_event
 from conversations.models import Message
 from philia.inbox import requeue_stale_events
 from testing.tiktok import im_receive_msg_body, post_webhook
 from tiktok.models import WebhookEvent
-from tiktok.tasks import handle_event
 
 # transaction=True: on_commit enqueueing must really run, and the worker threads must see the rows.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]

@@ -6,10 +6,10 @@ import time
 import pytest
 from dramatiq.brokers.redis import RedisBroker
 
+from assistant.tasks import handle_event
 from testing.tiktok import im_receive_msg_body, post_webhook
 from tiktok.circuit import BrokerCircuit, webhook_circuit
 from tiktok.models import WebhookEvent
-from tiktok.tasks import handle_event
 
 # transaction=True: the enqueue runs on commit.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
