@@ -1,11 +1,18 @@
 """Imports between the apps flow one way (docs/development.md, "How the apps fit together").
 
-From the top: assistant → orders → inventory → conversations → tiktok. A domain module (models,
-services, selectors and every other module that is not an entry point) may import its own app, the
-apps below it, `philia.errors`, `philia.db` and `philia.inbox`; nothing above it, no other part of `philia`, and neither `testing`
-nor `bench`. Entry points (api.py, admin.py, tasks.py, management commands, migrations, tests) may
-import any app. Every import statement counts, also those inside functions or under TYPE_CHECKING,
-and so do `import_module("...")` / `import_string("...")` calls with a literal name.
+From the top: assistant → orders → inventory → conversations → tiktok → notifications. A domain module (models,
+services, selectors and every other module that is not an entry point) may import its own app, the apps below it
+and, of philia, only its foundation: `philia.errors`, `philia.db`, `philia.inbox` and `philia.jobs`; nothing above
+it, no other part of philia, and neither `testing` nor `bench`.
+
+A tasks.py keeps the same order between apps: its own app and the apps below (and any part of philia). Work an app
+above does is asked for by its actor's name through `philia.jobs`, never by importing that app's tasks; an actor
+whose work spans apps lives in the highest of them (assistant/tasks.py handles TikTok events and sends the notices).
+The other entry points (api.py, admin.py, management commands, migrations, tests) may import any app.
+
+Every import statement counts, also those inside functions or under TYPE_CHECKING, and so do
+`import_module("...")` / `import_string("...")` calls with a literal name. That no two files, and no two apps
+counting tasks.py, import each other round a circle is test_import_cycles.py's.
 """
 
 import ast
@@ -71,10 +78,12 @@ def _imported_names(node: ast.AST, *, module: str, is_package: bool) -> list[str
     return []
 
 
-def _why_not_allowed(name: str, *, app: str) -> str | None:
+def _why_not_allowed(name: str, *, app: str, layers_only: bool = False) -> str | None:
     top = name.split(".")[0]
     if top in LAYERS and LAYERS.index(top) < LAYERS.index(app):
         return f"{top} is above {app}"
+    if layers_only:
+        return None
     if top == "philia" and name != "philia" and not name.startswith(ALLOWED_FROM_PHILIA):
         return f"of philia, {app} may import only {', '.join(ALLOWED_FROM_PHILIA)}"
     if top in OTHER_PROJECT_PACKAGES and top != "philia":
@@ -82,14 +91,17 @@ def _why_not_allowed(name: str, *, app: str) -> str | None:
     return None
 
 
-def upward_imports(source: str, *, module: str, is_package: bool = False) -> list[UpwardImport]:
+def upward_imports(
+    source: str, *, module: str, is_package: bool = False, layers_only: bool = False
+) -> list[UpwardImport]:
     """Every import in `source` (the text of domain module `module`, e.g. "conversations.intake") that
-    its app may not make, with the line and the statement as written."""
+    its app may not make, with the line and the statement as written. `layers_only` (a tasks.py): only
+    imports of an app above count."""
     app = module.split(".")[0]
     found = []
     for node in ast.walk(ast.parse(source)):
         for name in _imported_names(node, module=module, is_package=is_package):
-            reason = _why_not_allowed(name, app=app)
+            reason = _why_not_allowed(name, app=app, layers_only=layers_only)
             if reason is not None:
                 statement = " ".join((ast.get_source_segment(source, node) or name).split())
                 found.append(UpwardImport(node.lineno, statement, reason))
@@ -111,8 +123,23 @@ def test_no_domain_module_imports_an_app_above_it():
     assert problems == [], explained + "\n".join(problems)
 
 
+def test_no_tasks_module_imports_an_app_above_it():
+    problems = [
+        f"{path}:{found.line}: {found.statement}  ({found.reason})"
+        for app in LAYERS
+        for path in [Path(app, "tasks.py")]
+        if (ROOT / path).exists()
+        for found in upward_imports((ROOT / path).read_text(), module=module_name(path), layers_only=True)
+    ]
+
+    explained = (
+        "Send the work of an app above by actor name (philia.jobs), or move the actor up (docs/development.md):\n"
+    )
+    assert problems == [], explained + "\n".join(problems)
+
+
 def test_the_foundation_modules_import_no_app_when_loaded():
-    """philia.errors, philia.db and philia.inbox sit below every app: none imports an app at module level (the
+    """philia.errors, philia.db, philia.inbox and philia.jobs sit below every app: none imports an app at module level (the
     inbox tells the owner through notifications from inside the function that does it)."""
     found = [
         f"{name}: {' '.join((ast.get_source_segment(source, node) or '').split())}"
@@ -226,3 +253,11 @@ def test_entry_points_are_told_apart_from_domain_modules():
             "assistant/models.py",
         )
     ] == [True, True, True, True, True, True, False, False, False]
+
+
+def test_a_tasks_module_is_held_to_the_order_of_the_apps_only():
+    source = "from philia.sweeps import record_sweep\nfrom tiktok.limits import acquire_within\nfrom assistant import notices\n"
+
+    assert upward_imports(source, module="inventory.tasks", layers_only=True) == [
+        UpwardImport(3, "from assistant import notices", "assistant is above inventory")
+    ]
