@@ -90,23 +90,6 @@ def _check_droppable(*, item: Item, now: datetime) -> None:
         raise ItemNotDroppable(item.sku, f"is already in the upcoming drop {upcoming.drop.name!r}")
 
 
-def add_to_drop(*, drop: Drop, sku: str, now: datetime | None = None) -> DropItem:
-    """Add one more piece to an upcoming drop (the admin). Locks the item row; raises like `schedule_drop`."""
-    now = now or timezone.now()
-    if drop.drops_at <= now:
-        raise InvalidDrop(f"{drop.name} has already dropped.")
-    with transaction.atomic():
-        item = lock_items(skus=[sku]).first()
-        if item is None:
-            raise ItemNotFound(sku)
-        _check_droppable(item=item, now=now)
-        drop_item = DropItem.objects.create(drop=drop, item=item)
-        Item.objects.filter(pk=item.pk).update(
-            drops_at=drop.drops_at, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
-        )
-    return drop_item
-
-
 def remove_from_drop(*, item: Item, now: datetime | None = None) -> Item:
     """Take a piece out of its drop still to come: it is on sale at once. Locks the item row. Raises
     `InvalidDrop` when the piece is in no drop still to come."""

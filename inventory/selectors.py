@@ -18,11 +18,6 @@ from inventory.search import ItemQuery, search_items
 from inventory.vocabulary import canonical_size
 
 
-def available_q(*, now: datetime | None = None) -> Q:
-    """Items a customer could hold now (`Item.objects.free`), as a condition to combine with others."""
-    return Item.objects.free_q(now=now)
-
-
 def get_item(sku: str) -> Item:
     item = Item.objects.filter(sku__iexact=sku.strip()).select_related("held_by").first()
     if item is None:

@@ -24,7 +24,6 @@ from inventory.catalogue import _insert_with_free_sku as _insert_with_free_sku  
 from inventory.drops import (
     ClaimOutcome,
     DropSettlement,
-    add_to_drop,
     check_drop,
     claim_drop_item,
     remove_from_drop,
@@ -82,7 +81,6 @@ __all__ = [
     # drops
     "schedule_drop",
     "check_drop",
-    "add_to_drop",
     "remove_from_drop",
     "claim_drop_item",
     "settling_deadline",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conversations.models import Customer, Message
 from inventory.models import Drop, DropClaim, DropItem, Item
-from inventory.selectors import available_q, live_drop_items
+from inventory.selectors import live_drop_items
 from inventory.services import claim_drop_item, reserve_item
 from inventory.tests.test_drops import dropped_item
 from philia.tests.factories import make_customer, make_item
@@ -176,9 +176,7 @@ def test_the_live_drops_pieces_are_the_ones_the_orm_query_finds(settings):
     live = DropItem.objects.filter(settled_at__isnull=True, drop__drops_at__lte=now).filter(
         Q(first_claim_at__isnull=False) | Q(drop__drops_at__gte=now - timedelta(minutes=10))
     )
-    expected = list(
-        Item.objects.filter(available_q(now=now), pk__in=live.values("item_id")).order_by("drops_at", "sku")
-    )
+    expected = list(Item.objects.free(now=now).filter(pk__in=live.values("item_id")).order_by("drops_at", "sku"))
     assert [item.sku for item in found] == ["VNT-LIVE-CLAIMED", "VNT-LIVE-RECENT", "VNT-LIVE-HOLD-RAN-OUT"]
     assert [(item.pk, item.__dict__) for item in found] == [
         (item.pk, {**item.__dict__, "_state": found[index]._state}) for index, item in enumerate(expected)

@@ -17,7 +17,7 @@ from assistant import notices
 from conversations.models import Message
 from inventory.exceptions import DropBeingSettled, ItemNotDroppedYet
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
-from inventory.selectors import available_q, live_drop_items, search_available_items
+from inventory.selectors import live_drop_items, search_available_items
 from inventory.services import claim_drop_item, remove_from_drop, reserve_item, schedule_drop
 from philia.db import locking_transaction
 from philia.tests.factories import make_customer, make_item
@@ -85,14 +85,14 @@ def test_before_the_drop_its_items_are_on_no_listing_and_nobody_can_hold_them():
     schedule_drop(drops_at=drops_at, skus=["VNT-NIKE-DROP"])
 
     assert [item.sku for item in search_available_items("nike")] == ["VNT-NIKE-OPEN"]
-    assert list(Item.objects.filter(available_q()).values_list("sku", flat=True)) == ["VNT-NIKE-OPEN"]
+    assert list(Item.objects.free().values_list("sku", flat=True)) == ["VNT-NIKE-OPEN"]
     with pytest.raises(ItemNotDroppedYet, match=r"^VNT-NIKE-DROP drops at .* UTC; it cannot be held before then\.$"):
         reserve_item(sku="VNT-NIKE-DROP", customer=make_customer())
     with pytest.raises(CommandError, match=r"^VNT-NIKE-DROP drops at "):
         run("reserve", "VNT-NIKE-DROP", "--customer", "fan")
 
     later = drops_at + timedelta(seconds=1)
-    assert sorted(Item.objects.filter(available_q(now=later)).values_list("sku", flat=True)) == [
+    assert sorted(Item.objects.free(now=later).values_list("sku", flat=True)) == [
         "VNT-NIKE-DROP",
         "VNT-NIKE-OPEN",
     ]
