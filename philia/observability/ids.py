@@ -29,7 +29,7 @@ ID_NAMES = (
     "item_id",
     "drop_item_id",
 )
-# tiktok.tasks.handle_event's `conversation` is its conversation key: TikTok's conversation id, or `event-<id>` for
+# assistant.tasks.handle_event's `conversation` is its conversation key: TikTok's conversation id, or `event-<id>` for
 # an event without one (no conversation then).
 PARAMETER_ALIASES = {"conversation": "conversation_id"}
 NOT_A_CONVERSATION_PREFIX = "event-"
