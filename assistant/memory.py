@@ -6,6 +6,7 @@ is the state, so it survives restarts, needs no migration or cleanup, covers wha
 too, and can never disagree with what the customer actually read.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,15 +23,25 @@ from orders.models import Order
 
 @dataclass
 class Conversation:
+    """What a turn reads: the customer, the message being answered (the last of its bubbles), what came before,
+    and the items last shown. `earlier` are the bubbles the customer wrote before `message` in the same turn
+    (a burst answered at once); `text` is all of them, in order, one per line."""
+
     customer: Customer
     message: Message
     history: list[Message]
     shown_skus: list[str] = field(default_factory=list)
     shown_at: datetime | None = None  # when the shop's message that showed them was written
+    earlier: Sequence[Message] = ()
 
     @property
     def text(self) -> str:
-        return self.message.text or ""
+        return burst_text([*self.earlier, self.message])
+
+
+def burst_text(messages: Sequence[Message]) -> str:
+    """The texts of a customer's bubbles, in order, one per line (empty ones left out)."""
+    return "\n".join(message.text for message in messages if message.text)
 
 
 def recent_messages(*, customer: Customer, before: Message, limit: int) -> list[Message]:
@@ -62,14 +73,23 @@ def last_shown(history: list[Message]) -> tuple[list[str], datetime | None]:
     return [], None
 
 
-def remember(*, customer: Customer, message: Message) -> Conversation:
+def remember(*, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> Conversation:
+    """The conversation up to `message` and the bubbles `earlier` that came just before it in the same turn."""
+    first = earlier[0] if earlier else message
     history = (
         []
-        if message.first_from_customer
-        else recent_messages(customer=customer, before=message, limit=settings.AI_HISTORY_MESSAGES)
+        if first.first_from_customer
+        else recent_messages(customer=customer, before=first, limit=settings.AI_HISTORY_MESSAGES)
     )
     shown_skus, shown_at = last_shown(history)
-    return Conversation(customer=customer, message=message, history=history, shown_skus=shown_skus, shown_at=shown_at)
+    return Conversation(
+        customer=customer,
+        message=message,
+        history=history,
+        shown_skus=shown_skus,
+        shown_at=shown_at,
+        earlier=tuple(earlier),
+    )
 
 
 def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any]:

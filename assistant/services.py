@@ -15,15 +15,16 @@ this inbound message, so a retried message never holds or orders twice.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 
-from assistant import language, wording
+from assistant import bursts, language, wording
 from assistant.formatting import fit_reply
 from assistant.language import normalise
-from assistant.memory import remember
+from assistant.memory import burst_text, remember
 from assistant.models import ToolCall
 from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
@@ -54,19 +55,53 @@ class Answer:
 WAITING_PIECES_DELAY_MS = 1_000
 
 
-def answer(*, customer: Customer, message: Message) -> Answer | None:
-    """The reply to `message`, or None when the shop must stay silent (opted out, bot paused).
+def answer(*, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> Answer | None:
+    """The reply to `message` — and to the bubbles `earlier` the customer wrote just before it, answered with it
+    as one turn (`assistant.bursts`) — or None when the shop must stay silent (opted out, bot paused).
 
     May hold, release, order, record an offer or hand the conversation to the owner, each at most
     once per inbound message. Never call it inside a transaction: it may wait on OpenAI. A customer
     who waits for a piece that is free now (skipped while their window was closed) gets its waitlist
     turn just after the answer.
     """
-    reply = _answer(customer=customer, message=message)
+    bubbles = [*earlier, message]
+    reply = _answer(customer=customer, bubbles=bubbles) if not earlier else _answer_burst(customer, bubbles)
     # A customer created with this message waits for nothing yet.
-    if reply is not None and customer.opted_out_at is None and not message.first_from_customer:
+    if reply is not None and customer.opted_out_at is None and not bubbles[0].first_from_customer:
         _offer_waiting_pieces(customer)
     return reply
+
+
+def _answer_burst(customer: Customer, bubbles: list[Message]) -> Answer | None:
+    """Each request of the burst answered in order, the answers said in one reply. STOP ends the turn (what
+    follows it is not acted on), and so does the bot falling silent (the customer asked for a person)."""
+    context = remember(customer=customer, message=bubbles[0])
+    replies: list[Answer] = []
+    for request in bursts.requests(customer=customer, bubbles=bubbles, context=context):
+        opted_out = customer.opted_out_at is not None
+        reply = _answer(customer=customer, bubbles=request)
+        if reply is not None:
+            replies.append(reply)
+        if (customer.opted_out_at is not None and not opted_out) or customer.is_bot_paused():
+            break
+    return _together(replies)
+
+
+def _together(replies: list[Answer]) -> Answer | None:
+    """The answers of one turn's requests as one reply: each said once, in order."""
+    if not replies:
+        return None
+    texts = list(dict.fromkeys(reply.text for reply in replies if reply.text.strip()))
+    last = replies[-1]
+    return Answer(
+        text=fit_reply("\n\n".join(texts)),
+        images=tuple(image for reply in replies for image in reply.images),
+        ai_model=next((reply.ai_model for reply in replies if reply.ai_model), ""),
+        prompt_tokens=sum(reply.prompt_tokens for reply in replies),
+        completion_tokens=sum(reply.completion_tokens for reply in replies),
+        source=last.source,
+        note="; ".join(reply.note for reply in replies if reply.note),
+    )
 
 
 def _offer_waiting_pieces(customer: Customer) -> None:
@@ -79,8 +114,10 @@ def _offer_waiting_pieces(customer: Customer) -> None:
         )
 
 
-def _answer(*, customer: Customer, message: Message) -> Answer | None:
-    text = normalise(message.text or "") if message.content_type == "text" else ""
+def _answer(*, customer: Customer, bubbles: list[Message]) -> Answer | None:
+    """One request: a message, or bubbles read together (all text, then)."""
+    message, earlier = bubbles[-1], bubbles[:-1]
+    text = normalise(burst_text(bubbles)) if message.content_type == "text" else ""
     if customer.opted_out_at is not None:
         if language.is_start(text):
             conversation_services.opt_in(customer=customer)
@@ -96,7 +133,7 @@ def _answer(*, customer: Customer, message: Message) -> Answer | None:
     if language.is_start(text):
         return Answer(text=wording.START, source="fast_path")
 
-    conversation = remember(customer=customer, message=message)
+    conversation = remember(customer=customer, message=message, earlier=earlier)
     toolbox = Toolbox(customer=customer, message=message)
     offline = OfflineAssistant(conversation, toolbox)
     fast = offline.fast_path()

@@ -11,7 +11,7 @@ already waiting in Redis carry them.
 """
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import dramatiq
 from django.conf import settings
@@ -23,10 +23,11 @@ from assistant.services import answer
 from conversations.intake import handle_conversation_events
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
+from philia import jobs
 from philia.queues import TIMERS_QUEUE
 from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
 from tiktok.models import WebhookEvent
-from tiktok.selectors import inbound_events_waiting, received_times
+from tiktok.selectors import inbound_events_waiting, latest_waiting_message, received_times
 from tiktok.services import conversation_key
 
 # How long a job waits in-process for its conversation's mutex before yielding its thread and retrying.
@@ -44,8 +45,9 @@ class ConversationBusy(Retry):
 # failure that is recorded is not raised: the event is failed, and the sweep tries it again with backoff.
 @dramatiq.actor(max_retries=30, min_backoff=1_000, max_backoff=30_000, time_limit=300_000)
 def handle_event(event_id: int, conversation: str | None = None) -> None:
-    """Handle one stored webhook event — and any earlier ones of its conversation still waiting — with
-    the conversation's mutex held, so one conversation is never handled twice at once or out of order.
+    """Handle one stored webhook event — and the others of its conversation still waiting, a customer's bubbles
+    answered as one turn — with the conversation's mutex held, so one conversation is never handled twice at once
+    or out of order.
     Idempotent: an event already handled returns quietly. `conversation` is its `conversation_key` when the
     webhook enqueued it (else the event is read for it: the sweep's and Retry's jobs). The one place the
     assistant is handed to the conversations (`conversations.intake` does not import it)."""
@@ -54,12 +56,36 @@ def handle_event(event_id: int, conversation: str | None = None) -> None:
         if event is None or event.status not in (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.PROCESSING):
             return
         conversation = conversation_key(event=event)
+    if settings.COALESCE_SECONDS > 0 and _waits_for_more_bubbles(event_id=event_id, conversation=conversation):
+        return
     mutex = conversation_mutex(conversation)
     with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:
         if not acquired:
             raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
         with renewed_while_held(mutex):
             handle_conversation_events(up_to_event_id=event_id, answer=answer)
+
+
+def _waits_for_more_bubbles(*, event_id: int, conversation: str) -> bool:
+    """With COALESCE_SECONDS, a conversation whose newest bubble came less than that long ago is not answered yet:
+    the newest bubble's job comes back when it has waited that long (and answers the bubbles before it too); the
+    jobs of the others end here. A lost job is sent again by the inbox sweep."""
+    latest = latest_waiting_message(conversation_id=conversation)
+    if latest is None:
+        return False
+    newest_id, received_at = latest
+    remaining = received_at + timedelta(seconds=settings.COALESCE_SECONDS) - timezone.now()
+    if remaining <= timedelta(0):
+        return False
+    if newest_id == event_id:
+        jobs.enqueue(
+            "handle_event",
+            event_id,
+            conversation,
+            delay_ms=int(remaining.total_seconds() * 1000) + 1,
+            unless_sent="the inbox sweep sends the event again",
+        )
+    return True
 
 
 @dramatiq.actor(queue_name=TIMERS_QUEUE, max_retries=5, time_limit=60_000)

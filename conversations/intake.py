@@ -7,6 +7,7 @@ the assistant. The event's own status (processing, done, failed) changes through
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -19,7 +20,14 @@ from conversations.selectors import assistant_reply_to
 from conversations.services import OutboundImage
 from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE, Envelope, parse_envelope
 from tiktok.models import WebhookEvent
-from tiktok.services import EventNotUsable, claim_waiting_events, fail_webhook_event, finish_webhook_event
+from tiktok.services import (
+    EventNotUsable,
+    claim_later_messages,
+    claim_waiting_events,
+    fail_webhook_event,
+    finish_webhook_event,
+    finish_webhook_events,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,47 +48,95 @@ class Reply(Protocol):
 
 
 class Answerer(Protocol):
-    """Decides the reply to a customer's message (None: stay silent). Called outside any transaction."""
+    """Decides the reply to a customer's message — with `earlier`, the bubbles they wrote just before it, answered
+    together as one turn — or None to stay silent. Called outside any transaction."""
 
-    def __call__(self, *, customer: Customer, message: Message) -> Reply | None: ...
+    def __call__(self, *, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> Reply | None: ...
+
+
+# The most bubbles one turn reads. In a longer flood the earlier ones are recorded (the owner sees them all) and
+# the turn answers the latest.
+MAX_TURN_BUBBLES = 20
+# How many times a turn takes in bubbles that came while it was being answered before it replies all the same.
+MAX_TURN_EXTENSIONS = 3
+
+
+@dataclass
+class Burst:
+    """A customer's messages that waited together, recorded, to be answered as one turn; its events are done
+    when its reply is queued."""
+
+    events: list[WebhookEvent] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # the latest MAX_TURN_BUBBLES, in order
+    new: bool = False  # one of them was recorded just now: no earlier run can have answered it
 
 
 def handle_conversation_events(*, up_to_event_id: int, answer: Answerer) -> int:
     """Handle the conversation's waiting events in arrival order, up to and including this one.
 
     The caller holds the conversation's mutex, so no two workers interleave one conversation, and an
-    event whose own job was delayed is still handled in its place. One that fails does not hold up the ones
-    after it: it is tried again on its own (`tiktok.services.fail_webhook_event`). `answer` decides the replies
-    to customers' messages. Returns how many ran.
+    event whose own job was delayed is still handled in its place. The customer's messages among them are one
+    burst, answered as one turn; messages that come while it is being answered join it (up to
+    MAX_TURN_EXTENSIONS times). One that fails does not hold up the others: it is tried again on its own
+    (`tiktok.services.fail_webhook_event`). `answer` decides the replies. Returns how many events ran.
     """
     events = claim_waiting_events(up_to_event_id=up_to_event_id)
+    handled = len(events)
+    burst = None
+    for extensions_left in reversed(range(MAX_TURN_EXTENSIONS + 1)):
+        burst = _handle_in_order(events, answer=answer, burst=burst)
+        if burst is None or _reply_to(burst, answer=answer, may_extend=extensions_left > 0):
+            break
+        events = claim_later_messages(conversation_id=burst.events[-1].conversation_id, after_event_id=events[-1].pk)
+        handled += len(events)
+        for message in burst.messages:
+            message.recorded_now = False  # acted on already in this job: replay, never act twice
+    return handled
+
+
+def _handle_in_order(events: Sequence[WebhookEvent], *, answer: Answerer, burst: Burst | None) -> Burst | None:
+    """Handle `events` in order, gathering the customer's messages into `burst` (returned, not yet answered). The
+    owner writing in the app after some of them keeps the assistant silent about those."""
     for event in events:
-        handle_webhook_event(event=event, answer=answer)
-    return len(events)
+        try:
+            envelope = parse_envelope(event.raw_body.encode("utf-8"))
+            event.raw_body = ""  # read: a flood's bodies are not kept in memory
+            if _from_customer(envelope):
+                burst = _recorded(burst or Burst(), event=event, envelope=envelope)
+            elif _handle_event(event=event, envelope=envelope) and burst is not None:
+                finish_webhook_events(events=burst.events)  # the owner wrote after them: not answered
+                burst = None
+        except Exception as exc:
+            fail_webhook_event(event=event, error=exc)
+    return burst
 
 
-def handle_webhook_event(*, event: WebhookEvent, answer: Answerer) -> None:
-    """Do what one event means for the shop, once. A failure is recorded on the event (failed, with its error),
-    for the sweep to try again with backoff, up to INBOX_MAX_ATTEMPTS tries (at once given up when retrying
-    cannot help). Raises only when even that cannot be recorded (the database is down): the job is retried."""
-    try:
-        envelope = parse_envelope(event.raw_body.encode("utf-8"))
-        if not settings.TIKTOK_BUSINESS_ID or envelope.user_openid != settings.TIKTOK_BUSINESS_ID:
-            # A replayed event that was ignored at intake is still not ours.
-            finish_webhook_event(event=event, outcome="For another business (user_openid does not match).")
-        elif envelope.event == RECEIVE_MESSAGE:
-            _customer_wrote(event=event, envelope=envelope, answer=answer)
-        elif envelope.event == SEND_MESSAGE:
-            _business_wrote(event=event, envelope=envelope)
-        elif envelope.event == RECEIVE_MESSAGE_EU:
-            _customer_wrote_from_eu(event=event, envelope=envelope)
-        elif envelope.event == MARK_READ:
-            _customer_read(event=event, envelope=envelope)
-        else:
-            finish_webhook_event(event=event, outcome="Not an event the shop handles.")
-            logger.info("tiktok event ignored", extra={"event_id": event.pk, "event": envelope.event})
-    except Exception as exc:
-        fail_webhook_event(event=event, error=exc)
+def _from_customer(envelope: Envelope) -> bool:
+    return (
+        envelope.event == RECEIVE_MESSAGE
+        and bool(settings.TIKTOK_BUSINESS_ID)
+        and envelope.user_openid == settings.TIKTOK_BUSINESS_ID
+        and envelope.sender_id != settings.TIKTOK_BUSINESS_ID
+    )
+
+
+def _handle_event(*, event: WebhookEvent, envelope: Envelope) -> bool:
+    """Everything but a customer's message; True when it was the owner writing to the customer in the app."""
+    if not settings.TIKTOK_BUSINESS_ID or envelope.user_openid != settings.TIKTOK_BUSINESS_ID:
+        # A replayed event that was ignored at intake is still not ours.
+        finish_webhook_event(event=event, outcome="For another business (user_openid does not match).")
+    elif envelope.event == RECEIVE_MESSAGE:
+        finish_webhook_event(event=event, outcome="Sent by the business itself.")
+    elif envelope.event == SEND_MESSAGE:
+        return _business_wrote(event=event, envelope=envelope)
+    elif envelope.event == RECEIVE_MESSAGE_EU:
+        _customer_wrote_from_eu(event=event, envelope=envelope)
+    elif envelope.event == MARK_READ:
+        _customer_read(event=event, envelope=envelope)
+    else:
+        finish_webhook_event(event=event, outcome="Not an event the shop handles.")
+        logger.info("tiktok event ignored", extra={"event_id": event.pk, "event": envelope.event})
+    return False
 
 
 def _require(value: str, what: str) -> str:
@@ -89,15 +145,10 @@ def _require(value: str, what: str) -> str:
     return value
 
 
-def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer) -> None:
-    """im_receive_msg: record the customer's message (reopening the window), then let `answer` decide the
-    reply outside any transaction, and queue it together with marking the event done."""
-    sender_id = _require(envelope.sender_id, "from_user.id")
-    if sender_id == settings.TIKTOK_BUSINESS_ID:
-        finish_webhook_event(event=event, outcome="Sent by the business itself.")
-        return
+def _recorded(burst: Burst, *, event: WebhookEvent, envelope: Envelope) -> Burst:
+    """im_receive_msg: record the customer's message (reopening the window) into the burst."""
     inbound, new = conversation_services.record_inbound_message(
-        tiktok_user_id=sender_id,
+        tiktok_user_id=_require(envelope.sender_id, "from_user.id"),
         username=envelope.sender_username,
         conversation_id=_require(envelope.conversation_id, "conversation_id"),
         tiktok_message_id=_require(envelope.message_id, "message_id"),
@@ -105,35 +156,71 @@ def _customer_wrote(*, event: WebhookEvent, envelope: Envelope, answer: Answerer
         text=envelope.message_text,
         sent_at=envelope.sent_at,
     )
+    burst.events.append(event)
+    burst.messages = [*burst.messages, inbound][-MAX_TURN_BUBBLES:]
+    burst.new = burst.new or new
+    return burst
+
+
+class LaterMessage(Exception):
+    """A message of the customer came while the burst was being answered: the reply is rolled back."""
+
+
+def _reply_to(burst: Burst, *, answer: Answerer, may_extend: bool) -> bool:
+    """Let `answer` decide the burst's reply outside any transaction, and queue it together with marking its
+    events done. False, with nothing queued or marked, when `may_extend` and a later message of the customer is
+    waiting: it joins the turn. A failure fails the burst's events (each tried again)."""
+    try:
+        return _answer_and_queue(burst, answer=answer, may_extend=may_extend)
+    except Exception as exc:
+        for event in burst.events:
+            fail_webhook_event(event=event, error=exc)
+        return True
+
+
+def _answer_and_queue(burst: Burst, *, answer: Answerer, may_extend: bool) -> bool:
+    inbound = burst.messages[-1]
     customer = inbound.customer
     reply = None
     # A message recorded just now has no reply yet; a replayed one may have been answered already.
-    if (new or assistant_reply_to(message=inbound) is None) and not customer.is_bot_paused():
-        reply = answer(customer=customer, message=inbound)
-    if reply is None or not reply.text.strip():
-        finish_webhook_event(event=event)  # one UPDATE: nothing to queue with it
-        return
-    with transaction.atomic():
-        # The photos first: the outbox sends an answer's parts in the order they were queued.
-        for image in reply.images:
-            conversation_services.queue_outbound_message(
-                customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound
-            )
-        conversation_services.queue_outbound_message(
-            customer=customer,
-            text=reply.text,
-            role=Message.Role.ASSISTANT,
-            in_reply_to=inbound,
-            ai_model=reply.ai_model,
-            prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens,
+    if (burst.new or assistant_reply_to(message=inbound) is None) and not customer.is_bot_paused():
+        earlier = burst.messages[:-1]
+        reply = (
+            answer(customer=customer, message=inbound, earlier=earlier)
+            if earlier
+            else answer(customer=customer, message=inbound)
         )
-        finish_webhook_event(event=event)
+    try:
+        with transaction.atomic():
+            if reply is not None and reply.text.strip():
+                _queue(reply, customer=customer, inbound=inbound)
+            if not finish_webhook_events(events=burst.events, unless_later_message=may_extend):
+                raise LaterMessage
+    except LaterMessage:
+        return False
+    return True
 
 
-def _business_wrote(*, event: WebhookEvent, envelope: Envelope) -> None:
+def _queue(reply: Reply, *, customer: Customer, inbound: Message) -> None:
+    # The photos first: the outbox sends an answer's parts in the order they were queued.
+    for image in reply.images:
+        conversation_services.queue_outbound_message(
+            customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound
+        )
+    conversation_services.queue_outbound_message(
+        customer=customer,
+        text=reply.text,
+        role=Message.Role.ASSISTANT,
+        in_reply_to=inbound,
+        ai_model=reply.ai_model,
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=reply.completion_tokens,
+    )
+
+
+def _business_wrote(*, event: WebhookEvent, envelope: Envelope) -> bool:
     """im_send_msg: an echo of our own API send confirms its row; anything else is the owner writing in the
-    TikTok app, which is recorded and pauses the assistant for that customer."""
+    TikTok app, which is recorded and pauses the assistant for that customer (then True)."""
     customer_id = _require(envelope.recipient_id, "to_user.id")
     message_id = _require(envelope.message_id, "message_id")
     text = envelope.message_text
@@ -154,6 +241,7 @@ def _business_wrote(*, event: WebhookEvent, envelope: Envelope) -> None:
         elif echoed is None:
             logger.info("tiktok API echo matched no outbound message", extra={"event_id": event.pk})
         finish_webhook_event(event=event)
+    return echoed is None and envelope.source != "API"
 
 
 def _customer_wrote_from_eu(*, event: WebhookEvent, envelope: Envelope) -> None:

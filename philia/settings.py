@@ -372,6 +372,9 @@ TIKTOK_MEDIA_EXPIRED_CODES = env.list("TIKTOK_MEDIA_EXPIRED_CODES", default=["40
 # TikTok events still `received` (or `processing`) after this many seconds lost their job: the sweep (every minute)
 # sends them again.
 TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=45)
+# A customer's bubbles that wait together are answered as one turn. With this many seconds (0: none), a conversation
+# whose latest bubble came less than this long ago waits for more before it is answered.
+COALESCE_SECONDS = env.float("COALESCE_SECONDS", default=0.0)
 # A worker handling a conversation holds its mutex on a lease this long, renewed while it works: a worker
 # that dies frees the conversation within this many seconds.
 CONVERSATION_LEASE_SECONDS = env.int("CONVERSATION_LEASE_SECONDS", default=20)

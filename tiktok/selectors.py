@@ -19,3 +19,17 @@ def inbound_events_waiting(*, received_up_to: datetime) -> bool:
     """Is a customer message the webhook received by then still to be handled (waiting, being handled, or failed
     with another try to come)?"""
     return WebhookEvent.objects.filter(not_finished(), event=RECEIVE_MESSAGE, received_at__lte=received_up_to).exists()
+
+
+def latest_waiting_message(*, conversation_id: str) -> tuple[int, datetime] | None:
+    """The id and receipt time of the conversation's newest customer message still waiting to be handled."""
+    if not conversation_id:
+        return None
+    return (
+        WebhookEvent.objects.filter(
+            conversation_id=conversation_id, event=RECEIVE_MESSAGE, status=WebhookEvent.Status.RECEIVED
+        )
+        .order_by("-pk")
+        .values_list("pk", "received_at")
+        .first()
+    )

@@ -5,7 +5,7 @@ its status changes here."""
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +18,7 @@ from philia import inbox
 from tiktok.circuit import BrokerCircuit, webhook_circuit
 from tiktok.client import TikTokClient, TikTokError
 from tiktok.credentials import current_access_token
-from tiktok.envelopes import KNOWN_EVENTS, Envelope
+from tiktok.envelopes import KNOWN_EVENTS, RECEIVE_MESSAGE, Envelope
 from tiktok.models import ConversationCapability, UploadedImage, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -131,18 +131,44 @@ def conversation_key_of(*, conversation_id: str, event_id: int) -> str:
 
 
 def claim_waiting_events(*, up_to_event_id: int) -> list[WebhookEvent]:
-    """Take up the events of this event's conversation still waiting, up to and including it, in arrival order:
-    received → processing, each try counted. None when the event itself is no longer waiting.
+    """Take up this event and the other events of its conversation still waiting, in arrival order: received →
+    processing, each try counted. None when the event itself is no longer waiting. (Events that came after it are
+    taken too: their customer's bubbles are answered in one turn, and their own jobs find nothing left to do.)
 
     Call with the conversation's mutex held: then an event found `processing` was left by a worker that is gone
     (the mutex is free), and is taken up again. One statement (`philia.inbox.claim`)."""
     waiting = Q(status__in=[WebhookEvent.Status.RECEIVED, WebhookEvent.Status.PROCESSING])
     target = WebhookEvent.objects.filter(waiting, pk=up_to_event_id)
     same_conversation = Q(conversation_id__gt="", conversation_id=Subquery(target.values("conversation_id")[:1]))
-    events = WebhookEvent.objects.filter(Exists(target), waiting, pk__lte=up_to_event_id).filter(
-        Q(pk=up_to_event_id) | same_conversation
-    )
+    events = WebhookEvent.objects.filter(Exists(target), waiting).filter(Q(pk=up_to_event_id) | same_conversation)
     return inbox.claim(events, processing_since_before=timezone.now())
+
+
+def claim_later_messages(*, conversation_id: str, after_event_id: int) -> list[WebhookEvent]:
+    """The conversation's events received after `after_event_id` and still waiting (bubbles that came while the
+    caller, holding the conversation's mutex, was answering the ones before them), taken up as
+    `claim_waiting_events` takes them."""
+    later = WebhookEvent.objects.filter(
+        conversation_id=conversation_id, pk__gt=after_event_id, status=WebhookEvent.Status.RECEIVED
+    )
+    return inbox.claim(later) if conversation_id else []
+
+
+def finish_webhook_events(*, events: Sequence[WebhookEvent], unless_later_message: bool = False) -> bool:
+    """Mark handled events done together (a burst of bubbles answered as one turn), in one UPDATE. With
+    `unless_later_message`, only if no later message of their conversation is waiting — else nothing changes and
+    False: the caller rolls back its reply and answers that message in the same turn."""
+    finished = WebhookEvent.objects.filter(pk__in=[event.pk for event in events])
+    last = events[-1]
+    if unless_later_message and last.conversation_id:
+        later = WebhookEvent.objects.filter(
+            conversation_id=last.conversation_id,
+            pk__gt=last.pk,
+            event=RECEIVE_MESSAGE,
+            status=WebhookEvent.Status.RECEIVED,
+        )
+        finished = finished.filter(~Exists(later))
+    return inbox.finish_all(finished) > 0
 
 
 def finish_webhook_event(*, event: WebhookEvent, outcome: str = "") -> None:

@@ -102,23 +102,35 @@ def test_late_older_message_does_not_move_the_window_back(client):
     assert customer.last_inbound_at == datetime.fromtimestamp(now_ms / 1000, tz=UTC)
 
 
-def test_waiting_events_of_a_conversation_are_handled_in_arrival_order(client):
+def test_waiting_messages_of_a_conversation_are_recorded_in_order_and_answered_as_one_turn(client):
     for number in (1, 2, 3):
         post_webhook(client, im_receive_msg_body(f"message {number}", user="anna", message_id=f"in-{number}"))
     second = WebhookEvent.objects.get(tiktok_message_id="in-2")
+    seen: list[tuple[str, list[str]]] = []
 
-    handled = handle_conversation_events(up_to_event_id=second.pk, answer=answer)
+    def answering(*, customer, message, earlier=()):
+        seen.append((message.text, [bubble.text for bubble in earlier]))
+        return answer(customer=customer, message=message, earlier=earlier)
 
-    assert handled == 2
+    handled = handle_conversation_events(up_to_event_id=second.pk, answer=answering)
+
+    # The job of the second takes up the first and the third too: the third's own job finds nothing left.
+    assert handled == 3
     assert list(WebhookEvent.objects.order_by("pk").values_list("tiktok_message_id", "status")) == [
         ("in-1", "done"),
         ("in-2", "done"),
-        ("in-3", "received"),
+        ("in-3", "done"),
     ]
     assert list(Message.objects.filter(direction="inbound").order_by("pk").values_list("text", flat=True)) == [
         "message 1",
         "message 2",
+        "message 3",
     ]
+    assert seen == [("message 3", ["message 1", "message 2"])]
+    reply = Message.objects.get(direction="outbound")
+    assert reply.in_reply_to.tiktok_message_id == "in-3"
+    third = WebhookEvent.objects.get(tiktok_message_id="in-3")
+    assert handle_conversation_events(up_to_event_id=third.pk, answer=answering) == 0
 
 
 def test_owner_typing_in_the_tiktok_app_is_recorded_as_staff_and_pauses_the_bot(client, settings):
