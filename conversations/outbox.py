@@ -31,6 +31,7 @@ from conversations.selectors import (
     next_part_waiting,
     other_parts,
     outbound_block_reason,
+    stuck_sending_after,
     stuck_sending_messages,
 )
 from notifications.services import notify_send_failed
@@ -74,6 +75,14 @@ class ConfirmLater(Exception):
         self.message_id = message_id
 
 
+class CustomerBusy(Exception):
+    """An earlier message to the same customer is being sent: the job should come back shortly."""
+
+    def __init__(self, *, message_id: int) -> None:
+        super().__init__(f"message {message_id} to the same customer is being sent")
+        self.message_id = message_id
+
+
 UNCONFIRMED = "read_timeout"
 
 
@@ -105,11 +114,7 @@ def send_outbound_message(*, message_id: int) -> Message | None:
         customer = Customer.objects.select_for_update(no_key=True, of=("self",)).filter(messages__pk=message_id).first()
         if customer is None:
             return None
-        message = (
-            Message.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("in_reply_to")
-            .get(pk=message_id)
-        )
+        message = _next_to_send(customer=customer, message_id=message_id, now=now)
         if message.direction != Message.Direction.OUTBOUND or message.state != Message.State.QUEUED:
             if message.state == Message.State.SENDING:
                 logger.warning("outbound message already in sending; not sent again", extra={"message_id": message.pk})
@@ -141,6 +146,23 @@ def send_outbound_message(*, message_id: int) -> Message | None:
         access_token=token,
         later_parts=any(part.pk > message.pk for part in parts),
     )
+
+
+def _next_to_send(*, customer: Customer, message_id: int, now: datetime) -> Message:
+    """The row a send job sends, locked: the customer's oldest message waiting in `queued` for its first try, or
+    the job's own when that is older or a retry. Any job of a customer may send any of their messages (each job
+    sends one, so all go), and so they go in the order they were queued whichever job runs first. The job's own
+    row, as it is, when nothing is waiting (sent by another job already). Raises `CustomerBusy` while an earlier
+    message to the customer is in the middle of its send: one send at a time per customer keeps their order."""
+    rows = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("in_reply_to")
+    mine = Q(customer=customer, direction=Message.Direction.OUTBOUND)
+    waiting = mine & Q(state=Message.State.QUEUED, attempts=0)
+    in_flight = mine & Q(state=Message.State.SENDING, sending_started_at__gte=now - stuck_sending_after())
+    in_flight &= ~Q(error_code=UNCONFIRMED)  # waiting for its echo, not in the middle of a call
+    picked = rows.filter(waiting | in_flight | Q(pk=message_id, state=Message.State.QUEUED)).order_by("pk").first()
+    if picked is not None and picked.state == Message.State.SENDING:
+        raise CustomerBusy(message_id=picked.pk)
+    return picked if picked is not None else rows.get(pk=message_id)
 
 
 def _deliver(*, message: Message, conversation_id: str, access_token: str, later_parts: bool = True) -> Message:
@@ -285,7 +307,7 @@ def confirm_unconfirmed_send(*, message_id: int) -> Message | None:
             updated_at=now,
         ):
             delay_ms = retry_delay_ms(message.attempts)
-            send_on_commit(message_id=message.pk, delay_ms=delay_ms)
+            send_on_commit(message_id=message.pk, customer_id=message.customer_id, delay_ms=delay_ms)
     logger.warning("unconfirmed send not in the conversation: queued again", extra={"message_id": message.pk})
     message.refresh_from_db()
     return message
@@ -353,7 +375,7 @@ def _send_next_part(message: Message) -> None:
     """`message` is settled: the next part of the same answer (the text after a photo) may go now."""
     next_id = next_part_waiting(message=message)
     if next_id is not None:
-        send_on_commit(message_id=next_id)
+        send_on_commit(message_id=next_id, customer_id=message.customer_id)
 
 
 def _settle(message: Message, *, state: str, error: str = "", code: str = "") -> Message:
@@ -414,16 +436,16 @@ def requeue_stale_outbox(*, older_than: timedelta | None = None, limit: int = 50
         Message.objects.filter(state=Message.State.QUEUED)
         .filter(Q(attempts=0, updated_at__lt=fresh_cutoff) | Q(attempts__gt=0, updated_at__lt=retry_cutoff))
         .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "customer_id")[:limit]
     )
     if not stale:
         return 0
     with transaction.atomic():
         # Touch them so the next sweep leaves them alone while these jobs run.
-        Message.objects.filter(pk__in=stale, state=Message.State.QUEUED).update(updated_at=now)
-        for message_id in stale:
-            send_on_commit(message_id=message_id)
-    logger.warning("queued outbound messages re-enqueued", extra={"count": len(stale), "first": stale[0]})
+        Message.objects.filter(pk__in=[pk for pk, _ in stale], state=Message.State.QUEUED).update(updated_at=now)
+        for message_id, customer_id in stale:
+            send_on_commit(message_id=message_id, customer_id=customer_id)
+    logger.warning("queued outbound messages re-enqueued", extra={"count": len(stale), "first": stale[0][0]})
     return len(stale)
 
 

@@ -63,7 +63,7 @@ def queue_outbound_message(
         if role != Message.Role.ASSISTANT or in_reply_to is None:
             raise
         return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name)
-    send_on_commit(message_id=message.pk)
+    send_on_commit(message_id=message.pk, customer_id=message.customer_id)
     return message
 
 
@@ -87,7 +87,7 @@ def queue_replies(*, replies: Sequence[tuple[Message, str]]) -> list[Message]:
             for inbound, text in replies
         ]
     for message in queued:
-        send_on_commit(message_id=message.pk)
+        send_on_commit(message_id=message.pk, customer_id=message.customer_id)
     return queued
 
 
@@ -127,10 +127,12 @@ def _outbound_row(
     )
 
 
-def send_on_commit(*, message_id: int, delay_ms: int | None = None) -> None:
+def send_on_commit(*, message_id: int, customer_id: str, delay_ms: int | None = None) -> None:
     """Hand a queued message to a worker (`send_message`) once the transaction commits, after `delay_ms` if given.
     A broker outage is logged: the outbox sweep re-enqueues it."""
-    jobs.enqueue_on_commit("send_message", message_id, delay_ms=delay_ms, unless_sent="the outbox sweep sends it")
+    jobs.enqueue_on_commit(
+        "send_message", message_id, customer_id, delay_ms=delay_ms, unless_sent="the outbox sweep sends it"
+    )
 
 
 def reply_as_staff(*, customer: Customer, text: str) -> Message:

@@ -11,6 +11,7 @@ from dramatiq_crontab import cron
 from conversations.models import Message
 from conversations.outbox import (
     ConfirmLater,
+    CustomerBusy,
     SendLater,
     confirm_unconfirmed_send,
     flag_stuck_sending,
@@ -22,7 +23,7 @@ from conversations.outbox import (
 from philia.queues import OUTBOX_QUEUE, SEND_PRIORITY
 from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
-from tiktok.limits import acquire_within, send_rate_limiter
+from tiktok.limits import acquire_within, customer_send_interval_ms, customer_send_wait_ms, send_rate_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -52,25 +53,43 @@ def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) ->
     throws=(TikTokRejected,),
     on_retry_exhausted=give_up_message.actor_name,
 )
-def send_message(message_id: int) -> None:
-    """Send one outbound message (queued → sending → sent/failed/blocked/dry_run), under the shop-wide
-    rate limit. Retried after a delay set by the row's tries when TikTok did not take it (`SendLater`)."""
+def send_message(message_id: int, customer_id: str | None = None, booked: bool = False) -> None:
+    """Send the customer's next outbound message (queued → sending → sent/failed/blocked/dry_run) in their share
+    of the sends, under the shop-wide rate limit. Retried after a delay set by the row's tries when TikTok did not
+    take it (`SendLater`).
+
+    Sends are shared between customers: each books its customer's next slot first (`customer_send_wait_ms`, half
+    the shop's rate at most for one customer), and waits for it off the queue when it is not now, so a customer
+    with many replies waiting never holds up a reply to anyone else for more than about one slot. Each job sends
+    its customer's oldest message waiting (`send_outbound_message`): their order holds whichever job runs first.
+    (`customer_id` is None in jobs queued before sends were shared: they take the shop-wide limit only.)"""
+    if customer_id is not None and not booked:
+        wait_ms = customer_send_wait_ms(customer_id)
+        if wait_ms > 0:
+            send_message.send_with_options(args=(message_id, customer_id, True), delay=wait_ms)
+            return
     with acquire_within(send_rate_limiter(), seconds=RATE_LIMIT_WAIT_SECONDS) as acquired:
         if not acquired:
             # A busy limit is not a failure: hand the send back to the queue without spending a retry, so a
             # long burst can never mark failed a message TikTok was never asked about. The row's state
             # machine makes the extra job harmless.
-            send_message.send_with_options(args=(message_id,), delay=RATE_LIMIT_REQUEUE_MS)
+            send_message.send_with_options(args=(message_id, customer_id, True), delay=RATE_LIMIT_REQUEUE_MS)
             return
         try:
             send_outbound_message(message_id=message_id)
+        except CustomerBusy:
+            # One send at a time per customer: come back once the one in flight has gone.
+            send_message.send_with_options(args=(message_id, customer_id, True), delay=customer_send_interval_ms())
         except SendLater as later:
-            # Not an error (logged as a warning already): the Retries middleware enqueues it again after the delay.
-            raise dramatiq.Retry(str(later), delay=later.delay_ms) from later
-        except ConfirmLater:
+            # Not an error (logged as a warning already): the Retries middleware enqueues it again after the delay;
+            # a message of the customer's other than the job's own gets a job of its own for its next try.
+            if later.message_id == message_id:
+                raise dramatiq.Retry(str(later), delay=later.delay_ms) from later
+            send_message.send_with_options(args=(later.message_id, customer_id, True), delay=later.delay_ms)
+        except ConfirmLater as unconfirmed:
             # TikTok may have taken it: not sent again until its echo or the conversation says it is not there.
             confirm_send.send_with_options(
-                args=(message_id,), delay=int(settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS * 1000)
+                args=(unconfirmed.message_id,), delay=int(settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS * 1000)
             )
 
 

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django_dramatiq.apps import DjangoDramatiqConfig
@@ -65,6 +66,46 @@ def send_rate_limiter() -> WindowRateLimiter:
         limit=max(1, settings.TIKTOK_SENDS_PER_SECOND),
         window=1,
     )
+
+
+# A customer's next send slot, kept in Redis as a time (ms, Redis' clock): the caller waits until its slot, and the
+# one after it is a customer interval later. One command (EVALSHA); the key lasts a second past the last slot.
+_NEXT_SLOT = """
+local now_parts = redis.call('TIME')
+local now = now_parts[1] * 1000 + math.floor(now_parts[2] / 1000)
+local interval = tonumber(ARGV[1])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now + 1000)
+return slot - now
+"""
+
+
+_next_slot_scripts: dict[int, Any] = {}  # by client: EVALSHA once the script is loaded
+
+
+def customer_send_interval_ms() -> int:
+    """The least time between two sends to one customer: a customer may take half the shop's sends a second
+    (TIKTOK_SENDS_PER_SECOND), so one with many replies waiting leaves the other half to everyone else."""
+    per_customer = max(1, settings.TIKTOK_SENDS_PER_SECOND // 2)
+    return max(1, 1000 // per_customer)
+
+
+def customer_send_wait_ms(customer_id: str) -> int:
+    """Book this customer's next send slot, across all workers: how long to wait for it (0: now). A customer who
+    had no send in the last interval waits for nothing; the sends of one with many waiting are spaced a customer
+    interval apart, each told its own wait, so they wait once and never churn. Redis unreachable: 0 (the
+    shop-wide limit still holds)."""
+    client = DjangoDramatiqConfig.get_rate_limiter_backend().client
+    script = _next_slot_scripts.get(id(client))
+    if script is None:
+        script = _next_slot_scripts.setdefault(id(client), client.register_script(_NEXT_SLOT))
+    try:
+        key = _key(f"tiktok-customer-send:{customer_id}")
+        return int(script(keys=[key], args=[customer_send_interval_ms()]))
+    except Exception:
+        logger.warning("customer send slot not booked", extra={"customer": customer_id}, exc_info=True)
+        return 0
 
 
 def token_refresh_mutex() -> ConcurrentRateLimiter:

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from conversations.models import Customer, Message
-from conversations.outbox import send_outbound_message
+from conversations.outbox import CustomerBusy, send_outbound_message
 from conversations.services import OutboundImage, opt_out, queue_outbound_message
 from testing.tiktok import SEND_PATH, UPLOAD_PATH, Reply, error
 from tiktok.models import UploadedImage
@@ -83,8 +83,9 @@ def upload_media_id(fake_tiktok) -> str:
 
 def test_the_same_photo_is_uploaded_once_and_its_media_id_reused(fake_tiktok, photo):
     customer = _customer()
-    first, _ = _answer(customer, photo)
+    first, words = _answer(customer, photo)
     send_outbound_message(message_id=first.pk)
+    send_outbound_message(message_id=words.pk)  # the whole first answer goes before the second
     Message.objects.create(
         customer=customer, role="user", direction="inbound", text="pics again?", tiktok_message_id="in-9"
     )
@@ -160,16 +161,28 @@ def test_a_throttled_upload_puts_the_image_back_in_the_queue(fake_tiktok, photo)
 
 def test_the_text_waits_for_the_photo_before_it_and_follows_it(fake_tiktok, photo, django_capture_on_commit_callbacks):
     picture, words = _answer(_customer(), photo)
+    Message.objects.filter(pk=picture.pk).update(state="sending", sending_started_at=timezone.now())  # being sent
 
-    early = send_outbound_message(message_id=words.pk)
-    assert (early.state, early.attempts) == ("queued", 0)
+    with pytest.raises(CustomerBusy):  # the text's job comes back once the photo has gone
+        send_outbound_message(message_id=words.pk)
     assert fake_tiktok.calls(SEND_PATH) == []
 
+    Message.objects.filter(pk=picture.pk).update(state="queued")
     with django_capture_on_commit_callbacks() as callbacks:
         send_outbound_message(message_id=picture.pk)
     # The photo, once sent, hands on to the text.
-    assert [callback.args for callback in callbacks] == [("send_message", words.pk)]
+    assert [callback.args for callback in callbacks] == [("send_message", words.pk, words.customer_id)]
     assert send_outbound_message(message_id=words.pk).state == "sent"
+    assert [send["message_type"] for send in fake_tiktok.sends] == ["IMAGE", "TEXT"]
+
+
+def test_the_text_s_job_running_first_sends_the_photo_first(fake_tiktok, photo):
+    picture, words = _answer(_customer(), photo)
+
+    first = send_outbound_message(message_id=words.pk)
+    second = send_outbound_message(message_id=picture.pk)
+
+    assert (first.pk, first.state, second.pk, second.state) == (picture.pk, "sent", words.pk, "sent")
     assert [send["message_type"] for send in fake_tiktok.sends] == ["IMAGE", "TEXT"]
 
 
@@ -182,7 +195,7 @@ def test_a_photo_that_could_not_go_still_lets_the_text_go(fake_tiktok, photo, dj
 
     assert (result.state, result.error_code) == ("failed", "photo_missing")
     assert result.error == f"The photo {photo.file_name} is no longer stored."
-    assert ("send_message", words.pk) in [callback.args for callback in callbacks]
+    assert ("send_message", words.pk, words.customer_id) in [callback.args for callback in callbacks]
     assert send_outbound_message(message_id=words.pk).state == "sent"
     assert [send["message_type"] for send in fake_tiktok.sends] == ["TEXT"]
 
