@@ -1,4 +1,5 @@
-# ToolCall moves here from `conversations` with its rows: the table is renamed, never dropped.
+# ToolCall moves here from `conversations` with its rows: the table is renamed, never dropped (since the squash of
+# 2026-12-06, conversations' first migration creates it).
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -9,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("conversations", "0002_assistant_tool_calls"),
+        ("conversations", "0001_squashed_0004_outbound_images"),
     ]
 
     operations = [

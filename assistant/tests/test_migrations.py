@@ -6,7 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from assistant.models import ToolCall
 
-BEFORE_THE_MOVE = [("conversations", "0002_assistant_tool_calls"), ("assistant", None)]
+# Conversations' first migration creates the table as `conversations_toolcall`; assistant's renames it.
+BEFORE_THE_MOVE = [("conversations", "0001_squashed_0004_outbound_images"), ("assistant", None)]
 
 
 def migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
@@ -26,14 +27,14 @@ def test_tool_calls_written_before_the_move_are_there_after_it():
         message = old.get_model("conversations", "Message").objects.create(
             customer=customer, role="user", direction="inbound", text="hold VNT-NIKE-WB-001"
         )
-        old.get_model("conversations", "ToolCall").objects.create(
-            idempotency_key="k" * 64,
-            message=message,
-            customer=customer,
-            tool="hold_item",
-            arguments={"sku": "VNT-NIKE-WB-001"},
-            result={"ok": True},
-        )
+        # No model of it in this state: the table is only in the database until assistant's migration.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO conversations_toolcall"
+                " (idempotency_key, message_id, customer_id, tool, arguments, succeeded, result, created_at)"
+                " VALUES (%s, %s, %s, 'hold_item', '{\"sku\": \"VNT-NIKE-WB-001\"}', true, '{\"ok\": true}', now())",
+                ["k" * 64, message.pk, customer.pk],
+            )
     finally:
         executor = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
