@@ -37,6 +37,15 @@ def _sent_already(customer: Customer, count: int, *, at) -> None:
         )
 
 
+def _send_timing_out(message: Message, fake_tiktok, settings, *, taken: bool) -> None:
+    """Send `message` while TikTok answers only after the read timeout, having taken it or not (it failed after
+    the request went out): the outbox cannot know, and keeps the message to be confirmed."""
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    fake_tiktok.script(SEND_PATH, Reply(delay=1.0) if taken else Reply(status=503, delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=message.pk)
+
+
 def test_queued_message_is_sent_with_tiktoks_body_and_token(fake_tiktok):
     message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
 
@@ -82,12 +91,8 @@ def test_retryable_answer_puts_the_row_back_and_asks_for_a_retry_that_then_sends
 
 
 def test_slow_tiktok_answer_is_not_resent_but_kept_sending_to_be_confirmed(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     message = _queued(make_customer_who_wrote())
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))  # taken, answered after the read timeout
-
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    _send_timing_out(message, fake_tiktok, settings, taken=True)  # taken, answered after the read timeout
 
     message.refresh_from_db()
     assert (message.state, message.error_code, message.attempts) == ("sending", "read_timeout", 1)
@@ -96,11 +101,8 @@ def test_slow_tiktok_answer_is_not_resent_but_kept_sending_to_be_confirmed(fake_
 
 
 def test_unconfirmed_send_listed_in_the_conversation_is_sent_without_a_second_copy(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    _send_timing_out(message, fake_tiktok, settings, taken=True)
 
     result = confirm_unconfirmed_send(message_id=message.pk)
 
@@ -114,11 +116,8 @@ def test_unconfirmed_send_listed_in_the_conversation_is_sent_without_a_second_co
 
 
 def test_unconfirmed_send_confirmed_by_its_echo_is_not_looked_up(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    _send_timing_out(message, fake_tiktok, settings, taken=True)
     confirm_sent_echo(tiktok_user_id="buyer-anna-id", tiktok_message_id="echo-1", text="Yes, it's still available!")
 
     result = confirm_unconfirmed_send(message_id=message.pk)
@@ -128,12 +127,9 @@ def test_unconfirmed_send_confirmed_by_its_echo_is_not_looked_up(fake_tiktok, se
 
 
 def test_unconfirmed_send_missing_from_the_conversation_is_queued_again_and_sent_once(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
     # Timed out and not taken (TikTok failed after the request went out).
-    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    _send_timing_out(message, fake_tiktok, settings, taken=False)
 
     requeued = confirm_unconfirmed_send(message_id=message.pk)
     assert (requeued.state, requeued.attempts) == ("queued", 1)
@@ -145,27 +141,21 @@ def test_unconfirmed_send_missing_from_the_conversation_is_queued_again_and_sent
 
 
 def test_same_text_sent_long_before_the_unconfirmed_send_does_not_count(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     settings.OUTBOX_UNCONFIRMED_SLACK_SECONDS = 0
     customer = make_customer_who_wrote()
     first = _queued(customer, "Thanks!", role="staff")
     assert send_outbound_message(message_id=first.pk).state == "sent"
     second = _queued(customer, "Thanks!", role="staff")
-    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=second.pk)
+    _send_timing_out(second, fake_tiktok, settings, taken=False)
 
     # The earlier "Thanks!" is listed, but it is another row's (its id is known) and from before this send.
     assert confirm_unconfirmed_send(message_id=second.pk).state == "queued"
 
 
 def test_unconfirmed_send_out_of_attempts_is_failed_not_resent(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     settings.OUTBOX_MAX_ATTEMPTS = 1
     message = _queued(make_customer_who_wrote())
-    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    _send_timing_out(message, fake_tiktok, settings, taken=False)
 
     result = confirm_unconfirmed_send(message_id=message.pk)
 
