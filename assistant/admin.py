@@ -1,12 +1,11 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from assistant.models import ToolCall
-from philia.admin_actions import customer_link
+from philia.admin_actions import ReadOnlyAdmin, customer_link
 
 
 @admin.register(ToolCall)
-class ToolCallAdmin(admin.ModelAdmin):
+class ToolCallAdmin(ReadOnlyAdmin):
     """What the assistant did (holds, releases, orders, offers, hand-offs), read-only: a record, not a control."""
 
     list_display = ("created_at", "customer_link", "what_it_did", "succeeded", "message")
@@ -46,12 +45,3 @@ class ToolCallAdmin(admin.ModelAdmin):
             "payment_link": "Asked for the payment link again",
         }
         return words.get(call.tool, f"{call.tool} {call.arguments or ''}".strip())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ToolCall | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ToolCall | None = None) -> bool:
-        return False

@@ -15,7 +15,6 @@ p50 under 10 ms.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -26,15 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import (  # noqa: E402 (after the path)
-    add_database_options,
-    bench_database_url,
-    drop_database,
-    flush_namespace,
-    percentile,
-    recreate_database,
-    use_servers,
-)
+from bench.common import add_database_options, django_on_bench_database, percentile  # noqa: E402 (after the path)
 
 BENCH_DB = "philia_bench_assistant"
 NAMESPACE = "philia-bench-assistant"
@@ -226,31 +217,9 @@ def main() -> int:
     add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
 
-    use_servers()
-    bench_url = bench_database_url(options.database)
-    recreate_database(bench_url)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["OPENAI_API_KEY"] = ""
-    # Nothing runs the jobs answer() enqueues: they stay in this namespace, emptied at the end.
-    os.environ["DRAMATIQ_NAMESPACE"] = options.namespace
-    # As in production (a local .env from `make run` says DEBUG=true, which would also log every query).
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "philia.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    try:
+    # Nothing runs the jobs answer() enqueues: they stay in the bench's namespace, emptied at the end.
+    with django_on_bench_database(options, OPENAI_API_KEY=""):
         goal_met = run(options)
-    finally:
-        import dramatiq
-        from django.db import connections
-
-        connections.close_all()
-        flush_namespace(dramatiq.get_broker().client, options.namespace)
-        if not options.keep:
-            drop_database(bench_url)
     return 0 if goal_met else 1
 
 

@@ -10,7 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,10 @@ import requests
 from philia import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
+# The bench shop's TikTok app: its processes are given these, and the benches sign their deliveries with them.
+SECRET = "bench-app-secret"
+BUSINESS_ID = "bench-business"
+ACCESS_TOKEN = "bench-access-token"
 
 
 def use_servers() -> None:
@@ -169,12 +175,63 @@ def shop_env(
     return env
 
 
-def start_bench_shop(
-    options: argparse.Namespace, *, settings_module: str, secret: str, business_id: str, access_token: str, **extra: str
-) -> tuple[str, str, Any, dict[str, str]]:
-    """What a bench of the running shop needs first: the servers (`use_servers`), a fresh database (--database),
-    the fake TikTok API started in this process, and the environment of the shop's processes (`shop_env`, with
-    --namespace, --sends-per-second and --worker-timeout-ms). Returns (database URL, Redis URL, fake, environment)."""
+@contextmanager
+def django_on_bench_database(options: argparse.Namespace, **environment: str) -> Iterator[str]:
+    """For a bench that runs the shop's code in this process: the servers (`use_servers`), a fresh database
+    (--database) and Django set up on it, in --namespace and as in production (a local .env from `make run` says
+    DEBUG=true, which would also record every query); `environment` adds or overrides settings. Yields the database
+    URL; at the end empties the namespace and, unless --keep, drops the database."""
+    use_servers()
+    bench_url = bench_database_url(options.database)
+    recreate_database(bench_url)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["DRAMATIQ_NAMESPACE"] = options.namespace
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "philia.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    try:
+        yield bench_url
+    finally:
+        import dramatiq
+        from django.db import connections
+
+        connections.close_all()
+        flush_namespace(dramatiq.get_broker().client, options.namespace)
+        if not options.keep:
+            drop_database(bench_url)
+
+
+@dataclass(frozen=True)
+class BenchShop:
+    """The running shop of a bench: its database, gunicorn's port, the fake TikTok API and the processes' env."""
+
+    database_url: str
+    port: int
+    fake: Any
+    env: dict[str, str]
+
+
+@contextmanager
+def running_bench_shop(
+    options: argparse.Namespace,
+    *,
+    settings_module: str,
+    worker_log: Any,
+    worker_nice: int = 0,
+    **extra: str,
+) -> Iterator[BenchShop]:
+    """What a bench of the running shop needs: the servers (`use_servers`), a fresh database (--database), migrated
+    and seeded, the fake TikTok API started in this process, gunicorn (--web-workers) and the worker
+    (--worker-processes, --worker-threads, niceness `worker_nice`, output to `worker_log`) in the
+    environment of `shop_env` (with --namespace, --sends-per-second and --worker-timeout-ms). At the end stops them
+    all, empties the namespace and, unless --keep, drops the database."""
+    import redis
+
     from testing.tiktok import FakeTikTok
 
     use_servers()
@@ -188,14 +245,34 @@ def start_bench_shop(
         namespace=options.namespace,
         settings_module=settings_module,
         tiktok_api_base=fake.base_url,
-        secret=secret,
-        business_id=business_id,
-        access_token=access_token,
+        secret=SECRET,
+        business_id=BUSINESS_ID,
+        access_token=ACCESS_TOKEN,
         sends_per_second=options.sends_per_second,
         worker_timeout_ms=options.worker_timeout_ms,
         **extra,
     )
-    return bench_url, redis_url, fake, env
+    processes: list[subprocess.Popen] = []
+    try:
+        for command in (["migrate", "--no-input", "-v", "0"], ["seed"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+            )
+        port = free_port()
+        processes.append(start_gunicorn(env, port, options.web_workers, 1))
+        processes.append(
+            start_worker(env, options.worker_processes, options.worker_threads, log=worker_log, nice=worker_nice)
+        )
+        yield BenchShop(database_url=bench_url, port=port, fake=fake, env=env)
+    finally:
+        for process in reversed(processes):
+            stop(process)
+        fake.stop()
+        client = redis.Redis.from_url(redis_url)
+        flush_namespace(client, options.namespace)
+        client.close()
+        if not options.keep:
+            drop_database(bench_url)
 
 
 def add_database_options(parser: argparse.ArgumentParser, *, database: str, namespace: str) -> None:
@@ -223,6 +300,26 @@ def post_delivery(connection: http.client.HTTPConnection, path: str, body: bytes
         ok = False
         connection.close()
     return ok
+
+
+def signed_dm(
+    *, text: str, username: str, message_id: str, timestamp_ms: int | None = None, signed_at: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """A customer's DM to the bench shop as TikTok delivers it: the im_receive_msg body and its headers, signed
+    with SECRET at `signed_at` (default now, in seconds)."""
+    from tiktok.signatures import signature_header
+    from tiktok.simulation import customer_message_content, envelope_body
+
+    content = customer_message_content(
+        text=text, username=username, business_id=BUSINESS_ID, message_id=message_id, timestamp_ms=timestamp_ms
+    )
+    body = envelope_body(event="im_receive_msg", content=content, business_id=BUSINESS_ID)
+    timestamp = int(time.time()) if signed_at is None else signed_at
+    headers = {
+        "Content-Type": "application/json",
+        "TikTok-Signature": signature_header(body=body, secret=SECRET, timestamp=timestamp),
+    }
+    return body, headers
 
 
 def run_threads(targets: Iterable[Callable[[], object]]) -> None:

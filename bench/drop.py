@@ -39,23 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
-    drop_database,
-    flush_namespace,
-    free_port,
+    add_database_options,
     percentile,
     post_delivery,
     run_threads,
-    start_bench_shop,
-    start_gunicorn,
-    start_worker,
-    stop,
+    running_bench_shop,
+    signed_dm,
 )
 
 BENCH_DB = "philia_bench_drop"
 NAMESPACE = "philia-bench-drop"
-SECRET = "bench-app-secret"
-BUSINESS_ID = "bench-business"
-ACCESS_TOKEN = "bench-access-token"
 SKU = "VNT-DROP-500"
 GOAL_P99_S = 10.0
 PLAIN_TEXT = "got any nike jackets in L?"
@@ -84,11 +77,7 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--settle-seconds", type=float, default=2.0, help="DROP_SETTLE_SECONDS for the run")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="most a phase waits without a new answer")
     parser.add_argument("--seed", type=int, default=7, help="seed of the arrival order and timestamps")
-    parser.add_argument("--database", default=BENCH_DB, help="database to create and drop (default %(default)s)")
-    parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
     if options.customers < 2 or options.post_seconds <= 0 or options.settle_seconds <= 0:
         parser.error("--customers must be at least 2, --post-seconds and --settle-seconds positive")
@@ -101,41 +90,15 @@ def parse_options() -> argparse.Namespace:
 
 def main() -> int:
     options = parse_options()
-    bench_url, redis_url, fake, env = start_bench_shop(
+    worker_log = tempfile.NamedTemporaryFile(prefix="bench-drop-worker-", suffix=".log", delete=False)
+    with running_bench_shop(
         options,
         settings_module="philia.settings",
-        secret=SECRET,
-        business_id=BUSINESS_ID,
-        access_token=ACCESS_TOKEN,
+        worker_log=worker_log,
+        worker_nice=options.worker_nice,
         DROP_SETTLE_SECONDS=str(options.settle_seconds),
-    )
-    worker_log = tempfile.NamedTemporaryFile(prefix="bench-drop-worker-", suffix=".log", delete=False)
-    processes: list[subprocess.Popen] = []
-    ok = False
-    try:
-        for command in (["migrate", "--no-input", "-v", "0"], ["seed"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-            )
-        port = free_port()
-        processes.append(start_gunicorn(env, port, options.web_workers, 1))
-        processes.append(
-            start_worker(
-                env, options.worker_processes, options.worker_threads, log=worker_log, nice=options.worker_nice
-            )
-        )
-        ok = run(options, env, bench_url, port, fake)
-    finally:
-        for process in reversed(processes):
-            stop(process)
-        fake.stop()
-        import redis
-
-        client = redis.Redis.from_url(redis_url)
-        flush_namespace(client, options.namespace)
-        client.close()
-        if not options.keep:
-            drop_database(bench_url)
+    ) as shop:
+        ok = run(options, shop.env, shop.database_url, shop.port, shop.fake)
     if ok:
         os.unlink(worker_log.name)
     else:
@@ -155,17 +118,9 @@ class Deliveries:
         self.fake = fake
 
     def delivery(self, user: str, text: str, timestamp_ms: int | None = None) -> tuple[str, bytes, dict[str, str]]:
-        from tiktok.signatures import signature_header
-        from tiktok.simulation import conversation_id_for, customer_message_content, envelope_body
+        from tiktok.simulation import conversation_id_for
 
-        content = customer_message_content(
-            text=text, username=user, business_id=BUSINESS_ID, message_id=f"m-{user}", timestamp_ms=timestamp_ms
-        )
-        body = envelope_body(event="im_receive_msg", content=content, business_id=BUSINESS_ID)
-        headers = {
-            "Content-Type": "application/json",
-            "TikTok-Signature": signature_header(body=body, secret=SECRET, timestamp=int(time.time())),
-        }
+        body, headers = signed_dm(text=text, username=user, message_id=f"m-{user}", timestamp_ms=timestamp_ms)
         return conversation_id_for(user), body, headers
 
     def post(self, batch: list[tuple[str, bytes, dict[str, str]]]) -> tuple[dict[str, float], int]:

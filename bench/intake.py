@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
+    BUSINESS_ID,
+    SECRET,
     bench_database_url,
     database_name,
     drop_database,
@@ -34,13 +36,12 @@ from bench.common import (  # noqa: E402 (after the path)
     maintenance_url,
     percentile,
     run_threads,
+    signed_dm,
     start_gunicorn,
     stop,
     use_servers,
 )
 
-SECRET = "bench-app-secret"
-BUSINESS_ID = "bench-business"
 NAMESPACE = "philia-bench"
 BENCH_DB = "philia_bench"
 
@@ -78,25 +79,16 @@ def ensure_database(url: str) -> bool:
 
 def prepared_deliveries(count: int, run: str) -> list[tuple[bytes, dict[str, str]]]:
     """Signed im_receive_msg deliveries, each a new message (so each is stored, not a duplicate)."""
-    from tiktok.signatures import signature_header
-    from tiktok.simulation import customer_message_content, envelope_body
-
-    deliveries = []
     now = int(time.time())
-    for number in range(count):
-        content = customer_message_content(
+    return [
+        signed_dm(
             text="hi! is the 90s Nike windbreaker in L still available?",
             username=f"bench_user_{number % 50}",
-            business_id=BUSINESS_ID,
             message_id=f"bench-{run}-{number}",
+            signed_at=now,
         )
-        body = envelope_body(event="im_receive_msg", content=content, business_id=BUSINESS_ID)
-        headers = {
-            "Content-Type": "application/json",
-            "TikTok-Signature": signature_header(body=body, secret=SECRET, timestamp=now),
-        }
-        deliveries.append((body, headers))
-    return deliveries
+        for number in range(count)
+    ]
 
 
 def drive(

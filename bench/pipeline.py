@@ -28,7 +28,6 @@ Exits non-zero when it is missed or a DM got no reply.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,20 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
-    drop_database,
-    flush_namespace,
-    free_port,
+    add_database_options,
     percentile,
-    start_bench_shop,
-    start_gunicorn,
-    start_worker,
-    stop,
+    running_bench_shop,
 )
-from bench.pipeline_phases import BUSINESS_ID, SECRET, ConnectionSampler, Outcome, Pipelines, report  # noqa: E402
+from bench.pipeline_phases import ConnectionSampler, Outcome, Pipelines, report  # noqa: E402
 
 BENCH_DB = "philia_bench_pipeline"
 NAMESPACE = "philia-bench-pipeline"
-ACCESS_TOKEN = "bench-access-token"
 GOAL_RATE = 20.0
 WORKER_TIMEOUT_MS = 50
 GOAL_P50_MS = 100.0
@@ -83,11 +76,7 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
     parser.add_argument(
         "--max-seconds", type=float, default=600.0, help="no new round or burst starts after this many seconds"
     )
-    parser.add_argument("--database", default=BENCH_DB, help="database to create and drop (default %(default)s)")
-    parser.add_argument(
-        "--namespace", default=NAMESPACE, help="Dramatiq namespace, emptied at the end (default %(default)s)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
     try:
         rates = [float(part) for part in options.rates.split(",")]
@@ -106,36 +95,18 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
 
 def main() -> int:
     options, rates = parse_options()
-    bench_url, redis_url, fake, env = start_bench_shop(
+    worker_log = tempfile.NamedTemporaryFile(prefix="bench-pipeline-worker-", suffix=".log", delete=False)
+    with running_bench_shop(
         options,
         settings_module="bench.pipeline_settings",
-        secret=SECRET,
-        business_id=BUSINESS_ID,
-        access_token=ACCESS_TOKEN,
-    )
-    os.environ.update(env)
-    worker_log = tempfile.NamedTemporaryFile(prefix="bench-pipeline-worker-", suffix=".log", delete=False)
-    processes: list[subprocess.Popen] = []
-    try:
-        for command in (["migrate", "--no-input", "-v", "0"], ["seed"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-            )
-        port = free_port()
-        processes.append(start_gunicorn(env, port, options.web_workers, 1))
-        processes.append(start_worker(env, options.worker_processes, options.worker_threads, log=worker_log))
-        goal_met = run(options, rates, bench_url, port, fake)
+        worker_log=worker_log,
+    ) as shop:
+        os.environ.update(shop.env)
+        goal_met = run(options, rates, shop.database_url, shop.port, shop.fake)
         if goal_met:
             os.unlink(worker_log.name)
         else:
             print(f"(the workers' log, kept: {worker_log.name})")
-    finally:
-        for process in reversed(processes):
-            stop(process)
-        fake.stop()
-        cleanup(redis_url, options.namespace)
-        if not options.keep:
-            drop_database(bench_url)
     return 0 if goal_met else 1
 
 
@@ -248,14 +219,6 @@ def judge(results: dict[tuple[str, str], Outcome]) -> bool:
     if unanswered:
         print(f"{unanswered} DMs were not accepted or got no reply")
     return goal_met and not unanswered
-
-
-def cleanup(redis_url: str, namespace: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    flush_namespace(client, namespace)
-    client.close()
 
 
 if __name__ == "__main__":

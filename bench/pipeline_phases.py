@@ -10,10 +10,8 @@ import time
 from dataclasses import dataclass, field
 
 from bench.assistant import CONVERSATION
-from bench.common import percentile, post_delivery, run_threads
+from bench.common import percentile, post_delivery, run_threads, signed_dm
 
-BUSINESS_ID = "bench-business"
-SECRET = "bench-app-secret"
 # The shop's DM in steps: POST started -> event row stored -> reply row written (queue wait, conversation mutex,
 # the assistant) -> send started (the second job's queue wait, the send limit) -> reply at TikTok.
 STAGES = ("POST to stored", "stored to reply written", "written to send started", "send started to TikTok")
@@ -74,9 +72,6 @@ class Pipelines:
 
     def deliveries(self, count: int, tag: str) -> list[tuple[str, bytes, dict[str, str]]]:
         """Signed DMs, each a new message; DM n of the run comes from customer n mod --customers."""
-        from tiktok.signatures import signature_header
-        from tiktok.simulation import customer_message_content, envelope_body
-
         batch = []
         now = int(time.time())
         for _ in range(count):
@@ -85,14 +80,7 @@ class Pipelines:
             customer = number % self.options.customers
             text = CONVERSATION[(number // self.options.customers) % len(CONVERSATION)]
             dm_id = f"pipe-{self.run_id}-{tag}-{number}"
-            content = customer_message_content(
-                text=text, username=f"pipe_customer_{customer}", business_id=BUSINESS_ID, message_id=dm_id
-            )
-            body = envelope_body(event="im_receive_msg", content=content, business_id=BUSINESS_ID)
-            headers = {
-                "Content-Type": "application/json",
-                "TikTok-Signature": signature_header(body=body, secret=SECRET, timestamp=now),
-            }
+            body, headers = signed_dm(text=text, username=f"pipe_customer_{customer}", message_id=dm_id, signed_at=now)
             batch.append((dm_id, body, headers))
         return batch
 

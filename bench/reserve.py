@@ -39,7 +39,6 @@ Exits non-zero when the goal is missed or a hot round has other than one winner.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import threading
@@ -54,13 +53,9 @@ sys.path.insert(0, str(ROOT))
 from bench.buyers import Buyer, Phase, measure  # noqa: E402 (after the path)
 from bench.common import (  # noqa: E402 (after the path)
     add_database_options,
-    bench_database_url,
-    drop_database,
-    flush_namespace,
+    django_on_bench_database,
     percentile,
-    recreate_database,
     run_threads,
-    use_servers,
 )
 
 # The statements of one raw hold (psycopg sends BEGIN and COMMIT itself), for the statements-per-hold line.
@@ -137,29 +132,8 @@ def main() -> int:
     if options.hot_buyers < 2 or options.hot_rounds < 1:
         parser.error("--hot-buyers must be at least 2 and --hot-rounds at least 1")
 
-    use_servers()
-    bench_url = bench_database_url(options.database)
-    recreate_database(bench_url)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["DRAMATIQ_NAMESPACE"] = options.namespace
-    os.environ["DEBUG"] = "false"  # as in production (DEBUG on would also record every query)
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "philia.settings")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["CONN_MAX_AGE"] = "0"
-    import django
-
-    django.setup()
-    try:
+    with django_on_bench_database(options, LOG_LEVEL="WARNING", CONN_MAX_AGE="0") as bench_url:
         goal_met = run(options, bench_url, buyer_counts)
-    finally:
-        import dramatiq
-        from django.db import connections
-
-        connections.close_all()
-        flush_namespace(dramatiq.get_broker().client, options.namespace)
-        if not options.keep:
-            drop_database(bench_url)
     return 0 if goal_met else 1
 
 

@@ -27,7 +27,14 @@ from conversations.selectors import (
 from inventory import services as inventory_services
 from inventory.models import Item
 from inventory.selectors import current_holds
-from philia.admin_actions import BackToPageAfterAction, apply_service, clip, customer_link
+from philia.admin_actions import (
+    BackToPageAfterAction,
+    ReadOnlyAdmin,
+    apply_service,
+    clip,
+    customer_link,
+    service_action,
+)
 from philia.errors import DomainError
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
@@ -43,30 +50,33 @@ def recent_messages(customer: Customer) -> list[Message]:
     return list(customer.messages.order_by("-created_at", "-id")[:10])[::-1]
 
 
-class AskedForAPersonFilter(admin.SimpleListFilter):
+class WhetherSetFilter(admin.SimpleListFilter):
+    """Yes / No: whether the customer's `field` (the moment something happened) is set."""
+
+    field = ""
+    yes = "Yes"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", self.yes), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
+        return queryset
+
+
+class AskedForAPersonFilter(WhetherSetFilter):
     title = "asked for a person"
     parameter_name = "asked_for_person"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Yes, waiting for you"), ("no", "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(handoff_requested_at__isnull=self.value() == "no")
-        return queryset
+    field = "handoff_requested_at"
+    yes = "Yes, waiting for you"
 
 
-class OptedOutFilter(admin.SimpleListFilter):
+class OptedOutFilter(WhetherSetFilter):
     title = "sent STOP"
     parameter_name = "opted_out"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Yes (nothing automated is sent)"), ("no", "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(opted_out_at__isnull=self.value() == "no")
-        return queryset
+    field = "opted_out_at"
+    yes = "Yes (nothing automated is sent)"
 
 
 class HoldInline(admin.TabularInline):
@@ -134,16 +144,7 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
             return "—"
         return f"{timezone.localtime(customer.handoff_requested_at):%Y-%m-%d %H:%M}"
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Customer | None = None,
-    ) -> HttpResponse:
-        # Here rather than in change_view: the customer is already loaded, so the page does not fetch it twice.
+    def fill_change_page(self, context: dict, obj: Customer | None, *, add: bool) -> None:
         if obj is not None:  # the add page has no bot to pause
             step = ("resume_bot", "Resume the bot") if obj.is_bot_paused() else ("pause_bot", "Pause the bot")
             holds = (
@@ -153,7 +154,6 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
             )
             context["next_steps"] = (step, *holds)
             context["show_save_and_add_another"] = False  # customers come from TikTok, one at a time
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
         # Deleting would take the conversation with it (and is refused once they have ordered): pause instead.
@@ -232,25 +232,16 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
             status += " · asked for a person"
         return status
 
-    @admin.action(description="Pause the bot (until resumed)")
-    def pause_bot(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            lambda customer: services.pause_bot(customer=customer),
-            done="Paused the bot for {count} customer(s).",
-        )
-
-    @admin.action(description="Resume the bot")
-    def resume_bot(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            lambda customer: services.resume_bot(customer=customer),
-            done="Resumed the bot for {count} customer(s).",
-        )
+    pause_bot = service_action(
+        lambda customer: services.pause_bot(customer=customer),
+        description="Pause the bot (until resumed)",
+        done="Paused the bot for {count} customer(s).",
+    )
+    resume_bot = service_action(
+        lambda customer: services.resume_bot(customer=customer),
+        description="Resume the bot",
+        done="Resumed the bot for {count} customer(s).",
+    )
 
     @admin.action(description="Extend their holds (once per hold)")
     def extend_holds(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
@@ -303,7 +294,7 @@ class StaffReplyForm(forms.Form):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """The conversation record and the outbox. Read-only: messages are written by the services."""
 
     # Narrow enough to read the text: direction follows from who wrote it, and the delivery column says
@@ -314,15 +305,6 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
-        return False
 
     @admin.display(description="customer", ordering="customer__username")
     def customer_link(self, message: Message) -> str:

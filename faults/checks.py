@@ -83,3 +83,18 @@ def assert_no_reply_sent_twice(shop: Shop, fake: FakeTikTok) -> None:
     went = Counter((conversation, text) for conversation, text, state in rows if state == "sent")
     assert sent_to_tiktok - may_have_gone == Counter(), "a reply reached TikTok more often than it was sent"
     assert went - sent_to_tiktok == Counter(), "a row marked sent never reached TikTok"
+
+
+def wait_for_answers(shop: Shop, *, inbound: int, since: float, seconds: float, allow_stuck: bool = False) -> float:
+    """Wait until `all_answered` or `seconds` past `since` (a `time.monotonic()`); the seconds from `since`."""
+    while time.monotonic() < since + seconds and not all_answered(shop, inbound=inbound, allow_stuck=allow_stuck):
+        time.sleep(1)
+    return time.monotonic() - since
+
+
+def assert_each_dm_answered_once(shop: Shop, fake: FakeTikTok, *, inbound: int) -> None:
+    """Every event done, exactly one reply to each of the `inbound` DMs, every reply sent and none twice."""
+    assert event_states(shop) == {"done": inbound}
+    assert replies_per_inbound(shop) == Counter({1: inbound})
+    assert outbound_states(shop) == {"sent": inbound}
+    assert_no_reply_sent_twice(shop, fake)

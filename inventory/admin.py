@@ -27,7 +27,7 @@ from inventory.photo_admin import ItemPhotosAdmin
 from inventory.resources import ItemResource
 from inventory.selectors import waitlist_line
 from orders.models import OrderItem
-from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, service_action
 from philia.errors import DomainError
 
 
@@ -151,18 +151,9 @@ class ItemAdmin(ItemPhotosAdmin, BackToPageAfterAction, ImportExportModelAdmin):
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Item | None = None,
-    ) -> HttpResponse:
+    def fill_change_page(self, context: dict, obj: Item | None, *, add: bool) -> None:
         # "Save and add another" is for the add page (a pile of new stock); on a piece's own page it only confuses.
         context["show_save_and_add_another"] = add
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: Item, form: forms.ModelForm, change: bool) -> None:
         if change:
@@ -255,43 +246,29 @@ class ItemAdmin(ItemPhotosAdmin, BackToPageAfterAction, ImportExportModelAdmin):
             kwargs["choices"] = NEW_ITEM_STATUSES
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    @admin.action(description="Release hold (put back on sale)")
-    def release_holds(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        apply_service(
-            self, request, queryset, lambda item: services.release_hold(sku=item.sku), done="Released {count} hold(s)."
-        )
-
-    @admin.action(description="Extend hold (once per hold, by HOLD_HOURS)")
-    def extend_holds(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        apply_service(
-            self, request, queryset, lambda item: services.extend_hold(sku=item.sku), done="Extended {count} hold(s)."
-        )
-
-    @admin.action(description="Take out of its upcoming drop (on sale at once)")
-    def take_out_of_drop(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            lambda item: services.remove_from_drop(item=item),
-            done="Took {count} item(s) out of their drop.",
-        )
-
-    @admin.action(description="Hide from the shop")
-    def hide_items(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        apply_service(
-            self, request, queryset, lambda item: services.hide_item(sku=item.sku), done="Hid {count} item(s)."
-        )
-
-    @admin.action(description="Put hidden items back on sale")
-    def unhide_items(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            lambda item: services.unhide_item(sku=item.sku),
-            done="Put {count} item(s) on sale.",
-        )
+    release_holds = service_action(
+        lambda item: services.release_hold(sku=item.sku),
+        description="Release hold (put back on sale)",
+        done="Released {count} hold(s).",
+    )
+    extend_holds = service_action(
+        lambda item: services.extend_hold(sku=item.sku),
+        description="Extend hold (once per hold, by HOLD_HOURS)",
+        done="Extended {count} hold(s).",
+    )
+    take_out_of_drop = service_action(
+        lambda item: services.remove_from_drop(item=item),
+        description="Take out of its upcoming drop (on sale at once)",
+        done="Took {count} item(s) out of their drop.",
+    )
+    hide_items = service_action(
+        lambda item: services.hide_item(sku=item.sku), description="Hide from the shop", done="Hid {count} item(s)."
+    )
+    unhide_items = service_action(
+        lambda item: services.unhide_item(sku=item.sku),
+        description="Put hidden items back on sale",
+        done="Put {count} item(s) on sale.",
+    )
 
     @admin.action(description="Duplicate as new items (no photos, on sale)")
     def duplicate_items(self, request: HttpRequest, queryset: QuerySet[Item]) -> HttpResponse | None:

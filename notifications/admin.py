@@ -1,13 +1,12 @@
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 
 from notifications.models import Notification
-from philia.admin_actions import clip
+from philia.admin_actions import ReadOnlyAdmin, clip
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """What the owner was told and whether it reached them. Read-only: rows are written with their cause."""
 
     list_display = ("created_at", "kind", "about", "state", "sent_at")
@@ -22,12 +21,3 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="what")
     def about(self, notification: Notification) -> str:
         return format_html('<a href="{}">{}</a>', notification.path, clip(notification.text, 120))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False

@@ -5,14 +5,14 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from orders import offers, services
 from orders.models import Carrier, Offer, Order, OrderEvent, StripeEvent
 from orders.order_inlines import OrderEventInline, OrderItemInline, PaymentInline, told_text
 from orders.transitions import may_move, next_statuses
-from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, step_form
+from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, service_action, step_form
 from philia.inbox_admin import InboxAdmin, pretty_json
 
 
@@ -80,23 +80,13 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
     def total_in_dollars(self, order: Order) -> str:
         return f"${order.total}"
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Order | None = None,
-    ) -> HttpResponse:
+    def fill_change_page(self, context: dict, obj: Order | None, *, add: bool) -> None:
         # Nothing on the page is typed in, so no Save buttons: the order moves on through the step buttons.
-        # Here rather than in change_view: the order is already loaded, so the page does not fetch it twice.
         context.update({
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             "title": f"{obj} · {obj.get_status_display()}" if obj is not None else "", "subtitle": None,
             "next_steps": self.next_steps(obj) if obj is not None else (),
         })  # fmt: skip
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="needs the owner")
     def flags(self, order: Order) -> str:
@@ -255,38 +245,20 @@ class OfferAdmin(BackToPageAfterAction, admin.ModelAdmin):
     # Buttons on a pending offer's page: the same actions as the list's (they post to it).
     NEXT_STEPS = (("accept_offers", "Accept"), ("counter_offers", "Counter…"), ("reject_offers", "Reject"))
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Offer | None = None,
-    ) -> HttpResponse:
+    def fill_change_page(self, context: dict, obj: Offer | None, *, add: bool) -> None:
         waiting = obj is not None and obj.status == Offer.Status.PENDING
         context["next_steps"] = self.NEXT_STEPS if waiting else ()
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @admin.action(description="Accept (holds the piece for the customer at the offered price)")
-    def accept_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            lambda offer: offers.owner_accept_offer(offer=offer),
-            done="Accepted {count} offer(s).",
-        )
-
-    @admin.action(description="Reject (the listed price stays)")
-    def reject_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            lambda offer: offers.owner_reject_offer(offer=offer),
-            done="Rejected {count} offer(s).",
-        )
+    accept_offers = service_action(
+        lambda offer: offers.owner_accept_offer(offer=offer),
+        description="Accept (holds the piece for the customer at the offered price)",
+        done="Accepted {count} offer(s).",
+    )
+    reject_offers = service_action(
+        lambda offer: offers.owner_reject_offer(offer=offer),
+        description="Reject (the listed price stays)",
+        done="Rejected {count} offer(s).",
+    )
 
     @admin.action(description="Counter (asks for the amount)")
     def counter_offers(self, request: HttpRequest, queryset: QuerySet[Offer]) -> TemplateResponse | None:

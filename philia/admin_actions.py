@@ -1,8 +1,9 @@
-"""What the shop's admin pages share: running a service per selected row, the buttons on an object's page, the
+"""What the shop's admin pages share: running a service per selected row (an action that does only that:
+`service_action`), the buttons on an object's page, the
 page of a step that asks for something first, links to a customer, and clipping long text for a list column."""
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -43,6 +44,33 @@ def apply_service(
     return succeeded
 
 
+def service_action(
+    service: Callable[[Any], object], *, description: str, done: str
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], None]:
+    """An admin action that calls `service` for each selected row (`apply_service`: errors named per row, `done`
+    formatted with how many succeeded); assign it to the action's name in the ModelAdmin."""
+
+    @admin.action(description=description)
+    def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        apply_service(model_admin, request, queryset, service, done=done)
+
+    return action
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record the shop writes itself (a history, a log): the admin lists and shows it, never adds, changes or
+    deletes it."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
 class BackToPageAfterAction:
     """For action buttons on an object's page (they post to the list's actions with `_back_to`, the page's
     path): once the action is done, go back to that page instead of the list.
@@ -53,12 +81,26 @@ class BackToPageAfterAction:
     `_ask_first` (a script, a test) acts at once, as any admin action does."""
 
     confirm_actions: dict[str, str] = {}
-    # The object's page with its `next_steps` (set in `render_change_form`) as buttons at the top.
+    # The object's page with its `next_steps` (set in `fill_change_page`) as buttons at the top.
     change_form_template = "admin/change_form_with_steps.html"
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: object | None = None,
+    ) -> HttpResponse:
         context.setdefault("destructive_steps", tuple(self.confirm_actions))
-        return super().render_change_form(request, context, *args, **kwargs)
+        # Here rather than in change_view: the object is already loaded, so the page does not fetch it twice.
+        self.fill_change_page(context, obj, add=add)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def fill_change_page(self, context: dict, obj: Any, *, add: bool) -> None:
+        """Set what the object's page shows (its `next_steps`, which Save buttons) in `context`; `obj` is None on
+        the add page."""
 
     def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         action = request.POST.get("action", "")

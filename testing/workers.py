@@ -8,6 +8,7 @@ Only this run's namespace (DRAMATIQ_NAMESPACE) is flushed, before and after.
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dramatiq
@@ -47,32 +48,31 @@ def dramatiq_broker() -> Iterator[dramatiq.Broker]:
 DEADLINES_QUEUE = "order_deadlines"
 
 
-def _running(broker: dramatiq.Broker, *, deadlines: bool) -> RunningWorker:
+@contextmanager
+def running_worker(broker: dramatiq.Broker, *, deadlines: bool = False) -> Iterator[RunningWorker]:
+    """A worker consuming every queue of `broker` (the deadlines' only with `deadlines`), stopped on the way out."""
     queues = {name.split(".")[0] for name in broker.queues}
     if not deadlines:
         queues.discard(DEADLINES_QUEUE)
     # A short worker_timeout makes the worker notice new and delayed messages quickly.
     worker = dramatiq.Worker(broker, queues=queues, worker_threads=4, worker_timeout=100)
     worker.start()
-    return RunningWorker(broker, worker, queues)
+    try:
+        yield RunningWorker(broker, worker, queues)
+    finally:
+        worker.stop()
 
 
 @pytest.fixture
 def dramatiq_worker(dramatiq_broker: dramatiq.Broker) -> Iterator[RunningWorker]:
-    running = _running(dramatiq_broker, deadlines=False)
-    try:
+    with running_worker(dramatiq_broker) as running:
         yield running
-    finally:
-        running.worker.stop()
 
 
 @pytest.fixture
 def deadline_worker(dramatiq_broker: dramatiq.Broker) -> Iterator[RunningWorker]:
-    running = _running(dramatiq_broker, deadlines=True)
-    try:
+    with running_worker(dramatiq_broker, deadlines=True) as running:
         yield running
-    finally:
-        running.worker.stop()
 
 
 def delayed_jobs(broker: Any) -> int:

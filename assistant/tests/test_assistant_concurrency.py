@@ -3,10 +3,9 @@
 transaction=True: the two threads have their own connections and must see each other's commits.
 """
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from assistant.models import ToolCall
 from assistant.services import answer
@@ -16,31 +15,15 @@ from inventory.models import Item
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items
 from orders.models import Order
+from philia.tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def answer_twice_at_once(message: Message) -> list[str]:
-    barrier = threading.Barrier(2, timeout=10)
-    replies: list[str] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            replies.append(answer(customer=message.customer, message=message).text)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    return replies
+    outcomes = run_at_once([partial(answer, customer=message.customer, message=message)] * 2)
+    assert [outcome for outcome in outcomes if isinstance(outcome, Exception)] == []
+    return [reply.text for reply in outcomes]
 
 
 def test_a_hold_answered_twice_at_once_is_taken_once_and_told_the_same(settings):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from conversations.models import Customer, Message
 from conversations.outbox import CustomerBusy, send_outbound_message
 from conversations.services import OutboundImage, opt_out, queue_outbound_message
+from philia.tests.factories import make_customer_who_wrote
 from testing.tiktok import SEND_PATH, UPLOAD_PATH, Reply, error
 from tiktok.models import UploadedImage
 
@@ -26,26 +27,6 @@ def photo(settings, tmp_path: Path) -> OutboundImage:
     return OutboundImage(photo_id=7, file_name=default_storage.save("items/abc123.jpg", ContentFile(JPEG)))
 
 
-def _customer(*, wrote_ago: timedelta = timedelta(minutes=1), messages: int = 2) -> Customer:
-    now = timezone.now()
-    customer = Customer.objects.create(
-        tiktok_user_id="buyer-anna-id",
-        username="buyer_anna",
-        conversation_id="conv-anna",
-        last_inbound_at=now - wrote_ago,
-    )
-    for number in range(messages):
-        Message.objects.create(
-            customer=customer,
-            role="user",
-            direction="inbound",
-            text=f"pics? {number}",
-            tiktok_message_id=f"in-{number}",
-            created_at=now - wrote_ago - timedelta(seconds=messages - number - 1),
-        )
-    return customer
-
-
 def _answer(customer: Customer, image: OutboundImage, text: str = "Here's the jacket.") -> tuple[Message, Message]:
     """The assistant's answer to the customer's latest message: the photo, then the text, queued as intake does."""
     latest = customer.messages.filter(direction="inbound").order_by("-created_at").first()
@@ -59,7 +40,7 @@ def _media_ids_sent(fake_tiktok) -> list[str]:
 
 
 def test_an_image_message_uploads_the_photo_then_sends_it_as_an_image(fake_tiktok, photo):
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     result = send_outbound_message(message_id=picture.pk)
 
@@ -82,7 +63,7 @@ def upload_media_id(fake_tiktok) -> str:
 
 
 def test_the_same_photo_is_uploaded_once_and_its_media_id_reused(fake_tiktok, photo):
-    customer = _customer()
+    customer = make_customer_who_wrote()
     first, words = _answer(customer, photo)
     send_outbound_message(message_id=first.pk)
     send_outbound_message(message_id=words.pk)  # the whole first answer goes before the second
@@ -100,7 +81,7 @@ def test_the_same_photo_is_uploaded_once_and_its_media_id_reused(fake_tiktok, ph
 
 def test_a_remembered_media_id_tiktok_refuses_as_expired_is_uploaded_again_once(fake_tiktok, photo):
     UploadedImage.objects.create(file_name=photo.file_name, media_id="expired-media-id")
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     result = send_outbound_message(message_id=picture.pk)
 
@@ -115,7 +96,7 @@ def test_a_remembered_media_id_tiktok_refuses_as_expired_is_uploaded_again_once(
 def test_a_new_upload_refused_too_fails_the_message_after_one_re_upload(fake_tiktok, photo):
     UploadedImage.objects.create(file_name=photo.file_name, media_id="expired-media-id")
     fake_tiktok.script(SEND_PATH, Reply(json=error(40002, "Invalid media_id.")), Reply(json=error(40002, "Bad image.")))
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     result = send_outbound_message(message_id=picture.pk)
 
@@ -126,7 +107,7 @@ def test_a_new_upload_refused_too_fails_the_message_after_one_re_upload(fake_tik
 
 def test_a_just_uploaded_photo_refused_is_not_uploaded_again(fake_tiktok, photo):
     fake_tiktok.script(SEND_PATH, Reply(json=error(40002, "Bad image.")))
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     result = send_outbound_message(message_id=picture.pk)
 
@@ -138,7 +119,7 @@ def test_a_just_uploaded_photo_refused_is_not_uploaded_again(fake_tiktok, photo)
 def test_other_refusals_of_a_remembered_id_are_not_re_uploads(fake_tiktok, photo):
     UploadedImage.objects.create(file_name=photo.file_name, media_id="expired-media-id")
     fake_tiktok.script(SEND_PATH, Reply(json=error(40064, "Blocked by messaging rules.")))
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     assert send_outbound_message(message_id=picture.pk).error_code == "40064"
     assert fake_tiktok.uploads == []
@@ -148,7 +129,7 @@ def test_a_throttled_upload_puts_the_image_back_in_the_queue(fake_tiktok, photo)
     from conversations.outbox import SendLater
 
     fake_tiktok.script(UPLOAD_PATH, Reply(json=error(40100, "Too many requests")))
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     with pytest.raises(SendLater):
         send_outbound_message(message_id=picture.pk)
@@ -160,7 +141,7 @@ def test_a_throttled_upload_puts_the_image_back_in_the_queue(fake_tiktok, photo)
 
 
 def test_the_text_waits_for_the_photo_before_it_and_follows_it(fake_tiktok, photo, django_capture_on_commit_callbacks):
-    picture, words = _answer(_customer(), photo)
+    picture, words = _answer(make_customer_who_wrote(), photo)
     Message.objects.filter(pk=picture.pk).update(state="sending", sending_started_at=timezone.now())  # being sent
 
     with pytest.raises(CustomerBusy):  # the text's job comes back once the photo has gone
@@ -177,7 +158,7 @@ def test_the_text_waits_for_the_photo_before_it_and_follows_it(fake_tiktok, phot
 
 
 def test_the_text_s_job_running_first_sends_the_photo_first(fake_tiktok, photo):
-    picture, words = _answer(_customer(), photo)
+    picture, words = _answer(make_customer_who_wrote(), photo)
 
     first = send_outbound_message(message_id=words.pk)
     second = send_outbound_message(message_id=picture.pk)
@@ -187,7 +168,7 @@ def test_the_text_s_job_running_first_sends_the_photo_first(fake_tiktok, photo):
 
 
 def test_a_photo_that_could_not_go_still_lets_the_text_go(fake_tiktok, photo, django_capture_on_commit_callbacks):
-    picture, words = _answer(_customer(), photo)
+    picture, words = _answer(make_customer_who_wrote(), photo)
     default_storage.delete(photo.file_name)
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -201,7 +182,7 @@ def test_a_photo_that_could_not_go_still_lets_the_text_go(fake_tiktok, photo, dj
 
 
 def test_an_image_after_the_window_closed_is_blocked_like_any_reply(fake_tiktok, photo):
-    picture, words = _answer(_customer(wrote_ago=timedelta(hours=49)), photo)
+    picture, words = _answer(make_customer_who_wrote(wrote_ago=timedelta(hours=49)), photo)
 
     result = send_outbound_message(message_id=picture.pk)
 
@@ -213,7 +194,7 @@ def test_an_image_after_the_window_closed_is_blocked_like_any_reply(fake_tiktok,
 
 def test_an_image_counts_against_the_quota_after_a_first_message(fake_tiktok, photo, settings):
     settings.TIKTOK_QUOTA_FIRST_MESSAGE = 2
-    customer = _customer(messages=1)
+    customer = make_customer_who_wrote(messages=1)
     Message.objects.create(
         customer=customer, role="assistant", direction="outbound", state="sent", text="Hi!", sent_at=timezone.now()
     )
@@ -227,7 +208,7 @@ def test_an_image_counts_against_the_quota_after_a_first_message(fake_tiktok, ph
 
 
 def test_an_image_for_a_customer_who_sent_stop_is_blocked(fake_tiktok, photo):
-    customer = _customer()
+    customer = make_customer_who_wrote()
     picture, words = _answer(customer, photo)
     opt_out(customer=customer)
 
@@ -239,14 +220,14 @@ def test_an_image_for_a_customer_who_sent_stop_is_blocked(fake_tiktok, photo):
 
 def test_without_an_access_token_the_image_is_a_dry_run_and_nothing_is_uploaded(fake_tiktok, photo, settings):
     settings.TIKTOK_ACCESS_TOKEN = ""
-    picture, _ = _answer(_customer(), photo)
+    picture, _ = _answer(make_customer_who_wrote(), photo)
 
     assert send_outbound_message(message_id=picture.pk).state == "dry_run"
     assert fake_tiktok.requests == []
 
 
 def test_an_answer_queues_each_photo_once(photo):
-    customer = _customer()
+    customer = make_customer_who_wrote()
     first, _ = _answer(customer, photo)
     again, _ = _answer(customer, photo)
 

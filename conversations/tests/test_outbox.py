@@ -16,31 +16,11 @@ from conversations.outbox import (
 from conversations.selectors import is_stuck_sending, stuck_sending_messages
 from conversations.services import confirm_sent_echo, opt_out, pause_bot, queue_outbound_message, request_handoff
 from notifications.models import Notification
+from philia.tests.factories import make_customer_who_wrote
 from testing.tiktok import CONTENT_LIST_PATH, REFRESH_PATH, SEND_PATH, TEST_ACCESS_TOKEN, TEST_BUSINESS_ID, Reply, error
 from tiktok.models import TikTokCredential
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings")]
-
-
-def _customer(*, wrote_ago: timedelta = timedelta(minutes=1), messages: int = 2) -> Customer:
-    """A customer who has written `messages` times, the last `wrote_ago`."""
-    now = timezone.now()
-    customer = Customer.objects.create(
-        tiktok_user_id="buyer-anna-id",
-        username="buyer_anna",
-        conversation_id="conv-anna",
-        last_inbound_at=now - wrote_ago,
-    )
-    for number in range(messages):
-        Message.objects.create(
-            customer=customer,
-            role="user",
-            direction="inbound",
-            text=f"message {number}",
-            tiktok_message_id=f"in-{number}",
-            created_at=now - wrote_ago - timedelta(seconds=messages - number - 1),
-        )
-    return customer
 
 
 def _queued(customer: Customer, text: str = "Yes, it's still available!", role: str = "assistant") -> Message:
@@ -57,8 +37,17 @@ def _sent_already(customer: Customer, count: int, *, at) -> None:
         )
 
 
+def _send_timing_out(message: Message, fake_tiktok, settings, *, taken: bool) -> None:
+    """Send `message` while TikTok answers only after the read timeout, having taken it or not (it failed after
+    the request went out): the outbox cannot know, and keeps the message to be confirmed."""
+    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
+    fake_tiktok.script(SEND_PATH, Reply(delay=1.0) if taken else Reply(status=503, delay=1.0))
+    with pytest.raises(ConfirmLater):
+        send_outbound_message(message_id=message.pk)
+
+
 def test_queued_message_is_sent_with_tiktoks_body_and_token(fake_tiktok):
-    message = _queued(_customer(), "Yes, it's still available!")
+    message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
 
     result = send_outbound_message(message_id=message.pk)
 
@@ -88,7 +77,7 @@ def test_queued_message_is_sent_with_tiktoks_body_and_token(fake_tiktok):
     ],
 )
 def test_retryable_answer_puts_the_row_back_and_asks_for_a_retry_that_then_sends_once(fake_tiktok, reply, code):
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     fake_tiktok.script(SEND_PATH, reply)
 
     with pytest.raises(SendLater):
@@ -102,12 +91,8 @@ def test_retryable_answer_puts_the_row_back_and_asks_for_a_retry_that_then_sends
 
 
 def test_slow_tiktok_answer_is_not_resent_but_kept_sending_to_be_confirmed(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
-    message = _queued(_customer())
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))  # taken, answered after the read timeout
-
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    message = _queued(make_customer_who_wrote())
+    _send_timing_out(message, fake_tiktok, settings, taken=True)  # taken, answered after the read timeout
 
     message.refresh_from_db()
     assert (message.state, message.error_code, message.attempts) == ("sending", "read_timeout", 1)
@@ -116,11 +101,8 @@ def test_slow_tiktok_answer_is_not_resent_but_kept_sending_to_be_confirmed(fake_
 
 
 def test_unconfirmed_send_listed_in_the_conversation_is_sent_without_a_second_copy(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
-    message = _queued(_customer(), "Yes, it's still available!")
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
+    _send_timing_out(message, fake_tiktok, settings, taken=True)
 
     result = confirm_unconfirmed_send(message_id=message.pk)
 
@@ -134,11 +116,8 @@ def test_unconfirmed_send_listed_in_the_conversation_is_sent_without_a_second_co
 
 
 def test_unconfirmed_send_confirmed_by_its_echo_is_not_looked_up(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
-    message = _queued(_customer(), "Yes, it's still available!")
-    fake_tiktok.script(SEND_PATH, Reply(delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
+    _send_timing_out(message, fake_tiktok, settings, taken=True)
     confirm_sent_echo(tiktok_user_id="buyer-anna-id", tiktok_message_id="echo-1", text="Yes, it's still available!")
 
     result = confirm_unconfirmed_send(message_id=message.pk)
@@ -148,12 +127,9 @@ def test_unconfirmed_send_confirmed_by_its_echo_is_not_looked_up(fake_tiktok, se
 
 
 def test_unconfirmed_send_missing_from_the_conversation_is_queued_again_and_sent_once(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
-    message = _queued(_customer(), "Yes, it's still available!")
+    message = _queued(make_customer_who_wrote(), "Yes, it's still available!")
     # Timed out and not taken (TikTok failed after the request went out).
-    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    _send_timing_out(message, fake_tiktok, settings, taken=False)
 
     requeued = confirm_unconfirmed_send(message_id=message.pk)
     assert (requeued.state, requeued.attempts) == ("queued", 1)
@@ -165,27 +141,21 @@ def test_unconfirmed_send_missing_from_the_conversation_is_queued_again_and_sent
 
 
 def test_same_text_sent_long_before_the_unconfirmed_send_does_not_count(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     settings.OUTBOX_UNCONFIRMED_SLACK_SECONDS = 0
-    customer = _customer()
+    customer = make_customer_who_wrote()
     first = _queued(customer, "Thanks!", role="staff")
     assert send_outbound_message(message_id=first.pk).state == "sent"
     second = _queued(customer, "Thanks!", role="staff")
-    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=second.pk)
+    _send_timing_out(second, fake_tiktok, settings, taken=False)
 
     # The earlier "Thanks!" is listed, but it is another row's (its id is known) and from before this send.
     assert confirm_unconfirmed_send(message_id=second.pk).state == "queued"
 
 
 def test_unconfirmed_send_out_of_attempts_is_failed_not_resent(fake_tiktok, settings):
-    settings.TIKTOK_HTTP_TIMEOUT = (1.0, 0.3)
     settings.OUTBOX_MAX_ATTEMPTS = 1
-    message = _queued(_customer())
-    fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))
-    with pytest.raises(ConfirmLater):
-        send_outbound_message(message_id=message.pk)
+    message = _queued(make_customer_who_wrote())
+    _send_timing_out(message, fake_tiktok, settings, taken=False)
 
     result = confirm_unconfirmed_send(message_id=message.pk)
 
@@ -195,7 +165,7 @@ def test_unconfirmed_send_out_of_attempts_is_failed_not_resent(fake_tiktok, sett
 
 def test_unreachable_tiktok_is_retried(settings):  # nothing was sent: queued again at once, not confirmed
     settings.TIKTOK_API_BASE = "http://127.0.0.1:9/open_api/v1.3"  # discard port: nothing listens
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
 
     with pytest.raises(SendLater):
         send_outbound_message(message_id=message.pk)
@@ -206,7 +176,7 @@ def test_unreachable_tiktok_is_retried(settings):  # nothing was sent: queued ag
 
 @pytest.mark.parametrize("code", [40064, 40001, 40002, 40007])
 def test_final_refusal_marks_the_row_failed_with_tiktoks_code_and_is_not_retried(fake_tiktok, code):
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     fake_tiktok.script(SEND_PATH, Reply(json=error(code, f"refused {code}")))
 
     result = send_outbound_message(message_id=message.pk)
@@ -220,7 +190,7 @@ def test_expired_token_is_refreshed_once_and_the_send_goes_through(fake_tiktok, 
     settings.TIKTOK_ACCESS_TOKEN = ""
     TikTokCredential.objects.create(access_token="expired-token", refresh_token="refresh-0")
     fake_tiktok.accepted_tokens = set()
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
 
     result = send_outbound_message(message_id=message.pk)
 
@@ -245,7 +215,7 @@ def test_token_still_refused_after_one_refresh_fails_the_message(fake_tiktok, se
     settings.TIKTOK_ACCESS_TOKEN = ""
     TikTokCredential.objects.create(access_token="expired-token", refresh_token="refresh-0")
     fake_tiktok.script(SEND_PATH, Reply(json=error(40105, "bad token")), Reply(json=error(40105, "bad token")))
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
 
     result = send_outbound_message(message_id=message.pk)
 
@@ -256,7 +226,7 @@ def test_token_still_refused_after_one_refresh_fails_the_message(fake_tiktok, se
 
 def test_bad_token_without_a_refresh_token_fails_the_message(fake_tiktok):
     fake_tiktok.script(SEND_PATH, Reply(json=error(40105, "bad token")))
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
 
     result = send_outbound_message(message_id=message.pk)
 
@@ -265,7 +235,7 @@ def test_bad_token_without_a_refresh_token_fails_the_message(fake_tiktok):
 
 
 def test_row_left_in_sending_by_a_crash_is_never_sent_again(fake_tiktok):
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     # What a worker that died after committing `sending` and before the HTTP call leaves behind.
     Message.objects.filter(pk=message.pk).update(
         state="sending", attempts=1, sending_started_at=timezone.now() - timedelta(minutes=10)
@@ -280,7 +250,7 @@ def test_row_left_in_sending_by_a_crash_is_never_sent_again(fake_tiktok):
 
 
 def test_assistant_reply_after_the_window_closed_is_blocked(fake_tiktok):
-    message = _queued(_customer(wrote_ago=timedelta(hours=49)))
+    message = _queued(make_customer_who_wrote(wrote_ago=timedelta(hours=49)))
 
     result = send_outbound_message(message_id=message.pk)
 
@@ -290,7 +260,7 @@ def test_assistant_reply_after_the_window_closed_is_blocked(fake_tiktok):
 
 
 def test_staff_may_send_three_follow_ups_after_the_window_then_is_blocked(fake_tiktok):
-    customer = _customer(wrote_ago=timedelta(hours=50))
+    customer = make_customer_who_wrote(wrote_ago=timedelta(hours=50))
     states = []
     for number in range(4):
         states.append(send_outbound_message(message_id=_queued(customer, f"follow-up {number}", role="staff").pk).state)
@@ -300,7 +270,7 @@ def test_staff_may_send_three_follow_ups_after_the_window_then_is_blocked(fake_t
 
 
 def test_quota_after_a_first_message_is_ten_until_the_customer_writes_again(fake_tiktok):
-    customer = _customer(messages=1)
+    customer = make_customer_who_wrote(messages=1)
     _sent_already(customer, 10, at=timezone.now())
 
     blocked = send_outbound_message(message_id=_queued(customer, role="staff").pk)
@@ -313,7 +283,7 @@ def test_quota_after_a_first_message_is_ten_until_the_customer_writes_again(fake
 
 
 def test_after_a_later_customer_message_the_window_is_unlimited(fake_tiktok):
-    customer = _customer(messages=2)
+    customer = make_customer_who_wrote(messages=2)
     _sent_already(customer, 25, at=timezone.now())
 
     result = send_outbound_message(message_id=_queued(customer, role="staff").pk)
@@ -322,7 +292,7 @@ def test_after_a_later_customer_message_the_window_is_unlimited(fake_tiktok):
 
 
 def test_assistant_message_is_blocked_while_the_bot_is_paused_but_staff_goes_through(fake_tiktok):
-    customer = _customer()
+    customer = make_customer_who_wrote()
     assistant_message = _queued(customer)
     pause_bot(customer=customer, hours=12)
 
@@ -333,7 +303,7 @@ def test_assistant_message_is_blocked_while_the_bot_is_paused_but_staff_goes_thr
 
 
 def test_answer_to_the_handoff_request_itself_still_goes_out(fake_tiktok):
-    customer = _customer()
+    customer = make_customer_who_wrote()
     request_handoff(customer=customer)
     answer = _queued(customer, "The owner will reply to you here soon.")
 
@@ -341,7 +311,7 @@ def test_answer_to_the_handoff_request_itself_still_goes_out(fake_tiktok):
 
 
 def test_opted_out_customer_gets_the_stop_confirmation_and_nothing_automated_after(fake_tiktok):
-    customer = _customer()
+    customer = make_customer_who_wrote()
     opt_out(customer=customer)
     confirmation = _queued(customer, "You won't get automated messages. Send START to undo.")
     Message.objects.create(
@@ -356,7 +326,7 @@ def test_opted_out_customer_gets_the_stop_confirmation_and_nothing_automated_aft
 
 def test_without_an_access_token_the_message_is_a_dry_run(fake_tiktok, settings):
     settings.TIKTOK_ACCESS_TOKEN = ""
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
 
     result = send_outbound_message(message_id=message.pk)
 
@@ -368,13 +338,13 @@ def test_stored_token_is_used_when_the_environment_has_none(fake_tiktok, setting
     settings.TIKTOK_ACCESS_TOKEN = ""
     TikTokCredential.objects.create(access_token="stored-token")
 
-    send_outbound_message(message_id=_queued(_customer()).pk)
+    send_outbound_message(message_id=_queued(make_customer_who_wrote()).pk)
 
     assert fake_tiktok.calls(SEND_PATH)[0].headers["Access-Token"] == "stored-token"
 
 
 def test_running_out_of_retries_marks_the_waiting_row_failed_keeping_the_last_error(fake_tiktok):
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     fake_tiktok.script(SEND_PATH, Reply(json=error(40100, "Too many requests")))
     with pytest.raises(SendLater):
         send_outbound_message(message_id=message.pk)
@@ -389,7 +359,7 @@ def test_running_out_of_retries_marks_the_waiting_row_failed_keeping_the_last_er
 def test_a_retry_waits_by_the_rows_tries_whichever_job_made_them(fake_tiktok, tries_before):
     # A send whose answer timed out comes back as a new job (confirm_send), whose own retry count starts again:
     # the wait must follow the tries the row has made, or a minute of trouble could spend every try it has.
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     Message.objects.filter(pk=message.pk).update(attempts=tries_before)
     fake_tiktok.script(SEND_PATH, Reply(status=503))
 
@@ -401,7 +371,7 @@ def test_a_retry_waits_by_the_rows_tries_whichever_job_made_them(fake_tiktok, tr
 
 
 def test_the_longest_retry_wait_is_five_minutes(fake_tiktok):
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     Message.objects.filter(pk=message.pk).update(attempts=7)
     fake_tiktok.script(SEND_PATH, Reply(status=503))
 
@@ -413,7 +383,7 @@ def test_the_longest_retry_wait_is_five_minutes(fake_tiktok):
 
 def test_a_retryable_answer_to_the_last_try_fails_the_row_and_tells_the_owner(fake_tiktok, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 3
-    message = _queued(_customer())
+    message = _queued(make_customer_who_wrote())
     Message.objects.filter(pk=message.pk).update(attempts=2)
     fake_tiktok.script(SEND_PATH, Reply(json=error(40100, "Too many requests")))
 
@@ -427,7 +397,7 @@ def test_a_retryable_answer_to_the_last_try_fails_the_row_and_tells_the_owner(fa
 
 
 def test_text_longer_than_tiktok_allows_is_cut_to_6000_characters(fake_tiktok):
-    message = _queued(_customer(), "x" * 7000)
+    message = _queued(make_customer_who_wrote(), "x" * 7000)
 
     send_outbound_message(message_id=message.pk)
 

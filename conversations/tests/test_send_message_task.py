@@ -1,39 +1,25 @@
 """The send_message actor on the real Redis broker with a real worker: retries, giving up, rate limit."""
 
 import pytest
-from django.utils import timezone
 from dramatiq.rate_limits import WindowRateLimiter
 from dramatiq.rate_limits.backends import RedisBackend
 
-from conversations.models import Customer, Message
+from conversations.models import Message
 from conversations.services import queue_outbound_message
 from conversations.tasks import send_message
+from philia.tests.factories import make_customer_who_wrote
 from testing.tiktok import CONTENT_LIST_PATH, SEND_PATH, Reply, error
-from testing.workers import _running
+from testing.workers import running_worker
 from tiktok.limits import send_rate_limiter
 
 # transaction=True: the worker's threads must see the committed rows, and on_commit must enqueue.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
 
 
-def _customer() -> Customer:
-    customer = Customer.objects.create(
-        tiktok_user_id="buyer-anna-id",
-        username="buyer_anna",
-        conversation_id="conv-anna",
-        last_inbound_at=timezone.now(),
-    )
-    for number in range(2):
-        Message.objects.create(
-            customer=customer, role="user", direction="inbound", text="hi", tiktok_message_id=f"in-{number}"
-        )
-    return customer
-
-
 def test_throttled_send_is_retried_with_backoff_and_sent_once(fake_tiktok, dramatiq_worker):
     fake_tiktok.script(SEND_PATH, Reply(json=error(40100, "Too many requests")))
 
-    message = queue_outbound_message(customer=_customer(), text="Still available!", role="staff")
+    message = queue_outbound_message(customer=make_customer_who_wrote(), text="Still available!", role="staff")
     dramatiq_worker.drain()
 
     message.refresh_from_db()
@@ -44,7 +30,7 @@ def test_throttled_send_is_retried_with_backoff_and_sent_once(fake_tiktok, drama
 
 def test_send_that_runs_out_of_retries_is_marked_failed(fake_tiktok, dramatiq_worker):
     fake_tiktok.script(SEND_PATH, Reply(json=error(51065, "System error")))
-    customer = _customer()
+    customer = make_customer_who_wrote()
     message = Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text="hi")
 
     send_message.send_with_options(args=(message.pk,), max_retries=0)
@@ -62,7 +48,12 @@ def test_the_rows_tries_not_the_jobs_retries_decide_when_a_send_is_given_up(fake
     settings.OUTBOX_MAX_ATTEMPTS = 3
     fake_tiktok.script(SEND_PATH, Reply(status=503), Reply(status=503))
     message = Message.objects.create(
-        customer=_customer(), role="staff", direction="outbound", state="queued", text="hi", attempts=2
+        customer=make_customer_who_wrote(),
+        role="staff",
+        direction="outbound",
+        state="queued",
+        text="hi",
+        attempts=2,
     )
 
     send_message.send(message.pk)
@@ -87,7 +78,7 @@ def test_rate_limiter_is_shop_wide_on_redis_with_the_configured_rate(settings):
 
 def test_a_burst_of_sends_is_spread_out_by_the_rate_limit(fake_tiktok, dramatiq_worker, settings):
     settings.TIKTOK_SENDS_PER_SECOND = 2
-    customer = _customer()
+    customer = make_customer_who_wrote()
 
     for number in range(8):
         queue_outbound_message(customer=customer, text=f"reply {number}", role="staff")
@@ -106,7 +97,7 @@ def test_a_send_that_finds_the_rate_limit_busy_is_requeued_without_spending_a_re
     # One send a second and no in-process wait: three of four sends at once find the limit busy.
     settings.TIKTOK_SENDS_PER_SECOND = 1
     monkeypatch.setattr("conversations.tasks.RATE_LIMIT_WAIT_SECONDS", 0.0)
-    customer = _customer()
+    customer = make_customer_who_wrote()
     messages = [
         Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text=f"hi {n}")
         for n in range(4)
@@ -125,7 +116,7 @@ def test_send_taken_but_answered_late_is_delivered_once_and_ends_sent(fake_tikto
     settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS = 0.5
     fake_tiktok.script(SEND_PATH, Reply(delay=1.0))  # taken on arrival, answered after the read timeout
 
-    message = queue_outbound_message(customer=_customer(), text="Still available!", role="staff")
+    message = queue_outbound_message(customer=make_customer_who_wrote(), text="Still available!", role="staff")
     dramatiq_worker.drain()
 
     message.refresh_from_db()
@@ -139,7 +130,7 @@ def test_send_timed_out_and_not_taken_is_sent_again_once_after_the_look_up(fake_
     settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS = 0.5
     fake_tiktok.script(SEND_PATH, Reply(status=503, delay=1.0))  # timed out, and TikTok did not take it
 
-    message = queue_outbound_message(customer=_customer(), text="Still available!", role="staff")
+    message = queue_outbound_message(customer=make_customer_who_wrote(), text="Still available!", role="staff")
     dramatiq_worker.drain()
 
     message.refresh_from_db()
@@ -157,7 +148,7 @@ def test_a_send_taken_by_tiktok_while_the_database_goes_away_is_recorded_sent_on
 
     from conversations.outbox import send_outbound_message
 
-    customer = _customer()
+    customer = make_customer_who_wrote()
     message = Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text="hi")
     failed = []
 
@@ -172,11 +163,8 @@ def test_a_send_taken_by_tiktok_while_the_database_goes_away_is_recorded_sent_on
     message.refresh_from_db()
     assert failed and message.state == "sending"  # TikTok has it; the database does not know yet
 
-    running = _running(dramatiq_broker, deadlines=False)  # the worker starts once the database is back
-    try:
+    with running_worker(dramatiq_broker) as running:  # the worker starts once the database is back
         running.drain()
-    finally:
-        running.worker.stop()
 
     message.refresh_from_db()
     assert message.state == "sent" and message.tiktok_message_id.startswith("fake-sent-")

@@ -5,14 +5,12 @@ for it lands. Real threads released by one barrier, each on its own connection (
 matter between separate transactions.
 """
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from inventory.models import Item
@@ -20,34 +18,11 @@ from inventory.services import reserve_item
 from orders.models import Order, OrderItem, Payment
 from orders.services import cancel_order, place_order, record_provider_payment
 from philia.errors import DomainError
+from philia.tests.concurrency import run_at_once
 from philia.tests.factories import make_customer, make_item
 
 ROUNDS = 6
 TIMEOUT_SECONDS = 30
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Each call in its own thread, released together; each one's result or the exception it raised."""
-    barrier = threading.Barrier(len(calls), timeout=TIMEOUT_SECONDS)
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            connection.ensure_connection()  # connected first: the race is about the rows, not connecting
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # the outcome under test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT_SECONDS)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck: a deadlock or an unbounded wait"
-    return outcomes
 
 
 def shopper(customer, skus: list[str]) -> Callable[[], list[Any]]:
@@ -98,7 +73,7 @@ def play_round(round_number: int) -> str:
     yara, zane = make_customer(f"yara-{round_number}"), make_customer(f"zane-{round_number}")
     reference = f"cs_late_{round_number}"
 
-    cancelled, paid, yaras, zanes = race(
+    cancelled, paid, yaras, zanes = run_at_once(
         [
             lambda: cancel_order(order=order, reason="owner cancelled"),
             lambda: record_provider_payment(
@@ -107,7 +82,8 @@ def play_round(round_number: int) -> str:
             ),
             shopper(yara, [a, c]),
             shopper(zane, [c, b]),
-        ]
+        ],
+        timeout=TIMEOUT_SECONDS,
     )  # fmt: skip
 
     # Every party has a clear answer: a result or a domain error, never a crash.

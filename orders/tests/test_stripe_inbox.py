@@ -6,13 +6,9 @@ to a limit, and Stripe's redelivery of a failed event is handled instead of bein
 threads, and another connection holds the order's row lock.
 """
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from dramatiq.brokers.redis import RedisBroker
@@ -23,6 +19,7 @@ from orders.services import place_order
 from orders.stripe_payments import create_payment_link
 from orders.tasks import handle_stripe_event
 from philia import today
+from philia.tests.concurrency import locked_elsewhere
 from philia.tests.factories import make_customer, make_item
 from testing.stripe import checkout_completed, post_stripe_webhook, stripe_event
 
@@ -38,30 +35,6 @@ def order() -> Order:
     customer = make_customer("tt-1", conversation_id="conv-1", last_inbound_at=timezone.now())
     make_item("JACKET-1", price="45.00", held_by=customer, held_until=timezone.now() + timedelta(hours=1))
     return place_order(customer=customer)
-
-
-@contextmanager
-def order_locked_elsewhere(order: Order) -> Iterator[None]:
-    """The order's row locked by another connection (the owner's long edit, say) until the block ends."""
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                Order.objects.select_for_update().get(pk=order.pk)
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    try:
-        assert locked.wait(timeout=10), "the other connection did not get the lock"
-        yield
-    finally:
-        release.set()
-        thread.join(timeout=10)
 
 
 def test_an_event_stored_while_redis_is_unreachable_is_handled_by_the_sweep_once_redis_is_back(
@@ -145,7 +118,8 @@ def test_a_redelivery_of_a_failed_event_is_handled_not_answered_as_a_duplicate(
     create_payment_link(order_id=order.pk)
     paid = checkout_completed(fake_stripe.sessions[0])
 
-    with order_locked_elsewhere(order):
+    # The order's row locked by another connection (the owner's long edit, say).
+    with locked_elsewhere(lambda: Order.objects.select_for_update().get(pk=order.pk)):
         first = post_stripe_webhook(client, paid)
         dramatiq_worker.drain(timeout_ms=10_000)
 

@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from philia.errors import DomainError
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_EXCEPT_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -22,7 +24,14 @@ _CONTROL_EXCEPT_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 class OneLineErrors(BaseCommand):
     """A command whose bad arguments print one line on stderr (`manage.py reserve: error: …`) and exit 2,
-    instead of argparse's usage block; `--help` still shows the usage."""
+    instead of argparse's usage block; `--help` still shows the usage. A rule that says no (a `DomainError`)
+    is a `CommandError`: its reason on one line of stderr, exit 1."""
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        try:
+            return super().execute(*args, **options)
+        except DomainError as error:
+            raise CommandError(str(error)) from error
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -101,3 +110,20 @@ def seconds(*, minimum: float, maximum: float) -> Callable[[str], float]:
 def hours(*, maximum: float) -> Callable[[str], float]:
     """More than 0 hours, decimals allowed (0.5 is half an hour), at most `maximum`."""
     return quantity("hours", minimum=0, maximum=maximum)
+
+
+def add_sku(parser: CommandParser) -> None:
+    """The positional `sku` of a command about one item."""
+    parser.add_argument(
+        "sku", type=text(max_length=64), help="The item's SKU, e.g. VNT-NIKE-WB-001 (case-insensitive)."
+    )
+
+
+def add_timeout(parser: CommandParser, *, waits_for: str) -> None:
+    """`--timeout`: the seconds a command waits for `waits_for` (default 60, at most an hour)."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds(minimum=0, maximum=3600),
+        default=60.0,
+        help=f"Seconds to wait for {waits_for} (over 0, at most 3600).",
+    )

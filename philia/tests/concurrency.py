@@ -3,7 +3,7 @@ another connection while a test waits on them."""
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,12 +16,12 @@ def run_at_once(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[
 
     The caller's test needs `django_db(transaction=True)`: the threads only see committed rows.
     """
-    barrier = threading.Barrier(len(calls), timeout=10)
+    barrier = threading.Barrier(len(calls), timeout=timeout)
     outcomes: list[Any] = [None] * len(calls)
 
     def run(index: int, call: Callable[[], Any]) -> None:
         try:
-            connection.ensure_connection()  # connect first, so the race is about the rows, not connecting
+            connection.ensure_connection()  # connected first: the race is about the rows, not connecting
             barrier.wait()
             outcomes[index] = call()
         except Exception as exc:  # the outcome under test, compared by the caller
@@ -34,25 +34,24 @@ def run_at_once(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck: a deadlock or an unbounded wait"
     return outcomes
 
 
 @contextmanager
-def items_locked_elsewhere(item_ids: Iterable[int]) -> Iterator[None]:
-    """The items' rows locked (`lock_items`) by another connection, in a thread, until the block ends.
+def locked_elsewhere(lock: Callable[[], object]) -> Iterator[None]:
+    """The rows `lock` locks (in a transaction) held by another connection, in a thread, until the block ends.
 
     The caller's test needs `django_db(transaction=True)`: the thread only sees committed rows.
     """
-    item_ids = list(item_ids)
     locked, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         try:
             with transaction.atomic():
-                list(lock_items(ids=item_ids))
+                lock()
                 locked.set()
-                release.wait(timeout=10)
+                release.wait(timeout=30)
         finally:
             connection.close()
 
@@ -64,3 +63,9 @@ def items_locked_elsewhere(item_ids: Iterable[int]) -> Iterator[None]:
     finally:
         release.set()
         thread.join(timeout=10)
+
+
+def items_locked_elsewhere(item_ids: Iterable[int]) -> AbstractContextManager[None]:
+    """The items' rows locked (`lock_items`) by another connection until the block ends (`locked_elsewhere`)."""
+    item_ids = list(item_ids)
+    return locked_elsewhere(lambda: list(lock_items(ids=item_ids)))

@@ -1,15 +1,36 @@
 """Rows for tests to start from. Tests set up states directly; the code under test goes through services."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from conversations.models import Customer
+from django.utils import timezone
+
+from conversations.models import Customer, Message
 from inventory.models import Item
 
 
 def make_customer(tiktok_user_id: str = "customer-1", *, username: str = "", **fields: Any) -> Customer:
     return Customer.objects.create(tiktok_user_id=tiktok_user_id, username=username or tiktok_user_id, **fields)
+
+
+def make_customer_who_wrote(*, messages: int = 2, wrote_ago: timedelta = timedelta(minutes=1)) -> Customer:
+    """Anna, in conversation "conv-anna", who has written `messages` times ("message 0", ...; TikTok ids "in-0",
+    ...) a second apart, the last `wrote_ago`."""
+    now = timezone.now()
+    customer = make_customer(
+        "buyer-anna-id", username="buyer_anna", conversation_id="conv-anna", last_inbound_at=now - wrote_ago
+    )
+    for number in range(messages):
+        Message.objects.create(
+            customer=customer,
+            role="user",
+            direction="inbound",
+            text=f"message {number}",
+            tiktok_message_id=f"in-{number}",
+            created_at=now - wrote_ago - timedelta(seconds=messages - number - 1),
+        )
+    return customer
 
 
 def make_item(

@@ -3,10 +3,12 @@ a 500. `django_db(transaction=True)`: two real connections, the first holding it
 """
 
 import threading
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
 
+from philia.tests.concurrency import run_at_once
 from testing.tiktok import im_receive_msg_body
 from tiktok.envelopes import parse_envelope
 from tiktok.models import WebhookEvent
@@ -44,28 +46,13 @@ def test_a_delivery_racing_one_not_yet_committed_is_a_duplicate_once_that_one_co
 
 
 def test_many_deliveries_of_one_message_at_once_store_one_row_and_raise_nothing():
-    failures: list[BaseException] = []
-    outcomes: list[str] = []
+    outcomes: list[object] = []
     for round_number in range(20):
         body = im_receive_msg_body("hi", user="anna", message_id=f"burst-{round_number}")
         envelope = parse_envelope(body)
-        barrier = threading.Barrier(12, timeout=10)
+        outcomes += run_at_once([partial(record_webhook_event, body=body, envelope=envelope)] * 12, timeout=20)
 
-        def deliver(barrier: threading.Barrier = barrier, body: bytes = body, envelope=envelope) -> None:
-            try:
-                barrier.wait()
-                outcomes.append(record_webhook_event(body=body, envelope=envelope).outcome)
-            except Exception as error:
-                failures.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=deliver) for _ in range(12)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=20)
-
+    failures = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert failures == []
-    assert sorted(outcomes) == sorted(["accepted"] * 20 + ["duplicate"] * 220)
+    assert sorted(recorded.outcome for recorded in outcomes) == sorted(["accepted"] * 20 + ["duplicate"] * 220)
     assert WebhookEvent.objects.count() == 20

@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from inventory.services import release_hold
-from philia.errors import DomainError
-from philia.management.arguments import OneLineErrors, text
+from philia.management.arguments import OneLineErrors, add_sku
 
 
 class Command(OneLineErrors):
@@ -17,13 +16,8 @@ class Command(OneLineErrors):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "sku", type=text(max_length=64), help="The item's SKU, e.g. VNT-NIKE-WB-001 (case-insensitive)."
-        )
+        add_sku(parser)
 
     def handle(self, *args: Any, sku: str, **options: Any) -> None:
-        try:
-            item = release_hold(sku=sku)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from exc
+        item = release_hold(sku=sku)
         self.stdout.write(self.style.SUCCESS(f"Released {item.sku} ({item.name}); it is on sale again."))

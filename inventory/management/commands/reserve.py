@@ -2,14 +2,13 @@
 
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from conversations.services import get_or_create_customer
 from inventory.services import MAX_HOLD_HOURS, reserve_item
-from philia.errors import DomainError
-from philia.management.arguments import OneLineErrors, hours, text
+from philia.management.arguments import OneLineErrors, add_sku, hours, text
 
 
 class Command(OneLineErrors):
@@ -22,9 +21,7 @@ class Command(OneLineErrors):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "sku", type=text(max_length=64), help="The item's SKU, e.g. VNT-NIKE-WB-001 (case-insensitive)."
-        )
+        add_sku(parser)
         parser.add_argument(
             "--customer",
             required=True,
@@ -40,13 +37,10 @@ class Command(OneLineErrors):
         )
 
     def handle(self, *args: Any, sku: str, customer: str, hours: float | None, **options: Any) -> None:
-        try:
-            # One transaction, so a refused hold does not leave a new customer behind.
-            with transaction.atomic():
-                holder = get_or_create_customer(tiktok_user_id=customer)
-                item = reserve_item(sku=sku, customer=holder, hours=hours)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from exc
+        # One transaction, so a refused hold does not leave a new customer behind.
+        with transaction.atomic():
+            holder = get_or_create_customer(tiktok_user_id=customer)
+            item = reserve_item(sku=sku, customer=holder, hours=hours)
         until = timezone.localtime(item.held_until)
         self.stdout.write(
             self.style.SUCCESS(

@@ -7,7 +7,6 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from inventory.services import schedule_drop
-from philia.errors import DomainError
 from philia.management.arguments import OneLineErrors, text
 
 
@@ -39,10 +38,7 @@ class Command(OneLineErrors):
             drops_at = datetime.fromisoformat(at.strip())
         except ValueError as exc:
             raise CommandError(f"--at {at!r} is not an ISO 8601 time, e.g. 2026-12-24T19:00:00+00:00.") from exc
-        try:
-            drop = schedule_drop(drops_at=drops_at, skus=skus, name=name or "")
-        except DomainError as exc:
-            raise CommandError(str(exc)) from exc
+        drop = schedule_drop(drops_at=drops_at, skus=skus, name=name or "")
         local = timezone.localtime(drop.drops_at)
         self.stdout.write(
             self.style.SUCCESS(f"Scheduled {drop.name!r} for {local:%Y-%m-%d %H:%M %Z} (drop {drop.pk}):")

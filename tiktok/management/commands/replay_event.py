@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from conversations.models import Message
-from philia.management.arguments import OneLineErrors, integer, seconds
+from philia.management.arguments import OneLineErrors, add_timeout, integer
 from tiktok.models import WebhookEvent
 from tiktok.services import replay_webhook_event
 
@@ -23,12 +23,7 @@ class Command(OneLineErrors):
             type=integer(minimum=1, maximum=2**63 - 1),
             help="The stored event's id (admin: Webhook events).",
         )
-        parser.add_argument(
-            "--timeout",
-            type=seconds(minimum=0, maximum=3600),
-            default=60.0,
-            help="Seconds to wait for the outcome (over 0, at most 3600).",
-        )
+        add_timeout(parser, waits_for="the outcome")
 
     def handle(self, *args: Any, **options: Any) -> None:
         event_id = options["event_id"]

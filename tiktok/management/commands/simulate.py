@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from conversations.models import Message
-from philia.management.arguments import OneLineErrors, seconds, text
+from philia.management.arguments import OneLineErrors, add_timeout, text
 from tiktok.models import WebhookEvent
 from tiktok.simulation import signed_customer_message
 
@@ -41,12 +41,7 @@ class Command(OneLineErrors):
         parser.add_argument(
             "--url", type=shop_url, default="http://127.0.0.1:8000", help="The running shop (default %(default)s)."
         )
-        parser.add_argument(
-            "--timeout",
-            type=seconds(minimum=0, maximum=3600),
-            default=60.0,
-            help="Seconds to wait for the reply (over 0, at most 3600).",
-        )
+        add_timeout(parser, waits_for="the reply")
 
     def handle(self, *args: Any, **options: Any) -> None:
         secret, business_id = settings.TIKTOK_APP_SECRET, settings.TIKTOK_BUSINESS_ID
