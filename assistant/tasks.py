@@ -17,6 +17,7 @@ import dramatiq
 from django.conf import settings
 from django.utils import timezone
 from dramatiq import Retry
+from dramatiq.rate_limits import ConcurrentRateLimiter
 
 from assistant import notices
 from assistant.services import answer
@@ -59,11 +60,24 @@ def handle_event(event_id: int, conversation: str | None = None) -> None:
     if settings.COALESCE_SECONDS > 0 and _waits_for_more_bubbles(event_id=event_id, conversation=conversation):
         return
     mutex = conversation_mutex(conversation)
+    with acquire_within(mutex, seconds=0) as acquired:
+        if acquired:
+            _handle_holding(mutex, event_id=event_id)
+            return
+    # Busy. An event the worker holding the conversation has taken up already (a bubble of the burst it answers)
+    # is its to finish: this job ends instead of holding a thread (if that worker dies, the inbox sweep sends the
+    # event again). One still received may come after that worker's turn: wait for the conversation.
+    if not WebhookEvent.objects.filter(pk=event_id, status=WebhookEvent.Status.RECEIVED).exists():
+        return
     with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:
         if not acquired:
             raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
-        with renewed_while_held(mutex):
-            handle_conversation_events(up_to_event_id=event_id, answer=answer)
+        _handle_holding(mutex, event_id=event_id)
+
+
+def _handle_holding(mutex: ConcurrentRateLimiter, *, event_id: int) -> None:
+    with renewed_while_held(mutex):
+        handle_conversation_events(up_to_event_id=event_id, answer=answer)
 
 
 def _waits_for_more_bubbles(*, event_id: int, conversation: str) -> bool:

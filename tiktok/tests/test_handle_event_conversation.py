@@ -1,6 +1,7 @@
 """The webhook's job names its event's conversation, so the worker does not read the event to find the mutex;
 a job without it (the sweep's, or one queued before this change) still finds it."""
 
+import time
 from datetime import timedelta
 
 import dramatiq
@@ -9,10 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assistant.tasks import handle_event
+from assistant.tasks import MUTEX_WAIT_SECONDS, ConversationBusy, handle_event
 from conversations.models import Message
 from philia.inbox import requeue_stale_events
 from testing.tiktok import im_receive_msg_body, post_webhook
+from tiktok.limits import conversation_mutex
 from tiktok.models import WebhookEvent
 from tiktok.services import conversation_key
 
@@ -86,3 +88,20 @@ def test_an_event_left_processing_by_a_worker_that_died_is_taken_up_again_by_the
 
     assert list(WebhookEvent.objects.values_list("status", "attempts")) == [("done", 2)]
     assert Message.objects.filter(direction="outbound", in_reply_to__tiktok_message_id="msg-1").count() == 1
+
+
+def test_a_job_whose_event_the_busy_conversations_worker_has_taken_up_ends_without_waiting(client):
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+    mutex = conversation_mutex(conversation_key(event=event))
+    with mutex.acquire():  # another worker answers the conversation, and has taken this bubble into its turn
+        WebhookEvent.objects.update(status="processing", attempts=1, started_at=timezone.now())
+        started = time.monotonic()
+        handle_event.fn(event.pk, conversation_key(event=event))
+        assert time.monotonic() - started < MUTEX_WAIT_SECONDS / 2  # no thread held waiting for the conversation
+
+        # One still received may come after that worker's turn: its job waits for the conversation, then retries.
+        WebhookEvent.objects.update(status="received")
+        with pytest.raises(ConversationBusy):
+            handle_event.fn(event.pk, conversation_key(event=event))
+    assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["received"]
