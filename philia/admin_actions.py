@@ -2,7 +2,7 @@
 page of a step that asks for something first, links to a customer, and clipping long text for a list column."""
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -43,7 +43,7 @@ def apply_service(
     return succeeded
 
 
-class BackToPageAfterAction:
+class BackToPageAfterAction(admin.ModelAdmin):
     """For action buttons on an object's page (they post to the list's actions with `_back_to`, the page's
     path): once the action is done, go back to that page instead of the list.
 
@@ -56,11 +56,20 @@ class BackToPageAfterAction:
     # The object's page with its `next_steps` (set in `render_change_form`) as buttons at the top.
     change_form_template = "admin/change_form_with_steps.html"
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,  # the admin's model (ModelAdmin's own type for it is Any)
+    ) -> HttpResponse:
         context.setdefault("destructive_steps", tuple(self.confirm_actions))
-        return super().render_change_form(request, context, *args, **kwargs)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    # django-stubs 6 gives response_action an `action_location` argument, which Django 5.2 neither takes nor passes.
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:  # type: ignore[override]
         action = request.POST.get("action", "")
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if action in self.confirm_actions and selected and request.POST.get("_ask_first") == "yes":
@@ -76,9 +85,9 @@ class BackToPageAfterAction:
         return response
 
     def _confirm_action(
-        self, request: HttpRequest, rows: QuerySet, action: str, selected: list[str]
+        self, request: HttpRequest, queryset: QuerySet[Any], action: str, selected: list[str]
     ) -> TemplateResponse:
-        rows = list(rows)
+        rows = list(queryset)
         back = request.POST.get("_back_to", "")
         context = {
             **self.admin_site.each_context(request),

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -26,7 +27,7 @@ class InboxAdmin(admin.ModelAdmin):
     actions = ("retry",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return tuple(self.fields or ())
+        return tuple(flatten(self.fields or ()))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
