@@ -20,7 +20,7 @@ from datetime import datetime
 from datetime import time as clock
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Sum
@@ -32,6 +32,9 @@ from assistant.memory import Conversation, state_summary
 from assistant.results import ClaimRecorded, Result, ToolError
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
+
+if TYPE_CHECKING:
+    from openai import OpenAI
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +261,7 @@ def conversation_messages(conversation: Conversation, state: dict[str, Any]) -> 
     return messages
 
 
-def client():  # type: ignore[no-untyped-def]
+def client() -> "OpenAI":
     from openai import OpenAI
 
     return OpenAI(

@@ -16,6 +16,7 @@ this inbound message, so a retried message never holds or orders twice.
 
 import logging
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +24,7 @@ from django.db import transaction
 from assistant import language, wording
 from assistant.formatting import fit_reply
 from assistant.language import normalise
-from assistant.memory import remember
+from assistant.memory import Conversation, remember
 from assistant.models import ToolCall
 from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
@@ -34,6 +35,12 @@ from inventory.selectors import waitlisted_items_free_now
 from philia import jobs
 
 logger = logging.getLogger(__name__)
+
+
+class _Tokens(TypedDict):
+    ai_model: str
+    prompt_tokens: int
+    completion_tokens: int
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,7 @@ def _answer(*, customer: Customer, message: Message) -> Answer | None:
     return Answer(text=reply, images=tuple(toolbox.images), source="offline", note=note)
 
 
-def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:  # type: ignore[no-untyped-def]
+def _answer_with_ai(*, conversation: Conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:
     from assistant import ai, guard
 
     usage = ai.Usage()
@@ -138,7 +145,7 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
     except Exception:  # noqa: BLE001 - any surprise from the client or the model's output means: answer offline
         logger.exception("AI assistant failed", extra={"customer": conversation.customer.pk})
         problem = "unexpected error"
-    tokens = {
+    tokens: _Tokens = {
         "ai_model": usage.model,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
