@@ -2,7 +2,7 @@
 with its tries, its next try and what it did or why it failed, and "Retry" (`philia.inbox.reopen`)."""
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
@@ -22,7 +22,7 @@ class InboxAdmin(admin.ModelAdmin):
         "status", "received_at", "attempts", "started_at", "processed_at", "next_attempt_at", "requeued_at",
         "outcome", "last_error",
     )  # fmt: skip
-    list_filter = ("status",)
+    list_filter: ClassVar[tuple[str, ...]] = ("status",)
     date_hierarchy = "received_at"
     actions = ("retry",)
 
