@@ -32,11 +32,16 @@ EU_NOTE = (
 class Reply(Protocol):
     """What the answerer gives back: the text to queue, the photos to send before it, and what it cost."""
 
-    text: str
-    images: Sequence[OutboundImage]
-    ai_model: str
-    prompt_tokens: int
-    completion_tokens: int
+    @property
+    def text(self) -> str: ...
+    @property
+    def images(self) -> Sequence[OutboundImage]: ...
+    @property
+    def ai_model(self) -> str: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
 
 
 class Answerer(Protocol):
