@@ -32,6 +32,7 @@ from bench.common import (  # noqa: E402 (after the path)
     drop_database,
     flush_namespace,
     percentile,
+    postgres_major_version,
     recreate_database,
     use_servers,
 )
@@ -188,6 +189,7 @@ def generated_items(count: int, rng: random.Random) -> list[dict]:
         brand = rng.choice(BRANDS)
         colour = rng.choice(COLOURS)
         era = rng.choice(ERAS)
+        measurements: dict[str, float]
         if category in ("jeans", "trousers", "shorts"):
             waist, inseam = rng.choice(range(26, 40, 2)), rng.choice(range(28, 35))
             size, measurements = (
@@ -244,11 +246,12 @@ def main() -> int:
     try:
         goal_met = run(options)
     finally:
-        import dramatiq
         from django.db import connections
 
+        from philia.jobs import redis_broker
+
         connections.close_all()
-        flush_namespace(dramatiq.get_broker().client, options.namespace)
+        flush_namespace(redis_broker().client, options.namespace)
         if not options.keep:
             drop_database(bench_url)
     return 0 if goal_met else 1
@@ -280,9 +283,7 @@ def seed(options: argparse.Namespace) -> int:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE inventory_item")
     total = Item.objects.count()
-    print(
-        f"PostgreSQL {connection.pg_version // 10000}, {total:,} items seeded in {time.perf_counter() - started:.1f} s"
-    )
+    print(f"PostgreSQL {postgres_major_version()}, {total:,} items seeded in {time.perf_counter() - started:.1f} s")
     return total
 
 

@@ -58,6 +58,7 @@ from bench.common import (  # noqa: E402 (after the path)
     drop_database,
     flush_namespace,
     percentile,
+    postgres_major_version,
     recreate_database,
     run_threads,
     use_servers,
@@ -153,11 +154,12 @@ def main() -> int:
     try:
         goal_met = run(options, bench_url, buyer_counts)
     finally:
-        import dramatiq
         from django.db import connections
 
+        from philia.jobs import redis_broker
+
         connections.close_all()
-        flush_namespace(dramatiq.get_broker().client, options.namespace)
+        flush_namespace(redis_broker().client, options.namespace)
         if not options.keep:
             drop_database(bench_url)
     return 0 if goal_met else 1
@@ -212,7 +214,7 @@ def seed(options: argparse.Namespace, buyer_counts: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(
-        f"PostgreSQL {connection.pg_version // 10000}, {slots:,} items and customers; {options.holds} holds per buyer "
+        f"PostgreSQL {postgres_major_version()}, {slots:,} items and customers; {options.holds} holds per buyer "
         f"per round, {options.rounds} rounds of each way per buyer count"
     )
 

@@ -28,7 +28,9 @@ def answer_twice_at_once(message: Message) -> list[str]:
     def run() -> None:
         try:
             barrier.wait()
-            replies.append(answer(customer=message.customer, message=message).text)
+            reply = answer(customer=message.customer, message=message)
+            assert reply is not None
+            replies.append(reply.text)
         except BaseException as error:  # noqa: BLE001 - reported by the test below
             errors.append(error)
         finally:

@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", 
 def _deliver_and_handle(client, body: bytes) -> WebhookEvent:
     assert post_webhook(client, body).json() == {"status": "accepted"}
     event = WebhookEvent.objects.order_by("-pk").first()
+    assert event is not None
     handle_conversation_events(up_to_event_id=event.pk, answer=answer)
     event.refresh_from_db()
     return event
@@ -302,7 +303,7 @@ def test_replaying_an_event_ignored_for_another_business_still_ignores_it(client
     assert Message.objects.count() == 0
 
 
-def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client):
+def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client) -> None:
     @dataclass(frozen=True)
     class Scripted:
         text: str = "Scripted reply"

@@ -15,7 +15,7 @@ from tiktok.services import record_webhook_event
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings", "dramatiq_broker")]
 
 
-def test_a_delivery_racing_one_not_yet_committed_is_a_duplicate_once_that_one_commits():
+def test_a_delivery_racing_one_not_yet_committed_is_a_duplicate_once_that_one_commits() -> None:
     body = im_receive_msg_body("is VNT-001 still available?", user="anna", message_id="race-1")
     envelope = parse_envelope(body)
     second: list[object] = []
@@ -43,7 +43,7 @@ def test_a_delivery_racing_one_not_yet_committed_is_a_duplicate_once_that_one_co
     assert WebhookEvent.objects.filter(tiktok_message_id="race-1").count() == 1
 
 
-def test_many_deliveries_of_one_message_at_once_store_one_row_and_raise_nothing():
+def test_many_deliveries_of_one_message_at_once_store_one_row_and_raise_nothing() -> None:
     failures: list[BaseException] = []
     outcomes: list[str] = []
     for round_number in range(20):
