@@ -48,10 +48,13 @@ test: install
 faults: install
 	$(PY) -m pytest faults -s $(PYTEST_ARGS)
 
-## lint: ruff's checks and its formatter's check (configured in pyproject.toml)
+## lint: ruff's checks, its formatter's check and mypy with django-stubs (configured in pyproject.toml)
+# mypy's Django plugin loads the settings: these values keep them from starting the embedded PostgreSQL and Redis
+# (nothing connects to them).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true DATABASE_URL=postgres://lint@localhost/none REDIS_URL=redis://localhost:6379/0 $(VENV)/bin/mypy .
 
 ## format: fix what ruff can fix and format the tree
 format: install

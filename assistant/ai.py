@@ -20,7 +20,7 @@ from datetime import datetime
 from datetime import time as clock
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Sum
@@ -32,6 +32,14 @@ from assistant.memory import Conversation, state_summary
 from assistant.results import ClaimRecorded, Result, ToolError
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+    from openai.types.chat import (
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionFunctionToolParam,
+        ChatCompletionMessageParam,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +61,7 @@ class AIFailed(Exception):
 
 
 @lru_cache(maxsize=1)
-def tool_definitions() -> list[dict[str, Any]]:
+def tool_definitions() -> list["ChatCompletionFunctionToolParam"]:
     """The tool list sent with every request: strict schemas, no extra properties, nothing about who or what price."""
     return [
         {
@@ -242,8 +250,8 @@ class ToolRunner:
             (self.known_prices if key == "price" else self.allowed_amounts).add(amount)
 
 
-def conversation_messages(conversation: Conversation, state: dict[str, Any]) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt()}]
+def conversation_messages(conversation: Conversation, state: dict[str, Any]) -> list["ChatCompletionMessageParam"]:
+    messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": system_prompt()}]
     for message in conversation.history:
         if not message.text:
             continue
@@ -258,7 +266,7 @@ def conversation_messages(conversation: Conversation, state: dict[str, Any]) -> 
     return messages
 
 
-def client():  # type: ignore[no-untyped-def]
+def client() -> "OpenAI":
     from openai import OpenAI
 
     return OpenAI(
@@ -280,9 +288,6 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
     messages = conversation_messages(conversation, state)
     deadline = time.monotonic() + settings.AI_TURN_SECONDS
     api = client()
-    extra: dict[str, Any] = {}
-    if settings.AI_PROMPT_CACHE_KEY:
-        extra["prompt_cache_key"] = settings.AI_PROMPT_CACHE_KEY
     for round_number in range(settings.AI_MAX_TOOL_ROUNDS + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -297,7 +302,7 @@ def converse(conversation: Conversation, toolbox: Toolbox, runner: ToolRunner, u
                 max_completion_tokens=700,
                 # The client's own retries share what is left of the turn, so they cannot run past it.
                 timeout=min(settings.AI_TIMEOUT_SECONDS, remaining / (settings.AI_MAX_RETRIES + 1)),
-                **extra,
+                prompt_cache_key=settings.AI_PROMPT_CACHE_KEY or openai.omit,  # omit: not sent at all
             )
         except openai.OpenAIError as error:
             raise AIFailed(f"{type(error).__name__}: {error}") from error
@@ -328,7 +333,7 @@ def _add_usage(usage: Usage, response: Any) -> None:
         usage.completion_tokens += response.usage.completion_tokens or 0
 
 
-def _tool_calls_message(reply: Any, calls: list[Any]) -> dict[str, Any]:
+def _tool_calls_message(reply: Any, calls: list[Any]) -> "ChatCompletionAssistantMessageParam":
     """The model's tool calls, as the assistant message the next round sends back with their results."""
     return {
         "role": "assistant",

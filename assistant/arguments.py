@@ -45,7 +45,7 @@ class SearchItems(Arguments):
 
     query: Text | None = None
     brand: Text | None = None
-    kind: Literal[KINDS] | None = None
+    kind: Literal[KINDS] | None = None  # type: ignore[valid-type]  # Item's categories, read at import
     size: Text | None = None
     colour: Text | None = None
     era: Text | None = None

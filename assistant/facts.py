@@ -11,7 +11,7 @@ from orders.models import Order
 from orders.offers import agreed_prices
 from orders.selectors import has_bought
 
-ORDER_STATUS_WORDS = {
+ORDER_STATUS_WORDS: dict[str, str] = {
     Order.Status.PENDING: "awaiting payment",
     Order.Status.PAID: "paid, being packed",
     Order.Status.SHIPPED: "shipped",
@@ -44,14 +44,14 @@ def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = Fa
         "status": status,
     }
     if status == "held_by_you":
-        facts["held_until"] = item.held_until.isoformat()
+        facts["held_until"] = item.hold_runs_out_at().isoformat()
         # Held at a price agreed by offer: that is the price for this customer (their order uses it), never the list's.
         agreed = agreed_prices(customer=customer, items=[item]).get(item.pk)
         if agreed is not None:
             facts["price"] = f"{agreed:.2f}"
     elif status == "held":
-        facts["available_again_at"] = item.held_until.isoformat()
-    elif status == "upcoming_drop":
+        facts["available_again_at"] = item.hold_runs_out_at().isoformat()
+    elif status == "upcoming_drop" and item.drops_at is not None:  # always set then (`item_status`)
         facts["drops_at"] = item.drops_at.isoformat()
     if full:
         facts.update(

@@ -36,7 +36,9 @@ def remind_hold(*, item_id: int, held_until: datetime) -> bool:
         item = inventory_services.claim_hold_reminder(item_id=item_id, held_until=held_until)
         if item is None:
             return False
-        _tell(item.held_by, wording.hold_reminder(_line(item), when(item.held_until)))
+        if item.held_by is None:
+            raise ValueError(f"{item.sku} had its hold reminder claimed but is held by no one")
+        _tell(item.held_by, wording.hold_reminder(_line(item), when(item.hold_runs_out_at())))
     logger.info("hold reminder queued", extra={"sku": item.sku, "customer": item.held_by_id})
     return True
 
@@ -48,7 +50,7 @@ def offer_to_waitlist(*, item_id: int) -> bool:
         if turn is None:
             return False
         if turn.held:
-            _tell(turn.customer, wording.waitlist_held_for_you(_line(turn.item), when(turn.item.held_until)))
+            _tell(turn.customer, wording.waitlist_held_for_you(_line(turn.item), when(turn.item.hold_runs_out_at())))
         else:
             _tell(turn.customer, wording.waitlist_free_again(_line(turn.item)))
     return True
@@ -67,7 +69,9 @@ def offer_waiting_pieces(*, customer_id: str) -> int:
             if turn is None:
                 continue
             if turn.held:
-                _tell(turn.customer, wording.waitlist_held_for_you(_line(turn.item), when(turn.item.held_until)))
+                _tell(
+                    turn.customer, wording.waitlist_held_for_you(_line(turn.item), when(turn.item.hold_runs_out_at()))
+                )
             else:
                 _tell(turn.customer, wording.waitlist_free_again(_line(turn.item)))
             told += 1
@@ -88,7 +92,7 @@ def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) 
         for outcome in settlement.outcomes:
             claim = outcome.claim
             if outcome.won:
-                text = wording.drop_won(line, when(settlement.item.held_until))
+                text = wording.drop_won(line, when(settlement.item.hold_runs_out_at()))
             elif claim.outcome == claim.Outcome.EARLY:
                 text = wording.drop_too_early(line, outcome.place or 1)
             else:

@@ -5,16 +5,16 @@ a twin worker) replays that result instead of acting twice."""
 import hashlib
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db import IntegrityError, transaction
 
 from assistant.models import ToolCall
-from assistant.results import REPLAY, Facts, Refused, Result
+from assistant.results import REPLAY, Facts, Refusal, Refused, Result, Success
 from conversations.models import Customer, Message
 from philia.errors import DomainError
 
-Outcome = TypeVar("Outcome", bound=Result)
+Outcome = TypeVar("Outcome", bound=Success | Refusal)
 
 
 class OncePerMessage:
@@ -24,15 +24,17 @@ class OncePerMessage:
         self.customer = customer
         self.message = message
         self.actions: list[Result] = []  # what the actions of this turn answered, in order
-        self._results: dict[str, Outcome] = {}  # the actions run in this turn, by idempotency key
+        self._results: dict[str, Result] = {}  # the actions run in this turn, by idempotency key
 
-    def _once(self, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
+    def _once(self, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome | Refused:
         """Run `action` once for this inbound message: the first run's result is stored with it (its wire
         form) and replayed afterwards as the same typed result. The action and its record commit together."""
         canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
         key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
+        result: Outcome | Refused
         if key in self._results:  # asked again in this turn: the same result
-            result = self._results[key]
+            # The key names the tool, so this is what the same action returned (or its refusal).
+            result = cast("Outcome | Refused", self._results[key])
         else:
             # A message recorded by this very job has no earlier run to replay.
             stored = None if self.message.recorded_now else ToolCall.objects.filter(idempotency_key=key).first()
@@ -45,8 +47,9 @@ class OncePerMessage:
         self.actions.append(result)
         return result
 
-    def _run(self, key: str, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome:
+    def _run(self, key: str, tool: str, arguments: Facts, action: Callable[[], Outcome]) -> Outcome | Refused:
         """`action` and its ToolCall row, committed together; a refusal is a result too."""
+        result: Outcome | Refused
         try:
             with transaction.atomic():
                 try:

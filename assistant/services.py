@@ -17,6 +17,7 @@ this inbound message, so a retried message never holds or orders twice.
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +25,7 @@ from django.db import transaction
 from assistant import bursts, language, wording
 from assistant.formatting import fit_reply
 from assistant.language import normalise
-from assistant.memory import burst_text, remember
+from assistant.memory import Conversation, burst_text, remember
 from assistant.models import ToolCall
 from assistant.offline import OfflineAssistant, summarize_actions
 from assistant.tools import Toolbox
@@ -35,6 +36,12 @@ from inventory.selectors import waitlisted_items_free_now
 from philia import jobs
 
 logger = logging.getLogger(__name__)
+
+
+class _Tokens(TypedDict):
+    ai_model: str
+    prompt_tokens: int
+    completion_tokens: int
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,7 @@ def _answer(*, customer: Customer, bubbles: list[Message]) -> Answer | None:
     return Answer(text=reply, images=tuple(toolbox.images), source="offline", note=note)
 
 
-def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:  # type: ignore[no-untyped-def]
+def _answer_with_ai(*, conversation: Conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:
     from assistant import ai, guard
 
     usage = ai.Usage()
@@ -175,7 +182,7 @@ def _answer_with_ai(*, conversation, toolbox: Toolbox, offline: OfflineAssistant
     except Exception:  # noqa: BLE001 - any surprise from the client or the model's output means: answer offline
         logger.exception("AI assistant failed", extra={"customer": conversation.customer.pk})
         problem = "unexpected error"
-    tokens = {
+    tokens: _Tokens = {
         "ai_model": usage.model,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,

@@ -154,8 +154,8 @@ class Toolbox(OncePerMessage):
             business_has_replied=business_has_replied(customer=self.customer),
         ):
             if photo.pk not in {image.photo_id for image in self.images}:
-                self.images.append(OutboundImage(photo_id=photo.pk, file_name=photo.image.name))
-            return PhotoToSend(item=facts, page_url=page_url, photo_id=photo.pk, file_name=photo.image.name)
+                self.images.append(OutboundImage(photo_id=photo.pk, file_name=photo.image_name))
+            return PhotoToSend(item=facts, page_url=page_url, photo_id=photo.pk, file_name=photo.image_name)
         return PhotoPage(item=facts, page_url=page_url)
 
     def holds(self) -> list[Facts]:
@@ -169,7 +169,7 @@ class Toolbox(OncePerMessage):
         and when they dropped (`dropped_at`)."""
         now = timezone.now()
         return [
-            {**item_facts(item, customer=self.customer, now=now, full=True), "dropped_at": item.drops_at.isoformat()}
+            {**item_facts(item, customer=self.customer, now=now, full=True), "dropped_at": _dropped_at(item)}
             for item in live_drop_items(now=now)
         ]
 
@@ -250,7 +250,7 @@ class Toolbox(OncePerMessage):
         now = timezone.now()
         before = Item.objects.filter(sku__iexact=sku).first()
         status = item_status(before, customer=self.customer, now=now) if before is not None else None
-        if status in ("held", "sold"):
+        if before is not None and status in ("held", "sold"):
             # Someone else's hold or a sale, as read now: no hold or drop claim could take it, so the answer
             # needs no locks (the drop rush after a settlement is mostly these).
             return self._unavailable(before, now=now)
@@ -269,7 +269,9 @@ class Toolbox(OncePerMessage):
         try:
             item = inventory_services.reserve_item(sku=sku, customer=self.customer)
         except ItemNotDroppedYet as error:
-            return NotDroppedYet(item=item_facts(before, customer=self.customer, now=now), drops_at=error.drops_at)
+            # Read again when it was not there a moment ago (created since), as for ItemUnavailable below.
+            upcoming = before if before is not None else Item.objects.get(sku__iexact=sku)
+            return NotDroppedYet(item=item_facts(upcoming, customer=self.customer, now=now), drops_at=error.drops_at)
         except DropBeingSettled:
             return ClaimRecorded()
         except ItemNotFound:
@@ -282,7 +284,7 @@ class Toolbox(OncePerMessage):
             return HoldLimit(message=str(error), limit=error.limit, holds=self.holds())
         return Held(
             item=item_facts(item, customer=self.customer, now=timezone.now()),
-            held_until=item.held_until,
+            held_until=item.hold_runs_out_at(),
             hold_hours=settings.HOLD_HOURS,
             extended=already_held,
         )
@@ -294,7 +296,7 @@ class Toolbox(OncePerMessage):
             entry, joined = inventory_services.join_waitlist(sku=item.sku, customer=self.customer, item=item)
             return HeldBySomeoneElse(
                 item=facts,
-                available_again_at=item.held_until,
+                available_again_at=item.hold_runs_out_at(),
                 waitlist_place=waitlist_place(entry=entry),
                 already_in_line=not joined,
             )
@@ -377,7 +379,7 @@ class Toolbox(OncePerMessage):
         offered = {"sku": item.sku, "offered": f"{offer.amount:.2f}"}
         if offer.status == offer.Status.ACCEPTED:
             return OfferAccepted(
-                offer={**offered, "price": f"{offer.agreed_price:.2f}"}, item=facts, held_until=item.held_until
+                offer={**offered, "price": f"{offer.agreed_price:.2f}"}, item=facts, held_until=item.hold_runs_out_at()
             )
         if offer.status == offer.Status.COUNTERED:
             return OfferCountered(offer={**offered, "counter": f"{offer.counter_amount:.2f}"}, item=facts)
@@ -390,3 +392,9 @@ class Toolbox(OncePerMessage):
             extra={"customer": self.customer.pk, "reason": reason[:200]},
         )
         return HandedOff()
+
+
+def _dropped_at(item: Item) -> str:
+    if item.drops_at is None:  # `live_drop_items` reads only pieces of a drop
+        raise ValueError(f"{item.sku} is in no drop")
+    return item.drops_at.isoformat()

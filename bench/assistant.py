@@ -25,7 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import add_database_options, django_on_bench_database, percentile  # noqa: E402 (after the path)
+from bench.common import (  # noqa: E402 (after the path)
+    add_database_options,
+    django_on_bench_database,
+    percentile,
+    postgres_major_version,
+)
 
 BENCH_DB = "philia_bench_assistant"
 NAMESPACE = "philia-bench-assistant"
@@ -179,6 +184,7 @@ def generated_items(count: int, rng: random.Random) -> list[dict]:
         brand = rng.choice(BRANDS)
         colour = rng.choice(COLOURS)
         era = rng.choice(ERAS)
+        measurements: dict[str, float]
         if category in ("jeans", "trousers", "shorts"):
             waist, inseam = rng.choice(range(26, 40, 2)), rng.choice(range(28, 35))
             size, measurements = (
@@ -249,9 +255,7 @@ def seed(options: argparse.Namespace) -> int:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE inventory_item")
     total = Item.objects.count()
-    print(
-        f"PostgreSQL {connection.pg_version // 10000}, {total:,} items seeded in {time.perf_counter() - started:.1f} s"
-    )
+    print(f"PostgreSQL {postgres_major_version()}, {total:,} items seeded in {time.perf_counter() - started:.1f} s")
     return total
 
 

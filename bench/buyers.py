@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bench.common import run_threads
 
@@ -104,7 +105,8 @@ def run_buyers(
 
     run_threads(partial(work, index, number) for index, number in enumerate(buyers))
     client_cpu = time.process_time() - min(started_cpu, default=time.process_time())
-    server_cpu = None if any(value is None for value in server) else sum(server)
+    measured = [value for value in server if value is not None]
+    server_cpu = sum(measured) if len(measured) == len(server) else None
     return results, client_cpu, server_cpu, errors
 
 
@@ -114,6 +116,7 @@ def measure(make_buyer: Callable[[int], Buyer], buyers: int, *, mode: str, proce
     process, or spread over `processes` forked processes (threads within)."""
     from django.db import connections
 
+    answers: queue.Queue[Any] | multiprocessing.queues.Queue[Any]
     if mode == "threads":
         groups = [list(range(buyers))]
         start, deadline, answers = threading.Barrier(buyers + 1, timeout=120), multiprocessing.Value("d"), queue.Queue()

@@ -126,6 +126,17 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
+def postgres_major_version() -> int:
+    """The major version of the PostgreSQL that Django's default database runs on."""
+    from django.db import connections
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    database = connections["default"]
+    if not isinstance(database, DatabaseWrapper):
+        raise TypeError(f"the benches run on PostgreSQL, not {database.vendor}")
+    return database.pg_version // 10000
+
+
 def flush_namespace(client, namespace: str) -> int:
     """Delete every Redis key of one Dramatiq namespace (queues, heartbeats, rate limits); how many."""
     keys = list(client.scan_iter(match=f"{namespace}:*"))
@@ -197,11 +208,12 @@ def django_on_bench_database(options: argparse.Namespace, **environment: str) ->
     try:
         yield bench_url
     finally:
-        import dramatiq
         from django.db import connections
 
+        from philia.jobs import redis_broker
+
         connections.close_all()
-        flush_namespace(dramatiq.get_broker().client, options.namespace)
+        flush_namespace(redis_broker().client, options.namespace)
         if not options.keep:
             drop_database(bench_url)
 

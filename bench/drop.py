@@ -269,14 +269,14 @@ def print_drop_state(bench_url: str, drop: Phase) -> list[tuple[str, str]]:
             "SELECT i.sku, c.username FROM inventory_item i JOIN conversations_customer c ON c.tiktok_user_id = i.held_by_id "
             "WHERE i.status = 'reserved'"
         ).fetchall()
-        outcomes = dict(
+        outcomes: dict[str, int] = dict(
             monitor.execute(
                 "SELECT outcome, count(*) FROM inventory_dropclaim GROUP BY outcome ORDER BY outcome"
             ).fetchall()
         )
         first_claim, settled = monitor.execute(
             "SELECT extract(epoch FROM first_claim_at), extract(epoch FROM settled_at) FROM inventory_dropitem"
-        ).fetchone()
+        ).fetchall()[0]
     print(f"  holds: {held}; claims by outcome: {outcomes}")
     drop_started, drop_found = drop[0], drop[1]
     if drop_started and drop_found and settled is not None:

@@ -102,11 +102,14 @@ def drive(
     deadline = time.monotonic() + max_seconds
 
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"{url} names no host")
+    host = parts.hostname
 
     def client() -> None:
         nonlocal failures
         # http.client with keep-alive: a light client leaves the (shared) CPU to the server being measured.
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection = http.client.HTTPConnection(host, parts.port, timeout=10)
         mine: list[float] = []
         bad = 0
         while time.monotonic() < deadline:
@@ -223,13 +226,13 @@ def cleanup(env: dict[str, str], *, drop: bool, namespace: str) -> None:
     import django
 
     django.setup()
-    import dramatiq
     from django.db import connections
 
     from assistant import tasks  # noqa: F401 (declares handle_event's queue)
+    from philia.jobs import redis_broker
     from tiktok.models import WebhookEvent
 
-    broker = dramatiq.get_broker()
+    broker = redis_broker()
     broker.flush_all()
     # flush_all empties the queues but leaves the workers' heartbeat key; the namespace is this bench's alone.
     flush_namespace(broker.client, namespace)

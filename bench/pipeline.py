@@ -114,8 +114,8 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
     import psycopg
 
     monitor = psycopg.connect(bench_url, autocommit=True)
-    max_connections = int(monitor.execute("SHOW max_connections").fetchone()[0])
-    in_use_at_start = monitor.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
+    max_connections = int(monitor.execute("SHOW max_connections").fetchall()[0][0])
+    in_use_at_start = monitor.execute("SELECT count(*) FROM pg_stat_activity").fetchall()[0][0]
     sampler = ConnectionSampler(bench_url).start()
     pipelines = Pipelines(options, port=port, fake=fake, monitor=monitor)
     deadline = time.monotonic() + options.max_seconds

@@ -225,5 +225,5 @@ class ConnectionSampler:
         with psycopg.connect(self.database_url, autocommit=True) as sampler:
             while not self._stopped.is_set():
                 count = sampler.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,))
-                self.peak = max(self.peak, count.fetchone()[0] - 2)  # not the bench's own two
+                self.peak = max(self.peak, count.fetchall()[0][0] - 2)  # not the bench's own two
                 self._stopped.wait(0.25)

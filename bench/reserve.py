@@ -55,6 +55,7 @@ from bench.common import (  # noqa: E402 (after the path)
     add_database_options,
     django_on_bench_database,
     percentile,
+    postgres_major_version,
     run_threads,
 )
 
@@ -186,7 +187,7 @@ def seed(options: argparse.Namespace, buyer_counts: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(
-        f"PostgreSQL {connection.pg_version // 10000}, {slots:,} items and customers; {options.holds} holds per buyer "
+        f"PostgreSQL {postgres_major_version()}, {slots:,} items and customers; {options.holds} holds per buyer "
         f"per round, {options.rounds} rounds of each way per buyer count"
     )
 

@@ -1,6 +1,7 @@
 """Staff's view of customers. The bot's pause changes only through `conversations.services`."""
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -25,7 +26,7 @@ from conversations.selectors import (
     stuck_sending_messages,
 )
 from inventory import services as inventory_services
-from inventory.models import Item
+from inventory.models import Item, ItemQuerySet
 from inventory.selectors import current_holds
 from philia.admin_actions import (
     BackToPageAfterAction,
@@ -36,6 +37,14 @@ from philia.admin_actions import (
     service_action,
 )
 from philia.errors import DomainError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _OrdersCount(TypedDict):
+    orders_count: int
+
 
 # A pause this far ahead was made "until resumed" (services.INDEFINITE_PAUSE), not for some hours.
 UNTIL_RESUMED_AFTER = timedelta(days=365)
@@ -92,7 +101,7 @@ class HoldInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
-        return super().get_queryset(request).held()
+        return super().get_queryset(request).filter(ItemQuerySet.held_q())
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -164,7 +173,7 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
         return customer.last_inbound_at
 
     @admin.display(description="orders", ordering="orders_count")
-    def orders_count(self, customer: Customer) -> int:
+    def orders_count(self, customer: "WithAnnotations[Customer, _OrdersCount]") -> int:
         return customer.orders_count
 
     @admin.display(description="orders")
@@ -222,12 +231,13 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
     @admin.display(description="bot")
     def bot_status(self, customer: Customer) -> str:
         now = timezone.now()
-        if not customer.is_bot_paused(now=now):
+        paused_until = customer.bot_paused_until
+        if paused_until is None or not customer.is_bot_paused(now=now):
             status = "active"
-        elif customer.bot_paused_until - now > UNTIL_RESUMED_AFTER:
+        elif paused_until - now > UNTIL_RESUMED_AFTER:
             status = "paused until resumed"
         else:
-            status = f"paused until {timezone.localtime(customer.bot_paused_until):%Y-%m-%d %H:%M %Z}"
+            status = f"paused until {timezone.localtime(paused_until):%Y-%m-%d %H:%M %Z}"
         if customer.handoff_requested_at is not None:
             status += " · asked for a person"
         return status

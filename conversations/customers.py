@@ -41,7 +41,7 @@ def upsert_customer(
     if not tiktok_user_id:
         raise InvalidCustomerId("A customer needs a TikTok user id.")
     limit = Customer._meta.get_field("tiktok_user_id").max_length
-    if len(tiktok_user_id) > limit:
+    if limit is not None and len(tiktok_user_id) > limit:
         raise InvalidCustomerId(f"A TikTok user id is at most {limit} characters, not {len(tiktok_user_id)}.")
     customers = Customer.objects.select_for_update(no_key=True) if lock else Customer.objects.all()
     customer, created = customers.get_or_create(

@@ -40,11 +40,16 @@ EU_NOTE = (
 class Reply(Protocol):
     """What the answerer gives back: the text to queue, the photos to send before it, and what it cost."""
 
-    text: str
-    images: Sequence[OutboundImage]
-    ai_model: str
-    prompt_tokens: int
-    completion_tokens: int
+    @property
+    def text(self) -> str: ...
+    @property
+    def images(self) -> Sequence[OutboundImage]: ...
+    @property
+    def ai_model(self) -> str: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
 
 
 class Answerer(Protocol):
@@ -184,12 +189,7 @@ def _answer_and_queue(burst: Burst, *, answer: Answerer, may_extend: bool) -> bo
     reply = None
     # A message recorded just now has no reply yet; a replayed one may have been answered already.
     if (burst.new or assistant_reply_to(message=inbound) is None) and not customer.is_bot_paused():
-        earlier = burst.messages[:-1]
-        reply = (
-            answer(customer=customer, message=inbound, earlier=earlier)
-            if earlier
-            else answer(customer=customer, message=inbound)
-        )
+        reply = answer(customer=customer, message=inbound, earlier=burst.messages[:-1])
     try:
         with transaction.atomic():
             if reply is not None and reply.text.strip():

@@ -83,7 +83,7 @@ def outbound_block_reason(*, message: Message, customer: Customer, now: datetime
     if not customer.conversation_id:
         return "No TikTok conversation to reply to: the customer has not written through TikTok."
     closes_at = reply_window_closes_at(customer=customer)
-    if closes_at is None:
+    if closes_at is None or customer.last_inbound_at is None:  # one is None when the other is
         return "The customer has never written: TikTok only allows replies."
     if message.role == Message.Role.ASSISTANT:
         if customer.is_bot_paused(now=now) and not _answers_the_turn_that_changed_it(

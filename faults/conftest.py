@@ -2,11 +2,13 @@
 fake TikTok API, and the shop's processes (`shop`), all stopped by the test that started them."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from pluggy import Result
+from pytest import TestReport
 
 from faults.harness import RedisServer, Shop, create_database, drop_database
 from testing.tiktok import FakeTikTok
@@ -17,7 +19,9 @@ pytest.register_assert_rewrite("faults.checks")
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)

@@ -29,7 +29,7 @@ def conversation(number: int) -> list[str]:
     return ["hi!", "got any nike jackets in L?", f"I'll take {CONTESTED[number % len(CONTESTED)]}", "thanks!"]
 
 
-def test_killed_workers_leave_nothing_unfinished_undone_twice_or_double_held(shop, fake_tiktok_api):
+def test_killed_workers_leave_nothing_unfinished_undone_twice_or_double_held(shop, fake_tiktok_api) -> None:
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
     print(f"\nrandom seed {seed}")

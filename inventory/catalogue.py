@@ -32,7 +32,7 @@ DESCRIPTIVE_FIELDS = (
 SKU_PREFIX = "VNT"
 
 
-CATEGORY_CODES = {
+CATEGORY_CODES: dict[str, str] = {
     Item.Category.JACKET: "JKT",
     Item.Category.SWEATSHIRT: "SWT",
     Item.Category.SWEATER: "KNIT",

@@ -20,6 +20,7 @@ from inventory.jobs import enqueue_drop_settlement
 from inventory.locks import lock_customer, lock_item_to_hold, lock_items, mark_first_claim, save_drop_claim
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
 from inventory.selectors import drop_claims_in_order, waitlist_line
+from philia.db import column_of
 from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -214,11 +215,20 @@ def _claims_by_timing(
     """The claims that count (written after the drop time, received within the settling window), the late
     ones and the ones written too early, each in the order given."""
     drops_at_ms = int(drops_at.timestamp() * 1000)
-    deadline = settling_deadline(drops_at=drops_at, received=[c.received_at for c in claims])
-    counted = [c for c in claims if c.written_at_ms >= drops_at_ms and c.received_at <= deadline]
-    late = [c for c in claims if c.written_at_ms >= drops_at_ms and c.received_at > deadline]
+    received = [(claim, _received_at(claim)) for claim in claims]
+    deadline = settling_deadline(drops_at=drops_at, received=[moment for _, moment in received])
+    if deadline is None:  # no claims
+        return [], [], []
+    counted = [c for c, moment in received if c.written_at_ms >= drops_at_ms and moment <= deadline]
+    late = [c for c, moment in received if c.written_at_ms >= drops_at_ms and moment > deadline]
     early = [c for c in claims if c.written_at_ms < drops_at_ms]
     return counted, late, early
+
+
+def _received_at(claim: DropClaim) -> datetime:
+    if claim.received_at is None:
+        raise ValueError(f"drop claim {claim.pk} has no received_at: settle_drop_item fills it in before timing it")
+    return claim.received_at
 
 
 def _first_claim_to_hold(
@@ -300,7 +310,7 @@ def _save_claim_outcomes(claims: Sequence[DropClaim]) -> None:
 @cache
 def _save_claim_outcomes_sql() -> str:
     meta = DropClaim._meta
-    outcome, place, received = (meta.get_field(name).column for name in ("outcome", "waitlist_place", "received_at"))
+    outcome, place, received = (column_of(DropClaim, name) for name in ("outcome", "waitlist_place", "received_at"))
     return (
         f'UPDATE "{meta.db_table}" AS c SET "{outcome}" = v.outcome, "{place}" = v.place, "{received}" = v.received '
         "FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::timestamptz[]) AS v(id, outcome, place, received) "

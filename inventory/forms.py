@@ -40,7 +40,7 @@ class ItemForm(forms.ModelForm):
     rise = inches("rise")
     leg_opening = inches("leg opening")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         stored = self.instance.measurements if isinstance(self.instance.measurements, dict) else {}
         for name in self.boxes():
@@ -49,8 +49,9 @@ class ItemForm(forms.ModelForm):
     def boxes(self) -> list[str]:
         return [name for name in MEASUREMENT_ORDER if name in self.fields]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         # Keys without a box (an import may add others) are kept as they were.
         stored = self.instance.measurements if isinstance(self.instance.measurements, dict) else {}
         measurements = {name: value for name, value in stored.items() if name not in self.boxes()}
@@ -116,8 +117,9 @@ class ItemPhotoForm(forms.ModelForm):
         upload = self.cleaned_data.get("upload")
         return normalise_photo(upload) if upload else None
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             self.instance.pk is None
             and self.has_changed()
@@ -154,8 +156,9 @@ class DropForm(forms.ModelForm):
         model = Drop
         fields = ("name", "drops_at")
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["sku_list"] = [sku for sku in cleaned.get("skus", "").replace(",", " ").split() if sku]
         if cleaned.get("drops_at") and cleaned["sku_list"]:
             try:

@@ -85,7 +85,7 @@ def hold_locked_item(candidate: HoldCandidate, *, customer: Customer, hours: int
         raise HoldLimitReached(limit)
     held_until = now + timedelta(hours=hours)
     if extends_own_hold:
-        held_until = max(held_until, item.held_until)
+        held_until = max(held_until, item.hold_runs_out_at())
     else:
         item.held_since, item.hold_reminded_at, item.hold_extended_at = now, None, None
     item.status, item.held_by, item.held_until, item.updated_at = (
@@ -137,7 +137,7 @@ def expire_hold(*, item_id: int, held_until: datetime, now: datetime | None = No
     return True
 
 
-def _end_hold(item: Item) -> str:
+def _end_hold(item: Item) -> str | None:
     """Put a locked, held item back on sale (in the caller's transaction); once committed, the piece's waitlist
     gets its turn. Returns who held it."""
     holder = item.held_by_id
@@ -187,10 +187,10 @@ def extend_hold(*, sku: str, hours: int | float | None = None, now: datetime | N
             raise ItemNotHeld(item.sku)
         if item.hold_extended_at is not None:
             raise HoldAlreadyExtended(item.sku)
-        item.held_until = item.held_until + timedelta(hours=hours)
-        item.hold_extended_at = now
+        held_until = item.hold_runs_out_at() + timedelta(hours=hours)
+        item.held_until, item.hold_extended_at = held_until, now
         item.save(update_fields=["held_until", "hold_extended_at", "updated_at"])
-        schedule_hold_timers(item_id=item.pk, held_until=item.held_until)
+        schedule_hold_timers(item_id=item.pk, held_until=held_until)
     logger.info("hold extended", extra={"sku": item.sku, "customer": item.held_by_id, "held_until": item.held_until})
     return item
 

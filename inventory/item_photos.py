@@ -92,8 +92,11 @@ def delete_files_after_commit(names: Sequence[str]) -> None:
         transaction.on_commit(lambda: delete_files(names, storage=storage))
 
 
-def delete_files(names: Iterable[str], *, storage: Any) -> None:
+def delete_files(names: Iterable[str | None], *, storage: Any) -> None:
+    """Delete these stored files, logging any that cannot be; a field with no file (None, "") has none to delete."""
     for name in names:
+        if not name:
+            continue
         try:
             storage.delete(name)
         except Exception:  # a file left behind costs disk space, never a page; log it and carry on

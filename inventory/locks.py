@@ -19,6 +19,7 @@ from django.db.models import Field, Model, Q, QuerySet
 
 from conversations.models import Customer, Message
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
+from philia.db import column_of, concrete_field
 
 M = TypeVar("M", bound=Model)
 
@@ -110,9 +111,9 @@ def _converters(model: type[Model], alias: str) -> list[tuple[int, tuple[list, A
 def _hold_lock_sql(*, by_sku: bool) -> str:
     item, line = Item._meta, WaitlistEntry._meta
     columns = ", ".join(f'i."{field.column}"' for field in item.concrete_fields)
-    holder, status, until = (item.get_field(name).column for name in ("held_by", "status", "held_until"))
-    waiting_item, waiting_customer = (line.get_field(name).column for name in ("item", "customer"))
-    key, sku = item.pk.column, item.get_field("sku").column
+    holder, status, until = (column_of(Item, name) for name in ("held_by", "status", "held_until"))
+    waiting_item, waiting_customer = (column_of(WaitlistEntry, name) for name in ("item", "customer"))
+    key, sku = item.pk.column, column_of(Item, "sku")
     where = f'UPPER(i."{sku}") = UPPER(%s)' if by_sku else f'i."{key}" = %s'
     return (
         f"SELECT {columns}, "
@@ -124,7 +125,7 @@ def _hold_lock_sql(*, by_sku: bool) -> str:
 
 def save_hold(item: Item) -> None:
     """Write the hold fields (HOLD_FIELDS) of a locked item, as `Item.objects.filter(pk=...).update()` would."""
-    fields = [Item._meta.get_field(name) for name in HOLD_FIELDS]
+    fields = [concrete_field(Item, name) for name in HOLD_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(
             _save_hold_sql(),
@@ -134,7 +135,7 @@ def save_hold(item: Item) -> None:
 
 @cache
 def _save_hold_sql() -> str:
-    columns = ", ".join(f'"{Item._meta.get_field(name).column}" = %s' for name in HOLD_FIELDS)
+    columns = ", ".join(f'"{column_of(Item, name)}" = %s' for name in HOLD_FIELDS)
     return f'UPDATE "{Item._meta.db_table}" SET {columns} WHERE "{Item._meta.pk.column}" = %s'
 
 
@@ -211,19 +212,19 @@ def _dropped_sql(column: str) -> str:
     """`column` of the drop items not settled whose drop time has passed (`u`, their drop `p`); then more
     conditions."""
     drop_item, drop = DropItem._meta, Drop._meta
-    in_drop, settled = (drop_item.get_field(name).column for name in ("drop", "settled_at"))
+    in_drop, settled = (column_of(DropItem, name) for name in ("drop", "settled_at"))
     return (
         f'SELECT u."{column}" FROM "{drop_item.db_table}" u JOIN "{drop.db_table}" p ON p."{drop.pk.column}" = u."{in_drop}" '
-        f'WHERE u."{settled}" IS NULL AND p."{drop.get_field("drops_at").column}" <= %s'
+        f'WHERE u."{settled}" IS NULL AND p."{column_of(Drop, "drops_at")}" <= %s'
     )
 
 
 def _drop_item_sql() -> str:
     """The id of the item's drop item being given away now, as `selectors.unsettled_drop_item` finds it."""
     key, item, drops_at = (
-        DropItem._meta.pk.column,
-        DropItem._meta.get_field("item").column,
-        Drop._meta.get_field("drops_at").column,
+        column_of(DropItem, "pk"),
+        column_of(DropItem, "item"),
+        column_of(Drop, "drops_at"),
     )
     return f'{_dropped_sql(key)} AND u."{item}" = %s ORDER BY p."{drops_at}", u."{key}" LIMIT 1'
 
@@ -231,7 +232,7 @@ def _drop_item_sql() -> str:
 def _free_sql(alias: str) -> str:
     """The item `alias` is free now: `Item.objects.free` (inventory.models) in SQL, for the raw statements here;
     change both together."""
-    status, until, drops_at = (Item._meta.get_field(name).column for name in ("status", "held_until", "drops_at"))
+    status, until, drops_at = (column_of(Item, name) for name in ("status", "held_until", "drops_at"))
     return (
         f'({alias}."{status}" = %s OR ({alias}."{status}" = %s AND {alias}."{until}" <= %s)) '
         f'AND ({alias}."{drops_at}" IS NULL OR {alias}."{drops_at}" <= %s)'
@@ -258,19 +259,19 @@ def live_drop_pieces(*, now: datetime, recent_since: datetime, limit: int) -> li
 def _live_drop_pieces_sql() -> str:
     item = Item._meta
     columns = ", ".join(f'i."{field.column}"' for field in item.concrete_fields)
-    piece, first = (DropItem._meta.get_field(name).column for name in ("item", "first_claim_at"))
-    drops_at = Drop._meta.get_field("drops_at").column
+    piece, first = (column_of(DropItem, name) for name in ("item", "first_claim_at"))
+    drops_at = column_of(Drop, "drops_at")
     return (
         f'SELECT {columns} FROM "{item.db_table}" i WHERE i."{item.pk.column}" IN ('
         f'{_dropped_sql(piece)} AND (u."{first}" IS NOT NULL OR p."{drops_at}" >= %s)'
-        f') AND {_free_sql("i")} ORDER BY i."{item.get_field("drops_at").column}", i."{item.get_field("sku").column}" LIMIT %s'
+        f') AND {_free_sql("i")} ORDER BY i."{column_of(Item, "drops_at")}", i."{column_of(Item, "sku")}" LIMIT %s'
     )
 
 
 @cache
 def _mark_first_claim_sql() -> str:
     meta = DropItem._meta
-    key, first, settled = meta.pk.column, meta.get_field("first_claim_at").column, meta.get_field("settled_at").column
+    key, first, settled = meta.pk.column, column_of(DropItem, "first_claim_at"), column_of(DropItem, "settled_at")
     # The drop item's own conditions again: PostgreSQL checks them again on the row it waited for.
     return (
         f'UPDATE "{meta.db_table}" SET "{first}" = %s '
@@ -291,22 +292,22 @@ def _claim_written_fields() -> list[Field]:
 def _save_claim_sql() -> str:
     claim, drop_item, item = DropClaim._meta, DropItem._meta, Item._meta
     written = [field.column for field in _claim_written_fields()]
-    columns = ", ".join(f'"{column}"' for column in [claim.get_field("drop_item").column, *written])
+    columns = ", ".join(f'"{column}"' for column in [column_of(DropClaim, "drop_item"), *written])
     values = ", ".join(["%s"] * len(written))
     key, first, settled = (
         drop_item.pk.column,
-        drop_item.get_field("first_claim_at").column,
-        drop_item.get_field("settled_at").column,
+        column_of(DropItem, "first_claim_at"),
+        column_of(DropItem, "settled_at"),
     )
     customer, written_at, sent = (
-        claim.get_field(name).column for name in ("customer", "written_at_ms", "tiktok_message_id")
+        column_of(DropClaim, name) for name in ("customer", "written_at_ms", "tiktok_message_id")
     )
     # COLLATE "C": Python's order of the ids (code points), whatever the database's collation.
     earlier = (
         f'(excluded."{written_at}" < c."{written_at}" '
         f'OR (excluded."{written_at}" = c."{written_at}" AND %s < c."{sent}" COLLATE "C"))'
     )
-    replaced = [claim.get_field(name).column for name in ("message", "written_at_ms")]
+    replaced = [column_of(DropClaim, name) for name in ("message", "written_at_ms")]
     updates = ", ".join(
         f'"{column}" = CASE WHEN {earlier} THEN excluded."{column}" ELSE c."{column}" END' for column in replaced
     )
@@ -315,10 +316,10 @@ def _save_claim_sql() -> str:
     return (
         f'INSERT INTO "{claim.db_table}" AS c ({columns}) '
         f'SELECT d."{key}", {values} FROM "{drop_item.db_table}" d '
-        f'JOIN "{item.db_table}" i ON i."{item.pk.column}" = d."{drop_item.get_field("item").column}" '
+        f'JOIN "{item.db_table}" i ON i."{item.pk.column}" = d."{column_of(DropItem, "item")}" '
         f'WHERE d."{key}" = ({_drop_item_sql()}) AND d."{settled}" IS NULL AND d."{first}" IS NOT NULL '
         f"AND (%s OR {_free_sql('i')}) FOR SHARE OF d "
-        f'ON CONFLICT ("{claim.get_field("drop_item").column}", "{customer}") DO UPDATE SET {updates}, '
+        f'ON CONFLICT ("{column_of(DropClaim, "drop_item")}", "{customer}") DO UPDATE SET {updates}, '
         f'"{sent}" = CASE WHEN {earlier} AND %s <> \'\' THEN excluded."{sent}" ELSE c."{sent}" END '
         f"RETURNING {returned}"
     )

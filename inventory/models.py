@@ -42,9 +42,14 @@ class ItemQuerySet(models.QuerySet):
         """Pieces in a drop still to come: on nobody's listings before the drop time."""
         return self.filter(self.not_yet_dropped_q(now=now))
 
+    @staticmethod
+    def held_q(*, now: datetime | None = None) -> Q:
+        """`held` as a condition, to combine with others."""
+        return Q(status=Item.Status.RESERVED, held_until__gt=now or timezone.now())
+
     def held(self, *, now: datetime | None = None) -> "ItemQuerySet":
         """Pieces held now: the hold has not run out."""
-        return self.filter(status=Item.Status.RESERVED, held_until__gt=now or timezone.now())
+        return self.filter(self.held_q(now=now))
 
     def holds_run_out(self, *, now: datetime | None = None) -> "ItemQuerySet":
         """Pieces still marked held whose hold has run out (free already; the sweep puts them back on sale)."""
@@ -160,6 +165,12 @@ class Item(models.Model):
     def is_held(self, *, now: datetime) -> bool:
         """`Item.objects.held` of this row as read: held, and the hold has not run out."""
         return self.status == Item.Status.RESERVED and self.held_until is not None and self.held_until > now
+
+    def hold_runs_out_at(self) -> datetime:
+        """`held_until` of an item known to be held (a hold just taken, one `is_held` saw); raises ValueError if none."""
+        if self.held_until is None:
+            raise ValueError(f"{self.sku} has no hold")
+        return self.held_until
 
     def is_on_sale(self, *, now: datetime) -> bool:
         """Available, or held with the hold run out (whether a drop is still to come aside)."""
@@ -322,3 +333,10 @@ class ItemPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.position} of {self.item.sku}" if self.item_id else "Photo"
+
+    @property
+    def image_name(self) -> str:
+        """The stored image's name: every saved photo has one (`inventory.item_photos` writes the file first)."""
+        if not self.image.name:
+            raise ValueError(f"{self} has no stored image")
+        return self.image.name

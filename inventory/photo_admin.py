@@ -40,7 +40,7 @@ def thumbnail_tag(photo: ItemPhoto, *, size: int) -> str:
     )
 
 
-class ItemPhotosAdmin:
+class ItemPhotosAdmin(admin.ModelAdmin):
     """The photo parts of the item admin: its photo rows (only once the item exists), the thumbnails, and
     deleting an item's photo files with it."""
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Expression, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -353,7 +353,7 @@ def _ranked(queryset: QuerySet[Item], words: tuple[str, ...], *, limit: int, fuz
     trigram similarity of the name for close spellings), newest first on ties."""
     if limit <= 0:
         return []
-    rank = Value(0.0, output_field=FloatField())
+    rank: Expression = Value(0.0, output_field=FloatField())
     for word in words:
         for column, weight in (("name", 3.0), ("brand", 2.0), ("description", 1.0)):
             rank = rank + Case(
@@ -362,7 +362,7 @@ def _ranked(queryset: QuerySet[Item], words: tuple[str, ...], *, limit: int, fuz
                 output_field=FloatField(),
             )
         if fuzzy:
-            rank = rank + TrigramWordSimilarity(Value(word.upper()), Upper("name"))
+            rank = rank + TrigramWordSimilarity(word.upper(), Upper("name"))  # the string becomes a Value
     return list(queryset.annotate(rank=rank).order_by(F("rank").desc(), "-created_at", "-pk")[:limit])
 
 

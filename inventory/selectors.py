@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import connection
@@ -16,6 +17,9 @@ from inventory.locks import live_drop_pieces
 from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.search import ItemQuery, search_items
 from inventory.vocabulary import canonical_size
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def get_item(sku: str) -> Item:
@@ -75,7 +79,13 @@ def search_available_items(
     return search_items(item_query, limit=limit, every_word=True)
 
 
-def public_item(sku: str) -> Item:
+class PhotosInOrder(TypedDict):
+    """An item read with its photos in order (the first is its main one)."""
+
+    ordered_photos: list[ItemPhoto]
+
+
+def public_item(sku: str) -> "WithAnnotations[Item, PhotosInOrder]":
     """The item a public page shows: any SKU case, never a hidden one (`ItemNotFound` for both), photos in order."""
     item = (
         Item.objects.filter(sku__iexact=sku.strip())

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -12,7 +13,14 @@ from orders import offers, services
 from orders.models import Carrier, Offer, Order, OrderEvent, StripeEvent
 from orders.order_inlines import OrderEventInline, OrderItemInline, PaymentInline, told_text
 from orders.transitions import may_move, next_statuses
-from philia.admin_actions import BackToPageAfterAction, apply_service, customer_link, service_action, step_form
+from philia.admin_actions import (
+    BackToPageAfterAction,
+    apply_service,
+    customer_link,
+    service_action,
+    staff_user,
+    step_form,
+)
 from philia.inbox_admin import InboxAdmin, pretty_json
 
 
@@ -45,7 +53,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
         fields = super().get_fields(request, obj)
         if obj is None:
             return fields
-        return [name for name in fields if name in self.ALWAYS_SHOWN or self._says_something(obj, name)]
+        return [name for name in flatten(fields) if name in self.ALWAYS_SHOWN or self._says_something(obj, name)]
 
     def _says_something(self, order: Order, name: str) -> bool:
         if name == "flags":
@@ -60,7 +68,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
 
     # The owner's move of an order to each status, as a button on its page: the same action as the list's (it posts
     # to it). Which an order offers is the transitions table's to say (`next_steps`).
-    STEP_TO = {
+    STEP_TO: dict[str, tuple[str, str]] = {
         Order.Status.PAID: ("mark_paid", "Mark paid…"),
         Order.Status.SHIPPED: ("mark_shipped", "Mark shipped…"),
         Order.Status.CANCELLED: ("cancel_orders", "Cancel order"),
@@ -162,7 +170,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
                 order=order,
                 amount=entered[order.pk][0],
                 payment_reference=entered[order.pk][1],
-                staff_user=request.user,
+                staff_user=staff_user(request),
             ),
             done="Marked {count} order(s) paid.",
         )
@@ -190,7 +198,10 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             request,
             orders,
             lambda order: services.mark_shipped(
-                order=order, tracking_number=tracking[order.pk], carrier=carriers[order.pk], staff_user=request.user
+                order=order,
+                tracking_number=tracking[order.pk],
+                carrier=carriers[order.pk],
+                staff_user=staff_user(request),
             ),
             done="Marked {count} order(s) shipped.",
         )
@@ -203,7 +214,7 @@ class OrderAdmin(BackToPageAfterAction, admin.ModelAdmin):
             request,
             queryset,
             lambda order: services.cancel_order(
-                order=order, reason=f"cancelled by {request.user} in the admin", staff_user=request.user
+                order=order, reason=f"cancelled by {request.user} in the admin", staff_user=staff_user(request)
             ),
             done="Cancelled {count} order(s); their items are on sale again.",
         )

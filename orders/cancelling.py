@@ -4,14 +4,14 @@ back on sale through inventory, its lines stop counting, and the customer is tol
 import logging
 from collections.abc import Callable
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from conversations.models import Customer
 from inventory import services as inventory_services
 from orders import notices
 from orders.exceptions import NoUnpaidOrder
-from orders.history import record_event, tell
+from orders.history import Told, record_event, tell
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent
 from orders.transitions import ensure_may_move, may_move, move
@@ -42,7 +42,7 @@ def cancel_own_order(*, customer: Customer, order_id: int | None = None) -> Orde
     return order
 
 
-def cancel_order(*, order: Order, reason: str = "", staff_user: AbstractBaseUser | None = None) -> Order:
+def cancel_order(*, order: Order, reason: str = "", staff_user: User | None = None) -> Order:
     """Pending or paid → cancelled; its items go back on sale and the customer is told (the owner's news: also as
     one of the follow-ups TikTok allows after their window). Locks the order, then its items by pk."""
     with locking_transaction():
@@ -68,7 +68,7 @@ def cancel_locked(
     kind: str,
     by: str,
     note: str,
-    staff_user: AbstractBaseUser | None = None,
+    staff_user: User | None = None,
     notice: Callable[[list[str]], str] | None = None,
     follow_up_allowed: bool = False,
 ) -> list[str]:
@@ -82,7 +82,7 @@ def cancel_locked(
     order.lines.update(is_active=False)
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    told = tell(customer=order.customer, text=notice(skus), follow_up_allowed=follow_up_allowed) if notice else {}
+    told: Told = tell(customer=order.customer, text=notice(skus), follow_up_allowed=follow_up_allowed) if notice else {}
     record_event(
         order=order,
         kind=kind,

@@ -27,6 +27,8 @@ def payment_deadline(*, placed_at: datetime) -> datetime:
 def schedule_expiry(*, order: Order) -> None:
     """Once the current transaction commits, a delayed job expires the order at its deadline (the sweep is the
     safety net for a lost one)."""
+    if order.expires_at is None:
+        raise ValueError(f"order {order.pk} has no payment deadline to expire it at")
     delay_ms = max(0, int((order.expires_at - timezone.now()).total_seconds() * 1000))
     jobs.enqueue_on_commit("expire_order_job", order.pk, delay_ms=delay_ms, unless_sent="the sweep will expire it")
 
@@ -91,6 +93,7 @@ def remind_unpaid_orders(*, now: datetime | None = None) -> int:
             )
             if not claimed:
                 continue
+            assert order.expires_at is not None  # `due` has only orders with one
             text = notices.payment_reminder(
                 order.pk, f"${order.total}", _hours_text(order.expires_at - now), how_to_pay(order=order)
             )

@@ -1,7 +1,9 @@
 """An order's history: one line per change, never changed afterwards, with the message that told the customer of
 the change or why none was queued (the order's page shows it in the **Customer told** column)."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import TypedDict, Unpack
+
+from django.contrib.auth.models import User
 
 from conversations.models import Customer, Message
 from orders import notices
@@ -10,12 +12,19 @@ from orders.models import Order, OrderEvent
 Actor = OrderEvent.Actor
 
 
+class Told(TypedDict, total=False):
+    """What a history line records of telling the customer (`tell`): the message queued, or why none was."""
+
+    notice: Message | None
+    not_told_because: str
+
+
 def record_event(
     *,
     order: Order,
     kind: str,
     by: str = Actor.SYSTEM,
-    staff_user: AbstractBaseUser | None = None,
+    staff_user: User | None = None,
     from_status: str = "",
     to_status: str = "",
     note: str = "",
@@ -38,7 +47,7 @@ def record_event(
 
 
 def record_event_in_status(
-    *, order: Order, kind: str, by: str = Actor.SYSTEM, note: str = "", **told: Message | str | None
+    *, order: Order, kind: str, by: str = Actor.SYSTEM, note: str = "", **told: Unpack[Told]
 ) -> OrderEvent:
     """A line in the order's history that leaves it in its status (flagged, refunded, reinstated, …): `record_event`
     with the order's status as both from and to; `told` as `tell` returns it."""
@@ -47,7 +56,7 @@ def record_event_in_status(
     )
 
 
-def tell(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> dict[str, Message | str | None]:
+def tell(*, customer: Customer, text: str, follow_up_allowed: bool = False) -> Told:
     """Tell the customer (`notices.tell_customer`: STOP and the reply window permitting) and return what the history
     line records of it, as `record_event`'s arguments: the message queued, or why none was."""
     reason = notices.why_not_told(customer=customer, follow_up_allowed=follow_up_allowed)

@@ -17,7 +17,7 @@ class Carrier(models.TextChoices):
 
 
 # Where a customer follows a parcel, by carrier ("other" has no link: the number alone is sent).
-TRACKING_URLS = {
+TRACKING_URLS: dict[str, str] = {
     Carrier.USPS: "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
     Carrier.UPS: "https://www.ups.com/track?tracknum={number}",
     Carrier.FEDEX: "https://www.fedex.com/fedextrack/?trknbr={number}",

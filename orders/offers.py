@@ -170,6 +170,8 @@ def accept_counter(*, customer: Customer, sku: str, now: datetime | None = None)
         )
         if offer is None:
             raise NoCounterOffer(item.sku)
+        if offer.counter_amount is None:
+            raise ValueError(f"offer {offer.pk} is countered without a counter amount")
         _accept(offer=offer, price=offer.counter_amount, now=now)
     logger.info("counter-offer accepted", extra={"offer": offer.pk, "sku": item.sku, "customer": customer.pk})
     return offer
@@ -191,7 +193,7 @@ def agreed_prices(*, customer: Customer, items: list[Item]) -> dict[int, Decimal
             .order_by("-decided_at")
             .first()
         )
-        if offer is not None:
+        if offer is not None and offer.agreed_price is not None:
             prices[item.pk] = offer.agreed_price
     return prices
 
@@ -213,7 +215,8 @@ def standing_offer_prices(*, customer: Customer, now: datetime | None = None) ->
     now = now or timezone.now()
     prices: dict[str, set[Decimal]] = {}
     for offer in countered_offers(customer=customer, now=now):
-        prices.setdefault(offer.item.sku.upper(), set()).add(offer.counter_amount)
+        if offer.counter_amount is not None:
+            prices.setdefault(offer.item.sku.upper(), set()).add(offer.counter_amount)
     for sku, price in held_at_offer_prices(customer=customer, now=now).items():
         prices.setdefault(sku, set()).add(price)
     return prices

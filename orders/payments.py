@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from inventory.exceptions import ItemUnavailable
 from notifications.services import notify_customer_says_paid
 from orders import notices
 from orders.exceptions import OrderNotFound, PaymentAmountMismatch
-from orders.history import record_event, record_event_in_status, tell
+from orders.history import Told, record_event, record_event_in_status, tell
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, Payment
 from orders.transitions import ensure_may_move, may_move, move
@@ -32,7 +32,7 @@ def mark_paid(
     order: Order,
     payment_reference: str = "",
     amount: Decimal | None = None,
-    staff_user: AbstractBaseUser | None = None,
+    staff_user: User | None = None,
 ) -> Order:
     """The owner saw the money arrive: pending → paid, with a manual `Payment` of `amount` (default the total)
     and the reference (default the order number). Locks the order row.
@@ -59,9 +59,7 @@ def mark_paid(
     return order
 
 
-def _accept_payment_locked(
-    *, order: Order, payment: Payment, by: str, staff_user: AbstractBaseUser | None = None
-) -> None:
+def _accept_payment_locked(*, order: Order, payment: Payment, by: str, staff_user: User | None = None) -> None:
     """A locked order is paid by `payment`: the status, the history, and thanks to the customer."""
     from_status = move(order=order, to_status=Order.Status.PAID, by=by)
     order.paid_at = timezone.now()
@@ -171,7 +169,7 @@ def _flag_locked(
         order.payment_problem = payment_problem[:300]
         fields.append("payment_problem")
     order.save(update_fields=fields)
-    told = tell(customer=order.customer, text=tell_customer) if tell_customer else {}
+    told: Told = tell(customer=order.customer, text=tell_customer) if tell_customer else {}
     record_event_in_status(order=order, kind=kind, note=note, **told)
 
 

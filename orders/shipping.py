@@ -2,7 +2,7 @@
 
 import logging
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from conversations.models import Customer
@@ -22,7 +22,7 @@ def mark_shipped(
     order: Order,
     tracking_number: str,
     carrier: str = Carrier.OTHER,
-    staff_user: AbstractBaseUser | None = None,
+    staff_user: User | None = None,
 ) -> Order:
     """Paid → shipped, with the parcel's carrier and tracking number; the customer is told (with a tracking
     link for a known carrier), also after their window as one of the follow-ups TikTok allows — the outbox

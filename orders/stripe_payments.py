@@ -14,6 +14,7 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from stripe.params.checkout import SessionCreateParams
 
 from orders import notices
 from orders.history import record_event_in_status
@@ -60,7 +61,7 @@ def create_payment_link(*, order_id: int) -> str | None:
         return order.stripe_session_url
     lines = list(order.lines.filter(is_active=True).select_related("item"))
     expires_at = session_expiry(order_expires_at=order.expires_at, now=now)
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "mode": "payment",
         "line_items": [
             {
@@ -87,6 +88,8 @@ def create_payment_link(*, order_id: int) -> str | None:
         with transaction.atomic():
             tell_customer(customer=order.customer, text=notices.pay_manually(order.pk, settings.PAYMENT_INSTRUCTIONS))
         return None
+    if session.url is None:  # Stripe gives every hosted session a URL
+        raise ValueError(f"Stripe's checkout session {session.id} for order {order.pk} has no URL")
     with transaction.atomic():
         updated = Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
             stripe_session_id=session.id,
@@ -181,6 +184,8 @@ def _act_on(row: StripeEvent) -> tuple[str, int | None]:
 
 def _order_id(data: dict[str, Any]) -> int | None:
     raw = data.get("client_reference_id") or (data.get("metadata") or {}).get("order_id")
+    if raw is None:
+        return None
     try:
         return int(raw)
     except (TypeError, ValueError):

@@ -27,7 +27,11 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 # How a refusal names the move to each status: "Order #7 is shipped; it cannot be cancelled."
-REFUSED_AS = {Status.PAID: "marked paid", Status.SHIPPED: "marked shipped", Status.CANCELLED: "cancelled"}
+REFUSED_AS: dict[str, str] = {
+    Status.PAID: "marked paid",
+    Status.SHIPPED: "marked shipped",
+    Status.CANCELLED: "cancelled",
+}
 
 
 def may_move(*, from_status: str, to_status: str, by: str) -> bool:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -71,7 +73,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class BackToPageAfterAction:
+class BackToPageAfterAction(admin.ModelAdmin):
     """For action buttons on an object's page (they post to the list's actions with `_back_to`, the page's
     path): once the action is done, go back to that page instead of the list.
 
@@ -87,22 +89,23 @@ class BackToPageAfterAction:
     def render_change_form(
         self,
         request: HttpRequest,
-        context: dict,
+        context: dict[str, Any],
         add: bool = False,
         change: bool = False,
         form_url: str = "",
-        obj: object | None = None,
+        obj: Any = None,  # the admin's model (ModelAdmin's own type for it is Any)
     ) -> HttpResponse:
         context.setdefault("destructive_steps", tuple(self.confirm_actions))
         # Here rather than in change_view: the object is already loaded, so the page does not fetch it twice.
         self.fill_change_page(context, obj, add=add)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def fill_change_page(self, context: dict, obj: Any, *, add: bool) -> None:
+    def fill_change_page(self, context: dict[str, Any], obj: Any, *, add: bool) -> None:
         """Set what the object's page shows (its `next_steps`, which Save buttons) in `context`; `obj` is None on
         the add page."""
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    # django-stubs 6 gives response_action an `action_location` argument, which Django 5.2 neither takes nor passes.
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:  # type: ignore[override]
         action = request.POST.get("action", "")
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if action in self.confirm_actions and selected and request.POST.get("_ask_first") == "yes":
@@ -118,9 +121,9 @@ class BackToPageAfterAction:
         return response
 
     def _confirm_action(
-        self, request: HttpRequest, rows: QuerySet, action: str, selected: list[str]
+        self, request: HttpRequest, queryset: QuerySet[Any], action: str, selected: list[str]
     ) -> TemplateResponse:
-        rows = list(rows)
+        rows = list(queryset)
         back = request.POST.get("_back_to", "")
         context = {
             **self.admin_site.each_context(request),
@@ -135,6 +138,13 @@ class BackToPageAfterAction:
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member an admin page acts for (the admin lets no one else in)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def step_form(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -30,7 +30,7 @@ class ShopAdminSite(admin.AdminSite):
         context["site_url"] = settings.SHOP_URL or "/"  # the shop's public front page unless set elsewhere
         return context
 
-    def get_urls(self) -> list[URLPattern]:
+    def get_urls(self) -> list[URLResolver | URLPattern]:
         return [path("today/", self.admin_view(self.index), name="today"), *super().get_urls()]
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:

@@ -2,9 +2,9 @@
 
 import logging
 
-import dramatiq
 from django.db import connection
 
+from philia.jobs import redis_broker
 from philia.sweeps import late_sweeps
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def check_database() -> bool:
 
 def check_broker() -> bool:
     try:
-        dramatiq.get_broker().client.ping()
+        redis_broker().client.ping()
     except Exception:
         logger.exception("health check: broker unreachable")
         return False

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from philia import jobs
+from philia.db import column_of
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +114,9 @@ def record(model: type[InboxEvent], *, unique: str, **values: Any) -> Recorded:
         f"{quote(column)} = %s" for column in ("status", "next_attempt_at", "last_error", "processed_at")
     )
     sql = (
-        f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
+        f"INSERT INTO {table} ({', '.join(quote(column_of(model, field.name)) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote(model._meta.get_field(unique).column)}) DO UPDATE SET {reopen} "
+        f"ON CONFLICT ({quote(column_of(model, unique))}) DO UPDATE SET {reopen} "
         f"WHERE {table}.{quote('status')} = %s RETURNING {quote('id')}, {quote('attempts')}"
     )
     with connection.cursor() as cursor:
@@ -171,7 +172,8 @@ def claim(queryset: QuerySet[Event], *, processing_since_before: datetime | None
     quote = connection.ops.quote_name
     ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
     fields = model._meta.concrete_fields
-    claimable, claimable_params = f"{quote('status')} = %s", [Status.RECEIVED]
+    claimable = f"{quote('status')} = %s"
+    claimable_params: list[Any] = [Status.RECEIVED]
     if processing_since_before is not None:
         claimable += f" OR ({quote('status')} = %s AND {quote('started_at')} < %s)"
         claimable_params += [Status.PROCESSING, processing_since_before]
@@ -179,7 +181,7 @@ def claim(queryset: QuerySet[Event], *, processing_since_before: datetime | None
         f"UPDATE {quote(model._meta.db_table)} SET {quote('status')} = %s, {quote('started_at')} = %s, "
         f"{quote('attempts')} = {quote('attempts')} + 1 "
         f"WHERE {quote('id')} IN ({ids_sql}) AND ({claimable}) "
-        f"RETURNING {', '.join(quote(field.column) for field in fields)}"
+        f"RETURNING {', '.join(quote(column_of(model, field.name)) for field in fields)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [Status.PROCESSING, timezone.now(), *ids_params, *claimable_params])
@@ -198,7 +200,7 @@ def claim(queryset: QuerySet[Event], *, processing_since_before: datetime | None
 
 def finish(event: InboxEvent, *, outcome: str = "", **fields: Any) -> None:
     """processing → done, saying what was done (or why nothing). One UPDATE; `fields` are the kind's own."""
-    finish_all(type(event).objects.filter(pk=event.pk), outcome=outcome, **fields)
+    finish_all(type(event)._default_manager.filter(pk=event.pk), outcome=outcome, **fields)
 
 
 def finish_all(events: QuerySet[Event], *, outcome: str = "", **fields: Any) -> int:
@@ -229,7 +231,7 @@ def fail(event: InboxEvent, *, error: BaseException, retry: bool = True) -> Fail
     The next try is INBOX_RETRY_SECONDS × 2^(tries − 1) after this one began. After INBOX_MAX_ATTEMPTS tries, or
     at once when `retry` is False (retrying cannot help), there is none: it gave up, and the owner is told."""
     failure = _failure(event, retry=retry)
-    type(event).objects.filter(pk=event.pk).update(
+    type(event)._default_manager.filter(pk=event.pk).update(
         status=Status.FAILED,
         last_error=f"{type(error).__name__}: {error}"[:ERROR_CHARS],
         next_attempt_at=failure.next_attempt_at,
@@ -254,7 +256,7 @@ def _tell_owner(model: type[InboxEvent], *, event_id: int) -> None:
     """One notification per give-up, linking the event's admin page (its error is there, and Retry)."""
     from notifications.services import notify_event_failed
 
-    event = model.objects.get(pk=event_id)
+    event = model._default_manager.get(pk=event_id)
     notify_event_failed(
         cause=f"event_failed:{model._meta.label_lower}:{event.pk}:{event.attempts}",
         event=f"{model.inbox_label} event {event}",
@@ -273,7 +275,7 @@ def reopen(queryset: QuerySet[InboxEvent]) -> list[int]:
     model = queryset.model
     with transaction.atomic():
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        model.objects.filter(pk__in=ids).update(
+        model._default_manager.filter(pk__in=ids).update(
             status=Status.RECEIVED, last_error="", next_attempt_at=None, processed_at=None
         )
         for event_id in ids:
@@ -302,7 +304,7 @@ def requeue_stale_events(*, older_than: timedelta | None = None, now: datetime |
 
 
 def _sweep(model: type[InboxEvent], *, cutoff: datetime, now: datetime, limit: int) -> int:
-    stopped = model.objects.filter(
+    stopped = model._default_manager.filter(
         status=Status.PROCESSING, started_at__lt=cutoff, attempts__gte=settings.INBOX_MAX_ATTEMPTS
     )
     for event in stopped.order_by("pk")[:limit]:
@@ -310,14 +312,16 @@ def _sweep(model: type[InboxEvent], *, cutoff: datetime, now: datetime, limit: i
     lost = Q(status=Status.RECEIVED, received_at__lt=cutoff) | Q(status=Status.PROCESSING, started_at__lt=cutoff)
     not_just_sent = Q(requeued_at__isnull=True) | Q(requeued_at__lt=cutoff)
     due = Q(status=Status.FAILED, next_attempt_at__lte=now)
-    ids = list(model.objects.filter((lost & not_just_sent) | due).order_by("pk").values_list("pk", flat=True)[:limit])
+    ids = list(
+        model._default_manager.filter((lost & not_just_sent) | due).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
     if not ids:
         return 0
     with transaction.atomic():
-        model.objects.filter(pk__in=ids, status=Status.FAILED, next_attempt_at__lte=now).update(
+        model._default_manager.filter(pk__in=ids, status=Status.FAILED, next_attempt_at__lte=now).update(
             status=Status.RECEIVED, next_attempt_at=None
         )
-        model.objects.filter(pk__in=ids).update(requeued_at=now)
+        model._default_manager.filter(pk__in=ids).update(requeued_at=now)
         for event_id in ids:
             transaction.on_commit(partial(enqueue, model, event_id=event_id))
     logger.warning("inbox events sent again", extra={"inbox": model._meta.label, "count": len(ids), "first": ids[0]})
@@ -327,7 +331,7 @@ def _sweep(model: type[InboxEvent], *, cutoff: datetime, now: datetime, limit: i
 def _give_up_stopped(event: InboxEvent) -> None:
     updated = (
         type(event)
-        .objects.filter(pk=event.pk, status=Status.PROCESSING, started_at=event.started_at)
+        ._default_manager.filter(pk=event.pk, status=Status.PROCESSING, started_at=event.started_at)
         .update(
             status=Status.FAILED,
             next_attempt_at=None,

@@ -2,9 +2,10 @@
 with its tries, its next try and what it did or why it failed, and "Retry" (`philia.inbox.reopen`)."""
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -21,12 +22,12 @@ class InboxAdmin(admin.ModelAdmin):
         "status", "received_at", "attempts", "started_at", "processed_at", "next_attempt_at", "requeued_at",
         "outcome", "last_error",
     )  # fmt: skip
-    list_filter = ("status",)
+    list_filter: ClassVar[tuple[str, ...]] = ("status",)
     date_hierarchy = "received_at"
     actions = ("retry",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return tuple(self.fields or ())
+        return tuple(flatten(self.fields or ()))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

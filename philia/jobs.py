@@ -15,6 +15,7 @@ from typing import Any
 import dramatiq
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
+from dramatiq.brokers.redis import RedisBroker
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,14 @@ def actor(name: str) -> dramatiq.Actor:
     except dramatiq.errors.ActorNotFound:
         autodiscover_modules("tasks")
         return broker.get_actor(name)
+
+
+def redis_broker() -> RedisBroker:
+    """The broker, for what reads Redis itself: always Redis's (settings.DRAMATIQ_BROKER)."""
+    broker = dramatiq.get_broker()
+    if not isinstance(broker, RedisBroker):
+        raise TypeError(f"the broker is a {type(broker).__name__}, not Redis's")
+    return broker
 
 
 def enqueue(name: str, *args: Any, delay_ms: int | None = None, unless_sent: str = "", **kwargs: Any) -> bool:

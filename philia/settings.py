@@ -8,6 +8,7 @@ same code runs against the servers they name, as in production.
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -128,7 +129,7 @@ DRAMATIQ_MIDDLEWARE = [
     # The ids a job is about (its actor's `event_id`, `order_id`, ... arguments) on its log lines and Sentry events.
     "philia.observability.ids.JobIdsMiddleware",
 ]
-DRAMATIQ_BROKER = {
+DRAMATIQ_BROKER: dict[str, Any] = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
     "OPTIONS": {
         "url": REDIS_URL,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from django.conf import settings
 from django.contrib.admin.utils import quote
@@ -28,12 +29,21 @@ from orders.models import Offer, Order, OrderItem
 from philia import inbox
 from philia.admin_actions import clip
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class Reasons(TypedDict):  # what `reply_windows_closing` annotates on each customer
+        holds_something: bool
+        has_open_order: bool
+
+
 # Rows shown per section; the heading's link leads to all of them.
 ROWS_PER_SECTION = 10
 # Failed or blocked sends stay on Today this long (the messages list keeps them all).
 FAILED_SENDS_FOR = timedelta(days=2)
 FIGURES_PERIOD = timedelta(days=7)
 CHART_DAYS = 14
+Shown = TypeVar("Shown", bound=Model)  # the model of a section's rows
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ def _list_url(name: str, **filters: str) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def _section(key: str, title: str, rows: QuerySet[Model], row: Callable[[Model], Row], list_url: str) -> Section:
+def _section(key: str, title: str, rows: QuerySet[Shown], row: Callable[[Shown], Row], list_url: str) -> Section:
     """A section of the first ROWS_PER_SECTION of `rows` (already in the order to show), each made by `row`,
     and how many there are in all."""
     return Section(key, title, [row(found) for found in rows[:ROWS_PER_SECTION]], rows.count(), list_url)
@@ -103,12 +113,12 @@ def reply_windows_closing(*, now: datetime) -> Section:
         .order_by("last_inbound_at", "pk")
     )
 
-    def row(customer: Customer) -> Row:
+    def row(customer: "WithAnnotations[Customer, Reasons]") -> Row:
         reasons = (("holds items", customer.holds_something), ("has an open order", customer.has_open_order))
         return Row(
             text=f"{customer}'s reply window closes",
             url=reverse("admin:conversations_message_reply", args=[quote(customer.pk)]),
-            until=customer.last_inbound_at + window,
+            until=customer.last_inbound_at + window if customer.last_inbound_at else None,
             detail=" and ".join(reason for reason, applies in reasons if applies),
         )
 
@@ -154,13 +164,10 @@ def sends_not_delivered(*, now: datetime) -> Section:
 def deliveries_not_handled(*, now: datetime) -> Section:
     """Events from outside (Stripe's, TikTok's) whose handling failed: still being retried, or given up (then the
     owner was notified, and "Retry" on the event's page tries again). Of every inbox, the latest first."""
-    failed = [
-        event
-        for model in inbox.inbox_models()
-        for event in model.objects.filter(status=inbox.Status.FAILED).order_by("-received_at", "-pk")[:ROWS_PER_SECTION]
-    ]
+    kinds = {model: model._default_manager.filter(status=inbox.Status.FAILED) for model in inbox.inbox_models()}
+    failed = [event for events in kinds.values() for event in events.order_by("-received_at", "-pk")[:ROWS_PER_SECTION]]
     failed.sort(key=lambda event: event.received_at, reverse=True)
-    totals = {model: model.objects.filter(status=inbox.Status.FAILED).count() for model in inbox.inbox_models()}
+    totals = {model: events.count() for model, events in kinds.items()}
 
     def row(event: inbox.InboxEvent) -> Row:
         options = event._meta

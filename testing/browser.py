@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,11 +58,16 @@ def chromium_paths() -> tuple[str, str]:
     """(chromium, chromedriver), installed first when missing."""
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         _install_chromium()
-    return shutil.which("chromium"), shutil.which("chromedriver")
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or chromedriver is None:
+        raise RuntimeError(f"chromium and chromedriver are still not on PATH after installing {PACKAGES}")
+    return chromium, chromedriver
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report

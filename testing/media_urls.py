@@ -3,14 +3,15 @@ own temporary folder): for browser tests, which look at the photos through the l
 `served_media` fixture (testing/browser.py)."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import re_path
 from django.views.static import serve
 
 from philia.urls import urlpatterns as shop_urlpatterns
 
 
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 

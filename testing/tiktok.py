@@ -396,8 +396,10 @@ def _read_multipart(handler: BaseHTTPRequestHandler, content_type: str) -> dict[
         if part.get_filename() is not None:
             form.update(file_name=part.get_filename(), content_type=part.get_content_type())
             form["content"] = part.get_payload(decode=True)
-        elif name:
-            form[name] = part.get_payload(decode=True).decode()
+        elif isinstance(name, str) and name:
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)  # a form field's body, decoded from its transfer encoding
+            form[name] = payload.decode()
     return form
 
 

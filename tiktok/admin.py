@@ -1,6 +1,7 @@
 """Staff's view of TikTok deliveries and of the shop's TikTok tokens. Changes go through the services."""
 
 import json
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -14,6 +15,17 @@ from philia.inbox_admin import InboxAdmin, preformatted, pretty_json
 from tiktok import credentials, envelopes
 from tiktok.client import TikTokError
 from tiktok.models import TikTokCredential, WebhookEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Writer(TypedDict):
+    """Who wrote an event, annotated on the admin's list (`WebhookEventAdmin.get_queryset`)."""
+
+    customer_pk: str | None
+    customer_username: str | None
+
 
 # What each TikTok event is, for the owner reading the inbox (TikTok's names stay in the filter and the page).
 EVENT_NAMES = {
@@ -50,10 +62,10 @@ class WebhookEventAdmin(InboxAdmin):
         return EVENT_NAMES.get(event.event, event.event)
 
     @admin.display(description="customer")
-    def customer(self, event: WebhookEvent) -> str:
+    def customer(self, event: "WithAnnotations[WebhookEvent, _Writer]") -> str:
         if event.customer_pk is None:
             return ""
-        return customer_link(Customer(tiktok_user_id=event.customer_pk, username=event.customer_username))
+        return customer_link(Customer(tiktok_user_id=event.customer_pk, username=event.customer_username or ""))
 
     @admin.display(description="body (content decoded)")
     def pretty_body(self, event: WebhookEvent) -> str:
@@ -88,8 +100,8 @@ class TikTokCredentialAdmin(admin.ModelAdmin):
     readonly_fields = ("in_use", "refreshed_at", "last_refresh_error", "updated_at")
     actions = ("refresh_now",)
 
-    def get_fields(self, request: HttpRequest, obj: TikTokCredential | None = None) -> list[str]:
-        return [*TikTokCredentialForm.Meta.fields, *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: TikTokCredential | None = None) -> tuple[str, ...]:
+        return (*TikTokCredentialForm.Meta.fields, *self.readonly_fields)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not TikTokCredential.objects.exists()

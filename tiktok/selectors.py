@@ -12,7 +12,7 @@ def received_times(*, tiktok_message_ids: Iterable[str]) -> dict[str, datetime]:
     """When the webhook received each of these messages (by TikTok message id; unknown ids are left out)."""
     ids = list(tiktok_message_ids)
     rows = WebhookEvent.objects.filter(tiktok_message_id__in=ids).values_list("tiktok_message_id", "received_at")
-    return dict(rows)
+    return {message_id: received for message_id, received in rows if message_id is not None}
 
 
 def inbound_events_waiting(*, received_up_to: datetime) -> bool:

@@ -75,11 +75,12 @@ def record_webhook_event(*, body: bytes, envelope: Envelope) -> RecordedEvent:
             "tiktok webhook ignored", extra={"event_id": recorded.event_id, "event": envelope.event, "reason": ignored}
         )
         return RecordedEvent(outcome="ignored", event_id=recorded.event_id)
+    event_id = recorded.event_id
     # Outside a transaction this runs at once (the INSERT has committed); inside one, after it commits.
     transaction.on_commit(
         lambda: enqueue_event(
-            event_id=recorded.event_id,
-            conversation=conversation_key_of(conversation_id=envelope.conversation_id, event_id=recorded.event_id),
+            event_id=event_id,
+            conversation=conversation_key_of(conversation_id=envelope.conversation_id, event_id=event_id),
             circuit=webhook_circuit,
         )
     )

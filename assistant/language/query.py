@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TypedDict
 
 from assistant.language.text import normalise
 from inventory.search import ItemQuery
@@ -169,13 +170,23 @@ def find_skus(text: str) -> list[str]:
     return found
 
 
+class _Values(TypedDict, total=False):
+    """The query's single values read so far (`ItemQuery`'s fields of those names)."""
+
+    cheapest: bool
+    sku: str
+    waist: int
+    min_price: Decimal
+    max_price: Decimal
+
+
 @dataclass
 class _Reading:
     """What has been read from a message so far, and `rest`: the text not read yet (each step cuts out what it
     understood, so later steps never read it twice)."""
 
     rest: str
-    values: dict[str, object] = field(default_factory=dict)
+    values: _Values = field(default_factory=_Values)
     notes: list[str] = field(default_factory=list)
     minimums: dict[str, float] = field(default_factory=dict)
     maximums: dict[str, float] = field(default_factory=dict)
@@ -218,7 +229,7 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
         measurements_min=tuple(sorted(reading.minimums.items())),
         measurements_max=tuple(sorted(reading.maximums.items())),
         notes=tuple(reading.notes),
-        **reading.values,  # type: ignore[arg-type]
+        **reading.values,
     )
 
 
@@ -268,8 +279,9 @@ def _read_prices(reading: _Reading) -> None:
         match = pattern.search(reading.rest)
         if match is None:
             continue
-        numbers = [_money(group) for group in match.groups() if group]
-        if None in numbers or not numbers:
+        read = [_money(group) for group in match.groups() if group]
+        numbers = [number for number in read if number is not None]
+        if len(numbers) < len(read) or not numbers:
             continue
         if kind == "range":
             values["min_price"], values["max_price"] = min(numbers), max(numbers)

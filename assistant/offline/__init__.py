@@ -50,6 +50,14 @@ def _faq_topic(turn: Turn) -> str | None:
     return language.faq_topic(turn.text) if not turn.mentioned.items else None
 
 
+def _matched_faq_topic(turn: Turn) -> str:
+    """The topic of a turn its intent found one in (`_faq_topic`)."""
+    topic = _faq_topic(turn)
+    if topic is None:
+        raise ValueError("an FAQ intent matched a turn with no FAQ topic")
+    return topic
+
+
 def _searches_too(turn: Turn) -> bool:
     query = turn.parse()
     return bool(
@@ -101,8 +109,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent("hold it", said(language.wants_hold), holds.hold),
     Intent("never mind", said(language.is_soft_no), holds.soft_no),
     Intent("pics?", said(language.asks_for_photos), details.photos),
-    Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _faq_topic(t))),
-    Intent("a shop question", lambda t: bool(_faq_topic(t)), lambda t: smalltalk.faq(t, _faq_topic(t))),
+    Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _matched_faq_topic(t))),
+    Intent("a shop question", lambda t: bool(_faq_topic(t)), lambda t: smalltalk.faq(t, _matched_faq_topic(t))),
     Intent("names a piece of a live drop", holds.names_a_live_piece, holds.claim),
     Intent("names a SKU", lambda t: t.names_skus, details.details),
     Intent("the second one", lambda t: language.ordinal(t.text) is not None and bool(t.shown()), details.details),

@@ -89,11 +89,18 @@ def more(turn: Turn) -> str:
 def _closest(turn: Turn, query: ItemQuery) -> list[Facts]:
     """Loosen a query that found nothing: keep the kind of garment and brand, then the kind alone; never
     the price ("tees under $30" is never answered with a $75 tee)."""
-    prices = {"min_price": query.min_price, "max_price": query.max_price}
+    low, high = query.min_price, query.max_price
     attempts = [
-        ItemQuery(brands=query.brands, categories=query.categories, sizes=query.sizes, waist=query.waist, **prices),
-        ItemQuery(brands=query.brands, categories=query.categories, **prices),
-        ItemQuery(categories=query.categories, **prices),
+        ItemQuery(
+            brands=query.brands,
+            categories=query.categories,
+            sizes=query.sizes,
+            waist=query.waist,
+            min_price=low,
+            max_price=high,
+        ),
+        ItemQuery(brands=query.brands, categories=query.categories, min_price=low, max_price=high),
+        ItemQuery(categories=query.categories, min_price=low, max_price=high),
     ]
     for attempt in attempts:
         if attempt.is_empty():

@@ -148,7 +148,8 @@ def release(turn: Turn) -> str:
 
 
 def release_all(turn: Turn, targets: list[Facts]) -> str:
-    released, refused = [], []
+    released: list[Facts] = []
+    refused: list[Facts] = []
     for facts in targets:
         result = turn.toolbox.release_hold(sku=facts["sku"])
         (released if isinstance(result, Released) else refused).append(facts)

@@ -59,13 +59,13 @@ def buy(turn: Turn) -> str:
             )
         return wording.nothing_to_buy()
     prefix = ("\n\n".join(refusals) + "\n\n") if refusals else ""
-    match result := turn.toolbox.place_order():
+    match placed := turn.toolbox.place_order():
         case OrderPlaced():
-            return prefix + order_placed_text(result.order) + "\n" + settings.SHIPPING_INSTRUCTIONS
+            return prefix + order_placed_text(placed.order) + "\n" + settings.SHIPPING_INSTRUCTIONS
         case HoldLost():
-            return prefix + wording.hold_ran_out(result.sku)
+            return prefix + wording.hold_ran_out(placed.sku)
         case NothingToOrder() | Refused():
-            return prefix + wording.could_not_order(result.message)
+            return prefix + wording.could_not_order(placed.message)
 
 
 def order_placed_text(order: Facts) -> str:

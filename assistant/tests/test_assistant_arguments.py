@@ -46,7 +46,7 @@ ADDED_LATER = {
 }
 
 
-def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_and_amount_ranges():
+def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_and_amount_ranges() -> None:
     added: dict[tuple[str, str], dict[str, object]] = {}
     generated = json.loads(json.dumps(tool_definitions()))
     for tool in generated:

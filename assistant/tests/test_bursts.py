@@ -37,19 +37,19 @@ def replies() -> list[Message]:
     return list(Message.objects.filter(role=Message.Role.ASSISTANT).order_by("pk"))
 
 
-def test_bubbles_of_one_search_get_one_reply_that_reads_them_together(client):
+def test_bubbles_of_one_search_get_one_reply_that_reads_them_together(client: Any) -> None:
     events = write(client, "hi", "got any nike jackets?", "in L")
 
     assert handle(events) == 3
 
     (reply,) = replies()
-    assert reply.in_reply_to.tiktok_message_id == "anna-2"
+    assert reply.in_reply_to is not None and reply.in_reply_to.tiktok_message_id == "anna-2"
     assert "VNT-NIKE-WB-001" in reply.text  # the Nike jacket in L
     assert "VNT-CARH-DJ-002" not in reply.text  # a jacket in L, but not Nike: the bubbles were one search
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"done"}
 
 
-def test_a_hold_and_a_question_in_one_burst_both_happen_in_order(client):
+def test_a_hold_and_a_question_in_one_burst_both_happen_in_order(client: Any) -> None:
     events = write(client, "hold VNT-CARH-DJ-002 for me", "where is my order?")
 
     handle(events)
@@ -61,7 +61,7 @@ def test_a_hold_and_a_question_in_one_burst_both_happen_in_order(client):
     assert "order" in reply.text[hold_at:].lower()  # the hold is told first, then the answer about orders
 
 
-def test_stop_in_a_burst_wins_over_what_follows_it(client):
+def test_stop_in_a_burst_wins_over_what_follows_it(client: Any) -> None:
     events = write(client, "hold VNT-CARH-DJ-002", "STOP", "hold VNT-LEVI-501-003")
 
     handle(events)
@@ -75,7 +75,7 @@ def test_stop_in_a_burst_wins_over_what_follows_it(client):
     assert "VNT-LEVI-501-003" not in reply.text
 
 
-def test_the_owner_writing_in_the_app_during_a_burst_keeps_the_bot_silent_for_all_of_it(client):
+def test_the_owner_writing_in_the_app_during_a_burst_keeps_the_bot_silent_for_all_of_it(client: Any) -> None:
     write(client, "hi", "got any nike jackets?")
     post_webhook(client, im_send_msg_body("Hi Anna, Sofia here, one sec", user="anna", message_id="owner-1"))
     events = write(client, "ok thanks", "in L?", start=2)
@@ -88,7 +88,7 @@ def test_the_owner_writing_in_the_app_during_a_burst_keeps_the_bot_silent_for_al
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"done"}
 
 
-def test_a_repeated_delivery_in_a_burst_is_counted_once(client):
+def test_a_repeated_delivery_in_a_burst_is_counted_once(client: Any) -> None:
     events = write(client, "hi", "got any nike jackets?")
     post_webhook(client, im_receive_msg_body("got any nike jackets?", user="anna", message_id="anna-1"))
     seen: list[int] = []
@@ -104,7 +104,7 @@ def test_a_repeated_delivery_in_a_burst_is_counted_once(client):
     assert len(replies()) == 1
 
 
-def test_a_bubble_that_comes_while_the_burst_is_answered_joins_the_turn_and_nothing_is_done_twice(client):
+def test_a_bubble_that_comes_while_the_burst_is_answered_joins_the_turn_and_nothing_is_done_twice(client: Any) -> None:
     events = write(client, "hold VNT-CARH-DJ-002")
     calls: list[list[str]] = []
 
@@ -118,7 +118,7 @@ def test_a_bubble_that_comes_while_the_burst_is_answered_joins_the_turn_and_noth
 
     assert calls == [["hold VNT-CARH-DJ-002"], ["hold VNT-CARH-DJ-002", "and VNT-LEVI-501-003 too"]]
     (reply,) = replies()
-    assert reply.in_reply_to.tiktok_message_id == "anna-1"
+    assert reply.in_reply_to is not None and reply.in_reply_to.tiktok_message_id == "anna-1"
     customer = Customer.objects.get(pk=user_id_for("anna"))
     assert Item.objects.get(sku="VNT-CARH-DJ-002").held_by == customer
     # The first bubble's hold ran once: the second answer replayed it.
@@ -128,7 +128,7 @@ def test_a_bubble_that_comes_while_the_burst_is_answered_joins_the_turn_and_noth
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"done"}
 
 
-def test_a_flood_of_a_thousand_bubbles_is_recorded_and_answered_by_its_latest_requests(client):
+def test_a_flood_of_a_thousand_bubbles_is_recorded_and_answered_by_its_latest_requests(client: Any) -> None:
     texts = [f"hello {number}" for number in range(999)] + ["got any nike jackets in L?"]
     events = write(client, *texts)
     sizes: list[int] = []
@@ -146,7 +146,9 @@ def test_a_flood_of_a_thousand_bubbles_is_recorded_and_answered_by_its_latest_re
     assert WebhookEvent.objects.filter(status="done").count() == 1000
 
 
-def test_with_coalesce_seconds_a_fresh_bubble_waits_for_more_and_an_idle_one_does_not(client, settings):
+def test_with_coalesce_seconds_a_fresh_bubble_waits_for_more_and_an_idle_one_does_not(
+    client: Any, settings: Any
+) -> None:
     settings.COALESCE_SECONDS = 30
     (event,) = write(client, "hi")
 
@@ -158,7 +160,7 @@ def test_with_coalesce_seconds_a_fresh_bubble_waits_for_more_and_an_idle_one_doe
     assert len(replies()) == 1
 
 
-def test_without_coalesce_seconds_the_first_message_is_answered_at_once(client):
+def test_without_coalesce_seconds_the_first_message_is_answered_at_once(client: Any) -> None:
     (event,) = write(client, "hi")
 
     handle_event.fn(event.pk, conversation_key(event=event))

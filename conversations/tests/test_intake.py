@@ -1,8 +1,10 @@
 """What each stored webhook event does to the shop when a worker handles it (`conversations.intake`),
 answered by the assistant as the worker does."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -30,6 +32,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings", 
 def _deliver_and_handle(client, body: bytes) -> WebhookEvent:
     assert post_webhook(client, body).json() == {"status": "accepted"}
     event = WebhookEvent.objects.order_by("-pk").first()
+    assert event is not None
     handle_conversation_events(up_to_event_id=event.pk, answer=answer)
     event.refresh_from_db()
     return event
@@ -102,7 +105,7 @@ def test_late_older_message_does_not_move_the_window_back(client):
     assert customer.last_inbound_at == datetime.fromtimestamp(now_ms / 1000, tz=UTC)
 
 
-def test_waiting_messages_of_a_conversation_are_recorded_in_order_and_answered_as_one_turn(client):
+def test_waiting_messages_of_a_conversation_are_recorded_in_order_and_answered_as_one_turn(client: Any) -> None:
     for number in (1, 2, 3):
         post_webhook(client, im_receive_msg_body(f"message {number}", user="anna", message_id=f"in-{number}"))
     second = WebhookEvent.objects.get(tiktok_message_id="in-2")
@@ -128,7 +131,7 @@ def test_waiting_messages_of_a_conversation_are_recorded_in_order_and_answered_a
     ]
     assert seen == [("message 3", ["message 1", "message 2"])]
     reply = Message.objects.get(direction="outbound")
-    assert reply.in_reply_to.tiktok_message_id == "in-3"
+    assert reply.in_reply_to is not None and reply.in_reply_to.tiktok_message_id == "in-3"
     third = WebhookEvent.objects.get(tiktok_message_id="in-3")
     assert handle_conversation_events(up_to_event_id=third.pk, answer=answering) == 0
 
@@ -309,7 +312,7 @@ def test_replaying_an_event_ignored_for_another_business_still_ignores_it(client
     assert Message.objects.count() == 0
 
 
-def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client):
+def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client) -> None:
     @dataclass(frozen=True)
     class Scripted:
         text: str = "Scripted reply"
@@ -320,7 +323,7 @@ def test_the_answerer_passed_in_decides_the_reply_and_its_cost(client):
 
     asked: list[tuple[str, str]] = []
 
-    def scripted(*, customer: Customer, message: Message) -> Scripted:
+    def scripted(*, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> Scripted:
         asked.append((customer.pk, message.text))
         return Scripted()
 
@@ -342,7 +345,7 @@ def test_an_answerer_that_stays_silent_queues_nothing_and_the_event_is_processed
     post_webhook(client, im_receive_msg_body("hello", user="anna", message_id="in-1"))
     event = WebhookEvent.objects.get()
 
-    handle_conversation_events(up_to_event_id=event.pk, answer=lambda *, customer, message: None)
+    handle_conversation_events(up_to_event_id=event.pk, answer=lambda *, customer, message, earlier=(): None)
 
     event.refresh_from_db()
     assert event.status == WebhookEvent.Status.DONE

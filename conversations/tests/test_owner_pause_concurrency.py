@@ -25,7 +25,7 @@ def _lock_waits() -> int:
         return cursor.fetchone()[0]
 
 
-def test_staff_reply_does_not_shorten_a_hand_off_pause_committed_while_it_waited():
+def test_staff_reply_does_not_shorten_a_hand_off_pause_committed_while_it_waited() -> None:
     Customer.objects.create(tiktok_user_id="anna-id", conversation_id="conv-anna", last_inbound_at=timezone.now())
     handed_off, commit_hand_off = threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -65,4 +65,5 @@ def test_staff_reply_does_not_shorten_a_hand_off_pause_committed_while_it_waited
     assert errors == []
     customer = Customer.objects.get(pk="anna-id")
     assert customer.handoff_requested_at is not None
+    assert customer.bot_paused_until is not None
     assert customer.bot_paused_until - timezone.now() > INDEFINITE_PAUSE - timedelta(minutes=1)

@@ -12,18 +12,18 @@ NEWEST_FIRST = {
     "inventory_item_newest": "(created_at DESC, id DESC)",
     "inventory_item_category_newest": "(category, created_at DESC, id DESC)",
 }
-CREATE_SEARCH_INDEXES = [
+CREATE_SEARCH_INDEXES: tuple[str, ...] = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     *(
         f"CREATE INDEX inventory_item_{column}_trgm ON inventory_item USING gin (upper({column}) gin_trgm_ops)"
         for column in SEARCH_COLUMNS
     ),
     *(f"CREATE INDEX {name} ON inventory_item {columns}" for name, columns in NEWEST_FIRST.items()),
-]
-DROP_SEARCH_INDEXES = [
+)
+DROP_SEARCH_INDEXES: tuple[str, ...] = (
     *(f"DROP INDEX inventory_item_{column}_trgm" for column in SEARCH_COLUMNS),
     *(f"DROP INDEX {name}" for name in NEWEST_FIRST),
-]
+)
 
 
 class Migration(migrations.Migration):

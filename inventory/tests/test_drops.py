@@ -123,7 +123,7 @@ def claim(item: Item, name: str, *, written_ms: int, message_id: str | None = No
     return recorded, message
 
 
-def replies() -> dict[str, str]:
+def replies() -> dict[str | None, str]:
     return dict(
         Message.objects.filter(role=Message.Role.ASSISTANT).values_list("in_reply_to__tiktok_message_id", "text")
     )
@@ -337,7 +337,7 @@ def test_a_dropped_piece_the_owner_held_by_hand_is_not_live():
 
 # transaction=True: each claim and the settlement run in their own thread and connection, with real row locks.
 @pytest.mark.django_db(transaction=True)
-def test_claims_go_in_side_by_side_and_the_settlement_waits_for_a_claim_still_open():
+def test_claims_go_in_side_by_side_and_the_settlement_waits_for_a_claim_still_open() -> None:
     item, drop_item = dropped_item()
     drop_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
     claim(item, "first", written_ms=drop_ms + 10)  # marks the drop item's first claim
@@ -382,7 +382,7 @@ def test_claims_go_in_side_by_side_and_the_settlement_waits_for_a_claim_still_op
 # transaction=True: the claims run in their own threads and connections, with real row locks; the settling jobs
 # they schedule go to the real broker after their commits.
 @pytest.mark.django_db(transaction=True)
-def test_first_claims_at_the_same_moment_all_go_in_and_schedule_one_settlement(dramatiq_broker):
+def test_first_claims_at_the_same_moment_all_go_in_and_schedule_one_settlement(dramatiq_broker) -> None:
     item, drop_item = dropped_item()
     drop_ms = int(drop_item.drop.drops_at.timestamp() * 1000)
     messages = [

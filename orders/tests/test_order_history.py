@@ -24,7 +24,13 @@ def order() -> Order:
 
 def history(order: Order) -> list[tuple[str, str, str, str, str | None]]:
     return [
-        (event.kind, event.actor, event.from_status, event.to_status, event.staff_user and event.staff_user.username)
+        (
+            event.kind,
+            event.actor,
+            event.from_status,
+            event.to_status,
+            event.staff_user.username if event.staff_user else None,
+        )
         for event in order.events.select_related("staff_user")
     ]
 

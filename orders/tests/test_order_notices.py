@@ -43,7 +43,7 @@ def told(order: Order, kind: str) -> tuple[str | None, str | None, str]:
     """The history line of `kind`: the text and state of the message that told the customer, and why not."""
     event = order.events.select_related("notice").get(kind=kind)
     notice = event.notice
-    return (notice and notice.text, notice and notice.state, event.not_told_because)
+    return (notice.text if notice else None, notice.state if notice else None, event.not_told_because)
 
 
 def history_page(admin_client, order: Order) -> str:

@@ -1,5 +1,7 @@
 """The admin's list of Stripe's events: read-only, what each did or why it failed, and Retry."""
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -11,7 +13,7 @@ EVENTS = reverse("admin:orders_stripeevent_changelist")
 
 
 def _event(event_id: str, **fields) -> StripeEvent:
-    payload = {"id": event_id, "type": "checkout.session.completed", "data": {"object": {"id": "cs_1"}}}
+    payload: dict[str, Any] = {"id": event_id, "type": "checkout.session.completed", "data": {"object": {"id": "cs_1"}}}
     return StripeEvent.objects.create(event_id=event_id, event_type=payload["type"], payload=payload, **fields)
 
 

@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -155,7 +156,7 @@ class EmbeddedPostgres:
 
     # --- Running the server's programs ----------------------------------------------------------------------
 
-    def _run(self, program: str, *arguments: str, failure) -> None:  # type: ignore[no-untyped-def]
+    def _run(self, program: str, *arguments: str, failure: Callable[[str], Exception] | None) -> None:
         user = self._server_user()
         result = subprocess.run(
             [str(self.bin / program), *arguments],
@@ -165,7 +166,9 @@ class EmbeddedPostgres:
             timeout=120,
             cwd=self.root,
             env={**os.environ, "LC_ALL": "C", "LANG": "C"},
-            **({"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}),
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
         )
         if result.returncode != 0 and failure is not None:
             raise failure(result.stdout + result.stderr)

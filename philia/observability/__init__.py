@@ -18,7 +18,7 @@ def report_errors_to_sentry(
         # No Sentry, not even its import: dramatiq-crontab imports sentry_sdk whenever it is installed (to wrap
         # every scheduled job in a Sentry Crons monitor). None in sys.modules makes that import fail, as it
         # expects it may.
-        sys.modules.setdefault("sentry_sdk", None)  # type: ignore[assignment]
+        sys.modules.setdefault("sentry_sdk", None)  # type: ignore[arg-type]  # typeshed allows modules only
         return
     from philia.observability.sentry import start_sentry
 

@@ -16,6 +16,7 @@ from typing import Any
 import dramatiq
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch
+from dramatiq.broker import MessageProxy
 
 # The names an id goes by, in log fields and Sentry tags alike. An actor's or a URL's parameter of one of these
 # names is that id; the others below are spelled differently where they come from.
@@ -111,7 +112,7 @@ def _signature(function: Callable[..., Any]) -> inspect.Signature:
 class JobIdsMiddleware(dramatiq.Middleware):
     """Binds a job's ids (its actor's arguments) while it runs, in the worker thread that runs it."""
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         clear_ids()
         try:
             actor = broker.get_actor(message.actor_name)
@@ -122,7 +123,7 @@ class JobIdsMiddleware(dramatiq.Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message,
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,

@@ -43,6 +43,7 @@ from inventory.models import Item
 from notifications.models import Notification
 from orders.models import Order, StripeEvent
 from philia.inbox import InboxEvent
+from philia.jobs import redis_broker
 from philia.sweeps import sweep_ages
 from tiktok.models import WebhookEvent
 
@@ -213,7 +214,7 @@ def by_state(name: str, documentation: str, label: str, counts: dict[str, int]) 
 
 
 def redis_metrics() -> Iterator[Metric]:
-    broker = dramatiq.get_broker()
+    broker = redis_broker()
     names = queue_names()
     namespace = settings.DRAMATIQ_BROKER["OPTIONS"]["namespace"]
     pipeline = broker.client.pipeline(transaction=False)

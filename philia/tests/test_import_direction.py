@@ -100,6 +100,8 @@ def upward_imports(
     app = module.split(".")[0]
     found = []
     for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.stmt | ast.expr):  # imports are statements, dynamic ones calls
+            continue
         for name in _imported_names(node, module=module, is_package=is_package):
             reason = _why_not_allowed(name, app=app, layers_only=layers_only)
             if reason is not None:

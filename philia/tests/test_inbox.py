@@ -7,6 +7,7 @@ from datetime import timedelta
 import dramatiq
 import pytest
 from django.utils import timezone
+from dramatiq.brokers.redis import RedisBroker
 
 from notifications.models import Notification
 from orders.models import StripeEvent
@@ -82,8 +83,8 @@ def test_a_done_event_says_what_was_done():
 
 def _fail_once(event: inbox.InboxEvent, error: Exception, *, retry: bool = True) -> inbox.Failure:
     """One try that raises `error`, as a worker makes it once the event is reopened (by the sweep, say)."""
-    inbox.reopen(type(event).objects.filter(pk=event.pk))
-    [claimed] = inbox.claim(type(event).objects.filter(pk=event.pk))
+    inbox.reopen(type(event)._default_manager.filter(pk=event.pk))
+    [claimed] = inbox.claim(type(event)._default_manager.filter(pk=event.pk))
     try:
         raise error
     except Exception as raised:
@@ -128,7 +129,7 @@ def test_an_error_retrying_cannot_help_gives_up_at_once():
     ]
 
 
-def _queued(broker: dramatiq.Broker) -> list[tuple[str, tuple]]:
+def _queued(broker: RedisBroker) -> list[tuple[str, tuple]]:
     """The jobs waiting in Redis' default queue: actor and arguments."""
     stored = broker.client.hvals(f"{broker.namespace}:default.msgs")
     return sorted((job.actor_name, tuple(job.args)) for job in map(dramatiq.Message.decode, stored))

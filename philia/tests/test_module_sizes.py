@@ -49,7 +49,7 @@ def function_lengths(source: str) -> dict[str, int]:
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 name = f"{prefix}{child.name}"
                 if not isinstance(child, ast.ClassDef):
-                    lengths[name] = child.end_lineno - child.lineno + 1
+                    lengths[name] = (child.end_lineno or child.lineno) - child.lineno + 1  # parsed: always set
                 visit(child, f"{name}.")
             else:
                 visit(child, prefix)

@@ -69,7 +69,7 @@ def _leaks(texts: list[str]) -> list[tuple[str, str]]:
 
 def test_no_secret_reaches_a_log_or_a_stored_error(
     settings, ai_settings, fake_openai, fake_tiktok, dramatiq_worker, everything_logged, monkeypatch
-):
+) -> None:
     for name, value in SECRETS.items():
         setattr(settings, name, value)
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", SECRETS["DJANGO_SUPERUSER_PASSWORD"])

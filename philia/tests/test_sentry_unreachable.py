@@ -37,7 +37,7 @@ def answer_seconds(shop: ShopProcesses, fake_tiktok: FakeTikTok, *, user: str) -
 @pytest.mark.slow
 # transaction=True: the shop's processes write the DMs' rows in the test database.
 @pytest.mark.django_db(transaction=True)
-def test_an_unreachable_sentry_leaves_dms_answered_at_their_usual_speed(fake_tiktok, tmp_path):
+def test_an_unreachable_sentry_leaves_dms_answered_at_their_usual_speed(fake_tiktok, tmp_path) -> None:
     closed_port = free_port()  # nothing listens there: every send to Sentry is refused
     tiktok = {"TIKTOK_API_BASE": fake_tiktok.base_url}
     shops = {

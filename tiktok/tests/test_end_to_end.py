@@ -45,7 +45,7 @@ def test_signed_dm_posted_to_the_live_endpoint_gets_exactly_one_reply_at_tiktok(
 
 def test_ten_simultaneous_deliveries_of_one_message_store_one_row_and_send_one_reply(
     live_server, fake_tiktok, dramatiq_worker
-):
+) -> None:
     body = im_receive_msg_body("is VNT-001 still available?", user="anna", message_id="dup-1")
     barrier = threading.Barrier(10, timeout=10)
     answers: list[str] = []
@@ -65,6 +65,7 @@ def test_ten_simultaneous_deliveries_of_one_message_store_one_row_and_send_one_r
     assert WebhookEvent.objects.count() == 1
     assert Message.objects.filter(tiktok_message_id="dup-1").count() == 1
     [reply] = Message.objects.filter(direction="outbound")
+    assert reply.in_reply_to is not None
     assert (reply.in_reply_to.tiktok_message_id, reply.state) == ("dup-1", "sent")
     assert [send["text"]["body"] for send in fake_tiktok.sends] == [reply.text]
 

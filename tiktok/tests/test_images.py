@@ -127,7 +127,7 @@ def test_a_throttled_upload_is_retryable(fake_tiktok):
         )
 
 
-def test_a_photo_file_is_uploaded_once_and_its_media_id_reused(fake_tiktok):
+def test_a_photo_file_is_uploaded_once_and_its_media_id_reused(fake_tiktok) -> None:
     client = TikTokClient(access_token=TEST_ACCESS_TOKEN)
     reads: list[str] = []
 

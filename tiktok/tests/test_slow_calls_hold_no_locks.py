@@ -37,7 +37,7 @@ def _probe(**querysets) -> dict[str, object]:
 
 def test_assistant_is_asked_while_no_row_of_the_conversation_is_locked(
     client, ai_settings, fake_openai, dramatiq_broker
-):
+) -> None:
     probes: list[dict[str, object]] = []
 
     def while_openai_answers(request):

@@ -93,6 +93,7 @@ def _assert_stored_for_the_worker(body: bytes, answer: dict[str, Any]) -> None:
     if answer["status"] == "duplicate":
         return
     event = WebhookEvent.objects.order_by("-pk").first()
+    assert event is not None
     assert event.raw_body == body.decode("utf-8")
     envelope = parse_envelope(event.raw_body.encode("utf-8"))
     for value in (
