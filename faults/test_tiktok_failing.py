@@ -6,7 +6,7 @@ backed off, and a permanent no (40001) is not asked again."""
 import time
 from collections import Counter, defaultdict
 
-from faults.checks import event_states, post_dm, replies_per_inbound
+from faults.checks import answered_once, assistant_replies, event_states, post_dm
 from faults.conftest import running_shop
 from faults.harness import ACCESS_TOKEN, Shop, wait_until
 from testing.tiktok import CONTENT_LIST_PATH, REFRESH_PATH, SEND_PATH, Reply, error
@@ -86,8 +86,8 @@ def run_failing_tiktok(shop: Shop, fake) -> None:
         )
         return (
             event_states(shop) == {"done": total}
-            and replies_per_inbound(shop) == Counter({1: total})
-            and states == Counter({"sent": total - 1, "failed": 1})
+            and answered_once(shop, inbound=total)
+            and states == Counter({"sent": assistant_replies(shop) - 1, "failed": 1})
         )
 
     try:

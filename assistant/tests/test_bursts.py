@@ -14,6 +14,7 @@ from conversations import intake
 from conversations.intake import handle_conversation_events
 from conversations.models import Customer, Message
 from inventory.models import Item
+from testing import fake_openai as openai_replies
 from testing.tiktok import im_receive_msg_body, im_send_msg_body, post_webhook, user_id_for
 from tiktok.models import WebhookEvent
 from tiktok.services import conversation_key
@@ -166,3 +167,17 @@ def test_without_coalesce_seconds_the_first_message_is_answered_at_once(client: 
     handle_event.fn(event.pk, conversation_key(event=event))
 
     assert len(replies()) == 1
+
+
+def test_the_ai_gets_a_burst_as_one_user_turn(client: Any, ai_settings: Any, fake_openai: Any) -> None:
+    fake_openai.script(openai_replies.text("We have a Nike windbreaker in L!"))
+    events = write(client, "hi", "got any nike jackets?", "in L")
+
+    handle(events)
+
+    (request,) = fake_openai.requests
+    from_customer = [message["content"] for message in request["messages"] if message["role"] == "user"]
+    assert from_customer == ["<customer_message>hi\ngot any nike jackets?\nin L</customer_message>"]
+    (reply,) = replies()
+    assert reply.text == "We have a Nike windbreaker in L!"
+    assert reply.in_reply_to is not None and reply.in_reply_to.tiktok_message_id == "anna-2"
