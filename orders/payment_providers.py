@@ -19,6 +19,9 @@ from orders.payment_links import send_payment_link
 
 class PaymentProvider(Protocol):
     name: str  # its PAYMENT_PROVIDER value, and its `Payment.Provider`
+    # Customers pay through a link the shop sends them (card, Apple Pay, Google Pay), and the payment confirms the
+    # order by itself; else they pay as PAYMENT_INSTRUCTIONS say and the owner records it. What the assistant says.
+    pays_by_link: bool
 
     def ask_for_payment(self, *, order: Order) -> None:
         """Inside the transaction that placed `order`: ask the customer to pay it, once that commits."""
@@ -26,6 +29,7 @@ class PaymentProvider(Protocol):
 
 class ManualPayments:
     name = Payment.Provider.MANUAL.value
+    pays_by_link = False
 
     def ask_for_payment(self, *, order: Order) -> None:
         """Nothing to send: the assistant's reply to the order gives the shop's instructions."""
@@ -33,6 +37,7 @@ class ManualPayments:
 
 class StripePayments:
     name = Payment.Provider.STRIPE.value
+    pays_by_link = True
 
     def ask_for_payment(self, *, order: Order) -> None:
         """A worker creates the order's Checkout Session after commit and DMs its link."""

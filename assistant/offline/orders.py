@@ -20,6 +20,7 @@ from assistant.results import (
     PaymentLinkOpen,
     Refused,
 )
+from orders.payment_providers import payment_provider
 
 
 def buy(turn: Turn) -> str:
@@ -92,7 +93,7 @@ def order_status(turn: Turn) -> str:
         for order in orders
     )
     pending = [order for order in orders if order["status"] == "awaiting payment"]
-    if pending and settings.PAYMENT_PROVIDER == "stripe":
+    if pending and payment_provider().pays_by_link:
         text += "\n" + wording.payment_link_hint(pending[0].get("payment_link", ""))
     elif pending:
         text += "\n" + settings.PAYMENT_INSTRUCTIONS
@@ -145,7 +146,7 @@ def cancel_order(turn: Turn) -> str:
 def payment_link(turn: Turn) -> str:
     """ "send me the link again", "link expired": the open Stripe link, or a fresh one for the same order from the
     payment-link worker. With manual payment there is no link: how to pay the unpaid order."""
-    if settings.PAYMENT_PROVIDER != "stripe":
+    if not payment_provider().pays_by_link:
         pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
         if not pending:
             return wording.NO_ORDER_TO_PAY

@@ -5,6 +5,7 @@ from django.conf import settings
 from assistant import language, wording
 from assistant.formatting import item_line, item_lines, when
 from assistant.offline.context import Turn
+from orders.payment_providers import payment_provider
 
 
 def greeting(turn: Turn) -> str:
@@ -105,11 +106,11 @@ def payment_methods(turn: Turn) -> str:
     accepted = False
     if method:
         ways = settings.PAYMENT_METHODS + (
-            " " + settings.PAYMENT_INSTRUCTIONS if settings.PAYMENT_PROVIDER == "manual" else ""
+            " " + settings.PAYMENT_INSTRUCTIONS if not payment_provider().pays_by_link else ""
         )
         squashed = ways.lower().replace(" ", "")
         accepted = method.lower().replace(" ", "") in squashed or (
-            settings.PAYMENT_PROVIDER == "stripe" and method in CARD_WAYS
+            payment_provider().pays_by_link and method in CARD_WAYS
         )
     pending = [order for order in turn.toolbox.order_status().orders if order["status"] == "awaiting payment"]
     link = next((order["payment_link"] for order in pending if order.get("payment_link")), "")

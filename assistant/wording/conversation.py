@@ -3,6 +3,8 @@ usual questions (sizing, paying, holds, authenticity)."""
 
 from django.conf import settings
 
+from orders.payment_providers import payment_provider
+
 # --- the conversation itself ---
 
 HANDOFF = "I've asked the owner to jump in: they'll reply here as soon as they can. I'll stay quiet until then."
@@ -76,7 +78,7 @@ def payment_faq(*, method: str | None = None, accepted: bool = False, link: str 
     parts = []
     if method:
         parts.append(f"Yes, {method} works!" if accepted else f"Sorry, we don't take {method}.")
-    if settings.PAYMENT_PROVIDER == "stripe":
+    if payment_provider().pays_by_link:
         if link:
             parts.append(f"Card, Apple Pay and Google Pay work through your secure payment link: {link}")
         else:

@@ -4,13 +4,15 @@ import re
 
 from django.conf import settings
 
+from orders.payment_providers import payment_provider
+
 
 def buy_which(lines: str) -> str:
     return "Which one would you like to buy?\n" + lines + "\nSend the SKU."
 
 
 def order_waiting_for_payment(number: int, total: str, link: str = "") -> str:
-    if settings.PAYMENT_PROVIDER == "stripe":
+    if payment_provider().pays_by_link:
         return f"Your order #{number} ({total}) is waiting for payment. " + payment_link_hint(link)
     return (
         f"Your order #{number} ({total}) is waiting for payment. "
@@ -87,7 +89,7 @@ def placed_an_order(said: str) -> bool:
 
 
 def order_placed(number: int, lines: str, total: str) -> str:
-    if settings.PAYMENT_PROVIDER == "stripe":
+    if payment_provider().pays_by_link:
         return (
             f"Your order #{number} is in:\n{lines}\nTotal: {total}\n"
             f"Your secure payment link (card, Apple Pay or Google Pay) comes in a moment; #{number} is your reference."
@@ -114,7 +116,7 @@ def order_line(number: int, count: int, total: str, status: str, tracking_number
 
 
 def payment_will_be_confirmed(numbers: str) -> str:
-    if settings.PAYMENT_PROVIDER == "stripe":
+    if payment_provider().pays_by_link:
         return (
             f"Thank you! A payment through the link confirms order {numbers} by itself: you'll get a thank-you here "
             "as soon as it lands. If you paid another way, the owner will check and confirm it here. "
