@@ -22,6 +22,8 @@ from dramatiq.rate_limits import ConcurrentRateLimiter
 from assistant import notices
 from assistant.services import answer
 from conversations.intake import handle_conversation_events
+from conversations.queueing import sent_here
+from conversations.tasks import send_now_or_later
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from philia import jobs
@@ -60,13 +62,23 @@ def handle_event(event_id: int, conversation: str | None = None) -> None:
     if settings.COALESCE_SECONDS > 0 and _waits_for_more_bubbles(event_id=event_id, conversation=conversation):
         return
     mutex = conversation_mutex(conversation)
+    with sent_here() as outgoing:
+        try:
+            _handle_when_free(mutex, event_id=event_id)
+        finally:
+            # The conversation is free again: its replies are sent from here, each in its customer's share of the
+            # sends and within the shop's rate (what must wait goes to a send job), so a DM costs one job, not two.
+            send_now_or_later(outgoing)
+
+
+def _handle_when_free(mutex: ConcurrentRateLimiter, *, event_id: int) -> None:
     with acquire_within(mutex, seconds=0) as acquired:
         if acquired:
             _handle_holding(mutex, event_id=event_id)
             return
-    # Busy. An event the worker holding the conversation has taken up already (a bubble of the burst it answers)
-    # is its to finish: this job ends instead of holding a thread (if that worker dies, the inbox sweep sends the
-    # event again). One still received may come after that worker's turn: wait for the conversation.
+    # Busy. An event the worker holding the conversation has taken up already (a bubble of the burst it answers) is
+    # its to finish: this job ends instead of holding a thread (if that worker dies, the inbox sweep sends the event
+    # again). One still received may come after that worker's turn: wait for the conversation.
     if not WebhookEvent.objects.filter(pk=event_id, status=WebhookEvent.Status.RECEIVED).exists():
         return
     with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:

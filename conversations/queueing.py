@@ -2,8 +2,11 @@
 handed to a worker once its transaction commits; sending it is `conversations.outbox`."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -127,9 +130,32 @@ def _outbound_row(
     )
 
 
+# The messages queued while a job that sends them itself runs (`sent_here`), by thread: none outside one.
+_sent_here: ContextVar[list[tuple[int, str]] | None] = ContextVar("sent_here", default=None)
+
+
+@contextmanager
+def sent_here() -> Iterator[list[tuple[int, str]]]:
+    """Within the block, a message queued for sending now is not handed to a send job: its (id, customer id) is
+    added, once its transaction commits, to the list this yields, and the caller sends it (or hands it to a job)
+    after the block — the handling job sends a reply itself when window, quota and rate allow, with no second
+    job. A caller that dies before sending leaves the row `queued`: the outbox sweep enqueues it."""
+    outgoing: list[tuple[int, str]] = []
+    token = _sent_here.set(outgoing)
+    try:
+        yield outgoing
+    finally:
+        _sent_here.reset(token)
+
+
 def send_on_commit(*, message_id: int, customer_id: str, delay_ms: int | None = None) -> None:
-    """Hand a queued message to a worker (`send_message`) once the transaction commits, after `delay_ms` if given.
-    A broker outage is logged: the outbox sweep re-enqueues it."""
+    """Hand a queued message to a worker (`send_message`) once the transaction commits, after `delay_ms` if given
+    (or, inside `sent_here` and with no delay, to the job that runs it). A broker outage is logged: the outbox
+    sweep re-enqueues it."""
+    outgoing = _sent_here.get()
+    if outgoing is not None and delay_ms is None:
+        transaction.on_commit(partial(outgoing.append, (message_id, customer_id)))
+        return
     jobs.enqueue_on_commit(
         "send_message", message_id, customer_id, delay_ms=delay_ms, unless_sent="the outbox sweep sends it"
     )

@@ -14,12 +14,12 @@ from conversations.outbox import (
     CustomerBusy,
     SendLater,
     confirm_unconfirmed_send,
-    flag_stuck_sending,
     give_up_sending,
     record_sent,
-    requeue_stale_outbox,
     send_outbound_message,
 )
+from conversations.outbox_sweep import flag_stuck_sending, requeue_stale_outbox
+from philia import jobs
 from philia.queues import OUTBOX_QUEUE, SEND_PRIORITY
 from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
@@ -63,12 +63,33 @@ def send_message(message_id: int, customer_id: str | None = None, booked: bool =
     with many replies waiting never holds up a reply to anyone else for more than about one slot. Each job sends
     its customer's oldest message waiting (`send_outbound_message`): their order holds whichever job runs first.
     (`customer_id` is None in jobs queued before sends were shared: they take the shop-wide limit only.)"""
+    send_in_turn(message_id, customer_id, booked=booked, wait_seconds=RATE_LIMIT_WAIT_SECONDS, in_job=True)
+
+
+def send_now_or_later(outgoing: list[tuple[int, str]]) -> None:
+    """Send these messages (id, customer id) from the job that queued them (`conversations.queueing.sent_here`),
+    each in its customer's share and within the shop-wide rate, without waiting: one that must wait, or TikTok
+    did not take, goes to a send job as `send_message` would have put it."""
+    for message_id, customer_id in outgoing:
+        try:
+            send_in_turn(message_id, customer_id, booked=False, wait_seconds=0, in_job=False)
+        except Exception:
+            logger.exception(
+                "reply not sent by its handling job; handed to a send job", extra={"message_id": message_id}
+            )
+            jobs.enqueue("send_message", message_id, customer_id, unless_sent="the outbox sweep sends it")
+
+
+def send_in_turn(message_id: int, customer_id: str | None, *, booked: bool, wait_seconds: float, in_job: bool) -> None:
+    """`send_message`'s work: book the customer's slot (unless `booked`), take a shop-wide slot waiting up to
+    `wait_seconds`, send; whatever must wait is handed to a send job with the delay it needs. `in_job`: running as
+    `send_message` for `message_id` (then its own retry is the job's)."""
     if customer_id is not None and not booked:
         wait_ms = customer_send_wait_ms(customer_id)
         if wait_ms > 0:
             send_message.send_with_options(args=(message_id, customer_id, True), delay=wait_ms)
             return
-    with acquire_within(send_rate_limiter(), seconds=RATE_LIMIT_WAIT_SECONDS) as acquired:
+    with acquire_within(send_rate_limiter(), seconds=wait_seconds) as acquired:
         if not acquired:
             # A busy limit is not a failure: hand the send back to the queue without spending a retry, so a
             # long burst can never mark failed a message TikTok was never asked about. The row's state
@@ -82,8 +103,8 @@ def send_message(message_id: int, customer_id: str | None = None, booked: bool =
             send_message.send_with_options(args=(message_id, customer_id, True), delay=customer_send_interval_ms())
         except SendLater as later:
             # Not an error (logged as a warning already): the Retries middleware enqueues it again after the delay;
-            # a message of the customer's other than the job's own gets a job of its own for its next try.
-            if later.message_id == message_id:
+            # a message other than the job's own gets a job of its own for its next try.
+            if in_job and later.message_id == message_id:
                 raise dramatiq.Retry(str(later), delay=later.delay_ms) from later
             send_message.send_with_options(args=(later.message_id, customer_id, True), delay=later.delay_ms)
         except ConfirmLater as unconfirmed:

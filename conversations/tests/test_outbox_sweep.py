@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Customer, Message
-from conversations.outbox import flag_stuck_sending, requeue_stale_outbox
+from conversations.outbox_sweep import flag_stuck_sending, requeue_stale_outbox
 from notifications.models import Notification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiktok_settings")]

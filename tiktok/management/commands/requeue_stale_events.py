@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from conversations.outbox import requeue_stale_outbox
+from conversations.outbox_sweep import requeue_stale_outbox
 from philia.inbox import requeue_stale_events
 from philia.management.arguments import OneLineErrors, integer
 
