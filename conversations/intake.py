@@ -202,10 +202,12 @@ def _answer_and_queue(burst: Burst, *, answer: Answerer, may_extend: bool) -> bo
 
 
 def _queue(reply: Reply, *, customer: Customer, inbound: Message) -> None:
+    """Queue the reply to `inbound`, which has none (checked, or recorded just now, with the conversation's mutex
+    held): a reply queued twice would be an error, rolled back with the rest of the turn."""
     # The photos first: the outbox sends an answer's parts in the order they were queued.
     for image in reply.images:
         conversation_services.queue_outbound_message(
-            customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound
+            customer=customer, image=image, role=Message.Role.ASSISTANT, in_reply_to=inbound, replayed=False
         )
     conversation_services.queue_outbound_message(
         customer=customer,
@@ -215,6 +217,7 @@ def _queue(reply: Reply, *, customer: Customer, inbound: Message) -> None:
         ai_model=reply.ai_model,
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
+        replayed=False,
     )
 
 

@@ -14,6 +14,7 @@ sending (read_timeout) → sent | queued  (TikTok's answer was lost after the re
 """
 
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -361,7 +362,8 @@ def _mark_sent(waiting: QuerySet[Message], *, tiktok_message_id: str | None, at:
         "updated_at": at,
     }
     try:
-        with transaction.atomic():
+        # Outside a transaction one UPDATE is atomic on its own: the savepoint only where one is open.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             updated = waiting.update(tiktok_message_id=tiktok_message_id, **sent)
         sent["tiktok_message_id"] = tiktok_message_id
     except IntegrityError:

@@ -39,6 +39,7 @@ def queue_outbound_message(
     ai_model: str = "",
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
+    replayed: bool = True,
 ) -> Message:
     """Put a message in the outbox (`queued`) and send it once the surrounding transaction commits.
 
@@ -46,7 +47,8 @@ def queue_outbound_message(
     one answer go out in the order they were queued (the outbox sends a part only once the earlier ones are
     settled), so queue an answer's images before its text. Text longer than TikTok's 6000 characters is cut to
     fit (ending in "…"). An assistant reply is unique per inbound message (its text, and each photo once):
-    queueing it again returns the first.
+    queueing it again returns the first — unless the caller knows the message has no reply yet (`replayed=False`,
+    the intake with the conversation's mutex held), which spares a savepoint.
     """
     message = _outbound_row(
         customer_id=customer.pk,
@@ -59,13 +61,16 @@ def queue_outbound_message(
         completion_tokens=completion_tokens,
     )
     message.customer = customer
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        if role != Message.Role.ASSISTANT or in_reply_to is None:
-            raise
-        return Message.objects.get(in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name)
+    if role != Message.Role.ASSISTANT or in_reply_to is None or not replayed:
+        message.save(force_insert=True)  # no savepoint: nothing to fall back on
+    else:
+        try:
+            with transaction.atomic():
+                message.save(force_insert=True)
+        except IntegrityError:
+            return Message.objects.get(
+                in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name
+            )
     send_on_commit(message_id=message.pk, customer_id=message.customer_id)
     return message
 
