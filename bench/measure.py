@@ -30,7 +30,7 @@ STATEMENT_OPTIONS = (
     "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on "
     "-c pg_stat_statements.track=all"
 )
-TOP = 12  # statements and commands listed per phase
+TOP = 25  # statements and commands listed per phase
 
 
 class StatementsPostgres(EmbeddedPostgres):

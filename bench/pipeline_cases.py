@@ -183,8 +183,8 @@ def flood(pipelines: Pipelines, options: argparse.Namespace) -> tuple[bool, int]
         )
     flooder_dms = sum(1 for dm in turns.posted if turns.customer_of[dm] == flooder)
     print(
-        f"  the flooding customer: {flooder_dms} DMs, {turns.replies.get(flooder, 0)} replies "
-        f"({turns.sends.get(flooder, 0)} messages sent)"
+        f"  the flooding customer: {flooder_dms} DMs, replies {turns.replies.get(flooder, 0)} "
+        f"(messages sent {turns.sends.get(flooder, 0)})"
     )
     missing = turns.unanswered + turns.failed_posts
     print(f"  {missing} DMs not accepted or unanswered")
