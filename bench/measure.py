@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import psutil
 import psycopg
+import redis
 
 from bench.common import free_port
 from philia.embedded.postgres import ROLE, SERVER_OPTIONS, EmbeddedError, EmbeddedPostgres
@@ -78,7 +79,7 @@ def prepare_statements(database_url: str) -> str | None:
     resets the counts) that this connection's user may become. None when ready, else why the figure is unavailable."""
     try:
         with psycopg.connect(database_url, autocommit=True) as connection:
-            libraries = connection.execute("SHOW shared_preload_libraries").fetchone()[0]
+            libraries = connection.execute("SHOW shared_preload_libraries").fetchall()[0][0]
             if "pg_stat_statements" not in libraries:
                 return "the server does not load pg_stat_statements (shared_preload_libraries)"
             connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
@@ -103,7 +104,11 @@ def listening_pid(url: str) -> int | None:
     except psutil.AccessDenied:
         return None
     return next(
-        (c.pid for c in connections if c.status == psutil.CONN_LISTEN and c.laddr.port == parts.port and c.pid),
+        (
+            c.pid
+            for c in connections
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr[1] == parts.port and c.pid
+        ),
         None,
     )
 
@@ -173,7 +178,7 @@ class Meter:
 
     pids: Sequence[int]
     monitor: psycopg.Connection | None
-    redis_client: object
+    redis_client: redis.Redis
     _cpu: float = 0.0
     _redis: dict[str, int] = field(default_factory=dict)
 

@@ -18,6 +18,7 @@ import statistics
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bench.assistant import CONVERSATION
@@ -86,7 +87,7 @@ def post_lanes(port: int, turns: Turns, lanes: list[tuple[list[Planned], int]]) 
     lock = threading.Lock()
     start = time.monotonic() + 0.2
 
-    def client(queue) -> None:  # type: ignore[no-untyped-def]
+    def client(queue: Iterator[Planned]) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while True:
             with lock:
