@@ -220,12 +220,14 @@ def django_on_bench_database(options: argparse.Namespace, **environment: str) ->
 
 @dataclass(frozen=True)
 class BenchShop:
-    """The running shop of a bench: its database, gunicorn's port, the fake TikTok API and the processes' env."""
+    """The running shop of a bench: its database, gunicorn's port, the fake TikTok API, the processes' env and the
+    pids of the processes it started (gunicorn's master, rundramatiq's)."""
 
     database_url: str
     port: int
     fake: Any
     env: dict[str, str]
+    pids: tuple[int, ...] = ()
 
 
 @contextmanager
@@ -275,7 +277,8 @@ def running_bench_shop(
         processes.append(
             start_worker(env, options.worker_processes, options.worker_threads, log=worker_log, nice=worker_nice)
         )
-        yield BenchShop(database_url=bench_url, port=port, fake=fake, env=env)
+        pids = tuple(process.pid for process in processes)
+        yield BenchShop(database_url=bench_url, port=port, fake=fake, env=env, pids=pids)
     finally:
         for process in reversed(processes):
             stop(process)

@@ -3,26 +3,32 @@
 minimal pipeline (store, enqueue, a worker that writes a fixed reply and posts it) in the same run.
 
     .venv/bin/python bench/pipeline.py [--rates 20] [--seconds 10] [--rounds 2] [--burst 300] [--customers 400]
+        [--flood 300] [--flood-others 8] [--bubble-customers 10]
         [--web-workers 2] [--worker-processes 2] [--worker-threads 4] [--database NAME] [--namespace NAME]
 
-Runs on the servers DATABASE_URL and REDIS_URL name, or (unset) on the project's embedded PostgreSQL and Redis,
-started if need be and stopped at the end if this bench started them. Creates its own database (--database, default
-philia_bench_pipeline, on that PostgreSQL), migrates and seeds it (the demo stock), and drops it at the end (unless
---keep). Uses that Redis under its own Dramatiq namespace (--namespace), whose keys it deletes at the end. Starts
-gunicorn (bench/pipeline_settings.py: the shop plus the baseline's endpoint) and `manage.py rundramatiq`, and runs
-the fake TikTok API (testing/tiktok.py) in this process; stops what it started.
+Runs on the servers DATABASE_URL and REDIS_URL name. With DATABASE_URL unset it starts a PostgreSQL of its own for
+the run (the embedded wheel's, loading pg_stat_statements; bench/measure.py), removed at the end; with REDIS_URL
+unset, the project's embedded Redis, started if need be and stopped at the end if this bench started it. Creates its
+own database (--database, default philia_bench_pipeline), migrates and seeds it (the demo stock), and drops it at
+the end (unless --keep). Uses that Redis under its own Dramatiq namespace (--namespace), whose keys it deletes at
+the end. Starts gunicorn (bench/pipeline_settings.py: the shop plus the baseline's endpoint) and `manage.py
+rundramatiq`, and runs the fake TikTok API (testing/tiktok.py) in this process; stops what it started.
 
 Each phase posts DMs from --customers customers (a 20-message conversation each, in turn) and waits for every
 reply. The time of a DM is from the moment this bench starts its POST to the moment its reply reaches the fake
 TikTok API (same clock). Phases: a warm-up of each pipeline; for each of --rates, --rounds rounds of --seconds of
-DMs at that rate through each (the order alternates, so other load on the machine hits both alike); then --burst DMs posted as fast as 8 clients can, whose replies per second
-are the most the pipeline sustains. The shop's send limit (TIKTOK_SENDS_PER_SECOND, 10 by default) is raised to
+DMs at that rate through each (the order alternates, so other load on the machine hits both alike); then --burst
+DMs posted as fast as 8 clients can, whose replies per second are the most the pipeline sustains. For the burst it
+prints, per DM, the CPU of every process of the stack, the SQL round trips and the Redis commands (and where they
+go; bench/measure.py says how they are counted); then the flood and bubbles cases against the shop
+(bench/pipeline_cases.py). The shop's send limit (TIKTOK_SENDS_PER_SECOND, 10 by default) is raised to
 --sends-per-second for the bench: at its default it caps replies at 10 a second whatever else is fast. The
 workers run with dramatiq_worker_timeout=--worker-timeout-ms (50, as docs/production.md's set-up; Dramatiq's own
 1000 lets an idle consumer sleep up to a second between polls, and each DM waits for two of them).
 Prints the connection budget (gunicorn workers x threads + worker processes x threads against PostgreSQL's
-max_connections, and the most this run's database had open). Goal: the shop's p50 under 100 ms at 20 DMs/s.
-Exits non-zero when it is missed or a DM got no reply.
+max_connections, and the most this run's database had open). Goals: the shop's p50 under 100 ms at 20 DMs/s, its
+replies per second in the burst at least 0.6 of the baseline's, the others' p99 during a flood at most 2 s. Exits
+non-zero when one is missed or a DM got no reply.
 """
 
 import argparse
@@ -37,10 +43,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path)
+    BenchShop,
     add_database_options,
     percentile,
     running_bench_shop,
 )
+from bench.measure import MONITOR_ROLE, Meter, listening_pid, prepare_statements, statements_server  # noqa: E402
+from bench.pipeline_cases import add_case_options, bubbles, flood  # noqa: E402
 from bench.pipeline_phases import ConnectionSampler, Outcome, Pipelines, report  # noqa: E402
 
 BENCH_DB = "philia_bench_pipeline"
@@ -48,6 +57,7 @@ NAMESPACE = "philia-bench-pipeline"
 GOAL_RATE = 20.0
 WORKER_TIMEOUT_MS = 50
 GOAL_P50_MS = 100.0
+GOAL_BURST_RATIO = 0.6  # the shop's replies per second in the burst, against the baseline's
 
 
 def parse_options() -> tuple[argparse.Namespace, list[float]]:
@@ -76,6 +86,7 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
     parser.add_argument(
         "--max-seconds", type=float, default=600.0, help="no new round or burst starts after this many seconds"
     )
+    add_case_options(parser)
     add_database_options(parser, database=BENCH_DB, namespace=NAMESPACE)
     options = parser.parse_args()
     try:
@@ -84,6 +95,8 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
         parser.error(f"--rates must be numbers separated by commas, not {options.rates!r}")
     if any(rate <= 0 for rate in rates) or options.seconds <= 0 or options.customers < 1 or options.burst < 0:
         parser.error("--rates, --seconds and --customers must be positive and --burst at least 0")
+    if min(options.flood, options.flood_others, options.bubble_customers) < 0:
+        parser.error("--flood, --flood-others and --bubble-customers must be at least 0")
     if options.rounds < 1:
         parser.error("--rounds must be at least 1")
     if min(options.web_workers, options.worker_processes, options.worker_threads, options.sends_per_second) < 1:
@@ -96,13 +109,12 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
 def main() -> int:
     options, rates = parse_options()
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-pipeline-worker-", suffix=".log", delete=False)
-    with running_bench_shop(
-        options,
-        settings_module="bench.pipeline_settings",
-        worker_log=worker_log,
-    ) as shop:
+    with (
+        statements_server(),
+        running_bench_shop(options, settings_module="bench.pipeline_settings", worker_log=worker_log) as shop,
+    ):
         os.environ.update(shop.env)
-        goal_met = run(options, rates, shop.database_url, shop.port, shop.fake)
+        goal_met = run(options, rates, shop)
         if goal_met:
             os.unlink(worker_log.name)
         else:
@@ -110,15 +122,24 @@ def main() -> int:
     return 0 if goal_met else 1
 
 
-def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: int, fake) -> bool:
+def run(options: argparse.Namespace, rates: list[float], shop: BenchShop) -> bool:
     import psycopg
+    import redis
 
+    bench_url, fake = shop.database_url, shop.fake
+    unavailable = prepare_statements(bench_url)
     monitor = psycopg.connect(bench_url, autocommit=True)
+    if unavailable is None:
+        monitor.execute(f"SET ROLE {MONITOR_ROLE}")
+    else:
+        print(f"SQL round trips unavailable: {unavailable}")
     max_connections = int(monitor.execute("SHOW max_connections").fetchall()[0][0])
     in_use_at_start = monitor.execute("SELECT count(*) FROM pg_stat_activity").fetchall()[0][0]
-    sampler = ConnectionSampler(bench_url).start()
-    pipelines = Pipelines(options, port=port, fake=fake, monitor=monitor)
+    sampler = ConnectionSampler(bench_url, role=MONITOR_ROLE if unavailable is None else None).start()
+    pipelines = Pipelines(options, port=shop.port, fake=fake, monitor=monitor)
     deadline = time.monotonic() + options.max_seconds
+    redis_client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    meter = Meter(pids=stack_pids(shop), monitor=monitor if unavailable is None else None, redis_client=redis_client)
 
     web, processes, threads = options.web_workers, options.worker_processes, options.worker_threads
     budget = web + processes * threads
@@ -137,19 +158,60 @@ def run(options: argparse.Namespace, rates: list[float], bench_url: str, port: i
         warm = pipelines.phase(name, f"warm-{name}", 40, rate=10.0, clients=4)
         if warm.unanswered:
             raise SystemExit(f"warm-up: {warm.unanswered} of 40 DMs to the {name} pipeline got no reply")
-    results = run_phases(pipelines, options, rates, deadline=deadline)
-    sampler.stop()
+    print_idle(meter)
+    results = run_phases(pipelines, options, rates, deadline=deadline, meter=meter)
     print_results(pipelines, options, rates, results)
+    cases_met = run_cases(pipelines, options, deadline=deadline)
+    sampler.stop()
     print(f"\nmost connections this run's database had open: {sampler.peak} (budget {budget})")
     monitor.close()
-    return judge(results)
+    redis_client.close()
+    return judge(results) and cases_met
+
+
+def print_idle(meter: Meter, seconds: float = 2.0) -> None:
+    """What the stack spends a second with nothing to do (the workers polling Redis): part of every per-DM figure."""
+    meter.start()
+    time.sleep(seconds)
+    idle = meter.stop(dms=1)
+    sql = "unavailable" if idle.statements is None else f"{sum(idle.statements.values()) / seconds:.0f}"
+    commands = ", ".join(f"{name} {calls / seconds:.0f}" for name, calls in sorted(idle.redis_calls.items()))
+    print(
+        f"idle stack per second: CPU {idle.cpu_seconds * 1000 / seconds:.1f} ms, SQL round trips {sql}, "
+        f"Redis commands {sum(idle.redis_calls.values()) / seconds:.0f} ({commands})"
+    )
+
+
+def stack_pids(shop: BenchShop) -> list[int]:
+    """The roots of the stack's process trees: gunicorn, rundramatiq, and the PostgreSQL and Redis servers when
+    they run on this machine (said when not: their CPU is then left out)."""
+    pids = list(shop.pids)
+    for name, url in (("PostgreSQL", shop.database_url), ("Redis", os.environ["REDIS_URL"])):
+        pid = listening_pid(url)
+        if pid is None:
+            print(f"{name}'s server is not a process of this machine that the bench can see: its CPU is left out")
+        else:
+            pids.append(pid)
+    return pids
+
+
+def run_cases(pipelines: Pipelines, options: argparse.Namespace, *, deadline: float) -> bool:
+    """The flood and bubbles cases against the shop; False when the flood's goal is missed or a DM is unanswered."""
+    goal_met, missing = True, 0
+    if options.flood and time.monotonic() < deadline:
+        goal_met, missing = flood(pipelines, options)
+    if options.bubble_customers and time.monotonic() < deadline:
+        missing += bubbles(pipelines, options)
+    elif options.flood or options.bubble_customers:
+        print("--max-seconds reached: not every case ran")
+    return goal_met and not missing
 
 
 def run_phases(
-    pipelines: Pipelines, options: argparse.Namespace, rates: list[float], *, deadline: float
+    pipelines: Pipelines, options: argparse.Namespace, rates: list[float], *, deadline: float, meter: Meter
 ) -> dict[tuple[str, str], Outcome]:
-    """--rounds rounds of each pipeline at each of --rates (alternating which goes first), then the burst; by
-    (rate or "burst", pipeline)."""
+    """--rounds rounds of each pipeline at each of --rates (alternating which goes first), then the burst, measured
+    with `meter`; by (rate or "burst", pipeline)."""
     results: dict[tuple[str, str], Outcome] = {}
     flip = 0
     for step, rate in enumerate(rates):
@@ -167,7 +229,9 @@ def run_phases(
         print("--max-seconds reached: no burst")
     elif options.burst:
         for name in ("shop", "baseline") if flip % 2 == 0 else ("baseline", "shop"):
-            results[("burst", name)] = pipelines.phase(name, f"burst-{name}", options.burst, rate=None, clients=8)
+            results[("burst", name)] = pipelines.phase(
+                name, f"burst-{name}", options.burst, rate=None, clients=8, meter=meter
+            )
     return results
 
 
@@ -202,6 +266,11 @@ def print_results(
         shop, base = results[("burst", "shop")], results[("burst", "baseline")]
         if base.replies_per_second:
             print(f"  ratio shop/baseline replies per second: {shop.replies_per_second / base.replies_per_second:.2f}")
+        for name in ("shop", "baseline"):
+            usage = results[("burst", name)].usage
+            if usage is not None:
+                print(usage.line(name))
+                print("\n".join(usage.details()))
 
 
 def judge(results: dict[tuple[str, str], Outcome]) -> bool:
@@ -216,6 +285,14 @@ def judge(results: dict[tuple[str, str], Outcome]) -> bool:
     else:
         goal_met = True
         print(f"goal: not measured (no {GOAL_RATE:g} DMs/s phase in --rates)")
+    if ("burst", "baseline") in results and results[("burst", "baseline")].replies_per_second:
+        ratio = results[("burst", "shop")].replies_per_second / results[("burst", "baseline")].replies_per_second
+        burst_met = ratio >= GOAL_BURST_RATIO
+        print(
+            f"goal: shop/baseline replies per second in the burst >= {GOAL_BURST_RATIO:g} -> {ratio:.2f}, "
+            f"{'met' if burst_met else 'NOT met'}"
+        )
+        goal_met = goal_met and burst_met
     if unanswered:
         print(f"{unanswered} DMs were not accepted or got no reply")
     return goal_met and not unanswered

@@ -7,10 +7,12 @@ import http.client
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.assistant import CONVERSATION
 from bench.common import percentile, post_delivery, run_threads, signed_dm
+from bench.measure import Meter, Usage
 
 # The shop's DM in steps: POST started -> event row stored -> reply row written (queue wait, conversation mutex,
 # the assistant) -> send started (the second job's queue wait, the send limit) -> reply at TikTok.
@@ -29,6 +31,7 @@ class Outcome:
     replied_at: dict[str, float] = field(default_factory=dict)  # DM id -> unix time its reply reached TikTok
     post_seconds: float = 0.0
     spans: list[float] = field(default_factory=list)  # seconds from first POST to last reply, per round
+    usage: Usage | None = None  # what the stack spent, for a measured phase
 
     def merge(self, other: "Outcome") -> None:
         """Add another round of the same pipeline at the same rate (its posting time adds up)."""
@@ -125,35 +128,62 @@ class Pipelines:
                     dm_id = text.rsplit("[", 1)[1][:-1]
                     outcome.replied_at.setdefault(dm_id, request.at)
             return
-        # The shop's replies: the DM's inbound row, the outbound row answering it, and the TikTok id that the
-        # fake gave that send ("fake-sent-N": the fake's N-th request, counted in the order it records them).
+        # The shop's replies: the DM's inbound row, the outbound row answering it, and when that send reached TikTok.
         sent_ids = self.monitor.execute(
             "SELECT i.tiktok_message_id, o.tiktok_message_id FROM conversations_message o "
             "JOIN conversations_message i ON o.in_reply_to_id = i.id "
             "WHERE o.direction = 'outbound' AND o.state = 'sent' AND i.tiktok_message_id LIKE %s",
             (f"pipe-{self.run_id}-{outcome.tag}-%",),
         ).fetchall()
-        requests_by_number = {index + 1: request for index, request in enumerate(list(self.fake.requests))}
+        arrivals_at = self.arrivals()
         for dm_id, tiktok_id in sent_ids:
-            request = requests_by_number.get(int(tiktok_id.rsplit("-", 1)[1])) if tiktok_id else None
-            if request is not None:
-                at = outcome.replied_at.get(dm_id)
-                outcome.replied_at[dm_id] = request.at if at is None else min(at, request.at)
+            at = arrivals_at(tiktok_id)
+            if at is not None:
+                known = outcome.replied_at.get(dm_id)
+                outcome.replied_at[dm_id] = at if known is None else min(known, at)
 
-    def phase(self, name: str, tag: str, count: int, *, rate: float | None, clients: int) -> Outcome:
+    def arrivals(self) -> Callable[[str | None], float | None]:
+        """A function of a send's TikTok id to when it reached the fake (None when it did not): the fake calls a
+        send "fake-sent-N", N its N-th request in the order it records them."""
+        requests_by_number = {index + 1: request for index, request in enumerate(list(self.fake.requests))}
+
+        def arrived_at(tiktok_id: str | None) -> float | None:
+            request = requests_by_number.get(int(tiktok_id.rsplit("-", 1)[1])) if tiktok_id else None
+            return None if request is None else request.at
+
+        return arrived_at
+
+    def phase(
+        self, name: str, tag: str, count: int, *, rate: float | None, clients: int, meter: Meter | None = None
+    ) -> Outcome:
+        """Post `count` DMs to pipeline `name` and wait for their replies; with `meter`, what the stack spent from
+        just before the first POST to the last reply, in `usage`."""
         outcome = Outcome(name=name, tag=tag)
-        self.post(outcome, self.deliveries(count, tag), rate=rate, clients=clients)
-        last_progress, seen = time.monotonic(), -1
-        # Every round is drained (up to --drain-seconds without a new reply); --max-seconds only stops new rounds.
-        while time.monotonic() - last_progress < self.options.drain_seconds:
-            self.collect(outcome)
-            if len(outcome.replied_at) >= len(outcome.posted):
-                break
-            if len(outcome.replied_at) != seen:
-                seen, last_progress = len(outcome.replied_at), time.monotonic()
-            time.sleep(0.2)
+        batch = self.deliveries(count, tag)
+        sends_before = len(self.fake.calls())
+        if meter is not None:
+            meter.start()
+        self.post(outcome, batch, rate=rate, clients=clients)
+        self.drain(outcome, sends_before=sends_before)
+        if meter is not None:
+            outcome.usage = meter.stop(dms=len(outcome.posted))
         outcome.close()
         return outcome
+
+    def drain(self, outcome: Outcome, *, sends_before: int) -> None:
+        """Wait for the replies to `outcome`'s DMs: up to --drain-seconds without a new send to the fake (every
+        round is drained; --max-seconds only stops new rounds). The rows are read only once the fake has taken
+        as many sends as there are DMs, so the bench's own queries stay out of a measured phase's CPU."""
+        last_progress, seen = time.monotonic(), -1
+        while time.monotonic() - last_progress < self.options.drain_seconds:
+            sends = len(self.fake.calls()) - sends_before
+            if sends >= len(outcome.posted):
+                self.collect(outcome)
+                if len(outcome.replied_at) >= len(outcome.posted):
+                    break
+            if sends != seen:
+                seen, last_progress = sends, time.monotonic()
+            time.sleep(0.02 if sends < len(outcome.posted) else 0.2)
 
     def stage_medians(self, step: int, shop: Outcome) -> list[tuple[str, float]]:
         """The medians of each step of the shop's DMs at one rate (the `step`-th of --rates), from the rows' own
@@ -202,10 +232,11 @@ def report(label: str, outcome: Outcome) -> None:
 
 class ConnectionSampler:
     """The most connections the run's database has open (less the bench's own two), sampled every 0.25 s in a
-    thread until `stop`."""
+    thread until `stop`, as `role` when given (the bench's monitoring role)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, role: str | None = None) -> None:
         self.database_url = database_url
+        self.role = role
         self.peak = 0
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -223,6 +254,8 @@ class ConnectionSampler:
 
         database = self.database_url.rsplit("/", 1)[1]
         with psycopg.connect(self.database_url, autocommit=True) as sampler:
+            if self.role:
+                sampler.execute(f"SET ROLE {self.role}")
             while not self._stopped.is_set():
                 count = sampler.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,))
                 self.peak = max(self.peak, count.fetchall()[0][0] - 2)  # not the bench's own two
