@@ -17,7 +17,6 @@ import dramatiq
 from django.conf import settings
 from django.utils import timezone
 from dramatiq import Retry
-from dramatiq.rate_limits import ConcurrentRateLimiter
 
 from assistant import notices
 from assistant.services import answer
@@ -28,7 +27,7 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from philia import jobs
 from philia.queues import TIMERS_QUEUE
-from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
+from tiktok.limits import Lease, acquire_within, conversation_mutex, renewed_while_held
 from tiktok.models import WebhookEvent
 from tiktok.selectors import inbound_events_waiting, latest_waiting_message, received_times
 from tiktok.services import conversation_key
@@ -71,7 +70,7 @@ def handle_event(event_id: int, conversation: str | None = None) -> None:
             send_now_or_later(outgoing)
 
 
-def _handle_when_free(mutex: ConcurrentRateLimiter, *, event_id: int) -> None:
+def _handle_when_free(mutex: Lease, *, event_id: int) -> None:
     with acquire_within(mutex, seconds=0) as acquired:
         if acquired:
             _handle_holding(mutex, event_id=event_id)
@@ -87,7 +86,7 @@ def _handle_when_free(mutex: ConcurrentRateLimiter, *, event_id: int) -> None:
         _handle_holding(mutex, event_id=event_id)
 
 
-def _handle_holding(mutex: ConcurrentRateLimiter, *, event_id: int) -> None:
+def _handle_holding(mutex: Lease, *, event_id: int) -> None:
     with renewed_while_held(mutex):
         handle_conversation_events(up_to_event_id=event_id, answer=answer)
 

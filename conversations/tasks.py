@@ -6,6 +6,7 @@ from typing import Any
 
 import dramatiq
 from django.conf import settings
+from dramatiq.middleware import CurrentMessage
 from dramatiq_crontab import cron
 
 from conversations.models import Message
@@ -23,13 +24,9 @@ from philia import jobs
 from philia.queues import OUTBOX_QUEUE, SEND_PRIORITY
 from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
-from tiktok.limits import acquire_within, customer_send_interval_ms, customer_send_wait_ms, send_rate_limiter
+from tiktok.limits import book_send, customer_send_interval_ms
 
 logger = logging.getLogger(__name__)
-
-# How long a send waits in-process for a slot under the shop-wide rate limit before yielding its thread.
-RATE_LIMIT_WAIT_SECONDS = 5.0
-RATE_LIMIT_REQUEUE_MS = 1_000
 
 
 @dramatiq.actor(max_retries=0, time_limit=30_000)
@@ -53,26 +50,30 @@ def give_up_message(message_data: dict[str, Any], retry_info: dict[str, Any]) ->
     throws=(TikTokRejected,),
     on_retry_exhausted=give_up_message.actor_name,
 )
-def send_message(message_id: int, customer_id: str | None = None, booked: bool = False) -> None:
+def send_message(message_id: int, customer_id: str | None = None, booked: int = 0) -> None:
     """Send the customer's next outbound message (queued → sending → sent/failed/blocked/dry_run) in their share
-    of the sends, under the shop-wide rate limit. Retried after a delay set by the row's tries when TikTok did not
-    take it (`SendLater`).
+    of the sends, within the shop's rate. Tried again after a delay set by the row's tries when TikTok did not take
+    it (`SendLater`).
 
-    Sends are shared between customers: each books its customer's next slot first (`customer_send_wait_ms`, half
-    the shop's rate at most for one customer), and waits for it off the queue when it is not now, so a customer
-    with many replies waiting never holds up a reply to anyone else for more than about one slot. Each job sends
-    its customer's oldest message waiting (`send_outbound_message`): their order holds whichever job runs first.
-    (`customer_id` is None in jobs queued before sends were shared: they take the shop-wide limit only.)"""
-    send_in_turn(message_id, customer_id, booked=booked, wait_seconds=RATE_LIMIT_WAIT_SECONDS, in_job=True)
+    Sends are shared between customers: each books its slot first (`tiktok.limits.book_send`: its customer's next
+    slot, at most half the shop's rate for one customer, then the shop's next) and waits for it off the queue when
+    it is not now, so a customer with many replies waiting never holds up a reply to anyone else for more than
+    about one slot. Each job sends its customer's oldest message waiting (`send_outbound_message`): their order
+    holds whichever job runs first. `booked` says what this job booked already (1: its customer's slot, 2: both;
+    True in jobs queued before: the customer's). `customer_id` is None in jobs queued before sends were shared."""
+    current = CurrentMessage.get_current_message()
+    retried = current is not None and current.options.get("retries", 0) > 0
+    # A retry runs with the arguments of the first try: its slot, long gone, is booked again.
+    send_in_turn(message_id, customer_id, booked=0 if retried else int(booked), in_job=True)
 
 
 def send_now_or_later(outgoing: list[tuple[int, str]]) -> None:
     """Send these messages (id, customer id) from the job that queued them (`conversations.queueing.sent_here`),
-    each in its customer's share and within the shop-wide rate, without waiting: one that must wait, or TikTok
-    did not take, goes to a send job as `send_message` would have put it."""
+    each in its slot: one that must wait, or TikTok did not take, goes to a send job as `send_message` would have
+    put it."""
     for message_id, customer_id in outgoing:
         try:
-            send_in_turn(message_id, customer_id, booked=False, wait_seconds=0, in_job=False)
+            send_in_turn(message_id, customer_id)
         except Exception:
             logger.exception(
                 "reply not sent by its handling job; handed to a send job", extra={"message_id": message_id}
@@ -80,38 +81,32 @@ def send_now_or_later(outgoing: list[tuple[int, str]]) -> None:
             jobs.enqueue("send_message", message_id, customer_id, unless_sent="the outbox sweep sends it")
 
 
-def send_in_turn(message_id: int, customer_id: str | None, *, booked: bool, wait_seconds: float, in_job: bool) -> None:
-    """`send_message`'s work: book the customer's slot (unless `booked`), take a shop-wide slot waiting up to
-    `wait_seconds`, send; whatever must wait is handed to a send job with the delay it needs. `in_job`: running as
-    `send_message` for `message_id` (then its own retry is the job's)."""
-    if customer_id is not None and not booked:
-        wait_ms = customer_send_wait_ms(customer_id)
-        if wait_ms > 0:
-            send_message.send_with_options(args=(message_id, customer_id, True), delay=wait_ms)
+def send_in_turn(message_id: int, customer_id: str | None, *, booked: int = 0, in_job: bool = False) -> None:
+    """`send_message`'s work: book the send's slot (`book_send`, unless `booked` both already) and send in it;
+    whatever must wait goes to a send job with the delay it needs, without spending the job's retries (a long wait
+    never fails a message TikTok was never asked about; the row's state machine makes an extra job harmless).
+    `in_job`: running as `send_message` for `message_id`, whose next try is the job's own retry."""
+    if booked < 2:
+        slot = book_send(customer_id, booked=booked)
+        if slot.wait_ms > 0:
+            send_message.send_with_options(args=(message_id, customer_id, slot.booked), delay=slot.wait_ms)
             return
-    with acquire_within(send_rate_limiter(), seconds=wait_seconds) as acquired:
-        if not acquired:
-            # A busy limit is not a failure: hand the send back to the queue without spending a retry, so a
-            # long burst can never mark failed a message TikTok was never asked about. The row's state
-            # machine makes the extra job harmless.
-            send_message.send_with_options(args=(message_id, customer_id, True), delay=RATE_LIMIT_REQUEUE_MS)
-            return
-        try:
-            send_outbound_message(message_id=message_id)
-        except CustomerBusy:
-            # One send at a time per customer: come back once the one in flight has gone.
-            send_message.send_with_options(args=(message_id, customer_id, True), delay=customer_send_interval_ms())
-        except SendLater as later:
-            # Not an error (logged as a warning already): the Retries middleware enqueues it again after the delay;
-            # a message other than the job's own gets a job of its own for its next try.
-            if in_job and later.message_id == message_id:
-                raise dramatiq.Retry(str(later), delay=later.delay_ms) from later
-            send_message.send_with_options(args=(later.message_id, customer_id, True), delay=later.delay_ms)
-        except ConfirmLater as unconfirmed:
-            # TikTok may have taken it: not sent again until its echo or the conversation says it is not there.
-            confirm_send.send_with_options(
-                args=(unconfirmed.message_id,), delay=int(settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS * 1000)
-            )
+    try:
+        send_outbound_message(message_id=message_id)
+    except CustomerBusy:
+        # One send at a time per customer: come back once the one in flight has gone.
+        send_message.send_with_options(args=(message_id, customer_id, 0), delay=customer_send_interval_ms())
+    except SendLater as later:
+        # Not an error (logged as a warning already): the row's next try comes after the backoff its tries set, and
+        # books a slot again: the job's own retry (the Retries middleware), or a job of its own for another row.
+        if in_job and later.message_id == message_id:
+            raise dramatiq.Retry(str(later), delay=later.delay_ms) from later
+        send_message.send_with_options(args=(later.message_id, customer_id, 0), delay=later.delay_ms)
+    except ConfirmLater as unconfirmed:
+        # TikTok may have taken it: not sent again until its echo or the conversation says it is not there.
+        confirm_send.send_with_options(
+            args=(unconfirmed.message_id,), delay=int(settings.OUTBOX_UNCONFIRMED_CHECK_SECONDS * 1000)
+        )
 
 
 # Retried while the database is away (1 s doubling to 30 s, 20 times: about ten minutes of outage).

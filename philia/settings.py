@@ -125,6 +125,8 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Retries",
+    # The job's own message (its retries), for what a job does differently when retried (send_message).
+    "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     # The ids a job is about (its actor's `event_id`, `order_id`, ... arguments) on its log lines and Sentry events.
     "philia.observability.ids.JobIdsMiddleware",

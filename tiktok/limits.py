@@ -1,20 +1,62 @@
-"""Dramatiq rate limiters the channel uses, on django_dramatiq's backend (Redis). Keys carry the broker's
-namespace so shops or test runs sharing one Redis never share a limit."""
+"""The locks and rates the channel keeps in Redis (django_dramatiq's rate limiter backend's client), each one or two
+commands: a conversation's mutex on a short lease, and each send's slot, shared between customers. Keys carry the
+broker's namespace so shops or test runs sharing one Redis never share a limit."""
 
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.conf import settings
 from django_dramatiq.apps import DjangoDramatiqConfig
-from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimiter, WindowRateLimiter
 
 logger = logging.getLogger(__name__)
 
 TOKEN_REFRESH_MUTEX_TTL_MS = 60_000
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+# A send's slot. KEYS: the customer's next slot, the shop's; ARGV: the customer interval, the shop interval, what
+# the caller booked already (0: nothing, 1: its customer's slot). Times in ms on Redis' clock. Returns {wait, booked}:
+# with the customer's slot not come yet, only it is booked ({wait, 1}: come back then); else the shop's next slot
+# too ({wait, 2}: send after `wait`). So the shop's slots go to sends in the order their customers' slots come.
+_BOOK_SEND = """
+local parts = redis.call('TIME')
+local now = parts[1] * 1000 + math.floor(parts[2] / 1000)
+if ARGV[3] == '0' then
+  local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+  local interval = tonumber(ARGV[1])
+  redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now + 1000)
+  if slot > now then return {slot - now, 1} end
+end
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+local interval = tonumber(ARGV[2])
+redis.call('SET', KEYS[2], slot + interval, 'PX', slot + interval - now + 1000)
+return {slot - now, 2}
+"""
+
+_scripts: dict[tuple[int, str], Any] = {}  # by client and source: EVALSHA once loaded
+
+
+def _client() -> Any:
+    return DjangoDramatiqConfig.get_rate_limiter_backend().client
+
+
+def _script(client: Any, source: str) -> Any:
+    key = (id(client), source)
+    if key not in _scripts:
+        _scripts[key] = client.register_script(source)
+    return _scripts[key]
 
 
 def _key(name: str) -> str:
@@ -22,34 +64,67 @@ def _key(name: str) -> str:
     return f"{namespace}:{name}"
 
 
-def conversation_mutex(conversation_id: str) -> ConcurrentRateLimiter:
+class Lease:
+    """A mutex in Redis held on a lease of `ttl` ms: taken with one SET NX PX (a token of its own as the value),
+    given back with one compare-and-delete, renewed with one compare-and-PEXPIRE (`renewed_while_held`). A holder
+    that dies frees it when the lease runs out; a holder whose lease ran out and was taken by another never
+    touches the other's."""
+
+    def __init__(self, key: str, *, ttl: int) -> None:
+        self.key = key
+        self.ttl = ttl
+        self.client = _client()
+        self.token = ""
+
+    def take(self) -> bool:
+        token = uuid.uuid4().hex
+        if not self.client.set(self.key, token, nx=True, px=self.ttl):
+            return False
+        self.token = token
+        return True
+
+    def release(self) -> None:
+        if self.token:
+            _script(self.client, _RELEASE)(keys=[self.key], args=[self.token])
+            self.token = ""
+
+    def renew(self) -> bool:
+        return bool(self.token) and bool(_script(self.client, _RENEW)(keys=[self.key], args=[self.token, self.ttl]))
+
+    @contextmanager
+    def acquire(self, *, raise_on_failure: bool = False) -> Iterator[bool]:
+        """Whether it was taken (held for the block, given back after it, even on an error)."""
+        taken = self.take()
+        if not taken and raise_on_failure:
+            raise RuntimeError(f"{self.key} is held elsewhere")
+        try:
+            yield taken
+        finally:
+            if taken:
+                self.release()
+
+
+def conversation_mutex(conversation_id: str) -> Lease:
     """One worker at a time per TikTok conversation, so its messages are handled in order. Held on a short
     lease (CONVERSATION_LEASE_SECONDS) that the holder renews while it works (`renewed_while_held`): a
     worker that dies frees the conversation within the lease, not after the longest job could last."""
-    return ConcurrentRateLimiter(
-        DjangoDramatiqConfig.get_rate_limiter_backend(),
-        _key(f"tiktok-conversation:{conversation_id}"),
-        limit=1,
-        ttl=max(1, settings.CONVERSATION_LEASE_SECONDS) * 1000,
-    )
+    return Lease(_key(f"tiktok-conversation:{conversation_id}"), ttl=max(1, settings.CONVERSATION_LEASE_SECONDS) * 1000)
 
 
 @contextmanager
-def renewed_while_held(limiter: ConcurrentRateLimiter) -> Iterator[None]:
-    """Renew `limiter`'s lease every third of its ttl on a background thread until the block ends. The
-    renewal re-sets the key with its current count and a fresh ttl (an increment of 0), so it never takes a
-    slot; if the lease has already run out it only writes a free slot back. A renewal that fails (Redis down)
-    is tried again at the next tick: the lease is then as long as Redis keeps it."""
+def renewed_while_held(lease: Lease) -> Iterator[None]:
+    """Renew `lease` every third of its ttl on a background thread until the block ends. A renewal that fails
+    (Redis down) is tried again at the next tick: the lease is then as long as Redis keeps it."""
     stop = threading.Event()
 
     def renew() -> None:
-        while not stop.wait(limiter.ttl / 3000):
+        while not stop.wait(lease.ttl / 3000):
             try:
-                limiter.backend.incr(limiter.key, 0, maximum=limiter.limit, ttl=limiter.ttl)
+                lease.renew()
             except Exception:
-                logger.warning("lease not renewed", extra={"key": limiter.key}, exc_info=True)
+                logger.warning("lease not renewed", extra={"key": lease.key}, exc_info=True)
 
-    thread = threading.Thread(target=renew, name=f"lease:{limiter.key}", daemon=True)
+    thread = threading.Thread(target=renew, name=f"lease:{lease.key}", daemon=True)
     thread.start()
     try:
         yield
@@ -58,30 +133,9 @@ def renewed_while_held(limiter: ConcurrentRateLimiter) -> Iterator[None]:
         thread.join(timeout=5)
 
 
-def send_rate_limiter() -> WindowRateLimiter:
-    """Shop-wide: at most TIKTOK_SENDS_PER_SECOND sends in any one-second window, across all workers."""
-    return WindowRateLimiter(
-        DjangoDramatiqConfig.get_rate_limiter_backend(),
-        _key("tiktok-sends"),
-        limit=max(1, settings.TIKTOK_SENDS_PER_SECOND),
-        window=1,
-    )
-
-
-# A customer's next send slot, kept in Redis as a time (ms, Redis' clock): the caller waits until its slot, and the
-# one after it is a customer interval later. One command (EVALSHA); the key lasts a second past the last slot.
-_NEXT_SLOT = """
-local now_parts = redis.call('TIME')
-local now = now_parts[1] * 1000 + math.floor(now_parts[2] / 1000)
-local interval = tonumber(ARGV[1])
-local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if slot < now then slot = now end
-redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now + 1000)
-return slot - now
-"""
-
-
-_next_slot_scripts: dict[int, Any] = {}  # by client: EVALSHA once the script is loaded
+def token_refresh_mutex() -> Lease:
+    """The refresh token rotates on use: two refreshes at once would leave one of them with a dead token."""
+    return Lease(_key("tiktok-token-refresh"), ttl=TOKEN_REFRESH_MUTEX_TTL_MS)
 
 
 def customer_send_interval_ms() -> int:
@@ -91,35 +145,40 @@ def customer_send_interval_ms() -> int:
     return max(1, 1000 // per_customer)
 
 
-def customer_send_wait_ms(customer_id: str) -> int:
-    """Book this customer's next send slot, across all workers: how long to wait for it (0: now). A customer who
-    had no send in the last interval waits for nothing; the sends of one with many waiting are spaced a customer
-    interval apart, each told its own wait, so they wait once and never churn. Redis unreachable: 0 (the
-    shop-wide limit still holds)."""
-    client = DjangoDramatiqConfig.get_rate_limiter_backend().client
-    script = _next_slot_scripts.get(id(client))
-    if script is None:
-        script = _next_slot_scripts.setdefault(id(client), client.register_script(_NEXT_SLOT))
+def shop_send_interval_ms() -> int:
+    """The least time between two of the shop's sends: TIKTOK_SENDS_PER_SECOND, paced."""
+    return max(1, 1000 // max(1, settings.TIKTOK_SENDS_PER_SECOND))
+
+
+@dataclass(frozen=True)
+class SendSlot:
+    wait_ms: int  # how long until the slot booked
+    booked: int  # 1: only the customer's slot (book the shop's when it comes); 2: both, send when it comes
+
+
+def book_send(customer_id: str | None, *, booked: int = 0) -> SendSlot:
+    """Book a send's slot, across all workers, in one command: the customer's next slot (unless `booked` says it
+    is booked already, or the send has no customer: jobs queued before sends were shared), then, once that has
+    come, the shop's next. A customer who had no send in the last customer interval, in a shop with a free slot,
+    waits for nothing; the sends of one with many waiting are spaced a customer interval apart, each told its own
+    wait, so they wait once off the queue and never churn, and anyone else's send takes the next shop slot. Redis
+    unreachable: no wait (sends go as fast as TikTok takes them; TikTok's 40100 is retried with backoff)."""
+    customer_key = _key(f"tiktok-customer-send:{customer_id or '-'}")
+    arguments = [customer_send_interval_ms(), shop_send_interval_ms(), 1 if customer_id is None else booked]
     try:
-        key = _key(f"tiktok-customer-send:{customer_id}")
-        return int(script(keys=[key], args=[customer_send_interval_ms()]))
+        wait, stage = _script(_client(), _BOOK_SEND)(keys=[customer_key, _key("tiktok-sends")], args=arguments)
     except Exception:
-        logger.warning("customer send slot not booked", extra={"customer": customer_id}, exc_info=True)
-        return 0
+        logger.warning("send slot not booked", extra={"customer": customer_id}, exc_info=True)
+        return SendSlot(wait_ms=0, booked=2)
+    return SendSlot(wait_ms=int(wait), booked=int(stage))
 
 
-def token_refresh_mutex() -> ConcurrentRateLimiter:
-    """The refresh token rotates on use: two refreshes at once would leave one of them with a dead token."""
-    return ConcurrentRateLimiter(
-        DjangoDramatiqConfig.get_rate_limiter_backend(),
-        _key("tiktok-token-refresh"),
-        limit=1,
-        ttl=TOKEN_REFRESH_MUTEX_TTL_MS,
-    )
+class Acquirable(Protocol):
+    def acquire(self, *, raise_on_failure: bool = False) -> Any: ...
 
 
 @contextmanager
-def acquire_within(limiter: RateLimiter, *, seconds: float, poll_seconds: float = 0.05) -> Iterator[bool]:
+def acquire_within(limiter: Acquirable, *, seconds: float, poll_seconds: float = 0.05) -> Iterator[bool]:
     """`limiter.acquire(raise_on_failure=False)`, trying again for up to `seconds` while it is busy: yields
     whether a slot was got (and holds it until the block ends). A caller that gets none should yield its
     worker thread (retry later) rather than wait longer."""

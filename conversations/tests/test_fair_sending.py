@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conversations.models import Customer, Message
 from conversations.services import queue_outbound_message
-from tiktok.limits import customer_send_interval_ms, customer_send_wait_ms
+from tiktok.limits import book_send, customer_send_interval_ms
 
 # transaction=True: the worker's threads must see the committed rows, and on_commit must enqueue.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
@@ -49,14 +49,17 @@ def test_a_reply_to_another_customer_goes_out_within_a_slot_of_a_backlog(fake_ti
 
 
 def test_a_customers_sends_are_booked_one_interval_apart_and_an_idle_one_waits_for_nothing(settings, dramatiq_broker):
-    settings.TIKTOK_SENDS_PER_SECOND = 10
+    settings.TIKTOK_SENDS_PER_SECOND = 100  # the shop's slots 10 ms apart, one customer's 20 ms
     interval = customer_send_interval_ms()
-    assert interval == 200
+    assert interval == 20
 
-    waits = [customer_send_wait_ms("busy") for _ in range(4)]
+    slots = [book_send("busy") for _ in range(4)]
 
-    assert waits[0] == 0
-    # Each booking is told its own slot (Redis' clock moves a little between them).
-    for earlier, later in zip(waits, waits[1:], strict=False):
-        assert interval - 50 <= later - earlier <= interval
-    assert customer_send_wait_ms("idle") == 0
+    assert (slots[0].wait_ms, slots[0].booked) == (0, 2)
+    # The others wait for their customer's slots, each told its own (Redis' clock moves a little between them).
+    assert [slot.booked for slot in slots[1:]] == [1, 1, 1]
+    for earlier, later in zip(slots[1:], slots[2:], strict=False):
+        assert interval - 5 <= later.wait_ms - earlier.wait_ms <= interval
+    # Anyone else's send takes the shop's next slot, not a place behind the busy customer's.
+    idle = book_send("idle")
+    assert idle.booked == 2 and idle.wait_ms <= 10

@@ -1,8 +1,6 @@
 """The send_message actor on the real Redis broker with a real worker: retries, giving up, rate limit."""
 
 import pytest
-from dramatiq.rate_limits import WindowRateLimiter
-from dramatiq.rate_limits.backends import RedisBackend
 
 from conversations.models import Message
 from conversations.services import queue_outbound_message
@@ -10,7 +8,7 @@ from conversations.tasks import send_message
 from philia.tests.factories import make_customer_who_wrote
 from testing.tiktok import CONTENT_LIST_PATH, SEND_PATH, Reply, error
 from testing.workers import running_worker
-from tiktok.limits import send_rate_limiter
+from tiktok.limits import book_send, shop_send_interval_ms
 
 # transaction=True: the worker's threads must see the committed rows, and on_commit must enqueue.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
@@ -65,15 +63,15 @@ def test_the_rows_tries_not_the_jobs_retries_decide_when_a_send_is_given_up(fake
     assert len(fake_tiktok.calls(SEND_PATH)) == 1
 
 
-def test_rate_limiter_is_shop_wide_on_redis_with_the_configured_rate(settings):
+def test_the_shops_send_slots_are_paced_at_the_configured_rate_across_customers(settings, dramatiq_broker):
     settings.TIKTOK_SENDS_PER_SECOND = 7
+    assert shop_send_interval_ms() == 142
 
-    limiter = send_rate_limiter()
+    first, second = book_send("rate-anna"), book_send("rate-ben")
 
-    assert isinstance(limiter, WindowRateLimiter)
-    assert isinstance(limiter.backend, RedisBackend)
-    assert (limiter.limit, limiter.window) == (7, 1)
-    assert limiter.key.endswith(":tiktok-sends")
+    # Each customer's own slot is free now; the shop's second slot comes one shop interval after the first.
+    assert (first.wait_ms, first.booked) == (0, 2)
+    assert second.booked == 2 and 142 - 20 <= second.wait_ms <= 142
 
 
 def test_a_burst_of_sends_is_spread_out_by_the_rate_limit(fake_tiktok, dramatiq_worker, settings):
@@ -92,11 +90,11 @@ def test_a_burst_of_sends_is_spread_out_by_the_rate_limit(fake_tiktok, dramatiq_
 
 
 def test_a_send_that_finds_the_rate_limit_busy_is_requeued_without_spending_a_retry(
-    fake_tiktok, dramatiq_worker, settings, monkeypatch
+    fake_tiktok, dramatiq_worker, settings
 ):
-    # One send a second and no in-process wait: three of four sends at once find the limit busy.
+    # One send a second: three of four sends at once wait for their slots (jobs queued before sends were shared
+    # carry no customer: the shop's slots only).
     settings.TIKTOK_SENDS_PER_SECOND = 1
-    monkeypatch.setattr("conversations.tasks.RATE_LIMIT_WAIT_SECONDS", 0.0)
     customer = make_customer_who_wrote()
     messages = [
         Message.objects.create(customer=customer, role="staff", direction="outbound", state="queued", text=f"hi {n}")

@@ -1,4 +1,4 @@
-"""acquire_within: the in-process wait for a Dramatiq rate limiter (on the test Redis) the workers share."""
+"""The conversation mutex (a lease in the test Redis) and acquire_within, the in-process wait for it."""
 
 import time
 
@@ -39,7 +39,7 @@ def test_a_conversation_mutex_whose_holder_died_frees_itself_within_its_lease(se
     # A worker killed while holding it never releases it: only the short lease frees the conversation.
     settings.CONVERSATION_LEASE_SECONDS = 1
     dead_holder = conversation_mutex("limits-test-dead-holder")
-    assert dead_holder._acquire() is True
+    assert dead_holder.take() is True
 
     with acquire_within(conversation_mutex("limits-test-dead-holder"), seconds=0.3) as while_leased:
         assert while_leased is False
