@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from dramatiq.common import compute_backoff
 
@@ -32,6 +32,7 @@ from conversations.selectors import (
     next_part_waiting,
     other_parts,
     outbound_block_reason,
+    second_message_from_customer,
     stuck_sending_after,
 )
 from notifications.services import notify_send_failed
@@ -111,7 +112,12 @@ def send_outbound_message(*, message_id: int) -> Message | None:
     """
     now = timezone.now()
     with transaction.atomic():
-        customer = Customer.objects.select_for_update(no_key=True, of=("self",)).filter(messages__pk=message_id).first()
+        customer = (
+            Customer.objects.select_for_update(no_key=True, of=("self",))
+            .filter(messages__pk=message_id)
+            .annotate(wrote_again=Exists(second_message_from_customer()))
+            .first()
+        )
         if customer is None:
             return None
         message = _next_to_send(customer=customer, message_id=message_id, now=now)
@@ -124,7 +130,9 @@ def send_outbound_message(*, message_id: int) -> Message | None:
             # The photo queued before this text has not gone yet: once it is settled it sends this one.
             logger.info("outbound message waits for an earlier part", extra={"message_id": message.pk})
             return message
-        reason = outbound_block_reason(message=message, customer=customer, now=now)
+        reason = outbound_block_reason(
+            message=message, customer=customer, now=now, written_more_than_once=customer.wrote_again
+        )
         if reason:
             return _settle(message, state=Message.State.BLOCKED, error=reason)
         token = current_access_token()

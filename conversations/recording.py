@@ -4,11 +4,11 @@ the TikTok app, echoes of our own sends, and notes for the owner. Each once per 
 import logging
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.customers import pause_for_owner, upsert_customer
-from conversations.models import Message
+from conversations.models import Customer, Message
 
 logger = logging.getLogger(__name__)
 
@@ -40,41 +40,56 @@ def _record_from_tiktok(
     backwards when an older message arrives late; other messages only fill in a missing conversation id.
     """
     from_customer = role == Message.Role.USER
-    with transaction.atomic():
-        # A new customer is created with the conversation and window this message gives them.
-        customer, created = upsert_customer(
-            tiktok_user_id=tiktok_user_id,
-            username=username,
-            lock=True,
-            conversation_id=conversation_id,
-            last_inbound_at=written_at if from_customer else None,
+    try:
+        with transaction.atomic():
+            customer, created = upsert_customer(
+                tiktok_user_id=tiktok_user_id,
+                username=username,
+                lock=True,
+                conversation_id=conversation_id,
+                last_inbound_at=written_at if from_customer else None,
+            )
+            _follow_the_conversation(customer, conversation_id=conversation_id, written_at=written_at, role=role)
+            message = Message.objects.create(
+                customer=customer,
+                role=role,
+                direction=direction,
+                text=text,
+                content_type=content_type[:32] or "text",
+                tiktok_message_id=tiktok_message_id,
+                created_at=written_at,
+                **fields,
+            )
+    except IntegrityError:
+        # Recorded before (a repeated delivery, a job run again): the first one stands and nothing here was
+        # written. Found only now, not looked for first: a message is new far more often than not.
+        existing = (
+            Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
+            if tiktok_message_id
+            else None
         )
-        if tiktok_message_id and not created:  # a new customer has no messages yet
-            existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
-            if existing is not None:
-                return existing, False
-        changed = []
-        adopts_conversation = from_customer or not customer.conversation_id
-        if conversation_id and conversation_id != customer.conversation_id and adopts_conversation:
-            customer.conversation_id = conversation_id
-            changed.append("conversation_id")
-        if from_customer and (customer.last_inbound_at is None or written_at > customer.last_inbound_at):
-            customer.last_inbound_at = written_at
-            changed.append("last_inbound_at")
-        if changed:
-            customer.save(update_fields=[*changed, "updated_at"])
-        message = Message.objects.create(
-            customer=customer,
-            role=role,
-            direction=direction,
-            text=text,
-            content_type=content_type[:32] or "text",
-            tiktok_message_id=tiktok_message_id,
-            created_at=written_at,
-            **fields,
-        )
+        if existing is None:
+            raise
+        return existing, False
     message.recorded_now, message.first_from_customer = True, created
     return message, True
+
+
+def _follow_the_conversation(customer: Customer, *, conversation_id: str, written_at: datetime, role: str) -> None:
+    """The customer's own message decides the conversation replies go to and reopens the reply window from its own
+    time, never moving it backwards when an older message arrives late; other messages only fill in a missing
+    conversation id. One UPDATE when something changed."""
+    from_customer = role == Message.Role.USER
+    changed = []
+    adopts_conversation = from_customer or not customer.conversation_id
+    if conversation_id and conversation_id != customer.conversation_id and adopts_conversation:
+        customer.conversation_id = conversation_id
+        changed.append("conversation_id")
+    if from_customer and (customer.last_inbound_at is None or written_at > customer.last_inbound_at):
+        customer.last_inbound_at = written_at
+        changed.append("last_inbound_at")
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
 
 
 def record_inbound_message(

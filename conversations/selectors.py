@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from conversations.models import Customer, Message
@@ -60,6 +60,14 @@ def has_written_more_than_once(*, customer: Customer) -> bool:
     return customer_messages.order_by()[1:2].exists()
 
 
+def second_message_from_customer() -> QuerySet[Message]:
+    """For `Exists` in a query of customers (`OuterRef("pk")`): the customer's second message, as
+    `has_written_more_than_once` reads it, within the statement that reads the customer."""
+    return Message.objects.filter(
+        customer=OuterRef("pk"), direction=Message.Direction.INBOUND, role=Message.Role.USER
+    ).order_by()[1:2]
+
+
 def _answers_the_turn_that_changed_it(*, message: Message, changed_at: datetime | None) -> bool:
     """True for the reply to the very message whose handling paused the bot or opted the customer out
     (the "OK, stopping" or "the owner will reply" answer): it was queued after the change, in answer
@@ -69,7 +77,9 @@ def _answers_the_turn_that_changed_it(*, message: Message, changed_at: datetime 
     return message.in_reply_to.created_at <= changed_at <= message.created_at
 
 
-def outbound_block_reason(*, message: Message, customer: Customer, now: datetime | None = None) -> str | None:
+def outbound_block_reason(
+    *, message: Message, customer: Customer, now: datetime | None = None, written_more_than_once: bool | None = None
+) -> str | None:
     """Why TikTok's rules (or the shop's) forbid sending this message now, or None when it may go.
 
     The window: replies only within TIKTOK_WINDOW_HOURS of the customer's last message. Quota (counted
@@ -77,7 +87,8 @@ def outbound_block_reason(*, message: Message, customer: Customer, now: datetime
     TIKTOK_QUOTA_FIRST_MESSAGE business messages until they write again; after any later message,
     unlimited within the window. Once the window has closed the assistant stays silent, and staff may
     still send TIKTOK_QUOTA_AFTER_WINDOW follow-ups (counted from the moment it closed). Assistant
-    messages also wait on the bot being active and the customer not having opted out.
+    messages also wait on the bot being active and the customer not having opted out. `written_more_than_once`:
+    `has_written_more_than_once`, when the caller has read it with the customer.
     """
     now = now or timezone.now()
     if not customer.conversation_id:
@@ -95,7 +106,9 @@ def outbound_block_reason(*, message: Message, customer: Customer, now: datetime
         ):
             return "The customer opted out of automated messages (STOP)."
     if now < closes_at:
-        if not has_written_more_than_once(customer=customer):
+        if written_more_than_once is None:
+            written_more_than_once = has_written_more_than_once(customer=customer)
+        if not written_more_than_once:
             used = business_messages_since(customer=customer, since=customer.last_inbound_at)
             if used >= settings.TIKTOK_QUOTA_FIRST_MESSAGE:
                 return (

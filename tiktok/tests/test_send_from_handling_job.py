@@ -10,6 +10,7 @@ from assistant.tasks import handle_event
 from conversations.models import Message
 from conversations.tasks import send_message
 from testing.tiktok import im_receive_msg_body, post_webhook
+from tiktok.limits import book_send
 from tiktok.models import WebhookEvent
 from tiktok.services import conversation_key
 
@@ -33,10 +34,16 @@ def test_the_handling_job_sends_its_reply_itself_with_no_second_job(client, fake
     assert "send_message" not in waiting
 
 
-def test_a_reply_that_must_wait_for_its_customers_slot_goes_to_a_send_job(client, fake_tiktok, dramatiq_broker):
+def test_a_reply_that_must_wait_for_its_customers_slot_goes_to_a_send_job(
+    client, fake_tiktok, dramatiq_broker, settings
+):
+    settings.TIKTOK_SENDS_PER_SECOND = 2  # one send a second for one customer
     post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
     first = WebhookEvent.objects.get()
     handle_event.fn(first.pk, conversation_key(event=first))  # sent at once: the customer's slot is taken now
+    customer_id = Message.objects.get(direction="outbound").customer_id
+    for _ in range(3):  # and the next three seconds of it, by other sends to the same customer
+        book_send(customer_id)
     post_webhook(client, im_receive_msg_body("still there?", message_id="msg-2"))
     second = WebhookEvent.objects.get(tiktok_message_id="msg-2")
 
