@@ -6,8 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from conversations.models import Message
+from philia.tests.factories import make_customer, make_customer_who_wrote
 from testing.http_fakes import FakeHTTPServer, write_reply
 from testing.tiktok import im_receive_msg_body, post_webhook, user_id_for
+from tiktok.management.commands.simulate import _reply_answering
 from tiktok.models import WebhookEvent
 
 # transaction=True: the live server and the worker run in other threads and must see committed rows.
@@ -29,6 +31,20 @@ def test_simulate_posts_a_signed_dm_and_prints_the_shops_reply(live_server, fake
     assert reply.customer_id == user_id_for("anna")
     assert reply.state == "sent"
     assert len(fake_tiktok.sends) == 1
+
+
+def test_simulate_finds_the_reply_that_answered_a_bubble_with_the_later_ones():
+    anna = make_customer_who_wrote(messages=3)
+    first, _, last = anna.messages.order_by("pk")
+    reply = Message.objects.create(
+        customer=anna, role="assistant", direction="outbound", state="sent", text="all three", in_reply_to=last
+    )
+    other = make_customer("buyer-ben-id", username="ben", conversation_id="conv-ben")
+    alone = Message.objects.create(customer=other, role="user", direction="inbound", text="hi", tiktok_message_id="b")
+
+    assert _reply_answering(first.tiktok_message_id) == reply
+    assert _reply_answering(last.tiktok_message_id) == reply
+    assert _reply_answering(alone.tiktok_message_id) is None
 
 
 def test_simulate_says_clearly_when_the_shop_is_not_running():

@@ -77,12 +77,10 @@ class Command(OneLineErrors):
     def _print_reply(self, *, message_id: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            reply = (
-                Message.objects.filter(in_reply_to__tiktok_message_id=message_id, direction=Message.Direction.OUTBOUND)
-                .order_by("pk")
-                .first()
-            )
+            reply = _reply_answering(message_id)
             if reply is not None and reply.state in FINAL_STATES:
+                if reply.in_reply_to is not None and reply.in_reply_to.tiktok_message_id != message_id:
+                    self.stderr.write(f"(answered together with your later message: {reply.in_reply_to.text!r})")
                 self.stdout.write(f"shop: {reply.text}")
                 if reply.state != Message.State.SENT:
                     self.stderr.write(f"[{reply.state}: {reply.error}]" if reply.error else f"[{reply.state}]")
@@ -98,3 +96,21 @@ class Command(OneLineErrors):
             f"No reply within {timeout:g}s. Is a worker running (make run starts one), and does this command "
             "use the server's database?"
         )
+
+
+def _reply_answering(message_id: str) -> Message | None:
+    """The shop's reply that answers this message: in reply to it, or, when the customer's bubbles that waited
+    together were answered as one turn, in reply to a later message of theirs."""
+    inbound = Message.objects.filter(tiktok_message_id=message_id).only("pk", "customer_id").first()
+    if inbound is None:
+        return None
+    return (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            in_reply_to__customer_id=inbound.customer_id,
+            in_reply_to_id__gte=inbound.pk,
+        )
+        .select_related("in_reply_to")
+        .order_by("in_reply_to_id", "pk")
+        .first()
+    )
