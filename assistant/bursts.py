@@ -24,6 +24,7 @@ from assistant.offline import INTENTS
 from assistant.offline.context import Turn
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
+from inventory.selectors import known_brands
 
 # Intents that only greet, or only look for pieces: bubbles read as these join their neighbours into one request.
 GREETING_INTENTS = frozenset({"only a greeting", "hi and nothing else we know"})
@@ -36,8 +37,9 @@ def requests(*, customer: Customer, bubbles: Sequence[Message], context: Convers
     """The burst's bubbles grouped into requests, in order. `context` is the conversation before the burst."""
     groups: list[list[Message]] = []
     kinds: list[str] = []
+    brands = None if settings.OPENAI_API_KEY else known_brands()  # read once for every bubble's test
     for bubble in bubbles:
-        kind = _kind(customer=customer, bubble=bubble, context=context)
+        kind = _kind(customer=customer, bubble=bubble, context=context, brands=brands)
         if groups and kind != CONTROL and kinds[-1] == GREETING:
             groups[-1].append(bubble)  # "hi" / "hold VNT-…": the greeting is part of what follows
             kinds[-1] = kind
@@ -49,7 +51,7 @@ def requests(*, customer: Customer, bubbles: Sequence[Message], context: Convers
     return groups
 
 
-def _kind(*, customer: Customer, bubble: Message, context: Conversation) -> str:
+def _kind(*, customer: Customer, bubble: Message, context: Conversation, brands: list[str] | None) -> str:
     if bubble.content_type != "text":
         return CONTROL
     text = normalise(bubble.text or "")
@@ -64,7 +66,7 @@ def _kind(*, customer: Customer, bubble: Message, context: Conversation) -> str:
         shown_skus=context.shown_skus,
         shown_at=context.shown_at,
     )
-    turn = Turn(conversation, Toolbox(customer=customer, message=bubble))
+    turn = Turn(conversation, Toolbox(customer=customer, message=bubble), brands=brands)
     name = next(intent.name for intent in INTENTS if intent.applies(turn))
     if name in GREETING_INTENTS:
         return GREETING

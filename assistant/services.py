@@ -16,7 +16,7 @@ this inbound message, so a retried message never holds or orders twice.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 from django.conf import settings
@@ -86,7 +86,8 @@ def _answer_burst(customer: Customer, bubbles: list[Message]) -> Answer | None:
     replies: list[Answer] = []
     for request in bursts.requests(customer=customer, bubbles=bubbles, context=context):
         opted_out = customer.opted_out_at is not None
-        reply = _answer(customer=customer, bubbles=request)
+        # The first request's history is the burst's (both end before its first bubble): read once.
+        reply = _answer(customer=customer, bubbles=request, context=context if request[0] is bubbles[0] else None)
         if reply is not None:
             replies.append(reply)
         if (customer.opted_out_at is not None and not opted_out) or customer.is_bot_paused():
@@ -121,8 +122,9 @@ def _offer_waiting_pieces(customer: Customer) -> None:
         )
 
 
-def _answer(*, customer: Customer, bubbles: list[Message]) -> Answer | None:
-    """One request: a message, or bubbles read together (all text, then)."""
+def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation | None = None) -> Answer | None:
+    """One request: a message, or bubbles read together (all text, then). `context`: the conversation before the
+    request's first bubble, when the caller has read it."""
     message, earlier = bubbles[-1], bubbles[:-1]
     text = normalise(burst_text(bubbles)) if message.content_type == "text" else ""
     if customer.opted_out_at is not None:
@@ -140,7 +142,11 @@ def _answer(*, customer: Customer, bubbles: list[Message]) -> Answer | None:
     if language.is_start(text):
         return Answer(text=wording.START, source="fast_path")
 
-    conversation = remember(customer=customer, message=message, earlier=earlier)
+    conversation = (
+        remember(customer=customer, message=message, earlier=earlier)
+        if context is None
+        else replace(context, message=message, earlier=tuple(earlier))
+    )
     toolbox = Toolbox(customer=customer, message=message)
     offline = OfflineAssistant(conversation, toolbox)
     fast = offline.fast_path()

@@ -35,9 +35,8 @@ def _record_from_tiktok(
     """Append a message TikTok told us about to the customer's conversation (the customer created if new),
     once per TikTok message id. Returns the message and whether it is new.
 
-    Locks the customer row (FOR NO KEY UPDATE) for the short write. The customer's own message decides
-    the conversation replies go to and reopens the reply window from its own time, never moving it
-    backwards when an older message arrives late; other messages only fill in a missing conversation id.
+    Locks the customer row (FOR NO KEY UPDATE) for the short write, in which the message moves the conversation on
+    (`_follow_the_conversation`).
     """
     from_customer = role == Message.Role.USER
     try:
@@ -49,7 +48,9 @@ def _record_from_tiktok(
                 conversation_id=conversation_id,
                 last_inbound_at=written_at if from_customer else None,
             )
-            _follow_the_conversation(customer, conversation_id=conversation_id, written_at=written_at, role=role)
+            _follow_the_conversation(
+                customer, conversation_id=conversation_id, written_at=written_at, from_customer=from_customer
+            )
             message = Message.objects.create(
                 customer=customer,
                 role=role,
@@ -75,11 +76,12 @@ def _record_from_tiktok(
     return message, True
 
 
-def _follow_the_conversation(customer: Customer, *, conversation_id: str, written_at: datetime, role: str) -> None:
+def _follow_the_conversation(
+    customer: Customer, *, conversation_id: str, written_at: datetime, from_customer: bool
+) -> None:
     """The customer's own message decides the conversation replies go to and reopens the reply window from its own
     time, never moving it backwards when an older message arrives late; other messages only fill in a missing
     conversation id. One UPDATE when something changed."""
-    from_customer = role == Message.Role.USER
     changed = []
     adopts_conversation = from_customer or not customer.conversation_id
     if conversation_id and conversation_id != customer.conversation_id and adopts_conversation:

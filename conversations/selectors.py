@@ -54,17 +54,16 @@ def business_messages_since(*, customer: Customer, since: datetime) -> int:
 
 def has_written_more_than_once(*, customer: Customer) -> bool:
     """Whether the customer has written twice or more (reads at most two rows, however long the conversation)."""
-    customer_messages = Message.objects.filter(
-        customer=customer, direction=Message.Direction.INBOUND, role=Message.Role.USER
-    )
-    return customer_messages.order_by()[1:2].exists()
+    return second_message_from_customer(customer).exists()
 
 
-def second_message_from_customer() -> QuerySet[Message]:
-    """For `Exists` in a query of customers (`OuterRef("pk")`): the customer's second message, as
-    `has_written_more_than_once` reads it, within the statement that reads the customer."""
+def second_message_from_customer(customer: Customer | None = None) -> QuerySet[Message]:
+    """The customer's second message (if any); without `customer`, for `Exists` in a query of customers
+    (`OuterRef("pk")`), so the statement that reads the customer reads this too."""
     return Message.objects.filter(
-        customer=OuterRef("pk"), direction=Message.Direction.INBOUND, role=Message.Role.USER
+        customer=OuterRef("pk") if customer is None else customer,
+        direction=Message.Direction.INBOUND,
+        role=Message.Role.USER,
     ).order_by()[1:2]
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Q, Subquery
+from django.db.models import Exists, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from philia import inbox
@@ -149,10 +149,18 @@ def claim_later_messages(*, conversation_id: str, after_event_id: int) -> list[W
     """The conversation's events received after `after_event_id` and still waiting (bubbles that came while the
     caller, holding the conversation's mutex, was answering the ones before them), taken up as
     `claim_waiting_events` takes them."""
-    later = WebhookEvent.objects.filter(
-        conversation_id=conversation_id, pk__gt=after_event_id, status=WebhookEvent.Status.RECEIVED
+    return (
+        inbox.claim(_received_after(conversation_id=conversation_id, event_id=after_event_id))
+        if conversation_id
+        else []
     )
-    return inbox.claim(later) if conversation_id else []
+
+
+def _received_after(*, conversation_id: str, event_id: int) -> QuerySet[WebhookEvent]:
+    """The conversation's events received after `event_id` that no worker has taken up yet."""
+    return WebhookEvent.objects.filter(
+        conversation_id=conversation_id, pk__gt=event_id, status=WebhookEvent.Status.RECEIVED
+    )
 
 
 def finish_webhook_events(*, events: Sequence[WebhookEvent], unless_later_message: bool = False) -> bool:
@@ -162,12 +170,7 @@ def finish_webhook_events(*, events: Sequence[WebhookEvent], unless_later_messag
     finished = WebhookEvent.objects.filter(pk__in=[event.pk for event in events])
     last = events[-1]
     if unless_later_message and last.conversation_id:
-        later = WebhookEvent.objects.filter(
-            conversation_id=last.conversation_id,
-            pk__gt=last.pk,
-            event=RECEIVE_MESSAGE,
-            status=WebhookEvent.Status.RECEIVED,
-        )
+        later = _received_after(conversation_id=last.conversation_id, event_id=last.pk).filter(event=RECEIVE_MESSAGE)
         finished = finished.filter(~Exists(later))
     return inbox.finish_all(finished) > 0
 

@@ -38,17 +38,21 @@ class Turn:
     """The message being answered, read once: `full_text` is normalised with shorthand spelled out,
     `text` is the same without a leading greeting (`greeted` says whether there was one)."""
 
-    def __init__(self, conversation: Conversation, toolbox: Toolbox) -> None:
+    def __init__(self, conversation: Conversation, toolbox: Toolbox, *, brands: list[str] | None = None) -> None:
         self.conversation = conversation
         self.toolbox = toolbox
         self.full_text = language.spelled_out(normalise(conversation.text))
         self.greeted, self.text = language.without_greeting(self.full_text)
         self._shown: list[Facts] | None = None
         self._parsed: dict[str, ItemQuery] = {}
+        self._brands = brands
 
-    @cached_property
+    @property
     def brands(self) -> list[str]:
-        return known_brands()
+        """The stock's brands, read once (or given: a burst's bubbles share one read)."""
+        if self._brands is None:
+            self._brands = known_brands()
+        return self._brands
 
     def parse(self, text: str | None = None) -> ItemQuery:
         """`parse_search`, once per text, with the stock's brands read once per message."""
