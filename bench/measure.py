@@ -113,13 +113,15 @@ def listening_pid(url: str) -> int | None:
     )
 
 
-def stack_cpu_seconds(pids: Sequence[int]) -> float:
-    """User and system CPU of the process trees rooted at `pids`, exited children included."""
-    total = 0.0
+def stack_cpu_seconds(pids: Sequence[int]) -> dict[str, float]:
+    """User and system CPU of the process trees rooted at `pids`, exited children included, by tree (named by its
+    root: gunicorn, rundramatiq, postgres, redis)."""
+    by_tree: dict[str, float] = {}
     for pid in pids:
         try:
             root = psutil.Process(pid)
             members = [root, *root.children(recursive=True)]
+            name = tree_name(root)
         except psutil.NoSuchProcess:
             continue
         for process in members:
@@ -127,8 +129,18 @@ def stack_cpu_seconds(pids: Sequence[int]) -> float:
                 times = process.cpu_times()
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
+            cpu = times.user + times.system + times.children_user + times.children_system
+            by_tree[name] = by_tree.get(name, 0.0) + cpu
+    return by_tree
+
+
+def tree_name(root: psutil.Process) -> str:
+    """A short name for the process tree rooted at `root`, from its command line."""
+    words = " ".join(root.cmdline()) or root.name()
+    for name in ("gunicorn", "rundramatiq", "postgres", "redis"):
+        if name in words:
+            return {"gunicorn": "web", "rundramatiq": "workers"}.get(name, name)
+    return root.name()
 
 
 @dataclass
@@ -136,9 +148,13 @@ class Usage:
     """What the stack spent on one phase."""
 
     dms: int
-    cpu_seconds: float
+    cpu_by_tree: dict[str, float]  # process tree (web, workers, postgres, redis) -> CPU seconds
     redis_calls: dict[str, int]  # command -> calls
     statements: dict[str, int] | None  # statement text -> calls; None when unavailable
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu_by_tree.values())
 
     def line(self, name: str) -> str:
         per = max(self.dms, 1)
@@ -151,7 +167,8 @@ class Usage:
     def details(self) -> list[str]:
         """The top statements and Redis commands by calls per DM."""
         per = max(self.dms, 1)
-        lines = []
+        trees = ", ".join(f"{tree} {cpu * 1000 / per:.1f}" for tree, cpu in self.cpu_by_tree.items())
+        lines = [f"    CPU ms per DM by process: {trees}"]
         if self.statements is not None:
             lines.append(f"    SQL round trips per DM {sum(self.statements.values()) / per:.2f}, the most called:")
             for text, calls in sorted(self.statements.items(), key=lambda item: -item[1])[:TOP]:
@@ -179,7 +196,7 @@ class Meter:
     pids: Sequence[int]
     monitor: psycopg.Connection | None
     redis_client: redis.Redis
-    _cpu: float = 0.0
+    _cpu: dict[str, float] = field(default_factory=dict)
     _redis: dict[str, int] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -191,12 +208,12 @@ class Meter:
         self._cpu = stack_cpu_seconds(self.pids)
 
     def stop(self, *, dms: int) -> Usage:
-        cpu = stack_cpu_seconds(self.pids) - self._cpu
+        cpu = {tree: seconds - self._cpu.get(tree, 0.0) for tree, seconds in stack_cpu_seconds(self.pids).items()}
         after = self._commands()
         redis_calls = {name: calls - self._redis.get(name, 0) for name, calls in after.items()}
         redis_calls["info"] = redis_calls.get("info", 0) - 1  # the INFO of `start`
         redis_calls = {name: calls for name, calls in redis_calls.items() if calls > 0}
-        return Usage(dms=dms, cpu_seconds=cpu, redis_calls=redis_calls, statements=self._statements())
+        return Usage(dms=dms, cpu_by_tree=cpu, redis_calls=redis_calls, statements=self._statements())
 
     def _commands(self) -> dict[str, int]:
         stats = self.redis_client.info("commandstats")

@@ -132,7 +132,7 @@ DRAMATIQ_MIDDLEWARE = [
     "philia.observability.ids.JobIdsMiddleware",
 ]
 DRAMATIQ_BROKER: dict[str, Any] = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
+    "BROKER": "philia.queues.ShopRedisBroker",
     "OPTIONS": {
         "url": REDIS_URL,
         "namespace": env.str("DRAMATIQ_NAMESPACE", default="philia"),
