@@ -16,9 +16,11 @@ from django.db import transaction
 
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
+from conversations.queueing import send_slot_here
 from conversations.selectors import assistant_reply_to
 from conversations.services import OutboundImage
 from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE, Envelope, parse_envelope
+from tiktok.limits import SendSlot
 from tiktok.models import WebhookEvent
 from tiktok.services import (
     EventNotUsable,
@@ -190,10 +192,13 @@ def _answer_and_queue(burst: Burst, *, answer: Answerer, may_extend: bool) -> bo
     # A message recorded just now has no reply yet; a replayed one may have been answered already.
     if (burst.new or assistant_reply_to(message=inbound) is None) and not customer.is_bot_paused():
         reply = answer(customer=customer, message=inbound, earlier=burst.messages[:-1])
+    has_text = reply is not None and bool(reply.text.strip())
+    # A text on its own may be sent by this job straight after its transaction: its slot is booked before it.
+    slot = send_slot_here(customer.pk) if reply is not None and has_text and not reply.images else None
     try:
         with transaction.atomic():
-            if reply is not None and reply.text.strip():
-                _queue(reply, customer=customer, inbound=inbound)
+            if reply is not None and has_text:
+                _queue(reply, customer=customer, inbound=inbound, slot=slot)
             if not finish_webhook_events(events=burst.events, unless_later_message=may_extend):
                 raise LaterMessage
     except LaterMessage:
@@ -201,7 +206,7 @@ def _answer_and_queue(burst: Burst, *, answer: Answerer, may_extend: bool) -> bo
     return True
 
 
-def _queue(reply: Reply, *, customer: Customer, inbound: Message) -> None:
+def _queue(reply: Reply, *, customer: Customer, inbound: Message, slot: SendSlot | None) -> None:
     """Queue the reply to `inbound`, which has none (checked, or recorded just now, with the conversation's mutex
     held): a reply queued twice would be an error, rolled back with the rest of the turn."""
     # The photos first: the outbox sends an answer's parts in the order they were queued.
@@ -218,6 +223,7 @@ def _queue(reply: Reply, *, customer: Customer, inbound: Message) -> None:
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
         replayed=False,
+        slot=slot,
     )
 
 

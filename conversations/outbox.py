@@ -28,12 +28,13 @@ from conversations.images import PhotoMissing, send_image
 from conversations.models import Customer, Message
 from conversations.queueing import send_on_commit
 from conversations.selectors import (
+    UNCONFIRMED,
+    ahead_in_the_outbox,
     earlier_part_pending,
     next_part_waiting,
     other_parts,
     outbound_block_reason,
     second_message_from_customer,
-    stuck_sending_after,
 )
 from notifications.services import notify_send_failed
 from philia import jobs
@@ -82,9 +83,6 @@ class CustomerBusy(Exception):
     def __init__(self, *, message_id: int) -> None:
         super().__init__(f"message {message_id} to the same customer is being sent")
         self.message_id = message_id
-
-
-UNCONFIRMED = "read_timeout"
 
 
 def retry_delay_ms(attempts: int) -> int:
@@ -156,6 +154,12 @@ def send_outbound_message(*, message_id: int) -> Message | None:
     )
 
 
+def deliver_sending(*, message: Message, conversation_id: str, access_token: str) -> Message:
+    """A message its job wrote straight into `sending` after the outbox's checks (`conversations.queueing`: the
+    handling job's reply): the call and its outcome, as `send_outbound_message` makes them after its own look."""
+    return _deliver(message=message, conversation_id=conversation_id, access_token=access_token, later_parts=False)
+
+
 def _next_to_send(*, customer: Customer, message_id: int, now: datetime) -> Message:
     """The row a send job sends, locked: the customer's oldest message waiting in `queued` for its first try, or
     the job's own when that is older or a retry. Any job of a customer may send any of their messages (each job
@@ -163,11 +167,8 @@ def _next_to_send(*, customer: Customer, message_id: int, now: datetime) -> Mess
     row, as it is, when nothing is waiting (sent by another job already). Raises `CustomerBusy` while an earlier
     message to the customer is in the middle of its send: one send at a time per customer keeps their order."""
     rows = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("in_reply_to")
-    mine = Q(customer=customer, direction=Message.Direction.OUTBOUND)
-    waiting = mine & Q(state=Message.State.QUEUED, attempts=0)
-    in_flight = mine & Q(state=Message.State.SENDING, sending_started_at__gte=now - stuck_sending_after())
-    in_flight &= ~Q(error_code=UNCONFIRMED)  # waiting for its echo, not in the middle of a call
-    picked = rows.filter(waiting | in_flight | Q(pk=message_id, state=Message.State.QUEUED)).order_by("pk").first()
+    ahead = Q(customer=customer) & ahead_in_the_outbox(now=now)
+    picked = rows.filter(ahead | Q(pk=message_id, state=Message.State.QUEUED)).order_by("pk").first()
     if picked is not None and picked.state == Message.State.SENDING:
         raise CustomerBusy(message_id=picked.pk)
     return picked if picked is not None else rows.get(pk=message_id)

@@ -8,12 +8,17 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from conversations.customers import pause_for_owner
 from conversations.models import Customer, Message
+from conversations.selectors import outbound_block_reason, outbox_ahead_of_a_new_message, second_message_from_customer
 from philia import jobs
+from tiktok.credentials import current_access_token
+from tiktok.limits import SendSlot, book_send
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ def queue_outbound_message(
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
     replayed: bool = True,
+    slot: SendSlot | None = None,
 ) -> Message:
     """Put a message in the outbox (`queued`) and send it once the surrounding transaction commits.
 
@@ -48,7 +54,8 @@ def queue_outbound_message(
     settled), so queue an answer's images before its text. Text longer than TikTok's 6000 characters is cut to
     fit (ending in "…"). An assistant reply is unique per inbound message (its text, and each photo once):
     queueing it again returns the first — unless the caller knows the message has no reply yet (`replayed=False`,
-    the intake with the conversation's mutex held), which spares a savepoint.
+    the intake with the conversation's mutex held), which spares a savepoint. `slot`: the send slot the handling
+    job booked for this text (`send_slot_here`): see `_sends_it_itself`.
     """
     message = _outbound_row(
         customer_id=customer.pk,
@@ -61,6 +68,8 @@ def queue_outbound_message(
         completion_tokens=completion_tokens,
     )
     message.customer = customer
+    if slot is not None and image is None and _sends_it_itself(message, slot=slot):
+        return message
     if role != Message.Role.ASSISTANT or in_reply_to is None or not replayed:
         message.save(force_insert=True)  # no savepoint: nothing to fall back on
     else:
@@ -71,8 +80,40 @@ def queue_outbound_message(
             return Message.objects.get(
                 in_reply_to=in_reply_to, role=Message.Role.ASSISTANT, image_name=message.image_name
             )
-    send_on_commit(message_id=message.pk, customer_id=message.customer_id)
+    send_on_commit(message_id=message.pk, customer_id=message.customer_id, slot=slot)
     return message
+
+
+def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
+    """The handling job's reply, written straight into `sending` (attempts 1) when it may go now — its slot is now,
+    nothing else of the customer's is ahead in the outbox, and TikTok's rules and the shop's allow it, all read
+    with the customer row locked FOR NO KEY UPDATE as the outbox reads them — and sent by the job once this commits
+    (`Outgoing.sending`): one statement and one write after the send, where the outbox's own look takes a
+    transaction of five. Committed in `sending` before the call, so never sent twice. False (nothing written)
+    when anything else holds: the outbox's way then decides."""
+    here = _sent_here.get()
+    if slot.wait_ms > 0 or here is None or not settings.TIKTOK_BUSINESS_ID:
+        return False
+    access_token = current_access_token()
+    if not access_token:
+        return False
+    now = timezone.now()
+    customer = (
+        Customer.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=message.customer_id)
+        .annotate(wrote_again=Exists(second_message_from_customer()), busy=Exists(outbox_ahead_of_a_new_message()))
+        .first()
+    )
+    if customer is None or customer.busy or customer.is_bot_paused(now=now) or customer.opted_out_at is not None:
+        return False
+    if outbound_block_reason(message=message, customer=customer, now=now, written_more_than_once=customer.wrote_again):
+        return False
+    message.state, message.attempts, message.sending_started_at = Message.State.SENDING, 1, now
+    message.save(force_insert=True)
+    sending = Outgoing(message.pk, message.customer_id, sending=message)
+    sending.conversation_id, sending.access_token = customer.conversation_id, access_token
+    transaction.on_commit(partial(here.append, sending))
+    return True
 
 
 def queue_replies(*, replies: Sequence[tuple[Message, str]]) -> list[Message]:
@@ -135,17 +176,31 @@ def _outbound_row(
     )
 
 
+@dataclass
+class Outgoing:
+    """A message the job that queued it sends itself (`sent_here`), once its transaction has committed."""
+
+    message_id: int
+    customer_id: str
+    booked: int = 0  # what the job booked of its send slot already (`tiktok.limits.book_send`)
+    wait_ms: int = 0  # how long that slot is away
+    sending: Message | None = None  # written straight into `sending` (`_sends_it_itself`): to deliver, no look
+    conversation_id: str = ""
+    access_token: str = ""
+
+
 # The messages queued while a job that sends them itself runs (`sent_here`), by thread: none outside one.
-_sent_here: ContextVar[list[tuple[int, str]] | None] = ContextVar("sent_here", default=None)
+_sent_here: ContextVar[list[Outgoing] | None] = ContextVar("sent_here", default=None)
 
 
 @contextmanager
-def sent_here() -> Iterator[list[tuple[int, str]]]:
+def sent_here() -> Iterator[list[Outgoing]]:
     """Within the block, a message queued for sending now is not handed to a send job: its (id, customer id) is
-    added, once its transaction commits, to the list this yields, and the caller sends it (or hands it to a job)
+    added (an `Outgoing`), once its transaction commits, to the list this yields, and the caller sends it (or hands
+    it to a job)
     after the block — the handling job sends a reply itself when window, quota and rate allow, with no second
     job. A caller that dies before sending leaves the row `queued`: the outbox sweep enqueues it."""
-    outgoing: list[tuple[int, str]] = []
+    outgoing: list[Outgoing] = []
     token = _sent_here.set(outgoing)
     try:
         yield outgoing
@@ -153,13 +208,24 @@ def sent_here() -> Iterator[list[tuple[int, str]]]:
         _sent_here.reset(token)
 
 
-def send_on_commit(*, message_id: int, customer_id: str, delay_ms: int | None = None) -> None:
+def send_slot_here(customer_id: str) -> SendSlot | None:
+    """Inside `sent_here`, the send slot of a reply about to be queued (booked now, before its transaction), so
+    the job may send it itself (`queue_outbound_message`'s `slot`); None outside, where a send job books its own."""
+    return book_send(customer_id) if _sent_here.get() is not None else None
+
+
+def send_on_commit(
+    *, message_id: int, customer_id: str, delay_ms: int | None = None, slot: SendSlot | None = None
+) -> None:
     """Hand a queued message to a worker (`send_message`) once the transaction commits, after `delay_ms` if given
-    (or, inside `sent_here` and with no delay, to the job that runs it). A broker outage is logged: the outbox
-    sweep re-enqueues it."""
-    outgoing = _sent_here.get()
-    if outgoing is not None and delay_ms is None:
-        transaction.on_commit(partial(outgoing.append, (message_id, customer_id)))
+    (or, inside `sent_here` and with no delay, to the job that runs it, with the `slot` it booked if any). A broker
+    outage is logged: the outbox sweep re-enqueues it."""
+    here = _sent_here.get()
+    if here is not None and delay_ms is None:
+        outgoing = Outgoing(message_id, customer_id)
+        if slot is not None:
+            outgoing.booked, outgoing.wait_ms = slot.booked, slot.wait_ms
+        transaction.on_commit(partial(here.append, outgoing))
         return
     jobs.enqueue_on_commit(
         "send_message", message_id, customer_id, delay_ms=delay_ms, unless_sent="the outbox sweep sends it"

@@ -19,6 +19,23 @@ def stuck_sending_after() -> timedelta:
 # What counts as a message the business has sent through TikTok (dry runs never left the shop).
 DELIVERED_STATES = (Message.State.SENT, Message.State.SENDING)
 
+# A row in `sending` whose call's answer was lost (a read timeout): waiting for its echo, not in the middle of a call.
+UNCONFIRMED = "read_timeout"
+
+
+def ahead_in_the_outbox(*, now: datetime) -> Q:
+    """Outbound rows that go before a new one to the same customer: waiting in `queued` for their first try, or in
+    the middle of a send (`sending`, not stuck, not waiting for an echo). One send at a time per customer, in the
+    order they were queued, keeps the conversation in order."""
+    waiting = Q(state=Message.State.QUEUED, attempts=0)
+    in_flight = Q(state=Message.State.SENDING, sending_started_at__gte=now - stuck_sending_after())
+    return Q(direction=Message.Direction.OUTBOUND) & (waiting | (in_flight & ~Q(error_code=UNCONFIRMED)))
+
+
+def outbox_ahead_of_a_new_message() -> QuerySet[Message]:
+    """For `Exists` in a query of customers (`OuterRef("pk")`): the customer has a message ahead in the outbox."""
+    return Message.objects.filter(ahead_in_the_outbox(now=timezone.now()), customer=OuterRef("pk")).order_by()
+
 
 def assistant_reply_to(*, message: Message) -> Message | None:
     return Message.objects.filter(in_reply_to=message, role=Message.Role.ASSISTANT).first()

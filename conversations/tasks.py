@@ -1,7 +1,9 @@
 """Workers for the outbox: send one message, give up on one, sweep for lost jobs."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import dramatiq
@@ -15,11 +17,13 @@ from conversations.outbox import (
     CustomerBusy,
     SendLater,
     confirm_unconfirmed_send,
+    deliver_sending,
     give_up_sending,
     record_sent,
     send_outbound_message,
 )
 from conversations.outbox_sweep import flag_stuck_sending, requeue_stale_outbox
+from conversations.queueing import Outgoing
 from philia import jobs
 from philia.queues import OUTBOX_QUEUE, SEND_PRIORITY
 from philia.sweeps import record_sweep
@@ -67,18 +71,34 @@ def send_message(message_id: int, customer_id: str | None = None, booked: int = 
     send_in_turn(message_id, customer_id, booked=0 if retried else int(booked), in_job=True)
 
 
-def send_now_or_later(outgoing: list[tuple[int, str]]) -> None:
-    """Send these messages (id, customer id) from the job that queued them (`conversations.queueing.sent_here`),
-    each in its slot: one that must wait, or TikTok did not take, goes to a send job as `send_message` would have
-    put it."""
-    for message_id, customer_id in outgoing:
+def send_now_or_later(outgoing: list[Outgoing]) -> None:
+    """Send these messages from the job that queued them (`conversations.queueing.sent_here`), each in its slot:
+    one written straight into `sending` is delivered; one that must wait, or TikTok did not take, goes to a send job
+    as `send_message` would have put it."""
+    for each in outgoing:
         try:
-            send_in_turn(message_id, customer_id)
+            if each.sending is not None:
+                _sent_or_handed_on(
+                    partial(
+                        deliver_sending,
+                        message=each.sending,
+                        conversation_id=each.conversation_id,
+                        access_token=each.access_token,
+                    ),
+                    message_id=each.message_id,
+                    customer_id=each.customer_id,
+                )
+            elif each.wait_ms > 0:
+                send_message.send_with_options(
+                    args=(each.message_id, each.customer_id, each.booked), delay=each.wait_ms
+                )
+            else:
+                send_in_turn(each.message_id, each.customer_id, booked=each.booked)
         except Exception:
             logger.exception(
-                "reply not sent by its handling job; handed to a send job", extra={"message_id": message_id}
+                "reply not sent by its handling job; handed to a send job", extra={"message_id": each.message_id}
             )
-            jobs.enqueue("send_message", message_id, customer_id, unless_sent="the outbox sweep sends it")
+            jobs.enqueue("send_message", each.message_id, each.customer_id, unless_sent="the outbox sweep sends it")
 
 
 def send_in_turn(message_id: int, customer_id: str | None, *, booked: int = 0, in_job: bool = False) -> None:
@@ -91,8 +111,21 @@ def send_in_turn(message_id: int, customer_id: str | None, *, booked: int = 0, i
         if slot.wait_ms > 0:
             send_message.send_with_options(args=(message_id, customer_id, slot.booked), delay=slot.wait_ms)
             return
+    _sent_or_handed_on(
+        partial(send_outbound_message, message_id=message_id),
+        message_id=message_id,
+        customer_id=customer_id,
+        in_job=in_job,
+    )
+
+
+def _sent_or_handed_on(
+    send: Callable[[], object], *, message_id: int, customer_id: str | None, in_job: bool = False
+) -> None:
+    """`send()`, and whatever must wait handed to the job that does it: a send job (or the job's own retry,
+    `in_job`), or the look-up of a send whose answer was lost."""
     try:
-        send_outbound_message(message_id=message_id)
+        send()
     except CustomerBusy:
         # One send at a time per customer: come back once the one in flight has gone.
         send_message.send_with_options(args=(message_id, customer_id, 0), delay=customer_send_interval_ms())

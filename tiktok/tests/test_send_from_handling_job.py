@@ -5,11 +5,14 @@ transaction=True: the reply is sent once its row is committed, as in the worker.
 
 import dramatiq
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assistant.tasks import handle_event
 from conversations.models import Message
+from conversations.services import queue_outbound_message
 from conversations.tasks import send_message
-from testing.tiktok import im_receive_msg_body, post_webhook
+from testing.tiktok import SEND_PATH, Reply, im_receive_msg_body, post_webhook
 from tiktok.limits import book_send
 from tiktok.models import WebhookEvent
 from tiktok.services import conversation_key
@@ -55,3 +58,76 @@ def test_a_reply_that_must_wait_for_its_customers_slot_goes_to_a_send_job(
     assert [(job.actor_name, job.args[0]) for job in jobs] == [
         ("send_message", Message.objects.get(in_reply_to__tiktok_message_id="msg-2").pk)
     ]
+
+
+def _statements(queries) -> list[str]:
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_reply_that_may_go_now_is_written_in_sending_and_marked_sent_with_one_write(client, fake_tiktok, settings):
+    """The job checks the outbox's rules with the customer row locked in the reply's own transaction and writes the
+    reply straight into `sending`: no second look at the row, no second transaction, one UPDATE after the call."""
+    settings.TIKTOK_SENDS_PER_SECOND = 1_000_000
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        handle_event.fn(event.pk, conversation_key(event=event))
+
+    reply = Message.objects.get(direction="outbound")
+    assert (reply.state, reply.attempts, len(fake_tiktok.sends)) == ("sent", 1, 1) and reply.tiktok_message_id
+    statements = _statements(queries)
+    locks = [sql for sql in statements if sql.startswith('SELECT "conversations_customer"') and "FOR NO KEY" in sql]
+    assert len(locks) == 2  # recording the DM, then queueing its reply: no third in a send transaction
+    inserted = next(
+        sql for sql in statements if sql.startswith('INSERT INTO "conversations_message"') and "'outbound'" in sql
+    )
+    assert "'sending'" in inserted
+    after_insert = statements[statements.index(inserted) + 1 :]
+    assert [sql.split(" SET ")[0] for sql in after_insert if sql.startswith("UPDATE")] == [
+        'UPDATE "tiktok_webhookevent"',  # its event done, in the same transaction
+        'UPDATE "conversations_message"',  # sent
+    ]
+
+
+def test_a_reply_goes_after_the_customers_message_already_waiting_in_the_outbox(
+    client, fake_tiktok, dramatiq_broker, settings
+):
+    """A notice queued before (a waitlist's turn, its send job not run yet) is ahead: the handling job does not jump
+    it, and both go in the order they were queued."""
+    settings.TIKTOK_SENDS_PER_SECOND = 1_000_000
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    first = WebhookEvent.objects.get()
+    handle_event.fn(first.pk, conversation_key(event=first))
+    customer = Message.objects.get(direction="outbound").customer
+    notice = queue_outbound_message(customer=customer, text="Good news: the jacket is yours to buy.", role="assistant")
+    post_webhook(client, im_receive_msg_body("thanks!", message_id="msg-2"))
+    second = WebhookEvent.objects.get(tiktok_message_id="msg-2")
+
+    handle_event.fn(second.pk, conversation_key(event=second))  # sends the notice: the oldest waiting
+    assert Message.objects.get(in_reply_to__tiktok_message_id="msg-2").state == "queued"
+    jobs = [
+        dramatiq.Message.decode(job) for job in dramatiq_broker.client.hvals(f"{dramatiq_broker.namespace}:outbox.msgs")
+    ]
+    assert [job.args[0] for job in jobs] == [notice.pk]
+    send_message.fn(*jobs[0].args)  # the notice's own job sends the next: the reply
+
+    reply = Message.objects.get(in_reply_to__tiktok_message_id="msg-2")
+    assert Message.objects.get(pk=notice.pk).state == "sent" and reply.state == "sent"
+    texts = [send["text"]["body"] for send in fake_tiktok.sends]
+    assert texts[1:] == [notice.text, reply.text]
+
+
+def test_a_reply_tiktok_did_not_take_goes_back_to_queued_for_a_send_job(client, fake_tiktok, dramatiq_broker, settings):
+    settings.TIKTOK_SENDS_PER_SECOND = 1_000_000
+    fake_tiktok.script(SEND_PATH, Reply(status=503))
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+
+    handle_event.fn(event.pk, conversation_key(event=event))
+
+    reply = Message.objects.get(direction="outbound")
+    assert (reply.state, reply.attempts) == ("queued", 1) and not fake_tiktok.sends
+    delayed = dramatiq_broker.client.hvals(f"{dramatiq_broker.namespace}:{send_message.queue_name}.DQ.msgs")
+    assert [dramatiq.Message.decode(job).args[0] for job in delayed] == [reply.pk]
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.DONE
