@@ -33,16 +33,22 @@ def get_or_create_customer(
     return customer
 
 
-def upsert_customer(
-    *, tiktok_user_id: str, username: str = "", display_name: str = "", lock: bool = False, **new: object
-) -> tuple[Customer, bool]:
-    """get_or_create_customer, also saying whether the customer is new; `new`: more fields of a new row."""
+def clean_customer_id(tiktok_user_id: str) -> str:
+    """A TikTok user id as stored (stripped), or InvalidCustomerId when it is empty or too long."""
     tiktok_user_id = tiktok_user_id.strip()
     if not tiktok_user_id:
         raise InvalidCustomerId("A customer needs a TikTok user id.")
     limit = Customer._meta.get_field("tiktok_user_id").max_length
     if limit is not None and len(tiktok_user_id) > limit:
         raise InvalidCustomerId(f"A TikTok user id is at most {limit} characters, not {len(tiktok_user_id)}.")
+    return tiktok_user_id
+
+
+def upsert_customer(
+    *, tiktok_user_id: str, username: str = "", display_name: str = "", lock: bool = False, **new: object
+) -> tuple[Customer, bool]:
+    """get_or_create_customer, also saying whether the customer is new; `new`: more fields of a new row."""
+    tiktok_user_id = clean_customer_id(tiktok_user_id)
     customers = Customer.objects.select_for_update(no_key=True) if lock else Customer.objects.all()
     customer, created = customers.get_or_create(
         tiktok_user_id=tiktok_user_id, defaults={"username": username, "display_name": display_name, **new}

@@ -3,11 +3,12 @@ the TikTok app, echoes of our own sends, and notes for the owner. Each once per 
 
 import logging
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from conversations.customers import pause_for_owner, upsert_customer
+from conversations.customers import clean_customer_id, pause_for_owner
 from conversations.models import Customer, Message
 
 logger = logging.getLogger(__name__)
@@ -35,63 +36,88 @@ def _record_from_tiktok(
     """Append a message TikTok told us about to the customer's conversation (the customer created if new),
     once per TikTok message id. Returns the message and whether it is new.
 
-    Locks the customer row (FOR NO KEY UPDATE) for the short write, in which the message moves the conversation on
-    (`_follow_the_conversation`).
+    One statement (`_UPSERT_AND_APPEND`): the customer row is inserted or updated — which locks it, as FOR NO KEY
+    UPDATE would — with what the message changes in the conversation (`_FOLLOW`), and the message appended.
     """
     from_customer = role == Message.Role.USER
-    try:
-        with transaction.atomic():
-            customer, created = upsert_customer(
-                tiktok_user_id=tiktok_user_id,
-                username=username,
-                lock=True,
-                conversation_id=conversation_id,
-                last_inbound_at=written_at if from_customer else None,
-            )
-            _follow_the_conversation(
-                customer, conversation_id=conversation_id, written_at=written_at, from_customer=from_customer
-            )
-            message = Message.objects.create(
-                customer=customer,
-                role=role,
-                direction=direction,
-                text=text,
-                content_type=content_type[:32] or "text",
-                tiktok_message_id=tiktok_message_id,
-                created_at=written_at,
-                **fields,
-            )
-    except IntegrityError:
-        # Recorded before (a repeated delivery, a job run again): the first one stands and nothing here was
-        # written. Found only now, not looked for first: a message is new far more often than not.
-        existing = (
-            Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
-            if tiktok_message_id
-            else None
-        )
+    customer = Customer(
+        tiktok_user_id=clean_customer_id(tiktok_user_id),
+        username=username,
+        conversation_id=conversation_id,
+        last_inbound_at=written_at if from_customer else None,
+    )
+    message = Message(
+        customer_id=customer.pk,
+        role=role,
+        direction=direction,
+        text=text,
+        content_type=content_type[:32] or "text",
+        tiktok_message_id=tiktok_message_id,
+        created_at=written_at,
+        **fields,
+    )
+    customer_columns, customer_values = _insert_values(customer)
+    message_columns, message_values = _insert_values(message)
+    returned = [field.attname for field in Customer._meta.concrete_fields]  # its columns: no foreign keys
+    statement = _UPSERT_AND_APPEND.format(
+        customer_columns=", ".join(customer_columns),
+        customer_values=", ".join(["%s"] * len(customer_values)),
+        follow=_FOLLOW["customer" if from_customer else "other"],
+        returned=", ".join(f"c.{connection.ops.quote_name(column)}" for column in returned),
+        message_columns=", ".join(message_columns),
+        message_values=", ".join(["%s"] * len(message_values)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*customer_values, *message_values])
+        *row, created, message_id = cursor.fetchone()
+    if message_id is None:
+        # Recorded before (a repeated delivery, a job run again): the first one stands. Found only now, not looked
+        # for first: a message is new far more often than not.
+        existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
         if existing is None:
-            raise
+            raise IntegrityError(f"message {tiktok_message_id} neither appended nor found")
         return existing, False
+    message.pk, message._state.adding, message._state.db = message_id, False, connection.alias
+    message.customer = Customer.from_db(connection.alias, returned, row)
     message.recorded_now, message.first_from_customer = True, created
     return message, True
 
 
-def _follow_the_conversation(
-    customer: Customer, *, conversation_id: str, written_at: datetime, from_customer: bool
-) -> None:
-    """The customer's own message decides the conversation replies go to and reopens the reply window from its own
-    time, never moving it backwards when an older message arrives late; other messages only fill in a missing
-    conversation id. One UPDATE when something changed."""
-    changed = []
-    adopts_conversation = from_customer or not customer.conversation_id
-    if conversation_id and conversation_id != customer.conversation_id and adopts_conversation:
-        customer.conversation_id = conversation_id
-        changed.append("conversation_id")
-    if from_customer and (customer.last_inbound_at is None or written_at > customer.last_inbound_at):
-        customer.last_inbound_at = written_at
-        changed.append("last_inbound_at")
-    if changed:
-        customer.save(update_fields=[*changed, "updated_at"])
+# What a message moves on in its customer's conversation: the customer's own message decides the conversation replies
+# go to and reopens the reply window from its own time, never moving it backwards when an older message arrives
+# late; other messages only fill in a missing conversation id. A username TikTok sends replaces the one we had.
+_FOLLOW = {
+    "customer": """conversation_id = CASE WHEN EXCLUDED.conversation_id <> '' THEN EXCLUDED.conversation_id
+                                   ELSE c.conversation_id END,
+                   last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at),""",
+    "other": """conversation_id = CASE WHEN c.conversation_id = '' THEN EXCLUDED.conversation_id
+                                ELSE c.conversation_id END,""",
+}
+
+_UPSERT_AND_APPEND = """
+WITH customer AS (
+    INSERT INTO conversations_customer AS c ({customer_columns}) VALUES ({customer_values})
+    ON CONFLICT (tiktok_user_id) DO UPDATE SET
+        {follow}
+        username = CASE WHEN EXCLUDED.username <> '' THEN EXCLUDED.username ELSE c.username END,
+        updated_at = EXCLUDED.updated_at
+    RETURNING {returned}, (c.xmax = 0) AS created
+), message AS (
+    INSERT INTO conversations_message ({message_columns}) VALUES ({message_values})
+    ON CONFLICT (tiktok_message_id) DO NOTHING
+    RETURNING id
+)
+SELECT customer.*, (SELECT id FROM message) FROM customer
+"""
+
+
+def _insert_values(instance: Customer | Message) -> tuple[list[str], list[Any]]:
+    """The quoted columns of a new row of `instance` and their values as Django would insert them (defaults, the
+    `auto_now` times), its own generated id left out."""
+    fields = [field for field in type(instance)._meta.concrete_fields if not field.db_returning]
+    columns = [connection.ops.quote_name(str(field.column)) for field in fields]
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    return columns, values
 
 
 def record_inbound_message(

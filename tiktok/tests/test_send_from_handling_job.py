@@ -78,7 +78,7 @@ def test_a_reply_that_may_go_now_is_written_in_sending_and_marked_sent_with_one_
     assert (reply.state, reply.attempts, len(fake_tiktok.sends)) == ("sent", 1, 1) and reply.tiktok_message_id
     statements = _statements(queries)
     locks = [sql for sql in statements if sql.startswith('SELECT "conversations_customer"') and "FOR NO KEY" in sql]
-    assert len(locks) == 2  # recording the DM, then queueing its reply: no third in a send transaction
+    assert len(locks) == 1  # queueing its reply (recording the DM locks the row by its upsert): none to send it
     inserted = next(
         sql for sql in statements if sql.startswith('INSERT INTO "conversations_message"') and "'outbound'" in sql
     )
