@@ -2,10 +2,11 @@
 handed to a worker once its transaction commits; sending it is `conversations.outbox`."""
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 
 
 MAX_TEXT_LENGTH = 6000  # TikTok's limit for one text message
+
+# A reply whose send slot is at most this far off is written into `sending` and sent by its handling job once the
+# slot comes (the job's thread waits, the conversation is free): a delayed send job would cost a second job's
+# round trips and CPU for a wait of a few shop slots. Longer waits go to a send job, off the worker's threads.
+SEND_WAIT_IN_JOB_MS = 250
 
 
 @dataclass(frozen=True)
@@ -85,14 +91,15 @@ def queue_outbound_message(
 
 
 def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
-    """The handling job's reply, written straight into `sending` (attempts 1) when it may go now — its slot is now,
+    """The handling job's reply, written straight into `sending` (attempts 1) when it may go now — its slot is now or
+    within SEND_WAIT_IN_JOB_MS,
     nothing else of the customer's is ahead in the outbox, and TikTok's rules and the shop's allow it, all read
     with the customer row locked FOR NO KEY UPDATE as the outbox reads them — and sent by the job once this commits
     (`Outgoing.sending`): one statement and one write after the send, where the outbox's own look takes a
     transaction of five. Committed in `sending` before the call, so never sent twice. False (nothing written)
     when anything else holds: the outbox's way then decides."""
     here = _sent_here.get()
-    if slot.wait_ms > 0 or here is None or not settings.TIKTOK_BUSINESS_ID:
+    if slot.wait_ms > SEND_WAIT_IN_JOB_MS or here is None or not settings.TIKTOK_BUSINESS_ID:
         return False
     access_token = current_access_token()
     if not access_token:
@@ -110,7 +117,7 @@ def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
         return False
     message.state, message.attempts, message.sending_started_at = Message.State.SENDING, 1, now
     message.save(force_insert=True)
-    sending = Outgoing(message.pk, message.customer_id, sending=message)
+    sending = Outgoing(message.pk, message.customer_id, wait_ms=slot.wait_ms, sending=message)
     sending.conversation_id, sending.access_token = customer.conversation_id, access_token
     transaction.on_commit(partial(here.append, sending))
     return True
@@ -183,7 +190,8 @@ class Outgoing:
     message_id: int
     customer_id: str
     booked: int = 0  # what the job booked of its send slot already (`tiktok.limits.book_send`)
-    wait_ms: int = 0  # how long that slot is away
+    wait_ms: int = 0  # how long that slot was away when booked
+    booked_at: float = field(default_factory=time.monotonic)
     sending: Message | None = None  # written straight into `sending` (`_sends_it_itself`): to deliver, no look
     conversation_id: str = ""
     access_token: str = ""

@@ -1,6 +1,7 @@
 """Workers for the outbox: send one message, give up on one, sweep for lost jobs."""
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -73,11 +74,12 @@ def send_message(message_id: int, customer_id: str | None = None, booked: int = 
 
 def send_now_or_later(outgoing: list[Outgoing]) -> None:
     """Send these messages from the job that queued them (`conversations.queueing.sent_here`), each in its slot:
-    one written straight into `sending` is delivered; one that must wait, or TikTok did not take, goes to a send job
+    one written straight into `sending` is delivered in its slot; one that must wait, or TikTok did not take, goes to a send job
     as `send_message` would have put it."""
     for each in outgoing:
         try:
             if each.sending is not None:
+                time.sleep(max(0.0, each.booked_at + each.wait_ms / 1000 - time.monotonic()))  # its slot
                 _sent_or_handed_on(
                     partial(
                         deliver_sending,

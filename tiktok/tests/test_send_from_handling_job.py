@@ -3,6 +3,8 @@ share of the sends and the shop's rate allow; a reply that must wait goes to a s
 
 transaction=True: the reply is sent once its row is committed, as in the worker."""
 
+import time
+
 import dramatiq
 import pytest
 from django.db import connection
@@ -131,3 +133,25 @@ def test_a_reply_tiktok_did_not_take_goes_back_to_queued_for_a_send_job(client, 
     delayed = dramatiq_broker.client.hvals(f"{dramatiq_broker.namespace}:{send_message.queue_name}.DQ.msgs")
     assert [dramatiq.Message.decode(job).args[0] for job in delayed] == [reply.pk]
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.DONE
+
+
+def test_a_reply_whose_slot_is_a_moment_away_waits_for_it_in_its_own_job(
+    client, fake_tiktok, dramatiq_broker, settings
+):
+    settings.TIKTOK_SENDS_PER_SECOND = 5  # the shop's slots 200 ms apart
+    book_send("someone-else")  # the shop's slot now is taken: this reply's comes 200 ms later
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+    started = time.monotonic()
+
+    handle_event.fn(event.pk, conversation_key(event=event))
+
+    assert time.monotonic() - started >= 0.15  # it waited for its slot
+    reply = Message.objects.get(direction="outbound")
+    assert (reply.state, reply.attempts, len(fake_tiktok.sends)) == ("sent", 1, 1)
+    waiting = [
+        dramatiq.Message.decode(job).actor_name
+        for queue in dramatiq_broker.queues
+        for job in dramatiq_broker.client.hvals(f"{dramatiq_broker.namespace}:{queue}.msgs")
+    ]
+    assert "send_message" not in waiting  # no second job
