@@ -23,3 +23,11 @@ def closed_webhook_circuit() -> None:
     from tiktok.circuit import webhook_circuit
 
     webhook_circuit.succeeded()
+
+
+@pytest.fixture(autouse=True)
+def brands_read_again() -> None:
+    """Each test reads the stock's brands from its own database (the process keeps them a while)."""
+    from inventory.selectors import forget_known_brands
+
+    forget_known_brands()

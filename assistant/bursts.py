@@ -59,13 +59,7 @@ def _kind(*, customer: Customer, bubble: Message, context: Conversation, brands:
         return CONTROL
     if settings.OPENAI_API_KEY:
         return LOOSE
-    conversation = Conversation(
-        customer=customer,
-        message=bubble,
-        history=context.history,
-        shown_skus=context.shown_skus,
-        shown_at=context.shown_at,
-    )
+    conversation = context.for_bubble(bubble)
     turn = Turn(conversation, Toolbox(customer=customer, message=bubble), brands=brands)
     name = next(intent.name for intent in INTENTS if intent.applies(turn))
     if name in GREETING_INTENTS:

@@ -25,18 +25,37 @@ from orders.models import Order
 class Conversation:
     """What a turn reads: the customer, the message being answered (the last of its bubbles), what came before,
     and the items last shown. `earlier` are the bubbles the customer wrote before `message` in the same turn
-    (a burst answered at once); `text` is all of them, in order, one per line."""
+    (a burst answered at once); `text` is all of them, in order, one per line. The items last shown are read from
+    the history the first time a turn asks (most turns never do: "hi", a search)."""
 
     customer: Customer
     message: Message
     history: list[Message]
-    shown_skus: list[str] = field(default_factory=list)
-    shown_at: datetime | None = None  # when the shop's message that showed them was written
     earlier: Sequence[Message] = ()
+    # `last_shown(history)` once read, shared by the conversations of one turn's bubbles (`for_bubble`).
+    _shown: list[tuple[list[str], datetime | None]] = field(default_factory=list, repr=False)
 
     @property
     def text(self) -> str:
         return burst_text([*self.earlier, self.message])
+
+    @property
+    def shown_skus(self) -> list[str]:
+        return self._last_shown()[0]
+
+    @property
+    def shown_at(self) -> datetime | None:
+        """When the shop's message that showed them was written."""
+        return self._last_shown()[1]
+
+    def _last_shown(self) -> tuple[list[str], datetime | None]:
+        if not self._shown:
+            self._shown.append(last_shown(self.history))
+        return self._shown[0]
+
+    def for_bubble(self, bubble: Message) -> "Conversation":
+        """The same conversation answering one of its bubbles on its own (its history and items shown shared)."""
+        return Conversation(customer=self.customer, message=bubble, history=self.history, _shown=self._shown)
 
 
 def burst_text(messages: Sequence[Message]) -> str:
@@ -81,15 +100,7 @@ def remember(*, customer: Customer, message: Message, earlier: Sequence[Message]
         if first.first_from_customer
         else recent_messages(customer=customer, before=first, limit=settings.AI_HISTORY_MESSAGES)
     )
-    shown_skus, shown_at = last_shown(history)
-    return Conversation(
-        customer=customer,
-        message=message,
-        history=history,
-        shown_skus=shown_skus,
-        shown_at=shown_at,
-        earlier=tuple(earlier),
-    )
+    return Conversation(customer=customer, message=message, history=history, earlier=tuple(earlier))
 
 
 def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Reads of the stock."""
 
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,9 +39,33 @@ def visible_items_with_skus(skus: Iterable[str]) -> QuerySet[Item]:
     )
 
 
+# The stock's brands change seldom (a new brand comes with a new item), and every offline turn reads them: each
+# process keeps them BRANDS_KEPT_SECONDS, and reads them again at once when it saves or deletes an item itself.
+BRANDS_KEPT_SECONDS = 60.0
+_brands: tuple[float, list[str]] | None = None  # (kept until, by time.monotonic(); the brands)
+
+
 def known_brands() -> list[str]:
-    """Every brand in the stock, by a loose index scan over the brand index: one probe per brand, so it stays
-    well under a millisecond with 50,000 items."""
+    """Every brand in the stock (kept a while: a brand first put on sale by another process is known within
+    BRANDS_KEPT_SECONDS)."""
+    global _brands
+    kept = _brands
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    brands = _read_brands()
+    _brands = (time.monotonic() + BRANDS_KEPT_SECONDS, brands)
+    return brands
+
+
+def forget_known_brands(**_: object) -> None:
+    """The next `known_brands` reads them (an item was saved or deleted; connected in `InventoryConfig.ready`)."""
+    global _brands
+    _brands = None
+
+
+def _read_brands() -> list[str]:
+    """By a loose index scan over the brand index: one probe per brand, well under a millisecond with 50,000
+    items."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
