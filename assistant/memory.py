@@ -9,9 +9,11 @@ too, and can never disagree with what the customer actually read.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistant.language import find_skus
@@ -19,6 +21,7 @@ from assistant.tools import Toolbox
 from conversations.models import Customer, Message
 from inventory.selectors import visible_items_with_skus
 from orders.models import Order
+from philia.db import STAND_IN_TIME, CompiledQuery
 
 
 @dataclass
@@ -64,16 +67,29 @@ def burst_text(messages: Sequence[Message]) -> str:
 
 
 def recent_messages(*, customer: Customer, before: Message, limit: int) -> list[Message]:
-    """The customer's last `limit` messages before `before`, oldest first (text only)."""
-    rows = (
-        Message.objects.filter(customer=customer, created_at__lte=before.created_at)
-        .exclude(pk=before.pk)
+    """The customer's last `limit` messages before `before`, oldest first (text only). Read for most turns: the
+    query is compiled once per limit."""
+    query = _RECENT.get(limit)
+    if query is None:
+        query = _RECENT[limit] = CompiledQuery(
+            partial(_recent, limit=limit), customer_id="\x00customer", before_id=-1901, before_at=STAND_IN_TIME
+        )
+    rows = query.run(customer_id=customer.pk, before_id=before.pk, before_at=before.created_at)
+    return list(reversed(rows))
+
+
+_RECENT: dict[int, CompiledQuery[Message]] = {}
+
+
+def _recent(*, customer_id: str, before_id: int, before_at: datetime, limit: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(customer_id=customer_id, created_at__lte=before_at)
+        .exclude(pk=before_id)
         .exclude(role=Message.Role.SYSTEM)
         .exclude(direction=Message.Direction.OUTBOUND, state__in=[Message.State.FAILED, Message.State.BLOCKED])
         .order_by("-created_at", "-pk")
         .only("role", "direction", "text", "content_type", "created_at")[:limit]
     )
-    return list(reversed(rows))
 
 
 def last_shown(history: list[Message]) -> tuple[list[str], datetime | None]:

@@ -35,6 +35,7 @@ from conversations.selectors import (
     other_parts,
     outbound_block_reason,
     second_message_from_customer,
+    stuck_sending_after,
 )
 from notifications.services import notify_send_failed
 from philia import jobs
@@ -167,7 +168,7 @@ def _next_to_send(*, customer: Customer, message_id: int, now: datetime) -> Mess
     row, as it is, when nothing is waiting (sent by another job already). Raises `CustomerBusy` while an earlier
     message to the customer is in the middle of its send: one send at a time per customer keeps their order."""
     rows = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("in_reply_to")
-    ahead = Q(customer=customer) & ahead_in_the_outbox(now=now)
+    ahead = Q(customer=customer) & ahead_in_the_outbox(in_flight_since=now - stuck_sending_after())
     picked = rows.filter(ahead | Q(pk=message_id, state=Message.State.QUEUED)).order_by("pk").first()
     if picked is not None and picked.state == Message.State.SENDING:
         raise CustomerBusy(message_id=picked.pk)

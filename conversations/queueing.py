@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,8 +17,14 @@ from django.utils import timezone
 
 from conversations.customers import pause_for_owner
 from conversations.models import Customer, Message
-from conversations.selectors import outbound_block_reason, outbox_ahead_of_a_new_message, second_message_from_customer
+from conversations.selectors import (
+    outbound_block_reason,
+    outbox_ahead_of_a_new_message,
+    second_message_from_customer,
+    stuck_sending_after,
+)
 from philia import jobs
+from philia.db import STAND_IN_TIME, CompiledQuery
 from tiktok.credentials import current_access_token
 from tiktok.limits import SendSlot, book_send
 
@@ -90,6 +97,22 @@ def queue_outbound_message(
     return message
 
 
+# The customer row, locked FOR NO KEY UPDATE as the outbox locks it, with what its rules read: whether the customer
+# has written twice (the quota) and whether a message of theirs is ahead in the outbox. Compiled once.
+_LOCKED_FOR_A_REPLY = CompiledQuery(
+    lambda customer_id, in_flight_since: (
+        Customer.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=customer_id)
+        .annotate(
+            wrote_again=Exists(second_message_from_customer()),
+            busy=Exists(outbox_ahead_of_a_new_message(in_flight_since=in_flight_since)),
+        )
+    ),
+    customer_id="\x00customer",
+    in_flight_since=STAND_IN_TIME,
+)
+
+
 def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
     """The handling job's reply, written straight into `sending` (attempts 1) when it may go now — its slot is now or
     within SEND_WAIT_IN_JOB_MS,
@@ -105,12 +128,10 @@ def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
     if not access_token:
         return False
     now = timezone.now()
-    customer = (
-        Customer.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk=message.customer_id)
-        .annotate(wrote_again=Exists(second_message_from_customer()), busy=Exists(outbox_ahead_of_a_new_message()))
-        .first()
+    found: list[Any] = _LOCKED_FOR_A_REPLY.run(
+        customer_id=message.customer_id, in_flight_since=now - stuck_sending_after()
     )
+    customer = found[0] if found else None
     if customer is None or customer.busy or customer.is_bot_paused(now=now) or customer.opted_out_at is not None:
         return False
     if outbound_block_reason(message=message, customer=customer, now=now, written_more_than_once=customer.wrote_again):

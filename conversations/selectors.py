@@ -23,18 +23,19 @@ DELIVERED_STATES = (Message.State.SENT, Message.State.SENDING)
 UNCONFIRMED = "read_timeout"
 
 
-def ahead_in_the_outbox(*, now: datetime) -> Q:
+def ahead_in_the_outbox(*, in_flight_since: datetime) -> Q:
     """Outbound rows that go before a new one to the same customer: waiting in `queued` for their first try, or in
-    the middle of a send (`sending`, not stuck, not waiting for an echo). One send at a time per customer, in the
-    order they were queued, keeps the conversation in order."""
+    the middle of a send (`sending` since `in_flight_since` or later — `now - stuck_sending_after()`: not stuck —
+    and not waiting for an echo). One send at a time per customer, in the order they were queued, keeps the
+    conversation in order."""
     waiting = Q(state=Message.State.QUEUED, attempts=0)
-    in_flight = Q(state=Message.State.SENDING, sending_started_at__gte=now - stuck_sending_after())
+    in_flight = Q(state=Message.State.SENDING, sending_started_at__gte=in_flight_since)
     return Q(direction=Message.Direction.OUTBOUND) & (waiting | (in_flight & ~Q(error_code=UNCONFIRMED)))
 
 
-def outbox_ahead_of_a_new_message() -> QuerySet[Message]:
+def outbox_ahead_of_a_new_message(*, in_flight_since: datetime) -> QuerySet[Message]:
     """For `Exists` in a query of customers (`OuterRef("pk")`): the customer has a message ahead in the outbox."""
-    return Message.objects.filter(ahead_in_the_outbox(now=timezone.now()), customer=OuterRef("pk")).order_by()
+    return Message.objects.filter(ahead_in_the_outbox(in_flight_since=in_flight_since), customer=OuterRef("pk"))
 
 
 def assistant_reply_to(*, message: Message) -> Message | None:

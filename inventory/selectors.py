@@ -18,6 +18,7 @@ from inventory.locks import live_drop_pieces
 from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.search import ItemQuery, search_items
 from inventory.vocabulary import canonical_size
+from philia.db import STAND_IN_TIME, CompiledQuery
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -152,14 +153,21 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
 
 
 def waitlisted_items_free_now(*, customer: Customer, now: datetime | None = None) -> list[int]:
-    """Ids of the pieces this customer waits for that are free now (one query; a waitlist turn then decides)."""
-    now = now or timezone.now()
-    free = Item.objects.free(now=now)
-    return list(
-        WaitlistEntry.objects.filter(customer=customer, item__in=free)
+    """Ids of the pieces this customer waits for that are free now (one query, read after most turns; a waitlist
+    turn then decides)."""
+    rows = _WAITING_FOR_FREE_PIECES.run(customer_id=customer.pk, now=now or timezone.now())
+    return [entry.item_id for entry in rows]
+
+
+_WAITING_FOR_FREE_PIECES = CompiledQuery(
+    lambda customer_id, now: (
+        WaitlistEntry.objects.filter(customer_id=customer_id, item__in=Item.objects.free(now=now))
         .order_by("queued_at")
-        .values_list("item_id", flat=True)
-    )
+        .only("item_id")
+    ),
+    customer_id="\x00customer",
+    now=STAND_IN_TIME,
+)
 
 
 def waitlist_line(*, item_id: int) -> QuerySet[WaitlistEntry]:

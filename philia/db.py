@@ -1,12 +1,18 @@
-"""Transactions that take row locks, with the wait for a lock bounded; the column names hand-written SQL uses."""
+"""Transactions that take row locks, with the wait for a lock bounded; the column names hand-written SQL uses;
+queries compiled once per process."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
+from django.db.models import QuerySet
 
 from philia.errors import DomainError
+
+M = TypeVar("M", bound=models.Model)
 
 # PostgreSQL's SQLSTATE for "lock_timeout expired" (lock_not_available).
 LOCK_NOT_AVAILABLE = "55P03"
@@ -64,3 +70,50 @@ def column_of(model: type[models.Model], name: str) -> str:
     column = concrete_field(model, name).column
     assert column is not None  # concrete_field checked
     return column
+
+
+# A stand-in for a time a CompiledQuery's runs give (no query of the shop names this moment).
+STAND_IN_TIME = datetime(1901, 1, 1, 0, 0, 0, 1901, tzinfo=UTC)
+
+
+class CompiledQuery(Generic[M]):
+    """A query the ORM builds the same way on every run, compiled to SQL once per process: building a small
+    query is most of what it costs in Python (a DM's turn runs a dozen of them).
+
+    `build(**stand_ins)` returns the queryset, made from `stand_ins`: one value per parameter that changes between
+    runs, of the type its field expects and equal to no constant of the query (say "\\x00customer", or a datetime
+    in 1901). Compiled at the first run (inside its transaction when it locks rows), the SQL's parameters equal to
+    a stand-in are its slots; each run fills them with that run's values. Rows come back as the queryset's model
+    (`Model.objects.raw`), its annotations as attributes.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **stand_ins: object) -> None:
+        self._build = build
+        self._stand_ins = stand_ins
+        self._compiled: tuple[type[M], str, list[object], list[str | None]] | None = None
+
+    def run(self, **values: object) -> list[M]:
+        if values.keys() != self._stand_ins.keys():
+            raise TypeError(f"a run needs exactly {sorted(self._stand_ins)}, not {sorted(values)}")
+        if self._compiled is None:
+            queryset = self._build(**self._stand_ins)
+            sql, found = queryset.query.sql_with_params()
+            by_value = {_key(value): name for name, value in self._stand_ins.items()}
+            slots = [by_value.get(_key(param)) for param in found]
+            missing = set(self._stand_ins) - set(slots)
+            if missing:
+                raise ValueError(f"stand-ins not found among the query's parameters: {sorted(missing)}")
+            self._compiled = (queryset.model, sql, list(found), slots)
+        model, sql, constants, slots = self._compiled
+        params = [param if slot is None else values[slot] for param, slot in zip(constants, slots, strict=True)]
+        return list(model._default_manager.raw(sql, params))
+
+
+def _key(value: object) -> tuple[type, object] | None:
+    """Equal for equal values of the same type only (1 and True, "1" and 1 stay apart); None for a value that
+    cannot be a key (a list: never a stand-in)."""
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return (type(value), value)

@@ -1,0 +1,66 @@
+"""A query compiled to SQL once per process gives, run after run, what the queryset it was built from gives."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Q
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conversations.models import Customer, Message
+from philia.db import STAND_IN_TIME, CompiledQuery
+from philia.tests.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(customer: Customer, texts: list[str], *, at) -> None:
+    for minutes, text in enumerate(texts):
+        Message.objects.create(
+            customer=customer, role="user", direction="inbound", text=text, created_at=at + timedelta(minutes=minutes)
+        )
+
+
+def test_runs_give_what_the_queryset_gives_and_it_is_built_once():
+    now = timezone.now()
+    anna, ben = make_customer("anna"), make_customer("ben")
+    _messages(anna, ["hi", "got levis?", "in 32"], at=now - timedelta(hours=1))
+    _messages(ben, ["hello"], at=now - timedelta(minutes=5))
+    builds = []
+
+    def build(customer_id, since):
+        builds.append(customer_id)
+        return (
+            Customer.objects.filter(pk=customer_id)
+            .annotate(recent=Count("messages", filter=Q(messages__created_at__gte=since)))
+            .order_by()
+        )
+
+    query = CompiledQuery(build, customer_id="\x00customer", since=STAND_IN_TIME)
+    runs = [
+        (customer, since)
+        for customer in ("anna", "ben", "nobody")
+        for since in (now - timedelta(days=1), now - timedelta(minutes=30))
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        results = [[(row.pk, row.recent) for row in query.run(customer_id=c, since=s)] for c, s in runs]
+
+    expected = [[(row.pk, row.recent) for row in build(c, s)] for c, s in runs]
+    assert results == expected == [[("anna", 3)], [("anna", 0)], [("ben", 1)], [("ben", 1)], [], []]
+    assert len(queries.captured_queries) == len(runs)
+    assert builds.count("\x00customer") == 1
+
+
+def test_a_stand_in_the_query_does_not_use_is_refused():
+    query = CompiledQuery(lambda customer_id: Customer.objects.all(), customer_id="\x00customer")
+    with pytest.raises(ValueError, match="customer_id"):
+        query.run(customer_id="anna")
+
+
+def test_a_run_must_give_every_value_and_no_other():
+    query = CompiledQuery(lambda customer_id: Customer.objects.filter(pk=customer_id), customer_id="\x00customer")
+    with pytest.raises(TypeError):
+        query.run()
+    with pytest.raises(TypeError):
+        query.run(customer_id="anna", since=timezone.now())
