@@ -3,8 +3,9 @@ queries compiled once per process."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
@@ -93,6 +94,12 @@ class CompiledQuery(Generic[M]):
         self._compiled: tuple[type[M], str, list[object], list[str | None]] | None = None
 
     def run(self, **values: object) -> list[M]:
+        """The rows of this run (its values in the stand-ins' places)."""
+        compiled = self.sql(**values)
+        return list(compiled.model._default_manager.raw(compiled.text, compiled.params))
+
+    def sql(self, **values: object) -> "CompiledSQL[M]":
+        """The statement of this run, to embed in another (an UPDATE of the rows it selects)."""
         if values.keys() != self._stand_ins.keys():
             raise TypeError(f"a run needs exactly {sorted(self._stand_ins)}, not {sorted(values)}")
         if self._compiled is None:
@@ -106,7 +113,16 @@ class CompiledQuery(Generic[M]):
             self._compiled = (queryset.model, sql, list(found), slots)
         model, sql, constants, slots = self._compiled
         params = [param if slot is None else values[slot] for param, slot in zip(constants, slots, strict=True)]
-        return list(model._default_manager.raw(sql, params))
+        return CompiledSQL(model, sql, params)
+
+
+@dataclass(frozen=True)
+class CompiledSQL(Generic[M]):
+    """A run of a CompiledQuery: its model, its SQL and that run's parameters."""
+
+    model: type[M]
+    text: str
+    params: list[Any]
 
 
 def _key(value: object) -> tuple[type, object] | None:

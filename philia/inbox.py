@@ -17,7 +17,7 @@ A foundation below the apps: it imports none of them, except the owner's notific
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from philia import jobs
-from philia.db import column_of
+from philia.db import CompiledSQL, column_of
 
 logger = logging.getLogger(__name__)
 
@@ -161,16 +161,19 @@ def enqueue(
 # --- A worker's try -------------------------------------------------------------------------------------------
 
 
-def claim(queryset: QuerySet[Event], *, processing_since_before: datetime | None = None) -> list[Event]:
+def claim(
+    queryset: "QuerySet[Event] | CompiledSQL[Event]", *, processing_since_before: datetime | None = None
+) -> list[Event]:
     """Take up the events of `queryset` that are received — and those processing since before
     `processing_since_before`, whose worker is known to be gone — counting a try: received → processing.
+    (`queryset` may be a CompiledQuery's run selecting the events' ids: a worker's hot path.)
 
     One UPDATE … RETURNING, atomic on its own. The state is checked again on each row it changes, so of two workers
     claiming one event only one gets it. Returns the claimed events as updated, in id order.
     """
     model = queryset.model
     quote = connection.ops.quote_name
-    ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+    ids_sql, ids_params = _ids(queryset)
     fields = model._meta.concrete_fields
     claimable = f"{quote('status')} = %s"
     claimable_params: list[Any] = [Status.RECEIVED]
@@ -198,13 +201,33 @@ def claim(queryset: QuerySet[Event], *, processing_since_before: datetime | None
     return sorted(events, key=lambda event: event.pk)
 
 
+def _ids(events: "QuerySet[Event] | CompiledSQL[Event]") -> tuple[str, Sequence[Any]]:
+    """The SQL selecting the events' ids, and its parameters."""
+    if isinstance(events, CompiledSQL):
+        return events.text, events.params
+    return events.order_by().values("pk").query.sql_with_params()
+
+
 def finish(event: InboxEvent, *, outcome: str = "", **fields: Any) -> None:
     """processing → done, saying what was done (or why nothing). One UPDATE; `fields` are the kind's own."""
     finish_all(type(event)._default_manager.filter(pk=event.pk), outcome=outcome, **fields)
 
 
-def finish_all(events: QuerySet[Event], *, outcome: str = "", **fields: Any) -> int:
-    """`finish` for every event of `events`, in one UPDATE; returns how many."""
+def finish_all(events: "QuerySet[Event] | CompiledSQL[Event]", *, outcome: str = "", **fields: Any) -> int:
+    """`finish` for every event of `events` (or of a CompiledQuery's run selecting their ids: then no `fields`), in
+    one UPDATE; returns how many."""
+    if isinstance(events, CompiledSQL):
+        if fields:
+            raise TypeError("a compiled selection of events is finished with an outcome only")
+        quote = connection.ops.quote_name
+        sql = (
+            f"UPDATE {quote(events.model._meta.db_table)} SET {quote('status')} = %s, {quote('processed_at')} = %s, "
+            f"{quote('outcome')} = %s, {quote('last_error')} = '', {quote('next_attempt_at')} = NULL "
+            f"WHERE {quote('id')} IN ({events.text})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Status.DONE, timezone.now(), outcome[:300], *events.params])
+            return cursor.rowcount
     return events.update(
         status=Status.DONE,
         processed_at=timezone.now(),

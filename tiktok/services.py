@@ -15,6 +15,7 @@ from django.db.models import Exists, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from philia import inbox
+from philia.db import CompiledQuery
 from tiktok.circuit import BrokerCircuit, webhook_circuit
 from tiktok.client import TikTokClient, TikTokError
 from tiktok.credentials import current_access_token
@@ -138,11 +139,21 @@ def claim_waiting_events(*, up_to_event_id: int) -> list[WebhookEvent]:
 
     Call with the conversation's mutex held: then an event found `processing` was left by a worker that is gone
     (the mutex is free), and is taken up again. One statement (`philia.inbox.claim`)."""
+    events = _WAITING_UP_TO.sql(up_to_event_id=up_to_event_id)
+    return inbox.claim(events, processing_since_before=timezone.now())
+
+
+def _waiting_up_to(*, up_to_event_id: int) -> QuerySet[WebhookEvent]:
+    """`claim_waiting_events`'s events: this one and the others of its conversation, while it is waiting."""
     waiting = Q(status__in=[WebhookEvent.Status.RECEIVED, WebhookEvent.Status.PROCESSING])
     target = WebhookEvent.objects.filter(waiting, pk=up_to_event_id)
     same_conversation = Q(conversation_id__gt="", conversation_id=Subquery(target.values("conversation_id")[:1]))
     events = WebhookEvent.objects.filter(Exists(target), waiting).filter(Q(pk=up_to_event_id) | same_conversation)
-    return inbox.claim(events, processing_since_before=timezone.now())
+    return events.order_by().only("pk")
+
+
+# Every DM's job runs these: compiled once (philia.db.CompiledQuery).
+_WAITING_UP_TO = CompiledQuery(_waiting_up_to, up_to_event_id=-1901)
 
 
 def claim_later_messages(*, conversation_id: str, after_event_id: int) -> list[WebhookEvent]:
@@ -167,12 +178,24 @@ def finish_webhook_events(*, events: Sequence[WebhookEvent], unless_later_messag
     """Mark handled events done together (a burst of bubbles answered as one turn), in one UPDATE. With
     `unless_later_message`, only if no later message of their conversation is waiting — else nothing changes and
     False: the caller rolls back its reply and answers that message in the same turn."""
-    finished = WebhookEvent.objects.filter(pk__in=[event.pk for event in events])
     last = events[-1]
+    if len(events) == 1 and unless_later_message and last.conversation_id:  # most turns: one DM
+        one = _ONE_UNLESS_LATER.sql(event_id=last.pk, conversation_id=last.conversation_id)
+        return inbox.finish_all(one) > 0
+    finished = WebhookEvent.objects.filter(pk__in=[event.pk for event in events])
     if unless_later_message and last.conversation_id:
         later = _received_after(conversation_id=last.conversation_id, event_id=last.pk).filter(event=RECEIVE_MESSAGE)
         finished = finished.filter(~Exists(later))
     return inbox.finish_all(finished) > 0
+
+
+def _one_unless_later(*, event_id: int, conversation_id: str) -> QuerySet[WebhookEvent]:
+    """`finish_webhook_events`' one event, unless a later message of its conversation is waiting."""
+    later = _received_after(conversation_id=conversation_id, event_id=event_id).filter(event=RECEIVE_MESSAGE)
+    return WebhookEvent.objects.filter(~Exists(later), pk=event_id).order_by().only("pk")
+
+
+_ONE_UNLESS_LATER = CompiledQuery(_one_unless_later, event_id=-1901, conversation_id="\x00conversation")
 
 
 def finish_webhook_event(*, event: WebhookEvent, outcome: str = "") -> None:
