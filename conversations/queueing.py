@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.customers import pause_for_owner
@@ -21,6 +22,7 @@ from conversations.selectors import (
     outbound_block_reason,
     outbox_ahead_of_a_new_message,
     second_message_from_customer,
+    sent_since_their_message,
     stuck_sending_after,
 )
 from philia import jobs
@@ -98,13 +100,15 @@ def queue_outbound_message(
 
 
 # The customer row, locked FOR NO KEY UPDATE as the outbox locks it, with what its rules read: whether the customer
-# has written twice (the quota) and whether a message of theirs is ahead in the outbox. Compiled once.
+# has written twice and what the shop sent since their message (the quota), and whether a message of theirs is
+# ahead in the outbox. Compiled once.
 _LOCKED_FOR_A_REPLY = CompiledQuery(
     lambda customer_id, in_flight_since: (
         Customer.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk=customer_id)
         .annotate(
             wrote_again=Exists(second_message_from_customer()),
+            sent_since=Coalesce(sent_since_their_message(), 0),
             busy=Exists(outbox_ahead_of_a_new_message(in_flight_since=in_flight_since)),
         )
     ),
@@ -134,7 +138,8 @@ def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
     customer = found[0] if found else None
     if customer is None or customer.busy or customer.is_bot_paused(now=now) or customer.opted_out_at is not None:
         return False
-    if outbound_block_reason(message=message, customer=customer, now=now, written_more_than_once=customer.wrote_again):
+    rules = {"written_more_than_once": customer.wrote_again, "sent_since_their_message": customer.sent_since}
+    if outbound_block_reason(message=message, customer=customer, now=now, **rules):
         return False
     message.state, message.attempts, message.sending_started_at = Message.State.SENDING, 1, now
     message.save(force_insert=True)

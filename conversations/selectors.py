@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from conversations.models import Customer, Message
@@ -63,11 +63,20 @@ def can_be_written_to(*, customer: Customer, now: datetime | None = None) -> boo
 
 def business_messages_since(*, customer: Customer, since: datetime) -> int:
     """Messages the business sent to this customer through TikTok (bot, staff, the owner's app) since `since`."""
-    return (
-        Message.objects.filter(customer=customer, direction=Message.Direction.OUTBOUND, state__in=DELIVERED_STATES)
-        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, sending_started_at__gte=since))
-        .count()
-    )
+    return _delivered_since(customer=customer, since=since).count()
+
+
+def _delivered_since(*, customer: Customer | OuterRef, since: datetime | OuterRef) -> QuerySet[Message]:
+    return Message.objects.filter(
+        customer=customer, direction=Message.Direction.OUTBOUND, state__in=DELIVERED_STATES
+    ).filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, sending_started_at__gte=since))
+
+
+def sent_since_their_message() -> Subquery:
+    """For a query of customers: `business_messages_since` their last message (the quota after a first message),
+    read with the customer row."""
+    delivered = _delivered_since(customer=OuterRef("pk"), since=OuterRef("last_inbound_at"))
+    return Subquery(delivered.order_by().values("customer").annotate(count=Count("pk")).values("count")[:1])
 
 
 def has_written_more_than_once(*, customer: Customer) -> bool:
@@ -95,7 +104,12 @@ def _answers_the_turn_that_changed_it(*, message: Message, changed_at: datetime 
 
 
 def outbound_block_reason(
-    *, message: Message, customer: Customer, now: datetime | None = None, written_more_than_once: bool | None = None
+    *,
+    message: Message,
+    customer: Customer,
+    now: datetime | None = None,
+    written_more_than_once: bool | None = None,
+    sent_since_their_message: int | None = None,
 ) -> str | None:
     """Why TikTok's rules (or the shop's) forbid sending this message now, or None when it may go.
 
@@ -105,7 +119,8 @@ def outbound_block_reason(
     unlimited within the window. Once the window has closed the assistant stays silent, and staff may
     still send TIKTOK_QUOTA_AFTER_WINDOW follow-ups (counted from the moment it closed). Assistant
     messages also wait on the bot being active and the customer not having opted out. `written_more_than_once`:
-    `has_written_more_than_once`, when the caller has read it with the customer.
+    `has_written_more_than_once`, when the caller has read it with the customer; `sent_since_their_message`:
+    `business_messages_since(customer, since=customer.last_inbound_at)`, likewise (`sent_since_their_message()`).
     """
     now = now or timezone.now()
     if not customer.conversation_id:
@@ -126,7 +141,11 @@ def outbound_block_reason(
         if written_more_than_once is None:
             written_more_than_once = has_written_more_than_once(customer=customer)
         if not written_more_than_once:
-            used = business_messages_since(customer=customer, since=customer.last_inbound_at)
+            used = (
+                business_messages_since(customer=customer, since=customer.last_inbound_at)
+                if sent_since_their_message is None
+                else sent_since_their_message
+            )
             if used >= settings.TIKTOK_QUOTA_FIRST_MESSAGE:
                 return (
                     f"Quota used up: {used} of {settings.TIKTOK_QUOTA_FIRST_MESSAGE} messages after the customer's "

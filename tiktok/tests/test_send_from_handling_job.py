@@ -4,20 +4,24 @@ share of the sends and the shop's rate allow; a reply that must wait goes to a s
 transaction=True: the reply is sent once its row is committed, as in the worker."""
 
 import time
+from datetime import timedelta
 
 import dramatiq
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assistant.tasks import handle_event
 from conversations.models import Message
 from conversations.services import queue_outbound_message
 from conversations.tasks import send_message
+from philia.tests.factories import make_customer
 from testing.tiktok import SEND_PATH, Reply, im_receive_msg_body, post_webhook
 from tiktok.limits import book_send
 from tiktok.models import WebhookEvent
 from tiktok.services import conversation_key
+from tiktok.simulation import user_id_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tiktok_settings")]
 
@@ -155,3 +159,27 @@ def test_a_reply_whose_slot_is_a_moment_away_waits_for_it_in_its_own_job(
         for job in dramatiq_broker.client.hvals(f"{dramatiq_broker.namespace}:{queue}.msgs")
     ]
     assert "send_message" not in waiting  # no second job
+
+
+def test_a_reply_past_the_quota_after_a_first_message_is_blocked_not_sent(client, fake_tiktok, settings):
+    """The job reads the quota with the customer row: a customer who wrote once and already got the
+    TIKTOK_QUOTA_FIRST_MESSAGE messages since gets nothing more (blocked, with the reason), as the outbox decides."""
+    settings.TIKTOK_SENDS_PER_SECOND = 1_000_000
+    settings.TIKTOK_QUOTA_FIRST_MESSAGE = 1
+    customer = make_customer(user_id_for("buyer_anna"), username="buyer_anna")
+    Message.objects.create(  # the owner's app sent one after the DM was written
+        customer=customer,
+        role="staff",
+        direction="outbound",
+        state="sent",
+        text="Welcome!",
+        sent_at=timezone.now() + timedelta(seconds=5),
+    )
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1", user="buyer_anna"))
+    event = WebhookEvent.objects.get()
+
+    handle_event.fn(event.pk, conversation_key(event=event))
+
+    reply = Message.objects.get(in_reply_to__tiktok_message_id="msg-1")
+    assert (reply.state, reply.attempts) == ("blocked", 0) and "Quota" in reply.error
+    assert not fake_tiktok.sends
