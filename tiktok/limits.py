@@ -113,24 +113,56 @@ def conversation_mutex(conversation_id: str) -> Lease:
 
 @contextmanager
 def renewed_while_held(lease: Lease) -> Iterator[None]:
-    """Renew `lease` every third of its ttl on a background thread until the block ends. A renewal that fails
-    (Redis down) is tried again at the next tick: the lease is then as long as Redis keeps it."""
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(lease.ttl / 3000):
-            try:
-                lease.renew()
-            except Exception:
-                logger.warning("lease not renewed", extra={"key": lease.key}, exc_info=True)
-
-    thread = threading.Thread(target=renew, name=f"lease:{lease.key}", daemon=True)
-    thread.start()
+    """Renew `lease` every third of its ttl until the block ends, from the process's one renewing thread (a thread
+    per job would cost every DM's job a thread's start). A renewal that fails (Redis down) is tried again at the
+    next tick: the lease is then as long as Redis keeps it."""
+    _renewer.hold(lease)
     try:
         yield
     finally:
-        stop.set()
-        thread.join(timeout=5)
+        _renewer.let_go(lease)
+
+
+class _Renewer:
+    """The process's leases held in `renewed_while_held` blocks, and the daemon thread that renews each a third of
+    its ttl after it was taken or last renewed (started with the first, left waiting when none is held)."""
+
+    def __init__(self) -> None:
+        self._due: dict[Lease, float] = {}  # lease -> when to renew it (time.monotonic())
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, lease: Lease) -> None:
+        with self._changed:
+            self._due[lease] = time.monotonic() + lease.ttl / 3000
+            if self._thread is None or not self._thread.is_alive():  # a fork leaves no thread behind
+                self._thread = threading.Thread(target=self._run, name="lease-renewer", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def let_go(self, lease: Lease) -> None:
+        with self._changed:
+            self._due.pop(lease, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [lease for lease, at in self._due.items() if at <= now]
+                for lease in due:
+                    self._due[lease] = now + lease.ttl / 3000
+                soonest = min(self._due.values(), default=now + 60)
+            for lease in due:
+                try:
+                    lease.renew()
+                except Exception:
+                    logger.warning("lease not renewed", extra={"key": lease.key}, exc_info=True)
+            with self._changed:
+                if not any(at <= time.monotonic() for at in self._due.values()):
+                    self._changed.wait(timeout=max(0.0, soonest - time.monotonic()))
+
+
+_renewer = _Renewer()
 
 
 def token_refresh_mutex() -> Lease:

@@ -1,5 +1,6 @@
 """The conversation mutex (a lease in the test Redis) and acquire_within, the in-process wait for it."""
 
+import threading
 import time
 
 import pytest
@@ -59,3 +60,19 @@ def test_a_live_holder_keeps_its_mutex_past_the_lease_by_renewing_it(settings):
 
     with conversation_mutex("limits-test-renewed").acquire(raise_on_failure=False) as after_release:
         assert after_release is True
+
+
+def test_leases_held_together_are_renewed_by_one_thread_however_many_blocks_run(settings):
+    settings.CONVERSATION_LEASE_SECONDS = 1
+    for number in range(50):  # jobs come and go: no thread of their own each
+        with renewed_while_held(conversation_mutex(f"limits-test-brief-{number}")):
+            pass
+    threads = threading.active_count()
+    first, second = conversation_mutex("limits-test-one"), conversation_mutex("limits-test-two")
+    with acquire_within(first, seconds=0), acquire_within(second, seconds=0):
+        with renewed_while_held(first), renewed_while_held(second):
+            time.sleep(2.5)
+            assert threading.active_count() == threads
+            for name in ("limits-test-one", "limits-test-two"):
+                with conversation_mutex(name).acquire() as other_worker:
+                    assert other_worker is False
