@@ -75,15 +75,17 @@ def use_embedded_servers_unless_named(env: Environment) -> None:
 
 def postgresql_database(env: Environment) -> dict[str, Any]:
     """DATABASES["default"] from DATABASE_URL, which must name PostgreSQL: connections kept CONN_MAX_AGE seconds
-    and checked before reuse; statements prepared once run five times on a connection (the shop runs the same
-    ones all day: a hold, a DM's reads) unless DATABASE_PREPARED_STATEMENTS is false, as behind a pooler in
-    transaction mode (PgBouncer), which cannot keep them."""
+    and checked before reuse once idle a few seconds (`philia.postgresql`); statements prepared once run five times
+    on a connection (the shop runs the same ones all day: a hold, a DM's reads) unless DATABASE_PREPARED_STATEMENTS
+    is false, as behind a pooler in transaction mode (PgBouncer), which cannot keep them."""
     database = env.db("DATABASE_URL")
     if database["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured(
             f"DATABASE_URL must name a PostgreSQL database (postgres://...), not {database['ENGINE']}; "
             "unset it to use the embedded one."
         )
+    # Django's backend, checking a kept connection before reuse only after it was idle a while (philia.postgresql).
+    database["ENGINE"] = "philia.postgresql"
     database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     database.setdefault("CONN_HEALTH_CHECKS", True)
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
