@@ -26,8 +26,8 @@ def closed_webhook_circuit() -> None:
 
 
 @pytest.fixture(autouse=True)
-def brands_read_again() -> None:
-    """Each test reads the stock's brands from its own database (the process keeps them a while)."""
-    from inventory.selectors import forget_known_brands
+def stock_facts_read_again() -> None:
+    """Each test reads the stock's brands and drops from its own database (the process keeps them a while)."""
+    from inventory.selectors import forget_stock_facts
 
-    forget_known_brands()
+    forget_stock_facts()

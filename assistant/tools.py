@@ -81,6 +81,7 @@ from inventory.models import Item
 from inventory.search import ItemQuery, search_items, search_items_or_filters
 from inventory.selectors import (
     current_holds,
+    has_pieces_to_drop,
     live_drop_items,
     main_photo,
     visible_items_with_skus,
@@ -112,7 +113,7 @@ class Toolbox(OncePerMessage):
         # Pieces it describes that are in a drop still to come: not for sale yet, but the customer is told when.
         upcoming = (
             search_items(query, limit=3, now=now, every_word=True, upcoming_drops=True)
-            if query.has_filters() or query.words or query.sku
+            if (query.has_filters() or query.words or query.sku) and has_pieces_to_drop(now=now)
             else []
         )
         return SearchResults(

@@ -8,8 +8,8 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.models import Item
-        from inventory.selectors import forget_known_brands
+        from inventory.selectors import forget_stock_facts
 
-        # An item saved or deleted here may bring or take away a brand: known_brands reads them again.
-        post_save.connect(forget_known_brands, sender=Item, dispatch_uid="inventory-brands-saved")
-        post_delete.connect(forget_known_brands, sender=Item, dispatch_uid="inventory-brands-deleted")
+        # An item saved or deleted here may bring a brand or a drop: the stock facts are read again.
+        post_save.connect(forget_stock_facts, sender=Item, dispatch_uid="inventory-brands-saved")
+        post_delete.connect(forget_stock_facts, sender=Item, dispatch_uid="inventory-brands-deleted")

@@ -17,7 +17,7 @@ from inventory.item_photos import delete_files
 from inventory.locks import lock_items
 from inventory.models import Item, ItemPhoto
 from inventory.photos import NormalisedPhoto, normalise_photo, store_photo
-from inventory.selectors import forget_known_brands
+from inventory.selectors import forget_stock_facts
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def add_items(*, items: Iterable[Mapping[str, Any]]) -> list[Item]:
             new_items.append(item)
         Item.objects.bulk_create(new_items)
     if new_items:
-        forget_known_brands()  # bulk_create sends no post_save
+        forget_stock_facts()  # bulk_create sends no post_save
         logger.info("items added", extra={"skus": [item.sku for item in new_items]})
     return new_items
 

@@ -19,7 +19,7 @@ from inventory.holds import hold_hours, hold_locked_item
 from inventory.jobs import enqueue_drop_settlement
 from inventory.locks import lock_customer, lock_item_to_hold, lock_items, mark_first_claim, save_drop_claim
 from inventory.models import Drop, DropClaim, DropItem, Item, WaitlistEntry
-from inventory.selectors import drop_claims_in_order, waitlist_line
+from inventory.selectors import drop_claims_in_order, forget_stock_facts, waitlist_line
 from philia.db import column_of
 from philia.errors import DomainError
 
@@ -43,6 +43,7 @@ def schedule_drop(*, drops_at: datetime, skus: Iterable[str], name: str = "", no
         Item.objects.filter(pk__in=[item.pk for item in items]).update(
             drops_at=drops_at, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
         )
+    forget_stock_facts()  # update() sends no post_save: this process knows of the drop at once
     logger.info("drop scheduled", extra={"drop": drop.pk, "drops_at": drops_at, "skus": wanted})
     return drop
 

@@ -1,14 +1,14 @@
 """Reads of the stock."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -19,6 +19,8 @@ from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
 from inventory.search import ItemQuery, search_items
 from inventory.vocabulary import canonical_size
 from philia.db import STAND_IN_TIME, CompiledQuery
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -40,28 +42,45 @@ def visible_items_with_skus(skus: Iterable[str]) -> QuerySet[Item]:
     )
 
 
-# The stock's brands change seldom (a new brand comes with a new item), and every offline turn reads them: each
-# process keeps them BRANDS_KEPT_SECONDS, and reads them again at once when it saves or deletes an item itself.
+# Facts about the whole stock that every offline turn reads and that change seldom: each process keeps them a while
+# (the brands BRANDS_KEPT_SECONDS, when the last piece still to drop drops DROPS_KEPT_SECONDS), and reads them again
+# at once when it saves or deletes an item, adds items or schedules a drop itself (`forget_stock_facts`).
 BRANDS_KEPT_SECONDS = 60.0
-_brands: tuple[float, list[str]] | None = None  # (kept until, by time.monotonic(); the brands)
+DROPS_KEPT_SECONDS = 10.0
+_kept: dict[str, tuple[float, Any]] = {}  # name -> (kept until, by time.monotonic(); the fact)
+
+
+def _kept_a_while(name: str, seconds: float, read: Callable[[], T]) -> T:
+    kept = _kept.get(name)
+    if kept is not None and kept[0] > time.monotonic():
+        return cast(T, kept[1])
+    fact = read()
+    _kept[name] = (time.monotonic() + seconds, fact)
+    return fact
+
+
+def forget_stock_facts(**_: object) -> None:
+    """The next `known_brands` and `has_pieces_to_drop` read the stock again (connected to an item's saves and
+    deletes in `InventoryConfig.ready`; called where items change in bulk)."""
+    _kept.clear()
 
 
 def known_brands() -> list[str]:
     """Every brand in the stock (kept a while: a brand first put on sale by another process is known within
     BRANDS_KEPT_SECONDS)."""
-    global _brands
-    kept = _brands
-    if kept is not None and kept[0] > time.monotonic():
-        return kept[1]
-    brands = _read_brands()
-    _brands = (time.monotonic() + BRANDS_KEPT_SECONDS, brands)
-    return brands
+    return _kept_a_while("brands", BRANDS_KEPT_SECONDS, _read_brands)
 
 
-def forget_known_brands(**_: object) -> None:
-    """The next `known_brands` reads them (an item was saved or deleted; connected in `InventoryConfig.ready`)."""
-    global _brands
-    _brands = None
+def has_pieces_to_drop(*, now: datetime | None = None) -> bool:
+    """Whether any piece waits in a drop still to come (kept a while: a drop another process schedules is known
+    within DROPS_KEPT_SECONDS), so a search for pieces to drop is skipped in a shop with none."""
+    last = _kept_a_while("last drop to come", DROPS_KEPT_SECONDS, _last_drop_to_come)
+    return last is not None and last > (now or timezone.now())
+
+
+def _last_drop_to_come() -> datetime | None:
+    upcoming = Item.objects.not_yet_dropped().exclude(status__in=[Item.Status.HIDDEN, Item.Status.SOLD])
+    return upcoming.aggregate(last=Max("drops_at"))["last"]
 
 
 def _read_brands() -> list[str]:

@@ -1,14 +1,18 @@
-"""The stock's brands, which every offline turn reads, are kept a while per process: a brand this process puts on
-sale (or takes away) is known at once; one another process changes, within BRANDS_KEPT_SECONDS."""
+"""The stock's brands and whether pieces wait in a drop still to come, which every offline turn reads, are kept a
+while per process: what this process changes is known at once; what another process changes, within
+BRANDS_KEPT_SECONDS (DROPS_KEPT_SECONDS)."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from inventory import selectors
 from inventory.catalogue import add_items
+from inventory.drops import schedule_drop
 from inventory.models import Item
 from philia.tests.factories import make_item
 
@@ -50,3 +54,26 @@ def test_a_brand_changed_by_another_process_is_known_once_the_kept_list_is_old(m
     assert selectors.known_brands() == ["Nike"]  # kept
     time.sleep(0.25)
     assert selectors.known_brands() == ["Patagonia"]
+
+
+def test_a_drop_scheduled_here_is_known_at_once_and_one_gone_live_needs_no_reading():
+    make_item(sku="VNT-A-001", brand="Nike")
+    now = timezone.now()
+    assert selectors.has_pieces_to_drop(now=now) is False
+    schedule_drop(drops_at=now + timedelta(hours=1), skus=["VNT-A-001"])
+
+    assert selectors.has_pieces_to_drop(now=now) is True
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.has_pieces_to_drop(now=now + timedelta(hours=2)) is False  # it has dropped by then
+    assert not queries.captured_queries
+
+
+def test_a_drop_another_process_schedules_is_known_once_the_kept_fact_is_old(monkeypatch):
+    monkeypatch.setattr(selectors, "DROPS_KEPT_SECONDS", 0.2)
+    make_item(sku="VNT-A-001", brand="Nike")
+    assert selectors.has_pieces_to_drop() is False
+    Item.objects.filter(sku="VNT-A-001").update(drops_at=timezone.now() + timedelta(hours=1))  # no signal here
+
+    assert selectors.has_pieces_to_drop() is False  # kept
+    time.sleep(0.25)
+    assert selectors.has_pieces_to_drop() is True
