@@ -56,6 +56,22 @@ def _record_from_tiktok(
         created_at=written_at,
         **fields,
     )
+    message_id, created = _upsert_and_append(customer, message, from_customer=from_customer)
+    if message_id is None:
+        # Recorded before (a repeated delivery, a job run again): the first one stands. Found only now, not looked
+        # for first: a message is new far more often than not.
+        existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
+        if existing is None:
+            raise IntegrityError(f"message {tiktok_message_id} neither appended nor found")
+        return existing, False
+    message.pk, message._state.adding, message._state.db = message_id, False, connection.alias
+    message.recorded_now, message.first_from_customer = True, created
+    return message, True
+
+
+def _upsert_and_append(customer: Customer, message: Message, *, from_customer: bool) -> tuple[int | None, bool]:
+    """Run `_UPSERT_AND_APPEND` for these new rows: the message's id (None when it was recorded before) and whether
+    the customer is new. `message.customer` is then the customer row as it is now."""
     customer_columns, customer_values = _insert_values(customer)
     message_columns, message_values = _insert_values(message)
     returned = [field.attname for field in Customer._meta.concrete_fields]  # its columns: no foreign keys
@@ -70,17 +86,8 @@ def _record_from_tiktok(
     with connection.cursor() as cursor:
         cursor.execute(statement, [*customer_values, *message_values])
         *row, created, message_id = cursor.fetchone()
-    if message_id is None:
-        # Recorded before (a repeated delivery, a job run again): the first one stands. Found only now, not looked
-        # for first: a message is new far more often than not.
-        existing = Message.objects.filter(tiktok_message_id=tiktok_message_id).select_related("customer").first()
-        if existing is None:
-            raise IntegrityError(f"message {tiktok_message_id} neither appended nor found")
-        return existing, False
-    message.pk, message._state.adding, message._state.db = message_id, False, connection.alias
     message.customer = Customer.from_db(connection.alias, returned, row)
-    message.recorded_now, message.first_from_customer = True, created
-    return message, True
+    return message_id, created
 
 
 # What a message moves on in its customer's conversation: the customer's own message decides the conversation replies
