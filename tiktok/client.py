@@ -7,7 +7,9 @@ the `code` is always checked. Errors come out as three kinds the outbox acts on:
 """
 
 import logging
+import os
 import threading
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +40,11 @@ def thread_session() -> requests.Session:
     session = getattr(_sessions, "session", None)
     if session is None:
         session = _sessions.session = requests.Session()
+        if not urllib.request.getproxies():
+            # No proxy set in the environment (read once here): requests would read all of it again for proxies on
+            # every request. Its CA bundle settings, if any, are taken as requests takes them.
+            session.trust_env = False
+            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     return session
 
 
