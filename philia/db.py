@@ -84,19 +84,26 @@ class CompiledQuery(Generic[M]):
     `build(**stand_ins)` returns the queryset, made from `stand_ins`: one value per parameter that changes between
     runs, of the type its field expects and equal to no constant of the query (say "\\x00customer", or a datetime
     in 1901). Compiled at the first run (inside its transaction when it locks rows), the SQL's parameters equal to
-    a stand-in are its slots; each run fills them with that run's values. Rows come back as the queryset's model
-    (`Model.objects.raw`), its annotations as attributes.
+    a stand-in are its slots; each run fills them with that run's values. Rows come back as the queryset's model,
+    its annotations as attributes (as `Model.objects.raw` gives them, with the columns' reading also worked out
+    once: `_Reading`).
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]], **stand_ins: object) -> None:
         self._build = build
         self._stand_ins = stand_ins
         self._compiled: tuple[type[M], str, list[object], list[str | None]] | None = None
+        self._reading: _Reading[M] | None = None
 
     def run(self, **values: object) -> list[M]:
         """The rows of this run (its values in the stand-ins' places)."""
         compiled = self.sql(**values)
-        return list(compiled.model._default_manager.raw(compiled.text, compiled.params))
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.text, compiled.params)
+            if self._reading is None:
+                self._reading = _Reading.of(compiled.model, [column[0] for column in cursor.description])
+            rows = cursor.fetchall()
+        return [self._reading.instance(row) for row in rows]
 
     def sql(self, **values: object) -> "CompiledSQL[M]":
         """The statement of this run, to embed in another (an UPDATE of the rows it selects)."""
@@ -114,6 +121,42 @@ class CompiledQuery(Generic[M]):
         model, sql, constants, slots = self._compiled
         params = [param if slot is None else values[slot] for param, slot in zip(constants, slots, strict=True)]
         return CompiledSQL(model, sql, params)
+
+
+@dataclass(frozen=True)
+class _Reading(Generic[M]):
+    """How a CompiledQuery's result columns become instances: which are the model's fields (with their converters,
+    as the ORM applies them) and which are annotations, set as attributes."""
+
+    model: type[M]
+    fields: list[tuple[int, str, Any, list[Any]]]  # (position, attname, column expression, converters)
+    annotations: list[tuple[int, str]]
+
+    @classmethod
+    def of(cls, model: type[M], names: list[str]) -> "_Reading[M]":
+        by_column = {field.column: field for field in model._meta.concrete_fields}
+        fields, annotations, seen = [], [], set()
+        for position, name in enumerate(names):
+            field = by_column.get(name)
+            if field is None or field.attname in seen:
+                annotations.append((position, name))
+                continue
+            seen.add(field.attname)
+            column = field.get_col(model._meta.db_table)
+            fields.append((position, field.attname, column, column.get_db_converters(connection)))
+        return cls(model, fields, annotations)
+
+    def instance(self, row: tuple[Any, ...]) -> M:
+        values = []
+        for position, _, column, converters in self.fields:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, column, connection)
+            values.append(value)
+        instance = self.model.from_db(connection.alias, [attname for _, attname, _, _ in self.fields], values)
+        for position, name in self.annotations:
+            setattr(instance, name, row[position])
+        return instance
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """A query compiled to SQL once per process gives, run after run, what the queryset it was built from gives."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.models import Customer, Message
+from inventory.models import Item
 from philia.db import STAND_IN_TIME, CompiledQuery
-from philia.tests.factories import make_customer
+from philia.tests.factories import make_customer, make_item
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +66,16 @@ def test_a_run_must_give_every_value_and_no_other():
         query.run()
     with pytest.raises(TypeError):
         query.run(customer_id="anna", since=timezone.now())
+
+
+def test_rows_come_back_as_the_orm_reads_them_json_decimals_and_deferred_fields():
+    item = make_item(sku="VNT-A-001", price="45.50", measurements={"waist": 32, "length": 30})
+    query = CompiledQuery(lambda sku: Item.objects.filter(sku=sku).only("sku", "price", "measurements"), sku="\x00sku")
+
+    [read] = query.run(sku="VNT-A-001")
+    [orm] = Item.objects.filter(sku="VNT-A-001").only("sku", "price", "measurements")
+
+    assert (read.pk, read.sku, read.price, read.measurements) == (orm.pk, orm.sku, orm.price, orm.measurements)
+    assert read.measurements == {"waist": 32, "length": 30} and read.price == Decimal("45.50")
+    assert read.get_deferred_fields() == orm.get_deferred_fields() and "name" in read.get_deferred_fields()
+    assert read.name == item.name  # a deferred field loads on use, as the ORM's
