@@ -16,10 +16,11 @@ sending (read_timeout) → sent | queued  (TikTok's answer was lost after the re
 import logging
 from contextlib import nullcontext
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NoReturn
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from dramatiq.common import compute_backoff
@@ -39,6 +40,7 @@ from conversations.selectors import (
 )
 from notifications.services import notify_send_failed
 from philia import jobs
+from philia.db import column_of, concrete_field
 from tiktok.client import (
     ConversationMessage,
     TikTokClient,
@@ -269,11 +271,7 @@ def record_sent(
 ) -> Message:
     """TikTok took `message` (with this id): the row moves from `sending` to `sent` (conditional: TikTok's echo
     may have confirmed it first), and the answer's next part may go."""
-    sent = _mark_sent(
-        Message.objects.filter(pk=message.pk, state=Message.State.SENDING),
-        tiktok_message_id=tiktok_message_id or None,
-        at=sent_at,
-    )
+    sent = _mark_sent(message.pk, tiktok_message_id=tiktok_message_id or None, at=sent_at)
     logger.info("outbound message sent", extra={"message_id": message.pk, "tiktok_message_id": tiktok_message_id})
     if sent:
         for field, value in sent.items():
@@ -361,9 +359,10 @@ def _found_sent(message: Message, *, waiting: QuerySet[Message], tiktok_message_
     return message
 
 
-def _mark_sent(waiting: QuerySet[Message], *, tiktok_message_id: str | None, at: datetime) -> dict[str, object]:
+def _mark_sent(waiting: QuerySet[Message] | int, *, tiktok_message_id: str | None, at: datetime) -> dict[str, object]:
     """Mark the row still waiting in `waiting` sent, with TikTok's id; returns the columns written, or {} when
-    no row was waiting any more (the echo settled it first)."""
+    no row was waiting any more (the echo settled it first). `waiting`: a queryset, or the id of a row in
+    `sending` (every send's own write: `_update_sending_row`)."""
     sent: dict[str, object] = {
         "state": Message.State.SENT,
         "sent_at": at,
@@ -371,15 +370,29 @@ def _mark_sent(waiting: QuerySet[Message], *, tiktok_message_id: str | None, at:
         "error_code": "",
         "updated_at": at,
     }
+    update = partial(_update_sending_row, waiting) if isinstance(waiting, int) else waiting.update
     try:
         # Outside a transaction one UPDATE is atomic on its own: the savepoint only where one is open.
         with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
-            updated = waiting.update(tiktok_message_id=tiktok_message_id, **sent)
+            updated = update(tiktok_message_id=tiktok_message_id, **sent)
         sent["tiktok_message_id"] = tiktok_message_id
     except IntegrityError:
         # The echo was matched to a twin row with the same text; this one went out all the same.
-        updated = waiting.update(**sent)
+        updated = update(**sent)
     return sent if updated else {}
+
+
+def _update_sending_row(message_id: int, **columns: object) -> int:
+    """`Message.objects.filter(pk=message_id, state=SENDING).update(**columns)` in SQL written here, not built by
+    the ORM on every send; returns how many rows (0 or 1)."""
+    quote = connection.ops.quote_name
+    fields = [concrete_field(Message, name) for name in columns]
+    assignments = ", ".join(f"{quote(column_of(Message, field.name))} = %s" for field in fields)
+    values = [field.get_db_prep_save(value, connection) for field, value in zip(fields, columns.values(), strict=True)]
+    sql = f"UPDATE {quote(Message._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s AND {quote('state')} = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, message_id, Message.State.SENDING])
+        return cursor.rowcount
 
 
 def _send_next_part(message: Message) -> None:
