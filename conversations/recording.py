@@ -3,6 +3,7 @@ the TikTok app, echoes of our own sends, and notes for the owner. Each once per 
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -121,10 +122,15 @@ SELECT customer.*, (SELECT id FROM message) FROM customer
 def _insert_values(instance: Customer | Message) -> tuple[list[str], list[Any]]:
     """The quoted columns of a new row of `instance` and their values as Django would insert them (defaults, the
     `auto_now` times), its own generated id left out."""
-    fields = [field for field in type(instance)._meta.concrete_fields if not field.db_returning]
-    columns = [connection.ops.quote_name(str(field.column)) for field in fields]
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    return columns, values
+    fields, columns = _inserted_columns(type(instance))
+    return columns, [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+@cache
+def _inserted_columns(model: type[Customer] | type[Message]) -> tuple[list[Any], list[str]]:
+    """The fields a new row of `model` is inserted with (its generated id left out) and their quoted columns."""
+    fields = [field for field in model._meta.concrete_fields if not field.db_returning]
+    return fields, [connection.ops.quote_name(str(field.column)) for field in fields]
 
 
 def record_inbound_message(
