@@ -40,7 +40,7 @@ from conversations.selectors import (
 )
 from notifications.services import notify_send_failed
 from philia import jobs
-from philia.db import column_of, concrete_field
+from philia.db import update_rows
 from tiktok.client import (
     ConversationMessage,
     TikTokClient,
@@ -383,16 +383,11 @@ def _mark_sent(waiting: QuerySet[Message] | int, *, tiktok_message_id: str | Non
 
 
 def _update_sending_row(message_id: int, **columns: object) -> int:
-    """`Message.objects.filter(pk=message_id, state=SENDING).update(**columns)` in SQL written here, not built by
+    """`Message.objects.filter(pk=message_id, state=SENDING).update(**columns)`, written once rather than built by
     the ORM on every send; returns how many rows (0 or 1)."""
     quote = connection.ops.quote_name
-    fields = [concrete_field(Message, name) for name in columns]
-    assignments = ", ".join(f"{quote(column_of(Message, field.name))} = %s" for field in fields)
-    values = [field.get_db_prep_save(value, connection) for field, value in zip(fields, columns.values(), strict=True)]
-    sql = f"UPDATE {quote(Message._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s AND {quote('state')} = %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, message_id, Message.State.SENDING])
-        return cursor.rowcount
+    where = f"{quote('id')} = %s AND {quote('state')} = %s"
+    return update_rows(Message, columns, where=where, params=[message_id, Message.State.SENDING])
 
 
 def _send_next_part(message: Message) -> None:

@@ -2,11 +2,10 @@
 handed to a worker once its transaction commits; sending it is `conversations.outbox`."""
 
 import logging
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -119,12 +118,11 @@ _LOCKED_FOR_A_REPLY = CompiledQuery(
 
 def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
     """The handling job's reply, written straight into `sending` (attempts 1) when it may go now — its slot is now or
-    within SEND_WAIT_IN_JOB_MS,
-    nothing else of the customer's is ahead in the outbox, and TikTok's rules and the shop's allow it, all read
-    with the customer row locked FOR NO KEY UPDATE as the outbox reads them — and sent by the job once this commits
-    (`Outgoing.sending`): one statement and one write after the send, where the outbox's own look takes a
-    transaction of five. Committed in `sending` before the call, so never sent twice. False (nothing written)
-    when anything else holds: the outbox's way then decides."""
+    within SEND_WAIT_IN_JOB_MS, nothing else of the customer's is ahead in the outbox, and `outbound_block_reason`
+    finds none, all read with the customer row locked FOR NO KEY UPDATE as the outbox reads them — and sent by the
+    job once this commits (`Outgoing.sending`): one statement and one write after the send, where the outbox's own
+    look takes a transaction of five. Committed in `sending` before the call, so never sent twice. False (nothing
+    written) when anything else holds: the outbox's way then decides."""
     here = _sent_here.get()
     if slot.wait_ms > SEND_WAIT_IN_JOB_MS or here is None or not settings.TIKTOK_BUSINESS_ID:
         return False
@@ -136,15 +134,14 @@ def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
         customer_id=message.customer_id, in_flight_since=now - stuck_sending_after()
     )
     customer = found[0] if found else None
-    if customer is None or customer.busy or customer.is_bot_paused(now=now) or customer.opted_out_at is not None:
+    if customer is None or customer.busy:
         return False
     rules = {"written_more_than_once": customer.wrote_again, "sent_since_their_message": customer.sent_since}
     if outbound_block_reason(message=message, customer=customer, now=now, **rules):
         return False
     message.state, message.attempts, message.sending_started_at = Message.State.SENDING, 1, now
     message.save(force_insert=True)
-    sending = Outgoing(message.pk, message.customer_id, wait_ms=slot.wait_ms, sending=message)
-    sending.conversation_id, sending.access_token = customer.conversation_id, access_token
+    sending = Outgoing(message.pk, message.customer_id, slot, message, customer.conversation_id, access_token)
     transaction.on_commit(partial(here.append, sending))
     return True
 
@@ -209,15 +206,13 @@ def _outbound_row(
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outgoing:
     """A message the job that queued it sends itself (`sent_here`), once its transaction has committed."""
 
     message_id: int
     customer_id: str
-    booked: int = 0  # what the job booked of its send slot already (`tiktok.limits.book_send`)
-    wait_ms: int = 0  # how long that slot was away when booked
-    booked_at: float = field(default_factory=time.monotonic)
+    slot: SendSlot | None = None  # the send slot the job booked for it already, if any
     sending: Message | None = None  # written straight into `sending` (`_sends_it_itself`): to deliver, no look
     conversation_id: str = ""
     access_token: str = ""
@@ -229,11 +224,10 @@ _sent_here: ContextVar[list[Outgoing] | None] = ContextVar("sent_here", default=
 
 @contextmanager
 def sent_here() -> Iterator[list[Outgoing]]:
-    """Within the block, a message queued for sending now is not handed to a send job: its (id, customer id) is
-    added (an `Outgoing`), once its transaction commits, to the list this yields, and the caller sends it (or hands
-    it to a job)
-    after the block — the handling job sends a reply itself when window, quota and rate allow, with no second
-    job. A caller that dies before sending leaves the row `queued`: the outbox sweep enqueues it."""
+    """Within the block, a message queued for sending now is not handed to a send job: an `Outgoing` is added, once
+    its transaction commits, to the list this yields, and the caller sends it (or hands it to a job) after the block
+    — the handling job sends a reply itself when window, quota and rate allow, with no second job. A caller that dies
+    before sending leaves the row `queued` (the outbox sweep enqueues it) or `sending` (flagged as stuck)."""
     outgoing: list[Outgoing] = []
     token = _sent_here.set(outgoing)
     try:
@@ -256,10 +250,7 @@ def send_on_commit(
     outage is logged: the outbox sweep re-enqueues it."""
     here = _sent_here.get()
     if here is not None and delay_ms is None:
-        outgoing = Outgoing(message_id, customer_id)
-        if slot is not None:
-            outgoing.booked, outgoing.wait_ms = slot.booked, slot.wait_ms
-        transaction.on_commit(partial(here.append, outgoing))
+        transaction.on_commit(partial(here.append, Outgoing(message_id, customer_id, slot)))
         return
     jobs.enqueue_on_commit(
         "send_message", message_id, customer_id, delay_ms=delay_ms, unless_sent="the outbox sweep sends it"

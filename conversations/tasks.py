@@ -1,7 +1,6 @@
 """Workers for the outbox: send one message, give up on one, sweep for lost jobs."""
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -29,7 +28,7 @@ from philia import jobs
 from philia.queues import OUTBOX_QUEUE, SEND_PRIORITY
 from philia.sweeps import record_sweep
 from tiktok.client import TikTokRejected
-from tiktok.limits import book_send, customer_send_interval_ms
+from tiktok.limits import SendSlot, book_send, customer_send_interval_ms
 
 logger = logging.getLogger(__name__)
 
@@ -73,29 +72,23 @@ def send_message(message_id: int, customer_id: str | None = None, booked: int = 
 
 
 def send_now_or_later(outgoing: list[Outgoing]) -> None:
-    """Send these messages from the job that queued them (`conversations.queueing.sent_here`), each in its slot:
-    one written straight into `sending` is delivered in its slot; one that must wait, or TikTok did not take, goes to a send job
-    as `send_message` would have put it."""
+    """Send these messages from the job that queued them (`conversations.queueing.sent_here`), each in its slot: one
+    written straight into `sending` is delivered when its slot comes; one that must wait longer, or TikTok did not
+    take, goes to a send job as `send_message` would have put it."""
     for each in outgoing:
         try:
             if each.sending is not None:
-                time.sleep(max(0.0, each.booked_at + each.wait_ms / 1000 - time.monotonic()))  # its slot
-                _sent_or_handed_on(
-                    partial(
-                        deliver_sending,
-                        message=each.sending,
-                        conversation_id=each.conversation_id,
-                        access_token=each.access_token,
-                    ),
-                    message_id=each.message_id,
-                    customer_id=each.customer_id,
+                if each.slot is not None:
+                    each.slot.wait()
+                deliver = partial(
+                    deliver_sending,
+                    message=each.sending,
+                    conversation_id=each.conversation_id,
+                    access_token=each.access_token,
                 )
-            elif each.wait_ms > 0:
-                send_message.send_with_options(
-                    args=(each.message_id, each.customer_id, each.booked), delay=each.wait_ms
-                )
+                _sent_or_handed_on(deliver, message_id=each.message_id, customer_id=each.customer_id)
             else:
-                send_in_turn(each.message_id, each.customer_id, booked=each.booked)
+                send_in_turn(each.message_id, each.customer_id, slot=each.slot)
         except Exception:
             logger.exception(
                 "reply not sent by its handling job; handed to a send job", extra={"message_id": each.message_id}
@@ -103,16 +96,19 @@ def send_now_or_later(outgoing: list[Outgoing]) -> None:
             jobs.enqueue("send_message", each.message_id, each.customer_id, unless_sent="the outbox sweep sends it")
 
 
-def send_in_turn(message_id: int, customer_id: str | None, *, booked: int = 0, in_job: bool = False) -> None:
-    """`send_message`'s work: book the send's slot (`book_send`, unless `booked` both already) and send in it;
-    whatever must wait goes to a send job with the delay it needs, without spending the job's retries (a long wait
-    never fails a message TikTok was never asked about; the row's state machine makes an extra job harmless).
-    `in_job`: running as `send_message` for `message_id`, whose next try is the job's own retry."""
-    if booked < 2:
+def send_in_turn(
+    message_id: int, customer_id: str | None, *, booked: int = 0, slot: SendSlot | None = None, in_job: bool = False
+) -> None:
+    """`send_message`'s work: book the send's slot (`book_send`, unless `booked` both already, or `slot` is the one
+    booked for it) and send in it; whatever must wait goes to a send job with the delay it needs, without spending
+    the job's retries (a long wait never fails a message TikTok was never asked about; the row's state machine makes
+    an extra job harmless). `in_job`: running as `send_message` for `message_id`, whose next try is the job's own
+    retry."""
+    if slot is None and booked < 2:
         slot = book_send(customer_id, booked=booked)
-        if slot.wait_ms > 0:
-            send_message.send_with_options(args=(message_id, customer_id, slot.booked), delay=slot.wait_ms)
-            return
+    if slot is not None and slot.wait_ms > 0:
+        send_message.send_with_options(args=(message_id, customer_id, slot.booked), delay=slot.wait_ms)
+        return
     _sent_or_handed_on(
         partial(send_outbound_message, message_id=message_id),
         message_id=message_id,

@@ -11,5 +11,5 @@ class InventoryConfig(AppConfig):
         from inventory.selectors import forget_stock_facts
 
         # An item saved or deleted here may bring a brand or a drop: the stock facts are read again.
-        post_save.connect(forget_stock_facts, sender=Item, dispatch_uid="inventory-brands-saved")
-        post_delete.connect(forget_stock_facts, sender=Item, dispatch_uid="inventory-brands-deleted")
+        post_save.connect(forget_stock_facts, sender=Item, dispatch_uid="inventory-stock-facts-saved")
+        post_delete.connect(forget_stock_facts, sender=Item, dispatch_uid="inventory-stock-facts-deleted")

@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from philia import jobs
-from philia.db import CompiledSQL, column_of
+from philia.db import CompiledSQL, column_of, update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -214,28 +214,20 @@ def finish(event: InboxEvent, *, outcome: str = "", **fields: Any) -> None:
 
 
 def finish_all(events: "QuerySet[Event] | CompiledSQL[Event]", *, outcome: str = "", **fields: Any) -> int:
-    """`finish` for every event of `events` (or of a CompiledQuery's run selecting their ids: then no `fields`), in
-    one UPDATE; returns how many."""
-    if isinstance(events, CompiledSQL):
-        if fields:
-            raise TypeError("a compiled selection of events is finished with an outcome only")
-        quote = connection.ops.quote_name
-        sql = (
-            f"UPDATE {quote(events.model._meta.db_table)} SET {quote('status')} = %s, {quote('processed_at')} = %s, "
-            f"{quote('outcome')} = %s, {quote('last_error')} = '', {quote('next_attempt_at')} = NULL "
-            f"WHERE {quote('id')} IN ({events.text})"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [Status.DONE, timezone.now(), outcome[:300], *events.params])
-            return cursor.rowcount
-    return events.update(
-        status=Status.DONE,
-        processed_at=timezone.now(),
-        outcome=outcome[:300],
-        last_error="",
-        next_attempt_at=None,
+    """`finish` for every event of `events` (or of a CompiledQuery's run selecting their ids), in one UPDATE; returns
+    how many."""
+    done = {
+        "status": Status.DONE,
+        "processed_at": timezone.now(),
+        "outcome": outcome[:300],
+        "last_error": "",
+        "next_attempt_at": None,
         **fields,
-    )
+    }
+    if isinstance(events, CompiledSQL):
+        where = f"{connection.ops.quote_name('id')} IN ({events.text})"
+        return update_rows(events.model, done, where=where, params=events.params)
+    return events.update(**done)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django_dramatiq.apps import DjangoDramatiqConfig
@@ -184,8 +184,13 @@ def shop_send_interval_ms() -> int:
 
 @dataclass(frozen=True)
 class SendSlot:
-    wait_ms: int  # how long until the slot booked
+    wait_ms: int  # how long until the slot booked, from `booked_at`
     booked: int  # 1: only the customer's slot (book the shop's when it comes); 2: both, send when it comes
+    booked_at: float = field(default_factory=time.monotonic)
+
+    def wait(self) -> None:
+        """Sleep until the slot has come (at once if it has)."""
+        time.sleep(max(0.0, self.booked_at + self.wait_ms / 1000 - time.monotonic()))
 
 
 def book_send(customer_id: str | None, *, booked: int = 0) -> SendSlot:
@@ -205,12 +210,8 @@ def book_send(customer_id: str | None, *, booked: int = 0) -> SendSlot:
     return SendSlot(wait_ms=int(wait), booked=int(stage))
 
 
-class Acquirable(Protocol):
-    def acquire(self, *, raise_on_failure: bool = False) -> Any: ...
-
-
 @contextmanager
-def acquire_within(limiter: Acquirable, *, seconds: float, poll_seconds: float = 0.05) -> Iterator[bool]:
+def acquire_within(limiter: Lease, *, seconds: float, poll_seconds: float = 0.05) -> Iterator[bool]:
     """`limiter.acquire(raise_on_failure=False)`, trying again for up to `seconds` while it is busy: yields
     whether a slot was got (and holds it until the block ends). A caller that gets none should yield its
     worker thread (retry later) rather than wait longer."""

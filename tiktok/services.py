@@ -184,15 +184,19 @@ def finish_webhook_events(*, events: Sequence[WebhookEvent], unless_later_messag
         return inbox.finish_all(one) > 0
     finished = WebhookEvent.objects.filter(pk__in=[event.pk for event in events])
     if unless_later_message and last.conversation_id:
-        later = _received_after(conversation_id=last.conversation_id, event_id=last.pk).filter(event=RECEIVE_MESSAGE)
-        finished = finished.filter(~Exists(later))
+        finished = finished.filter(~Exists(_later_message(conversation_id=last.conversation_id, event_id=last.pk)))
     return inbox.finish_all(finished) > 0
 
 
 def _one_unless_later(*, event_id: int, conversation_id: str) -> QuerySet[WebhookEvent]:
     """`finish_webhook_events`' one event, unless a later message of its conversation is waiting."""
-    later = _received_after(conversation_id=conversation_id, event_id=event_id).filter(event=RECEIVE_MESSAGE)
+    later = _later_message(conversation_id=conversation_id, event_id=event_id)
     return WebhookEvent.objects.filter(~Exists(later), pk=event_id).order_by().only("pk")
+
+
+def _later_message(*, conversation_id: str, event_id: int) -> QuerySet[WebhookEvent]:
+    """A message of the conversation received after `event_id` and waiting: the turn takes it in."""
+    return _received_after(conversation_id=conversation_id, event_id=event_id).filter(event=RECEIVE_MESSAGE)
 
 
 _ONE_UNLESS_LATER = CompiledQuery(_one_unless_later, event_id=-1901, conversation_id="\x00conversation")
