@@ -17,8 +17,8 @@ from pydantic_core import ErrorDetails
 from assistant.language import parse_search
 from assistant.results import Result
 from assistant.tools import Toolbox
+from inventory.item_query import ItemQuery
 from inventory.models import Item
-from inventory.search import ItemQuery
 
 MAX_TEXT = 200
 MAX_AMOUNT = 100_000

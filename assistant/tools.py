@@ -77,8 +77,9 @@ from inventory.exceptions import (
     ItemUnavailable,
     NotHeldBy,
 )
+from inventory.item_query import ItemQuery
 from inventory.models import Item
-from inventory.search import ItemQuery, search_items, search_items_or_filters
+from inventory.search import search_items, search_items_or_filters
 from inventory.selectors import (
     current_holds,
     has_pieces_to_drop,

@@ -8,9 +8,10 @@ so the indexes are used) and misspellings still match by trigram word similarity
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
@@ -19,6 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from inventory.item_query import ItemQuery
 from inventory.models import Item
 from inventory.vocabulary import (
     COLOUR_WORDS,
@@ -28,81 +30,7 @@ from inventory.vocabulary import (
     SIZE_LABEL_ALIASES,
     categories_for_word,
 )
-
-
-@dataclass(frozen=True)
-class ItemQuery:
-    """What a customer is looking for. Empty fields do not filter; `words` rank and match loosely."""
-
-    words: tuple[str, ...] = ()
-    sku: str = ""
-    brands: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    kind_words: tuple[str, ...] = ()
-    sizes: tuple[str, ...] = ()
-    waist: int | None = None
-    colours: tuple[str, ...] = ()
-    eras: tuple[str, ...] = ()
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    measurements_min: tuple[tuple[str, float], ...] = ()
-    measurements_max: tuple[tuple[str, float], ...] = ()
-    cheapest: bool = False
-    notes: tuple[str, ...] = field(default=(), compare=False)
-
-    def has_filters(self) -> bool:
-        return bool(
-            self.brands
-            or self.categories
-            or self.sizes
-            or self.waist
-            or self.colours
-            or self.eras
-            or self.min_price is not None
-            or self.max_price is not None
-            or self.measurements_min
-            or self.measurements_max
-        )
-
-    def is_empty(self) -> bool:
-        return not (self.has_filters() or self.words or self.sku)
-
-    def without_words(self) -> "ItemQuery":
-        return replace(self, words=(), sku="")
-
-    def describe(self) -> str:
-        """A short phrase for replies: "Nike jackets in L under $50"."""
-        parts: list[str] = []
-        if self.colours:
-            parts.append("/".join(self.colours))
-        if self.eras:
-            parts.append("/".join(self.eras))
-        if self.brands:
-            parts.append("/".join(self.brands))
-        if self.kind_words:
-            parts.append("/".join(self.kind_words))
-        elif self.categories:
-            parts.append("/".join(dict(Item.Category.choices)[c].split(" / ")[0].lower() for c in self.categories))
-        elif self.words:
-            parts.append(" ".join(self.words))
-        else:
-            parts.append("pieces")
-        if self.sizes:
-            parts.append("in " + "/".join(self.sizes))
-        if self.waist:
-            parts.append(f"in waist {self.waist}")
-        for key, value in self.measurements_min:
-            parts.append(f'with {key.replace("_", " ")} at least {value:g}"')
-        for key, value in self.measurements_max:
-            parts.append(f'with {key.replace("_", " ")} at most {value:g}"')
-        if self.min_price is not None and self.max_price is not None:
-            parts.append(f"between ${self.min_price:g} and ${self.max_price:g}")
-        elif self.max_price is not None:
-            parts.append(f"under ${self.max_price:g}")
-        elif self.min_price is not None:
-            parts.append(f"over ${self.min_price:g}")
-        return " ".join(parts)
-
+from philia.db import STAND_IN_TIME, CompiledQuery
 
 # --- Running a query ------------------------------------------------------------------------------
 
@@ -255,17 +183,21 @@ def search_items(
     walks the created_at indexes, so a query over 50,000 items stays in single-digit milliseconds."""
     limit = max(0, min(limit, 50))
     now = now or timezone.now()
+    if not (query.words or query.sku or query.measurements_min or query.measurements_max):
+        # Filters alone ("nike jackets in L"), the commonest search: its SQL is compiled once per shape.
+        return _by_filters_alone(query, now=now, limit=limit, where=(available_only, upcoming_drops))
     exact, queryset = _exact_and_candidates(
         query, now=now, available_only=available_only, upcoming_drops=upcoming_drops
     )
-    found = list(exact)
-    if query.cheapest and not query.words:
-        return found + list(queryset.order_by("price", "-created_at", "-pk")[: limit - len(found)])
     if not query.words:
-        # Garment words alone: the category (and any narrowing) already says it all, so newest first,
-        # which walks the category index and stops after `limit` rows instead of ranking them all.
-        return found + list(queryset.order_by("-created_at", "-pk")[: limit - len(found)])
+        return exact + list(queryset.order_by(*_order(query))[: limit - len(exact)])
     return _found_by_words(query, queryset, exact=exact, limit=limit, every_word=every_word)
+
+
+def _order(query: ItemQuery) -> tuple[str, ...]:
+    # Without free words the filters already say it all: newest first (or cheapest), which walks the category
+    # index and stops after `limit` rows instead of ranking them all.
+    return ("price", "-created_at", "-pk") if query.cheapest else ("-created_at", "-pk")
 
 
 def _exact_and_candidates(
@@ -283,13 +215,71 @@ def _exact_and_candidates(
     queryset = filtered(query, now=now, available_only=available_only, upcoming_drops=upcoming_drops).exclude(
         pk__in=[item.pk for item in exact]
     )
-    narrowing = narrowing_words(query)
-    if narrowing:
-        # "windbreakers" means windbreakers when there are some, other jackets only when there are none.
-        named = _any_of(Q(name__icontains=word) for word in narrowing)
-        if queryset.filter(named).exists():
-            queryset = queryset.filter(named)
+    named = _named(query)
+    if named is not None and queryset.filter(named).exists():
+        queryset = queryset.filter(named)
     return exact, queryset
+
+
+def _named(query: ItemQuery) -> Q | None:
+    """ "windbreakers" means windbreakers when there are some, other jackets only when there are none: the
+    condition that narrows to the specific kinds the query names, if it names some."""
+    narrowing = narrowing_words(query)
+    return _any_of(Q(name__icontains=word) for word in narrowing) if narrowing else None
+
+
+# --- Searches by filters alone, compiled once per shape ----------------------------------------------------
+# Building and compiling such a query is most of a search's CPU (several ms); the shape is the query with its
+# brands and prices replaced by stand-ins (the rest of it — categories, sizes, colours, eras, a waist, garment
+# words — has few values, each its own shape), and at most SHAPES_KEPT shapes are kept per process.
+SHAPES_KEPT = 256
+MIN_PRICE_STAND_IN, MAX_PRICE_STAND_IN = Decimal("-0.000101"), Decimal("-0.000202")
+
+
+def _by_filters_alone(query: ItemQuery, *, now: datetime, limit: int, where: tuple[bool, bool]) -> list[Item]:
+    """`search_items` for a query of filters alone: newest (or cheapest) first, only the specific kinds it names
+    when there are some."""
+    if limit <= 0:
+        return []
+    shape = replace(
+        query,
+        brands=tuple(f"\x00brand{number}" for number in range(len(query.brands))),
+        min_price=None if query.min_price is None else MIN_PRICE_STAND_IN,
+        max_price=None if query.max_price is None else MAX_PRICE_STAND_IN,
+        notes=(),
+    )
+    values = _slots(shape, {f"brand{number}": brand for number, brand in enumerate(query.brands)}, query)
+    if _named(query) is not None and _compiled(shape, where, limit, "named?").run(now=now, **values):
+        return _compiled(shape, where, limit, "named").run(now=now, **values)
+    return _compiled(shape, where, limit, "all").run(now=now, **values)
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _compiled(shape: ItemQuery, where: tuple[bool, bool], limit: int, part: str) -> CompiledQuery[Item]:
+    """The query of `part` ("named?": one item named as the specific kinds, if any; "named": those; "all") for
+    `shape`, whose runs take `now` and the shape's slots (brand0…, min_price, max_price)."""
+    available_only, upcoming_drops = where
+    named = _named(shape)
+
+    def build(now: datetime, **_: object) -> QuerySet[Item]:
+        queryset = filtered(shape, now=now, available_only=available_only, upcoming_drops=upcoming_drops)
+        if part == "named?" and named is not None:
+            return queryset.filter(named).only("pk").order_by()[:1]
+        if part == "named" and named is not None:
+            queryset = queryset.filter(named)
+        return queryset.order_by(*_order(shape))[:limit]
+
+    return CompiledQuery(build, now=STAND_IN_TIME, **_slots(shape, {brand[1:]: brand for brand in shape.brands}, shape))
+
+
+def _slots(shape: ItemQuery, brands: dict[str, object], prices_of: ItemQuery) -> dict[str, object]:
+    """A run's values of `shape`'s slots (`brands`, and the prices of `prices_of` where the shape has them)."""
+    slots = dict(brands)
+    if shape.min_price is not None:
+        slots["min_price"] = prices_of.min_price
+    if shape.max_price is not None:
+        slots["max_price"] = prices_of.max_price
+    return slots
 
 
 def _found_by_words(

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from conversations.models import Customer
 from inventory.exceptions import ItemNotFound
+from inventory.item_query import ItemQuery
 from inventory.locks import live_drop_pieces
 from inventory.models import DropClaim, DropItem, Item, ItemPhoto, WaitlistEntry
-from inventory.search import ItemQuery, search_items
+from inventory.search import search_items
 from inventory.vocabulary import canonical_size
 from philia.db import STAND_IN_TIME, CompiledQuery
 

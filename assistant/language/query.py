@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TypedDict
 
 from assistant.language.text import normalise
-from inventory.search import ItemQuery
+from inventory.item_query import ItemQuery
 from inventory.selectors import known_brands
 from inventory.vocabulary import (
     BOTTOMS,

@@ -6,7 +6,7 @@ from assistant.language import find_skus, normalise
 from assistant.offline import smalltalk
 from assistant.offline.context import Turn
 from assistant.results import Facts, SearchResults
-from inventory.search import ItemQuery
+from inventory.item_query import ItemQuery
 
 
 def search(turn: Turn, query: ItemQuery | None = None) -> str:

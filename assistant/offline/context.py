@@ -12,7 +12,7 @@ from assistant.language import find_skus, normalise, parse_search
 from assistant.memory import Conversation
 from assistant.results import Facts
 from assistant.tools import Toolbox
-from inventory.search import ItemQuery
+from inventory.item_query import ItemQuery
 from inventory.selectors import known_brands
 
 

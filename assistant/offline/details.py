@@ -5,7 +5,7 @@ from assistant.formatting import item_details, item_line, item_lines, when
 from assistant.offline import browsing
 from assistant.offline.context import Turn, matches
 from assistant.results import Facts, PhotoPage, PhotoToSend
-from inventory.search import ItemQuery
+from inventory.item_query import ItemQuery
 
 
 def points_at_a_listed_piece(turn: Turn) -> bool:

@@ -23,8 +23,8 @@ from assistant.results import (
 )
 from assistant.tests.assistant_support import hold, inbound
 from assistant.tools import Toolbox
+from inventory.item_query import ItemQuery
 from inventory.models import Item
-from inventory.search import ItemQuery
 
 NIKE = "VNT-NIKE-WB-001"
 CARHARTT = "VNT-CARH-DJ-002"

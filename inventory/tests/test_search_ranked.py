@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 
 from conversations.models import Customer
+from inventory.item_query import ItemQuery
 from inventory.models import Item
-from inventory.search import ItemQuery, narrowing_words, search_items, search_items_or_filters
+from inventory.search import narrowing_words, search_items, search_items_or_filters
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, reserve_item
 
