@@ -152,6 +152,22 @@ class Usage:
     redis_calls: dict[str, int]  # command -> calls
     statements: dict[str, int] | None  # statement text -> calls; None when unavailable
 
+    def plus(self, other: "Usage") -> "Usage":
+        """This phase's and `other`'s together."""
+
+        def added(mine: dict, theirs: dict) -> dict:
+            return {key: mine.get(key, 0) + theirs.get(key, 0) for key in {**mine, **theirs}}
+
+        statements = None
+        if self.statements is not None and other.statements is not None:
+            statements = added(self.statements, other.statements)
+        return Usage(
+            dms=self.dms + other.dms,
+            cpu_by_tree=added(self.cpu_by_tree, other.cpu_by_tree),
+            redis_calls=added(self.redis_calls, other.redis_calls),
+            statements=statements,
+        )
+
     @property
     def cpu_seconds(self) -> float:
         return sum(self.cpu_by_tree.values())

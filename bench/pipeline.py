@@ -17,8 +17,9 @@ rundramatiq`, and runs the fake TikTok API (testing/tiktok.py) in this process; 
 Each phase posts DMs from --customers customers (a 20-message conversation each, in turn) and waits for every
 reply. The time of a DM is from the moment this bench starts its POST to the moment its reply reaches the fake
 TikTok API (same clock). Phases: a warm-up of each pipeline; for each of --rates, --rounds rounds of --seconds of
-DMs at that rate through each (the order alternates, so other load on the machine hits both alike); then --burst
-DMs posted as fast as 8 clients can, whose replies per second are the most the pipeline sustains. For the burst it
+DMs at that rate through each (the order alternates, so other load on the machine hits both alike); then
+--burst-rounds bursts of --burst DMs posted as fast as 8 clients can, alternating in the same way, whose replies per
+second are the most the pipeline sustains (the bursts go on through the conversation, so they mix its messages). For the burst it
 prints, per DM, the CPU of every process of the stack, the SQL round trips and the Redis commands (and where they
 go; bench/measure.py says how they are counted); then the flood and bubbles cases against the shop
 (bench/pipeline_cases.py). The shop's send limit (TIKTOK_SENDS_PER_SECOND, 10 by default) is raised to
@@ -70,6 +71,13 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
     parser.add_argument(
         "--burst", type=int, default=300, help="DMs posted at once to find the sustained rate (0: none)"
     )
+    parser.add_argument(
+        "--burst-rounds",
+        type=int,
+        default=3,
+        help="bursts of each pipeline, alternating which goes first; the figures add them up (one burst of the "
+        "baseline lasts about 2 s, so one alone is at the mercy of whatever else the machine does then)",
+    )
     parser.add_argument("--customers", type=int, default=400, help="customers the DMs come from, in turn")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (sync)")
     parser.add_argument("--worker-processes", type=int, default=2, help="rundramatiq --processes")
@@ -97,8 +105,8 @@ def parse_options() -> tuple[argparse.Namespace, list[float]]:
         parser.error("--rates, --seconds and --customers must be positive and --burst at least 0")
     if min(options.flood, options.flood_others, options.bubble_customers) < 0:
         parser.error("--flood, --flood-others and --bubble-customers must be at least 0")
-    if options.rounds < 1:
-        parser.error("--rounds must be at least 1")
+    if options.rounds < 1 or options.burst_rounds < 1:
+        parser.error("--rounds and --burst-rounds must be at least 1")
     if min(options.web_workers, options.worker_processes, options.worker_threads, options.sends_per_second) < 1:
         parser.error("--web-workers, --worker-processes, --worker-threads and --sends-per-second must be at least 1")
     if options.worker_timeout_ms < 1:
@@ -228,10 +236,14 @@ def run_phases(
     if options.burst and time.monotonic() >= deadline:
         print("--max-seconds reached: no burst")
     elif options.burst:
-        for name in ("shop", "baseline") if flip % 2 == 0 else ("baseline", "shop"):
-            results[("burst", name)] = pipelines.phase(
-                name, f"burst-{name}", options.burst, rate=None, clients=8, meter=meter
-            )
+        for round_number in range(options.burst_rounds):
+            for name in ("shop", "baseline") if flip % 2 == 0 else ("baseline", "shop"):
+                one = pipelines.phase(
+                    name, f"burst{round_number}-{name}", options.burst, rate=None, clients=8, meter=meter
+                )
+                total = results.setdefault(("burst", name), Outcome(name=name, tag=""))
+                total.merge(one)
+            flip += 1
     return results
 
 
@@ -260,7 +272,10 @@ def print_results(
                 f"  ratio shop/baseline p50: {statistics.median(shop.latencies_ms) / statistics.median(base.latencies_ms):.1f}x"
             )
     if ("burst", "baseline") in results:
-        print(f"\nburst of {options.burst} DMs from 8 clients at once (replies per second = what is sustained)")
+        print(
+            f"\n{options.burst_rounds} bursts of {options.burst} DMs from 8 clients at once, each pipeline in turn "
+            "(replies per second = what is sustained; the figures are over every burst)"
+        )
         for name in ("shop", "baseline"):
             report(labels[name], results[("burst", name)])
         shop, base = results[("burst", "shop")], results[("burst", "baseline")]

@@ -34,13 +34,15 @@ class Outcome:
     usage: Usage | None = None  # what the stack spent, for a measured phase
 
     def merge(self, other: "Outcome") -> None:
-        """Add another round of the same pipeline at the same rate (its posting time adds up)."""
+        """Add another round of the same pipeline in the same phase (its posting time and its usage add up)."""
         self.posted.extend(other.posted)
         self.post_ms.extend(other.post_ms)
         self.lateness_ms.extend(other.lateness_ms)
         self.failed_posts += other.failed_posts
         self.replied_at.update(other.replied_at)
         self.spans.extend(other.spans)
+        if other.usage is not None:
+            self.usage = other.usage if self.usage is None else self.usage.plus(other.usage)
 
     @property
     def latencies_ms(self) -> list[float]:
