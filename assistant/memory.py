@@ -92,6 +92,15 @@ def _recent(*, customer_id: str, before_id: int, before_at: datetime, limit: int
     )
 
 
+def shown_lately(history: list[Message]) -> list[str]:
+    """SKUs of every outbound message of `history`, the latest first (no duplicates; unknown codes not weeded out)."""
+    found: list[str] = []
+    for message in reversed(history):
+        if message.direction == Message.Direction.OUTBOUND:
+            found.extend(sku for sku in find_skus(message.text) if sku not in found)
+    return found
+
+
 def last_shown(history: list[Message]) -> tuple[list[str], datetime | None]:
     """SKUs of the shop's latest outbound message that named real items, in the order they appeared, and when
     that message was written."""

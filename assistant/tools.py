@@ -79,7 +79,7 @@ from inventory.exceptions import (
 )
 from inventory.item_query import ItemQuery
 from inventory.models import Item
-from inventory.search import search_items, search_items_or_filters
+from inventory.search import pieces_described, search_items, search_items_or_filters
 from inventory.selectors import (
     current_holds,
     has_pieces_to_drop,
@@ -131,6 +131,12 @@ class Toolbox(OncePerMessage):
             return NotFound(sku=sku.strip().upper())
         return ItemFound(item=item_facts(item, customer=self.customer, now=now, full=True))
 
+    def pieces_described(self, *, query: ItemQuery) -> list[Facts]:
+        """Full facts of the pieces a description may mean, in any state (hidden ones say only that): the candidates
+        `inventory.search.pieces_described` gives."""
+        now = timezone.now()
+        return [item_facts(item, customer=self.customer, now=now, full=True) for item in pieces_described(query)]
+
     def items(self, skus: list[str], *, full: bool = False) -> list[Facts]:
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
@@ -160,10 +166,11 @@ class Toolbox(OncePerMessage):
             return PhotoToSend(item=facts, page_url=page_url, photo_id=photo.pk, file_name=photo.image_name)
         return PhotoPage(item=facts, page_url=page_url)
 
-    def holds(self) -> list[Facts]:
+    def holds(self, *, full: bool = False) -> list[Facts]:
         now = timezone.now()
         return [
-            item_facts(item, customer=self.customer, now=now) for item in current_holds(customer=self.customer, now=now)
+            item_facts(item, customer=self.customer, now=now, full=full)
+            for item in current_holds(customer=self.customer, now=now)
         ]
 
     def live_drop(self) -> list[Facts]:

@@ -64,10 +64,14 @@ def _waist_regex(waist: int) -> str:
     return rf"(^|W ?){waist}($|[^0-9])|^{waist} ?W"
 
 
-def _candidates(*, now: datetime | None, available_only: bool, upcoming_drops: bool = False) -> QuerySet[Item]:
+def _candidates(
+    *, now: datetime | None, available_only: bool, upcoming_drops: bool = False, every_piece: bool = False
+) -> QuerySet[Item]:
     """Items a customer could hold now, or (for "tell me about it") every item that is not hidden; never
     the pieces of a drop still to come — unless `upcoming_drops`: then only those (so a customer who
-    describes one can be told when it drops)."""
+    describes one can be told when it drops). `every_piece`: the whole catalogue, whatever its state."""
+    if every_piece:
+        return Item.objects.all()
     if upcoming_drops:
         return Item.objects.not_yet_dropped(now=now).exclude(status__in=[Item.Status.HIDDEN, Item.Status.SOLD])
     if available_only:
@@ -76,10 +80,17 @@ def _candidates(*, now: datetime | None, available_only: bool, upcoming_drops: b
 
 
 def filtered(
-    query: ItemQuery, *, now: datetime | None = None, available_only: bool = True, upcoming_drops: bool = False
+    query: ItemQuery,
+    *,
+    now: datetime | None = None,
+    available_only: bool = True,
+    upcoming_drops: bool = False,
+    every_piece: bool = False,
 ) -> QuerySet[Item]:
     """Items matching every filter of `query` (not its free words)."""
-    queryset = _candidates(now=now, available_only=available_only, upcoming_drops=upcoming_drops)
+    queryset = _candidates(
+        now=now, available_only=available_only, upcoming_drops=upcoming_drops, every_piece=every_piece
+    )
     if query.brands:
         queryset = queryset.filter(brand__in=query.brands)
     if query.categories:
@@ -368,6 +379,20 @@ def _any_of(conditions: Iterable[Q]) -> Q:
     for condition in conditions:
         combined |= condition
     return combined
+
+
+def pieces_described(query: ItemQuery, *, limit: int = 20) -> list[Item]:
+    """The pieces a customer may mean by a description ("the levi's trucker", "the cortez"), whatever their state
+    (held, sold, hidden, still to drop): those with the query's filters and, when it has free words, any of them in
+    the name, brand or description; newest first. Which of them every word really fits is the caller's to judge
+    (some words of a message are filler)."""
+    queryset = filtered(query, every_piece=True).order_by("-created_at", "-pk")
+    if query.words:
+        found = list(queryset.filter(_having_words(query.words, every=False))[:limit])
+        if found or not query.has_filters():
+            return found
+        # Every word was filler ("the carhartt if you'd do 100"): the filters alone.
+    return list(queryset[:limit])
 
 
 def search_items_or_filters(

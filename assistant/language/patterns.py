@@ -108,7 +108,8 @@ WANTS_HUMAN = (
 ASKS_ORDER_STATUS = (
     r"\b(where'?s? (?:is )?my (?:order|package|parcel|stuff|item|items|jacket|delivery)|order status"
     r"|status of my order|(?:did|have|has) (?:you|it|they|my order|my package) (?:been )?(?:ship|shipped|send|sent|post|posted)"
-    r"|shipped yet|sent yet|posted yet|is it shipped|tracking|track (?:my|it|the)|when (?:will|does|do) (?:it|my order|they|i get)"
+    r"|did my order go through|what(?:'s| is| was) in my order|(?:did|has|have) my [a-z0-9' ]{1,30}? (?:ship|shipped|been shipped|been sent|go out|gone out)"
+    r"|ship(?:ped)? yet|sent yet|posted yet|is it shipped|tracking|track (?:my|it|the)|when (?:will|does|do) (?:it|my order|they|i get)"
     r"(?: it)? (?:arrive|ship|come|get here)|my orders?\?|what did i order|check (?:on )?my order|order update|update on my order)\b"
 )
 
@@ -160,7 +161,8 @@ ASKS_IF_BOT = (
 WANTS_RELEASE = (
     r"\b(cancel (?:my |the |that |this )?(?:hold|holds|reservation|reserve)|cancel (?:it|that|the hold)|release|unhold|un-hold"
     r"|unreserve|un-reserve|remove (?:my |the )?hold|drop (?:my |the )?hold|don'?t want (?:it|them|that|this|the)"
-    r"|don'?t need (?:it|them|that)|no longer want|changed my mind|let it go|put it back)\b"
+    r"|don'?t (?:really |actually )?need (?:it|them|that|the)|no longer (?:want|need)|changed my mind|let it go|put it back|stop holding"
+    r"|(?:take|remove) (?:the |my |that |this )?[a-z0-9' ]{0,30}?off (?:my |the )?holds?)\b"
 )
 
 # wants_payment_link
@@ -224,6 +226,37 @@ ASKS_HOLD_POLICY = (
     r"\bhow long (?:do|does|can|will|would) (?:you |a |the )?(?:hold|holds|reserve|reservation)|how long is (?:a |the |my )?hold"
     r"|holds? last|how long do i have|how (?:much|long) time do i have|when does (?:my |the )?hold (?:end|expire|run out)"
     r"|how long (?:is it|will it be|are they) (?:held|on hold|reserved)"
+    r"|can (?:you|u) (?:hold|reserve) (?:things|stuff|items|pieces|anything)|first come,? first serve"
+    r"|how many (?:things |items |pieces |holds )?(?:can|may) (?:i|you|u) (?:hold|reserve|have)"
+    r"|(?:does|do|is) (?:holding|a hold|holds|reserving)(?: a piece| something| it)? (?:cost|free|charge)"
+    r"|do i (?:have|need) to (?:buy|pay)(?: for)?(?: it| them| this| that)? (?:right )?(?:now|straight away|immediately|today)"
+)
+
+# asks_about_my_holds
+ASKS_ABOUT_MY_HOLDS = (
+    r"\b(?:what(?:'s| is| are)? (?:on hold|held|reserved) (?:for me|for you|under my name)|what (?:do|did) i have "
+    r"(?:on hold|held|reserved)|what have i (?:got )?(?:on hold|held|reserved)|what am i holding|what i'?m holding"
+    r"|am i (?:still )?holding|what(?:'s| are) my holds|my holds\?|list my holds"
+    r"|(?:is|are) my [a-z0-9' -]{1,40}? (?:still )?(?:on hold|held|reserved))"
+)
+
+# asks_order_contents
+ASKS_ORDER_CONTENTS = r"\b(?:what(?:'s| is| was) in my order|what did i (?:order|buy|get))\b"
+
+# refers_to_the_other: "the other one" (of the two last talked about)
+REFERS_TO_THE_OTHER = r"\bthe other (?:one|jacket|tee|piece|pair)\b|^(?:and |what about |how about )?the other\b"
+
+# refers_to_own_holds
+REFERS_TO_OWN_HOLDS = (
+    r"\b(?:the (?:one|piece|thing|jacket|item)s? (?:that )?(?:i'?m|i am|i'?ve been) holding|(?:the )?one i (?:held|put on hold|reserved)"
+    r"|the one on hold for me|my (?:hold|reserved one|held one))\b"
+)
+
+# asks_if_held
+ASKS_IF_HELD = (
+    r"\b(?:is|was|are|were) (?:it|this|that|this one|that one|they|these|those|the [a-z0-9' -]{1,40}?) (?:still |already )?"
+    r"(?:on hold|held|reserved)\b|\b(?:did|has) (?:someone|somebody|anyone|anybody) (?:already )?"
+    r"(?:grab|grabbed|take|taken|buy|bought|hold|held|claim|claimed|reserve|reserved|get|got)\b"
 )
 
 # is_offer
@@ -240,7 +273,7 @@ ASKS_DETAILS = (
     r"\b(tell me (?:more )?about|more (?:info|information|details|pics|pictures|photos)|details?|measurements?|measure"
     r"|how (?:big|long|wide|much)|what sizes?|which sizes?|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
     r"|still (?:available|there|for sale|in stock|up|have)|available\?|is (?:it|that|this|the .{1,40}?) (?:still )?(?:available|there|for sale|in stock|sold|gone)"
-    r"|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
+    r"|still around|can i see (?:it|that|this|the)|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
     r"|pics?|pictures?|photos?)\b"
 )
 
@@ -293,6 +326,12 @@ FAQ_AUTHENTICITY = (
 )
 
 # faq_topic
+FAQ_OFFERS = (
+    r"\b(?:(?:do|does|would|will) (?:you|u) (?:take|accept|do|consider) offers|open to offers|(?:is|are) (?:the )?prices?"
+    r" (?:negotiable|firm|fixed)|negotiable|best offer|obo|can (?:i|we) (?:make an offer|haggle|negotiate))\b"
+)
+
+# faq_topic
 FAQ_RETURNS = r"\b(return|returns|refund|refunds|exchange|send it back)\b"
 
 # faq_topic
@@ -308,6 +347,9 @@ FAQ_SIZING = (
 
 # asks_payment_method
 ASKS_PAYMENT_METHOD = r"\?|\b(?:can|could|may) (?:i|u|we)|\b(?:do|does) (?:you|u)|\btake|\baccept|\bok\b|\bokay|\bwork|\bpay (?:with|by|via|using)"
+
+# asks_payment_method: a question whether the customer may do something ("can i buy it with venmo?")
+ASKS_IF_I_CAN = r"^(?:(?:and|so|also|ok|hey|hi)\s+)*(?:can|could|may) (?:i|we)\b"
 
 # is_yes
 IS_YES = (

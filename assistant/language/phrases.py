@@ -8,7 +8,7 @@ extend with the phrases real customers use.
 import re
 from decimal import Decimal, InvalidOperation
 
-from assistant.language import patterns
+from assistant.language import patterns, turn_patterns
 from assistant.language.patterns import (
     GENDER_WORD,
     GREETING,
@@ -24,9 +24,13 @@ from assistant.language.patterns import (
 )
 from assistant.language.text import bare
 
+# Said around a STOP without changing it: "stop messaging me pls", "unsubscribe now thanks".
+_POLITE_ENDS = re.compile(r"(?:\s+(?:please|pls|plz|thanks|thank you|thx|ty|now|asap|ok|okay))+$")
+
 
 def is_stop(text: str) -> bool:
-    return bare(text) in STOP_MESSAGES
+    plain = bare(text)
+    return plain in STOP_MESSAGES or _POLITE_ENDS.sub("", plain) in STOP_MESSAGES
 
 
 def is_start(text: str) -> bool:
@@ -137,6 +141,100 @@ def asks_hold_policy(text: str) -> bool:
     return _has(patterns.ASKS_HOLD_POLICY, text)
 
 
+def asks_about_my_holds(text: str) -> bool:
+    """ "what's on hold for me?", "am i holding anything?", "is my nike windbreaker still on hold?": a question about the
+    customer's own holds, never a request to hold."""
+    return _has(patterns.ASKS_ABOUT_MY_HOLDS, text)
+
+
+def asks_order_contents(text: str) -> bool:
+    return _has(patterns.ASKS_ORDER_CONTENTS, text)
+
+
+def refers_to_the_other(text: str) -> bool:
+    return _has(patterns.REFERS_TO_THE_OTHER, text)
+
+
+def make_it_amount(text: str) -> Decimal | None:
+    """ "make it 20 and hold it" → 20."""
+    match = re.search(turn_patterns.MAKE_IT_AMOUNT, text)
+    return Decimal(match.group(1)) if match and Decimal(match.group(1)) > 0 else None
+
+
+def for_someone_else(text: str) -> bool:
+    return _has(turn_patterns.FOR_SOMEONE_ELSE, text)
+
+
+def clauses(text: str) -> list[str]:
+    """The asks of a message, split where one ends and the next begins ("hold the carhartt and the stussy tee")."""
+    return [part for part in re.split(turn_patterns.CLAUSE_BREAK, text) if part.strip()]
+
+
+def then_holds(text: str) -> str | None:
+    """What a release asks to hold instead ("cancel the windbreaker and hold the adidas instead" → "hold the adidas
+    instead"), or None."""
+    match = re.search(turn_patterns.THEN_HOLDS, text)
+    return match.group("rest") if match else None
+
+
+def without_then_hold(text: str) -> str:
+    match = re.search(turn_patterns.THEN_HOLDS, text)
+    return text[: match.start()] if match else text
+
+
+def asks_the_stock(text: str) -> bool:
+    return _has(turn_patterns.ASKS_THE_STOCK, text)
+
+
+def asks_for_free(text: str) -> bool:
+    return _has(turn_patterns.ASKS_FOR_FREE, text)
+
+
+def price_condition(text: str) -> bool:
+    return _has(turn_patterns.PRICE_CONDITION, text)
+
+
+def asks_half_price(text: str) -> bool:
+    return _has(turn_patterns.ASKS_HALF_PRICE, text)
+
+
+def piece_condition(text: str) -> str | None:
+    """The words of a condition on the piece itself ("hold it if it's a size L" → "a size l"), or None."""
+    match = re.search(turn_patterns.PIECE_CONDITION, text)
+    return match.group("condition") if match else None
+
+
+def without_condition(text: str) -> str:
+    return re.sub(turn_patterns.CONDITION_CLAUSE, " ", text)
+
+
+def adds_one_more(text: str) -> bool:
+    return _has(turn_patterns.ADDS_ONE_MORE, text)
+
+
+def corrects_the_last(text: str) -> bool:
+    return _has(turn_patterns.CORRECTS_THE_LAST, text)
+
+
+def wants_to_hear_back(text: str) -> bool:
+    return _has(turn_patterns.WANTS_TO_HEAR_BACK, text)
+
+
+def without_what_is_kept(text: str) -> str:
+    """ "cancel the hold on the tee but keep the jacket" → "cancel the hold on the tee": what is kept is no target."""
+    return re.split(turn_patterns.BUT_KEEP, text, maxsplit=1)[0]
+
+
+def refers_to_own_holds(text: str) -> bool:
+    """ "the one i'm holding", "my hold": the customer's own held pieces."""
+    return _has(patterns.REFERS_TO_OWN_HOLDS, text)
+
+
+def asks_if_held(text: str) -> bool:
+    """ "is the carhartt on hold for someone?", "did someone grab it?": a question about a piece, never a hold."""
+    return _has(patterns.ASKS_IF_HELD, text)
+
+
 def is_offer(text: str) -> bool:
     return _has(patterns.IS_OFFER, text)
 
@@ -224,6 +322,8 @@ def faq_topic(text: str) -> str | None:
         return "holds"
     if _has(patterns.FAQ_AUTHENTICITY, text):
         return "authenticity"
+    if _has(patterns.FAQ_OFFERS, text):
+        return "offers"
     if _has(patterns.FAQ_RETURNS, text):
         return "returns"
     if _has(patterns.FAQ_SHIPPING, text):
@@ -250,6 +350,8 @@ def asks_payment_method(text: str) -> bool:
         return False
     if not _has(patterns.ASKS_PAYMENT_METHOD, text):
         return False
+    if _has(patterns.ASKS_IF_I_CAN, text):
+        return True  # "can i buy the trucker with venmo?": the way to pay is the question
     rest = PAYING_WITH.sub(" ", text)
     return not (wants_buy(rest) or wants_hold(rest))
 

@@ -14,7 +14,7 @@ from assistant import language, wording
 from assistant.formatting import money
 from assistant.language import find_skus
 from assistant.memory import Conversation
-from assistant.offline import browsing, details, holds, offers, orders, smalltalk
+from assistant.offline import browsing, conditions, details, holds, offers, orders, smalltalk
 from assistant.offline.context import Turn
 from assistant.results import (
     ClaimRecorded,
@@ -47,7 +47,9 @@ def always(turn: Turn) -> bool:
 
 
 def _faq_topic(turn: Turn) -> str | None:
-    return language.faq_topic(turn.text) if not turn.mentioned.items else None
+    if turn.names_skus:
+        return None
+    return language.faq_topic(turn.text)
 
 
 def _matched_faq_topic(turn: Turn) -> str:
@@ -83,7 +85,7 @@ def _only_asks_for_photos(turn: Turn) -> bool:
 # Ordering marks pieces sold, so a maybe ("I might buy it later") is not an order: a hold if asked for, else
 # the piece's details and how to hold it.
 INTENTS: tuple[Intent, ...] = (
-    Intent("only a greeting", lambda t: not t.text, smalltalk.greeting),
+    Intent("only a greeting", lambda t: not t.text or (t.greeted and not language.bare(t.text)), smalltalk.greeting),
     Intent("asks for a person", said(language.wants_human), smalltalk.hand_off),
     Intent("cancel my order", said(language.wants_order_cancelled), orders.cancel_order),
     Intent("cancel, just after ordering", lambda t: language.says_just_cancel(t.text) and orders.placed_an_order(t), orders.cancel_order),
@@ -96,17 +98,23 @@ INTENTS: tuple[Intent, ...] = (
     Intent("are you there?", said(language.asks_if_there), smalltalk.still_here),
     Intent("lol, 🔥", said(language.is_reaction), smalltalk.reaction),
     Intent("are you a bot?", said(language.asks_if_bot), smalltalk.who_am_i),
+    Intent("what's on hold for me?", said(language.asks_about_my_holds), holds.my_holds),
+    Intent("is the carhartt on hold?", said(language.asks_if_held), details.details),
     Intent("how long are holds?", said(language.asks_hold_policy), smalltalk.hold_policy),
     Intent("about other customers", said(language.asks_about_other_customers), smalltalk.other_customers),
     Intent("do you have it in M?", said(language.asks_other_size), details.other_size),
     Intent("am I still in line?", said(language.asks_waitlist_place), holds.places_in_line),
     Intent("take me off the list", said(language.wants_off_waitlist), holds.leave_line),
     Intent("cancel my hold", said(language.wants_release), holds.release),
-    Intent("venmo ok?", lambda t: language.asks_payment_method(t.text) and not t.mentioned.items, smalltalk.payment_methods),
+    Intent("venmo ok?", lambda t: language.asks_payment_method(t.text) and not t.mentioned.items and not _searches_too(t), smalltalk.payment_methods),
+    Intent("hold it if you'd do $40", conditions.gives_a_condition, conditions.answer),
     Intent("an offer", said(language.is_offer), offers.offer),
     Intent("buy", lambda t: language.wants_buy(t.text) and not language.is_tentative(t.text), orders.buy),
     Intent("might buy", lambda t: language.wants_buy(t.text) and not language.wants_hold(t.text), details.details),
+    Intent("let me know if it comes back", said(language.wants_to_hear_back), holds.hold_it),
     Intent("hold it", said(language.wants_hold), holds.hold),
+    Intent("the tee as well (after a hold)", holds.adds_to_the_last_hold, holds.hold_one_more),
+    Intent("no, the black one (after a hold)", holds.corrects_the_last_hold, holds.hold_instead),
     Intent("never mind", said(language.is_soft_no), holds.soft_no),
     Intent("pics?", said(language.asks_for_photos), details.photos),
     Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _matched_faq_topic(t))),

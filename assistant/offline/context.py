@@ -1,6 +1,6 @@
 """One customer message as the offline assistant reads it: its text, the items it names or points at."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -9,10 +9,11 @@ from django.conf import settings
 
 from assistant import language
 from assistant.language import find_skus, normalise, parse_search
-from assistant.memory import Conversation
+from assistant.memory import Conversation, shown_lately
 from assistant.results import Facts
 from assistant.tools import Toolbox
 from inventory.item_query import ItemQuery
+from inventory.search import narrowing_words
 from inventory.selectors import known_brands
 
 
@@ -44,6 +45,7 @@ class Turn:
         self.full_text = language.spelled_out(normalise(conversation.text))
         self.greeted, self.text = language.without_greeting(self.full_text)
         self._shown: list[Facts] | None = None
+        self._shown_lately: list[Facts] | None = None
         self._parsed: dict[str, ItemQuery] = {}
         self._brands = brands
 
@@ -81,6 +83,13 @@ class Turn:
             self._shown = self.toolbox.items(self.conversation.shown_skus[:10], full=True)
         return self._shown
 
+    def shown_lately(self) -> list[Facts]:
+        """The items of the shop's recent messages, the latest first ("the tee" of the listing before a hold), read
+        once."""
+        if self._shown_lately is None:
+            self._shown_lately = self.toolbox.items(shown_lately(self.conversation.history)[:15], full=True)
+        return self._shown_lately
+
     @cached_property
     def live_drop(self) -> list[Facts]:
         """The pieces of a drop being given away right now (full facts and `dropped_at`), read once."""
@@ -89,7 +98,7 @@ class Turn:
     def resolve_to_hold(self, text: str) -> Reference:
         """`resolve` for a message that would hold a piece: while a drop is live, its pieces first."""
         reference = self.in_live_drop(text)
-        return self.resolve(text) if reference is None else reference
+        return self.resolve(text, own_first=False) if reference is None else reference
 
     def in_live_drop(self, text: str, *, naming_only: bool = False) -> Reference | None:
         """Which pieces `text` means when it means a piece of a drop live right now, else None. Its SKUs, "the
@@ -129,9 +138,13 @@ class Turn:
             return None  # names several pieces, or says more than a name
         return reference
 
-    def resolve(self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True) -> Reference:
-        """Which items `text` means: SKUs, an ordinal or a description of the items just shown (or of
-        `pool`), "both"/"them", "it" when one item is in view; else a unique match in the stock."""
+    def resolve(
+        self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True, own_first: bool = True
+    ) -> Reference:
+        """Which items `text` means: SKUs; "the one I'm holding"; a description of the customer's own holds (unless
+        not `own_first`: a hold is for something else); an ordinal or a description of the items just shown (or of
+        `pool`), "both"/"them", "it" when one item is in view; else what the description fits in the whole
+        catalogue (`search_stock`), asking which only when several pieces really fit."""
         if self.mentioned.items:
             return Reference(items=self.mentioned.items, unknown_skus=self.mentioned.unknown_skus)
         if self.mentioned.unknown_skus:
@@ -144,20 +157,36 @@ class Turn:
             if -len(in_view) <= position < len(in_view):
                 return Reference(items=[in_view[position]])
             return Reference(candidates=in_view)
+        if pool is None and language.refers_to_the_other(text):
+            in_view_skus = {facts["sku"] for facts in in_view}
+            others = [facts for facts in self.shown_lately() if facts["sku"] not in in_view_skus]
+            if others:
+                return Reference(items=others[:1])
         query = self.parse(text)
+        if pool is None and language.refers_to_own_holds(text):
+            in_view = self.toolbox.holds(full=True)
+        elif pool is None and describes(query) and own_first:
+            # The customer's own pieces first: "never mind the sweatshirt" means the sweatshirt they hold.
+            mine = fitting(self.toolbox.holds(full=True), query)
+            if mine:
+                return _one_or_which(mine, text)
         if describes(query):
-            matching = [facts for facts in in_view if matches(facts, query)]
-            if len(matching) == 1:
-                return Reference(items=matching)
-            if len(matching) > 1:
-                return Reference(items=matching) if language.refers_to_several(text) else Reference(candidates=matching)
-            # Free words alone ("the cute one") are too loose to pick an item from the whole stock.
-            if search_stock and (query.brands or query.categories):
-                found = self.toolbox.search_items(query=query, limit=5).items
-                found = self.toolbox.items([facts["sku"] for facts in found], full=True)
+            matching = fitting(in_view, query) or [facts for facts in in_view if matches(facts, query)]
+            if matching:
+                return _one_or_which(matching, text)
+            if search_stock:
+                # The whole catalogue, held, sold and hidden pieces too, so the answer can say truthfully what
+                # became of the piece; words that name no piece ("honestly", "around") are filler.
+                found = fitting(self.toolbox.pieces_described(query=query), query)
                 if len(found) == 1:
-                    return Reference(items=found)
-                return Reference(candidates=found)
+                    return Reference(items=found)  # held, sold or off sale: said so
+                # Several fit: which of those one could have (never an off-sale piece in a list).
+                on_sale = [facts for facts in found if facts["status"] in ("available", "held_by_you")]
+                if len(on_sale) == 1:
+                    return Reference(items=on_sale)
+                listed = on_sale or [facts for facts in found if facts["status"] != "hidden"]
+                if listed:
+                    return Reference(candidates=listed[:5])
         if language.refers_to_several(text) and in_view:
             return (
                 Reference(items=in_view[: settings.MAX_HOLDS_PER_CUSTOMER])
@@ -172,6 +201,39 @@ class Turn:
         """What the shop said last in this conversation, lower-cased ("" if nothing yet)."""
         last = next((m for m in reversed(self.conversation.history) if m.direction == "outbound"), None)
         return last.text.lower() if last is not None else ""
+
+
+def _one_or_which(matching: list[Facts], text: str) -> Reference:
+    if len(matching) == 1 or language.refers_to_several(text):
+        return Reference(items=matching)
+    return Reference(candidates=matching)
+
+
+def _naming_text(facts: Facts) -> str:
+    return f"{facts['name']} {facts.get('brand', '')} {facts.get('colour', '')} {facts['sku']}".lower()
+
+
+def fitting(pool: list[Facts], query: ItemQuery) -> list[Facts]:
+    """The pieces of `pool` a description fits: its brands, kinds, colours and eras, and every one of its words that
+    names a piece of the pool (in a name, brand or colour; or in some pieces' descriptions, not all). The other
+    words ("never", "mind", "honestly", "around") are filler. Nothing when nothing of the description is left."""
+    described = [facts.get("description", "").lower() for facts in pool]
+
+    def names_something(word: str) -> bool:
+        if any(word in _naming_text(facts) for facts in pool):
+            return True
+        in_descriptions = sum(word in description for description in described)
+        return len(word) >= 4 and 0 < in_descriptions < len(pool)
+
+    words = tuple(word for word in query.words if names_something(word))
+    narrowed = replace(query, words=words)
+    if not (words or query.brands or query.categories or query.colours or query.eras):
+        return []
+    found = [facts for facts in pool if matches(facts, narrowed, every_word=True)]
+    # "the hoodie" among sweatshirts and a hoodie: the piece named that way, when there is one.
+    kinds = narrowing_words(query)
+    named = [facts for facts in found if any(kind in facts["name"].lower() for kind in kinds)]
+    return named or found
 
 
 def describes(query: ItemQuery) -> bool:

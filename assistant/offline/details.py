@@ -3,14 +3,17 @@
 from assistant import language, wording
 from assistant.formatting import item_details, item_line, item_lines, when
 from assistant.offline import browsing
-from assistant.offline.context import Turn, matches
+from assistant.offline.context import Turn, fitting, matches
 from assistant.results import Facts, PhotoPage, PhotoToSend
 from inventory.item_query import ItemQuery
 
 
 def points_at_a_listed_piece(turn: Turn) -> bool:
     """ "the nike one": one of the pieces just listed, not a new search."""
-    return language.points_at_one(turn.text) and any(matches(facts, turn.parse()) for facts in turn.shown())
+    if language.points_at_one(turn.text):
+        return any(matches(facts, turn.parse()) for facts in turn.shown())
+    # "the sweatshirt?" right after a listing with one sweatshirt in it
+    return turn.text.startswith("the ") and len(fitting(turn.shown(), turn.parse())) == 1
 
 
 def asks_about_an_item(turn: Turn) -> bool:
@@ -63,6 +66,8 @@ def photo_text(turn: Turn, facts: Facts) -> str:
 
 
 def describe_one(turn: Turn, facts: Facts) -> str:
+    if facts["status"] == "hidden":
+        return wording.not_on_sale(facts["name"]) + similar(turn, facts)
     text = item_details(facts)
     status = facts["status"]
     if status == "available":

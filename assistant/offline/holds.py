@@ -5,8 +5,8 @@ from django.conf import settings
 
 from assistant import language, wording
 from assistant.formatting import item_line, item_lines, when
-from assistant.offline import details
-from assistant.offline.context import Reference, Turn
+from assistant.offline import browsing, details, smalltalk
+from assistant.offline.context import Reference, Turn, describes, fitting
 from assistant.results import (
     AlreadyBought,
     ClaimRecorded,
@@ -38,8 +38,74 @@ def hold_it(turn: Turn) -> str:
 
 
 def hold(turn: Turn) -> str:
-    """ "I'll take it", "hold the levi's", "mine!!" (while a drop is live: its piece, or which one)."""
-    return hold_pieces(turn, turn.resolve_to_hold(turn.text))
+    """ "I'll take it", "hold the levi's", "mine!!" (while a drop is live: its piece, or which one); "hold the carhartt
+    and the stussy tee" (each); with what else the message asks answered after it ("… and how long does shipping
+    take?", "…, also do u have any levis in 32")."""
+    if language.for_someone_else(turn.text):
+        return wording.HOLDS_ARE_FOR_YOU
+    clauses = language.clauses(turn.text)
+    described = [clause for clause in clauses if describes(turn.parse(clause)) and not _asks_the_stock(clause)]
+    reference = turn.resolve_to_hold(turn.text)
+    if len(described) > 1:
+        each = [turn.resolve_to_hold(clause) for clause in described]
+        if all(len(one.items) == 1 for one in each):
+            reference = Reference(items=[one.items[0] for one in each])
+    text = hold_pieces(turn, reference)
+    searches = [clause for clause in clauses if _asks_the_stock(clause)]
+    if searches:
+        text += "\n\n" + browsing.search(turn, turn.parse(searches[0]))
+    topic = language.faq_topic(turn.text)
+    if topic is not None and topic != "holds" and not searches:
+        text += "\n\n" + smalltalk.faq(turn, topic)
+    return text
+
+
+def _asks_the_stock(clause: str) -> bool:
+    """ "do u have any levis in 32": a search of its own inside a longer message."""
+    return language.asks_the_stock(clause)
+
+
+def _held_last_turn(turn: Turn) -> list[Facts]:
+    """The customer's holds among the pieces the shop's last reply showed, when that reply held something."""
+    if wording.HELD_MARK not in turn.last_reply():
+        return []
+    shown = {facts["sku"] for facts in turn.shown()}
+    return [facts for facts in turn.toolbox.holds(full=True) if facts["sku"] in shown]
+
+
+def adds_to_the_last_hold(turn: Turn) -> bool:
+    """ "the tee as well", "and the patagonia too" right after a hold: that piece held as well."""
+    return language.adds_one_more(turn.text) and describes(turn.parse()) and bool(_held_last_turn(turn))
+
+
+def hold_one_more(turn: Turn) -> str:
+    """The piece described among those shown lately and not held yet (else in the whole catalogue)."""
+    pool = [facts for facts in turn.shown_lately() if facts["status"] != "held_by_you"]
+    reference = turn.resolve(turn.text, pool=pool, own_first=False)
+    return hold_pieces(turn, reference)
+
+
+def corrects_the_last_hold(turn: Turn) -> bool:
+    """ "no wait, the black one" right after a hold: that one instead."""
+    return language.corrects_the_last(turn.text) and bool(_held_last_turn(turn))
+
+
+def hold_instead(turn: Turn) -> str | None:
+    """The piece the correction describes, in place of the one just held (kept when the new one cannot be had)."""
+    last = _held_last_turn(turn)
+    reference = turn.resolve(
+        turn.text, pool=[facts for facts in turn.shown_lately() if facts["sku"] not in _skus(last)]
+    )
+    if len(reference.items) != 1:
+        return None
+    text = hold_pieces(turn, reference)
+    if reference.items[0]["sku"] in _skus(turn.toolbox.holds()):
+        text = release_all(turn, last) + "\n\n" + text
+    return text
+
+
+def _skus(pieces: list[Facts]) -> set[str]:
+    return {facts["sku"] for facts in pieces}
 
 
 def names_a_live_piece(turn: Turn) -> bool:
@@ -116,6 +182,8 @@ def hold_reply(turn: Turn, result: HoldOutcome, facts: Facts) -> str:
             return wording.already_sold(facts["sku"], facts["name"]) + details.similar(turn, facts)
         case HoldLimit():
             return wording.hold_limit(len(result.holds), item_lines(result.holds))
+        case NotFound() if facts.get("status") == "hidden":
+            return wording.not_on_sale(facts["name"])
         case NotFound():
             return wording.not_found([result.sku])
         case Refused():
@@ -134,9 +202,13 @@ def release(turn: Turn) -> str:
     mentioned = turn.mentioned
     if mentioned.unknown_skus and not mentioned.items:
         return wording.not_found(mentioned.unknown_skus)
-    text = turn.text
+    # "cancel the tee but keep the jacket", "cancel the windbreaker and hold the adidas instead"
+    text = language.without_then_hold(language.without_what_is_kept(turn.text))
+    named = fitting(turn.toolbox.holds(full=True), turn.parse(text)) if describes(turn.parse(text)) else []
     if mentioned.items:
         targets = mentioned.items
+    elif named:
+        targets = named
     elif language.refers_to_several(text) or language.refers_to_everything(text) or "holds" in text or len(holds) == 1:
         targets = holds
     else:
@@ -144,7 +216,11 @@ def release(turn: Turn) -> str:
         if not reference.items:
             return wording.release_which(item_lines(holds))
         targets = reference.items
-    return release_all(turn, targets)
+    text = release_all(turn, targets)
+    instead = language.then_holds(turn.text)  # "cancel the windbreaker and hold the adidas track jacket instead"
+    if instead:
+        text += "\n\n" + hold_pieces(turn, turn.resolve_to_hold(instead))
+    return text
 
 
 def release_all(turn: Turn, targets: list[Facts]) -> str:
@@ -164,6 +240,9 @@ def release_all(turn: Turn, targets: list[Facts]) -> str:
 def soft_no(turn: Turn) -> str:
     """ "never mind": releases what the customer holds of the pieces in view, else takes them out of the
     line for the pieces in view they wait for, else nothing to do."""
+    named = fitting(turn.toolbox.holds(full=True), turn.parse()) if describes(turn.parse()) else []
+    if named:  # "never mind the sweatshirt": that hold
+        return release_all(turn, named)
     in_view_held = [facts for facts in turn.shown() if facts["status"] == "held_by_you"]
     if in_view_held:
         return release_all(turn, in_view_held)
@@ -172,6 +251,21 @@ def soft_no(turn: Turn) -> str:
     if in_view_waited:
         return leave_line(turn, in_view_waited)
     return wording.NO_PROBLEM
+
+
+def my_holds(turn: Turn) -> str:
+    """ "what's on hold for me?", "is my windbreaker still on hold?": the customer's holds with when each runs out
+    (a question: nothing is held or released), and the answer to a shop question asked with it ("… and how do i
+    pay?")."""
+    holds = turn.toolbox.holds()
+    if holds:
+        text = wording.own_holds([f"{item_line(facts)} until {when(facts['held_until'])}" for facts in holds])
+    else:
+        text = wording.NOTHING_HELD
+    topic = language.faq_topic(turn.text)
+    if topic is not None and topic != "holds":
+        text += "\n\n" + smalltalk.faq(turn, topic)
+    return text
 
 
 def places_in_line(turn: Turn) -> str:

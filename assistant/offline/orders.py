@@ -90,6 +90,7 @@ def order_status(turn: Turn) -> str:
             order["status"],
             order.get("tracking_number", ""),
         )
+        + ("\n" + ", ".join(item["name"] for item in order["items"]) if language.asks_order_contents(turn.text) else "")
         for order in orders
     )
     pending = [order for order in orders if order["status"] == "awaiting payment"]

@@ -71,6 +71,8 @@ def faq(turn: Turn, topic: str) -> str:
         return authenticity(turn)
     if topic == "returns":
         return settings.RETURNS_POLICY
+    if topic == "offers":
+        return wording.offers_welcome()
     if topic == "payment":
         return payment_methods(turn)
     return wording.SIZING
@@ -78,7 +80,7 @@ def faq(turn: Turn, topic: str) -> str:
 
 def authenticity(turn: Turn) -> str:
     """ "is it real?": what the listing says, never a promise the shop has not made; the owner answers the rest."""
-    reference = turn.resolve(turn.full_text, search_stock=False)
+    reference = turn.resolve(turn.full_text)
     listed_as = ""
     if len(reference.items) == 1:
         facts = reference.items[0]

@@ -103,3 +103,8 @@ def other_sizes(size: str, lines: str) -> str:
 
 def no_other_sizes(described: str) -> str:
     return f" I don't have any other {described} right now, but new pieces drop often!"
+
+
+def not_on_sale(name: str) -> str:
+    """A piece the owner took off the shop (hidden): said, never its details."""
+    return f"The {name} isn't on sale right now."

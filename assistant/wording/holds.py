@@ -24,8 +24,12 @@ def claim_which_of(lines: str) -> str:
 HOLD_WHICH = "Which piece would you like me to hold? Send " + SKU_HINT + " or tell me what you're looking for."
 
 
+# In every reply that held a piece: how the next turn knows the last one held something ("the tee as well").
+HELD_MARK = "is on hold for you until"
+
+
 def held(line: str, until: str, hours: object) -> str:
-    return f"Done! {line} is on hold for you until {until} ({hours} hours)."
+    return f"Done! {line} {HELD_MARK} {until} ({hours} hours)."
 
 
 def hold_extended(line: str, until: str) -> str:
@@ -93,3 +97,9 @@ def not_held_by_you(skus: list[str]) -> str:
 
 def released_one(sku: str, name: str) -> str:
     return f"I've released {sku} · {name}: it's back on sale."
+
+
+HOLDS_ARE_FOR_YOU = (
+    "I can only hold pieces for the person I'm talking to, so I haven't held anything. They can message me "
+    "themselves, or you can hold it for yourself."
+)

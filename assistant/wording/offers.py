@@ -76,3 +76,24 @@ def offer_passed_on_briefly(amount: str, sku: str, price: str) -> str:
         f"I've passed your offer of {amount} for {sku} on to the owner, who decides on "
         f"offers and will reply here. Until then the price is {price}."
     )
+
+
+def offers_welcome() -> str:
+    """ "do you take offers?" (never the lowest price the shop accepts)."""
+    return (
+        'Yes, I take offers! Tell me the piece and your price, like "would you take $40 for the Nike windbreaker?" '
+        'or "SKU $40", and I\'ll answer right away.'
+    )
+
+
+def cannot_give_away(line: str) -> str:
+    """ "hold it and make it free": refused plainly, nothing held."""
+    return (
+        f"Sorry, I can't give pieces away or throw any in for free, so I haven't held anything. {line}: "
+        "if you'd like it at that price (or want to make an offer), just tell me."
+    )
+
+
+def condition_not_met(line: str, size: str) -> str:
+    """ "hold the trench if it's an L" when it is an M: said, nothing held."""
+    return f"{line} is a {size}, so I haven't held it. Want me to look for something in your size instead?"
