@@ -5,13 +5,13 @@ Only the reading of words is here; `inventory.search` ranks the stock for the qu
 sides share (garments, sizes, colours) are `inventory.vocabulary`'s.
 """
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TypedDict
 
+from assistant.language.spelling import read_misspellings, understood
 from assistant.language.text import normalise
 from inventory.item_query import ItemQuery
 from inventory.selectors import known_brands
@@ -69,6 +69,7 @@ BRAND_ALIASES = {
     "tommy": "tommy hilfiger",
     "harley": "harley-davidson",
     "carhart": "carhartt",
+    "patagucci": "patagonia",
 }
 
 # Words that carry no search meaning in a DM to a vintage shop.
@@ -92,6 +93,10 @@ STOPWORDS = frozenset(
 
 # Apostrophes are dropped before words are compared ("i'll" → "ill"), so the stopwords are too.
 KEYED_STOPWORDS = frozenset(word.replace("'", "") for word in STOPWORDS)
+# Never read as a misspelling of another word: the stopwords, eras and brand nicknames.
+NOT_MISSPELT = (
+    KEYED_STOPWORDS | frozenset(ERA_WORDS) | frozenset(word for alias in BRAND_ALIASES for word in alias.split())
+)
 
 SKU_PATTERN = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9]{2,}(?:-[A-Za-z0-9]+){1,5})(?![A-Za-z0-9-])")
 NUMBER = r"(\d{1,5}(?:\.\d{1,2})?)"
@@ -204,7 +209,12 @@ class _Reading:
 
 def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
     """What `text` asks for, as filters. `brands` is the stock's brand list (read from the database if None)."""
-    reading = _Reading(rest=" " + normalise(text) + " ")
+    stock_brands = known_brands() if brands is None else brands
+    spelled, corrections = read_misspellings(
+        normalise(text), brands=[brand_key(brand) for brand in stock_brands], also_known=NOT_MISSPELT
+    )
+    note = understood(corrections)
+    reading = _Reading(rest=" " + spelled + " ", notes=[note] if note else [])
     _read_skus(reading)
     # Measurements before prices: "pit to pit under 24" is inches, not dollars.
     _read_measurements(reading)
@@ -215,7 +225,7 @@ def parse_search(text: str, *, brands: list[str] | None = None) -> ItemQuery:
     _read_sizes(reading)
     _read_eras(reading)
     _read_colours(reading)
-    _read_brands_and_words(reading, stock_brands=known_brands() if brands is None else brands)
+    _read_brands_and_words(reading, stock_brands=stock_brands)
     if re.search(r"\b(cheapest|least expensive|lowest price|cheapest one|most affordable)\b", normalise(text)):
         reading.values["cheapest"] = True
     return ItemQuery(
@@ -365,8 +375,8 @@ def _read_colours(reading: _Reading) -> None:
 
 
 def _read_brands_and_words(reading: _Reading, *, stock_brands: list[str]) -> None:
-    """Brands: whole names first ("the north face"), then aliases, then a close spelling of one word; what is
-    left are the free words."""
+    """Brands: whole names first ("the north face"), then aliases (misspellings were read before); what is left
+    are the free words."""
     matched_brands = reading.brands
     by_key = {brand_key(brand): brand for brand in stock_brands if brand_key(brand)}
     keyed_rest = " " + re.sub(r"[^a-z0-9 ]", "", reading.rest.replace("-", " ")) + " "
@@ -382,11 +392,6 @@ def _read_brands_and_words(reading: _Reading, *, stock_brands: list[str]) -> Non
     for token in keyed_rest.split():
         if token in KEYED_STOPWORDS or len(token) < 3 or token.isdigit():
             continue
-        if len(token) >= 5 and not matched_brands:
-            close = difflib.get_close_matches(token, [key for key in by_key if " " not in key], n=1, cutoff=0.84)
-            if close:
-                matched_brands.append(by_key[close[0]])
-                continue
         # Plural free words match their singular too ("windbreakers" finds "Windbreaker").
         reading.words.append(
             token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
