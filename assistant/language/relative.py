@@ -40,14 +40,14 @@ SAME_WORDS = re.compile(r"(?:the|this|that) (?:same|similar)\b")
 # Where the words naming a piece end: punctuation, or a word that starts the rest of the search.
 _ANCHOR_END = (
     r"(?=[?!.,;:]|$|\s(?:in|under|over|below|above|but|and|with|for|like|or|im|i'm|please|pls|plz|size|sz|at|from"
-    r"|to|rn|lol|tho|though|that'?s|which|who|because|cause|cuz|bc|if|so|any|anything|got|do|ur|you|u)\b)"
+    r"|to|rn|lol|tho|though|that'?s|which|who|because|cause|cuz|bc|if|so|any|anything|got|do|ur|you|u|i|i'?ve)\b)"
 )
 _POINTER = r"(?:the|this|that|these|those|it|them|ur|your)"
 # "than the carhartt", "than this one", "than these".
 THAN_ANCHOR = re.compile(rf"\bthan\s+(?P<anchor>{_POINTER}\b[^?!.,;:]*?){_ANCHOR_END}")
-# "like the patagonia but cheaper", "same as the trucker", "similar to that one".
+# "like the patagonia but cheaper", "same as the trucker", "a cheaper version of the carhartt".
 LIKE_ANCHOR = re.compile(
-    rf"\b(?:like|same as|similar to)\s+(?P<anchor>(?:the|this|that|these|those)\b[^?!.,;:]*?){_ANCHOR_END}"
+    rf"\b(?:like|same as|similar to|(?:version|alternative|option|one|ones) (?:of|to))\s+(?P<anchor>(?:the|this|that|these|those)\b[^?!.,;:]*?){_ANCHOR_END}"
 )
 # "the carhartt but cheaper".
 BUT_ANCHOR = re.compile(r"(?P<anchor>\b(?:the|this|that|these|those) [a-z0-9' -]{1,40}?)\s+but\b")
