@@ -14,7 +14,7 @@ from assistant import language, wording
 from assistant.formatting import money
 from assistant.language import find_skus
 from assistant.memory import Conversation
-from assistant.offline import browsing, conditions, details, holds, offers, orders, smalltalk
+from assistant.offline import browsing, conditions, details, holds, offers, orders, relative, smalltalk
 from assistant.offline.context import Turn
 from assistant.results import (
     ClaimRecorded,
@@ -117,6 +117,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("no, the black one (after a hold)", holds.corrects_the_last_hold, holds.hold_instead),
     Intent("never mind", said(language.is_soft_no), holds.soft_no),
     Intent("pics?", said(language.asks_for_photos), details.photos),
+    Intent("cheaper than the carhartt?", relative.is_relative, relative.relative),
     Intent("search and a shop question", lambda t: bool(_faq_topic(t)) and _searches_too(t), lambda t: browsing.search_and_faq(t, _matched_faq_topic(t))),
     Intent("a shop question", lambda t: bool(_faq_topic(t)), lambda t: smalltalk.faq(t, _matched_faq_topic(t))),
     Intent("names a piece of a live drop", holds.names_a_live_piece, holds.claim),

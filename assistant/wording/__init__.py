@@ -13,3 +13,4 @@ from assistant.wording.holds import *  # noqa: F403
 from assistant.wording.notices import *  # noqa: F403
 from assistant.wording.offers import *  # noqa: F403
 from assistant.wording.orders import *  # noqa: F403
+from assistant.wording.relative import *  # noqa: F403
