@@ -165,6 +165,12 @@ def for_someone_else(text: str) -> bool:
     return _has(turn_patterns.FOR_SOMEONE_ELSE, text)
 
 
+def size_asked_alone(text: str) -> str | None:
+    """The size of "anything in a 34?" / "what about in M" (a follow-up of a search), or None."""
+    match = re.search(turn_patterns.SIZE_ASKED_ALONE, text)
+    return match.group("size") if match else None
+
+
 def clauses(text: str) -> list[str]:
     """The asks of a message, split where one ends and the next begins ("hold the carhartt and the stussy tee")."""
     return [part for part in re.split(turn_patterns.CLAUSE_BREAK, text) if part.strip()]

@@ -63,3 +63,9 @@ ASKS_THE_STOCK = (
 
 # make_it_amount: "make it 20"
 MAKE_IT_AMOUNT = r"\bmake (?:it|them|that) \$?\s*(\d{1,5}(?:\.\d{1,2})?)\b"
+
+# size_asked_alone: "anything in a 34?", "what about in M", "got it in xl?" with nothing else asked (the size group)
+SIZE_ASKED_ALONE = (
+    r"^(?:(?:ok|okay|and|hmm|what about|how about|anything|any|got any|got anything|do you have any(?:thing)?)\s+)*"
+    r"in (?:a |an |size |waist )?(?P<size>xxs|xs|s|m|l|xl|xxl|\d{2})[\s?!.]*$"
+)

@@ -183,6 +183,8 @@ INTENTS: tuple[Intent, ...] = (
            ("show me more",), needs="a listing in view"),
     Intent("what's new?", said(language.asks_browse), browsing.browse,
            ("what do you have?", "any new drops??")),
+    Intent("anything in a 34? (after a search)", browsing.asks_in_another_size, browsing.search_in_another_size,
+           ("anything in a 34?", "what about in M"), needs="a search in the last turn"),
     Intent("a search", _is_search, browsing.search,
            ("got any nike jackets in L?", "levis waist 32 under $60", "any jakcets in L?")),
     Intent("hi and nothing else we know", lambda t: t.greeted, smalltalk.greeting,

@@ -1,4 +1,7 @@
-"""Browsing and search: "got any nike jackets in L?", "what's new", "show me more", "any womens?"."""
+"""Browsing and search: "got any nike jackets in L?", "what's new", "show me more", "any womens?", "anything in a
+34?" after a search."""
+
+from dataclasses import replace
 
 from assistant import language, wording
 from assistant.formatting import item_line, item_lines, when
@@ -7,6 +10,7 @@ from assistant.offline import smalltalk
 from assistant.offline.context import Turn
 from assistant.results import Facts, SearchResults
 from inventory.item_query import ItemQuery
+from inventory.vocabulary import BOTTOMS
 
 
 def search(turn: Turn, query: ItemQuery | None = None) -> str:
@@ -39,6 +43,33 @@ def _answer(turn: Turn, query: ItemQuery, result: SearchResults) -> str:
     return wording.none_found(
         described=query.without_words().describe(), note=note, closest_lines=item_lines(closest) if closest else ""
     )
+
+
+def _last_search(turn: Turn) -> ItemQuery | None:
+    """What the customer's previous message searched for, if it was a search with filters."""
+    earlier = [
+        m for m in turn.conversation.history if m.direction == "inbound" and m.pk != turn.conversation.message.pk
+    ]
+    if not earlier:
+        return None
+    query = turn.parse(language.spelled_out(normalise(earlier[-1].text or "")))
+    return query if query.has_filters() else None
+
+
+def asks_in_another_size(turn: Turn) -> bool:
+    """ "anything in a 34?", "what about in M" right after a search: the same search in that size."""
+    return language.size_asked_alone(turn.text) is not None and _last_search(turn) is not None
+
+
+def search_in_another_size(turn: Turn) -> str | None:
+    size, last = language.size_asked_alone(turn.text), _last_search(turn)
+    if size is None or last is None:
+        return None
+    if size.isdigit() and set(last.categories) & BOTTOMS:
+        query = replace(last, sizes=(), waist=int(size))
+    else:
+        query = replace(last, sizes=(size.upper(),), waist=None)
+    return search(turn, query)
 
 
 def search_and_faq(turn: Turn, topic: str) -> str:

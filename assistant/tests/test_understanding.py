@@ -262,3 +262,12 @@ def test_a_hold_for_another_customers_handle_holds_nothing(stock, anna):
 
     assert "only hold pieces for the person" in text
     assert held_by(anna) == set()
+
+
+def test_a_size_alone_after_a_search_is_the_same_search_in_that_size(stock, anna):
+    say(anna, "any pants or jeans?")
+
+    text = text_of(anna, "anything in a 34?")
+
+    assert "VNT-DICK-874-012" in text  # W34
+    assert "VNT-LEVI-501-003" not in text  # W32
