@@ -108,7 +108,8 @@ WANTS_HUMAN = (
 ASKS_ORDER_STATUS = (
     r"\b(where'?s? (?:is )?my (?:order|package|parcel|stuff|item|items|jacket|delivery)|order status"
     r"|status of my order|(?:did|have|has) (?:you|it|they|my order|my package) (?:been )?(?:ship|shipped|send|sent|post|posted)"
-    r"|did my order go through|what(?:'s| is| was) in my order|(?:did|has|have) my [a-z0-9' ]{1,30}? (?:ship|shipped|been shipped|been sent|go out|gone out)"
+    r"|did my order go through|what(?:'s| is| was) in my order|how much do i owe|what do i owe"
+    r"|(?:did|has|have) my [a-z0-9' ]{1,30}? (?:get|gotten|been) (?:sent|shipped|posted)(?: out)?|(?:did|has|have) my [a-z0-9' ]{1,30}? (?:ship|shipped|been shipped|been sent|go out|gone out)"
     r"|ship(?:ped)? yet|sent yet|posted yet|is it shipped|tracking|track (?:my|it|the)|when (?:will|does|do) (?:it|my order|they|i get)"
     r"(?: it)? (?:arrive|ship|come|get here)|my orders?\?|what did i order|check (?:on )?my order|order update|update on my order)\b"
 )
@@ -213,6 +214,7 @@ WANTS_HOLD = (
     r"|put (?:it|this|that|them) (?:aside|on hold|away)|set (?:it|this|that) aside|dibs|claim|i want (?:it|this|that|them|both|the|one)"
     r"|i'?d like (?:it|this|that|them|the)|can i (?:get|have|grab) (?:it|this|that|them|the|both)|i need (?:it|this|that)|gimme|give me (?:it|that|the)"
     r"|i'?ll grab|grab (?:it|that|the)|mine|sold to me|want it)\b"
+    r"|^(?:both|all|all of them|both of them|them both|all three|all 3)(?: please| pls| plz)?[^a-z0-9]*$"
 )
 
 # asks_longer_hold
@@ -237,7 +239,8 @@ ASKS_ABOUT_MY_HOLDS = (
     r"\b(?:what(?:'s| is| are)? (?:on hold|held|reserved) (?:for me|for you|under my name)|what (?:do|did) i have "
     r"(?:on hold|held|reserved)|what have i (?:got )?(?:on hold|held|reserved)|what am i holding|what i'?m holding"
     r"|am i (?:still )?holding|what(?:'s| are) my holds|my holds\?|list my holds"
-    r"|(?:is|are) my [a-z0-9' -]{1,40}? (?:still )?(?:on hold|held|reserved))"
+    r"|(?:is|are) my [a-z0-9' -]{1,40}? (?:still )?(?:on hold|held|reserved)|(?:is|are) (?:the |my )?[a-z0-9' -]{1,40}? still mine"
+    r"|did (?:my|the) holds? (?:run out|expire|end)|(?:everything|all) (?:i'?m|i am) holding|all my holds)"
 )
 
 # asks_order_contents
@@ -251,6 +254,9 @@ REFERS_TO_OWN_HOLDS = (
     r"\b(?:the (?:one|piece|thing|jacket|item)s? (?:that )?(?:i'?m|i am|i'?ve been) holding|(?:the )?one i (?:held|put on hold|reserved)"
     r"|the one on hold for me|my (?:hold|reserved one|held one))\b"
 )
+
+# asks_how_much
+ASKS_HOW_MUCH = r"\b(?:how much|total|together|altogether|in all)\b"
 
 # asks_if_held
 ASKS_IF_HELD = (
@@ -273,7 +279,7 @@ ASKS_DETAILS = (
     r"\b(tell me (?:more )?about|more (?:info|information|details|pics|pictures|photos)|details?|measurements?|measure"
     r"|how (?:big|long|wide|much)|what sizes?|which sizes?|what(?:'s| is) the size|size\?|condition|flaws?|stains?|holes?|damage"
     r"|still (?:available|there|for sale|in stock|up|have)|available\?|is (?:it|that|this|the .{1,40}?) (?:still )?(?:available|there|for sale|in stock|sold|gone)"
-    r"|still around|can i see (?:it|that|this|the)|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
+    r"|still around|still got|can i see (?:it|that|this|the)|sold\?|gone\?|price|prices|how much|cost|pit to pit|p2p|length|material|fabric|made of|what color|what colour"
     r"|pics?|pictures?|photos?)\b"
 )
 
@@ -367,6 +373,7 @@ ASKS_FOR_PHOTOS = r"\b(pics?|pictures?|photos?|images?|video|on body|modeled|try
 # asks_other_size
 ASKS_OTHER_SIZE = (
     r"\b(?:it|this|that|this one|that one|one|them)(?: come| comes| available)? in (?:a |an |size |waist )?[a-z0-9]"
+    r"|\bhave (?:the|that|those|these) [a-z0-9' -]{1,30}? in (?:a |an |size |waist )?[a-z0-9]"
 )
 
 # asks_about_my_size

@@ -171,6 +171,17 @@ def size_asked_alone(text: str) -> str | None:
     return match.group("size") if match else None
 
 
+def keeps_only(text: str) -> bool:
+    """ "actually just the shorts": of the customer's holds, keep the one named."""
+    return _has(turn_patterns.KEEPS_ONLY, text)
+
+
+def a_number_alone(text: str) -> Decimal | None:
+    """ "hmm 42?": a bare amount (after a counter-offer, a new offer)."""
+    match = re.search(turn_patterns.A_NUMBER_ALONE, text)
+    return Decimal(match.group(1)) if match and Decimal(match.group(1)) > 0 else None
+
+
 def clauses(text: str) -> list[str]:
     """The asks of a message, split where one ends and the next begins ("hold the carhartt and the stussy tee")."""
     return [part for part in re.split(turn_patterns.CLAUSE_BREAK, text) if part.strip()]
@@ -234,6 +245,10 @@ def without_what_is_kept(text: str) -> str:
 def refers_to_own_holds(text: str) -> bool:
     """ "the one i'm holding", "my hold": the customer's own held pieces."""
     return _has(patterns.REFERS_TO_OWN_HOLDS, text)
+
+
+def asks_how_much(text: str) -> bool:
+    return _has(patterns.ASKS_HOW_MUCH, text)
 
 
 def asks_if_held(text: str) -> bool:

@@ -35,6 +35,8 @@ SHORTHAND = {
     "hav": "have",
     "sz": "size",
     "hld": "hold",
+    "holdd": "hold",
+    "hodl": "hold",
     "measurments": "measurements",
     "mesurements": "measurements",
     "tmrw": "tomorrow",

@@ -7,7 +7,7 @@ Each pattern runs on the normalised text with its shorthand spelled out, as thos
 
 # adds_one_more: "and the patagonia too", "the tee as well" (after a hold: hold that one as well)
 ADDS_ONE_MORE = (
-    r"^(?:(?:oh|ok|okay|and|also|plus)\s+)+(?:the|that|this|those|these)\b|\b(?:too|as well|aswell)[\s!.?]*$"
+    r"^(?:(?:o+h+|ok|okay|and|also|plus)\s+)+(?:the|that|this|those|these)\b|\b(?:too|as well|aswell)[\s!.?]*$"
 )
 
 # corrects_the_last: "no wait, the black one" (after a hold: that one instead)
@@ -28,6 +28,8 @@ ASKS_FOR_FREE = r"\b(?:make (?:it|them|that) free|for free|free of charge|on the
 # price_condition: "if you'd do 100", "make it 20", "$60 for the dr martens", "half price"
 PRICE_CONDITION = (
     r"\bif (?:you|u)(?:'ll|'d| will| would| can| could)? (?:do|take|accept|go|sell (?:it |them )?for|make it)\b[^.?!]*?\d"
+    r"|\b(?:grab|take|get|buy|have|cop) (?:it|them|this|that|these|those|the [a-z0-9' .-]{1,30}?) for \$?\s*\d"
+    r"|\blet (?:it|them|this|that|the [a-z0-9' .-]{1,30}?) go for \$?\s*\d|\bdo \$?\s*\d{1,5} (?:on|for) (?:it|them|the)\b"
     r"|\bmake (?:it|them|that) \$?\s*\d|\bhalf (?:price|off)\b|^\$?\s*\d{1,5}\s*(?:\$|dollars|bucks)? for (?:the|it|this|that|them)\b"
 )
 
@@ -35,16 +37,19 @@ PRICE_CONDITION = (
 ASKS_HALF_PRICE = r"\bhalf (?:price|off)\b"
 
 # piece_condition: "if it's a size L", "if they're a 32 waist" (the condition's own words in the named group)
-PIECE_CONDITION = r"\b(?:only )?if (?:it'?s|it is|its|they'?re|they are|it fits|they fit)\s+(?P<condition>[^.?!]{1,40})"
+PIECE_CONDITION = (
+    r"\b(?:only )?if (?:it'?s|it is|its|they'?re|they are|it fits|they fit|it comes|they come|it'?s available)"
+    r"\s+(?P<condition>[^.?!]{1,40})"
+)
 
 # without_condition: the request without its condition (what is left names the piece)
 CONDITION_CLAUSE = (
-    r"\b(?:only )?if\b[^.?!]*|\band (?:make it|it'?s|its) [^.?!]*|\bmake (?:it|them|that) [^.?!]*?(?=\band\b|$)"
+    r"\b(?:only )?if\b[^.?!]*|\bfor \$?\s*\d{1,5}(?:\.\d{1,2})?\b|\bgo for\b|\bdo \$?\s*\d{1,5} (?:on|for)\b|\band (?:make it|it'?s|its) [^.?!]*|\bmake (?:it|them|that) [^.?!]*?(?=\band\b|$)"
     r"|\bhalf (?:price|off) on\b|^\$?\s*\d{1,5}\s*(?:\$|dollars|bucks)? for\b"
 )
 
 # without_what_is_kept
-BUT_KEEP = r"\b(?:but|and|while|though) (?:still )?(?:keep|hold on to|leave)\b"
+BUT_KEEP = r"\b(?:but|and|while|though) (?:still )?(?:keep|hold on to|leave)\b|,\s*(?:but )?keep\b"
 
 # for_someone_else: a hold asked for another customer by their handle ("hold the nike for my friend @ben"); "for my friend"
 # is the customer's own hold (the only person anything can be held for)
@@ -69,3 +74,9 @@ SIZE_ASKED_ALONE = (
     r"^(?:(?:ok|okay|and|hmm|what about|how about|anything|any|got any|got anything|do you have any(?:thing)?)\s+)*"
     r"in (?:a |an |size |waist )?(?P<size>xxs|xs|s|m|l|xl|xxl|\d{2})[\s?!.]*$"
 )
+
+# keeps_only: "actually just the shorts" with several holds (keep that one, release the rest)
+KEEPS_ONLY = r"^(?:(?:actually|ok|okay|no|hmm+|wait)[\s,!.]+)*(?:just|only) (?:the|that|my)\b"
+
+# a_number_alone: "hmm 42?" (after a counter-offer: a new offer on the same piece)
+A_NUMBER_ALONE = r"^(?:(?:hmm+|ok|okay|what about|how about|could you do|can you do|can u do|would you do|would u do)\s+)*\$?\s*(\d{1,5})\s*(?:\$|dollars|bucks)?[\s?!.]*$"

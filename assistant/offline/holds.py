@@ -1,10 +1,12 @@
 """Holds: "I'll take it", "hold the second one", "yes" to a hold offer, "cancel my hold", "never mind"; and
 claims in a live drop: "mine!!", "VNT-DROP-001", "the varsity jacket!!"."""
 
+from decimal import Decimal
+
 from django.conf import settings
 
 from assistant import language, wording
-from assistant.formatting import item_line, item_lines, when
+from assistant.formatting import item_line, item_lines, money, when
 from assistant.offline import browsing, details, smalltalk
 from assistant.offline.context import Reference, Turn, describes, fitting
 from assistant.results import (
@@ -44,13 +46,23 @@ def hold(turn: Turn) -> str:
     if language.for_someone_else(turn.text):
         return wording.HOLDS_ARE_FOR_YOU
     clauses = language.clauses(turn.text)
-    described = [clause for clause in clauses if describes(turn.parse(clause)) and not _asks_the_stock(clause)]
-    reference = turn.resolve_to_hold(turn.text)
+    # "hold the cortez, also whats the pit to pit on the puffer": the puffer is asked about, not held
+    questions = [
+        c for c in clauses if language.asks_details(c) and not language.wants_hold(c) and describes(turn.parse(c))
+    ]
+    described = [
+        clause
+        for clause in clauses
+        if describes(turn.parse(clause)) and not _asks_the_stock(clause) and clause not in questions
+    ]
+    reference = turn.resolve_to_hold(" ".join(described) if questions and described else turn.text)
     if len(described) > 1:
         each = [turn.resolve_to_hold(clause) for clause in described]
         if all(len(one.items) == 1 for one in each):
             reference = Reference(items=[one.items[0] for one in each])
     text = hold_pieces(turn, reference)
+    for question in questions[:2]:
+        text += "\n\n" + details.details(turn, question)
     searches = [clause for clause in clauses if _asks_the_stock(clause)]
     if searches:
         text += "\n\n" + browsing.search(turn, turn.parse(searches[0]))
@@ -63,6 +75,20 @@ def hold(turn: Turn) -> str:
 def _asks_the_stock(clause: str) -> bool:
     """ "do u have any levis in 32": a search of its own inside a longer message."""
     return language.asks_the_stock(clause)
+
+
+def keeps_only_one(turn: Turn) -> bool:
+    """ "actually just the shorts" while holding several pieces: the shorts kept, the others released."""
+    return language.keeps_only(turn.text) and describes(turn.parse()) and len(turn.toolbox.holds()) > 1
+
+
+def keep_only(turn: Turn) -> str | None:
+    holds = turn.toolbox.holds(full=True)
+    kept = fitting(holds, turn.parse())
+    if not kept or len(kept) == len(holds):
+        return None
+    kept_skus = _skus(kept)
+    return release_all(turn, [facts for facts in holds if facts["sku"] not in kept_skus])
 
 
 def _held_last_turn(turn: Turn) -> list[Facts]:
@@ -240,7 +266,8 @@ def release_all(turn: Turn, targets: list[Facts]) -> str:
 def soft_no(turn: Turn) -> str:
     """ "never mind": releases what the customer holds of the pieces in view, else takes them out of the
     line for the pieces in view they wait for, else nothing to do."""
-    named = fitting(turn.toolbox.holds(full=True), turn.parse()) if describes(turn.parse()) else []
+    meant = turn.parse(language.without_what_is_kept(turn.text))  # "nvm the hoodie, keep the rest"
+    named = fitting(turn.toolbox.holds(full=True), meant) if describes(meant) else []
     if named:  # "never mind the sweatshirt": that hold
         return release_all(turn, named)
     in_view_held = [facts for facts in turn.shown() if facts["status"] == "held_by_you"]
@@ -260,6 +287,8 @@ def my_holds(turn: Turn) -> str:
     holds = turn.toolbox.holds()
     if holds:
         text = wording.own_holds([f"{item_line(facts)} until {when(facts['held_until'])}" for facts in holds])
+        if language.asks_how_much(turn.text) and len(holds) > 1:
+            text += "\n" + wording.holds_total(money(sum(Decimal(facts["price"]) for facts in holds)))
     else:
         text = wording.NOTHING_HELD
     topic = language.faq_topic(turn.text)

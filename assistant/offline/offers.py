@@ -81,3 +81,14 @@ def take_counter(turn: Turn) -> str:
     counters = turn.toolbox.counter_offers()
     chosen = next((counter for counter in counters if counter["sku"].lower() in said), counters[0])
     return offer_text(turn.toolbox.accept_counter(sku=chosen["sku"]), name=chosen["name"])
+
+
+def another_amount(turn: Turn) -> str | None:
+    """ "hmm 42?" after a counter-offer: a new offer of that amount on the same piece (the owner's rules decide)."""
+    amount = language.a_number_alone(turn.text)
+    said = turn.last_reply()
+    counters = turn.toolbox.counter_offers()
+    if amount is None or not counters:
+        return None
+    chosen = next((counter for counter in counters if counter["sku"].lower() in said), counters[0])
+    return offer_text(turn.toolbox.make_offer(sku=chosen["sku"], amount=amount), name=chosen["name"])

@@ -271,3 +271,47 @@ def test_a_size_alone_after_a_search_is_the_same_search_in_that_size(stock, anna
 
     assert "VNT-DICK-874-012" in text  # W34
     assert "VNT-LEVI-501-003" not in text  # W32
+
+
+def test_actually_just_one_of_several_holds_releases_the_others(stock, anna):
+    hold(NIKE_WB, anna)
+    hold(HARLEY, anna)
+
+    say(anna, "actually just the harley tee")
+
+    assert held_by(anna) == {HARLEY}
+
+
+def test_nvm_one_hold_keep_the_rest(stock, anna):
+    hold(NIKE_WB, anna)
+    hold(HARLEY, anna)
+    hold(CARHARTT, anna)
+
+    say(anna, "nvm the tee, keep the rest")
+
+    assert held_by(anna) == {NIKE_WB, CARHARTT}
+
+
+def test_a_hold_with_a_question_about_another_piece_holds_only_the_first(stock, anna):
+    text = text_of(anna, "hold the carhartt, also whats the price of the harley tee")
+
+    assert held_by(anna) == {CARHARTT}
+    assert "$75" in text
+
+
+def test_the_total_of_what_i_hold(stock, anna):
+    hold(NIKE_WB, anna)
+    hold(CARHARTT, anna)
+
+    text = text_of(anna, "how much is everything im holding together")
+
+    assert "$165" in text
+    assert held_by(anna) == {NIKE_WB, CARHARTT}
+
+
+def test_a_price_for_a_named_piece_is_an_offer(stock, anna):
+    say(anna, "ill take the carhartt for 60 if thats ok")
+
+    offer = Offer.objects.get()
+    assert (offer.item.sku, offer.amount) == (CARHARTT, Decimal("60"))
+    assert held_by(anna) == set()

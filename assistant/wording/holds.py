@@ -103,3 +103,8 @@ HOLDS_ARE_FOR_YOU = (
     "I can only hold pieces for the person I'm talking to, so I haven't held anything. They can message me "
     "themselves, or you can hold it for yourself."
 )
+
+
+def holds_total(total: str) -> str:
+    """ "how much is everything i'm holding together": the sum of the holds' prices."""
+    return f"Together that's {total}."
