@@ -7,6 +7,7 @@ can act on. `strict_parameters` turns a model into the JSON schema OpenAI's stri
 A model's docstring is the tool's description the AI model reads; `call` runs the tool.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import ErrorDetails
 
 from assistant.language import parse_search
+from assistant.references import find_piece
 from assistant.results import Result
 from assistant.tools import Toolbox
 from inventory.item_query import ItemQuery
@@ -26,6 +28,7 @@ SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,63}$"
 KINDS = tuple(sorted(Item.Category.values))
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT, pattern=SKU_PATTERN)]
 Amount = Annotated[float, Field(gt=0, lt=MAX_AMOUNT, allow_inf_nan=False)]
 
@@ -79,6 +82,23 @@ class GetItem(Arguments):
 
     def call(self, toolbox: Toolbox) -> Result:
         return toolbox.get_item(sku=self.sku)
+
+
+class FindPiece(Arguments):
+    """Which piece the customer means by a description ("the levi's trucker", "the black tee I'm holding"), read
+    against their holds, the pieces last shown and the whole shop, held, sold and hidden pieces too. Returns
+    `pieces`, each with its status for this customer (available, held_by_you, held: on hold for someone else,
+    sold, bought_by_you, upcoming_drop, hidden: not on sale, only its name), or `candidates` when several fit: ask
+    which one. Holds nothing."""
+
+    description: Description
+
+    def call(self, toolbox: Toolbox) -> Result:
+        return self.find(toolbox, shown_skus=())
+
+    def find(self, toolbox: Toolbox, *, shown_skus: Sequence[str]) -> Result:
+        """`call` with the pieces the customer was shown last (the conversation's, which the tool runner knows)."""
+        return find_piece(toolbox, description=self.description, shown_skus=shown_skus)
 
 
 class HoldItem(Arguments):
@@ -168,6 +188,7 @@ class HandOffToOwner(Arguments):
 TOOLS: dict[str, type[Arguments]] = {
     "search_items": SearchItems,
     "get_item": GetItem,
+    "find_piece": FindPiece,
     "hold_item": HoldItem,
     "release_hold": ReleaseHold,
     "place_order": PlaceOrder,
@@ -208,6 +229,8 @@ def problem(errors: list[ErrorDetails]) -> str:
     param, kind = error["loc"][0], error["type"]
     if kind == "missing" or error["input"] is None:
         return f"{param} is required."
+    if kind == "string_too_short":
+        return f"{param} must not be empty."
     if kind == "literal_error":
         return f"{param} must be one of {', '.join(KINDS)}."
     if kind == "string_pattern_mismatch":

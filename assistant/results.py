@@ -64,6 +64,23 @@ class ItemFound(Success):
     item: Facts
 
 
+class PiecesFound(Success):
+    """The pieces a description means, each with its status as this customer sees it (`pieces`), or the
+    `candidates` to ask about when several really fit."""
+
+    pieces: list[Facts]
+    candidates: list[Facts] = []
+
+
+class NoPieceFits(Refusal):
+    error: Literal["no_piece_fits"] = "no_piece_fits"
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        return "No piece of the shop fits this description."
+
+
 class Orders(Success):
     orders: list[Facts]
 

@@ -1,8 +1,8 @@
 """One customer message as the offline assistant reads it: its text, the items it names or points at."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from django.conf import settings
@@ -10,21 +10,11 @@ from django.conf import settings
 from assistant import language
 from assistant.language import find_skus, normalise, parse_search
 from assistant.memory import Conversation, shown_lately
+from assistant.references import Reference, describes, matches, pieces_meant
 from assistant.results import Facts
 from assistant.tools import Toolbox
 from inventory.item_query import ItemQuery
-from inventory.search import narrowing_words
 from inventory.selectors import known_brands
-
-
-@dataclass
-class Reference:
-    """The items a message points at, or the candidates when it is ambiguous."""
-
-    items: list[Facts] = field(default_factory=list)
-    candidates: list[Facts] = field(default_factory=list)
-    unknown_skus: list[str] = field(default_factory=list)
-    everything: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,30 +153,18 @@ class Turn:
             if others:
                 return Reference(items=others[:1])
         query = self.parse(text)
+        own_first = own_first and pool is None
         if pool is None and language.refers_to_own_holds(text):
-            in_view = self.toolbox.holds(full=True)
-        elif pool is None and describes(query) and own_first:
-            # The customer's own pieces first: "never mind the sweatshirt" means the sweatshirt they hold.
-            mine = fitting(self.toolbox.holds(full=True), query)
-            if mine:
-                return _one_or_which(mine, text)
-        if describes(query):
-            matching = fitting(in_view, query) or [facts for facts in in_view if matches(facts, query)]
-            if matching:
-                return _one_or_which(matching, text)
-            if search_stock:
-                # The whole catalogue, held, sold and hidden pieces too, so the answer can say truthfully what
-                # became of the piece; words that name no piece ("honestly", "around") are filler.
-                found = fitting(self.toolbox.pieces_described(query=query), query)
-                if len(found) == 1:
-                    return Reference(items=found)  # held, sold or off sale: said so
-                # Several fit: which of those one could have (never an off-sale piece in a list).
-                on_sale = [facts for facts in found if facts["status"] in ("available", "held_by_you")]
-                if len(on_sale) == 1:
-                    return Reference(items=on_sale)
-                listed = on_sale or [facts for facts in found if facts["status"] != "hidden"]
-                if listed:
-                    return Reference(candidates=listed[:5])
+            in_view, own_first = self.toolbox.holds(full=True), False
+        reference = pieces_meant(
+            text,
+            query,
+            in_view=in_view,
+            own_holds=partial(self.toolbox.holds, full=True) if own_first else None,
+            catalogue=partial(self.toolbox.pieces_described, query=query) if search_stock else None,
+        )
+        if reference is not None:
+            return reference
         if language.refers_to_several(text) and in_view:
             return (
                 Reference(items=in_view[: settings.MAX_HOLDS_PER_CUSTOMER])
@@ -203,44 +181,6 @@ class Turn:
         return last.text.lower() if last is not None else ""
 
 
-def _one_or_which(matching: list[Facts], text: str) -> Reference:
-    if len(matching) == 1 or language.refers_to_several(text):
-        return Reference(items=matching)
-    return Reference(candidates=matching)
-
-
-def _naming_text(facts: Facts) -> str:
-    return f"{facts['name']} {facts.get('brand', '')} {facts.get('colour', '')} {facts['sku']}".lower()
-
-
-def fitting(pool: list[Facts], query: ItemQuery) -> list[Facts]:
-    """The pieces of `pool` a description fits: its brands, kinds, colours and eras, and every one of its words that
-    names a piece of the pool (in a name, brand or colour; or in some pieces' descriptions, not all). The other
-    words ("never", "mind", "honestly", "around") are filler. Nothing when nothing of the description is left."""
-    described = [facts.get("description", "").lower() for facts in pool]
-
-    def names_something(word: str) -> bool:
-        if any(word in _naming_text(facts) for facts in pool):
-            return True
-        in_descriptions = sum(word in description for description in described)
-        return len(word) >= 4 and 0 < in_descriptions < len(pool)
-
-    words = tuple(word for word in query.words if names_something(word))
-    narrowed = replace(query, words=words)
-    if not (words or query.brands or query.categories or query.colours or query.eras):
-        return []
-    found = [facts for facts in pool if matches(facts, narrowed, every_word=True)]
-    # "the hoodie" among sweatshirts and a hoodie: the piece named that way, when there is one.
-    kinds = narrowing_words(query)
-    named = [facts for facts in found if any(kind in facts["name"].lower() for kind in kinds)]
-    return named or found
-
-
-def describes(query: ItemQuery) -> bool:
-    """Does the message describe a piece ("the levi's", "the black jacket", "the varsity one")?"""
-    return bool(query.brands or query.categories or query.colours or query.words or query.eras)
-
-
 def names(facts: dict[str, Any], query: ItemQuery) -> bool:
     """Does the message name this piece and say nothing else: each of its words fits the piece, and it asks for
     no size but the piece's, no price and no measurement ("the varsity jacket!!", not "the varsity jacket is ugly")?"""
@@ -252,27 +192,3 @@ def names(facts: dict[str, Any], query: ItemQuery) -> bool:
         and query.max_price is None
         and not (query.measurements_min or query.measurements_max or query.cheapest)
     )
-
-
-def matches(facts: dict[str, Any], query: ItemQuery, *, every_word: bool = False) -> bool:
-    """Does an item fit a customer's description of it ("the levi's", "the black jacket")? Free words are
-    loose (any of them will do) unless `every_word`."""
-    name = facts["name"].lower()
-    if query.brands and facts.get("brand") not in query.brands:
-        return False
-    if (
-        query.categories
-        and facts.get("category") not in query.categories
-        and not any(word in name for word in query.kind_words)
-    ):
-        return False
-    colour = (facts.get("colour", "") + " " + name).lower()
-    if query.colours and not any(c in colour or (c == "grey" and "gray" in colour) for c in query.colours):
-        return False
-    if query.eras and facts.get("era", "").lower() not in query.eras:
-        return False
-    text = f"{name} {facts.get('brand', '')} {facts.get('description', '')} {facts['sku']}".lower()
-    found = [word in text for word in query.words]
-    if query.words and not (all(found) if every_word else any(found)):
-        return False
-    return True

@@ -8,7 +8,8 @@ from django.conf import settings
 from assistant import language, wording
 from assistant.formatting import item_line, item_lines, money, when
 from assistant.offline import browsing, details, smalltalk
-from assistant.offline.context import Reference, Turn, describes, fitting
+from assistant.offline.context import Turn
+from assistant.references import Reference, describes, fitting
 from assistant.results import (
     AlreadyBought,
     ClaimRecorded,

@@ -16,7 +16,8 @@ from decimal import Decimal
 from assistant import wording
 from assistant.formatting import item_lines, money
 from assistant.language.relative import RelativeAsk, read_relative
-from assistant.offline.context import Turn, matches
+from assistant.offline.context import Turn
+from assistant.references import matches
 from assistant.results import Facts
 from inventory.item_query import ItemQuery
 from inventory.vocabulary import BOTTOMS, GARMENT_WORDS, SIZE_LABEL_ALIASES

@@ -102,6 +102,7 @@ def test_requests_carry_a_stable_system_prompt_strict_tools_and_delimited_custom
     assert {tool["function"]["name"] for tool in first["tools"]} == {
         "search_items",
         "get_item",
+        "find_piece",
         "hold_item",
         "release_hold",
         "place_order",

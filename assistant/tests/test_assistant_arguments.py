@@ -27,6 +27,24 @@ ORDER_TALK = {
 
 # Tools with arguments added since (their SKU pattern is popped before comparing, as for the others).
 ADDED_LATER = {
+    "find_piece": {
+        "type": "function",
+        "function": {
+            "name": "find_piece",
+            "description": 'Which piece the customer means by a description ("the levi\'s trucker", "the black tee I\'m '
+            'holding"), read against their holds, the pieces last shown and the whole shop, held, sold and hidden '
+            "pieces too. Returns `pieces`, each with its status for this customer (available, held_by_you, held: on "
+            "hold for someone else, sold, bought_by_you, upcoming_drop, hidden: not on sale, only its name), or "
+            "`candidates` when several fit: ask which one. Holds nothing.",
+            "strict": True,
+            "parameters": {
+                "type": "object",
+                "properties": {"description": {"type": "string"}},
+                "required": ["description"],
+                "additionalProperties": False,
+            },
+        },
+    },
     "accept_counter": {
         "type": "function",
         "function": {
