@@ -69,6 +69,10 @@ BRAND_ALIASES = {
     "tommy": "tommy hilfiger",
     "harley": "harley-davidson",
     "carhart": "carhartt",
+    "docs": "dr martens",
+    "doc martens": "dr martens",
+    "doc marten": "dr martens",
+    "dr marten": "dr martens",
     "patagucci": "patagonia",
 }
 

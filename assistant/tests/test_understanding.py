@@ -315,3 +315,10 @@ def test_a_price_for_a_named_piece_is_an_offer(stock, anna):
     offer = Offer.objects.get()
     assert (offer.item.sku, offer.amount) == (CARHARTT, Decimal("60"))
     assert held_by(anna) == set()
+
+
+def test_the_price_of_two_pieces_named_in_one_question(stock, anna):
+    text = text_of(anna, "how much r the carhartt and the harley tee")
+
+    assert "$120" in text and "$75" in text
+    assert held_by(anna) == set()
