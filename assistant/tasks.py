@@ -32,8 +32,11 @@ from tiktok.models import WebhookEvent
 from tiktok.selectors import inbound_events_waiting, latest_waiting_message, received_times
 from tiktok.services import conversation_key
 
-# How long a job waits in-process for its conversation's mutex before yielding its thread and retrying.
-MUTEX_WAIT_SECONDS = 2.0
+# How long a job waits in-process for its conversation's mutex before yielding its thread and retrying. A turn
+# takes tens of milliseconds, so a bubble that came just after its conversation's turn began is answered right
+# after it; a longer wait held worker threads while one customer flooded (with 300 bubbles, every thread waiting for
+# that one conversation, and everyone else's DMs behind them).
+MUTEX_WAIT_SECONDS = 0.25
 # How soon a drop item whose claims are still being handled looks again.
 SETTLE_RECHECK_SECONDS = 0.25
 
@@ -82,7 +85,7 @@ def _handle_when_free(mutex: Lease, *, event_id: int) -> None:
         return
     with acquire_within(mutex, seconds=MUTEX_WAIT_SECONDS) as acquired:
         if not acquired:
-            raise ConversationBusy("conversation busy", delay=random.randint(500, 1_500))
+            raise ConversationBusy("conversation busy", delay=random.randint(300, 1_000))
         _handle_holding(mutex, event_id=event_id)
 
 

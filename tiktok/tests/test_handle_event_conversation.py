@@ -108,3 +108,19 @@ def test_a_job_whose_event_the_busy_conversations_worker_has_taken_up_ends_witho
         with pytest.raises(ConversationBusy):
             handle_event.fn(event.pk, conversation_key(event=event))
     assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["received"]
+
+
+def test_a_job_for_a_conversation_in_a_long_turn_frees_its_thread_within_half_a_second(client):
+    """While one customer floods, their jobs must not hold the workers' threads waiting for their conversation:
+    everyone else's DMs would wait behind them."""
+    post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
+    event = WebhookEvent.objects.get()
+    mutex = conversation_mutex(conversation_key(event=event))
+    with mutex.acquire():  # a long turn of the same conversation
+        started = time.monotonic()
+        with pytest.raises(ConversationBusy):
+            handle_event.fn(event.pk, conversation_key(event=event))
+        waited = time.monotonic() - started
+
+    assert waited < 0.5
+    assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["received"]
