@@ -1,6 +1,7 @@
 """What the assistant is told about an item or an order: plain facts read from the database (`Facts`), with
 each item's status as this customer sees it. Never prose, and never another customer's name."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from assistant.results import Facts
@@ -9,7 +10,7 @@ from inventory.models import Item
 from orders import services as order_services
 from orders.models import Order
 from orders.offers import agreed_prices
-from orders.selectors import has_bought
+from orders.selectors import bought_among, has_bought
 
 ORDER_STATUS_WORDS: dict[str, str] = {
     Order.Status.PENDING: "awaiting payment",
@@ -19,9 +20,10 @@ ORDER_STATUS_WORDS: dict[str, str] = {
 }
 
 
-def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
+def item_status(item: Item, *, customer: Customer, now: datetime, bought: bool | None = None) -> str:
     """available, held_by_you, held (by someone else, never who), bought_by_you, sold, hidden, or
-    upcoming_drop (in a drop still to come: nobody can hold it yet)."""
+    upcoming_drop (in a drop still to come: nobody can hold it yet). `bought`: whether the customer bought a sold
+    item, when already known (else it is read)."""
     if item.drops_at is not None and item.drops_at > now and item.status != Item.Status.HIDDEN:
         return "upcoming_drop"
     if item.is_free(now=now):
@@ -29,12 +31,26 @@ def item_status(item: Item, *, customer: Customer, now: datetime) -> str:
     if item.status == Item.Status.RESERVED:
         return "held_by_you" if item.held_by_id == customer.pk else "held"
     if item.status == Item.Status.SOLD:
-        return "bought_by_you" if has_bought(customer=customer, item_id=item.pk) else "sold"
+        if bought is None:
+            bought = has_bought(customer=customer, item_id=item.pk)
+        return "bought_by_you" if bought else "sold"
     return "hidden"
 
 
-def item_facts(item: Item, *, customer: Customer, now: datetime, full: bool = False) -> Facts:
-    status = item_status(item, customer=customer, now=now)
+def items_facts(items: Sequence[Item], *, customer: Customer, now: datetime, full: bool = False) -> list[Facts]:
+    """`item_facts` of several items, whether the customer bought the sold ones read once for all of them."""
+    sold = [item.pk for item in items if item.status == Item.Status.SOLD]
+    bought = bought_among(customer=customer, item_ids=sold) if sold else set()
+    return [
+        item_facts(item, customer=customer, now=now, full=full, bought=item.pk in bought if item.pk in sold else None)
+        for item in items
+    ]
+
+
+def item_facts(
+    item: Item, *, customer: Customer, now: datetime, full: bool = False, bought: bool | None = None
+) -> Facts:
+    status = item_status(item, customer=customer, now=now, bought=bought)
     facts: Facts = {
         "sku": item.sku,
         "name": item.name,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from assistant.facts import item_facts, item_status, order_facts
+from assistant.facts import item_facts, item_status, items_facts, order_facts
 from assistant.models import ToolCall
 from assistant.once import OncePerMessage
 from assistant.results import (
@@ -135,14 +135,14 @@ class Toolbox(OncePerMessage):
         """Full facts of the pieces a description may mean, in any state (hidden ones say only that): the candidates
         `inventory.search.pieces_described` gives."""
         now = timezone.now()
-        return [item_facts(item, customer=self.customer, now=now, full=True) for item in pieces_described(query)]
+        return items_facts(pieces_described(query), customer=self.customer, now=now, full=True)
 
     def items(self, skus: list[str], *, full: bool = False) -> list[Facts]:
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
         wanted = [sku.upper() for sku in skus]
         found = {item.sku.upper(): item for item in visible_items_with_skus(wanted)}
-        return [item_facts(found[sku], customer=self.customer, now=now, full=full) for sku in wanted if sku in found]
+        return items_facts([found[sku] for sku in wanted if sku in found], customer=self.customer, now=now, full=full)
 
     def show_photo(self, *, sku: str) -> PhotoOutcome | NotFound:
         """The item's first photo for the customer: an image message when TikTok allows images in this

@@ -4,8 +4,11 @@ fit — and a hidden piece told by its name and status alone. The demo stock on 
 fake OpenAI server on 127.0.0.1."""
 
 import json
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assistant.arguments import FindPiece, parse_arguments
 from assistant.models import ToolCall
@@ -13,6 +16,7 @@ from assistant.references import find_piece
 from assistant.results import NoPieceFits, PiecesFound
 from assistant.tests.assistant_support import hold, inbound, say, shop_state
 from assistant.tools import Toolbox
+from inventory.item_query import ItemQuery
 from inventory.models import Item
 from inventory.services import hide_item
 from orders.services import place_order
@@ -213,3 +217,17 @@ def test_a_hidden_piece_never_reaches_the_model_with_its_sku(ai_settings, fake_o
         message["content"] for message in fake_openai.requests[1]["messages"] if message["role"] in ("system", "tool")
     ]
     assert TRENCH not in json.dumps(told_by_the_shop)
+
+
+def test_the_catalogues_pieces_are_read_in_a_fixed_number_of_queries_however_many_have_sold(stock, anna):
+    for number in range(12):
+        Item.objects.create(
+            sku=f"TST-TEE-{number:03}", name=f"Band Tee {number}", category="tshirt", price=Decimal("30"), status="sold"
+        )
+    toolbox = Toolbox(customer=anna, message=inbound(anna, "the band tee"))
+
+    with CaptureQueriesContext(connection) as queries:
+        pieces = toolbox.pieces_described(query=ItemQuery(words=("band",)))
+
+    assert {facts["status"] for facts in pieces} == {"sold"} and len(pieces) == 12
+    assert len(queries) <= 3  # the pieces, whether the customer bought any of them: not one query a piece
