@@ -253,13 +253,18 @@ def read_case(value: Any, *, where: str, catalogue: set[str]) -> Case:
     return case
 
 
-def read_case_file(path: Path, *, catalogue: set[str]) -> list[Case]:
+def read_toml(path: Path, *, called: str) -> dict[str, Any]:
+    """The TOML file at `path`; a CaseError naming it `called` when it cannot be read or is not TOML."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        raise CaseError(f"{path.name}: cannot be read ({error})") from None
+        raise CaseError(f"{called}: cannot be read ({error})") from None
     except tomllib.TOMLDecodeError as error:
-        raise CaseError(f"{path.name}: not valid TOML ({error})") from None
+        raise CaseError(f"{called}: not valid TOML ({error})") from None
+
+
+def read_case_file(path: Path, *, catalogue: set[str]) -> list[Case]:
+    data = read_toml(path, called=path.name)
     unknown = sorted(set(data) - {"case"})
     if unknown:
         raise CaseError(f"{path.name}: unknown table {unknown[0]!r} (a case file holds [[case]] tables only)")

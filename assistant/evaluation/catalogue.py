@@ -1,13 +1,12 @@
 """The evaluation's own stock (catalogue.toml): read, checked, and put on sale in the database the cases run in."""
 
-import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from assistant.evaluation.cases import CaseError
+from assistant.evaluation.cases import CaseError, read_toml
 from inventory.models import Item
 from inventory.services import add_items
 
@@ -18,12 +17,7 @@ REQUIRED_FIELDS = ("sku", "name", "category", "price")
 
 def read_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
     """The pieces of a catalogue file, as `inventory.services.add_items` takes them (prices as Decimal)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise CaseError(f"{path}: cannot be read ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CaseError(f"{path}: not valid TOML ({error})") from None
+    data = read_toml(path, called=str(path))
     items = data.get("item")
     if not isinstance(items, list) or not items:
         raise CaseError(f"{path.name}: no [[item]] tables")

@@ -157,8 +157,7 @@ def refers_to_the_other(text: str) -> bool:
 
 def make_it_amount(text: str) -> Decimal | None:
     """ "make it 20 and hold it" → 20."""
-    match = re.search(turn_patterns.MAKE_IT_AMOUNT, text)
-    return Decimal(match.group(1)) if match and Decimal(match.group(1)) > 0 else None
+    return _amount(re.search(turn_patterns.MAKE_IT_AMOUNT, text))
 
 
 def for_someone_else(text: str) -> bool:
@@ -178,8 +177,7 @@ def keeps_only(text: str) -> bool:
 
 def a_number_alone(text: str) -> Decimal | None:
     """ "hmm 42?": a bare amount (after a counter-offer, a new offer)."""
-    match = re.search(turn_patterns.A_NUMBER_ALONE, text)
-    return Decimal(match.group(1)) if match and Decimal(match.group(1)) > 0 else None
+    return _amount(re.search(turn_patterns.A_NUMBER_ALONE, text))
 
 
 def clauses(text: str) -> list[str]:
@@ -200,6 +198,7 @@ def without_then_hold(text: str) -> str:
 
 
 def asks_the_stock(text: str) -> bool:
+    """ "do u have any levis in 32": a search of its own inside a longer message."""
     return _has(turn_patterns.ASKS_THE_STOCK, text)
 
 
@@ -262,7 +261,11 @@ def is_offer(text: str) -> bool:
 
 def offer_amount(text: str) -> Decimal | None:
     """The amount in an offer: "$30", "30 bucks", "would you take 30"."""
-    match = MONEY.search(text) or OFFER_NUMBER.search(text)
+    return _amount(MONEY.search(text) or OFFER_NUMBER.search(text))
+
+
+def _amount(match: re.Match[str] | None) -> Decimal | None:
+    """The amount a pattern found (its first group that matched), if above zero."""
     if match is None:
         return None
     try:

@@ -47,12 +47,11 @@ def _answer(turn: Turn, query: ItemQuery, result: SearchResults) -> str:
 
 def _last_search(turn: Turn) -> ItemQuery | None:
     """What the customer's previous message searched for, if it was a search with filters."""
-    earlier = [
-        m for m in turn.conversation.history if m.direction == "inbound" and m.pk != turn.conversation.message.pk
-    ]
-    if not earlier:
+    # The history is what came before this turn: its last inbound message is the customer's previous one.
+    earlier = next((m for m in reversed(turn.conversation.history) if m.direction == "inbound"), None)
+    if earlier is None:
         return None
-    query = turn.parse(language.spelled_out(normalise(earlier[-1].text or "")))
+    query = turn.parse(language.spelled_out(normalise(earlier.text or "")))
     return query if query.has_filters() else None
 
 

@@ -90,6 +90,17 @@ class Turn:
         reference = self.in_live_drop(text)
         return self.resolve(text, own_first=False) if reference is None else reference
 
+    def resolve_each(self, clauses: list[str], *, to_hold: bool = False) -> Reference | None:
+        """The pieces of several asks that each name one ("hold the carhartt and the stussy tee", "how much r the
+        docs and the cortez"), each once; None unless there are several and every one names exactly one piece.
+        `to_hold`: read as `resolve_to_hold` reads them."""
+        if len(clauses) < 2:
+            return None
+        each = [self.resolve_to_hold(clause) if to_hold else self.resolve(clause) for clause in clauses]
+        if not all(len(one.items) == 1 for one in each):
+            return None
+        return Reference(items=list({one.items[0]["sku"]: one.items[0] for one in each}.values()))
+
     def in_live_drop(self, text: str, *, naming_only: bool = False) -> Reference | None:
         """Which pieces `text` means when it means a piece of a drop live right now, else None. Its SKUs, "the
         second one" and "it" are read as `resolve` reads them; a description is read against the drop's pieces and

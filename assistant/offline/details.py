@@ -4,7 +4,7 @@ from assistant import language, wording
 from assistant.formatting import item_details, item_line, item_lines, when
 from assistant.offline import browsing
 from assistant.offline.context import Turn
-from assistant.references import Reference, describes, fitting, matches
+from assistant.references import describes, fitting, matches
 from assistant.results import Facts, PhotoPage, PhotoToSend
 from inventory.item_query import ItemQuery
 
@@ -26,7 +26,9 @@ def asks_about_an_item(turn: Turn) -> bool:
 
 def details(turn: Turn, text: str | None = None) -> str:
     text = turn.text if text is None else text
-    reference = _each_named(turn, text) or turn.resolve(text)
+    # "how much r the docs and the cortez": each piece asked about
+    named = [clause for clause in language.clauses(text) if describes(turn.parse(clause))]
+    reference = turn.resolve_each(named) or turn.resolve(text)
     if reference.unknown_skus and not reference.items:
         return wording.not_found(reference.unknown_skus)
     if reference.items:
@@ -40,17 +42,6 @@ def details(turn: Turn, text: str | None = None) -> str:
     if query.has_filters() or query.words:
         return browsing.search(turn, query)
     return wording.WHICH_ONE
-
-
-def _each_named(turn: Turn, text: str) -> Reference | None:
-    """ "how much r the docs and the cortez": each of several asks naming one piece, when every one does."""
-    clauses = [clause for clause in language.clauses(text) if describes(turn.parse(clause))]
-    if len(clauses) < 2:
-        return None
-    each = [turn.resolve(clause) for clause in clauses]
-    if not all(len(one.items) == 1 for one in each):
-        return None
-    return Reference(items=list({one.items[0]["sku"]: one.items[0] for one in each}.values()))
 
 
 def photos(turn: Turn) -> str | None:

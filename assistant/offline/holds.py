@@ -51,31 +51,24 @@ def hold(turn: Turn) -> str:
     questions = [
         c for c in clauses if language.asks_details(c) and not language.wants_hold(c) and describes(turn.parse(c))
     ]
+    searches = [clause for clause in clauses if language.asks_the_stock(clause)]
     described = [
         clause
         for clause in clauses
-        if describes(turn.parse(clause)) and not _asks_the_stock(clause) and clause not in questions
+        if describes(turn.parse(clause)) and clause not in searches and clause not in questions
     ]
-    reference = turn.resolve_to_hold(" ".join(described) if questions and described else turn.text)
-    if len(described) > 1:
-        each = [turn.resolve_to_hold(clause) for clause in described]
-        if all(len(one.items) == 1 for one in each):
-            reference = Reference(items=[one.items[0] for one in each])
+    reference = turn.resolve_each(described, to_hold=True) or turn.resolve_to_hold(
+        " ".join(described) if questions and described else turn.text
+    )
     text = hold_pieces(turn, reference)
     for question in questions[:2]:
         text += "\n\n" + details.details(turn, question)
-    searches = [clause for clause in clauses if _asks_the_stock(clause)]
     if searches:
         text += "\n\n" + browsing.search(turn, turn.parse(searches[0]))
     topic = language.faq_topic(turn.text)
     if topic is not None and topic != "holds" and not searches:
         text += "\n\n" + smalltalk.faq(turn, topic)
     return text
-
-
-def _asks_the_stock(clause: str) -> bool:
-    """ "do u have any levis in 32": a search of its own inside a longer message."""
-    return language.asks_the_stock(clause)
 
 
 def keeps_only_one(turn: Turn) -> bool:
