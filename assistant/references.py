@@ -1,9 +1,9 @@
 """Which pieces a customer means by a description ("the levi's trucker", "the black tee I'm holding"), read the same
 way by both assistants: the offline one (`Turn.resolve`) and the AI's `find_piece` tool.
 
-A description is looked for, in order, among the customer's own holds, the pieces in view (the shop's last listing),
-then the whole catalogue, held, sold and hidden pieces too, so the answer can say truthfully what became of a
-piece. Words that name no piece ("never", "mind", "honestly", "around") are filler; the customer is asked which one
+A description is looked for, in order, among the customer's own holds and the pieces of their orders, the pieces in
+view (the shop's last listing), then the whole catalogue, held, sold and hidden pieces too, so the answer can say
+truthfully what became of a piece. Words that name no piece ("never", "mind", "honestly", "around") are filler; the customer is asked which one
 only when several pieces really fit.
 """
 
@@ -42,17 +42,19 @@ def pieces_meant(
     *,
     in_view: list[Facts],
     own_holds: Callable[[], list[Facts]] | None = None,
+    own_orders: Callable[[], list[Facts]] | None = None,
     catalogue: Callable[[], list[Facts]] | None = None,
 ) -> Reference | None:
     """Which pieces the description `query` (read from `text`) means: the customer's own holds first (`own_holds`,
-    read only when given and needed: "never mind the sweatshirt" means the sweatshirt they hold), then `in_view`
-    (every naming word fitting, else any of them), then the whole catalogue (`catalogue`, when given). None when
-    `query` describes no piece or nothing fits."""
+    read only when given and needed: "never mind the sweatshirt" means the sweatshirt they hold), then the pieces of
+    their orders (`own_orders`: "did the levi's ship?" means the pair they bought), then `in_view` (every naming word
+    fitting, else any of them), then the whole catalogue (`catalogue`, when given). None when `query` describes no
+    piece or nothing fits."""
     if not describes(query):
         return None
     several = language.refers_to_several(text)
-    if own_holds is not None:
-        mine = fitting(own_holds(), query)
+    for own in (own_holds, own_orders):
+        mine = fitting(own(), query) if own is not None else []
         if mine:
             return one_or_which(mine, several=several)
     matching = fitting(in_view, query) or [facts for facts in in_view if matches(facts, query)]
@@ -100,6 +102,7 @@ def find_piece(toolbox: Toolbox, *, description: str, shown_skus: Sequence[str] 
             query,
             in_view=in_view,
             own_holds=None if own else partial(toolbox.holds, full=True),
+            own_orders=None if own else partial(toolbox.bought, full=True),
             catalogue=partial(toolbox.pieces_described, query=query),
         )
     if reference is None and own and in_view:

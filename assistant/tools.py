@@ -92,7 +92,7 @@ from inventory.selectors import (
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, countered_offers, record_offer
-from orders.selectors import customer_orders
+from orders.selectors import bought_items, customer_orders
 from tiktok.services import image_send_allowed
 
 logger = logging.getLogger(__name__)
@@ -172,6 +172,11 @@ class Toolbox(OncePerMessage):
             item_facts(item, customer=self.customer, now=now, full=full)
             for item in current_holds(customer=self.customer, now=now)
         ]
+
+    def bought(self, *, full: bool = False) -> list[Facts]:
+        """The pieces of the customer's orders that still stand, newest first (`orders.selectors.bought_items`)."""
+        now = timezone.now()
+        return items_facts(bought_items(customer=self.customer), customer=self.customer, now=now, full=full)
 
     def live_drop(self) -> list[Facts]:
         """The pieces of a drop being given away right now (`inventory.selectors.live_drop_items`), full facts

@@ -3,12 +3,25 @@
 from django.db.models import QuerySet
 
 from conversations.models import Customer
+from inventory.models import Item
 from orders.models import Order, OrderItem
 
 
 def customer_orders(*, customer: Customer) -> QuerySet[Order]:
     """The customer's orders, newest first, with their lines and items."""
     return Order.objects.filter(customer=customer).prefetch_related("lines__item").order_by("-created_at", "-pk")
+
+
+def bought_items(*, customer: Customer, limit: int = 10) -> list[Item]:
+    """The items of the customer's orders that still stand (not cancelled), newest order first: the pieces a
+    customer may mean by "the levi's" when they bought a pair."""
+    lines = (
+        OrderItem.objects.filter(order__customer=customer, is_active=True)
+        .exclude(order__status=Order.Status.CANCELLED)
+        .select_related("item")
+        .order_by("-order__created_at", "-pk")[:limit]
+    )
+    return [line.item for line in lines]
 
 
 def has_bought(*, customer: Customer, item_id: int) -> bool:

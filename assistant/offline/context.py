@@ -142,8 +142,8 @@ class Turn:
     def resolve(
         self, text: str, *, pool: list[Facts] | None = None, search_stock: bool = True, own_first: bool = True
     ) -> Reference:
-        """Which items `text` means: SKUs; "the one I'm holding"; a description of the customer's own holds (unless
-        not `own_first`: a hold is for something else); an ordinal or a description of the items just shown (or of
+        """Which items `text` means: SKUs; "the one I'm holding"; a description of the customer's own holds, then of
+        the pieces they ordered (unless not `own_first`: a hold is for something else); an ordinal or a description of the items just shown (or of
         `pool`), "both"/"them", "it" when one item is in view; else what the description fits in the whole
         catalogue (`search_stock`), asking which only when several pieces really fit."""
         if self.mentioned.items:
@@ -172,6 +172,7 @@ class Turn:
             query,
             in_view=in_view,
             own_holds=partial(self.toolbox.holds, full=True) if own_first else None,
+            own_orders=partial(self.toolbox.bought, full=True) if own_first else None,
             catalogue=partial(self.toolbox.pieces_described, query=query) if search_stock else None,
         )
         if reference is not None:

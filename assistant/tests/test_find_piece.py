@@ -19,7 +19,7 @@ from assistant.tools import Toolbox
 from inventory.item_query import ItemQuery
 from inventory.models import Item
 from inventory.services import hide_item
-from orders.services import place_order
+from orders.services import cancel_order, place_order
 from testing.fake_openai import last_tool_result, respond, text, tool_calls, tool_results
 
 HARLEY = "VNT-HARL-TEE-008"
@@ -116,6 +116,26 @@ def test_the_customers_own_hold_comes_first_and_filler_words_are_ignored(stock, 
 
     assert isinstance(result, PiecesFound)
     assert result.pieces == [{**short_facts(HARLEY, "held_by_you"), "held_until": held.hold_runs_out_at().isoformat()}]
+
+
+def test_a_piece_the_customer_ordered_comes_before_the_pieces_shown_and_the_catalogue(stock, anna):
+    hold(LEVIS_TRUCKER, anna)
+    place_order(customer=anna)
+
+    result = found(anna, "did the trucker ship yet", shown_skus=(WRANGLER,))
+
+    assert isinstance(result, PiecesFound)
+    assert (result.pieces, result.candidates) == ([short_facts(LEVIS_TRUCKER, "bought_by_you")], [])
+
+
+def test_a_cancelled_orders_piece_is_not_one_of_the_customers_own(stock, anna):
+    hold(LEVIS_TRUCKER, anna)
+    cancel_order(order=place_order(customer=anna))
+
+    result = found(anna, "the trucker", shown_skus=(WRANGLER,))
+
+    assert isinstance(result, PiecesFound)
+    assert [facts["sku"] for facts in result.pieces] == [WRANGLER]
 
 
 def test_hostile_text_is_only_a_description_that_fits_nothing(stock, anna):
