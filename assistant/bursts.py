@@ -10,7 +10,8 @@ order and the answers said in one reply:
 - offline, each bubble is read on its own first (the intent table's test, nothing acted on): a bubble that only
   greets joins the next one; bubbles that only search, browse or add a detail ("in L") join each other into one
   search; a bubble with a request of its own ("hold VNT-…", "where is my order?") stands alone, so a hold and a
-  question in the same burst both happen, in order.
+  question in the same burst both happen, in order; a bubble that only adds to the request before it ("and the
+  grateful dead one", "the tee too") joins it.
 """
 
 from collections.abc import Sequence
@@ -45,10 +46,17 @@ def requests(*, customer: Customer, bubbles: Sequence[Message], context: Convers
             kinds[-1] = kind
         elif groups and kind in (GREETING, LOOSE) and kinds[-1] == LOOSE:
             groups[-1].append(bubble)  # "got nike jackets?" / "in L": one search
+        elif groups and kind != CONTROL and kinds[-1] == REQUEST and _adds_to_the_last(bubble):
+            groups[-1].append(bubble)  # "hold the harley tee" / "and the grateful dead one": one hold of both
         else:
             groups.append([bubble])
             kinds.append(kind)
     return groups
+
+
+def _adds_to_the_last(bubble: Message) -> bool:
+    """ "and the grateful dead one", "the tee too": a bubble that only adds to the request just before it."""
+    return language.adds_one_more(normalise(bubble.text or ""))
 
 
 def _kind(*, customer: Customer, bubble: Message, context: Conversation, brands: list[str] | None) -> str:

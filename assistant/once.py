@@ -4,7 +4,7 @@ a twin worker) replays that result instead of acting twice."""
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 from django.db import IntegrityError, transaction
@@ -20,9 +20,12 @@ Outcome = TypeVar("Outcome", bound=Success | Refusal)
 class OncePerMessage:
     """Runs a customer's actions for one inbound message, each at most once (`_once`)."""
 
-    def __init__(self, *, customer: Customer, message: Message) -> None:
+    def __init__(self, *, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> None:
         self.customer = customer
         self.message = message
+        # Bubbles answered with this one ("hold the harley tee" / "and the grateful dead one"): an action one of them
+        # ran when it was answered alone is replayed, not run again.
+        self.earlier = [bubble for bubble in earlier if not bubble.recorded_now]
         self.actions: list[Result] = []  # what the actions of this turn answered, in order
         self._results: dict[str, Result] = {}  # the actions run in this turn, by idempotency key
 
@@ -30,14 +33,17 @@ class OncePerMessage:
         """Run `action` once for this inbound message: the first run's result is stored with it (its wire
         form) and replayed afterwards as the same typed result. The action and its record commit together."""
         canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
-        key = hashlib.sha256(f"{self.message.pk}:{tool}:{canonical}".encode()).hexdigest()
+        key = _key(self.message, tool, canonical)
         result: Outcome | Refused
         if key in self._results:  # asked again in this turn: the same result
             # The key names the tool, so this is what the same action returned (or its refusal).
             result = cast("Outcome | Refused", self._results[key])
         else:
             # A message recorded by this very job has no earlier run to replay.
-            stored = None if self.message.recorded_now else ToolCall.objects.filter(idempotency_key=key).first()
+            keys = [_key(bubble, tool, canonical) for bubble in self.earlier]
+            if not self.message.recorded_now:
+                keys.append(key)
+            stored = ToolCall.objects.filter(idempotency_key__in=keys).first() if keys else None
             result = (
                 REPLAY[tool].validate_python(stored.result)
                 if stored is not None
@@ -72,3 +78,7 @@ class OncePerMessage:
                 raise
             result = REPLAY[tool].validate_python(stored.result)
         return result
+
+
+def _key(message: Message, tool: str, canonical: str) -> str:
+    return hashlib.sha256(f"{message.pk}:{tool}:{canonical}".encode()).hexdigest()

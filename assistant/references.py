@@ -43,12 +43,12 @@ def pieces_meant(
     in_view: list[Facts],
     own_holds: Callable[[], list[Facts]] | None = None,
     own_orders: Callable[[], list[Facts]] | None = None,
-    catalogue: Callable[[], list[Facts]] | None = None,
+    catalogue: Callable[[ItemQuery], list[Facts]] | None = None,
 ) -> Reference | None:
     """Which pieces the description `query` (read from `text`) means: the customer's own holds first (`own_holds`,
     read only when given and needed: "never mind the sweatshirt" means the sweatshirt they hold), then the pieces of
     their orders (`own_orders`: "did the levi's ship?" means the pair they bought), then `in_view` (every naming word
-    fitting, else any of them), then the whole catalogue (`catalogue`, when given). None when `query` describes no
+    fitting, else any of them), then the whole catalogue (`catalogue(query)`, when given). None when `query` describes no
     piece or nothing fits."""
     if not describes(query):
         return None
@@ -60,7 +60,19 @@ def pieces_meant(
     matching = fitting(in_view, query) or [facts for facts in in_view if matches(facts, query)]
     if matching:
         return one_or_which(matching, several=several)
-    return in_catalogue(fitting(catalogue(), query)) if catalogue is not None else None
+    if catalogue is None:
+        return None
+    found = fitting(catalogue(query), query)
+    if query.words and query.categories and not _named_by_words(found, query):
+        # "the mickey mouse shirt" when the Mickey piece is a tee: its words, whatever the garment said.
+        loose = query.without_kind()
+        found = [facts for facts in fitting(catalogue(loose), loose) if _named_by_words([facts], loose)] or found
+    return in_catalogue(found)
+
+
+def _named_by_words(found: list[Facts], query: ItemQuery) -> bool:
+    """Does a word of the description appear in one of these pieces' names?"""
+    return any(word in facts["name"].lower() for facts in found for word in query.words)
 
 
 def in_catalogue(found: list[Facts]) -> Reference | None:
@@ -103,7 +115,7 @@ def find_piece(toolbox: Toolbox, *, description: str, shown_skus: Sequence[str] 
             in_view=in_view,
             own_holds=None if own else partial(toolbox.holds, full=True),
             own_orders=None if own else partial(toolbox.bought, full=True),
-            catalogue=partial(toolbox.pieces_described, query=query),
+            catalogue=lambda query: toolbox.pieces_described(query=query),
         )
     if reference is None and own and in_view:
         # "the one I'm holding" names no piece: the hold, or the holds to ask about.

@@ -147,7 +147,7 @@ def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation
         if context is None
         else replace(context, message=message, earlier=tuple(earlier))
     )
-    toolbox = Toolbox(customer=customer, message=message)
+    toolbox = Toolbox(customer=customer, message=message, earlier=earlier)
     offline = OfflineAssistant(conversation, toolbox)
     fast = offline.fast_path()
     if fast is not None:

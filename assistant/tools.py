@@ -9,6 +9,7 @@ instead of acting twice.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -101,8 +102,8 @@ logger = logging.getLogger(__name__)
 class Toolbox(OncePerMessage):
     """The shop's tools bound to one customer and the inbound message being answered."""
 
-    def __init__(self, *, customer: Customer, message: Message) -> None:
-        super().__init__(customer=customer, message=message)
+    def __init__(self, *, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> None:
+        super().__init__(customer=customer, message=message, earlier=earlier)
         self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
 
     # --- reads ---

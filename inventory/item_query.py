@@ -47,6 +47,10 @@ class ItemQuery:
     def without_words(self) -> "ItemQuery":
         return replace(self, words=(), sku="")
 
+    def without_kind(self) -> "ItemQuery":
+        """The same description with no garment: "the mickey mouse shirt" when the Mickey piece is a tee."""
+        return replace(self, categories=(), kind_words=())
+
     def describe(self) -> str:
         """A short phrase for replies: "Nike jackets in L under $50"."""
         parts: list[str] = []

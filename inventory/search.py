@@ -234,9 +234,16 @@ def _exact_and_candidates(
 
 def _named(query: ItemQuery) -> Q | None:
     """ "windbreakers" means windbreakers when there are some, other jackets only when there are none: the
-    condition that narrows to the specific kinds the query names, if it names some."""
+    condition that narrows to the specific kinds the query names, if it names some (by the name; a kind named by a
+    phrase, by the name or the description)."""
     narrowing = narrowing_words(query)
-    return _any_of(Q(name__icontains=word) for word in narrowing) if narrowing else None
+    if not narrowing:
+        return None
+    # A kind named by a phrase ("band tee", "graphic tee") is often said only in the description.
+    return _any_of(
+        Q(name__icontains=word) | Q(description__icontains=word) if " " in word else Q(name__icontains=word)
+        for word in narrowing
+    )
 
 
 # --- Searches by filters alone, compiled once per shape ----------------------------------------------------

@@ -104,6 +104,9 @@ WANTS_HUMAN = (
     r"|stop being a bot)\b"
 )
 
+# (wants_human) asks to talk to someone, not only who is writing
+ASKS_TO_TALK = r"\b(?:talk|speak|chat|get|want|need|connect|put me through|hand me)\b"
+
 # asks_order_status
 ASKS_ORDER_STATUS = (
     r"\b(where'?s? (?:is )?my (?:order|package|parcel|stuff|item|items|jacket|delivery)|order status"
@@ -153,9 +156,18 @@ IS_REACTION = (
 # likes_it
 LIKES_IT = r"\b(?:slay|obsessed|so cute|love (?:it|this|that))\b"
 
+# pays_a_compliment: "ur page is so cute", "love your shop", "your stuff is fire"
+PAYS_A_COMPLIMENT = (
+    r"\b(?:(?:ur|your|you'?re|this|the) (?:page|shop|store|account|stuff|pieces|clothes|feed|vibe|taste|fits)"
+    r" (?:is|are|r|looks?|be)? ?(?:so |really |rly |literally |honestly |lowkey |actually )*"
+    r"(?:cute|amazing|fire|goals|the best|perfect|great|gorgeous|beautiful|stunning|iconic|elite|immaculate|unreal)"
+    r"|love (?:ur|your|this) (?:page|shop|store|account|stuff|feed|vibe|taste))\b"
+)
+
 # asks_if_bot
 ASKS_IF_BOT = (
-    r"\b(are you (?:a )?(?:bot|robot|ai|real|human)|is this (?:a )?(?:bot|ai|automated)|who (?:is this|are you))\b"
+    r"\b((?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|ai|real|human)|is this (?:a |an )?(?:bot|ai|automated|real person)"
+    r"|who (?:is this|are you)|(?:you|u)(?:'re| are| r) (?:a |an )?(?:bot|robot|ai)\?)\b"
 )
 
 # wants_release
@@ -164,6 +176,8 @@ WANTS_RELEASE = (
     r"|unreserve|un-reserve|remove (?:my |the )?hold|drop (?:my |the )?hold|don'?t want (?:it|them|that|this|the)"
     r"|don'?t (?:really |actually )?need (?:it|them|that|the)|no longer (?:want|need)|changed my mind|let it go|put it back|stop holding"
     r"|(?:take|remove) (?:the |my |that |this )?[a-z0-9' ]{0,30}?off (?:my |the )?holds?)\b"
+    r"|^(?:(?:ok|okay|actually|wait|pls|please|can you|can u|could you|could u)[\s,]+)*(?:drop|ditch|scrap|lose) "
+    r"(?:the|my|that|this|those|these) (?!link|date|time|drop)"
 )
 
 # wants_payment_link
@@ -205,7 +219,8 @@ WANTS_BUY = (
 # is_tentative
 IS_TENTATIVE = (
     r"\b(might|maybe|should i|shall i|thinking (?:about|of)|considering|not sure|undecided|deciding|later|tomorrow"
-    r"|next (?:week|month)|(?:did|has|have) (?:anyone|anybody|someone|somebody))\b"
+    r"|next (?:week|month)|(?:did|has|have) (?:anyone|anybody|someone|somebody)"
+    r"|(?:once|when|after|before|if) (?:i|u|you) (?:pay|paid|buy|bought|order|ordered|purchase))\b"
 )
 
 # wants_hold
@@ -229,7 +244,7 @@ ASKS_HOLD_POLICY = (
     r"|holds? last|how long do i have|how (?:much|long) time do i have|when does (?:my |the )?hold (?:end|expire|run out)"
     r"|how long (?:is it|will it be|are they) (?:held|on hold|reserved)"
     r"|can (?:you|u) (?:hold|reserve) (?:things|stuff|items|pieces|anything)|first come,? first serve"
-    r"|how many (?:things |items |pieces |holds )?(?:can|may) (?:i|you|u) (?:hold|reserve|have)"
+    r"|how many (?:things |items |pieces |holds )?(?:can|may) (?:i|you|u) (?:hold|reserve|have|put on hold|keep on hold)"
     r"|(?:does|do|is) (?:holding|a hold|holds|reserving)(?: a piece| something| it)? (?:cost|free|charge)"
     r"|do i (?:have|need) to (?:buy|pay)(?: for)?(?: it| them| this| that)? (?:right )?(?:now|straight away|immediately|today)"
 )

@@ -42,6 +42,9 @@ def _has(pattern: str, text: str) -> bool:
 
 
 def wants_human(text: str) -> bool:
+    """ "can i talk to a human": but "r u a bot or a real person" only asks who is writing."""
+    if asks_if_bot(text) and not _has(patterns.ASKS_TO_TALK, text):
+        return False
     return _has(patterns.WANTS_HUMAN, text)
 
 
@@ -85,6 +88,10 @@ def is_reaction(text: str) -> bool:
     if not words:
         return bool(text.strip())
     return _has(patterns.IS_REACTION, words)
+
+
+def pays_a_compliment(text: str) -> bool:
+    return _has(patterns.PAYS_A_COMPLIMENT, text)
 
 
 def likes_it(text: str) -> bool:
@@ -204,6 +211,11 @@ def asks_the_stock(text: str) -> bool:
 
 def asks_for_free(text: str) -> bool:
     return _has(turn_patterns.ASKS_FOR_FREE, text)
+
+
+def waits_long(text: str) -> bool:
+    """ "hold it and ill pay u next month": a wait longer than any hold, a condition the shop cannot meet."""
+    return _has(turn_patterns.WAITS_LONG, text)
 
 
 def price_condition(text: str) -> bool:

@@ -394,6 +394,9 @@ def _read_brands_and_words(reading: _Reading, *, stock_brands: list[str]) -> Non
             matched_brands.append(target)
             keyed_rest = keyed_rest.replace(f" {alias} ", " ")
     for token in keyed_rest.split():
+        if re.fullmatch(r"\d{3}s", token):  # "the 550s", "501s": a model number, in the piece's name
+            reading.words.append(token[:-1])
+            continue
         if token in KEYED_STOPWORDS or len(token) < 3 or token.isdigit():
             continue
         # Plural free words match their singular too ("windbreakers" finds "Windbreaker").

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from assistant.language.text import SHORTHAND
 from inventory.vocabulary import (
@@ -40,6 +40,8 @@ MEASUREMENT_TARGETS = {
 }
 # Shorter words are left alone: at three letters one typo lands on too many words ("tee", "cap", "red").
 SHORTEST = 4
+# How much nearer (Indel similarity, 0 to 1) one shop word must be than another of a different meaning to be read.
+CLEAR_MARGIN = 0.1
 WORD = re.compile(rf"(?<![\w'$-])[a-z]{{{SHORTEST},}}(?![\w'-])")
 
 
@@ -107,10 +109,22 @@ def _correct(token: str, vocabulary: _Vocabulary) -> Correction | None:
         score_cutoff=_most_typos(token),
         limit=None,
     )
-    if not found or len({vocabulary.meanings[word] for word, _, _ in found}) != 1:
+    if not found:
         return None
+    if len({vocabulary.meanings[word] for word, _, _ in found}) != 1:
+        return _clearly_nearest(token, [word for word, _, _ in found], vocabulary)
     nearest = min(found, key=lambda candidate: (candidate[1], candidate[2]))
     return Correction(typed=token, read=nearest[0])
+
+
+def _clearly_nearest(token: str, words: list[str], vocabulary: _Vocabulary) -> Correction | None:
+    """Of shop words with different meanings equally few typos away, the one clearly nearest by letters kept in
+    order ("gren": "green" has every letter, "grey" one wrong), else None: a guess would be a coin toss."""
+    ranked = sorted(words, key=lambda word: Indel.normalized_similarity(token, word), reverse=True)
+    best, second = (Indel.normalized_similarity(token, word) for word in ranked[:2])
+    if best - second < CLEAR_MARGIN or vocabulary.meanings[ranked[0]] == vocabulary.meanings[ranked[1]]:
+        return None
+    return Correction(typed=token, read=ranked[0])
 
 
 def _most_typos(token: str) -> int:

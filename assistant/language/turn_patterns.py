@@ -25,6 +25,12 @@ WANTS_TO_HEAR_BACK = (
 # asks_for_free: a condition the shop cannot meet
 ASKS_FOR_FREE = r"\b(?:make (?:it|them|that) free|for free|free of charge|on the house|for nothing|throw (?:in|it in|them in|that in))\b"
 
+# waits_long: "and ill pay u next month", "hold it for 2 weeks" (a wait no hold can cover: refused, nothing held)
+WAITS_LONG = (
+    r"\b(?:next month|in a month|a month|(?:a |one |two |three |few |couple (?:of )?|\d+ )?(?:weeks|months)"
+    r"|(?:for|in|after) (?:a |one )?week|next week|pay ?day|when i get paid|get paid)\b"
+)
+
 # price_condition: "if you'd do 100", "make it 20", "$60 for the dr martens", "half price"
 PRICE_CONDITION = (
     r"\bif (?:you|u)(?:'ll|'d| will| would| can| could)? (?:do|take|accept|go|sell (?:it |them )?for|make it)\b[^.?!]*?\d"

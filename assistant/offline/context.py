@@ -173,7 +173,7 @@ class Turn:
             in_view=in_view,
             own_holds=partial(self.toolbox.holds, full=True) if own_first else None,
             own_orders=partial(self.toolbox.bought, full=True) if own_first else None,
-            catalogue=partial(self.toolbox.pieces_described, query=query) if search_stock else None,
+            catalogue=(lambda query: self.toolbox.pieces_described(query=query)) if search_stock else None,
         )
         if reference is not None:
             return reference

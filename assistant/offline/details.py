@@ -113,7 +113,7 @@ def other_size(turn: Turn) -> str | None:
     found = [
         item for item in turn.toolbox.search_items(query=alternative, limit=4).items if item["sku"] != facts["sku"]
     ]
-    text = wording.one_of_a_kind(facts["sku"], facts["name"], facts["size"])
+    text = wording.one_of_a_kind(facts["name"], facts["size"])
     if found:
         return text + wording.other_sizes("/".join(query.sizes) or f"waist {query.waist}", item_lines(found[:3]))
     return text + wording.no_other_sizes(alternative.describe())

@@ -21,12 +21,15 @@ from assistant.results import (
 )
 
 
-def offer(turn: Turn) -> str:
-    amount = language.offer_amount(turn.text)
+def offer(turn: Turn, *, text: str | None = None) -> str:
+    """An offer on a piece ("would you take $30 for the nike windbreaker?"); `text`: the ask of the message that
+    makes it, when it asks more."""
+    text = turn.text if text is None else text
+    amount = language.offer_amount(text)
     pool = None
     if not turn.mentioned.items and not turn.shown():
         pool = turn.toolbox.holds()
-    reference = turn.resolve(turn.text, pool=pool, search_stock=True)
+    reference = turn.resolve(text, pool=pool, search_stock=True)
     if reference.unknown_skus and not reference.items:
         return wording.not_found(reference.unknown_skus)
     if not reference.items:

@@ -6,6 +6,7 @@ from assistant import language, wording
 from assistant.formatting import item_lines, money
 from assistant.offline import holds as holding
 from assistant.offline.context import Turn
+from assistant.references import describes
 from assistant.results import (
     ClaimRecorded,
     Facts,
@@ -105,7 +106,20 @@ def order_status(turn: Turn) -> str:
 
 def payment_claimed(turn: Turn) -> str:
     """ "paid!": thanks, and what happens next. Only the owner (or Stripe) marks an order paid: the unpaid orders
-    are flagged "customer says paid" and the owner is told."""
+    are flagged "customer says paid" and the owner is told. A hold asked for in the same message is made too."""
+    text = _payment_noted(turn)
+    # "did u get my payment for the dress? also hold the guess skirt": the hold too.
+    holds_asked = [
+        ask
+        for ask in language.clauses(turn.text)
+        if language.wants_hold(ask) and not language.says_paid(ask) and describes(turn.parse(ask))
+    ]
+    if holds_asked:
+        text += "\n\n" + holding.hold_pieces(turn, turn.resolve_to_hold(" and ".join(holds_asked)))
+    return text
+
+
+def _payment_noted(turn: Turn) -> str:
     claim = turn.toolbox.claim_payment()
     pending = claim.orders if isinstance(claim, PaymentClaimNoted) else []
     orders = turn.toolbox.order_status().orders

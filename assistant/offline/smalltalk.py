@@ -46,6 +46,11 @@ def reaction(turn: Turn) -> str:
     return wording.ASK_FOR_SOMETHING
 
 
+def compliment(turn: Turn) -> str:
+    """ "ur page is so cute 😍": thanks, and an offer to find something."""
+    return wording.COMPLIMENT_THANKS
+
+
 def who_am_i(turn: Turn) -> str:
     return wording.who_am_i()
 

@@ -656,7 +656,7 @@ def test_asking_for_the_piece_in_view_in_another_size_explains_it_is_one_of_a_ki
     text = text_of(anna, message)
 
     assert text == (
-        "Every piece here is one of a kind, so VNT-CARH-DJ-002 · Carhartt Detroit Jacket only comes in L. "
+        "Every piece here is one of a kind, so the Carhartt Detroit Jacket only comes in L. "
         "Here's what I have in M:\n"
         "VNT-BURB-TREN-016 · Burberry Classic Trench Coat · M · $180\n"
         "VNT-WRNG-TRUC-010 · Wrangler Denim Trucker Jacket · M · $48\n"

@@ -67,6 +67,15 @@ def test_a_typo_near_two_different_shop_words_is_left_alone():
     assert read_misspellings("any shrts", brands=BRAND_KEYS) == ("any shrts", ())
 
 
+def test_a_typo_clearly_nearer_one_of_two_shop_words_is_read_as_it():
+    """ "gren" is one typo from "green" (a letter missing) and from "grey" (a letter wrong), but keeps every letter of
+    "green" in order: green."""
+    assert read_misspellings("anything in gren", brands=BRAND_KEYS) == (
+        "anything in green",
+        (Correction(typed="gren", read="green"),),
+    )
+
+
 def test_a_brand_not_in_stock_is_never_a_guess():
     assert read_misspellings("nikke", brands=["adidas"]) == ("nikke", ())
 

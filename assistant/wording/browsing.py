@@ -93,8 +93,9 @@ def not_found(codes: list[str]) -> str:
     )
 
 
-def one_of_a_kind(sku: str, name: str, size: str) -> str:
-    return f"Every piece here is one of a kind, so {sku} · {name} only comes in {size}."
+def one_of_a_kind(name: str, size: str) -> str:
+    """The piece asked for in another size, named without its SKU: it is no answer, so it is not listed."""
+    return f"Every piece here is one of a kind, so the {name} only comes in {size}."
 
 
 def other_sizes(size: str, lines: str) -> str:

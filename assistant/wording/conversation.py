@@ -40,7 +40,10 @@ def help_text() -> str:
 
 
 def who_am_i() -> str:
-    return f"I'm {settings.SHOP_NAME}'s assistant. " + help_text()
+    return f"I'm {settings.SHOP_NAME}'s automated assistant, not a person. " + help_text()
+
+
+COMPLIMENT_THANKS = "Aw, thank you so much! Anything I can find for you? Tell me a brand, size or budget."
 
 
 def greeting(hold_lines: str) -> str:

@@ -1,5 +1,7 @@
 """Offers on a price: passed on to the owner, accepted, countered, declined."""
 
+from django.conf import settings
+
 from assistant.wording.conversation import SKU_HINT
 
 
@@ -91,6 +93,14 @@ def cannot_give_away(line: str) -> str:
     return (
         f"Sorry, I can't give pieces away or throw any in for free, so I haven't held anything. {line}: "
         "if you'd like it at that price (or want to make an offer), just tell me."
+    )
+
+
+def cannot_wait_that_long(line: str) -> str:
+    """ "hold it and ill pay next month": refused plainly, nothing held."""
+    return (
+        f"Sorry, holds last {settings.HOLD_HOURS} hours at most, so I can't keep {line} that long and I haven't "
+        "held it. When you're ready to pay, tell me and I'll hold it for you if it's still here."
     )
 
 
