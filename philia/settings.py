@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orders",
     "tiktok",
     "assistant",
+    "live",
     "notifications",
 ]
 
