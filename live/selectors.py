@@ -50,3 +50,8 @@ def piece_with_sku(*, stream_id: int, sku: str) -> StreamItem | None:
 
 def line_up(*, stream_id: int) -> list[StreamItem]:
     return list(StreamItem.objects.select_related("item").filter(stream_id=stream_id).order_by("position"))
+
+
+def is_live_piece(*, drop_item_id: int) -> bool:
+    """Is this drop item a piece shown in a live stream (its claims are answered in the live's words)?"""
+    return ScreenSpan.objects.filter(drop_item_id=drop_item_id).exists()
