@@ -16,7 +16,7 @@ def span_at(*, stream_id: int, at: datetime) -> ScreenSpan | None:
     span = (
         ScreenSpan.objects.select_related("item", "stream_item")
         .filter(stream_id=stream_id, shown_from__lte=at)
-        .order_by("-shown_from")
+        .order_by("-shown_from", "-pk")  # a piece taken off the very millisecond it came on: the later
         .first()
     )
     if span is None or (span.shown_until is not None and span.shown_until <= at):

@@ -129,11 +129,10 @@ def next_piece(*, stream_id: int, sku: str | None = None, now: datetime | None =
     `StreamEnded`, `ItemNotFound`, `PieceNotShowable` (the named piece cannot be given away), or
     `NothingLeftToShow`; then nothing changes and the piece on screen stays.
     """
-    now = to_milliseconds(now or timezone.now())
     with locking_transaction():
         stream = _lock_stream(stream_id)
         _check_live(stream)
-        ScreenSpan.objects.filter(stream=stream, shown_until__isnull=True).update(shown_until=now)
+        now = _take_off_screen(stream, now=now)
         if sku is not None:
             piece = _named_piece(stream, sku)
             drop_item = _drop(stream, piece, now=now)
@@ -147,6 +146,18 @@ def next_piece(*, stream_id: int, sku: str | None = None, now: datetime | None =
         )
     logger.info("piece on screen", extra={"stream": stream.pk, "sku": piece.item.sku, "lot": piece.position})
     return NextPiece(stream=stream, piece=piece, span=span, skipped=skipped)
+
+
+def _take_off_screen(stream: Stream, *, now: datetime | None) -> datetime:
+    """Close the span on screen of a locked stream; returns the moment it closed, to the millisecond. Read once the
+    stream is locked (a Next that waited for another's lock comes after it), and never before the span began."""
+    now = to_milliseconds(now or timezone.now())
+    span = ScreenSpan.objects.filter(stream=stream, shown_until__isnull=True).first()
+    if span is not None:
+        now = max(now, span.shown_from)
+        span.shown_until = now
+        span.save(update_fields=["shown_until"])
+    return now
 
 
 def _check_live(stream: Stream) -> None:
@@ -221,12 +232,11 @@ def end_stream(*, stream_id: int, now: datetime | None = None) -> Stream:
     """Live (or scheduled: called off) → ended; the piece on screen leaves it. Every piece won in the stream stays
     held until now plus LIVE_PAY_HOURS. Locks the stream row, then the pieces won; raises `StreamNotFound` or
     `StreamEnded`. Claims written while a piece was on screen and settled later get the same hold when settled."""
-    now = to_milliseconds(now or timezone.now())
     with locking_transaction():
         stream = _lock_stream(stream_id)
         if stream.status == Stream.Status.ENDED:
             raise StreamEnded(stream.pk)
-        ScreenSpan.objects.filter(stream=stream, shown_until__isnull=True).update(shown_until=now)
+        now = _take_off_screen(stream, now=now)
         stream.status, stream.ended_at = Stream.Status.ENDED, now
         stream.save(update_fields=["status", "ended_at"])
         won = DropItem.objects.filter(screen_span__stream=stream, winner__isnull=False).values_list("item", flat=True)
