@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistant import wording
-from assistant.formatting import item_line, when
+from assistant.formatting import item_line, money, when
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from inventory.models import Item
+from live import selectors as live_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +89,13 @@ def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) 
         if settlement is None:
             return False
         line = _line(settlement.item)
+        live = live_selectors.is_live_piece(drop_item_id=drop_item_id)
         replies = []
         for outcome in settlement.outcomes:
             claim = outcome.claim
-            if outcome.won:
+            if outcome.won and live:
+                text = wording.live_won(settlement.item.name, money(settlement.item.price))
+            elif outcome.won:
                 text = wording.drop_won(line, when(settlement.item.hold_runs_out_at()))
             elif claim.outcome == claim.Outcome.EARLY:
                 text = wording.drop_too_early(line, outcome.place or 1)

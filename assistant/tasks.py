@@ -147,6 +147,7 @@ def settle_drop_item(drop_item_id: int) -> None:
     deadline = inventory_services.settling_deadline(
         drops_at=drop_item.drop.drops_at,
         received=[received.get(claim.tiktok_message_id, claim.created_at) for claim in claims],
+        settle_seconds=drop_item.drop.settle_seconds,
     )
     now = timezone.now()
     if deadline is None:

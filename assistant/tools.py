@@ -90,6 +90,7 @@ from inventory.selectors import (
     waitlist_place,
     waitlist_places,
 )
+from live import selectors as live_selectors
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, countered_offers, record_offer
@@ -105,6 +106,7 @@ class Toolbox(OncePerMessage):
     def __init__(self, *, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> None:
         super().__init__(customer=customer, message=message, earlier=earlier)
         self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
+        self._live_pieces: dict[tuple[str | None, int | None], tuple[Facts, str] | None] = {}
 
     # --- reads ---
 
@@ -187,6 +189,31 @@ class Toolbox(OncePerMessage):
             {**item_facts(item, customer=self.customer, now=now, full=True), "dropped_at": _dropped_at(item)}
             for item in live_drop_items(now=now)
         ]
+
+    def live_piece(self, *, sku: str | None = None, lot: int | None = None) -> tuple[Facts, str] | None:
+        """While a stream is live, the piece a claim in this message means, full facts, and its state in the
+        line-up (lined_up, shown, skipped): the SKU or lot number named, else the piece on screen when the message
+        was written (TikTok's time), however late it came in. None with no stream live, or no such piece. Read
+        once per message and question."""
+        if (sku, lot) not in self._live_pieces:
+            self._live_pieces[(sku, lot)] = self._live_piece(sku=sku, lot=lot)
+        return self._live_pieces[(sku, lot)]
+
+    def _live_piece(self, *, sku: str | None, lot: int | None) -> tuple[Facts, str] | None:
+        stream = live_selectors.live_stream()
+        if stream is None:
+            return None
+        if sku is not None:
+            piece = live_selectors.piece_with_sku(stream_id=stream.pk, sku=sku)
+        elif lot is not None:
+            piece = live_selectors.lot(stream_id=stream.pk, position=lot)
+        else:
+            written_at_ms = int(self.message.created_at.timestamp() * 1000)
+            span = live_selectors.span_at_ms(stream_id=stream.pk, at_ms=written_at_ms)
+            piece = span.stream_item if span is not None else None
+        if piece is None:
+            return None
+        return item_facts(piece.item, customer=self.customer, now=timezone.now(), full=True), piece.state
 
     def order_status(self) -> Orders:
         orders = list(customer_orders(customer=self.customer)[:5])

@@ -141,20 +141,29 @@ def claim_drop_item(
         if claim is None:
             return None  # settled meanwhile, or the owner held or sold the piece by hand
         if first is not None:
-            enqueue_drop_settlement(drop_item_id=first)
+            enqueue_drop_settlement(drop_item_id=first, delay_seconds=_settle_seconds_of(drop_item_id=first))
     logger.info("drop claim recorded", extra={"sku": item.sku, "customer": customer.pk, "at_ms": written_at_ms})
     return claim
 
 
-def settling_deadline(*, drops_at: datetime, received: Iterable[datetime]) -> datetime | None:
-    """Claims count when the webhook received them at most DROP_SETTLE_SECONDS after the first claim that
-    came in after the drop time (or the first of all, if none did). None without claims."""
+def _settle_seconds_of(*, drop_item_id: int) -> float | None:
+    """The drop's own settling window (a live stream's piece), or None for the shop's DROP_SETTLE_SECONDS."""
+    return Drop.objects.filter(drop_items=drop_item_id).values_list("settle_seconds", flat=True).first()
+
+
+def settling_deadline(
+    *, drops_at: datetime, received: Iterable[datetime], settle_seconds: float | None = None
+) -> datetime | None:
+    """Claims count when the webhook received them at most `settle_seconds` (the drop's; DROP_SETTLE_SECONDS when
+    None) after the first claim that came in after the drop time (or the first of all, if none did). None without
+    claims."""
     received = sorted(received)
     if not received:
         return None
     after_drop = [moment for moment in received if moment >= drops_at]
     first = after_drop[0] if after_drop else received[0]
-    return first + timedelta(seconds=settings.DROP_SETTLE_SECONDS)
+    window = settings.DROP_SETTLE_SECONDS if settle_seconds is None else settle_seconds
+    return first + timedelta(seconds=window)
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,7 @@ def settle_drop_item(
         claims = list(drop_claims_in_order(drop_item_id=drop_item.pk))
         for claim in claims:
             claim.received_at = received_at.get(claim.tiktok_message_id, claim.created_at)
-        counted, late, early = _claims_by_timing(claims, drops_at=drop_item.drop.drops_at)
+        counted, late, early = _claims_by_timing(claims, drop=drop_item.drop)
         winner, item = _first_claim_to_hold(counted, drop_item=drop_item, now=now)
         outcomes = _put_the_others_in_line(drop_item, winner=winner, counted=counted, late=late, early=early)
         _save_claim_outcomes([outcome.claim for outcome in outcomes])
@@ -211,13 +220,15 @@ def settle_drop_item(
 
 
 def _claims_by_timing(
-    claims: list[DropClaim], *, drops_at: datetime
+    claims: list[DropClaim], *, drop: Drop
 ) -> tuple[list[DropClaim], list[DropClaim], list[DropClaim]]:
     """The claims that count (written after the drop time, received within the settling window), the late
     ones and the ones written too early, each in the order given."""
-    drops_at_ms = int(drops_at.timestamp() * 1000)
+    drops_at_ms = int(drop.drops_at.timestamp() * 1000)
     received = [(claim, _received_at(claim)) for claim in claims]
-    deadline = settling_deadline(drops_at=drops_at, received=[moment for _, moment in received])
+    deadline = settling_deadline(
+        drops_at=drop.drops_at, received=[moment for _, moment in received], settle_seconds=drop.settle_seconds
+    )
     if deadline is None:  # no claims
         return [], [], []
     counted = [c for c, moment in received if c.written_at_ms >= drops_at_ms and moment <= deadline]
@@ -239,7 +250,7 @@ def _first_claim_to_hold(
     item = drop_item.item
     for claim in counted:
         try:
-            item = _hold_for_drop(item_id=drop_item.item_id, customer=claim.customer, now=now)
+            item = _hold_for_drop(item_id=drop_item.item_id, customer=claim.customer, drop=drop_item.drop, now=now)
         except HoldLimitReached:
             continue
         except DomainError:
@@ -319,11 +330,60 @@ def _save_claim_outcomes_sql() -> str:
     )
 
 
-def _hold_for_drop(*, item_id: int, customer: Customer, now: datetime) -> Item:
-    """A drop's winner gets the hold: the usual hold rules, minus the drop's own "being settled" refusal."""
+def _hold_for_drop(*, item_id: int, customer: Customer, drop: Drop, now: datetime) -> Item:
+    """A drop's winner gets the hold: the usual hold rules, minus the drop's own "being settled" refusal, for the
+    drop's hold length and hold limit (a live stream's piece has its own)."""
     with transaction.atomic():
         lock_customer(customer.pk)
         candidate = lock_item_to_hold(item_id=item_id, customer_id=customer.pk, now=now)
         if candidate is None:
             raise ItemNotFound(str(item_id))
-        return hold_locked_item(candidate, customer=customer, hours=hold_hours(None), now=now)
+        return hold_locked_item(
+            candidate,
+            customer=customer,
+            hours=hold_hours(drop.hold_hours),
+            now=now,
+            limited=drop.counts_toward_hold_limit,
+        )
+
+
+def drop_now(
+    *,
+    item_id: int,
+    name: str,
+    settle_seconds: float | None = None,
+    hold_hours: float | None = None,
+    counts_toward_hold_limit: bool = True,
+    now: datetime | None = None,
+) -> DropItem:
+    """Give one piece away at once in a drop of its own (a piece brought on screen in a live stream): from `now`
+    a message that would hold it is a claim, settled on the earliest TikTok time with the rules given.
+
+    Locks the item row. Raises `ItemNotFound`, or `ItemNotDroppable` (sold, hidden, held, in an upcoming drop, or
+    claimed in a drop not settled yet) and then changes nothing. An earlier drop item of the piece that nobody
+    claimed is closed (settled with no winner), so claims from now on go to this one.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        item = lock_items(ids=[item_id]).first()
+        if item is None:
+            raise ItemNotFound(str(item_id))
+        _check_droppable(item=item, now=now)
+        earlier = DropItem.objects.filter(item=item, settled_at__isnull=True)
+        if earlier.filter(first_claim_at__isnull=False).exists():
+            raise ItemNotDroppable(item.sku, "is being claimed in a drop")
+        earlier.update(settled_at=now)
+        drop = Drop.objects.create(
+            name=name[: Drop._meta.get_field("name").max_length],
+            drops_at=now,
+            settle_seconds=settle_seconds,
+            hold_hours=hold_hours,
+            counts_toward_hold_limit=counts_toward_hold_limit,
+        )
+        drop_item = DropItem.objects.create(drop=drop, item=item)
+        Item.objects.filter(pk=item.pk).update(
+            drops_at=now, status=Item.Status.AVAILABLE, held_by=None, held_until=None, updated_at=now
+        )
+    forget_stock_facts()
+    logger.info("piece dropped now", extra={"drop": drop.pk, "sku": item.sku})
+    return drop_item

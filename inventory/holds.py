@@ -72,8 +72,11 @@ def hold_hours(hours: object) -> int | float:
     return hours
 
 
-def hold_locked_item(candidate: HoldCandidate, *, customer: Customer, hours: int | float, now: datetime) -> Item:
-    """Hold a locked item for a customer whose row is locked too (the caller's transaction)."""
+def hold_locked_item(
+    candidate: HoldCandidate, *, customer: Customer, hours: int | float, now: datetime, limited: bool = True
+) -> Item:
+    """Hold a locked item for a customer whose row is locked too (the caller's transaction). `limited`: refused
+    at MAX_HOLDS_PER_CUSTOMER (a live stream's wins are not)."""
     item = candidate.item
     hold_is_current = item.is_held(now=now)
     extends_own_hold = hold_is_current and item.held_by_id == customer.pk
@@ -81,7 +84,7 @@ def hold_locked_item(candidate: HoldCandidate, *, customer: Customer, hours: int
         raise ItemUnavailable(item.sku, item.status, item.held_until)
     # Taking an item back after one's own hold ran out is a new hold: it counts against the limit.
     limit = settings.MAX_HOLDS_PER_CUSTOMER
-    if not extends_own_hold and candidate.holds >= limit:
+    if limited and not extends_own_hold and candidate.holds >= limit:
         raise HoldLimitReached(limit)
     held_until = now + timedelta(hours=hours)
     if extends_own_hold:
@@ -214,3 +217,21 @@ def claim_hold_reminder(*, item_id: int, held_until: datetime, now: datetime | N
         item.save(update_fields=["hold_reminded_at", "updated_at"])
     item.held_by = holder
     return item
+
+
+def hold_at_least_until(*, item_ids: list[int], until: datetime, now: datetime | None = None) -> list[Item]:
+    """Make the current holds of these pieces last at least until `until` (a live stream's wins: until the stream
+    ended plus LIVE_PAY_HOURS), whoever holds them; the hold's timers follow. Pieces no longer held are left
+    alone. Locks the items in primary-key order; returns the holds lengthened."""
+    now = now or timezone.now()
+    lengthened = []
+    with transaction.atomic():
+        for item in lock_items(ids=item_ids):
+            if not item.is_held(now=now) or item.hold_runs_out_at() >= until:
+                continue
+            item.held_until, item.updated_at = until, now
+            save_hold(item)
+            schedule_hold_timers(item_id=item.pk, held_until=until)
+            lengthened.append(item)
+    logger.info("holds lengthened", extra={"skus": [item.sku for item in lengthened], "until": until})
+    return lengthened

@@ -248,10 +248,27 @@ class Drop(models.Model):
 
     name = models.CharField(max_length=120)
     drops_at = models.DateTimeField(db_index=True)
+    # The rules of the giving away, when they are not the shop's drop settings (a piece shown in a live stream).
+    settle_seconds = models.FloatField(
+        null=True, blank=True, help_text="Claims count this long after the first; empty: DROP_SETTLE_SECONDS."
+    )
+    hold_hours = models.FloatField(null=True, blank=True, help_text="The winner's hold; empty: HOLD_HOURS.")
+    counts_toward_hold_limit = models.BooleanField(
+        default=True, help_text="A win counts against MAX_HOLDS_PER_CUSTOMER (a claimant at the limit is passed over)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-drops_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="drop_settle_seconds_not_negative",
+                condition=Q(settle_seconds__isnull=True) | Q(settle_seconds__gte=0),
+            ),
+            models.CheckConstraint(
+                name="drop_hold_hours_positive", condition=Q(hold_hours__isnull=True) | Q(hold_hours__gt=0)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.drops_at:%Y-%m-%d %H:%M %Z})"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orders",
     "tiktok",
     "assistant",
+    "live",
     "notifications",
 ]
 
@@ -279,6 +280,8 @@ DROP_SETTLE_MAX_WAIT_SECONDS = env.float("DROP_SETTLE_MAX_WAIT_SECONDS", default
 DROP_CLAIM_MINUTES = env.float("DROP_CLAIM_MINUTES", default=10.0)
 if DROP_CLAIM_MINUTES < 0:
     raise ImproperlyConfigured(f"DROP_CLAIM_MINUTES is a number of minutes, at least 0, not {DROP_CLAIM_MINUTES}.")
+LIVE_SETTLE_SECONDS = env.float("LIVE_SETTLE_SECONDS", default=2.0)  # DROP_SETTLE_SECONDS of a live stream's piece
+LIVE_PAY_HOURS = env.hours("LIVE_PAY_HOURS", 24)  # a live stream's wins stay held until it ends plus this
 
 # An offer at or above an item's floor is accepted at once; an item without its own floor has this percent
 # of its price as the floor (100: no haggling). Offers waiting on the customer or the owner expire after OFFER_HOURS.

@@ -14,7 +14,7 @@ from assistant import language, wording
 from assistant.formatting import money
 from assistant.language import find_skus
 from assistant.memory import Conversation
-from assistant.offline import browsing, conditions, details, holds, offers, orders, relative, smalltalk
+from assistant.offline import browsing, conditions, details, holds, live, offers, orders, relative, smalltalk
 from assistant.offline.context import Turn
 from assistant.results import (
     ClaimRecorded,
@@ -99,6 +99,8 @@ INTENTS: tuple[Intent, ...] = (
            ("hi", "heyyy", "hiii 👋")),
     Intent("asks for a person", said(language.wants_human), smalltalk.hand_off,
            ("can i talk to a human", "real person pls")),
+    Intent("a claim during a live stream", live.claims_on_a_live, live.claim,
+           ("mine!!", "sold", "lot 3", "VNT-LIVE-001"), needs="a stream live now"),
     Intent("cancel my order", said(language.wants_order_cancelled), orders.cancel_order,
            ("cancel my order",), needs="an order"),
     Intent("cancel, just after ordering", lambda t: language.says_just_cancel(t.text) and orders.placed_an_order(t), orders.cancel_order,
@@ -204,6 +206,7 @@ INTENTS: tuple[Intent, ...] = (
 # The deterministic answers that never need AI, read on the whole message (greeting included).
 FAST_PATH: tuple[Intent, ...] = (
     Intent("asks for a person", lambda t: language.wants_human(t.full_text), smalltalk.hand_off),
+    Intent("a claim during a live stream", live.claims_on_a_live, live.claim),
     Intent("cancel my order", lambda t: language.wants_order_cancelled(t.full_text), orders.cancel_order),
     Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),
     Intent("says they paid", lambda t: language.says_paid(t.full_text), orders.payment_claimed),

@@ -61,3 +61,11 @@ NOT_IN_ANY_LINE = "You're not waiting for anything right now. Want me to find yo
 
 def left_lines(skus: list[str]) -> str:
     return "Done, I've taken you off the list for " + ", ".join(skus) + "."
+
+
+def live_won(name: str, price: str) -> str:
+    return f"It's yours: {name}, {price} — keep claiming, one invoice at the end!"
+
+
+def live_lot_not_up(lot: int) -> str:
+    return f"Lot {lot} isn't on screen yet: claim it when it's up!"

@@ -75,7 +75,7 @@ def test_clear_without_asking_deletes_shop_data_and_seeds_again():
     output = seed("--clear", "--no-input")
 
     assert (
-        "Deleted 0 tool calls, 1 orders, 0 offers, 0 stripe events, 1 items, 0 messages, 1 customers, 0 webhook events."
+        "Deleted 0 tool calls, 0 streams, 1 orders, 0 offers, 0 stripe events, 1 items, 0 messages, 1 customers, 0 webhook events."
         in output
     )
     assert (Order.objects.count(), Customer.objects.count(), Item.objects.count()) == (0, 0, len(SEED_ITEMS))
@@ -99,7 +99,7 @@ def test_clear_has_every_app_delete_its_own_rows_and_keeps_staff_and_credentials
     output = seed("--clear", "--no-input")
 
     assert (
-        "Deleted 1 tool calls, 1 orders, 1 offers, 0 stripe events, 2 items, 1 messages, 1 customers, 1 webhook events."
+        "Deleted 1 tool calls, 0 streams, 1 orders, 1 offers, 0 stripe events, 2 items, 1 messages, 1 customers, 1 webhook events."
         in output
     )
     assert [model.objects.count() for model in (ToolCall, Order, Offer, Message, Customer, WebhookEvent)] == [0] * 6
@@ -138,5 +138,8 @@ def test_clear_deletes_orders_paid_through_stripe_with_their_stripe_events():
 
     output = seed("--clear", "--no-input")
 
-    assert "Deleted 0 tool calls, 1 orders, 0 offers, 1 stripe events, 1 items, 0 messages, 1 customers" in output
+    assert (
+        "Deleted 0 tool calls, 0 streams, 1 orders, 0 offers, 1 stripe events, 1 items, 0 messages, 1 customers"
+        in output
+    )
     assert (Order.objects.count(), StripeEvent.objects.count()) == (0, 0)

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from conversations.models import Customer, Message
 from inventory.models import Item
+from live.models import Stream
 from orders.models import Order
 from philia.tests.factories import make_customer, make_item
 from tiktok.models import WebhookEvent
 
-PROJECT_APPS = {"philia", "inventory", "orders", "conversations", "tiktok"}
+PROJECT_APPS = {"philia", "inventory", "orders", "conversations", "tiktok", "live"}
 UNDECODABLE = "VNT\udcff\udcfe"  # what Python makes of the bytes b"VNT\xff\xfe" on the command line
 LONG = "x" * 10_000
 SQL = "'; DROP TABLE inventory_item; --"
@@ -188,6 +189,56 @@ BAD_ARGUMENTS = [
         ["simulate", "hello", "--user", "anna", "--url", SQL],
         "manage.py simulate: error: argument --url: must start with http:// or https:// (see --help)",
     ),
+    (["live"], "manage.py live: error: the following arguments are required: ACTION (see --help)"),
+    (
+        ["live", "dance"],
+        "manage.py live: error: argument ACTION: invalid choice: 'dance' (choose from 'schedule', 'start', 'next', 'end') (see --help)",
+    ),
+    (
+        ["live", "schedule", "VNT-TEST-001"],
+        "manage.py live: error: the following arguments are required: --title (see --help)",
+    ),
+    (
+        ["live", "schedule", "--title", "Live"],
+        "manage.py live: error: the following arguments are required: SKU (see --help)",
+    ),
+    (
+        ["live", "schedule", "--title", " ", "VNT-TEST-001"],
+        "manage.py live: error: argument --title: is empty (see --help)",
+    ),
+    (
+        ["live", "schedule", "--title", "Live", "--at", "tonight", "VNT-TEST-001"],
+        "CommandError: --at 'tonight' is not an ISO 8601 time, e.g. 2026-12-24T19:00:00+00:00.",
+    ),
+    (
+        ["live", "schedule", "--title", "Live", "--at", "2026-12-24T19:00:00", "VNT-TEST-001"],
+        "CommandError: Give the stream's time with its time zone, e.g. 2026-12-24T19:00:00+00:00.",
+    ),
+    (["live", "schedule", "--title", "Live", "NOPE-404"], "CommandError: No item with SKU NOPE-404."),
+    (
+        ["live", "schedule", "--title", "Live", UNDECODABLE],
+        "manage.py live: error: argument SKU: contains bytes that are not valid UTF-8 (see --help)",
+    ),
+    (["live", "start"], "manage.py live: error: the following arguments are required: ID (see --help)"),
+    (
+        ["live", "start", "abc"],
+        "manage.py live: error: argument ID: must be a whole number from 1 to 9223372036854775807 (see --help)",
+    ),
+    (
+        ["live", "start", "0"],
+        "manage.py live: error: argument ID: must be a whole number from 1 to 9223372036854775807 (see --help)",
+    ),
+    (["live", "start", "404"], "CommandError: No stream with id 404."),
+    (["live", "next", "404"], "CommandError: No stream with id 404."),
+    (
+        ["live", "next", "404", "VNT-TEST-001", "more"],
+        "manage.py live: error: unrecognized arguments: more (see --help)",
+    ),
+    (
+        ["live", "end", SQL],
+        "manage.py live: error: argument ID: must be a whole number from 1 to 9223372036854775807 (see --help)",
+    ),
+    (["live", "end", "404"], "CommandError: No stream with id 404."),
     (["seed", "--bogus"], "manage.py seed: error: unrecognized arguments: --bogus (see --help)"),
     (["seed", SQL], f"manage.py seed: error: unrecognized arguments: {SQL} (see --help)"),
     (["expire_holds", "now"], "manage.py expire_holds: error: unrecognized arguments: now (see --help)"),
@@ -222,6 +273,7 @@ def _written() -> dict[str, object]:
         "items": sorted(Item.objects.values_list("sku", "status", "held_by_id", "held_until")),
         "messages": Message.objects.count(),
         "orders": Order.objects.count(),
+        "streams": Stream.objects.count(),
         "events": sorted(WebhookEvent.objects.values_list("pk", "status", "attempts")),
     }
 

@@ -12,6 +12,7 @@ from assistant.services import clear_tool_calls
 from conversations.services import clear_conversations
 from inventory.seed_data import SEED_ITEMS
 from inventory.services import add_items, clear_stock
+from live.services import clear_streams
 from orders.services import clear_orders
 from philia.management.arguments import OneLineErrors
 from tiktok.services import clear_webhook_events
@@ -20,6 +21,7 @@ from tiktok.services import clear_webhook_events
 # together"): rows of an upper app refer to a lower one's (PROTECT), never the other way round.
 CLEARS: tuple[Callable[[], dict[str, int]], ...] = (
     clear_tool_calls,
+    clear_streams,
     clear_orders,
     clear_stock,
     clear_conversations,
@@ -32,7 +34,7 @@ class Command(OneLineErrors):
         "Put the demo stock in the shop: at least a dozen one-of-a-kind vintage items (Nike, Carhartt, "
         "Levi's, Adidas, Patagonia, ...), on sale. Idempotent: items whose SKU is already in stock are left "
         "exactly as they are (held, sold or edited), so a second run adds and changes nothing. With --clear "
-        "it first deletes all shop data (the assistant's tool calls, orders, offers, Stripe events, items, messages, "
+        "it first deletes all shop data (the assistant's tool calls, live streams, orders, offers, Stripe events, items, messages, "
         "customers, webhook events; each app deletes its own) after asking for confirmation; --no-input skips the "
         "question. Staff accounts and TikTok credentials are kept."
     )
