@@ -1,8 +1,8 @@
 """The offline assistant: answers every kind of customer message without any AI.
 
-A message is read once into a `Turn` (its text, the items it names or points at). The answer is the
-first intent of `INTENTS`, read top to bottom as the order of play, whose test matches the turn and
-whose handler has an answer. Handlers live in modules by concern — small talk and shop questions,
+A message is read once into a `Turn` (its text, the items it names or points at). The answer is that of
+the intent meant: of the intents of `INTENTS` whose test matches the turn, the first, unless a later one's
+examples are clearly nearer to the message (`meaning.in_order_of_meaning`); the next when its handler has none. Handlers live in modules by concern — small talk and shop questions,
 browsing and search, item details, holds, orders and payment, offers — act through the `Toolbox`, and
 say everything in the words of `assistant.wording`. `FAST_PATH` is the part that also runs before the AI.
 """
@@ -16,6 +16,7 @@ from assistant.language import find_skus
 from assistant.memory import Conversation
 from assistant.offline import browsing, conditions, details, holds, live, offers, orders, relative, smalltalk
 from assistant.offline.context import Turn
+from assistant.offline.meaning import in_order_of_meaning
 from assistant.results import (
     ClaimRecorded,
     HandedOff,
@@ -89,8 +90,8 @@ def _only_asks_for_photos(turn: Turn) -> bool:
 
 # The intents, as data: what each is, how it is recognised, what answers it, examples as customers write them and
 # the state it needs ("" for none: then every example must be read as this intent on a new conversation, which
-# assistant/tests/test_intent_table.py checks). Read top to bottom: the first intent that applies and answers wins,
-# so a question about holds comes before a hold, a condition before a plain offer or hold, and what the last turn
+# assistant/tests/test_intent_table.py checks). The order breaks near-ties among the intents that apply (examples
+# clearly nearer to the message win, `meaning`), so a question about holds comes before a hold, a condition before a plain offer or hold, and what the last turn
 # asked ("yes", "the tee as well") before what the words alone would say.
 # Ordering marks pieces sold, so a maybe ("I might buy it later") is not an order: a hold if asked for, else the
 # piece's details and how to hold it.
@@ -217,11 +218,12 @@ FAST_PATH: tuple[Intent, ...] = (
 
 
 def first_answer(intents: tuple[Intent, ...], turn: Turn) -> str | None:
-    for intent in intents:
-        if intent.applies(turn):
-            answer = intent.answer(turn)
-            if answer is not None:
-                return answer
+    """The answer of the intent meant (`meaning.in_order_of_meaning`); when its handler has none after all, the
+    next one's."""
+    for intent in in_order_of_meaning(intents, turn):
+        answer = intent.answer(turn)
+        if answer is not None:
+            return answer
     return None
 
 
