@@ -133,14 +133,14 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
                 "classes": ("collapse",),
                 "fields": (
                     "tiktok_user_id", "conversation_id", "last_inbound_at", "last_read_at", "marketing_consent",
-                    "opted_out_at", "created_at", "updated_at",
+                    "marketing_consent_at", "opted_out_at", "created_at", "updated_at",
                 ),
             },
         ),
     )  # fmt: skip
     readonly_fields = (
         "bot_status", "bot_paused_until", "handoff_requested_at", "last_inbound_at", "last_read_at",
-        "marketing_consent", "opted_out_at", "created_at", "updated_at", "conversation", "orders", "asked_for_person_at",
+        "marketing_consent", "marketing_consent_at", "opted_out_at", "created_at", "updated_at", "conversation", "orders", "asked_for_person_at",
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:

@@ -94,16 +94,30 @@ def resume_bot(*, customer: Customer) -> Customer:
 
 
 def opt_out(*, customer: Customer, now: datetime | None = None) -> Customer:
-    """The customer sent STOP: nothing automated is sent to them until they opt back in. Idempotent."""
+    """The customer sent STOP: nothing automated is sent to them until they opt back in, and their marketing
+    consent is withdrawn (START does not give it back). Idempotent."""
     now = now or timezone.now()
     updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(
-        opted_out_at=now, updated_at=now
+        opted_out_at=now, marketing_consent=False, updated_at=now
     )
     if updated:
-        customer.opted_out_at = now
+        customer.opted_out_at, customer.marketing_consent = now, False
         logger.info("customer opted out", extra={"customer": customer.pk})
     else:
-        customer.refresh_from_db(fields=["opted_out_at"])
+        customer.refresh_from_db(fields=["opted_out_at", "marketing_consent"])
+    return customer
+
+
+def record_marketing_consent(*, customer: Customer, now: datetime | None = None) -> Customer:
+    """The customer asked to hear about lives and drops: their consent, with its time. Giving it again keeps the
+    first time. Idempotent."""
+    now = now or timezone.now()
+    updated = Customer.objects.filter(pk=customer.pk, marketing_consent=False).update(
+        marketing_consent=True, marketing_consent_at=now, updated_at=now
+    )
+    if updated:
+        logger.info("marketing consent given", extra={"customer": customer.pk})
+    customer.refresh_from_db(fields=["marketing_consent", "marketing_consent_at"])
     return customer
 
 

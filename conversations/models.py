@@ -32,7 +32,12 @@ class Customer(models.Model):
         db_index=True,
         help_text="The customer asked for a person; cleared when the owner resumes the bot.",
     )
-    marketing_consent = models.BooleanField(default=False)
+    marketing_consent = models.BooleanField(
+        default=False, help_text="The customer asked to hear about lives and drops; STOP withdraws it."
+    )
+    marketing_consent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer gave their marketing consent."
+    )
     opted_out_at = models.DateTimeField(
         null=True, blank=True, help_text="The customer sent STOP: nothing automated is sent until they send START."
     )

@@ -61,6 +61,18 @@ def can_be_written_to(*, customer: Customer, now: datetime | None = None) -> boo
     )
 
 
+def reachable_with_news(*, now: datetime | None = None) -> QuerySet[Customer]:
+    """Customers who may be told of a live or a drop now: marketing consent given (STOP withdraws it) and, as
+    `can_be_written_to`, within the reply window, not opted out, the bot not paused for them."""
+    now = now or timezone.now()
+    return Customer.objects.filter(
+        Q(bot_paused_until__isnull=True) | Q(bot_paused_until__lte=now),
+        marketing_consent=True,
+        opted_out_at__isnull=True,
+        last_inbound_at__gt=now - timedelta(hours=settings.TIKTOK_WINDOW_HOURS),
+    ).exclude(conversation_id="")
+
+
 def business_messages_since(*, customer: Customer, since: datetime) -> int:
     """Messages the business sent to this customer through TikTok (bot, staff, the owner's app) since `since`."""
     return _delivered_since(customer=customer, since=since).count()

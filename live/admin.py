@@ -140,6 +140,7 @@ class StreamAdmin(admin.ModelAdmin):
             "line_up": selectors.line_up(stream_id=stream.pk),
             "can_change": self.has_change_permission(request, stream),
             "refresh_seconds": REFRESH_SECONDS,
+            "live_figures": selectors.stream_figures(stream_id=stream.pk),
             **on_screen_context(stream),
             **(extra_context or {}),
         }

@@ -110,3 +110,29 @@ class ScreenSpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.sku} on screen from {self.shown_from:%H:%M:%S}"
+
+
+class Announcement(models.Model):
+    """A customer told that a stream is coming ("we go live at …"): at most one per stream and customer, whatever
+    retries or schedules again."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="announcements")
+    customer = models.ForeignKey("conversations.Customer", on_delete=models.CASCADE, related_name="announcements")
+    message = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The outbound message that told them (its state says whether it went out).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stream", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "customer"], name="announcement_once_per_stream_and_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"Stream {self.stream_id} announced to {self.customer_id}"

@@ -1,8 +1,15 @@
-"""Reading live streams: the stream live now, and which piece was on screen at a given moment."""
+"""Reading live streams: the stream live now, which piece was on screen at a given moment, and a stream's figures."""
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, Subquery, Sum
+
+from conversations.models import Message
+from inventory.models import DropClaim, DropItem
 from live.models import ScreenSpan, Stream, StreamItem
+from orders.models import Order, OrderItem
 
 
 def live_stream() -> Stream | None:
@@ -55,3 +62,72 @@ def line_up(*, stream_id: int) -> list[StreamItem]:
 def is_live_piece(*, drop_item_id: int) -> bool:
     """Is this drop item a piece shown in a live stream (its claims are answered in the live's words)?"""
     return ScreenSpan.objects.filter(drop_item_id=drop_item_id).exists()
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median of a duration (nulls left out)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass(frozen=True)
+class StreamFigures:
+    """How a stream sold. Pieces are counted once however often they came on screen; `paid` pieces are those won
+    and in a paid (or shipped) order of their winner, `revenue` those pieces' prices (shipping left out);
+    `claim_to_paid` is paid ÷ claimed pieces; `median_answer` runs from the webhook receiving a claim to TikTok
+    taking the reply that told its writer (won, or their place in line), over the claims answered so far."""
+
+    shown: int
+    claimed: int
+    won: int
+    paid: int
+    revenue: Decimal
+    claimants: int
+    median_answer: timedelta | None
+
+    @property
+    def claim_to_paid(self) -> float | None:
+        return self.paid / self.claimed if self.claimed else None
+
+    @property
+    def median_answer_seconds(self) -> float | None:
+        return self.median_answer.total_seconds() if self.median_answer is not None else None
+
+
+def stream_figures(*, stream_id: int) -> StreamFigures:
+    """The stream's figures in three queries: its pieces on screen, its claims, its pieces paid for."""
+    pieces = ScreenSpan.objects.filter(stream_id=stream_id).aggregate(
+        shown=Count("item", distinct=True),
+        claimed=Count("item", distinct=True, filter=Q(drop_item__claims__isnull=False)),
+        won=Count("item", distinct=True, filter=Q(drop_item__winner__isnull=False)),
+    )
+    answer = Message.objects.filter(
+        in_reply_to=OuterRef("message"), direction=Message.Direction.OUTBOUND, image_name="", sent_at__isnull=False
+    ).order_by("sent_at")
+    claims = (
+        DropClaim.objects.filter(drop_item__screen_span__stream_id=stream_id)
+        .annotate(answered_at=Subquery(answer.values("sent_at")[:1]))
+        .aggregate(claimants=Count("customer", distinct=True), median=Median(F("answered_at") - F("received_at")))
+    )
+    won_by_buyer = DropItem.objects.filter(
+        screen_span__stream_id=stream_id, item=OuterRef("item"), winner=OuterRef("order__customer")
+    )
+    paid = OrderItem.objects.filter(
+        Exists(won_by_buyer), is_active=True, order__status__in=[Order.Status.PAID, Order.Status.SHIPPED]
+    ).aggregate(pieces=Count("item", distinct=True), revenue=Sum("price"))
+    return StreamFigures(
+        shown=pieces["shown"],
+        claimed=pieces["claimed"],
+        won=pieces["won"],
+        paid=paid["pieces"],
+        revenue=paid["revenue"] or Decimal("0.00"),
+        claimants=claims["claimants"],
+        median_answer=claims["median"],
+    )
+
+
+def latest_stream() -> Stream | None:
+    """The stream live now, else the one that started last (Today shows its figures)."""
+    return live_stream() or Stream.objects.filter(started_at__isnull=False).order_by("-started_at", "-pk").first()

@@ -32,6 +32,7 @@ from live.exceptions import (
     StreamNotLive,
 )
 from live.models import ScreenSpan, Stream, StreamItem
+from philia import jobs
 from philia.db import locking_transaction
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def to_milliseconds(moment: datetime) -> datetime:
 
 
 def schedule_stream(*, title: str, skus: Iterable[str], at: datetime | None = None) -> Stream:
-    """A new stream with these pieces lined up in the order given (lot 1, 2, …; a SKU given twice counts once).
+    """A new stream with these pieces lined up in the order given (lot 1, 2, …; a SKU given twice counts once),
+    announced once committed (`live.announcements`, in a job) to the customers who asked to hear about lives.
 
     Raises `InvalidStream` (no title, no SKU, a time without its zone), `ItemNotFound`, or `PieceNotShowable`
     (sold or hidden), and then writes nothing. Held pieces may be lined up: still held at their turn, they are
@@ -74,6 +76,7 @@ def schedule_stream(*, title: str, skus: Iterable[str], at: datetime | None = No
         StreamItem.objects.bulk_create(
             StreamItem(stream=stream, item=found[sku], position=position) for position, sku in enumerate(wanted, 1)
         )
+        jobs.enqueue_on_commit("announce_stream", stream.pk, unless_sent="the stream is not announced")
     logger.info("stream scheduled", extra={"stream": stream.pk, "skus": wanted})
     return stream
 

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from live import selectors as live_selectors
 from philia import today
 
 # The owner's own sections first, in the order of a working day; then the machinery. Apps not named go last.
@@ -43,9 +44,12 @@ class ShopAdminSite(admin.AdminSite):
         return apps
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
-        """Today: what needs the owner, most urgent first, and the figures of the last days."""
+        """Today: what needs the owner, most urgent first, the figures of the last days and of the latest stream."""
         figures = today.figures()
+        stream = live_selectors.latest_stream()
         context = {
+            "live_stream": stream,
+            "live_figures": live_selectors.stream_figures(stream_id=stream.pk) if stream is not None else None,
             "sections": today.needs_attention(),
             "figures": figures,
             "chart": chart_svg(figures.days),

@@ -102,6 +102,8 @@ INTENTS: tuple[Intent, ...] = (
            ("can i talk to a human", "real person pls")),
     Intent("a claim during a live stream", live.claims_on_a_live, live.claim,
            ("mine!!", "sold", "lot 3", "VNT-LIVE-001"), needs="a stream live now"),
+    Intent("size? during a live stream", live.asks_about_the_piece_on_screen, live.about_the_piece_on_screen,
+           ("size?", "how much?", "measurements?", "pics?"), needs="a stream live now, a piece on screen"),
     Intent("cancel my order", said(language.wants_order_cancelled), orders.cancel_order,
            ("cancel my order",), needs="an order"),
     Intent("cancel, just after ordering", lambda t: language.says_just_cancel(t.text) and orders.placed_an_order(t), orders.cancel_order,
@@ -208,6 +210,7 @@ INTENTS: tuple[Intent, ...] = (
 FAST_PATH: tuple[Intent, ...] = (
     Intent("asks for a person", lambda t: language.wants_human(t.full_text), smalltalk.hand_off),
     Intent("a claim during a live stream", live.claims_on_a_live, live.claim),
+    Intent("size? during a live stream", live.asks_about_the_piece_on_screen, live.about_the_piece_on_screen),
     Intent("cancel my order", lambda t: language.wants_order_cancelled(t.full_text), orders.cancel_order),
     Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),
     Intent("says they paid", lambda t: language.says_paid(t.full_text), orders.payment_claimed),

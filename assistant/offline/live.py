@@ -2,12 +2,14 @@
 number said on screen. A claim without a SKU or lot is for the piece on screen when the DM was written (TikTok's
 time), however late it arrives; it is recorded as a drop claim of that piece and answered when the piece is
 settled (the winner: "it's yours"; the others: their place in line). With no stream live these are ordinary
-messages."""
+messages. Questions with no piece named ("size?", "how much?", "pics?") are about the piece on screen when they
+were written, answered as the details of that piece."""
 
 import re
 
 from assistant import language, wording
 from assistant.offline.context import Turn
+from assistant.offline.details import describe_one, photo_text
 from assistant.offline.holds import hold_reply
 from assistant.results import Facts
 
@@ -16,6 +18,13 @@ CLAIM_WORDS = re.compile(
     r"^\W*(?:sold|me+|claim(?:ed)?|mine+|dibs|i'?ll take (?:it|this|that|this one))\W*(?:pls|please)?\W*$"
 )
 # "lot 3", "#3", "3!!": the lot number said on screen.
+# "size?", "measurements pls", "how much is it?", "price?", "pics?": a question naming no piece, the whole message.
+ON_SCREEN_QUESTION = re.compile(
+    r"^\W*(?:(?:what(?:'?s| is| are)?|how(?:'?s| is)?)\s+(?:the\s+)?(?:\w+\s+)?)?"
+    r"(?:size|sizing|fit|measurements?|measures|dimensions|length|pit to pit|how much|price|cost|"
+    r"pics?|photos?|pictures?|more (?:pics|photos|pictures))"
+    r"(?:\s+(?:is|are|on|of|for)?\s*(?:it|this|that|this one|that one|them))?\W*(?:please|pls)?\W*$"
+)
 LOT = re.compile(r"^\W*(?:(?:lot|number|no\.?)\s*#?\s*|#\s*)?(\d{1,4})\W*(?:pls|please|mine|for me)?\W*$")
 
 
@@ -72,3 +81,25 @@ def piece_claimed(turn: Turn) -> tuple[Facts, str] | None:
 def _bare_hold(text: str) -> bool:
     """ "mine!!", "claim pls", "i want it": a hold with nothing described, so the piece on screen."""
     return language.wants_hold(text) and len(re.findall(r"[a-z]+", text)) <= 4 and not language.SEARCH_CUE.search(text)
+
+
+def asks_about_the_piece_on_screen(turn: Turn) -> bool:
+    """Is a stream live and the message a question naming no piece ("size?", "how much?", "pics?") written while a
+    piece was on screen?"""
+    if turn.names_skus or not ON_SCREEN_QUESTION.match(turn.text):
+        return False
+    meant = turn.toolbox.live_piece()
+    return meant is not None and meant[1] == "shown"
+
+
+def about_the_piece_on_screen(turn: Turn) -> str | None:
+    """The details of the piece on screen when the question was written (its photo when asked for pictures), as
+    the assistant describes any piece."""
+    meant = turn.toolbox.live_piece()
+    if meant is None:
+        return None
+    facts, _ = meant
+    if not language.asks_for_photos(turn.text):
+        return describe_one(turn, facts)
+    text = photo_text(turn, facts)
+    return text + wording.available() if facts["status"] == "available" else text

@@ -301,6 +301,7 @@ def test_the_stream_page_fits_a_phone_and_next_is_in_reach(browser_at, live_serv
     assert browser.find_element(By.ID, "live-status").text == "LIVE"
     assert next_button.is_displayed() and next_button.size["height"] >= 44
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    assert browser.find_element(By.ID, "live-figures").is_displayed()
     assert_no_sideways_scroll(browser)
     if os.environ.get("SAVE_DOCS_SCREENSHOTS"):  # the picture in docs/live.md, taken again on purpose only
         SCREENSHOT.parent.mkdir(exist_ok=True)
