@@ -326,22 +326,9 @@ OWNER_NOTIFY_DIGEST_SECONDS = env.int("OWNER_NOTIFY_DIGEST_SECONDS", default=60)
 # sale; the customer is reminded once this many hours before (0 = no reminder).
 ORDER_PAYMENT_HOURS = env.float("ORDER_PAYMENT_HOURS", default=48.0)
 ORDER_REMINDER_HOURS = env.float("ORDER_REMINDER_HOURS", default=12.0)
-# How customers pay: "manual" (PAYMENT_INSTRUCTIONS, the order number as the reference) or "stripe".
-PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="manual")
-if PAYMENT_PROVIDER not in ("manual", "stripe"):
-    raise ImproperlyConfigured(f'PAYMENT_PROVIDER is "manual" or "stripe", not {PAYMENT_PROVIDER!r}.')
-SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="usd").lower()
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
-STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
-# Where Stripe sends the customer after paying (or giving up); TikTok is where they came from.
-STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="https://www.tiktok.com/messages")
-# Stripe events still `received` (or `processing`) after this many seconds lost their job: the sweep sends them
-# again. Longer than a Stripe event's handling may take (60 s), since nothing else keeps two workers apart.
-STRIPE_STALE_EVENT_SECONDS = env.int("STRIPE_STALE_EVENT_SECONDS", default=90)
-# Other ways to pay the shop accepts, for "venmo ok?" (plain text; empty: only the instructions above).
-PAYMENT_METHODS = env.str("PAYMENT_METHODS", default="")
+# How customers pay (PAYMENT_PROVIDER, Stripe's keys, …) and what a live stream's invoice charges for shipping.
+from philia.payment_settings import *  # noqa: E402,F403  (after .env is read; every name in its __all__)
+
 # How long a transaction waits for a row another one has locked before answering "busy, try again".
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
 
