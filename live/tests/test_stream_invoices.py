@@ -211,3 +211,15 @@ def test_a_stream_unknown_or_not_ended_gets_no_invoices():
     assert invoices.send_stream_invoices(stream_id=live.pk) == 0
     assert invoices.send_stream_invoices(stream_id=999_999) == 0
     assert (Order.objects.count(), StreamInvoice.objects.count()) == (0, 0)
+
+
+def test_a_winner_who_holds_none_of_their_pieces_any_more_gets_no_order_and_no_message(ended):
+    inventory_services.release_hold(sku="VNT-LIVE-002")  # the owner let ben's piece go
+    before = last_message_id()
+
+    told = invoices.send_stream_invoices(stream_id=ended.pk)
+
+    ben = Customer.objects.get(pk="ben-id")
+    assert (told, ben.orders.count(), new_messages(ben, after=before)) == (1, 0, [])
+    invoice = StreamInvoice.objects.get(stream=ended, customer=ben)
+    assert (invoice.order_id, invoice.told_at) == (None, None)
