@@ -7,6 +7,7 @@ same code runs against the servers they name, as in production.
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from philia.environment import (
 )
 from philia.observability import report_errors_to_sentry
 from philia.observability.logs import logging_config
+from philia.web_settings import *  # noqa: F403  (MIDDLEWARE, TEMPLATES)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,38 +65,8 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The ids a request is about (the order of /admin/orders/order/12/change/) on its log lines and Sentry events.
-    "philia.observability.ids.RequestIdsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
-    "axes.middleware.AxesMiddleware",
-]
-
 ROOT_URLCONF = "philia.urls"
 WSGI_APPLICATION = "philia.wsgi.application"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
 
 # --- Database -------------------------------------------------------------------------------------
 
@@ -326,8 +298,25 @@ OWNER_NOTIFY_DIGEST_SECONDS = env.int("OWNER_NOTIFY_DIGEST_SECONDS", default=60)
 # sale; the customer is reminded once this many hours before (0 = no reminder).
 ORDER_PAYMENT_HOURS = env.float("ORDER_PAYMENT_HOURS", default=48.0)
 ORDER_REMINDER_HOURS = env.float("ORDER_REMINDER_HOURS", default=12.0)
-# How customers pay (PAYMENT_PROVIDER, Stripe's keys, …) and what a live stream's invoice charges for shipping.
-from philia.payment_settings import *  # noqa: E402,F403  (after .env is read; every name in its __all__)
+# How customers pay: "manual" (PAYMENT_INSTRUCTIONS, the order number as the reference) or "stripe".
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="manual")
+if PAYMENT_PROVIDER not in ("manual", "stripe"):
+    raise ImproperlyConfigured(f'PAYMENT_PROVIDER is "manual" or "stripe", not {PAYMENT_PROVIDER!r}.')
+SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="usd").lower()
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+# Where Stripe sends the customer after paying (or giving up); TikTok is where they came from.
+STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="https://www.tiktok.com/messages")
+# Stripe events still `received` (or `processing`) after this many seconds lost their job: the sweep sends them
+# again. Longer than a Stripe event's handling may take (60 s), since nothing else keeps two workers apart.
+STRIPE_STALE_EVENT_SECONDS = env.int("STRIPE_STALE_EVENT_SECONDS", default=90)
+# Other ways to pay the shop accepts, for "venmo ok?" (plain text; empty: only the instructions above).
+PAYMENT_METHODS = env.str("PAYMENT_METHODS", default="")
+# Shipping charged once on a live stream's invoice (one order for every piece a buyer won), in SHOP_CURRENCY.
+# 0 (the default): shipping is in the prices, as on every other order.
+SHIPPING_FEE = Decimal(str(env.float("SHIPPING_FEE", default=0.0))).quantize(Decimal("0.01"))
 
 # How long a transaction waits for a row another one has locked before answering "busy, try again".
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
