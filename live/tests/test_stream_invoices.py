@@ -13,7 +13,7 @@ from inventory import services as inventory_services
 from inventory.models import DropItem, Item
 from live import invoices, services
 from live.models import Stream, StreamInvoice
-from live.tests.invoice_support import claim, settle, viewer
+from live.tests.invoice_support import end_friday_live
 from orders.models import Order, OrderEvent
 from orders.services import expire_unpaid_orders
 from philia.tests.factories import make_item
@@ -33,21 +33,7 @@ def shop(settings):
 @pytest.fixture
 def ended() -> Stream:
     """Friday live, ended: anna won lots 1 and 3, ben lot 2; cleo claimed lot 1 after anna and is first in its line."""
-    make_item("VNT-LIVE-001", name="Red Varsity Jacket", price="120.00", size_label="L")
-    make_item("VNT-LIVE-002", name="Levi's 550 Jeans", price="60.00", size_label="32")
-    make_item("VNT-LIVE-003", name="Black Bomber", price="90.00", size_label="M")
-    stream = services.schedule_stream(title="Friday live", skus=["VNT-LIVE-001", "VNT-LIVE-002", "VNT-LIVE-003"])
-    services.start_stream(stream_id=stream.pk)
-    anna, ben, cleo = viewer("anna"), viewer("ben"), viewer("cleo")
-    start = timezone.now() - timedelta(minutes=1)
-    for number, (sku, claimants) in enumerate(
-        [("VNT-LIVE-001", [anna, cleo]), ("VNT-LIVE-002", [ben]), ("VNT-LIVE-003", [anna])]
-    ):
-        shown = services.next_piece(stream_id=stream.pk, now=start + timedelta(seconds=10 * number))
-        for place, customer in enumerate(claimants, 1):
-            claim(customer, at=shown.span.shown_from + timedelta(seconds=place))
-        settle(sku)
-    return services.end_stream(stream_id=stream.pk)
+    return end_friday_live()
 
 
 def new_messages(customer: Customer, *, after: int) -> list[str]:
