@@ -22,6 +22,9 @@ class Stream(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    invoices_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every winner of the ended stream had their one invoice."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,3 +139,36 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return f"Stream {self.stream_id} announced to {self.customer_id}"
+
+
+class StreamInvoice(models.Model):
+    """A winner's one invoice for a stream: the order of every piece they won in it (made once: one row per stream
+    and customer), and the one message that told them of it and how to pay (`told_at`: sent once)."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="invoices")
+    customer = models.ForeignKey("conversations.Customer", on_delete=models.CASCADE, related_name="live_invoices")
+    order = models.OneToOneField(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_invoice",
+        help_text="Empty when the winner held none of the pieces any more when the stream's invoices were made.",
+    )
+    told_at = models.DateTimeField(null=True, blank=True, help_text="When the invoice's message was queued.")
+    notice = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The DM with the invoice (empty: the winner could not be written to, the order's history says why).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stream", "pk"]
+        constraints = [models.UniqueConstraint(fields=["stream", "customer"], name="stream_invoice_once_per_winner")]
+
+    def __str__(self) -> str:
+        return f"Invoice of {self.customer_id} for stream {self.stream_id}"

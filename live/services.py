@@ -234,7 +234,8 @@ def skip_piece(*, stream_id: int, sku: str, reason: str = "skipped by the owner"
 def end_stream(*, stream_id: int, now: datetime | None = None) -> Stream:
     """Live (or scheduled: called off) → ended; the piece on screen leaves it. Every piece won in the stream stays
     held until now plus LIVE_PAY_HOURS. Locks the stream row, then the pieces won; raises `StreamNotFound` or
-    `StreamEnded`. Claims written while a piece was on screen and settled later get the same hold when settled."""
+    `StreamEnded`. Claims written while a piece was on screen and settled later get the same hold when settled.
+    Once committed, a worker sends each winner their one invoice (`live.invoices`)."""
     with locking_transaction():
         stream = _lock_stream(stream_id)
         if stream.status == Stream.Status.ENDED:
@@ -246,6 +247,7 @@ def end_stream(*, stream_id: int, now: datetime | None = None) -> Stream:
         inventory_services.hold_at_least_until(
             item_ids=list(won), until=now + timedelta(hours=settings.LIVE_PAY_HOURS), now=now
         )
+        jobs.enqueue_on_commit("send_stream_invoices", stream.pk, unless_sent="the invoice sweep sends the invoices")
     logger.info("stream ended", extra={"stream": stream.pk})
     return stream
 

@@ -37,6 +37,12 @@ class Order(models.Model):
     customer = models.ForeignKey("conversations.Customer", on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     total = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    shipping = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="Shipping charged on the order, in its total (a live stream's invoice: SHIPPING_FEE, once).",
+    )
     payment_reference = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
@@ -77,6 +83,7 @@ class Order(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(name="order_total_not_negative", condition=Q(total__gte=0)),
+            models.CheckConstraint(name="order_shipping_not_negative", condition=Q(shipping__gte=0)),
             models.CheckConstraint(
                 name="order_shipped_has_tracking",
                 condition=~Q(status="shipped") | ~Q(tracking_number=""),

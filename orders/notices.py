@@ -106,3 +106,16 @@ def offer_declined(sku: str, offered: str, price: str) -> str:
 
 def offer_countered(sku: str, offered: str, counter: str) -> str:
     return f'About your offer of {offered} for {sku}: the owner can do {counter}. Say "yes" to have it held for you.'
+
+
+def live_invoice(title: str, order_number: int, lines: list[str], shipping: str, total: str, how_to_pay: str) -> str:
+    """A live stream's one invoice: every piece the customer won in it, shipping once, the total and how to pay."""
+    return (
+        f'Thanks for shopping the live "{title}"! Your invoice is order #{order_number}:\n'
+        + "\n".join(lines)
+        + f"\nShipping: {shipping}\nTotal: {total}\n{how_to_pay}"
+    )
+
+
+def live_pay_by(deadline: str) -> str:
+    return f"Pieces not paid for by {deadline} go to the next in line."

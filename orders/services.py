@@ -13,12 +13,13 @@ from orders.expiry import expire_order, expire_unpaid_orders, payment_deadline, 
 from orders.history import record_event
 from orders.payment_links import how_to_pay, open_payment_link, resend_payment_link
 from orders.payments import mark_paid, note_customer_says_paid, record_provider_payment, record_refund
-from orders.placing import place_order
+from orders.placing import place_invoice_order, place_order
 from orders.shipping import mark_shipped
 
 __all__ = [
     # placing
     "place_order",
+    "place_invoice_order",
     # payments
     "mark_paid",
     "record_provider_payment",

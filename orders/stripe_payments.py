@@ -20,6 +20,7 @@ from orders import notices
 from orders.history import record_event_in_status
 from orders.models import Order, Payment, StripeEvent
 from orders.notices import tell_customer
+from orders.payment_links import open_payment_link
 from orders.payments import record_provider_payment, record_refund
 from philia import inbox
 
@@ -56,10 +57,45 @@ def create_payment_link(*, order_id: int) -> str | None:
     order = Order.objects.select_related("customer").filter(pk=order_id).first()
     if order is None or order.status != Order.Status.PENDING:
         return None
+    if link := open_payment_link(order=order):
+        return link
+    try:
+        session, url = _new_session(order=order)
+    except stripe.StripeError:
+        logger.exception("stripe checkout session not created; manual instructions sent", extra={"order": order.pk})
+        with transaction.atomic():
+            tell_customer(customer=order.customer, text=notices.pay_manually(order.pk, settings.PAYMENT_INSTRUCTIONS))
+        return None
+    with transaction.atomic():
+        if _keep_session(order=order, session=session):
+            tell_customer(customer=order.customer, text=notices.payment_link(order.pk, f"${order.total}", url))
+    return url
+
+
+def checkout_link(*, order: Order) -> str | None:
+    """The pending order's Checkout link — its open session's, or a new one's — without telling the customer (the
+    caller's message carries it: a live stream's invoice). None when Stripe failed or the order is no longer
+    pending. Called outside any transaction."""
+    if link := open_payment_link(order=order):
+        return link
+    try:
+        session, url = _new_session(order=order)
+    except stripe.StripeError:
+        logger.exception("stripe checkout session not created", extra={"order": order.pk})
+        return None
+    return url if _keep_session(order=order, session=session) else None
+
+
+def _new_session(*, order: Order) -> tuple[stripe.checkout.Session, str]:
+    """A Checkout Session for exactly the order's lines, its shipping and its total (Stripe's idempotency key: one
+    session per order and previous session). Raises `stripe.StripeError`."""
     now = timezone.now()
-    if order.stripe_session_url and order.stripe_session_expires_at and order.stripe_session_expires_at > now:
-        return order.stripe_session_url
-    lines = list(order.lines.filter(is_active=True).select_related("item"))
+    lines = [
+        (f"{line.item.sku} · {line.item.name}", line.price)
+        for line in order.lines.filter(is_active=True).select_related("item")
+    ]
+    if order.shipping:
+        lines.append(("Shipping", order.shipping))
     expires_at = session_expiry(order_expires_at=order.expires_at, now=now)
     params: SessionCreateParams = {
         "mode": "payment",
@@ -68,11 +104,11 @@ def create_payment_link(*, order_id: int) -> str | None:
                 "quantity": 1,
                 "price_data": {
                     "currency": settings.SHOP_CURRENCY,
-                    "unit_amount": to_cents(line.price),
-                    "product_data": {"name": f"{line.item.sku} · {line.item.name}"},
+                    "unit_amount": to_cents(price),
+                    "product_data": {"name": name},
                 },
             }
-            for line in lines
+            for name, price in lines
         ],
         "client_reference_id": str(order.pk),
         "metadata": {"order_id": str(order.pk)},
@@ -81,26 +117,24 @@ def create_payment_link(*, order_id: int) -> str | None:
         "success_url": settings.STRIPE_SUCCESS_URL,
     }
     key = f"philia-order-{order.pk}-after-{order.stripe_session_id or 'none'}"
-    try:
-        session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
-    except stripe.StripeError:
-        logger.exception("stripe checkout session not created; manual instructions sent", extra={"order": order.pk})
-        with transaction.atomic():
-            tell_customer(customer=order.customer, text=notices.pay_manually(order.pk, settings.PAYMENT_INSTRUCTIONS))
-        return None
+    session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
     if session.url is None:  # Stripe gives every hosted session a URL
         raise ValueError(f"Stripe's checkout session {session.id} for order {order.pk} has no URL")
-    with transaction.atomic():
-        updated = Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
-            stripe_session_id=session.id,
-            stripe_session_url=session.url,
-            stripe_session_expires_at=datetime.fromtimestamp(session.expires_at, tz=UTC),
-            updated_at=timezone.now(),
-        )
-        if updated:
-            tell_customer(customer=order.customer, text=notices.payment_link(order.pk, f"${order.total}", session.url))
     logger.info("stripe checkout session created", extra={"order": order.pk, "session": session.id})
-    return session.url
+    return session, session.url
+
+
+def _keep_session(*, order: Order, session: stripe.checkout.Session) -> bool:
+    """Store the session on the order while it is still pending; whether it was."""
+    updated = Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
+        stripe_session_id=session.id,
+        stripe_session_url=session.url,
+        stripe_session_expires_at=datetime.fromtimestamp(session.expires_at, tz=UTC),
+        updated_at=timezone.now(),
+    )
+    if updated:
+        order.stripe_session_id, order.stripe_session_url = session.id, session.url or ""
+    return bool(updated)
 
 
 def to_cents(amount: Decimal) -> int:

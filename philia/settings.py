@@ -7,6 +7,7 @@ same code runs against the servers they name, as in production.
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from philia.environment import (
 )
 from philia.observability import report_errors_to_sentry
 from philia.observability.logs import logging_config
+from philia.web_settings import *  # noqa: F403  (MIDDLEWARE, TEMPLATES)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,38 +65,8 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The ids a request is about (the order of /admin/orders/order/12/change/) on its log lines and Sentry events.
-    "philia.observability.ids.RequestIdsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
-    "axes.middleware.AxesMiddleware",
-]
-
 ROOT_URLCONF = "philia.urls"
 WSGI_APPLICATION = "philia.wsgi.application"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
 
 # --- Database -------------------------------------------------------------------------------------
 
@@ -342,6 +314,10 @@ STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="https://www.tiktok.c
 STRIPE_STALE_EVENT_SECONDS = env.int("STRIPE_STALE_EVENT_SECONDS", default=90)
 # Other ways to pay the shop accepts, for "venmo ok?" (plain text; empty: only the instructions above).
 PAYMENT_METHODS = env.str("PAYMENT_METHODS", default="")
+# Shipping charged once on a live stream's invoice (one order for every piece a buyer won), in SHOP_CURRENCY.
+# 0 (the default): shipping is in the prices, as on every other order.
+SHIPPING_FEE = Decimal(str(env.float("SHIPPING_FEE", default=0.0))).quantize(Decimal("0.01"))
+
 # How long a transaction waits for a row another one has locked before answering "busy, try again".
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5.0)
 

@@ -2,6 +2,7 @@
 SENTRY_DSN, a number that is not one or is below 0, an unknown LOG_FORMAT."""
 
 import runpy
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -51,6 +52,8 @@ def test_a_negative_number_stops_the_shop_at_start_up_in_one_line():
         ("TIKTOK_HTTP_TIMEOUT", "3,-1", "TIKTOK_HTTP_TIMEOUT is a number (or several, comma-separated), at least 0, not '3,-1'."),
         ("TIKTOK_HTTP_TIMEOUT", "3,x", "TIKTOK_HTTP_TIMEOUT is a number (or several, comma-separated), at least 0, not '3,x'."),
         ("LOG_FORMAT", "xml", "LOG_FORMAT is \"text\" or \"json\", not 'xml'."),
+        ("SHIPPING_FEE", "5 dollars", "SHIPPING_FEE is a number, at least 0, not '5 dollars'."),
+        ("SHIPPING_FEE", "-1", "SHIPPING_FEE is a number, at least 0, not '-1'."),
     ],
 )  # fmt: skip
 def test_a_setting_the_shop_cannot_use_is_refused_naming_it(monkeypatch, name, value, reason):
@@ -71,6 +74,7 @@ def test_a_setting_the_shop_cannot_use_is_refused_naming_it(monkeypatch, name, v
         ("SENTRY_TRACES_SAMPLE_RATE", "1", 1.0),
         ("HOLD_HOURS", " 0.5 ", 0.5),
         ("LOG_FORMAT", "", "text"),
+        ("SHIPPING_FEE", "4.5", Decimal("4.50")),
     ],
 )
 def test_numbers_at_their_limits_are_accepted(monkeypatch, name, value, read):
