@@ -59,7 +59,7 @@ def run_against_lock(lock: Callable[[], object], commands: list[list[str]]) -> l
                 text=True,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-            )  # fmt: skip
+            )
             for command in commands
         ]
         try:
