@@ -69,6 +69,7 @@ bench: install
 	$(PY) bench/reserve.py || status=1; \
 	$(PY) bench/pipeline.py || status=1; \
 	$(PY) bench/drop.py || status=1; \
+	$(PY) bench/live.py || status=1; \
 	$(PY) bench/metrics.py || status=1; \
 	exit $$status
 
