@@ -32,6 +32,7 @@ def details(turn: Turn, text: str | None = None) -> str:
     if reference.unknown_skus and not reference.items:
         return wording.not_found(reference.unknown_skus)
     if reference.items:
+        turn.toolbox.note_asked(reference.items[:3])
         parts = [describe_one(turn, facts) for facts in reference.items[:3]]
         if language.asks_for_photos(text):
             parts.extend(photo_text(turn, facts) for facts in reference.items[:3])

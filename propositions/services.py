@@ -1,0 +1,97 @@
+"""Writes: what customers did with pieces (`record_interaction`) and the sizes a customer wears (`set_sizes`).
+Each is one statement, idempotent per message: an inbound message answered again records nothing twice."""
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from conversations.models import Customer, Message
+from inventory.models import Item
+from inventory.vocabulary import SIZE_LABEL_ALIASES
+from philia.errors import DomainError
+from propositions.models import CustomerSizes, Interaction, InteractionKind
+
+MAX_SIZE_LABELS = 6
+MAX_MEASUREMENT_INCHES = 80
+_SIZE_LABEL = re.compile(r"^[A-Z0-9]{1,4}$")
+
+
+class InvalidSizes(DomainError):
+    """Sizes that do not read as sizes: the message says what was wrong, the rows stay as they were."""
+
+
+def record_interaction(
+    *, customer: Customer, kind: InteractionKind, items: Iterable[Item | int], message: Message | None = None
+) -> None:
+    """Append what `customer` did with these pieces (items or their ids): one INSERT, nothing read; a row already
+    recorded for the same message, piece and kind is left as it is."""
+    rows = [
+        Interaction(customer=customer, item_id=item if isinstance(item, int) else item.pk, kind=kind, message=message)
+        for item in items
+    ]
+    if rows:
+        Interaction.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def set_sizes(
+    *,
+    customer: Customer,
+    labels: Sequence[str] = (),
+    waist: int | None = None,
+    measurements: Mapping[str, Any] | None = None,
+) -> CustomerSizes:
+    """Replace the sizes `customer` is known to wear. Raises InvalidSizes, changing nothing, when a label is not a
+    size ("S", "XL", "2XL", "10"), the waist is not 20 to 60 inches or a measurement not a number of inches."""
+    clean_labels = [_size_label(label) for label in labels]
+    if len(clean_labels) > MAX_SIZE_LABELS:
+        raise InvalidSizes(f"At most {MAX_SIZE_LABELS} sizes.")
+    if waist is not None and not (isinstance(waist, int) and 20 <= waist <= 60):
+        raise InvalidSizes("A waist is a whole number of inches from 20 to 60.")
+    clean_measurements = {name: _inches(name, value) for name, value in (measurements or {}).items()}
+    sizes, _ = CustomerSizes.objects.update_or_create(
+        customer=customer,
+        defaults={
+            "labels": list(dict.fromkeys(clean_labels)),
+            "waist": waist,
+            "measurements": clean_measurements,
+        },
+    )
+    return sizes
+
+
+def _size_label(label: str) -> str:
+    text = str(label).strip().upper()[:40]
+    canonical = next((size for size, aliases in SIZE_LABEL_ALIASES.items() if text in aliases), text)
+    if not _SIZE_LABEL.match(canonical):
+        raise InvalidSizes(f"{text[:20]!r} is not a size.")
+    return canonical
+
+
+def _inches(name: str, value: Any) -> float:
+    if not re.fullmatch(r"[a-z_]{1,20}", str(name)):
+        raise InvalidSizes(f"{str(name)[:20]!r} is not a measurement.")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidSizes(f"{name} must be a number of inches.")
+    if not 0 < value <= MAX_MEASUREMENT_INCHES:
+        raise InvalidSizes(f"{name} must be between 0 and {MAX_MEASUREMENT_INCHES} inches.")
+    return float(value)
+
+
+def record_interaction_by_sku(
+    *, customer: Customer, kind: InteractionKind, skus: Sequence[str], message: Message | None = None
+) -> None:
+    """`record_interaction` for pieces known by their SKU (any case; unknown ones are left out): one INSERT … SELECT,
+    nothing read first."""
+    if not skus:
+        return
+    interaction, item = Interaction._meta.db_table, Item._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {interaction} (customer_id, item_id, kind, message_id, created_at) "  # noqa: S608
+            f"SELECT %s, id, %s, %s, %s FROM {item} WHERE upper(sku) = ANY(%s) ON CONFLICT DO NOTHING",
+            [customer.pk, kind.value, message.pk if message else None, timezone.now(), [sku.upper() for sku in skus]],
+        )
