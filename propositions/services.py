@@ -1,19 +1,20 @@
-"""Writes: what customers did with pieces (`record_interaction`) and the sizes a customer wears (`set_sizes`).
-Each is one statement, idempotent per message: an inbound message answered again records nothing twice."""
+"""Writes: what customers did with pieces (`record_interaction`), what the shop proposed (`record_propositions`) and
+the sizes a customer wears (`set_sizes`). Idempotent per message: a message answered again records nothing twice."""
 
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.vocabulary import SIZE_LABEL_ALIASES
 from philia.errors import DomainError
-from propositions.models import CustomerSizes, Interaction, InteractionKind
+from propositions.models import CustomerSizes, Interaction, InteractionKind, Proposition, PropositionReason
+from propositions.scoring import Scored
 
 MAX_SIZE_LABELS = 6
 MAX_MEASUREMENT_INCHES = 80
@@ -35,6 +36,44 @@ def record_interaction(
     ]
     if rows:
         Interaction.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def record_propositions(
+    *,
+    customer: Customer,
+    reason: PropositionReason,
+    proposed: Sequence[Scored],
+    instead_of: Item | None = None,
+    message: Message | None = None,
+) -> None:
+    """Store the pieces proposed to `customer` (outcome "shown") and their `proposition_shown` interactions,
+    together: two INSERTs in one transaction."""
+    if not proposed:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        Proposition.objects.bulk_create(
+            [
+                Proposition(
+                    customer=customer,
+                    item=found.item,
+                    instead_of=instead_of,
+                    reason=reason,
+                    confidence=found.confidence,
+                    features=found.features,
+                    message=message,
+                    created_at=now,
+                )
+                for found in proposed
+            ],
+            ignore_conflicts=True,
+        )
+        record_interaction(
+            customer=customer,
+            kind=InteractionKind.PROPOSITION_SHOWN,
+            items=[found.item for found in proposed],
+            message=message,
+        )
 
 
 def set_sizes(
