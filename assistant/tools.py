@@ -19,6 +19,7 @@ from django.utils import timezone
 from assistant.facts import item_facts, item_status, items_facts
 from assistant.models import ToolCall
 from assistant.order_tools import OrderTools
+from assistant.proposing import Proposing
 from assistant.results import (
     AlreadyBought,
     ClaimRecorded,
@@ -87,7 +88,7 @@ from tiktok.services import image_send_allowed
 logger = logging.getLogger(__name__)
 
 
-class Toolbox(OrderTools):
+class Toolbox(OrderTools, Proposing):
     """The shop's tools bound to one customer and the inbound message being answered."""
 
     def __init__(self, *, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> None:

@@ -28,6 +28,7 @@ class PropositionReason(models.TextChoices):
     HIDDEN = "hidden", "Not on sale"
     LOST_CLAIM = "lost_claim", "Lost a drop or live claim"
     NOTHING_FOUND = "nothing_found", "A search found nothing"
+    LIKE = "like", "Asked for pieces like one on sale"
 
 
 class PropositionOutcome(models.TextChoices):

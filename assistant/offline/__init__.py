@@ -155,7 +155,7 @@ INTENTS: tuple[Intent, ...] = (
            ("i might buy it later",), needs="a piece in view"),
     Intent("actually just the shorts", holds.keeps_only_one, holds.keep_only,
            ("actually just the shorts",), needs="several holds"),
-    Intent("let me know if it comes back", said(language.wants_to_hear_back), holds.hold_it,
+    Intent("let me know if it comes back", said(language.wants_to_hear_back), holds.hear_back,
            ("ok can u let me know if it comes back",), needs="one piece in view, held by someone else"),
     Intent("hold it", said(language.wants_hold), holds.hold,
            ("hold the carhartt", "i'll take the harley tee", "hold the carhartt and the harley tee")),

@@ -1,0 +1,51 @@
+"""Proposing other pieces: when a customer asks for one they cannot have (held by someone else, sold, hidden) or a
+search finds nothing, the pieces `propositions.selectors.similar_pieces` scores best, stored as propositions shown
+to this customer. Part of `assistant.tools.Toolbox`."""
+
+from django.utils import timezone
+
+from assistant.facts import item_status, items_facts
+from assistant.once import OncePerMessage
+from assistant.results import NotFound, SimilarPieces
+from inventory.item_query import ItemQuery
+from inventory.models import Item
+from propositions.models import PropositionReason
+from propositions.scoring import Target
+from propositions.selectors import known_sizes, similar_pieces
+from propositions.services import record_propositions
+
+# A piece's status for this customer → why the shop proposes others in its place.
+REASONS = {
+    "held": PropositionReason.HELD,
+    "sold": PropositionReason.SOLD,
+    "hidden": PropositionReason.HIDDEN,
+    "upcoming_drop": PropositionReason.HIDDEN,
+}
+
+
+class Proposing(OncePerMessage):
+    """The `similar_pieces` tool."""
+
+    def similar_pieces(self, *, sku: str | None = None, query: ItemQuery | None = None) -> SimilarPieces | NotFound:
+        """Up to 3 pieces on sale that stand in for the piece `sku` (or the search `query` that found nothing),
+        best first, each with its confidence; stored as propositions shown to this customer. Never the piece
+        itself, nor one held, sold, hidden or not dropped yet. A read for the shop: nothing is held."""
+        now = timezone.now()
+        wanted: Item | None = None
+        if sku is not None:
+            wanted = Item.objects.filter(sku__iexact=sku.strip()).first()
+            if wanted is None:
+                return NotFound(sku=sku.strip().upper())
+            target = Target.of_item(wanted)
+            reason = REASONS.get(item_status(wanted, customer=self.customer, now=now), PropositionReason.LIKE)
+        else:
+            target = Target.of_query(query or ItemQuery())
+            reason = PropositionReason.NOTHING_FOUND
+        found = similar_pieces(target=target, sizes=known_sizes(customer=self.customer), now=now)
+        record_propositions(
+            customer=self.customer, reason=reason, proposed=found, instead_of=wanted, message=self.message
+        )
+        facts = items_facts([scored.item for scored in found], customer=self.customer, now=now)
+        return SimilarPieces(
+            pieces=[{**piece, "confidence": scored.confidence} for piece, scored in zip(facts, found, strict=True)]
+        )
