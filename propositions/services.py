@@ -4,6 +4,7 @@ the sizes a customer wears (`set_sizes`). Idempotent per message: a message answ
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -13,9 +14,28 @@ from conversations.models import Customer, Message
 from inventory.models import Item
 from inventory.vocabulary import SIZE_LABEL_ALIASES
 from philia.errors import DomainError
-from propositions.models import CustomerSizes, Interaction, InteractionKind, Proposition, PropositionReason
+from propositions.models import (
+    CustomerSizes,
+    Interaction,
+    InteractionKind,
+    Proposition,
+    PropositionOutcome,
+    PropositionReason,
+)
 from propositions.scoring import Scored
 
+# What a later interaction with a proposed piece makes of the proposition, within OUTCOME_DAYS; outcomes only move on.
+OUTCOME_DAYS = 7
+OUTCOME_OF = {
+    InteractionKind.ASKED_ABOUT: PropositionOutcome.ASKED,
+    InteractionKind.DETAILS: PropositionOutcome.ASKED,
+    InteractionKind.PHOTOS: PropositionOutcome.ASKED,
+    InteractionKind.OFFER: PropositionOutcome.ASKED,
+    InteractionKind.HELD: PropositionOutcome.HELD,
+    InteractionKind.BOUGHT: PropositionOutcome.BOUGHT,
+}
+_ORDER = [PropositionOutcome.SHOWN, PropositionOutcome.ASKED, PropositionOutcome.HELD, PropositionOutcome.BOUGHT]
+_BEFORE = {outcome: [earlier.value for earlier in _ORDER[: _ORDER.index(outcome)]] for outcome in _ORDER}
 MAX_SIZE_LABELS = 6
 MAX_MEASUREMENT_INCHES = 80
 _SIZE_LABEL = re.compile(r"^[A-Z0-9]{1,4}$")
@@ -28,14 +48,11 @@ class InvalidSizes(DomainError):
 def record_interaction(
     *, customer: Customer, kind: InteractionKind, items: Iterable[Item | int], message: Message | None = None
 ) -> None:
-    """Append what `customer` did with these pieces (items or their ids): one INSERT, nothing read; a row already
-    recorded for the same message, piece and kind is left as it is."""
-    rows = [
-        Interaction(customer=customer, item_id=item if isinstance(item, int) else item.pk, kind=kind, message=message)
-        for item in items
-    ]
-    if rows:
-        Interaction.objects.bulk_create(rows, ignore_conflicts=True)
+    """Append what `customer` did with these pieces (items or their ids), and move on the outcome of what was proposed
+    to them: one statement, nothing read first (`_append`)."""
+    ids = [item if isinstance(item, int) else item.pk for item in items]
+    if ids:
+        _append(customer=customer, kind=kind, message=message, pieces="unnest(%(pieces)s::bigint[])", values=ids)
 
 
 def record_propositions(
@@ -123,14 +140,47 @@ def _inches(name: str, value: Any) -> float:
 def record_interaction_by_sku(
     *, customer: Customer, kind: InteractionKind, skus: Sequence[str], message: Message | None = None
 ) -> None:
-    """`record_interaction` for pieces known by their SKU (any case; unknown ones are left out): one INSERT … SELECT,
-    nothing read first."""
-    if not skus:
-        return
-    interaction, item = Interaction._meta.db_table, Item._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {interaction} (customer_id, item_id, kind, message_id, created_at) "  # noqa: S608
-            f"SELECT %s, id, %s, %s, %s FROM {item} WHERE upper(sku) = ANY(%s) ON CONFLICT DO NOTHING",
-            [customer.pk, kind.value, message.pk if message else None, timezone.now(), [sku.upper() for sku in skus]],
+    """`record_interaction` for pieces known by their SKU (any case; unknown ones are left out)."""
+    if skus:
+        pieces = f"(SELECT id FROM {Item._meta.db_table} WHERE upper(sku) = ANY(%(pieces)s))"
+        _append(customer=customer, kind=kind, message=message, pieces=pieces, values=[sku.upper() for sku in skus])
+
+
+def _append(
+    *, customer: Customer, kind: InteractionKind, message: Message | None, pieces: str, values: list[Any]
+) -> None:
+    """INSERT the interactions (a row already recorded for the same message, piece and kind is left as it is) and, in
+    the same statement, move the propositions of these pieces to this customer made within `OUTCOME_DAYS` on to the
+    outcome the kind means (`OUTCOME_OF`), never back."""
+    outcome = OUTCOME_OF.get(kind)
+    insert = (
+        f"INSERT INTO {Interaction._meta.db_table} (customer_id, item_id, kind, message_id, created_at) "  # noqa: S608
+        f"SELECT %(customer)s, piece.id, %(kind)s, %(message)s, %(now)s FROM {pieces} AS piece(id) "
+        "ON CONFLICT DO NOTHING"
+    )
+    now = timezone.now()
+    parameters: dict[str, Any] = {
+        "customer": customer.pk,
+        "kind": kind.value,
+        "message": message.pk if message else None,
+        "now": now,
+        "pieces": values,
+    }
+    if outcome is not None:
+        insert = (
+            f"WITH recorded AS ({insert} RETURNING item_id) "
+            f"UPDATE {Proposition._meta.db_table} SET outcome = %(outcome)s "  # noqa: S608
+            "WHERE customer_id = %(customer)s AND item_id IN (SELECT item_id FROM recorded) "
+            "AND outcome = ANY(%(before)s) AND created_at >= %(since)s"
         )
+        parameters.update(outcome=outcome.value, before=_BEFORE[outcome], since=now - timedelta(days=OUTCOME_DAYS))
+    with connection.cursor() as cursor:
+        cursor.execute(insert, parameters)
+
+
+def mark_ignored(*, now: datetime | None = None) -> int:
+    """Propositions still only shown `OUTCOME_DAYS` after they were made become ignored; how many. Idempotent."""
+    since = (now or timezone.now()) - timedelta(days=OUTCOME_DAYS)
+    return Proposition.objects.filter(outcome=PropositionOutcome.SHOWN, created_at__lt=since).update(
+        outcome=PropositionOutcome.IGNORED
+    )

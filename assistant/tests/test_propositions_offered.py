@@ -191,3 +191,13 @@ def test_an_expired_hold_counts_as_on_sale(jackets, anna, ben):
     say(anna, "VNT-WANT-001?")
 
     assert "VNT-NIKE-002" in [sku for sku, _, _ in proposed(anna)]
+
+
+def test_holding_a_proposed_piece_moves_its_proposition_to_held(jackets, anna):
+    sold_to_someone_else("VNT-WANT-001")
+    say(anna, "VNT-WANT-001?")
+
+    say(anna, "hold VNT-NIKE-002")
+
+    assert proposed(anna)[0] == ("VNT-NIKE-002", "sold", "held")
+    assert [outcome for _, _, outcome in proposed(anna)[1:]] == ["shown", "shown"]
