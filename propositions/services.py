@@ -1,13 +1,14 @@
 """Writes: what customers did with pieces (`record_interaction`), what the shop proposed (`record_propositions`) and
 the sizes a customer wears (`set_sizes`). Idempotent per message: a message answered again records nothing twice."""
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from conversations.models import Customer, Message
@@ -63,33 +64,33 @@ def record_propositions(
     instead_of: Item | None = None,
     message: Message | None = None,
 ) -> None:
-    """Store the pieces proposed to `customer` (outcome "shown") and their `proposition_shown` interactions,
-    together: two INSERTs in one transaction."""
+    """Store the pieces proposed to `customer` (outcome "shown") and their `proposition_shown` interactions: one
+    statement (a piece already proposed in this message is left as it was)."""
     if not proposed:
         return
-    now = timezone.now()
-    with transaction.atomic():
-        Proposition.objects.bulk_create(
-            [
-                Proposition(
-                    customer=customer,
-                    item=found.item,
-                    instead_of=instead_of,
-                    reason=reason,
-                    confidence=found.confidence,
-                    features=found.features,
-                    message=message,
-                    created_at=now,
-                )
-                for found in proposed
-            ],
-            ignore_conflicts=True,
-        )
-        record_interaction(
-            customer=customer,
-            kind=InteractionKind.PROPOSITION_SHOWN,
-            items=[found.item for found in proposed],
-            message=message,
+    propositions, interactions = Proposition._meta.db_table, Interaction._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH proposed AS (INSERT INTO {propositions} "  # noqa: S608
+            "(customer_id, item_id, instead_of_id, reason, confidence, features, outcome, message_id, created_at) "
+            "SELECT %(customer)s, piece.id, %(instead_of)s, %(reason)s, piece.confidence, piece.features::jsonb, "
+            "%(shown)s, %(message)s, %(now)s "
+            "FROM unnest(%(ids)s::bigint[], %(confidences)s::float8[], %(features)s::text[]) "
+            "AS piece(id, confidence, features) ON CONFLICT DO NOTHING RETURNING item_id) "
+            f"INSERT INTO {interactions} (customer_id, item_id, kind, message_id, created_at) "
+            "SELECT %(customer)s, item_id, %(kind)s, %(message)s, %(now)s FROM proposed ON CONFLICT DO NOTHING",
+            {
+                "customer": customer.pk,
+                "instead_of": instead_of.pk if instead_of is not None else None,
+                "reason": PropositionReason(reason).value,
+                "shown": PropositionOutcome.SHOWN.value,
+                "message": message.pk if message is not None else None,
+                "now": timezone.now(),
+                "ids": [found.item.pk for found in proposed],
+                "confidences": [found.confidence for found in proposed],
+                "features": [json.dumps(found.features) for found in proposed],
+                "kind": InteractionKind.PROPOSITION_SHOWN.value,
+            },
         )
 
 
