@@ -101,23 +101,30 @@ def set_sizes(
     waist: int | None = None,
     measurements: Mapping[str, Any] | None = None,
 ) -> CustomerSizes:
-    """Replace the sizes `customer` is known to wear. Raises InvalidSizes, changing nothing, when a label is not a
-    size ("S", "XL", "2XL", "10"), the waist is not 20 to 60 inches or a measurement not a number of inches."""
+    """Replace the sizes `customer` is known to wear, as `clean_sizes` reads them; raises InvalidSizes, changing
+    nothing, when they do not read as sizes."""
+    clean_labels, clean_waist, clean_measurements = clean_sizes(labels=labels, waist=waist, measurements=measurements)
+    sizes, _ = CustomerSizes.objects.update_or_create(
+        customer=customer,
+        defaults={"labels": clean_labels, "waist": clean_waist, "measurements": clean_measurements},
+    )
+    return sizes
+
+
+def clean_sizes(
+    *, labels: Sequence[str] = (), waist: int | None = None, measurements: Mapping[str, Any] | None = None
+) -> tuple[list[str], int | None, dict[str, float]]:
+    """Sizes in the shop's spelling: labels ("large" → "L"; S to XXL, "2XL", "10"), a waist of 20 to 60 inches, named
+    measurements of 0 to 80 inches. Raises InvalidSizes saying what is not a size."""
     clean_labels = [_size_label(label) for label in labels]
     if len(clean_labels) > MAX_SIZE_LABELS:
         raise InvalidSizes(f"At most {MAX_SIZE_LABELS} sizes.")
-    if waist is not None and not (isinstance(waist, int) and 20 <= waist <= 60):
+    if waist is not None and not (isinstance(waist, int) and not isinstance(waist, bool) and 20 <= waist <= 60):
         raise InvalidSizes("A waist is a whole number of inches from 20 to 60.")
+    if measurements is not None and not isinstance(measurements, Mapping):
+        raise InvalidSizes('Measurements are names and inches, e.g. {"pit_to_pit": 22}.')
     clean_measurements = {name: _inches(name, value) for name, value in (measurements or {}).items()}
-    sizes, _ = CustomerSizes.objects.update_or_create(
-        customer=customer,
-        defaults={
-            "labels": list(dict.fromkeys(clean_labels)),
-            "waist": waist,
-            "measurements": clean_measurements,
-        },
-    )
-    return sizes
+    return list(dict.fromkeys(clean_labels)), waist, clean_measurements
 
 
 def _size_label(label: str) -> str:
