@@ -18,11 +18,13 @@ from assistant.results import (
     PaymentLinkOpen,
     PaymentLinkOutcome,
 )
+from inventory.vocabulary import BOTTOMS
 from orders import exceptions as orders_exceptions
 from orders import services as order_services
 from orders.selectors import customer_orders
 from propositions.models import InteractionKind
-from propositions.services import record_interaction
+from propositions.scoring import letter_sizes, waist_of
+from propositions.services import learn_sizes, record_interaction
 
 
 class OrderTools(OncePerMessage):
@@ -64,11 +66,12 @@ class OrderTools(OncePerMessage):
         except orders_exceptions.HoldLost as error:
             return HoldLost(message=str(error), sku=error.sku)
         order = customer_orders(customer=self.customer).get(pk=order.pk)
-        record_interaction(
+        bought = [line.item for line in order.lines.all()]
+        record_interaction(customer=self.customer, kind=InteractionKind.BOUGHT, items=bought, message=self.message)
+        learn_sizes(
             customer=self.customer,
-            kind=InteractionKind.BOUGHT,
-            items=[line.item_id for line in order.lines.all()],
-            message=self.message,
+            labels=[size for item in bought for size in sorted(letter_sizes(item.size_label))],
+            waist=next((waist_of(item.size_label) for item in bought if item.category in BOTTOMS), None),
         )
         return OrderPlaced(order=order_facts(order))
 

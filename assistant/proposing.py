@@ -5,6 +5,7 @@ to this customer. Part of `assistant.tools.Toolbox`."""
 from django.utils import timezone
 
 from assistant.facts import item_status, items_facts
+from assistant.language.sizes import read_own_sizes
 from assistant.once import OncePerMessage
 from assistant.results import NotFound, SimilarPieces
 from inventory.item_query import ItemQuery
@@ -12,7 +13,7 @@ from inventory.models import Item
 from propositions.models import PropositionReason
 from propositions.scoring import Target
 from propositions.selectors import known_sizes, similar_pieces
-from propositions.services import record_propositions
+from propositions.services import learn_sizes, record_propositions
 
 # A piece's status for this customer → why the shop proposes others in its place.
 REASONS = {
@@ -24,7 +25,13 @@ REASONS = {
 
 
 class Proposing(OncePerMessage):
-    """The `similar_pieces` tool."""
+    """The `similar_pieces` tool, and the sizes the customer says they wear."""
+
+    def note_sizes(self, text: str) -> None:
+        """Learn the sizes `text` says the customer wears ("I'm an L", "my waist is 32"); nothing read otherwise."""
+        said = read_own_sizes(text)
+        if said:
+            learn_sizes(customer=self.customer, labels=said.labels, waist=said.waist, measurements=said.measurements)
 
     def similar_pieces(self, *, sku: str | None = None, query: ItemQuery | None = None) -> SimilarPieces | NotFound:
         """Up to 3 pieces on sale that stand in for the piece `sku` (or the search `query` that found nothing),

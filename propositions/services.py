@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.models import Customer, Message
@@ -108,6 +108,33 @@ def set_sizes(
         customer=customer,
         defaults={"labels": clean_labels, "waist": clean_waist, "measurements": clean_measurements},
     )
+    return sizes
+
+
+def learn_sizes(
+    *,
+    customer: Customer,
+    labels: Sequence[str] = (),
+    waist: int | None = None,
+    measurements: Mapping[str, Any] | None = None,
+) -> CustomerSizes | None:
+    """Add what the customer said or bought to the sizes known: new labels first (at most `MAX_SIZE_LABELS`, the
+    oldest dropped), a waist or a measurement replacing the one known. Locks the customer's sizes row; what does not
+    read as a size is left out (None when nothing is left)."""
+    try:
+        clean_labels, clean_waist, clean_measurements = clean_sizes(
+            labels=labels[:MAX_SIZE_LABELS], waist=waist, measurements=measurements
+        )
+    except InvalidSizes:
+        return None
+    if not (clean_labels or clean_waist or clean_measurements):
+        return None
+    with transaction.atomic():
+        sizes, _ = CustomerSizes.objects.select_for_update().get_or_create(customer=customer)
+        sizes.labels = list(dict.fromkeys([*clean_labels, *sizes.labels]))[:MAX_SIZE_LABELS]
+        sizes.waist = clean_waist or sizes.waist
+        sizes.measurements = {**sizes.measurements, **clean_measurements}
+        sizes.save(update_fields=["labels", "waist", "measurements", "updated_at"])
     return sizes
 
 

@@ -15,7 +15,7 @@ from conversations.models import Customer
 from inventory.models import Item
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
-from propositions.models import Proposition
+from propositions.models import CustomerSizes, Proposition
 from propositions.services import set_sizes
 from testing.fake_openai import last_tool_result, respond, text, tool_calls, tool_results
 
@@ -201,3 +201,20 @@ def test_holding_a_proposed_piece_moves_its_proposition_to_held(jackets, anna):
 
     assert proposed(anna)[0] == ("VNT-NIKE-002", "sold", "held")
     assert [outcome for _, _, outcome in proposed(anna)[1:]] == ["shown", "shown"]
+
+
+def test_a_size_the_customer_says_they_wear_ranks_pieces_in_it_first(jackets, anna):
+    sold_to_someone_else("VNT-WANT-001")
+
+    say(anna, "hi! i'm usually a medium btw")
+    say(anna, "VNT-WANT-001?")
+
+    assert CustomerSizes.objects.get(customer=anna).labels == ["M"]
+    assert proposed(anna)[0][0] == "VNT-ADID-003"
+
+
+def test_what_a_customer_buys_teaches_their_size(jackets, anna):
+    say(anna, "hold VNT-CARH-005")
+    say(anna, "I want to buy it")
+
+    assert CustomerSizes.objects.get(customer=anna).labels == ["XL"]

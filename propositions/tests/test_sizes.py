@@ -5,7 +5,7 @@ import pytest
 
 from philia.tests.factories import make_customer
 from propositions.models import CustomerSizes
-from propositions.services import InvalidSizes, set_sizes
+from propositions.services import InvalidSizes, learn_sizes, set_sizes
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +50,25 @@ def test_what_is_not_a_size_is_refused_and_nothing_changes(arguments, reason):
 
     assert str(refused.value) == reason
     assert CustomerSizes.objects.get(customer=customer).labels == ["M"]
+
+
+def test_learnt_sizes_are_added_newest_first_and_replace_a_waist():
+    customer = make_customer()
+    set_sizes(customer=customer, labels=["M"], waist=30, measurements={"chest": 40})
+
+    learn_sizes(customer=customer, labels=["large"], waist=32, measurements={"pit_to_pit": 22})
+
+    stored = CustomerSizes.objects.get(customer=customer)
+    assert (stored.labels, stored.waist, stored.measurements) == (
+        ["L", "M"],
+        32,
+        {"chest": 40.0, "pit_to_pit": 22.0},
+    )
+
+
+def test_learning_what_is_not_a_size_changes_nothing_and_says_so_quietly():
+    customer = make_customer()
+
+    assert learn_sizes(customer=customer, labels=["<script>"]) is None
+    assert learn_sizes(customer=customer) is None
+    assert not CustomerSizes.objects.exists()
