@@ -10,6 +10,7 @@ from assistant.once import OncePerMessage
 from assistant.results import NotFound, SimilarPieces
 from inventory.item_query import ItemQuery
 from inventory.models import Item
+from propositions.arrivals import give_consent, withdraw_consent
 from propositions.models import PropositionReason
 from propositions.scoring import Target
 from propositions.selectors import known_sizes, similar_pieces
@@ -26,6 +27,16 @@ REASONS = {
 
 class Proposing(OncePerMessage):
     """The `similar_pieces` tool, and the sizes the customer says they wear."""
+
+    def hear_of_new_arrivals(self, *, wanted: bool) -> bool:
+        """Give (or withdraw) consent to hear of new pieces in their size; whether their size is known (given) or
+        there was a consent to withdraw."""
+        now = timezone.now()
+        if not wanted:
+            return withdraw_consent(customer=self.customer, now=now)
+        give_consent(customer=self.customer, now=now)
+        sizes = known_sizes(customer=self.customer)
+        return bool(sizes.labels or sizes.waist or sizes.measurements)
 
     def note_sizes(self, text: str) -> None:
         """Learn the sizes `text` says the customer wears ("I'm an L", "my waist is 32"); nothing read otherwise."""

@@ -29,6 +29,7 @@ class PropositionReason(models.TextChoices):
     LOST_CLAIM = "lost_claim", "Lost a drop or live claim"
     NOTHING_FOUND = "nothing_found", "A search found nothing"
     LIKE = "like", "Asked for pieces like one on sale"
+    NEW_ARRIVAL = "new_arrival", "New in their size"
 
 
 class PropositionOutcome(models.TextChoices):
@@ -133,3 +134,36 @@ class CustomerSizes(models.Model):
 
     def __str__(self) -> str:
         return f"sizes of {self.customer_id}"
+
+
+class ArrivalsConsent(models.Model):
+    """Whether a customer wants to hear of new pieces in their size, and since when: given when they ask for it,
+    withdrawn by "no suggestions" (STOP silences everything anyway, `Customer.opted_out_at`)."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="arrivals_consent"
+    )
+    given_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "new arrivals consent"
+
+    def __str__(self) -> str:
+        return f"new arrivals for {self.customer_id}"
+
+
+class ArrivalsNotice(models.Model):
+    """One "new in your size" message to a customer: at most one a day (the constraint), so a second run of the
+    hourly job the same day sends nothing more."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="arrivals_notices")
+    day = models.DateField()
+    skus = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "day"], name="arrivals_notice_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"new arrivals for {self.customer_id} on {self.day}"

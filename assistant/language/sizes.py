@@ -61,3 +61,22 @@ def read_own_sizes(text: str) -> OwnSizes:
         measurements[_MEASURE_NAMES[name]] = float(inches)
     waist = next((waist for waist in waists if 20 <= waist <= 60), None)
     return OwnSizes(labels=tuple(dict.fromkeys(labels)), waist=waist, measurements=measurements)
+
+
+# "let me know when new pieces in my size come in", "dm me new arrivals": consent to hear of new pieces.
+_WANTS_ARRIVALS = re.compile(
+    r"\b(?:let me know|message me|dm me|text me|notify me|ping me|keep me posted|sign me up|subscribe me)\b"
+    r"[^.?!]{0,30}\bnew (?:pieces?|stuff|arrivals?|items?|things?|drops?)\b"
+)
+_NO_SUGGESTIONS = re.compile(
+    r"\b(?:no (?:more )?suggestions|stop (?:the |your )?suggestions|stop suggesting|no (?:more )?new arrivals"
+    r"|stop (?:the )?new arrivals|don'?t (?:send|message|dm) me (?:about )?new (?:pieces|arrivals|stuff))\b"
+)
+
+
+def wants_new_arrivals(text: str) -> bool:
+    return bool(_WANTS_ARRIVALS.search(text)) and not _NO_SUGGESTIONS.search(text)
+
+
+def wants_no_suggestions(text: str) -> bool:
+    return bool(_NO_SUGGESTIONS.search(text))

@@ -14,7 +14,7 @@ from assistant import language, wording
 from assistant.formatting import money
 from assistant.language import find_skus
 from assistant.memory import Conversation
-from assistant.offline import browsing, conditions, details, holds, live, offers, orders, relative, smalltalk
+from assistant.offline import arrivals, browsing, conditions, details, holds, live, offers, orders, relative, smalltalk
 from assistant.offline.context import Turn
 from assistant.results import (
     ClaimRecorded,
@@ -206,6 +206,8 @@ INTENTS: tuple[Intent, ...] = (
 # The deterministic answers that never need AI, read on the whole message (greeting included).
 FAST_PATH: tuple[Intent, ...] = (
     Intent("asks for a person", lambda t: language.wants_human(t.full_text), smalltalk.hand_off),
+    Intent("new in my size", arrivals.asks_about_new_arrivals, arrivals.new_arrivals,
+           ("let me know when new pieces in my size come in", "no suggestions pls")),
     Intent("a claim during a live stream", live.claims_on_a_live, live.claim),
     Intent("cancel my order", lambda t: language.wants_order_cancelled(t.full_text), orders.cancel_order),
     Intent("order status", lambda t: language.asks_order_status(t.full_text) and not find_skus(t.conversation.text), orders.order_status),

@@ -23,7 +23,6 @@ from testing.fake_openai import last_tool_result, respond, text, tool_calls, too
 @pytest.fixture
 def jackets(db) -> dict[str, Item]:
     """A sold-out Nike windbreaker in L and the jackets that could stand in for it."""
-    now = timezone.now()
     pieces = [
         ("VNT-WANT-001", "Nike Windbreaker", "Nike", "L", "45.00"),
         ("VNT-NIKE-002", "Nike Track Jacket", "Nike", "L", "50.00"),
@@ -32,7 +31,7 @@ def jackets(db) -> dict[str, Item]:
         ("VNT-CARH-005", "Carhartt Work Jacket", "Carhartt", "XL", "120.00"),
     ]
     return {
-        sku: make_item(sku, name=name, brand=brand, size_label=size, price=price, category="jacket", created_at=now)
+        sku: make_item(sku, name=name, brand=brand, size_label=size, price=price, category="jacket")
         for sku, name, brand, size, price in pieces
     }
 

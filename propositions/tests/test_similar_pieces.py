@@ -125,7 +125,7 @@ def test_known_sizes_rank_a_piece_in_the_customers_size_first():
     customer = make_customer()
     set_sizes(customer=customer, labels=["M"])
     wanted = jacket("WANTED", status="sold", size_label="L")
-    jacket("IN-L", size_label="L", created_at=now)
+    jacket("IN-L", size_label="L")
     jacket("IN-M", size_label="M")
 
     found = similar_pieces(target=Target.of_item(wanted), sizes=known_sizes(customer=customer), now=now)
