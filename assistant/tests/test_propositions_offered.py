@@ -217,3 +217,22 @@ def test_what_a_customer_buys_teaches_their_size(jackets, anna):
     say(anna, "I want to buy it")
 
     assert CustomerSizes.objects.get(customer=anna).labels == ["XL"]
+
+
+def test_hold_it_after_a_piece_and_its_propositions_means_that_piece(jackets, anna, ben):
+    hold("VNT-WANT-001", ben)
+    say(anna, "is VNT-WANT-001 still available?")
+
+    reply = say(anna, "ok hold it")
+
+    assert reply.text.startswith("Sorry, VNT-WANT-001 · Nike Windbreaker · L · $45 is on hold for another customer")
+    assert "You're #1 in line" in reply.text
+
+
+def test_the_second_one_after_a_piece_and_its_propositions_is_the_first_proposed(jackets, anna):
+    sold_to_someone_else("VNT-WANT-001")
+    say(anna, "VNT-WANT-001?")
+
+    reply = say(anna, "tell me about the second one")
+
+    assert reply.text.startswith("VNT-NIKE-002 · Nike Track Jacket")
