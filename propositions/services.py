@@ -181,6 +181,27 @@ def record_interaction_by_sku(
         _append(customer=customer, kind=kind, message=message, pieces=pieces, values=[sku.upper() for sku in skus])
 
 
+def record_lost_claims(*, item: Item, claims: Sequence[tuple[str, int | None]]) -> None:
+    """Each (customer id, claiming message id) that lost `item` in a drop or live: one INSERT for all of them (a row
+    already recorded for the same message is left as it is)."""
+    if not claims:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Interaction._meta.db_table} (customer_id, item_id, kind, message_id, created_at) "  # noqa: S608
+            "SELECT claim.customer, %(item)s, %(kind)s, claim.message, %(now)s "
+            "FROM unnest(%(customers)s::text[], %(messages)s::bigint[]) AS claim(customer, message) "
+            "ON CONFLICT DO NOTHING",
+            {
+                "item": item.pk,
+                "kind": InteractionKind.LOST_CLAIM.value,
+                "now": timezone.now(),
+                "customers": [customer for customer, _ in claims],
+                "messages": [message for _, message in claims],
+            },
+        )
+
+
 def _append(
     *, customer: Customer, kind: InteractionKind, message: Message | None, pieces: str, values: list[Any]
 ) -> None:

@@ -1,11 +1,17 @@
 """What a customer does with a piece is recorded where it happens, in the Toolbox's reads and actions: one INSERT
 each, nothing read for it, and nothing twice for a message answered again (issue 21, item 1)."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from assistant import notices
 from assistant.tests.assistant_support import hold, inbound, say
 from assistant.tools import Toolbox
+from inventory.models import DropClaim, Item
+from inventory.services import add_items, schedule_drop
 from propositions.models import Interaction
 
 NIKE = "VNT-NIKE-WB-001"
@@ -88,3 +94,22 @@ def test_unknown_skus_are_left_out_of_what_was_asked(stock, anna):
     toolbox.note_asked([{"sku": "VNT-NOPE-404", "status": "available"}, {"sku": NIKE.lower(), "status": "sold"}])
 
     assert recorded(anna) == [("asked_for_gone", NIKE)]
+
+
+def test_losing_a_drop_claim_records_lost_claim_with_the_claiming_message(stock, anna, ben):
+    add_items(items=[{"sku": "VNT-DROP-001", "name": "Red Varsity Jacket", "category": "jacket", "price": "120"}])
+    scheduled = schedule_drop(drops_at=timezone.now() + timedelta(hours=1), skus=["VNT-DROP-001"], name="Friday")
+    scheduled.drops_at = timezone.now() - timedelta(minutes=1)
+    scheduled.save(update_fields=["drops_at"])
+    Item.objects.filter(sku="VNT-DROP-001").update(drops_at=scheduled.drops_at)
+    say(anna, "VNT-DROP-001")
+    say(ben, "VNT-DROP-001 pls")
+
+    notices.settle_drop_item(drop_item_id=DropClaim.objects.first().drop_item_id, received_at={})
+
+    winner = Item.objects.get(sku="VNT-DROP-001").held_by
+    loser = ben if winner == anna else anna
+    [lost] = Interaction.objects.filter(kind="lost_claim")
+    assert (lost.customer, lost.item.sku) == (loser, "VNT-DROP-001")
+    assert lost.message == loser.messages.get(direction="inbound")
+    assert not Interaction.objects.filter(customer=winner, kind="lost_claim").exists()
