@@ -71,6 +71,7 @@ bench: install
 	$(PY) bench/drop.py || status=1; \
 	$(PY) bench/live.py || status=1; \
 	$(PY) bench/metrics.py || status=1; \
+	$(PY) bench/propositions.py || status=1; \
 	exit $$status
 
 ## clean: remove the virtualenv and built files (keeps var/, the embedded servers' data: `make stop` first)

@@ -112,7 +112,8 @@ def rules() -> str:
         "measurement or price. Quote prices exactly as the tools return them, with a $ sign. When the customer "
         'names a piece by a description rather than a SKU ("is the levi\'s trucker still around?", "the tee I\'m '
         'holding"), call find_piece and say what it returned: on hold for someone else, sold, not on sale or '
-        "still to drop; when it returns candidates, ask which one they mean.\n"
+        "still to drop; when it returns candidates, ask which one they mean. When the piece asked for is on hold "
+        "for someone else, sold or not on sale, call similar_pieces with its SKU and offer what it returns.\n"
         "3. You cannot change prices or give discounts: the shop's rules decide offers. For an offer, call "
         "make_offer with the SKU and amount and say what it returned (accepted and held at that price, a "
         "counter-offer at the one other price you may quote, or declined). When the customer says yes to the "

@@ -101,6 +101,17 @@ class FindPiece(Arguments):
         return find_piece(toolbox, description=self.description, shown_skus=shown_skus)
 
 
+class SimilarTo(Arguments):
+    """Pieces on sale now that could stand in for one the customer cannot have (on hold for someone else, sold, not
+    on sale): up to 3, best first, each with a confidence from 0 to 1. Call it when get_item or find_piece says the
+    piece asked for is gone, and offer what it returns. Holds nothing."""
+
+    sku: Sku
+
+    def call(self, toolbox: Toolbox) -> Result:
+        return toolbox.similar_pieces(sku=self.sku)
+
+
 class HoldItem(Arguments):
     """Hold one item for the customer who is writing (they asked to take, reserve or hold it)."""
 
@@ -189,6 +200,7 @@ TOOLS: dict[str, type[Arguments]] = {
     "search_items": SearchItems,
     "get_item": GetItem,
     "find_piece": FindPiece,
+    "similar_pieces": SimilarTo,
     "hold_item": HoldItem,
     "release_hold": ReleaseHold,
     "place_order": PlaceOrder,

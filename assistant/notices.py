@@ -17,6 +17,7 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from inventory.models import Item
 from live import selectors as live_selectors
+from propositions.services import record_lost_claims
 
 logger = logging.getLogger(__name__)
 
@@ -103,4 +104,8 @@ def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) 
                 text = wording.drop_lost(line, outcome.place or 1)
             replies.append((claim.message, text))
         conversation_services.queue_replies(replies=replies)
+        lost = [
+            (outcome.claim.customer_id, outcome.claim.message_id) for outcome in settlement.outcomes if not outcome.won
+        ]
+        record_lost_claims(item=settlement.item, claims=lost)
     return True

@@ -122,6 +122,7 @@ def find_piece(toolbox: Toolbox, *, description: str, shown_skus: Sequence[str] 
         reference = one_or_which(in_view, several=language.refers_to_several(text))
     if reference is None or not (reference.items or reference.candidates):
         return NoPieceFits()
+    toolbox.note_asked(reference.items)
     return PiecesFound(
         pieces=[told(facts) for facts in reference.items],
         candidates=[told(facts) for facts in reference.candidates],

@@ -81,6 +81,13 @@ class NoPieceFits(Refusal):
         return "No piece of the shop fits this description."
 
 
+class SimilarPieces(Success):
+    """Pieces on sale now that stand in for one the customer cannot have (or a search that found nothing), best
+    first, each with the scorer's `confidence` (0 to 1)."""
+
+    pieces: list[Facts]
+
+
 class Orders(Success):
     orders: list[Facts]
 

@@ -148,6 +148,7 @@ def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation
         else replace(context, message=message, earlier=tuple(earlier))
     )
     toolbox = Toolbox(customer=customer, message=message, earlier=earlier)
+    toolbox.note_sizes(text)  # "I'm an L": what the shop proposes fits from now on
     offline = OfflineAssistant(conversation, toolbox)
     fast = offline.fast_path()
     if fast is not None:

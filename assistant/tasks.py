@@ -17,8 +17,9 @@ import dramatiq
 from django.conf import settings
 from django.utils import timezone
 from dramatiq import Retry
+from dramatiq_crontab import cron
 
-from assistant import notices
+from assistant import arrivals, notices
 from assistant.services import answer
 from conversations.intake import handle_conversation_events
 from conversations.queueing import sent_here
@@ -162,3 +163,11 @@ def settle_drop_item(drop_item_id: int) -> None:
         inventory_services.enqueue_drop_settlement(drop_item_id=drop_item_id, delay_seconds=SETTLE_RECHECK_SECONDS)
         return
     notices.settle_drop_item(drop_item_id=drop_item_id, received_at=received)
+
+
+@cron("7 * * * *")
+@dramatiq.actor(max_retries=0, time_limit=120_000)
+def tell_new_arrivals() -> None:
+    """Hourly: "new in your size" to each customer due one (propositions.arrivals). At most one a day per customer,
+    so a run repeated or overlapping sends nothing more."""
+    arrivals.tell_new_arrivals()

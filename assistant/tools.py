@@ -16,13 +16,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from assistant.facts import item_facts, item_status, items_facts, order_facts
+from assistant.facts import item_facts, item_status, items_facts
 from assistant.models import ToolCall
-from assistant.once import OncePerMessage
+from assistant.order_tools import OrderTools
+from assistant.proposing import Proposing
 from assistant.results import (
     AlreadyBought,
-    CancelOrderOutcome,
-    ClaimPaymentOutcome,
     ClaimRecorded,
     Facts,
     HandedOff,
@@ -30,7 +29,6 @@ from assistant.results import (
     Held,
     HeldBySomeoneElse,
     HoldLimit,
-    HoldLost,
     HoldOutcome,
     InvalidAmount,
     ItemFound,
@@ -41,21 +39,11 @@ from assistant.results import (
     NotDroppedYet,
     NotFound,
     NotHeldByYou,
-    NothingToOrder,
     NotOpenForOffers,
-    NoUnpaidOrder,
     OfferAccepted,
     OfferCountered,
     OfferDeclined,
     OfferOutcome,
-    OrderCancelled,
-    OrderOutcome,
-    OrderPlaced,
-    Orders,
-    PaymentClaimNoted,
-    PaymentLinkComing,
-    PaymentLinkOpen,
-    PaymentLinkOutcome,
     PhotoOutcome,
     PhotoPage,
     PhotoToSend,
@@ -91,16 +79,16 @@ from inventory.selectors import (
     waitlist_places,
 )
 from live import selectors as live_selectors
-from orders import exceptions as orders_exceptions
-from orders import services as order_services
 from orders.offers import InvalidOffer, NoCounterOffer, accept_counter, countered_offers, record_offer
-from orders.selectors import bought_items, customer_orders
+from orders.selectors import bought_items
+from propositions.models import InteractionKind
+from propositions.services import record_interaction, record_interaction_by_sku
 from tiktok.services import image_send_allowed
 
 logger = logging.getLogger(__name__)
 
 
-class Toolbox(OncePerMessage):
+class Toolbox(OrderTools, Proposing):
     """The shop's tools bound to one customer and the inbound message being answered."""
 
     def __init__(self, *, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> None:
@@ -132,6 +120,7 @@ class Toolbox(OncePerMessage):
         item = visible_items_with_skus([sku.strip()]).first()
         if item is None:
             return NotFound(sku=sku.strip().upper())
+        self._record(InteractionKind.DETAILS, item)
         return ItemFound(item=item_facts(item, customer=self.customer, now=now, full=True))
 
     def pieces_described(self, *, query: ItemQuery) -> list[Facts]:
@@ -156,6 +145,7 @@ class Toolbox(OncePerMessage):
         if item is None:
             return NotFound(sku=sku.strip().upper())
         facts = item_facts(item, customer=self.customer, now=now)
+        self._record(InteractionKind.PHOTOS, item)
         photo = main_photo(item=item)
         if photo is None and not item.image_url:
             return NoPhotos(item=facts)
@@ -215,10 +205,6 @@ class Toolbox(OncePerMessage):
             return None
         return item_facts(piece.item, customer=self.customer, now=timezone.now(), full=True), piece.state
 
-    def order_status(self) -> Orders:
-        orders = list(customer_orders(customer=self.customer)[:5])
-        return Orders(orders=[order_facts(order) for order in orders])
-
     def skus_held_for_this_message(self) -> set[str]:
         """SKUs a hold was already tried for while answering this message (on an earlier run of the job)."""
         if self.message.recorded_now:
@@ -229,6 +215,17 @@ class Toolbox(OncePerMessage):
                 "arguments", flat=True
             )
         }
+
+    def note_asked(self, pieces: Sequence[Facts]) -> None:
+        """Record that the customer asked about these pieces (those they cannot have as asking for a gone piece)."""
+        gone = [facts["sku"] for facts in pieces if facts["status"] in ("held", "sold", "hidden")]
+        asked = [facts["sku"] for facts in pieces if facts["sku"] not in gone]
+        for kind, skus in ((InteractionKind.ASKED_ABOUT, asked), (InteractionKind.ASKED_FOR_GONE, gone)):
+            if skus:
+                record_interaction_by_sku(customer=self.customer, kind=kind, skus=skus, message=self.message)
+
+    def _record(self, kind: InteractionKind, item: Item) -> None:
+        record_interaction(customer=self.customer, kind=kind, items=[item], message=self.message)
 
     # --- actions (run once per inbound message) ---
 
@@ -255,30 +252,6 @@ class Toolbox(OncePerMessage):
     def release_hold(self, *, sku: str) -> ReleaseOutcome:
         sku = sku.strip().upper()
         return self._once("release_hold", {"sku": sku}, lambda: self._release(sku))
-
-    def place_order(self) -> OrderOutcome:
-        return self._once("place_order", {}, self._order)
-
-    def claim_payment(self) -> ClaimPaymentOutcome:
-        """ "paid!": flag the customer's unpaid orders for the owner to confirm (only the owner, or Stripe, marks
-        an order paid) and tell the owner."""
-        return self._once(
-            "claim_payment",
-            {},
-            lambda: PaymentClaimNoted(
-                orders=[order_facts(order) for order in order_services.note_customer_says_paid(customer=self.customer)]
-            ),
-        )
-
-    def cancel_order(self) -> CancelOrderOutcome:
-        """Cancel the customer's latest unpaid order: its pieces go back on sale. Paid or shipped orders are the
-        owner's to cancel (the refusal carries them, so the answer can say why)."""
-        return self._once("cancel_order", {}, self._cancel_order)
-
-    def payment_link(self) -> PaymentLinkOutcome:
-        """ "send me the link again", "link expired": the latest unpaid order's Stripe link while it is open,
-        else a fresh one for the same order, created and DMed by the payment-link worker."""
-        return self._once("payment_link", {}, self._payment_link)
 
     def make_offer(self, *, sku: str, amount: Decimal) -> OfferOutcome:
         sku = sku.strip().upper()
@@ -324,6 +297,7 @@ class Toolbox(OncePerMessage):
             return self._unavailable(Item.objects.get(sku__iexact=sku), now=now)
         except HoldLimitReached as error:
             return HoldLimit(message=str(error), limit=error.limit, holds=self.holds())
+        self._record(InteractionKind.HELD, item)
         return Held(
             item=item_facts(item, customer=self.customer, now=timezone.now()),
             held_until=item.hold_runs_out_at(),
@@ -334,6 +308,8 @@ class Toolbox(OncePerMessage):
     def _unavailable(self, item: Item, *, now: datetime) -> HoldOutcome:
         """The answer to a hold on a piece someone else holds (the customer joins its line) or that is sold."""
         facts = item_facts(item, customer=self.customer, now=now)
+        if facts["status"] != "bought_by_you":
+            self._record(InteractionKind.ASKED_FOR_GONE, item)
         if facts["status"] == "held":
             entry, joined = inventory_services.join_waitlist(sku=item.sku, customer=self.customer, item=item)
             return HeldBySomeoneElse(
@@ -354,32 +330,6 @@ class Toolbox(OncePerMessage):
         except (ItemNotHeld, NotHeldBy):
             return NotHeldByYou(sku=sku)
         return Released(item=item_facts(item, customer=self.customer, now=timezone.now()))
-
-    def _order(self) -> OrderOutcome:
-        try:
-            order = order_services.place_order(customer=self.customer)
-        except orders_exceptions.NothingToOrder:
-            return NothingToOrder()
-        except orders_exceptions.HoldLost as error:
-            return HoldLost(message=str(error), sku=error.sku)
-        order = customer_orders(customer=self.customer).get(pk=order.pk)
-        return OrderPlaced(order=order_facts(order))
-
-    def _cancel_order(self) -> CancelOrderOutcome:
-        try:
-            order = order_services.cancel_own_order(customer=self.customer)
-        except orders_exceptions.NoUnpaidOrder as error:
-            return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
-        order = customer_orders(customer=self.customer).get(pk=order.pk)
-        return OrderCancelled(order=order_facts(order))
-
-    def _payment_link(self) -> PaymentLinkOutcome:
-        try:
-            order, link = order_services.resend_payment_link(customer=self.customer)
-        except orders_exceptions.NoUnpaidOrder as error:
-            return NoUnpaidOrder(message=str(error), orders=self.order_status().orders[:3])
-        facts = order_facts(customer_orders(customer=self.customer).get(pk=order.pk))
-        return PaymentLinkOpen(order=facts, url=link) if link else PaymentLinkComing(order=facts)
 
     def accept_counter(self, *, sku: str) -> OfferOutcome:
         """Say yes to the shop's counter-offer on `sku` (the offline assistant's "yes")."""
@@ -416,6 +366,7 @@ class Toolbox(OncePerMessage):
         except InvalidOffer:
             return InvalidAmount()
         item = offer.item
+        self._record(InteractionKind.OFFER, item)
         facts = item_facts(item, customer=self.customer, now=timezone.now())
         # "offered" is the customer's number, not a price: the reply may not quote it as one.
         offered = {"sku": item.sku, "offered": f"{offer.amount:.2f}"}

@@ -14,7 +14,7 @@ from live import selectors as live_selectors
 from philia import today
 
 # The owner's own sections first, in the order of a working day; then the machinery. Apps not named go last.
-SHOP_APPS = ("live", "orders", "conversations", "inventory")
+SHOP_APPS = ("live", "orders", "conversations", "inventory", "propositions")
 TECHNICAL_APPS = ("tiktok", "assistant", "notifications", "auth", "axes")
 
 

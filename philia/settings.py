@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "inventory",
     "conversations",
     "orders",
+    "propositions",
     "tiktok",
     "assistant",
     "live",
@@ -351,8 +352,7 @@ TIKTOK_QUOTA_AFTER_WINDOW = env.int("TIKTOK_QUOTA_AFTER_WINDOW", default=3)
 TIKTOK_CAPABILITIES_CACHE_HOURS = env.float("TIKTOK_CAPABILITIES_CACHE_HOURS", default=24)
 TIKTOK_MEDIA_ID_MAX_AGE_DAYS = env.float("TIKTOK_MEDIA_ID_MAX_AGE_DAYS", default=29)
 TIKTOK_MEDIA_EXPIRED_CODES = env.list("TIKTOK_MEDIA_EXPIRED_CODES", default=["40002", "40007"])
-# TikTok events still `received` (or `processing`) after this many seconds lost their job: the sweep (every minute)
-# sends them again.
+# TikTok events still `received` (or `processing`) after this many seconds lost their job: the minute sweep resends.
 TIKTOK_STALE_EVENT_SECONDS = env.int("TIKTOK_STALE_EVENT_SECONDS", default=45)
 # A customer's bubbles that wait together are answered as one turn. With this many seconds (0: none), a conversation
 # whose latest bubble came less than this long ago waits for more before it is answered.

@@ -14,7 +14,7 @@ from assistant import language, wording
 from assistant.formatting import money
 from assistant.language import find_skus
 from assistant.memory import Conversation
-from assistant.offline import browsing, conditions, details, holds, live, offers, orders, relative, smalltalk
+from assistant.offline import arrivals, browsing, conditions, details, holds, live, offers, orders, relative, smalltalk
 from assistant.offline.context import Turn
 from assistant.offline.meaning import in_order_of_meaning
 from assistant.results import (
@@ -158,7 +158,7 @@ INTENTS: tuple[Intent, ...] = (
            ("i might buy it later",), needs="a piece in view"),
     Intent("actually just the shorts", holds.keeps_only_one, holds.keep_only,
            ("actually just the shorts",), needs="several holds"),
-    Intent("let me know if it comes back", said(language.wants_to_hear_back), holds.hold_it,
+    Intent("let me know if it comes back", said(language.wants_to_hear_back), holds.hear_back,
            ("ok can u let me know if it comes back",), needs="one piece in view, held by someone else"),
     Intent("hold it", said(language.wants_hold), holds.hold,
            ("hold the carhartt", "i'll take the harley tee", "hold the carhartt and the harley tee")),
@@ -209,6 +209,8 @@ INTENTS: tuple[Intent, ...] = (
 # The deterministic answers that never need AI, read on the whole message (greeting included).
 FAST_PATH: tuple[Intent, ...] = (
     Intent("asks for a person", lambda t: language.wants_human(t.full_text), smalltalk.hand_off),
+    Intent("new in my size", arrivals.asks_about_new_arrivals, arrivals.new_arrivals,
+           ("let me know when new pieces in my size come in", "no suggestions pls")),
     Intent("a claim during a live stream", live.claims_on_a_live, live.claim),
     Intent("size? during a live stream", live.asks_about_the_piece_on_screen, live.about_the_piece_on_screen),
     Intent("cancel my order", lambda t: language.wants_order_cancelled(t.full_text), orders.cancel_order),

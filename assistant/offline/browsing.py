@@ -8,7 +8,7 @@ from assistant.formatting import item_line, item_lines, when
 from assistant.language import find_skus, normalise
 from assistant.offline import smalltalk
 from assistant.offline.context import Turn
-from assistant.results import Facts, SearchResults
+from assistant.results import Facts, SearchResults, SimilarPieces
 from inventory.item_query import ItemQuery
 from inventory.vocabulary import BOTTOMS
 
@@ -39,7 +39,7 @@ def _answer(turn: Turn, query: ItemQuery, result: SearchResults) -> str:
     if not query.has_filters():
         # Words that matched nothing are not repeated back: they may not be about clothes at all.
         return wording.NOTHING_LIKE_THAT + wording.help_text()
-    closest = _closest(turn, query)
+    closest = _closest(turn, query) or _proposed(turn, query)
     return wording.none_found(
         described=query.without_words().describe(), note=note, closest_lines=item_lines(closest) if closest else ""
     )
@@ -114,6 +114,13 @@ def more(turn: Turn) -> str:
             return wording.no_more(query.describe())
         return wording.more(query.describe(), item_lines(items[:5]))
     return newest(turn)
+
+
+def _proposed(turn: Turn, query: ItemQuery) -> list[Facts]:
+    """When even the loosened searches find nothing: the pieces the scorer proposes for what was asked (same kind or
+    brand, within its price), stored as propositions."""
+    result = turn.toolbox.similar_pieces(query=query)
+    return result.pieces if isinstance(result, SimilarPieces) else []
 
 
 def _closest(turn: Turn, query: ItemQuery) -> list[Facts]:

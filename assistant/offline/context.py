@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from assistant import language
+from assistant import language, wording
 from assistant.language import find_skus, normalise, parse_search
 from assistant.memory import Conversation, shown_lately
 from assistant.references import Reference, describes, matches, pieces_meant
@@ -183,9 +183,14 @@ class Turn:
                 if len(in_view) > 1
                 else Reference(items=in_view)
             )
-        if len(in_view) == 1:
-            return Reference(items=in_view)
+        if len(in_view) == 1 or (pool is None and self._one_piece_and_its_propositions()):
+            return Reference(items=in_view[:1])
         return Reference(candidates=in_view)
+
+    def _one_piece_and_its_propositions(self) -> bool:
+        """The last reply was about one piece, with others proposed in its place: "hold it" means that piece."""
+        about, proposed, _ = self.last_reply().partition(wording.SIMILAR_PIECES.lower())
+        return bool(proposed) and len(find_skus(about)) == 1
 
     def last_reply(self) -> str:
         """What the shop said last in this conversation, lower-cased ("" if nothing yet)."""

@@ -5,7 +5,7 @@ from assistant.formatting import item_details, item_line, item_lines, when
 from assistant.offline import browsing
 from assistant.offline.context import Turn
 from assistant.references import describes, fitting, matches
-from assistant.results import Facts, PhotoPage, PhotoToSend
+from assistant.results import Facts, PhotoPage, PhotoToSend, SimilarPieces
 from inventory.item_query import ItemQuery
 
 
@@ -32,6 +32,7 @@ def details(turn: Turn, text: str | None = None) -> str:
     if reference.unknown_skus and not reference.items:
         return wording.not_found(reference.unknown_skus)
     if reference.items:
+        turn.toolbox.note_asked(reference.items[:3])
         parts = [describe_one(turn, facts) for facts in reference.items[:3]]
         if language.asks_for_photos(text):
             parts.extend(photo_text(turn, facts) for facts in reference.items[:3])
@@ -78,7 +79,7 @@ def describe_one(turn: Turn, facts: Facts) -> str:
     elif status == "held_by_you":
         text += wording.held_for_you(when(facts["held_until"]))
     elif status == "held":
-        text += wording.held_for_someone_else(when(facts["available_again_at"]))
+        text += wording.held_for_someone_else(when(facts["available_again_at"])) + similar(turn, facts)
     elif status == "bought_by_you":
         text += wording.BOUGHT_BY_YOU
     elif status == "sold":
@@ -89,11 +90,10 @@ def describe_one(turn: Turn, facts: Facts) -> str:
 
 
 def similar(turn: Turn, facts: Facts) -> str:
-    # `facts` are the full facts (`resolve` reads them with full=True): the category is there already.
-    if not facts.get("category"):
-        return ""
-    query = ItemQuery(categories=(facts["category"],))
-    found = [item for item in turn.toolbox.search_items(query=query, limit=3).items if item["sku"] != facts["sku"]]
+    """Up to 3 pieces on sale that stand in for one the customer cannot have, scored and stored as propositions
+    (`Toolbox.similar_pieces`); nothing when none is close enough."""
+    result = turn.toolbox.similar_pieces(sku=facts["sku"])
+    found = result.pieces if isinstance(result, SimilarPieces) else []
     return wording.similar(item_lines(found)) if found else ""
 
 

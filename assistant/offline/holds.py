@@ -40,6 +40,13 @@ def hold_it(turn: Turn) -> str:
     return hold_pieces(turn, turn.resolve("it"))
 
 
+def hear_back(turn: Turn) -> str:
+    """ "let me know if it comes back": the piece in view someone else holds (its line is joined), not the pieces
+    proposed in its place."""
+    held = [facts for facts in turn.shown() if facts["status"] == "held"]
+    return hold_pieces(turn, Reference(items=held)) if len(held) == 1 else hold_it(turn)
+
+
 def hold(turn: Turn) -> str:
     """ "I'll take it", "hold the levi's", "mine!!" (while a drop is live: its piece, or which one); "hold the carhartt
     and the stussy tee" (each); with what else the message asks answered after it ("… and how long does shipping
@@ -187,7 +194,7 @@ def hold_reply(turn: Turn, result: HoldOutcome, facts: Facts) -> str:
             return wording.already_in_line(item_line({**result.item, "status": ""}), place)
         case HeldBySomeoneElse(waitlist_place=int() as place):
             line = item_line({**result.item, "status": ""})
-            return wording.joined_waitlist(line, place, when(result.available_again_at))
+            return wording.joined_waitlist(line, place, when(result.available_again_at)) + details.similar(turn, facts)
         case HeldBySomeoneElse():
             return wording.held_by_someone_else(
                 item_line({**result.item, "status": ""}), when(result.available_again_at)

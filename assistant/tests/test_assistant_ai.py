@@ -103,6 +103,7 @@ def test_requests_carry_a_stable_system_prompt_strict_tools_and_delimited_custom
         "search_items",
         "get_item",
         "find_piece",
+        "similar_pieces",
         "hold_item",
         "release_hold",
         "place_order",

@@ -45,6 +45,22 @@ ADDED_LATER = {
             },
         },
     },
+    "similar_pieces": {
+        "type": "function",
+        "function": {
+            "name": "similar_pieces",
+            "description": "Pieces on sale now that could stand in for one the customer cannot have (on hold for "
+            "someone else, sold, not on sale): up to 3, best first, each with a confidence from 0 to 1. Call it when "
+            "get_item or find_piece says the piece asked for is gone, and offer what it returns. Holds nothing.",
+            "strict": True,
+            "parameters": {
+                "type": "object",
+                "properties": {"sku": {"type": "string"}},
+                "required": ["sku"],
+                "additionalProperties": False,
+            },
+        },
+    },
     "accept_counter": {
         "type": "function",
         "function": {
@@ -94,6 +110,7 @@ def test_generated_tool_definitions_are_the_hand_written_ones_plus_sku_patterns_
         ("search_items", "min_price"): AMOUNT_RANGE,
         ("search_items", "min_pit_to_pit"): AMOUNT_RANGE,
         ("get_item", "sku"): {"pattern": SKU_PATTERN},
+        ("similar_pieces", "sku"): {"pattern": SKU_PATTERN},
         ("hold_item", "sku"): {"pattern": SKU_PATTERN},
         ("release_hold", "sku"): {"pattern": SKU_PATTERN},
         ("make_offer", "sku"): {"pattern": SKU_PATTERN},

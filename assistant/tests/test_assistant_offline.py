@@ -217,7 +217,9 @@ def test_holding_an_item_someone_else_holds_is_refused_clearly(stock, anna, ben)
     text = text_of(anna, "I'll take VNT-NIKE-WB-001")
 
     assert text.startswith(f"Sorry, {NIKE} is on hold for another customer until ")
-    assert text.endswith(". You're #1 in line: I'll message you if it frees up.")
+    line, similar = text.split("\nSimilar pieces:\n")  # pieces proposed in its place (docs/propositions.md)
+    assert line.endswith(". You're #1 in line: I'll message you if it frees up.")
+    assert "VNT-NIKE-WB-001" not in similar
     assert status_of("VNT-NIKE-WB-001") == ("reserved", ben.pk)
 
 

@@ -7,6 +7,7 @@ One module per part of a conversation; every public name of each is a `wording.<
 there needs no line here. None of them imports this package.
 """
 
+from assistant.wording.arrivals import *  # noqa: F403
 from assistant.wording.browsing import *  # noqa: F403
 from assistant.wording.conversation import *  # noqa: F403
 from assistant.wording.holds import *  # noqa: F403

@@ -82,8 +82,11 @@ BOUGHT_BY_YOU = "\nIt's yours: it's in your order. Ask \"where is my order?\" to
 SOLD = "\nThis one has already sold, sorry!"
 
 
+SIMILAR_PIECES = "Similar pieces:"
+
+
 def similar(lines: str) -> str:
-    return "\nSimilar pieces:\n" + lines
+    return f"\n{SIMILAR_PIECES}\n" + lines
 
 
 def not_found(codes: list[str]) -> str:

@@ -1,6 +1,6 @@
 """Imports between the apps flow one way (docs/development.md, "How the apps fit together").
 
-From the top: assistant → live → orders → inventory → conversations → tiktok → notifications. A domain module (models,
+From the top: assistant → live → orders → propositions → inventory → conversations → tiktok → notifications. A domain module (models,
 services, selectors and every other module that is not an entry point) may import its own app, the apps below it
 and, of philia, only its foundation: `philia.errors`, `philia.db`, `philia.inbox` and `philia.jobs`; nothing above
 it, no other part of philia, and neither `testing` nor `bench`.
@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 # Top to bottom: an app may import the ones after it.
-LAYERS = ("assistant", "live", "orders", "inventory", "conversations", "tiktok", "notifications")
+LAYERS = ("assistant", "live", "orders", "propositions", "inventory", "conversations", "tiktok", "notifications")
 # Project packages that are not apps; of philia only the errors every app raises, the bounded-lock
 # transaction (philia.db) and the inbox every delivery's model is built on (philia.inbox) may be imported.
 ALLOWED_FROM_PHILIA = ("philia.errors", "philia.db", "philia.inbox", "philia.jobs")

@@ -1,0 +1,69 @@
+"""Proposing other pieces: when a customer asks for one they cannot have (held by someone else, sold, hidden) or a
+search finds nothing, the pieces `propositions.selectors.similar_pieces` scores best, stored as propositions shown
+to this customer. Part of `assistant.tools.Toolbox`."""
+
+from django.utils import timezone
+
+from assistant.facts import item_status, items_facts
+from assistant.language.sizes import read_own_sizes
+from assistant.once import OncePerMessage
+from assistant.results import NotFound, SimilarPieces
+from inventory.item_query import ItemQuery
+from inventory.models import Item
+from propositions.arrivals import give_consent, withdraw_consent
+from propositions.models import PropositionReason
+from propositions.scoring import Target
+from propositions.selectors import known_sizes, similar_pieces
+from propositions.services import learn_sizes, record_propositions
+
+# A piece's status for this customer → why the shop proposes others in its place.
+REASONS = {
+    "held": PropositionReason.HELD,
+    "sold": PropositionReason.SOLD,
+    "hidden": PropositionReason.HIDDEN,
+    "upcoming_drop": PropositionReason.HIDDEN,
+}
+
+
+class Proposing(OncePerMessage):
+    """The `similar_pieces` tool, and the sizes the customer says they wear."""
+
+    def hear_of_new_arrivals(self, *, wanted: bool) -> bool:
+        """Give (or withdraw) consent to hear of new pieces in their size; whether their size is known (given) or
+        there was a consent to withdraw."""
+        now = timezone.now()
+        if not wanted:
+            return withdraw_consent(customer=self.customer, now=now)
+        give_consent(customer=self.customer, now=now)
+        sizes = known_sizes(customer=self.customer)
+        return bool(sizes.labels or sizes.waist or sizes.measurements)
+
+    def note_sizes(self, text: str) -> None:
+        """Learn the sizes `text` says the customer wears ("I'm an L", "my waist is 32"); nothing read otherwise."""
+        said = read_own_sizes(text)
+        if said:
+            learn_sizes(customer=self.customer, labels=said.labels, waist=said.waist, measurements=said.measurements)
+
+    def similar_pieces(self, *, sku: str | None = None, query: ItemQuery | None = None) -> SimilarPieces | NotFound:
+        """Up to 3 pieces on sale that stand in for the piece `sku` (or the search `query` that found nothing),
+        best first, each with its confidence; stored as propositions shown to this customer. Never the piece
+        itself, nor one held, sold, hidden or not dropped yet. A read for the shop: nothing is held."""
+        now = timezone.now()
+        wanted: Item | None = None
+        if sku is not None:
+            wanted = Item.objects.filter(sku__iexact=sku.strip()).first()
+            if wanted is None:
+                return NotFound(sku=sku.strip().upper())
+            target = Target.of_item(wanted)
+            reason = REASONS.get(item_status(wanted, customer=self.customer, now=now), PropositionReason.LIKE)
+        else:
+            target = Target.of_query(query or ItemQuery())
+            reason = PropositionReason.NOTHING_FOUND
+        found = similar_pieces(target=target, sizes=known_sizes(customer=self.customer), now=now)
+        record_propositions(
+            customer=self.customer, reason=reason, proposed=found, instead_of=wanted, message=self.message
+        )
+        facts = items_facts([scored.item for scored in found], customer=self.customer, now=now)
+        return SimilarPieces(
+            pieces=[{**piece, "confidence": scored.confidence} for piece, scored in zip(facts, found, strict=True)]
+        )

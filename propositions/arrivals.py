@@ -1,0 +1,98 @@
+"""New in your size: which customers may hear of new pieces now, and which pieces (issue 21, item 4). The message
+is the assistant's (`assistant.arrivals`); this module decides and records.
+
+A customer hears at most once a day (`ArrivalsNotice`, one row per customer and day), only with consent given and
+not withdrawn, not opted out (STOP), within TikTok's reply window, and only of pieces on sale now, put on sale in the
+last `NEW_FOR_HOURS`, that fit their known sizes and that they never asked about.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+
+from conversations.models import Customer
+from inventory.models import Item
+from propositions.models import ArrivalsConsent, ArrivalsNotice, CustomerSizes, Interaction
+from propositions.scoring import Sizes, Target, size_fit
+
+NEW_FOR_HOURS = 24
+PIECES_PER_NOTICE = 3
+# New pieces read per run: a day of a one-person shop's new stock many times over.
+NEW_PIECES_READ = 500
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    customer: Customer
+    items: list[Item]
+
+
+def give_consent(*, customer: Customer, now: datetime) -> None:
+    """The customer wants to hear of new pieces in their size (from `now`; a withdrawal before is lifted)."""
+    ArrivalsConsent.objects.update_or_create(customer=customer, defaults={"given_at": now, "withdrawn_at": None})
+
+
+def withdraw_consent(*, customer: Customer, now: datetime) -> bool:
+    """ "no suggestions": no more new-arrival messages; False when there was no consent to withdraw."""
+    return bool(
+        ArrivalsConsent.objects.filter(customer=customer, given_at__isnull=False, withdrawn_at__isnull=True).update(
+            withdrawn_at=now
+        )
+    )
+
+
+def arrivals_due(*, now: datetime) -> list[Arrivals]:
+    """Each customer who may hear of new pieces now, with up to `PIECES_PER_NOTICE` of them (newest first); customers
+    with none are left out. Three queries, whatever the number of customers: the customers, the new pieces, the
+    pieces each already asked about."""
+    new = list(
+        Item.objects.free(now=now)
+        .filter(created_at__gte=now - timedelta(hours=NEW_FOR_HOURS))
+        .order_by("-created_at", "-pk")[:NEW_PIECES_READ]
+    )
+    if not new:
+        return []
+    customers = list(
+        Customer.objects.filter(
+            arrivals_consent__given_at__isnull=False,
+            arrivals_consent__withdrawn_at__isnull=True,
+            opted_out_at__isnull=True,
+            last_inbound_at__gte=now - timedelta(hours=settings.TIKTOK_WINDOW_HOURS),
+            sizes__isnull=False,
+        )
+        .exclude(Exists(ArrivalsNotice.objects.filter(customer=OuterRef("pk"), day=now.date())))
+        .exclude(Q(bot_paused_until__gt=now))
+        .select_related("sizes")
+    )
+    asked = set(Interaction.objects.filter(customer__in=customers, item__in=new).values_list("customer_id", "item_id"))
+    due = []
+    for customer in customers:
+        sizes = _sizes(customer.sizes)
+        fitting = [
+            item
+            for item in new
+            if (customer.pk, item.pk) not in asked and size_fit(item, target=Target(), sizes=sizes) == 1.0
+        ]
+        if fitting:
+            due.append(Arrivals(customer=customer, items=fitting[:PIECES_PER_NOTICE]))
+    return due
+
+
+def claim_notice(*, arrivals: Arrivals, now: datetime) -> bool:
+    """Record today's notice to the customer; False when one was already recorded (another run got there first).
+    Call it in the transaction that queues the message."""
+    try:
+        with transaction.atomic():
+            ArrivalsNotice.objects.create(
+                customer=arrivals.customer, day=now.date(), skus=[item.sku for item in arrivals.items], created_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _sizes(stored: CustomerSizes) -> Sizes:
+    return Sizes(labels=frozenset(stored.labels), waist=stored.waist, measurements=dict(stored.measurements))

@@ -1,0 +1,165 @@
+"""The scorer: how well an available piece stands in for what a customer wanted, as a sum of explicit features.
+
+Each feature gives a number between 0 and 1, times its hand-set weight; the weights add up to 1, so the score (the
+proposition's `confidence`) is between 0 and 1 and `features` says how much each feature gave. Pure Python over rows
+already read: no database. The weights are hand-set until the re-fit of issue 21 (item 5) learns them from outcomes.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from inventory.item_query import ItemQuery
+from inventory.models import Item
+from inventory.vocabulary import SIZE_LABEL_ALIASES
+
+WEIGHTS: dict[str, float] = {
+    "category": 0.30,
+    "size": 0.25,
+    "price": 0.15,
+    "brand": 0.15,
+    "style": 0.10,  # the era, and words of the name shared with what was wanted
+    "newness": 0.05,
+}
+# A piece's price counts fully within this fraction of the wanted price, then less, to nothing at twice as far.
+PRICE_BAND = 0.25
+# A measurement fits within this many inches of the customer's.
+MEASUREMENT_TOLERANCE = 1.0
+# A piece put on sale today counts fully as new, one this many days old not at all.
+NEW_FOR_DAYS = 60
+
+_LETTER = {alias: size for size, aliases in SIZE_LABEL_ALIASES.items() for alias in aliases}
+_WAIST = re.compile(r"(?:^|W ?)(\d{2})(?:$|[^0-9])")
+_WORD = re.compile(r"[a-z0-9']+")
+_PLAIN_WORDS = frozenset({"vintage", "the", "and", "with", "of", "a", "in"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the customer wanted: the piece they could not have, or the search that found nothing."""
+
+    categories: frozenset[str] = frozenset()
+    brands: frozenset[str] = frozenset()  # upper case
+    sizes: frozenset[str] = frozenset()  # letter sizes, "M"
+    waist: int | None = None
+    price: Decimal | None = None
+    eras: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    excluded_ids: frozenset[int] = frozenset()
+    # A search's price limits hold: "tees under $30" is never answered with a $75 tee.
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+
+    @classmethod
+    def of_item(cls, item: Item) -> "Target":
+        return cls(
+            categories=frozenset({item.category}),
+            brands=frozenset({item.brand.upper()} if item.brand else ()),
+            sizes=letter_sizes(item.size_label),
+            waist=waist_of(item.size_label),
+            price=Decimal(item.price),
+            eras=frozenset({item.era.lower()} if item.era else ()),
+            words=name_words(item.name) - name_words(item.brand),
+            excluded_ids=frozenset({item.pk}),
+        )
+
+    @classmethod
+    def of_query(cls, query: ItemQuery) -> "Target":
+        prices = [price for price in (query.min_price, query.max_price) if price is not None]
+        return cls(
+            categories=frozenset(query.categories),
+            brands=frozenset(brand.upper() for brand in query.brands),
+            sizes=frozenset(query.sizes),
+            waist=query.waist,
+            price=sum(prices, Decimal(0)) / len(prices) if prices else None,
+            eras=frozenset(era.lower() for era in query.eras),
+            words=frozenset(word.lower() for word in query.words) - _PLAIN_WORDS,
+            min_price=query.min_price,
+            max_price=query.max_price,
+        )
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The sizes a customer is known to wear (`CustomerSizes`); empty when none are known."""
+
+    labels: frozenset[str] = frozenset()
+    waist: int | None = None
+    measurements: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    item: Item
+    confidence: float
+    features: dict[str, float]
+
+
+def score(item: Item, *, target: Target, sizes: Sizes, now: datetime) -> Scored:
+    """`item` against what was wanted, for a customer of `sizes`: each feature's contribution and their sum."""
+    values = {
+        "category": 1.0 if item.category in target.categories else 0.0,
+        "size": size_fit(item, target=target, sizes=sizes),
+        "price": price_fit(Decimal(item.price), target.price),
+        "brand": 1.0 if item.brand and item.brand.upper() in target.brands else 0.0,
+        "style": style_fit(item, target=target),
+        "newness": max(0.0, 1 - (now - item.created_at).total_seconds() / (NEW_FOR_DAYS * 86400)),
+    }
+    features = {name: round(WEIGHTS[name] * value, 4) for name, value in values.items()}
+    return Scored(item=item, confidence=round(min(1.0, sum(features.values())), 4), features=features)
+
+
+def size_fit(item: Item, *, target: Target, sizes: Sizes) -> float:
+    """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
+    else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
+    labels = sizes.labels or target.sizes
+    waist = sizes.waist if sizes.labels or sizes.waist or sizes.measurements else target.waist
+    if letter_sizes(item.size_label) & labels:
+        return 1.0
+    if waist is not None and waist_of(item.size_label) == waist:
+        return 1.0
+    measured = item.ordered_measurements
+    close = [
+        abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE
+        for name, wanted in sizes.measurements.items()
+        if name in measured
+    ]
+    return 1.0 if close and all(close) else 0.0
+
+
+def price_fit(price: Decimal, wanted: Decimal | None) -> float:
+    if wanted is None or wanted <= 0:
+        return 0.0
+    off = abs(float(price - wanted)) / float(wanted)
+    if off <= PRICE_BAND:
+        return 1.0
+    return max(0.0, 1 - (off - PRICE_BAND) / PRICE_BAND)
+
+
+def style_fit(item: Item, *, target: Target) -> float:
+    """Half for the same era, half for the share of the wanted words the piece's name has."""
+    era = 0.5 if item.era and item.era.lower() in target.eras else 0.0
+    if not target.words:
+        return era
+    shared = len(target.words & name_words(item.name)) / len(target.words)
+    return era + 0.5 * shared
+
+
+def letter_sizes(label: str) -> frozenset[str]:
+    """The letter sizes a size label names: "Men's L" → {L}, "L/XL" → {L, XL}, "W32 L30" → none."""
+    if _WAIST.search(label.upper()) and "W" in label.upper():
+        return frozenset()
+    tokens = re.split(r"[/ ,]+", label.upper().replace("MEN'S", "").replace("WOMEN'S", ""))
+    return frozenset(_LETTER[token] for token in tokens if token in _LETTER)
+
+
+def waist_of(label: str) -> int | None:
+    """The waist a bottom's size label names: "32", "W32 L30", "32x30"."""
+    found = _WAIST.search(label.upper())
+    return int(found.group(1)) if found else None
+
+
+def name_words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower())) - _PLAIN_WORDS

@@ -1,0 +1,151 @@
+"""`similar_pieces`: up to three pieces on sale now that stand in for the one wanted, read in one query and scored;
+never a held, sold, hidden or not-yet-dropped piece, never the piece itself (issue 21, items 2 and 7)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conversations.models import Message
+from inventory.item_query import ItemQuery
+from inventory.models import Item
+from philia.tests.factories import make_customer, make_item
+from propositions.models import Interaction, Proposition
+from propositions.scoring import Sizes, Target
+from propositions.selectors import known_sizes, similar_pieces
+from propositions.services import record_propositions, set_sizes
+
+pytestmark = pytest.mark.django_db
+
+
+def jacket(sku: str, **fields) -> Item:
+    values = {"name": "Vintage Jacket", "brand": "Nike", "category": "jacket", "size_label": "L", "price": "45.00"}
+    return make_item(sku, **{**values, **fields})
+
+
+def skus(found) -> list[str]:
+    return [scored.item.sku for scored in found]
+
+
+def test_the_closest_three_are_proposed_best_first_with_their_features():
+    now = timezone.now()
+    wanted = jacket("WANTED", status="sold")
+    jacket("SAME-ALL")
+    jacket("OTHER-BRAND", brand="Adidas")
+    jacket("OTHER-SIZE", size_label="S", brand="Adidas")
+    jacket("FAR-PRICE", brand="Adidas", size_label="S", price="200.00")
+    make_item("A-TEE", name="Tee", brand="Stussy", category="tshirt", size_label="L")
+
+    found = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now)
+
+    assert skus(found) == ["SAME-ALL", "OTHER-BRAND", "OTHER-SIZE"]
+    assert [scored.confidence for scored in found] == pytest.approx(
+        [0.95, 0.8, 0.55], abs=0.001
+    )  # no era: half the style
+    assert set(found[0].features) == {"category", "size", "price", "brand", "style", "newness"}
+
+
+def test_held_sold_hidden_and_upcoming_pieces_and_the_piece_itself_are_never_proposed():
+    now = timezone.now()
+    other = make_customer("other")
+    wanted = jacket("WANTED")
+    jacket("HELD", held_by=other, held_until=now + timedelta(hours=3))
+    jacket("SOLD", status="sold")
+    jacket("HIDDEN", status="hidden")
+    jacket("UPCOMING", drops_at=now + timedelta(days=1))
+    jacket("HOLD-RAN-OUT", held_by=other, held_until=now - timedelta(minutes=1))
+
+    found = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now)
+
+    assert skus(found) == ["HOLD-RAN-OUT"]  # on sale again: its hold ran out
+
+
+def test_every_similar_piece_held_proposes_nothing():
+    now = timezone.now()
+    other = make_customer("other")
+    wanted = jacket("WANTED", status="sold")
+    for number in range(3):
+        jacket(f"HELD-{number}", held_by=other, held_until=now + timedelta(hours=3))
+
+    assert similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now) == []
+
+
+def test_a_piece_sold_since_the_last_look_is_not_proposed():
+    now = timezone.now()
+    wanted = jacket("WANTED", status="sold")
+    jacket("STILL-HERE")
+    gone = jacket("SOLD-MEANWHILE")
+    assert skus(similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now)) == [
+        "SOLD-MEANWHILE",
+        "STILL-HERE",
+    ]
+
+    Item.objects.filter(pk=gone.pk).update(status="sold")
+
+    assert skus(similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now)) == ["STILL-HERE"]
+
+
+def test_candidates_are_read_in_one_query():
+    wanted = jacket("WANTED", status="sold")
+    for number in range(10):
+        jacket(f"J-{number}")
+
+    with CaptureQueriesContext(connection) as queries:
+        similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=timezone.now())
+
+    assert len(queries) == 1
+
+
+def test_a_search_that_found_nothing_is_answered_within_its_price_limits():
+    now = timezone.now()
+    jacket("CHEAP", price="30.00", brand="Adidas")
+    jacket("DEAR", price="90.00", brand="Adidas")
+    query = ItemQuery(brands=("Nike",), categories=("jacket",), max_price=Decimal("40"), sizes=("XL",))
+
+    assert skus(similar_pieces(target=Target.of_query(query), sizes=Sizes(), now=now)) == ["CHEAP"]
+
+
+def test_a_customer_with_no_known_size_has_empty_sizes_and_still_gets_propositions():
+    now = timezone.now()
+    customer = make_customer()
+    wanted = jacket("WANTED", status="sold")
+    jacket("ANOTHER", size_label="M")
+
+    sizes = known_sizes(customer=customer)
+
+    assert sizes == Sizes()
+    assert skus(similar_pieces(target=Target.of_item(wanted), sizes=sizes, now=now)) == ["ANOTHER"]
+
+
+def test_known_sizes_rank_a_piece_in_the_customers_size_first():
+    now = timezone.now()
+    customer = make_customer()
+    set_sizes(customer=customer, labels=["M"])
+    wanted = jacket("WANTED", status="sold", size_label="L")
+    jacket("IN-L", size_label="L")
+    jacket("IN-M", size_label="M")
+
+    found = similar_pieces(target=Target.of_item(wanted), sizes=known_sizes(customer=customer), now=now)
+
+    assert skus(found) == ["IN-M", "IN-L"]
+
+
+def test_propositions_are_stored_shown_with_their_interactions_once_per_message():
+    now = timezone.now()
+    customer = make_customer()
+    message = Message.objects.create(customer=customer, role="user", direction="inbound", text="WANTED?")
+    wanted = jacket("WANTED", status="sold")
+    jacket("ANOTHER")
+    found = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now)
+
+    for _ in range(2):
+        record_propositions(customer=customer, reason="sold", proposed=found, instead_of=wanted, message=message)
+
+    proposition = Proposition.objects.get()
+    assert (proposition.item.sku, proposition.instead_of, proposition.outcome) == ("ANOTHER", wanted, "shown")
+    assert proposition.confidence == found[0].confidence
+    assert proposition.features == found[0].features
+    assert list(Interaction.objects.values_list("kind", "item__sku")) == [("proposition_shown", "ANOTHER")]
