@@ -8,9 +8,9 @@ from assistant.facts import item_status, items_facts
 from assistant.language.sizes import read_own_sizes
 from assistant.once import OncePerMessage
 from assistant.results import NotFound, SimilarPieces
+from conversations import services as conversation_services
 from inventory.item_query import ItemQuery
 from inventory.models import Item
-from propositions.arrivals import give_consent, withdraw_consent
 from propositions.models import PropositionReason
 from propositions.scoring import Target
 from propositions.selectors import known_sizes, similar_pieces
@@ -33,8 +33,8 @@ class Proposing(OncePerMessage):
         there was a consent to withdraw."""
         now = timezone.now()
         if not wanted:
-            return withdraw_consent(customer=self.customer, now=now)
-        give_consent(customer=self.customer, now=now)
+            return conversation_services.withdraw_marketing_consent(customer=self.customer, now=now)
+        conversation_services.record_marketing_consent(customer=self.customer, now=now)
         sizes = known_sizes(customer=self.customer)
         return bool(sizes.labels or sizes.waist or sizes.measurements)
 

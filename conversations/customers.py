@@ -121,6 +121,19 @@ def record_marketing_consent(*, customer: Customer, now: datetime | None = None)
     return customer
 
 
+def withdraw_marketing_consent(*, customer: Customer, now: datetime | None = None) -> bool:
+    """ "no suggestions": no more news of lives, drops or new pieces (STOP withdraws it too). False when there was no
+    consent to withdraw. Idempotent."""
+    now = now or timezone.now()
+    withdrawn = Customer.objects.filter(pk=customer.pk, marketing_consent=True).update(
+        marketing_consent=False, updated_at=now
+    )
+    if withdrawn:
+        logger.info("marketing consent withdrawn", extra={"customer": customer.pk})
+    customer.refresh_from_db(fields=["marketing_consent"])
+    return bool(withdrawn)
+
+
 def opt_in(*, customer: Customer) -> Customer:
     """The customer sent START: automated replies resume. Idempotent."""
     updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=False).update(

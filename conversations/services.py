@@ -16,6 +16,7 @@ from conversations.customers import (
     record_read_receipt,
     request_handoff,
     resume_bot,
+    withdraw_marketing_consent,
 )
 from conversations.queueing import (
     MAX_TEXT_LENGTH,
@@ -35,6 +36,7 @@ __all__ = [
     "opt_out",
     "opt_in",
     "record_marketing_consent",
+    "withdraw_marketing_consent",
     "request_handoff",
     "record_read_receipt",
     "clear_conversations",

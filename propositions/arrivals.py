@@ -1,8 +1,8 @@
 """New in your size: which customers may hear of new pieces now, and which pieces (issue 21, item 4). The message
 is the assistant's (`assistant.arrivals`); this module decides and records.
 
-A customer hears at most once a day (`ArrivalsNotice`, one row per customer and day), only with consent given and
-not withdrawn, not opted out (STOP), within TikTok's reply window, and only of pieces on sale now, put on sale in the
+A customer hears at most once a day (`ArrivalsNotice`, one row per customer and day), only with marketing consent
+(`Customer.marketing_consent`, the one consent the shop keeps: news of lives too), not opted out (STOP), within TikTok's reply window, and only of pieces on sale now, put on sale in the
 last `NEW_FOR_HOURS`, that fit their known sizes and that they never asked about.
 """
 
@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from conversations.models import Customer
 from inventory.models import Item
-from propositions.models import ArrivalsConsent, ArrivalsNotice, CustomerSizes, Interaction
+from propositions.models import ArrivalsNotice, CustomerSizes, Interaction
 from propositions.scoring import Sizes, Target, size_fit
 
 NEW_FOR_HOURS = 24
@@ -28,20 +28,6 @@ NEW_PIECES_READ = 500
 class Arrivals:
     customer: Customer
     items: list[Item]
-
-
-def give_consent(*, customer: Customer, now: datetime) -> None:
-    """The customer wants to hear of new pieces in their size (from `now`; a withdrawal before is lifted)."""
-    ArrivalsConsent.objects.update_or_create(customer=customer, defaults={"given_at": now, "withdrawn_at": None})
-
-
-def withdraw_consent(*, customer: Customer, now: datetime) -> bool:
-    """ "no suggestions": no more new-arrival messages; False when there was no consent to withdraw."""
-    return bool(
-        ArrivalsConsent.objects.filter(customer=customer, given_at__isnull=False, withdrawn_at__isnull=True).update(
-            withdrawn_at=now
-        )
-    )
 
 
 def arrivals_due(*, now: datetime) -> list[Arrivals]:
@@ -57,8 +43,7 @@ def arrivals_due(*, now: datetime) -> list[Arrivals]:
         return []
     customers = list(
         Customer.objects.filter(
-            arrivals_consent__given_at__isnull=False,
-            arrivals_consent__withdrawn_at__isnull=True,
+            marketing_consent=True,
             opted_out_at__isnull=True,
             last_inbound_at__gte=now - timedelta(hours=settings.TIKTOK_WINDOW_HOURS),
             sizes__isnull=False,

@@ -136,23 +136,6 @@ class CustomerSizes(models.Model):
         return f"sizes of {self.customer_id}"
 
 
-class ArrivalsConsent(models.Model):
-    """Whether a customer wants to hear of new pieces in their size, and since when: given when they ask for it,
-    withdrawn by "no suggestions" (STOP silences everything anyway, `Customer.opted_out_at`)."""
-
-    customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, primary_key=True, related_name="arrivals_consent"
-    )
-    given_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "new arrivals consent"
-
-    def __str__(self) -> str:
-        return f"new arrivals for {self.customer_id}"
-
-
 class ArrivalsNotice(models.Model):
     """One "new in your size" message to a customer: at most one a day (the constraint), so a second run of the
     hourly job the same day sends nothing more."""

@@ -14,7 +14,7 @@ from assistant.tests.assistant_support import say
 from conversations.models import Customer, Message
 from inventory.models import Item
 from philia.tests.factories import make_item
-from propositions.models import ArrivalsConsent, ArrivalsNotice, Proposition
+from propositions.models import ArrivalsNotice, Proposition
 from propositions.services import set_sizes
 
 
@@ -46,8 +46,8 @@ def subscribed(anna) -> Customer:
 def test_asking_records_the_consent_with_its_time_and_asks_for_a_size_when_none_is_known(anna):
     reply = say(anna, "pls dm me new arrivals")
 
-    consent = ArrivalsConsent.objects.get(customer=anna)
-    assert consent.given_at is not None and consent.withdrawn_at is None
+    anna.refresh_from_db()
+    assert anna.marketing_consent and anna.marketing_consent_at is not None
     assert "What size do you wear?" in reply.text
 
 
@@ -103,7 +103,8 @@ def test_no_suggestions_is_said_back_and_recorded_with_its_time(subscribed):
     reply = say(subscribed, "no more suggestions pls")
 
     assert reply.text == "Got it, no more suggestions from me. Just ask whenever you want to see what's new!"
-    assert ArrivalsConsent.objects.get(customer=subscribed).withdrawn_at is not None
+    subscribed.refresh_from_db()
+    assert not subscribed.marketing_consent
 
 
 def test_a_customer_whose_window_closed_or_with_no_size_hears_nothing(subscribed, ben):

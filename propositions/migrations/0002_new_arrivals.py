@@ -14,26 +14,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="ArrivalsConsent",
-            fields=[
-                (
-                    "customer",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="arrivals_consent",
-                        serialize=False,
-                        to="conversations.customer",
-                    ),
-                ),
-                ("given_at", models.DateTimeField(blank=True, null=True)),
-                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
-            ],
-            options={
-                "verbose_name": "new arrivals consent",
-            },
-        ),
-        migrations.CreateModel(
             name="ArrivalsNotice",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
