@@ -2,7 +2,8 @@
 
 The list of streams, a new stream scheduled with its SKUs in line-up order (`services.schedule_stream`), and the
 stream's page: its status, the piece on screen now with its claims and winner (refreshed every few seconds), the
-line-up with lot numbers, and Start, Next, Skip and End, each a POST calling one service; a service's no
+line-up with lot numbers (more pieces found by SKU or name and lined up with one tap), and Start, Next, Skip and
+End, each a POST calling one service; a service's no
 (`DomainError`) is shown as an error message on the same page.
 """
 
@@ -97,6 +98,7 @@ class StreamAdmin(admin.ModelAdmin):
             route("start", self.start_view),
             route("next", self.next_view),
             route("skip", self.skip_view),
+            route("line-up", self.line_up_view),
             route("end", self.end_view),
             route("on-screen", self.on_screen_view),
             *super().get_urls(),
@@ -133,11 +135,14 @@ class StreamAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:live_stream_changelist"))
         if not self.has_view_or_change_permission(request, stream):
             raise PermissionDenied
+        find = request.GET.get("find", "").strip()[:100]  # "levis trucker": pieces to line up, by SKU or name
         context = {
             **self._page_context(request, title=stream.title),
             "stream": stream,
             "original": stream,
             "line_up": selectors.line_up(stream_id=stream.pk),
+            "find": find,
+            "found": selectors.pieces_to_line_up(stream_id=stream.pk, text=find) if find else [],
             "can_change": self.has_change_permission(request, stream),
             "refresh_seconds": REFRESH_SECONDS,
             "live_figures": selectors.stream_figures(stream_id=stream.pk),
@@ -203,6 +208,16 @@ class StreamAdmin(admin.ModelAdmin):
             return f"Skipped lot {piece.position}, {piece.item.sku}."
 
         return self._act(request, stream_id, skip)
+
+    def line_up_view(self, request: HttpRequest, stream_id: int) -> HttpResponse:
+        """The piece with the SKU given, at the end of the line-up."""
+        sku = request.POST.get("sku", "")
+
+        def line_up(pk: int) -> str:
+            piece = services.line_up_piece(stream_id=pk, sku=sku)
+            return f"Lined up as lot {piece.position}: {piece.item.sku} {piece.item.name}."
+
+        return self._act(request, stream_id, line_up)
 
     def end_view(self, request: HttpRequest, stream_id: int) -> HttpResponse:
         def end(pk: int) -> str:

@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Replace
 
 from conversations.models import Message
-from inventory.models import DropClaim, DropItem
+from inventory.models import DropClaim, DropItem, Item
 from live.models import ScreenSpan, Stream, StreamItem
 from orders.models import Order, OrderItem
 
@@ -57,6 +58,31 @@ def piece_with_sku(*, stream_id: int, sku: str) -> StreamItem | None:
 
 def line_up(*, stream_id: int) -> list[StreamItem]:
     return list(StreamItem.objects.select_related("item").filter(stream_id=stream_id).order_by("position"))
+
+
+# How many pieces a search for the line-up offers (a phone screen's worth).
+LINE_UP_CHOICES = 8
+
+
+def pieces_to_line_up(*, stream_id: int, text: str) -> list[Item]:
+    """The pieces the owner may mean by `text` to line up: the one with that SKU, else those whose name or brand
+    has every word; neither sold nor hidden, not in the stream yet; newest first, at most `LINE_UP_CHOICES`."""
+    words = text.split()[:6]
+    if not words:
+        return []
+    pieces = Item.objects.exclude(status__in=[Item.Status.SOLD, Item.Status.HIDDEN]).exclude(
+        stream_entries__stream_id=stream_id
+    )
+    exact = list(pieces.filter(sku__iexact=text.strip())[:1])
+    if exact:
+        return exact
+    # Apostrophes left out on both sides: "levis" finds "Levi's".
+    pieces = pieces.alias(
+        bare_name=Replace("name", Value("'"), Value("")), bare_brand=Replace("brand", Value("'"), Value(""))
+    )
+    for word in (word.replace("'", "") for word in words):
+        pieces = pieces.filter(Q(bare_name__icontains=word) | Q(bare_brand__icontains=word) | Q(sku__icontains=word))
+    return list(pieces.order_by("-created_at", "-pk")[:LINE_UP_CHOICES])
 
 
 def is_live_piece(*, drop_item_id: int) -> bool:

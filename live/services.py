@@ -81,6 +81,29 @@ def schedule_stream(*, title: str, skus: Iterable[str], at: datetime | None = No
     return stream
 
 
+def line_up_piece(*, stream_id: int, sku: str) -> StreamItem:
+    """Put a piece at the end of a scheduled or live stream's line-up (the next lot number).
+
+    Locks the stream row. Raises `StreamNotFound`, `StreamEnded`, `ItemNotFound`, `PieceNotShowable` (sold or
+    hidden) or `InvalidStream` (already lined up), and then writes nothing."""
+    with transaction.atomic():
+        stream = _lock_stream(stream_id)
+        if stream.status == Stream.Status.ENDED:
+            raise StreamEnded(stream.pk)
+        item = Item.objects.filter(sku__iexact=sku.strip()).first()
+        if item is None:
+            raise ItemNotFound(sku.strip().upper())
+        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN):
+            raise PieceNotShowable(item.sku, f"is {item.status}")
+        already = StreamItem.objects.filter(stream=stream, item=item).first()
+        if already is not None:
+            raise InvalidStream(f"{item.sku} is already lot {already.position} of this stream.")
+        last = StreamItem.objects.filter(stream=stream).aggregate(last=Max("position"))["last"] or 0
+        piece = StreamItem.objects.create(stream=stream, item=item, position=last + 1)
+    logger.info("piece lined up", extra={"stream": stream.pk, "sku": item.sku, "lot": piece.position})
+    return piece
+
+
 def _lock_stream(stream_id: int) -> Stream:
     stream = Stream.objects.select_for_update(no_key=True).filter(pk=stream_id).first()
     if stream is None:
