@@ -163,3 +163,12 @@ def test_the_simulation_is_the_same_for_the_same_seed_and_prints_both_scores():
     assert outputs[0][0].startswith("simulated (seed 3): 120 customers")
     assert "precision@3 scorer" in outputs[0][3] and "newest of the same category" in outputs[0][3]
     assert outputs[0][4].startswith("re-fit: ")
+
+
+def test_the_rows_are_listed_read_only_in_the_admin(admin_client):
+    ModelPerformance.objects.create(kind="refit", week=monday(timezone.now()), note="Too little data: 3 propositions")
+
+    page = admin_client.get("/admin/propositions/modelperformance/").content.decode()
+
+    assert "Too little data: 3 propositions" in page
+    assert admin_client.get("/admin/propositions/modelperformance/add/").status_code == 403
