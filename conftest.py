@@ -31,3 +31,13 @@ def stock_facts_read_again() -> None:
     from inventory.selectors import forget_stock_facts
 
     forget_stock_facts()
+
+
+@pytest.fixture(autouse=True)
+def hand_set_scorer_weights() -> None:
+    """Each test's scorer starts with the hand-set weights kept in the process, as after a first read with none adopted
+    (no query for them); a test of adopted weights calls `forget_weights` to read its own database."""
+    from propositions.scoring import WEIGHTS
+    from propositions.weights import use_weights
+
+    use_weights(WEIGHTS)

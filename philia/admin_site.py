@@ -7,11 +7,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from live import selectors as live_selectors
 from philia import today
+from propositions.evaluation import weekly_figures
 
 # The owner's own sections first, in the order of a working day; then the machinery. Apps not named go last.
 SHOP_APPS = ("live", "orders", "conversations", "inventory", "propositions")
@@ -44,7 +46,8 @@ class ShopAdminSite(admin.AdminSite):
         return apps
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
-        """Today: what needs the owner, most urgent first, the figures of the last days and of the latest stream."""
+        """Today: what needs the owner, most urgent first, the figures of the last days, of the latest stream and of
+        the week's propositions per reason (`propositions.evaluation.weekly_figures`, one query)."""
         figures = today.figures()
         stream = live_selectors.latest_stream()
         context = {
@@ -54,6 +57,7 @@ class ShopAdminSite(admin.AdminSite):
             "figures": figures,
             "chart": chart_svg(figures.days),
             "period_days": today.FIGURES_PERIOD.days,
+            "proposition_figures": weekly_figures(now=timezone.now()),
             **(extra_context or {}),
         }
         return super().index(request, context)

@@ -1,4 +1,4 @@
-"""Interactions and propositions for the owner to read (both are written by the services where things happen, so
+"""Interactions, propositions and how they do (`ModelPerformance`) for the owner to read (both are written by the services where things happen, so
 the admin only lists them), and customers' sizes to see and edit (through `propositions.services.set_sizes`)."""
 
 from typing import Any
@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from propositions import services
-from propositions.models import CustomerSizes, Interaction, Proposition
+from propositions.models import CustomerSizes, Interaction, ModelPerformance, Proposition
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,6 +38,15 @@ class PropositionAdmin(ReadOnlyAdmin):
     search_fields = ("customer__username", "customer__tiktok_user_id", "item__sku")
     list_select_related = ("customer", "item")
     raw_id_fields = ("customer", "item", "instead_of", "message")
+
+
+@admin.register(ModelPerformance)
+class ModelPerformanceAdmin(ReadOnlyAdmin):
+    """The week's figures per reason and each nightly re-fit (written by `propositions.refit`), newest first."""
+
+    list_display = ("created_at", "kind", "week", "reason", "shown", "bought", "rate", "adopted", "precision",
+                    "current_precision", "note")  # fmt: skip
+    list_filter = ("kind", "adopted", "reason")
 
 
 class CustomerSizesForm(forms.ModelForm):

@@ -8,15 +8,17 @@ the customer's as known now.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 
 from inventory.models import Item
-from propositions.models import Interaction, InteractionKind, Proposition, PropositionOutcome
-from propositions.scoring import Target, score
+from propositions.models import Interaction, InteractionKind, Proposition, PropositionOutcome, PropositionReason
+from propositions.scoring import Target, feature_values
 from propositions.selectors import CANDIDATES, MIN_CONFIDENCE, known_sizes
+from propositions.weights import current_weights
 
 HELD_OUT_DAYS = 14
 # What counts as a piece the customer really wanted: they held or bought it within this many days of the ask.
@@ -32,6 +34,10 @@ class Figures:
     bought: int
 
     @property
+    def label(self) -> str:
+        return PropositionReason(self.reason).label if self.reason in PropositionReason.values else self.reason
+
+    @property
     def rate(self) -> float:
         """Bought per proposition shown."""
         return self.bought / self.shown if self.shown else 0.0
@@ -44,11 +50,12 @@ class Replay:
     baseline: float
 
 
-def weekly_figures(*, now: datetime) -> list[Figures]:
-    """Per reason, the propositions of the 7 days before `now` and how far each went (one query)."""
+def weekly_figures(*, now: datetime, since: datetime | None = None) -> list[Figures]:
+    """Per reason, the propositions made from `since` (7 days before `now` unless given) to `now` and how far each
+    went (one query)."""
     asked = [PropositionOutcome.ASKED, PropositionOutcome.HELD, PropositionOutcome.BOUGHT]
     rows = (
-        Proposition.objects.filter(created_at__gte=now - timedelta(days=7), created_at__lt=now)
+        Proposition.objects.filter(created_at__gte=since or now - timedelta(days=7), created_at__lt=now)
         .values("reason")
         .annotate(
             shown=Count("pk"),
@@ -61,17 +68,54 @@ def weekly_figures(*, now: datetime) -> list[Figures]:
     return [Figures(row["reason"], row["shown"], row["asked"], row["held"], row["bought"]) for row in rows]
 
 
-def replay(*, now: datetime) -> Replay:
-    """precision@3 of the scorer and of the baseline over the asks for a gone piece in the held-out days."""
-    since = now - timedelta(days=HELD_OUT_DAYS)
+@dataclass(frozen=True)
+class Case:
+    """One ask for a gone piece replayed: what the customer went on to hold or buy, each piece on sale by then as
+    (id, put on sale at, its feature values), newest first, and the baseline's 3 newest of the same category."""
+
+    wanted: frozenset[int]
+    candidates: list[tuple[int, float, dict[str, float]]]
+    newest: list[int]
+
+
+def replay(*, now: datetime, weights: Mapping[str, float] | None = None) -> Replay:
+    """precision@3 of the scorer (the weights in use unless given) and of the baseline over the asks for a gone
+    piece in the held-out days."""
+    cases = replay_cases(now=now)
+    return Replay(
+        asks=len(cases),
+        scorer=precision_at_3(cases, weights or current_weights()),
+        baseline=sum(len(case.wanted.intersection(case.newest)) / 3 for case in cases) / len(cases) if cases else 0.0,
+    )
+
+
+def precision_at_3(cases: list[Case], weights: Mapping[str, float]) -> float:
+    """The share of the scorer's top 3 (by `weights`, at least `MIN_CONFIDENCE`) the customers went on to want."""
+    if not cases:
+        return 0.0
+    hits = 0.0
+    for case in cases:
+        scored = [
+            (round(min(1.0, sum(weights[name] * value for name, value in values.items())), 4), at, pk)
+            for pk, at, values in case.candidates
+        ]
+        top = [pk for confidence, _, pk in sorted(scored, key=lambda row: (-row[0], -row[1], row[2]))
+               if confidence >= MIN_CONFIDENCE][:3]  # fmt: skip
+        hits += len(case.wanted.intersection(top)) / 3
+    return hits / len(cases)
+
+
+def replay_cases(*, now: datetime, days: int = HELD_OUT_DAYS) -> list[Case]:
+    """The asks for a gone piece of the `days` before `now` that the customer followed, within
+    `WANTED_WITHIN_DAYS`, by holding or buying another piece (one per customer and piece asked for)."""
+    since = now - timedelta(days=days)
     asks = Interaction.objects.filter(kind=InteractionKind.ASKED_FOR_GONE, created_at__gte=since, created_at__lt=now)
     taken = defaultdict(list)
     for customer_id, item_id, at in Interaction.objects.filter(
         kind__in=[InteractionKind.HELD, InteractionKind.BOUGHT], created_at__gte=since
     ).values_list("customer_id", "item_id", "created_at"):
         taken[customer_id].append((item_id, at))
-    hits: dict[str, list[float]] = {"scorer": [], "baseline": []}
-    seen: set[tuple[str, int]] = set()
+    cases, seen = [], set()
     for ask in asks.select_related("item", "customer").order_by("created_at"):
         wanted = {
             item_id
@@ -88,17 +132,10 @@ def replay(*, now: datetime) -> Replay:
             .order_by("-created_at", "-pk")[:CANDIDATES]
         )
         target, sizes = Target.of_item(ask.item), known_sizes(customer=ask.customer)
-        scored = sorted(
-            (score(item, target=target, sizes=sizes, now=ask.created_at) for item in then),
-            key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk),
-        )
-        top = [found.item.pk for found in scored if found.confidence >= MIN_CONFIDENCE][:3]
+        values = [
+            (item.pk, item.created_at.timestamp(), feature_values(item, target=target, sizes=sizes, now=ask.created_at))
+            for item in then
+        ]
         newest = [item.pk for item in then if item.category == ask.item.category][:3]
-        hits["scorer"].append(len(wanted.intersection(top)) / 3)
-        hits["baseline"].append(len(wanted.intersection(newest)) / 3)
-    count = len(hits["scorer"])
-    return Replay(
-        asks=count,
-        scorer=sum(hits["scorer"]) / count if count else 0.0,
-        baseline=sum(hits["baseline"]) / count if count else 0.0,
-    )
+        cases.append(Case(wanted=frozenset(wanted), candidates=values, newest=newest))
+    return cases

@@ -150,3 +150,57 @@ class ArrivalsNotice(models.Model):
 
     def __str__(self) -> str:
         return f"new arrivals for {self.customer_id} on {self.day}"
+
+
+class PerformanceKind(models.TextChoices):
+    WEEK = "week", "A week's figures for one reason"
+    REFIT = "refit", "A re-fit of the scorer's weights"
+
+
+class ModelPerformance(models.Model):
+    """How the propositions do, one model for two kinds of row (`kind`), so the owner reads them in one list:
+
+    - `week`: a week's propositions of one `reason` (the week starting on Monday `week`) and how far they went —
+      `shown`, `asked`, `held`, `bought` (each counts those that went at least that far) and `rate` (bought per
+      shown). One row per (week, reason), brought up to date by the nightly re-fit job.
+    - `refit`: one attempt of the nightly re-fit (`propositions.refit`): the `weights` tried and the
+      `current_weights`, the precision@3 of each on the held-out weeks, whether the tried ones were `adopted`, the
+      `sample_size` (propositions trained on), `positives` (of those, held or bought), `held_out` (asks replayed) and
+      a `note` saying why when nothing was tried. The newest adopted row's `weights` are the scorer's weights."""
+
+    Kind = PerformanceKind
+
+    kind = models.CharField(max_length=10, choices=PerformanceKind.choices)
+    week = models.DateField(help_text="The Monday the week starts on (for a re-fit: the week it ran in).")
+    reason = models.CharField(max_length=20, blank=True, help_text="A week's row: the propositions' reason.")
+    shown = models.PositiveIntegerField(default=0)
+    asked = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    bought = models.PositiveIntegerField(default=0)
+    rate = models.FloatField(default=0.0, help_text="Bought per shown.")
+    weights = models.JSONField(default=dict, blank=True, help_text="A re-fit: the weights tried.")
+    current_weights = models.JSONField(default=dict, blank=True, help_text="A re-fit: the weights in use before it.")
+    precision = models.FloatField(null=True, blank=True, help_text="precision@3 of the weights tried, held out.")
+    current_precision = models.FloatField(null=True, blank=True, help_text="precision@3 of the current weights.")
+    adopted = models.BooleanField(default=False)
+    sample_size = models.PositiveIntegerField(default=0, help_text="Propositions trained on.")
+    positives = models.PositiveIntegerField(default=0, help_text="Of those, held or bought.")
+    held_out = models.PositiveIntegerField(default=0, help_text="Asks for a gone piece replayed on the last 2 weeks.")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "model performance"
+        indexes = [models.Index(fields=["kind", "adopted", "created_at"], name="performance_adopted")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "reason"], condition=Q(kind="week"), name="performance_one_row_per_week_and_reason"
+            ),
+            models.CheckConstraint(name="performance_kind_valid", condition=Q(kind__in=PerformanceKind.values)),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == PerformanceKind.WEEK:
+            return f"week of {self.week}, {self.reason}"
+        return f"re-fit at {self.created_at:%Y-%m-%d %H:%M} ({'adopted' if self.adopted else 'kept'})"

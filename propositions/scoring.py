@@ -2,7 +2,8 @@
 
 Each feature gives a number between 0 and 1, times its hand-set weight; the weights add up to 1, so the score (the
 proposition's `confidence`) is between 0 and 1 and `features` says how much each feature gave. Pure Python over rows
-already read: no database. The weights are hand-set until the re-fit of issue 21 (item 5) learns them from outcomes.
+already read: no database. The weights are hand-set (`WEIGHTS`) until the nightly re-fit (`propositions.refit`)
+adopts better ones learnt from outcomes; `propositions.weights.current_weights` gives the ones in use.
 """
 
 import re
@@ -97,9 +98,9 @@ class Scored:
     features: dict[str, float]
 
 
-def score(item: Item, *, target: Target, sizes: Sizes, now: datetime) -> Scored:
-    """`item` against what was wanted, for a customer of `sizes`: each feature's contribution and their sum."""
-    values = {
+def feature_values(item: Item, *, target: Target, sizes: Sizes, now: datetime) -> dict[str, float]:
+    """Each feature's value for `item`, 0 to 1, before its weight."""
+    return {
         "category": 1.0 if item.category in target.categories else 0.0,
         "size": size_fit(item, target=target, sizes=sizes),
         "price": price_fit(Decimal(item.price), target.price),
@@ -107,7 +108,17 @@ def score(item: Item, *, target: Target, sizes: Sizes, now: datetime) -> Scored:
         "style": style_fit(item, target=target),
         "newness": max(0.0, 1 - (now - item.created_at).total_seconds() / (NEW_FOR_DAYS * 86400)),
     }
-    features = {name: round(WEIGHTS[name] * value, 4) for name, value in values.items()}
+
+
+def score(item: Item, *, target: Target, sizes: Sizes, now: datetime, weights: Mapping[str, float] = WEIGHTS) -> Scored:
+    """`item` against what was wanted, for a customer of `sizes`: each feature's contribution and their sum. The
+    weights are the hand-set `WEIGHTS` unless given (`propositions.weights.current_weights`: the adopted ones)."""
+    values = feature_values(item, target=target, sizes=sizes, now=now)
+    return weigh(item, values, weights)
+
+
+def weigh(item: Item, values: Mapping[str, float], weights: Mapping[str, float]) -> Scored:
+    features = {name: round(weights[name] * value, 4) for name, value in values.items()}
     return Scored(item=item, confidence=round(min(1.0, sum(features.values())), 4), features=features)
 
 

@@ -8,6 +8,7 @@ from conversations.models import Customer
 from inventory.models import Item
 from propositions.models import CustomerSizes
 from propositions.scoring import Scored, Sizes, Target, score
+from propositions.weights import current_weights
 
 # How many of the newest candidate pieces are scored: a few weeks of a one-person shop's one category, and few enough
 # to read and score in a few milliseconds (bench/propositions.py).
@@ -23,8 +24,12 @@ MIN_CONFIDENCE = 0.25
 
 def similar_pieces(*, target: Target, sizes: Sizes, now: datetime, limit: int = 3) -> list[Scored]:
     """Up to `limit` pieces on sale now (never held, sold, hidden or in a drop still to come, never the one wanted)
-    that best stand in for `target`, best first: the `candidates`, read in one query, scored in Python."""
-    scored = [score(item, target=target, sizes=sizes, now=now) for item in candidates(target=target, now=now)]
+    that best stand in for `target`, best first: the `candidates`, read in one query, scored in Python with the
+    weights in use (`current_weights`: kept per process, no query on most calls)."""
+    weights = current_weights()
+    scored = [
+        score(item, target=target, sizes=sizes, now=now, weights=weights) for item in candidates(target=target, now=now)
+    ]
     ranked = sorted(scored, key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk))
     return [found for found in ranked if found.confidence >= MIN_CONFIDENCE][:limit]
 

@@ -283,3 +283,17 @@ def test_the_today_page_shows_the_drop_and_flagged_rows(admin_client):
 
     assert 'id="today-drops"' in page and "Page drop: 1 piece" in page and "VNT-DROP-F" in page
     assert 'id="today-flagged"' in page and "customer says paid" in page
+
+
+def test_the_today_page_shows_the_weeks_propositions_per_reason(admin_client):
+    from propositions.models import Proposition
+
+    customer, item = make_customer("p1"), make_item("VNT-PROPOSED-1")
+    for outcome in ("shown", "held", "bought", "bought"):
+        Proposition.objects.create(customer=customer, item=item, reason="sold", confidence=0.5, outcome=outcome)
+
+    page = admin_client.get("/admin/").content.decode()
+
+    assert 'id="today-propositions"' in page
+    row = page.split('id="proposition-figures-sold"')[1].split("</tr>")[0]
+    assert ["Sold", "4", "3", "3", "2", "50%"] == [cell.split(">")[-1] for cell in row.split("</t")[:-1]]
