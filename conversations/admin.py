@@ -37,6 +37,7 @@ from philia.admin_actions import (
     service_action,
 )
 from philia.errors import DomainError
+from propositions.admin import CustomerSizesInline
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -120,7 +121,7 @@ class CustomerAdmin(BackToPageAfterAction, admin.ModelAdmin):
     list_display_links = ("__str__",)
     search_fields = ("username", "display_name", "tiktok_user_id")
     list_filter = (AskedForAPersonFilter, OptedOutFilter)
-    inlines = [HoldInline]
+    inlines = [HoldInline, CustomerSizesInline]
     actions = ("pause_bot", "resume_bot", "extend_holds", "release_holds")
     # What the owner reads first (who, the conversation, the bot, orders); TikTok's ids and timestamps last.
     fieldsets = (

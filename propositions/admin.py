@@ -57,7 +57,7 @@ class CustomerSizesForm(forms.ModelForm):
 
     class Meta:
         model = CustomerSizes
-        fields = ("customer", "labels", "waist", "measurements")
+        fields: tuple[str, ...] = ("customer", "labels", "waist", "measurements")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +74,40 @@ class CustomerSizesForm(forms.ModelForm):
         except services.InvalidSizes as error:
             raise forms.ValidationError(str(error)) from error
         return data
+
+
+class CustomerSizesInlineForm(CustomerSizesForm):
+    class Meta(CustomerSizesForm.Meta):
+        fields = ("labels", "waist", "measurements")
+
+
+class CustomerSizesFormSet(forms.BaseInlineFormSet):
+    """Saved through `set_sizes`, as the sizes page saves them."""
+
+    def save_new(self, form: forms.ModelForm, commit: bool = True) -> CustomerSizes:
+        return self._set_sizes(form)
+
+    def save_existing(self, form: forms.ModelForm, obj: CustomerSizes, commit: bool = True) -> CustomerSizes:
+        return self._set_sizes(form)
+
+    def _set_sizes(self, form: forms.ModelForm) -> CustomerSizes:
+        data = form.cleaned_data
+        return services.set_sizes(
+            customer=self.instance, labels=data["labels"], waist=data["waist"], measurements=data["measurements"]
+        )
+
+
+class CustomerSizesInline(admin.StackedInline):
+    """The sizes a customer wears, on their own page (`conversations.admin.CustomerAdmin`): learned from what they
+    say and buy, and editable by the owner."""
+
+    model = CustomerSizes
+    form = CustomerSizesInlineForm
+    formset = CustomerSizesFormSet
+    verbose_name = verbose_name_plural = "sizes they wear"
+    extra = 1
+    max_num = 1
+    can_delete = False
 
 
 @admin.register(CustomerSizes)
