@@ -20,6 +20,8 @@ from orders.models import Order, OrderEvent, OrderItem
 from orders.offers import agreed_prices
 from orders.payment_providers import payment_provider
 from philia.db import locking_transaction
+from propositions.models import InteractionKind
+from propositions.services import record_interaction
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ def place_invoice_order(
             expires_at=expires_at,
             note=note,
         )
+        # What the customer bought, for the propositions' outcomes (a DM's own order is recorded with its message).
+        record_interaction(customer=customer, kind=InteractionKind.BOUGHT, items=list(held))
     logger.info("invoice order placed", extra={"order": order.pk, "customer": customer.pk, "total": str(order.total)})
     return order
 

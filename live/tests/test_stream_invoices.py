@@ -17,6 +17,7 @@ from live.tests.invoice_support import end_friday_live
 from orders.models import Order, OrderEvent
 from orders.services import expire_unpaid_orders
 from philia.tests.factories import make_item
+from propositions.models import Interaction, InteractionKind
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,13 @@ def test_each_winner_gets_one_order_of_every_piece_won_with_shipping_once(ended)
     ben = Order.objects.get(customer_id="ben-id")
     assert (list(ben.lines.values_list("item__sku", flat=True)), ben.total) == (["VNT-LIVE-002"], Decimal("65.00"))
     assert Order.objects.count() == 2
+
+
+def test_what_each_winner_bought_is_recorded_for_the_propositions(ended):
+    invoices.send_stream_invoices(stream_id=ended.pk)
+
+    bought = Interaction.objects.filter(kind=InteractionKind.BOUGHT).values_list("customer_id", "item__sku")
+    assert sorted(bought) == [("anna-id", "VNT-LIVE-001"), ("anna-id", "VNT-LIVE-003"), ("ben-id", "VNT-LIVE-002")]
 
 
 def test_two_winners_get_one_message_each_with_the_manual_instructions(ended):
