@@ -14,7 +14,7 @@ from inventory.models import Item
 from propositions.models import PropositionReason
 from propositions.scoring import Target
 from propositions.selectors import known_sizes, similar_pieces
-from propositions.services import learn_sizes, record_propositions
+from propositions.services import ask_about_arrivals_once, learn_sizes, record_propositions
 
 # A piece's status for this customer → why the shop proposes others in its place.
 REASONS = {
@@ -38,11 +38,21 @@ class Proposing(OncePerMessage):
         sizes = known_sizes(customer=self.customer)
         return bool(sizes.labels or sizes.waist or sizes.measurements)
 
-    def note_sizes(self, text: str) -> None:
-        """Learn the sizes `text` says the customer wears ("I'm an L", "my waist is 32"); nothing read otherwise."""
+    def note_sizes(self, text: str) -> bool:
+        """Learn the sizes `text` says the customer wears ("I'm an L", "my waist is 32"); nothing read otherwise.
+        Whether a size was learned."""
         said = read_own_sizes(text)
-        if said:
-            learn_sizes(customer=self.customer, labels=said.labels, waist=said.waist, measurements=said.measurements)
+        if not said:
+            return False
+        learned = learn_sizes(
+            customer=self.customer, labels=said.labels, waist=said.waist, measurements=said.measurements
+        )
+        return learned is not None
+
+    def asks_about_arrivals(self) -> bool:
+        """Whether to ask now, once ever, if they want to hear of new pieces in their size (after a size was
+        learned; never with consent given or withdrawn, nor after STOP)."""
+        return ask_about_arrivals_once(customer=self.customer)
 
     def similar_pieces(self, *, sku: str | None = None, query: ItemQuery | None = None) -> SimilarPieces | NotFound:
         """Up to 3 pieces on sale that stand in for the piece `sku` (or the search `query` that found nothing),

@@ -148,10 +148,11 @@ def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation
         else replace(context, message=message, earlier=tuple(earlier))
     )
     toolbox = Toolbox(customer=customer, message=message, earlier=earlier)
-    toolbox.note_sizes(text)  # "I'm an L": what the shop proposes fits from now on
+    sizes_learned = toolbox.note_sizes(text)  # "I'm an L": what the shop proposes fits from now on
     offline = OfflineAssistant(conversation, toolbox)
     fast = offline.fast_path()
     if fast is not None:
+        fast += _arrivals_asked(toolbox) if sizes_learned and fast.strip() else ""  # not alone, for a drop claim
         return Answer(text=fit_reply(fast), images=tuple(toolbox.images), source="fast_path")
     note = ""
     if settings.OPENAI_API_KEY:
@@ -162,8 +163,13 @@ def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation
             return _answer_with_ai(conversation=conversation, toolbox=toolbox, offline=offline)
         note = limit
         logger.info("AI limit reached, answering offline", extra={"customer": customer.pk, "reason": limit})
-    reply = fit_reply(offline.reply())
-    return Answer(text=reply, images=tuple(toolbox.images), source="offline", note=note)
+    reply = offline.reply() + (_arrivals_asked(toolbox) if sizes_learned else "")
+    return Answer(text=fit_reply(reply), images=tuple(toolbox.images), source="offline", note=note)
+
+
+def _arrivals_asked(toolbox: Toolbox) -> str:
+    """Once ever, after the customer said a size they wear: would they like to hear of new pieces in it?"""
+    return "\n\n" + wording.ASK_ABOUT_ARRIVALS if toolbox.asks_about_arrivals() else ""
 
 
 def _answer_with_ai(*, conversation: Conversation, toolbox: Toolbox, offline: OfflineAssistant) -> Answer:

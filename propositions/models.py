@@ -121,12 +121,17 @@ class Proposition(models.Model):
 class CustomerSizes(models.Model):
     """The sizes a customer is known to wear: size labels ("M", "L"), a waist in inches and body or garment
     measurements in inches ({"pit_to_pit": 22}). Set through `propositions.services.set_sizes`, which keeps only
-    what reads as a size; learning them from what customers say and buy comes later (issue 21, item 3)."""
+    what reads as a size, or learned from what customers say and buy (`learn_sizes`)."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="sizes")
     labels = models.JSONField(default=list, blank=True, help_text='Size labels, e.g. ["M", "L"].')
     waist = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Inches.")
     measurements = models.JSONField(default=dict, blank=True, help_text='Inches, e.g. {"pit_to_pit": 22}.')
+    arrivals_asked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the shop asked once whether they want to hear of new pieces in their size.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

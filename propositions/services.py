@@ -138,6 +138,18 @@ def learn_sizes(
     return sizes
 
 
+def ask_about_arrivals_once(*, customer: Customer, now: datetime | None = None) -> bool:
+    """Whether to ask the customer now if they want to hear of new pieces in their size: once ever, after the shop
+    learned a size of theirs, and only while they have not given (or withdrawn) their marketing consent nor sent STOP.
+    Marks it asked in the same statement, so two answers at once ask once."""
+    if customer.marketing_consent or customer.marketing_consent_at is not None or customer.opted_out_at is not None:
+        return False
+    asked = CustomerSizes.objects.filter(customer=customer, arrivals_asked_at__isnull=True).update(
+        arrivals_asked_at=now or timezone.now()
+    )
+    return bool(asked)
+
+
 def clean_sizes(
     *, labels: Sequence[str] = (), waist: int | None = None, measurements: Mapping[str, Any] | None = None
 ) -> tuple[list[str], int | None, dict[str, float]]:

@@ -132,3 +132,33 @@ def test_the_command_runs_it_and_says_how_many(subscribed):
         "1 customer(s) told of new pieces in their size.",
         "0 customer(s) told of new pieces in their size.",
     ]
+
+
+ASK = 'Want me to message you when new pieces in your size come in? Just say "dm me new arrivals".'
+
+
+def test_the_shop_asks_once_after_learning_a_size_and_yes_is_the_consent(stock, anna):
+    first = say(anna, "im a medium, any jackets?")
+    again = say(anna, "actually im an L")
+
+    assert first is not None and first.text.endswith(ASK)
+    assert again is not None and ASK not in again.text
+    consent = say(anna, "dm me new arrivals")
+    anna.refresh_from_db()
+    assert consent is not None and anna.marketing_consent and anna.marketing_consent_at is not None
+
+
+def test_a_customer_who_gave_or_withdrew_consent_is_never_asked(stock, anna, ben):
+    say(anna, "let me know when new pieces in my size come in")
+    say(ben, "no more suggestions pls")
+    Customer.objects.filter(pk=ben.pk).update(marketing_consent_at=timezone.now())  # had consented, withdrew
+
+    for customer in (anna, ben):
+        reply = say(customer, "i wear a medium")
+        assert reply is not None and ASK not in reply.text
+
+
+def test_a_message_that_says_no_size_asks_nothing(stock, anna):
+    reply = say(anna, "any jackets?")
+
+    assert reply is not None and ASK not in reply.text

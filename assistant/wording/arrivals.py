@@ -1,6 +1,8 @@
 """New in your size: consent and the message itself."""
 
 NO_SUGGESTIONS_HINT = 'Say "no suggestions" to stop these.'
+# Asked once, after the customer said a size they wear.
+ASK_ABOUT_ARRIVALS = 'Want me to message you when new pieces in your size come in? Just say "dm me new arrivals".'
 
 
 def arrivals_on(size_known: bool) -> str:
