@@ -69,8 +69,7 @@ def schedule_stream(*, title: str, skus: Iterable[str], at: datetime | None = No
         item = found.get(sku)
         if item is None:
             raise ItemNotFound(sku)
-        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN):
-            raise PieceNotShowable(item.sku, f"is {item.status}")
+        _check_showable(item)
     with transaction.atomic():
         stream = Stream.objects.create(title=title, scheduled_at=at or timezone.now())
         StreamItem.objects.bulk_create(
@@ -90,16 +89,12 @@ def line_up_piece(*, stream_id: int, sku: str) -> StreamItem:
         stream = _lock_stream(stream_id)
         if stream.status == Stream.Status.ENDED:
             raise StreamEnded(stream.pk)
-        item = Item.objects.filter(sku__iexact=sku.strip()).first()
-        if item is None:
-            raise ItemNotFound(sku.strip().upper())
-        if item.status in (Item.Status.SOLD, Item.Status.HIDDEN):
-            raise PieceNotShowable(item.sku, f"is {item.status}")
+        item = _item_with_sku(sku)
+        _check_showable(item)
         already = StreamItem.objects.filter(stream=stream, item=item).first()
         if already is not None:
             raise InvalidStream(f"{item.sku} is already lot {already.position} of this stream.")
-        last = StreamItem.objects.filter(stream=stream).aggregate(last=Max("position"))["last"] or 0
-        piece = StreamItem.objects.create(stream=stream, item=item, position=last + 1)
+        piece = _append(stream, item)
     logger.info("piece lined up", extra={"stream": stream.pk, "sku": item.sku, "lot": piece.position})
     return piece
 
@@ -198,11 +193,25 @@ def _named_piece(stream: Stream, sku: str) -> StreamItem:
     piece = StreamItem.objects.select_related("item").filter(stream=stream, item__sku__iexact=sku.strip()).first()
     if piece is not None:
         return piece
+    return _append(stream, _item_with_sku(sku))
+
+
+def _append(stream: Stream, item: Item) -> StreamItem:
+    """`item` lined up as the stream's next lot (the caller holds the stream's row lock)."""
+    last = StreamItem.objects.filter(stream=stream).aggregate(last=Max("position"))["last"] or 0
+    return StreamItem.objects.create(stream=stream, item=item, position=last + 1)
+
+
+def _item_with_sku(sku: str) -> Item:
     item = Item.objects.filter(sku__iexact=sku.strip()).first()
     if item is None:
         raise ItemNotFound(sku.strip().upper())
-    last = StreamItem.objects.filter(stream=stream).aggregate(last=Max("position"))["last"] or 0
-    return StreamItem.objects.create(stream=stream, item=item, position=last + 1)
+    return item
+
+
+def _check_showable(item: Item) -> None:
+    if item.status in (Item.Status.SOLD, Item.Status.HIDDEN):
+        raise PieceNotShowable(item.sku, f"is {item.status}")
 
 
 def _drop(stream: Stream, piece: StreamItem, *, now: datetime) -> DropItem:
