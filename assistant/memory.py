@@ -19,7 +19,7 @@ from django.utils import timezone
 from assistant.language import find_skus
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
-from inventory.selectors import visible_items_with_skus
+from inventory.selectors import visible_items
 from orders.models import Order
 from philia.db import STAND_IN_TIME, CompiledQuery
 
@@ -110,7 +110,7 @@ def last_shown(history: list[Message]) -> tuple[list[str], datetime | None]:
         mentioned = find_skus(message.text)
         if not mentioned:
             continue
-        existing = {sku.upper() for sku in visible_items_with_skus(mentioned).values_list("sku", flat=True)}
+        existing = {item.sku.upper() for item in visible_items(mentioned)}
         shown = [sku for sku in mentioned if sku in existing]
         if shown:
             return shown, message.created_at

@@ -70,11 +70,11 @@ from inventory.item_query import ItemQuery
 from inventory.models import Item
 from inventory.search import pieces_described, search_items, search_items_or_filters
 from inventory.selectors import (
-    current_holds,
     has_pieces_to_drop,
+    holds_of,
     live_drop_items,
     main_photo,
-    visible_items_with_skus,
+    visible_items,
     waitlist_place,
     waitlist_places,
 )
@@ -117,7 +117,7 @@ class Toolbox(OrderTools, Proposing):
 
     def get_item(self, *, sku: str) -> ItemFound | NotFound:
         now = timezone.now()
-        item = visible_items_with_skus([sku.strip()]).first()
+        item = next(iter(visible_items([sku.strip()])), None)
         if item is None:
             return NotFound(sku=sku.strip().upper())
         self._record(InteractionKind.DETAILS, item)
@@ -133,7 +133,7 @@ class Toolbox(OrderTools, Proposing):
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
         wanted = [sku.upper() for sku in skus]
-        found = {item.sku.upper(): item for item in visible_items_with_skus(wanted)}
+        found = {item.sku.upper(): item for item in visible_items(wanted)}
         return items_facts([found[sku] for sku in wanted if sku in found], customer=self.customer, now=now, full=full)
 
     def show_photo(self, *, sku: str) -> PhotoOutcome | NotFound:
@@ -141,7 +141,7 @@ class Toolbox(OrderTools, Proposing):
         conversation (asked once in a while, see `tiktok.services.image_send_allowed`; the photo is then sent
         before the answer's text, see `images`), else the link to the item's public page, which shows them."""
         now = timezone.now()
-        item = visible_items_with_skus([sku.strip()]).first()
+        item = next(iter(visible_items([sku.strip()])), None)
         if item is None:
             return NotFound(sku=sku.strip().upper())
         facts = item_facts(item, customer=self.customer, now=now)
@@ -163,7 +163,7 @@ class Toolbox(OrderTools, Proposing):
         now = timezone.now()
         return [
             item_facts(item, customer=self.customer, now=now, full=full)
-            for item in current_holds(customer=self.customer, now=now)
+            for item in holds_of(customer_id=self.customer.pk, now=now)
         ]
 
     def bought(self, *, full: bool = False) -> list[Facts]:

@@ -11,11 +11,17 @@ from conversations.models import Message
 from inventory.models import DropClaim, DropItem, Item
 from live.models import ScreenSpan, Stream, StreamItem
 from orders.models import Order, OrderItem
+from philia.db import CompiledQuery
 
 
 def live_stream() -> Stream | None:
-    """The stream live now, if any (at most one: a database constraint)."""
-    return Stream.objects.filter(status=Stream.Status.LIVE).first()
+    """The stream live now, if any (at most one: a database constraint). Read by every turn that may be a claim:
+    compiled once."""
+    found = _LIVE_STREAM.run()
+    return found[0] if found else None
+
+
+_LIVE_STREAM = CompiledQuery(lambda: Stream.objects.filter(status=Stream.Status.LIVE).order_by("pk")[:1])
 
 
 def span_at(*, stream_id: int, at: datetime) -> ScreenSpan | None:

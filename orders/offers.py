@@ -20,7 +20,7 @@ from inventory.models import Item
 from inventory.services import lock_item_open_to
 from orders import notices
 from orders.models import Offer
-from philia.db import locking_transaction
+from philia.db import STAND_IN_TIME, CompiledQuery, locking_transaction
 from philia.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -188,14 +188,21 @@ def agreed_prices(*, customer: Customer, items: list[Item]) -> dict[int, Decimal
     for item in items:
         if item.held_by_id != customer.pk or item.held_since is None:
             continue
-        offer = (
-            Offer.objects.filter(customer=customer, item=item, status=Offer.Status.ACCEPTED, hold_since=item.held_since)
-            .order_by("-decided_at")
-            .first()
-        )
-        if offer is not None and offer.agreed_price is not None:
-            prices[item.pk] = offer.agreed_price
+        found = _ACCEPTED_ON_HOLD.run(customer_id=customer.pk, item_id=item.pk, hold_since=item.held_since)
+        if found and found[0].agreed_price is not None:
+            prices[item.pk] = found[0].agreed_price
     return prices
+
+
+# The offer accepted on a hold, read for every piece a customer holds that a turn describes: compiled once.
+_ACCEPTED_ON_HOLD = CompiledQuery(
+    lambda customer_id, item_id, hold_since: Offer.objects.filter(
+        customer_id=customer_id, item_id=item_id, status=Offer.Status.ACCEPTED, hold_since=hold_since
+    ).order_by("-decided_at", "-pk")[:1],
+    customer_id="\x00customer",
+    item_id=-1901,
+    hold_since=STAND_IN_TIME,
+)
 
 
 def held_at_offer_prices(*, customer: Customer, now: datetime | None = None) -> dict[str, Decimal]:
