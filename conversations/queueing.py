@@ -25,7 +25,7 @@ from conversations.selectors import (
     stuck_sending_after,
 )
 from philia import jobs
-from philia.db import STAND_IN_TIME, CompiledQuery
+from philia.db import STAND_IN_TIME, CompiledQuery, insert_row
 from tiktok.credentials import current_access_token
 from tiktok.limits import SendSlot, book_send
 
@@ -85,7 +85,7 @@ def queue_outbound_message(
     if slot is not None and image is None and _sends_it_itself(message, slot=slot):
         return message
     if role != Message.Role.ASSISTANT or in_reply_to is None or not replayed:
-        message.save(force_insert=True)  # no savepoint: nothing to fall back on
+        insert_row(message)  # no savepoint: nothing to fall back on
     else:
         try:
             with transaction.atomic():
@@ -140,7 +140,7 @@ def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
     if outbound_block_reason(message=message, customer=customer, now=now, **rules):
         return False
     message.state, message.attempts, message.sending_started_at = Message.State.SENDING, 1, now
-    message.save(force_insert=True)
+    insert_row(message)
     sending = Outgoing(message.pk, message.customer_id, slot, message, customer.conversation_id, access_token)
     transaction.on_commit(partial(here.append, sending))
     return True

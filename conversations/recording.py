@@ -3,14 +3,13 @@ the TikTok app, echoes of our own sends, and notes for the owner. Each once per 
 
 import logging
 from datetime import datetime
-from functools import cache
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from conversations.customers import clean_customer_id, pause_for_owner
 from conversations.models import Customer, Message
+from philia.db import insert_values
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +72,8 @@ def _record_from_tiktok(
 def _upsert_and_append(customer: Customer, message: Message, *, from_customer: bool) -> tuple[int | None, bool]:
     """Run `_UPSERT_AND_APPEND` for these new rows: the message's id (None when it was recorded before) and whether
     the customer is new. `message.customer` is then the customer row as it is now."""
-    customer_columns, customer_values = _insert_values(customer)
-    message_columns, message_values = _insert_values(message)
+    customer_columns, customer_values = insert_values(customer)
+    message_columns, message_values = insert_values(message)
     returned = [field.attname for field in Customer._meta.concrete_fields]  # its columns: no foreign keys
     statement = _UPSERT_AND_APPEND.format(
         customer_columns=", ".join(customer_columns),
@@ -117,20 +116,6 @@ WITH customer AS (
 )
 SELECT customer.*, (SELECT id FROM message) FROM customer
 """
-
-
-def _insert_values(instance: Customer | Message) -> tuple[list[str], list[Any]]:
-    """The quoted columns of a new row of `instance` and their values as Django would insert them (defaults, the
-    `auto_now` times), its own generated id left out."""
-    fields, columns = _inserted_columns(type(instance))
-    return columns, [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-
-
-@cache
-def _inserted_columns(model: type[Customer] | type[Message]) -> tuple[list[Any], list[str]]:
-    """The fields a new row of `model` is inserted with (its generated id left out) and their quoted columns."""
-    fields = [field for field in model._meta.concrete_fields if not field.db_returning]
-    return fields, [connection.ops.quote_name(str(field.column)) for field in fields]
 
 
 def record_inbound_message(

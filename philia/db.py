@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -83,6 +84,40 @@ def update_rows(model: type[models.Model], values: dict[str, Any], *, where: str
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}", [*prepared, *params])
         return cursor.rowcount
+
+
+def insert_values(instance: models.Model) -> tuple[list[str], list[Any]]:
+    """The quoted columns of a new row of `instance` and their values as Django would insert them (defaults, the
+    `auto_now` times), its own generated id left out: for hand-written INSERTs."""
+    fields, columns = _inserted_columns(type(instance))
+    return columns, [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def insert_row(instance: M) -> M:
+    """`instance.save(force_insert=True)` in one statement written once per model: the ORM builds its INSERT anew
+    on every save, which is most of what a hot path's insert costs in Python. No signals are sent (as with
+    `bulk_create`); the instance gets its id and is then as a saved one."""
+    columns, values = insert_values(instance)
+    model = type(instance)
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None and pk.db_returning, f"{model._meta.label} has no generated id"
+    statement = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote(str(pk.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
+@cache
+def _inserted_columns(model: type[models.Model]) -> tuple[list[Any], list[str]]:
+    """The fields a new row of `model` is inserted with (its generated id left out) and their quoted columns."""
+    fields = [field for field in model._meta.concrete_fields if not field.db_returning]
+    return fields, [connection.ops.quote_name(str(field.column)) for field in fields]
 
 
 # A stand-in for a time a CompiledQuery's runs give (no query of the shop names this moment).
