@@ -72,6 +72,7 @@ bench: install
 	$(PY) bench/live.py || status=1; \
 	$(PY) bench/metrics.py || status=1; \
 	$(PY) bench/propositions.py || status=1; \
+	$(PY) bench/lost_claims.py || status=1; \
 	exit $$status
 
 ## clean: remove the virtualenv and built files (keeps var/, the embedded servers' data: `make stop` first)

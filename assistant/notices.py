@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assistant import wording
 from assistant.formatting import item_line, money, when
+from assistant.lost_claims import piece_facts, propose_to_losers
 from conversations import services as conversation_services
 from conversations.models import Customer, Message
 from inventory import selectors as inventory_selectors
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def _line(item: Item) -> str:
-    return item_line({"sku": item.sku, "name": item.name, "size": item.size_label, "price": item.price})
+    return item_line(piece_facts(item))
 
 
 def _tell(customer: Customer, text: str, *, in_reply_to: Message | None = None) -> None:
@@ -82,15 +83,16 @@ def offer_waiting_pieces(*, customer_id: str) -> int:
 
 def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) -> bool:
     """Give a dropped piece to the earliest claim and answer every claim: the winner that it is theirs,
-    everyone else their place in line. The answers are the replies to the claiming messages."""
+    everyone else their place in line and up to 3 pieces like it (`assistant.lost_claims`). The answers are the
+    replies to the claiming messages."""
+    now = timezone.now()
     with transaction.atomic():
-        settlement = inventory_services.settle_drop_item(
-            drop_item_id=drop_item_id, received_at=received_at, now=timezone.now()
-        )
+        settlement = inventory_services.settle_drop_item(drop_item_id=drop_item_id, received_at=received_at, now=now)
         if settlement is None:
             return False
         line = _line(settlement.item)
         live = live_selectors.is_live_piece(drop_item_id=drop_item_id)
+        proposed = propose_to_losers(item=settlement.item, outcomes=settlement.outcomes, now=now)
         replies = []
         for outcome in settlement.outcomes:
             claim = outcome.claim
@@ -99,9 +101,9 @@ def settle_drop_item(*, drop_item_id: int, received_at: Mapping[str, datetime]) 
             elif outcome.won:
                 text = wording.drop_won(line, when(settlement.item.hold_runs_out_at()))
             elif claim.outcome == claim.Outcome.EARLY:
-                text = wording.drop_too_early(line, outcome.place or 1)
+                text = wording.drop_too_early(line, outcome.place or 1) + proposed.get(claim.message_id, "")
             else:
-                text = wording.drop_lost(line, outcome.place or 1)
+                text = wording.drop_lost(line, outcome.place or 1) + proposed.get(claim.message_id, "")
             replies.append((claim.message, text))
         conversation_services.queue_replies(replies=replies)
         lost = [

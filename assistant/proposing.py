@@ -11,6 +11,7 @@ from assistant.results import NotFound, SimilarPieces
 from conversations import services as conversation_services
 from inventory.item_query import ItemQuery
 from inventory.models import Item
+from live.selectors import kept_for_streams
 from propositions.models import PropositionReason
 from propositions.scoring import Target
 from propositions.selectors import known_sizes, similar_pieces
@@ -57,7 +58,8 @@ class Proposing(OncePerMessage):
     def similar_pieces(self, *, sku: str | None = None, query: ItemQuery | None = None) -> SimilarPieces | NotFound:
         """Up to 3 pieces on sale that stand in for the piece `sku` (or the search `query` that found nothing),
         best first, each with its confidence; stored as propositions shown to this customer. Never the piece
-        itself, nor one held, sold, hidden or not dropped yet. A read for the shop: nothing is held."""
+        itself, nor one held, sold, hidden, not dropped yet, being settled in a drop or still to be shown in a live
+        stream (`kept_for_streams`). A read for the shop: nothing is held."""
         now = timezone.now()
         wanted: Item | None = None
         if sku is not None:
@@ -69,7 +71,9 @@ class Proposing(OncePerMessage):
         else:
             target = Target.of_query(query or ItemQuery())
             reason = PropositionReason.NOTHING_FOUND
-        found = similar_pieces(target=target, sizes=known_sizes(customer=self.customer), now=now)
+        found = similar_pieces(
+            target=target, sizes=known_sizes(customer=self.customer), now=now, kept_back=kept_for_streams()
+        )
         record_propositions(
             customer=self.customer, reason=reason, proposed=found, instead_of=wanted, message=self.message
         )

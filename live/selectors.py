@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Replace
 
 from conversations.models import Message
@@ -89,6 +90,15 @@ def pieces_to_line_up(*, stream_id: int, text: str) -> list[Item]:
     for word in (word.replace("'", "") for word in words):
         pieces = pieces.filter(Q(bare_name__icontains=word) | Q(bare_brand__icontains=word) | Q(sku__icontains=word))
     return list(pieces.order_by("-created_at", "-pk")[:LINE_UP_CHOICES])
+
+
+def kept_for_streams() -> QuerySet[StreamItem, Any]:
+    """The ids of the pieces lined up in a stream scheduled or live, still to come on screen, as a subquery: they
+    are about to be sold on screen, so the shop proposes none of them in place of another
+    (`propositions.selectors.similar_pieces`)."""
+    return StreamItem.objects.filter(
+        state=StreamItem.State.LINED_UP, stream__status__in=[Stream.Status.SCHEDULED, Stream.Status.LIVE]
+    ).values("item_id")
 
 
 def is_live_piece(*, drop_item_id: int) -> bool:

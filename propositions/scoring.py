@@ -90,6 +90,10 @@ class Sizes:
     waist: int | None = None
     measurements: Mapping[str, float] = field(default_factory=dict)
 
+    def key(self) -> tuple[frozenset[str], int | None, tuple[tuple[str, float], ...]]:
+        """The same for the same sizes: customers who wear the same get the same pieces, ranked once."""
+        return self.labels, self.waist, tuple(sorted(self.measurements.items()))
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -122,20 +126,42 @@ def weigh(item: Item, values: Mapping[str, float], weights: Mapping[str, float])
     return Scored(item=item, confidence=round(min(1.0, sum(features.values())), 4), features=features)
 
 
+@dataclass(frozen=True)
+class PieceSize:
+    """What a piece's size label and measurements say, read once to compare with many customers' sizes."""
+
+    letters: frozenset[str]
+    waist: int | None
+    measurements: Mapping[str, float]
+
+    @classmethod
+    def of(cls, item: Item) -> "PieceSize":
+        return cls(
+            letters=letter_sizes(item.size_label),
+            waist=waist_of(item.size_label),
+            measurements=item.ordered_measurements,
+        )
+
+
 def size_fit(item: Item, *, target: Target, sizes: Sizes) -> float:
     """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
-    else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
+    else the size of what they wanted (no size known and none wanted: 0, nothing to go by). Never anything but 0 or
+    1."""
+    return piece_size_fit(PieceSize.of(item), target=target, sizes=sizes)
+
+
+def piece_size_fit(piece: PieceSize, *, target: Target, sizes: Sizes) -> float:
+    """`size_fit` of a piece's sizes already read."""
     labels = sizes.labels or target.sizes
     waist = sizes.waist if sizes.labels or sizes.waist or sizes.measurements else target.waist
-    if letter_sizes(item.size_label) & labels:
+    if piece.letters & labels:
         return 1.0
-    if waist is not None and waist_of(item.size_label) == waist:
+    if waist is not None and piece.waist == waist:
         return 1.0
-    measured = item.ordered_measurements
     close = [
-        abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE
+        abs(piece.measurements[name] - wanted) <= MEASUREMENT_TOLERANCE
         for name, wanted in sizes.measurements.items()
-        if name in measured
+        if name in piece.measurements
     ]
     return 1.0 if close and all(close) else 0.0
 

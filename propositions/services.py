@@ -5,6 +5,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,15 @@ def record_interaction(
         _append(customer=customer, kind=kind, message=message, pieces="unnest(%(pieces)s::bigint[])", values=ids)
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """The pieces proposed to one customer in reply to one of their messages (`record_propositions_to_many`)."""
+
+    customer_id: str
+    message_id: int | None
+    proposed: Sequence[Scored]
+
+
 def record_propositions(
     *,
     customer: Customer,
@@ -66,29 +76,42 @@ def record_propositions(
 ) -> None:
     """Store the pieces proposed to `customer` (outcome "shown") and their `proposition_shown` interactions: one
     statement (a piece already proposed in this message is left as it was)."""
-    if not proposed:
+    record_propositions_to_many(
+        reason=reason,
+        instead_of=instead_of,
+        proposals=[Proposal(customer_id=customer.pk, message_id=message.pk if message else None, proposed=proposed)],
+    )
+
+
+def record_propositions_to_many(
+    *, reason: PropositionReason, proposals: Sequence[Proposal], instead_of: Item | None = None
+) -> None:
+    """`record_propositions` for many customers at once (a drop's losers): one statement for all of them."""
+    rows = [(proposal, found) for proposal in proposals for found in proposal.proposed]
+    if not rows:
         return
     propositions, interactions = Proposition._meta.db_table, Interaction._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH proposed AS (INSERT INTO {propositions} "  # noqa: S608
             "(customer_id, item_id, instead_of_id, reason, confidence, features, outcome, message_id, created_at) "
-            "SELECT %(customer)s, piece.id, %(instead_of)s, %(reason)s, piece.confidence, piece.features::jsonb, "
-            "%(shown)s, %(message)s, %(now)s "
-            "FROM unnest(%(ids)s::bigint[], %(confidences)s::float8[], %(features)s::text[]) "
-            "AS piece(id, confidence, features) ON CONFLICT DO NOTHING RETURNING item_id) "
+            "SELECT piece.customer, piece.id, %(instead_of)s, %(reason)s, piece.confidence, piece.features::jsonb, "
+            "%(shown)s, piece.message, %(now)s "
+            "FROM unnest(%(customers)s::text[], %(messages)s::bigint[], %(ids)s::bigint[], %(confidences)s::float8[], "
+            "%(features)s::text[]) AS piece(customer, message, id, confidence, features) "
+            "ON CONFLICT DO NOTHING RETURNING customer_id, item_id, message_id) "
             f"INSERT INTO {interactions} (customer_id, item_id, kind, message_id, created_at) "
-            "SELECT %(customer)s, item_id, %(kind)s, %(message)s, %(now)s FROM proposed ON CONFLICT DO NOTHING",
+            "SELECT customer_id, item_id, %(kind)s, message_id, %(now)s FROM proposed ON CONFLICT DO NOTHING",
             {
-                "customer": customer.pk,
                 "instead_of": instead_of.pk if instead_of is not None else None,
                 "reason": PropositionReason(reason).value,
                 "shown": PropositionOutcome.SHOWN.value,
-                "message": message.pk if message is not None else None,
                 "now": timezone.now(),
-                "ids": [found.item.pk for found in proposed],
-                "confidences": [found.confidence for found in proposed],
-                "features": [json.dumps(found.features) for found in proposed],
+                "customers": [proposal.customer_id for proposal, _ in rows],
+                "messages": [proposal.message_id for proposal, _ in rows],
+                "ids": [found.item.pk for _, found in rows],
+                "confidences": [found.confidence for _, found in rows],
+                "features": [json.dumps(found.features) for _, found in rows],
                 "kind": InteractionKind.PROPOSITION_SHOWN.value,
             },
         )

@@ -13,6 +13,7 @@ from assistant.models import ToolCall
 from assistant.tests.assistant_support import hold, say
 from conversations.models import Customer
 from inventory.models import Item
+from live.services import schedule_stream
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
 from propositions.models import CustomerSizes, Proposition
@@ -236,3 +237,13 @@ def test_the_second_one_after_a_piece_and_its_propositions_is_the_first_proposed
     reply = say(anna, "tell me about the second one")
 
     assert reply.text.startswith("VNT-NIKE-002 · Nike Track Jacket")
+
+
+def test_a_piece_lined_up_for_a_stream_to_come_is_not_proposed_in_place_of_a_sold_one(jackets, anna):
+    sold_to_someone_else("VNT-WANT-001")
+    schedule_stream(title="Sunday live", skus=["VNT-NIKE-002"])
+
+    reply = say(anna, "VNT-WANT-001?")
+
+    similar = reply.text.split("Similar pieces:\n")[1].splitlines()
+    assert [line.split(" · ")[0] for line in similar] == ["VNT-PUMA-004", "VNT-ADID-003", "VNT-CARH-005"]

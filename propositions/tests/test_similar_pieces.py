@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from conversations.models import Message
 from inventory.item_query import ItemQuery
-from inventory.models import Item
+from inventory.models import DropItem, Item
+from inventory.services import schedule_drop
 from philia.tests.factories import make_customer, make_item
 from propositions.models import Interaction, Proposition
 from propositions.scoring import Sizes, Target
@@ -149,3 +150,24 @@ def test_propositions_are_stored_shown_with_their_interactions_once_per_message(
     assert proposition.confidence == found[0].confidence
     assert proposition.features == found[0].features
     assert list(Interaction.objects.values_list("kind", "item__sku")) == [("proposition_shown", "ANOTHER")]
+
+
+def test_a_piece_being_settled_in_a_drop_and_the_pieces_kept_back_are_not_proposed():
+    now = timezone.now()
+    wanted = jacket("WANTED", status="sold")
+    jacket("CLAIMED")
+    jacket("KEPT")
+    jacket("FREE")
+    drop = schedule_drop(drops_at=now + timedelta(hours=1), skus=["CLAIMED"])
+    drop.drops_at = now - timedelta(minutes=1)
+    drop.save(update_fields=["drops_at"])
+    Item.objects.filter(sku="CLAIMED").update(drops_at=drop.drops_at)
+    DropItem.objects.filter(drop=drop).update(first_claim_at=now - timedelta(seconds=5))  # claimed, not settled
+    kept = Item.objects.filter(sku="KEPT").values("pk")
+
+    found = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now, kept_back=kept)
+
+    assert skus(found) == ["FREE"]
+    DropItem.objects.filter(drop=drop).update(settled_at=now)
+    settled = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now, kept_back=kept)
+    assert sorted(skus(settled)) == ["CLAIMED", "FREE"]
