@@ -95,6 +95,7 @@ class Toolbox(OrderTools, Proposing):
         super().__init__(customer=customer, message=message, earlier=earlier)
         self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
         self._live_pieces: dict[tuple[str | None, int | None], tuple[Facts, str] | None] = {}
+        self._pieces_read = {}
 
     # --- reads ---
 
@@ -127,14 +128,20 @@ class Toolbox(OrderTools, Proposing):
         """Full facts of the pieces a description may mean, in any state (hidden ones say only that): the candidates
         `inventory.search.pieces_described` gives."""
         now = timezone.now()
-        return items_facts(pieces_described(query), customer=self.customer, now=now, full=True)
+        items = pieces_described(query)
+        facts = items_facts(items, customer=self.customer, now=now, full=True)
+        self.remember_pieces(items, facts)
+        return facts
 
     def items(self, skus: list[str], *, full: bool = False) -> list[Facts]:
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
         wanted = [sku.upper() for sku in skus]
         found = {item.sku.upper(): item for item in visible_items_with_skus(wanted)}
-        return items_facts([found[sku] for sku in wanted if sku in found], customer=self.customer, now=now, full=full)
+        items = [found[sku] for sku in wanted if sku in found]
+        facts = items_facts(items, customer=self.customer, now=now, full=full)
+        self.remember_pieces(items, facts)
+        return facts
 
     def show_photo(self, *, sku: str) -> PhotoOutcome | NotFound:
         """The item's first photo for the customer: an image message when TikTok allows images in this

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import Protocol
 
 from inventory.item_query import ItemQuery
 from inventory.models import Item
@@ -35,6 +37,30 @@ _LETTER = {alias: size for size, aliases in SIZE_LABEL_ALIASES.items() for alias
 _WAIST = re.compile(r"(?:^|W ?)(\d{2})(?:$|[^0-9])")
 _WORD = re.compile(r"[a-z0-9']+")
 _PLAIN_WORDS = frozenset({"vintage", "the", "and", "with", "of", "a", "in"})
+# Size labels and names repeat across a shop's stock: what they read as is kept per process, this many of each.
+_TEXTS_KEPT = 4096
+
+
+class Piece(Protocol):
+    """What scoring reads of a piece: an `Item`, or a candidate row read as plain values
+    (`propositions.selectors`)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def era(self) -> str: ...
+    @property
+    def size_label(self) -> str: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def ordered_measurements(self) -> Mapping[str, int | float]: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +124,7 @@ class Scored:
     features: dict[str, float]
 
 
-def feature_values(item: Item, *, target: Target, sizes: Sizes, now: datetime) -> dict[str, float]:
+def feature_values(item: Piece, *, target: Target, sizes: Sizes, now: datetime) -> dict[str, float]:
     """Each feature's value for `item`, 0 to 1, before its weight."""
     return {
         "category": 1.0 if item.category in target.categories else 0.0,
@@ -118,11 +144,17 @@ def score(item: Item, *, target: Target, sizes: Sizes, now: datetime, weights: M
 
 
 def weigh(item: Item, values: Mapping[str, float], weights: Mapping[str, float]) -> Scored:
+    confidence, features = weighed(values, weights)
+    return Scored(item=item, confidence=confidence, features=features)
+
+
+def weighed(values: Mapping[str, float], weights: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+    """The confidence and each feature's contribution, from the features' values and their weights."""
     features = {name: round(weights[name] * value, 4) for name, value in values.items()}
-    return Scored(item=item, confidence=round(min(1.0, sum(features.values())), 4), features=features)
+    return round(min(1.0, sum(features.values())), 4), features
 
 
-def size_fit(item: Item, *, target: Target, sizes: Sizes) -> float:
+def size_fit(item: Piece, *, target: Target, sizes: Sizes) -> float:
     """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
     else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
     labels = sizes.labels or target.sizes
@@ -131,6 +163,8 @@ def size_fit(item: Item, *, target: Target, sizes: Sizes) -> float:
         return 1.0
     if waist is not None and waist_of(item.size_label) == waist:
         return 1.0
+    if not sizes.measurements:  # nothing to measure against: the piece's own are not read
+        return 0.0
     measured = item.ordered_measurements
     close = [
         abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE
@@ -149,7 +183,7 @@ def price_fit(price: Decimal, wanted: Decimal | None) -> float:
     return max(0.0, 1 - (off - PRICE_BAND) / PRICE_BAND)
 
 
-def style_fit(item: Item, *, target: Target) -> float:
+def style_fit(item: Piece, *, target: Target) -> float:
     """Half for the same era, half for the share of the wanted words the piece's name has."""
     era = 0.5 if item.era and item.era.lower() in target.eras else 0.0
     if not target.words:
@@ -158,6 +192,7 @@ def style_fit(item: Item, *, target: Target) -> float:
     return era + 0.5 * shared
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
 def letter_sizes(label: str) -> frozenset[str]:
     """The letter sizes a size label names: "Men's L" → {L}, "L/XL" → {L, XL}, "W32 L30" → none."""
     if _WAIST.search(label.upper()) and "W" in label.upper():
@@ -166,11 +201,13 @@ def letter_sizes(label: str) -> frozenset[str]:
     return frozenset(_LETTER[token] for token in tokens if token in _LETTER)
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
 def waist_of(label: str) -> int | None:
     """The waist a bottom's size label names: "32", "W32 L30", "32x30"."""
     found = _WAIST.search(label.upper())
     return int(found.group(1)) if found else None
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
 def name_words(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.lower())) - _PLAIN_WORDS

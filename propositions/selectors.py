@@ -1,13 +1,21 @@
 """Reads: the pieces to propose in place of one a customer could not have (`similar_pieces`), and their sizes."""
 
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from conversations.models import Customer
 from inventory.models import Item
+from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of, reading
 from propositions.models import CustomerSizes
-from propositions.scoring import Scored, Sizes, Target, score
+from propositions.scoring import Scored, Sizes, Target, feature_values, weighed
 from propositions.weights import current_weights
 
 # How many of the newest candidate pieces are scored: a few weeks of a one-person shop's one category, and few enough
@@ -20,18 +28,24 @@ CANDIDATE_FIELDS = (
 )
 # Pieces scoring less than this are not proposed: nothing in common but being new.
 MIN_CONFIDENCE = 0.25
+# A target's shape (how many categories, brands, pieces left out; which price limits) has its candidate query
+# compiled once per process (`philia.db.CompiledQuery`): building it was most of a proposition's CPU.
+SHAPES_KEPT = 128
+MIN_PRICE_STAND_IN, MAX_PRICE_STAND_IN = Decimal("-0.000101"), Decimal("-0.000202")
 
 
 def similar_pieces(*, target: Target, sizes: Sizes, now: datetime, limit: int = 3) -> list[Scored]:
     """Up to `limit` pieces on sale now (never held, sold, hidden or in a drop still to come, never the one wanted)
     that best stand in for `target`, best first: the `candidates`, read in one query, scored in Python with the
     weights in use (`current_weights`: kept per process, no query on most calls)."""
-    weights = current_weights()
-    scored = [
-        score(item, target=target, sizes=sizes, now=now, weights=weights) for item in candidates(target=target, now=now)
-    ]
-    ranked = sorted(scored, key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk))
-    return [found for found in ranked if found.confidence >= MIN_CONFIDENCE][:limit]
+    rows, _ = _candidate_rows(target=target, now=now, customer=None)
+    return _best(rows, target=target, sizes=sizes, now=now, limit=limit)
+
+
+def similar_pieces_for(*, customer: Customer, target: Target, now: datetime, limit: int = 3) -> list[Scored]:
+    """`similar_pieces` for `customer`'s `known_sizes`, read in the same query as the candidates."""
+    rows, sizes = _candidate_rows(target=target, now=now, customer=customer)
+    return _best(rows, target=target, sizes=sizes, now=now, limit=limit)
 
 
 def candidates(*, target: Target, now: datetime) -> QuerySet[Item]:
@@ -55,4 +69,138 @@ def known_sizes(*, customer: Customer) -> Sizes:
     stored = CustomerSizes.objects.filter(customer=customer).first()
     if stored is None:
         return Sizes()
-    return Sizes(labels=frozenset(stored.labels), waist=stored.waist, measurements=dict(stored.measurements))
+    return _sizes(stored.labels, stored.waist, stored.measurements)
+
+
+def _sizes(labels: Sequence[str], waist: int | None, measurements: Mapping[str, float]) -> Sizes:
+    return Sizes(labels=frozenset(labels), waist=waist, measurements=dict(measurements))
+
+
+# --- The candidates as plain rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A candidate row as scoring reads it (`propositions.scoring.Piece`), made an `Item` only when proposed."""
+
+    row: tuple[Any, ...]
+    pk: int
+    name: str
+    brand: str
+    category: str
+    era: str
+    size_label: str
+    price: Decimal
+    created_at: datetime
+    measurements: object  # the column as read (JSON text)
+
+    @property
+    def ordered_measurements(self) -> Mapping[str, int | float]:
+        return Item(measurements=_json(self.measurements)).ordered_measurements
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where a candidate query's columns are in its rows: the piece's first, the customer's sizes (when read) after
+    them; and how the piece's become an `Item`, as the ORM reads them."""
+
+    items: Reading[Item]
+    width: int
+    scored: tuple[int, ...]  # the positions of `_Candidate`'s fields after `row`
+
+    @classmethod
+    def of(cls, names: list[str], *, with_sizes: bool) -> "_Columns":
+        width = len(names) - (len(_SIZE_COLUMNS) if with_sizes else 0)
+        columns = ("id", "name", "brand", "category", "era", "size_label", "price", "created_at", "measurements")
+        return cls(reading(Item, names[:width]), width, tuple(names.index(column) for column in columns))
+
+    def candidate(self, row: tuple[Any, ...]) -> _Candidate:
+        return _Candidate(row, *(row[position] for position in self.scored))
+
+    def sizes(self, row: tuple[Any, ...]) -> Sizes:
+        labels, waist, measurements = row[self.width :]
+        if labels is None:  # nothing known
+            return Sizes()
+        return _sizes(_json(labels), waist, _json(measurements))
+
+    def item(self, candidate: _Candidate) -> Item:
+        return self.items.instance(candidate.row[: self.width])
+
+
+_SIZE_COLUMNS = ("labels", "waist", "measurements")
+_columns: dict[bool, _Columns] = {}  # with the sizes or without, worked out at the first run
+
+
+_Found = tuple[list[_Candidate], _Columns]
+
+
+def _candidate_rows(*, target: Target, now: datetime, customer: Customer | None) -> tuple[_Found, Sizes]:
+    """The `candidates` as plain rows, and (for a customer) their `known_sizes` read with them: one statement."""
+    compiled = _compiled(_shape(target)).sql(now=now, **_slots(target))
+    sql, params = compiled.text, list(compiled.params)
+    if customer is not None:
+        # The sizes matter only with a candidate to score: joined to each, read from the first.
+        sizes_table, key = CustomerSizes._meta.db_table, column_of(CustomerSizes, "customer")
+        known = ", ".join(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
+        sql = f'SELECT piece.*, {known} FROM ({sql}) AS piece LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'  # noqa: S608
+        params.append(customer.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        with_sizes = customer is not None
+        if with_sizes not in _columns:
+            _columns[with_sizes] = _Columns.of([column[0] for column in cursor.description], with_sizes=with_sizes)
+    columns = _columns[with_sizes]
+    sizes = columns.sizes(rows[0]) if with_sizes and rows else Sizes()
+    return ([columns.candidate(row) for row in rows], columns), sizes
+
+
+def _best(found: _Found, *, target: Target, sizes: Sizes, now: datetime, limit: int) -> list[Scored]:
+    """The `limit` best scored of the rows `found` with at least `MIN_CONFIDENCE`, best first (newest first on a
+    tie), made `Item`s."""
+    rows, columns = found
+    weights = current_weights()
+    scored = [(row, *weighed(feature_values(row, target=target, sizes=sizes, now=now), weights)) for row in rows]
+    close = [each for each in scored if each[1] >= MIN_CONFIDENCE]
+    ranked = sorted(close, key=lambda each: (-each[1], -each[0].created_at.timestamp(), each[0].pk))[:limit]
+    return [
+        Scored(item=columns.item(row), confidence=confidence, features=features) for row, confidence, features in ranked
+    ]
+
+
+def _json(value: object) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# --- The candidate query, compiled once per shape --------------------------------------------------------------------
+
+
+def _shape(target: Target) -> Target:
+    """`target` with its values replaced by the stand-ins of `_slots`: one shape per number of each."""
+    return Target(
+        categories=frozenset(f"\x00category{number}" for number in range(len(target.categories))),
+        brands=frozenset(f"\x00brand{number}" for number in range(len(target.brands))),
+        excluded_ids=frozenset(-1901 - number for number in range(len(target.excluded_ids))),
+        min_price=None if target.min_price is None else MIN_PRICE_STAND_IN,
+        max_price=None if target.max_price is None else MAX_PRICE_STAND_IN,
+    )
+
+
+def _slots(target: Target) -> dict[str, object]:
+    """A run's values of the slots of `target`'s shape."""
+    slots: dict[str, object] = {}
+    for name, values in (("category", target.categories), ("brand", target.brands), ("excluded", target.excluded_ids)):
+        slots.update({f"{name}{number}": value for number, value in enumerate(sorted(values))})
+    if target.min_price is not None:
+        slots["min_price"] = target.min_price
+    if target.max_price is not None:
+        slots["max_price"] = target.max_price
+    return slots
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _compiled(shape: Target) -> CompiledQuery[Item]:
+    """`candidates` of `shape`, compiled once; its runs take `now` and the `_slots`."""
+    # Which of a run's categories (brands, pieces left out) fills which of their slots does not matter: each is one of
+    # a set the query matches (or leaves out) whole.
+    return CompiledQuery(lambda now, **_: candidates(target=shape, now=now), now=STAND_IN_TIME, **_slots(shape))
