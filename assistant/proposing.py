@@ -33,6 +33,9 @@ class Proposing(OncePerMessage):
     # The pieces this turn has read (by upper-case SKU), each with its status for the customer and how many actions
     # the turn had run then: proposing in place of one read since the last action needs no second read of it.
     _pieces_read: dict[str, tuple[Item, str, int]]
+    # Pieces the customer asked for and cannot have whose `asked_for_gone` waits to be recorded with what is proposed
+    # in their place (`Toolbox.note_asked`), by upper-case SKU.
+    _gone_to_record: set[str]
 
     def remember_pieces(self, items: Sequence[Item], facts: Sequence[Facts]) -> None:
         """Keep the pieces just read, with their facts, for `similar_pieces` in this turn."""
@@ -86,9 +89,17 @@ class Proposing(OncePerMessage):
             target = Target.of_query(query or ItemQuery())
             reason = PropositionReason.NOTHING_FOUND
         found = similar_pieces_for(customer=self.customer, target=target, now=now)
+        asked = wanted is not None and wanted.sku.upper() in self._gone_to_record
         record_propositions(
-            customer=self.customer, reason=reason, proposed=found, instead_of=wanted, message=self.message
+            customer=self.customer,
+            reason=reason,
+            proposed=found,
+            instead_of=wanted,
+            message=self.message,
+            asked_for_gone=asked,
         )
+        if wanted is not None and asked:
+            self._gone_to_record.discard(wanted.sku.upper())
         facts = items_facts([scored.item for scored in found], customer=self.customer, now=now)
         return SimilarPieces(
             pieces=[{**piece, "confidence": scored.confidence} for piece, scored in zip(facts, found, strict=True)]

@@ -7,7 +7,7 @@ adopts better ones learnt from outcomes; `propositions.weights.current_weights` 
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +26,8 @@ WEIGHTS: dict[str, float] = {
     "style": 0.10,  # the era, and words of the name shared with what was wanted
     "newness": 0.05,
 }
+# The features in the order their values and contributions are listed and added up.
+FEATURES = tuple(WEIGHTS)
 # A piece's price counts fully within this fraction of the wanted price, then less, to nothing at twice as far.
 PRICE_BAND = 0.25
 # A measurement fits within this many inches of the customer's.
@@ -126,14 +128,7 @@ class Scored:
 
 def feature_values(item: Piece, *, target: Target, sizes: Sizes, now: datetime) -> dict[str, float]:
     """Each feature's value for `item`, 0 to 1, before its weight."""
-    return {
-        "category": 1.0 if item.category in target.categories else 0.0,
-        "size": size_fit(item, target=target, sizes=sizes),
-        "price": price_fit(Decimal(item.price), target.price),
-        "brand": 1.0 if item.brand and item.brand.upper() in target.brands else 0.0,
-        "style": style_fit(item, target=target),
-        "newness": max(0.0, 1 - (now - item.created_at).total_seconds() / (NEW_FOR_DAYS * 86400)),
-    }
+    return Scorer(target=target, sizes=sizes, now=now).values(item)
 
 
 def score(item: Item, *, target: Target, sizes: Sizes, now: datetime, weights: Mapping[str, float] = WEIGHTS) -> Scored:
@@ -151,27 +146,70 @@ def weigh(item: Item, values: Mapping[str, float], weights: Mapping[str, float])
 def weighed(values: Mapping[str, float], weights: Mapping[str, float]) -> tuple[float, dict[str, float]]:
     """The confidence and each feature's contribution, from the features' values and their weights."""
     features = {name: round(weights[name] * value, 4) for name, value in values.items()}
-    return round(min(1.0, sum(features.values())), 4), features
+    return _confidence(features.values()), features
+
+
+def _confidence(contributions: Iterable[float]) -> float:
+    return round(min(1.0, sum(contributions)), 4)
 
 
 def size_fit(item: Piece, *, target: Target, sizes: Sizes) -> float:
     """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
     else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
-    labels = sizes.labels or target.sizes
-    waist = sizes.waist if sizes.labels or sizes.waist or sizes.measurements else target.waist
-    if letter_sizes(item.size_label) & labels:
-        return 1.0
-    if waist is not None and waist_of(item.size_label) == waist:
-        return 1.0
-    if not sizes.measurements:  # nothing to measure against: the piece's own are not read
-        return 0.0
-    measured = item.ordered_measurements
-    close = [
-        abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE
-        for name, wanted in sizes.measurements.items()
-        if name in measured
-    ]
-    return 1.0 if close and all(close) else 0.0
+    return Scorer(target=target, sizes=sizes).size(item)
+
+
+class Scorer:
+    """The features of pieces against one target, for one customer, at one time: what depends on those alone is
+    worked out once, so scoring a hundred candidates (`confidence`) costs little more than reading them."""
+
+    def __init__(self, *, target: Target, sizes: Sizes, now: datetime | None = None) -> None:
+        self.target, self.sizes, self.now = target, sizes, now
+        self._labels = sizes.labels or target.sizes
+        self._waist = sizes.waist if sizes.labels or sizes.waist or sizes.measurements else target.waist
+
+    def values(self, item: Piece) -> dict[str, float]:
+        """Each feature's value for `item` (`feature_values`)."""
+        return dict(zip(FEATURES, self._values(item), strict=True))
+
+    def confidences(self, items: Iterable[Piece], weights: Mapping[str, float]) -> list[float]:
+        """`weighed(...)`'s confidence of each of `items`, without building their features."""
+        in_order = [weights[name] for name in FEATURES]
+        return [
+            _confidence([round(weight * value, 4) for weight, value in zip(in_order, self._values(item), strict=True)])
+            for item in items
+        ]
+
+    def _values(self, item: Piece) -> tuple[float, ...]:
+        target = self.target
+        return (
+            1.0 if item.category in target.categories else 0.0,
+            self.size(item),
+            price_fit(Decimal(item.price), target.price),
+            1.0 if item.brand and item.brand.upper() in target.brands else 0.0,
+            style_fit(item, target=target),
+            self.newness(item),
+        )
+
+    def size(self, item: Piece) -> float:
+        if letter_sizes(item.size_label) & self._labels:
+            return 1.0
+        if self._waist is not None and waist_of(item.size_label) == self._waist:
+            return 1.0
+        if not self.sizes.measurements:  # nothing to measure against: the piece's own are not read
+            return 0.0
+        measured = item.ordered_measurements
+        close = [
+            abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE
+            for name, wanted in self.sizes.measurements.items()
+            if name in measured
+        ]
+        return 1.0 if close and all(close) else 0.0
+
+    def newness(self, item: Piece) -> float:
+        if self.now is None:
+            raise ValueError("newness needs the time (Scorer(now=...))")
+        return max(0.0, 1 - (self.now - item.created_at).total_seconds() / (NEW_FOR_DAYS * 86400))
 
 
 def price_fit(price: Decimal, wanted: Decimal | None) -> float:

@@ -1,12 +1,13 @@
 """Reads: the pieces to propose in place of one a customer could not have (`similar_pieces`), and their sizes."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -15,7 +16,7 @@ from conversations.models import Customer
 from inventory.models import Item
 from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of, reading
 from propositions.models import CustomerSizes
-from propositions.scoring import Scored, Sizes, Target, feature_values, weighed
+from propositions.scoring import Scored, Scorer, Sizes, Target, weighed
 from propositions.weights import current_weights
 
 # How many of the newest candidate pieces are scored: a few weeks of a one-person shop's one category, and few enough
@@ -79,8 +80,7 @@ def _sizes(labels: Sequence[str], waist: int | None, measurements: Mapping[str, 
 # --- The candidates as plain rows -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     """A candidate row as scoring reads it (`propositions.scoring.Piece`), made an `Item` only when proposed."""
 
     row: tuple[Any, ...]
@@ -106,16 +106,16 @@ class _Columns:
 
     items: Reading[Item]
     width: int
-    scored: tuple[int, ...]  # the positions of `_Candidate`'s fields after `row`
+    scored: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the values of `_Candidate`'s fields after `row`
 
     @classmethod
     def of(cls, names: list[str], *, with_sizes: bool) -> "_Columns":
         width = len(names) - (len(_SIZE_COLUMNS) if with_sizes else 0)
         columns = ("id", "name", "brand", "category", "era", "size_label", "price", "created_at", "measurements")
-        return cls(reading(Item, names[:width]), width, tuple(names.index(column) for column in columns))
+        return cls(reading(Item, names[:width]), width, itemgetter(*(names.index(column) for column in columns)))
 
     def candidate(self, row: tuple[Any, ...]) -> _Candidate:
-        return _Candidate(row, *(row[position] for position in self.scored))
+        return _Candidate(row, *self.scored(row))
 
     def sizes(self, row: tuple[Any, ...]) -> Sizes:
         labels, waist, measurements = row[self.width :]
@@ -159,13 +159,14 @@ def _best(found: _Found, *, target: Target, sizes: Sizes, now: datetime, limit: 
     """The `limit` best scored of the rows `found` with at least `MIN_CONFIDENCE`, best first (newest first on a
     tie), made `Item`s."""
     rows, columns = found
-    weights = current_weights()
-    scored = [(row, *weighed(feature_values(row, target=target, sizes=sizes, now=now), weights)) for row in rows]
-    close = [each for each in scored if each[1] >= MIN_CONFIDENCE]
+    weights, scorer = current_weights(), Scorer(target=target, sizes=sizes, now=now)
+    close = [each for each in zip(rows, scorer.confidences(rows, weights), strict=True) if each[1] >= MIN_CONFIDENCE]
     ranked = sorted(close, key=lambda each: (-each[1], -each[0].created_at.timestamp(), each[0].pk))[:limit]
-    return [
-        Scored(item=columns.item(row), confidence=confidence, features=features) for row, confidence, features in ranked
-    ]
+    best = []
+    for row, _ in ranked:
+        confidence, features = weighed(scorer.values(row), weights)
+        best.append(Scored(item=columns.item(row), confidence=confidence, features=features))
+    return best
 
 
 def _json(value: object) -> Any:

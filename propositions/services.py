@@ -63,12 +63,20 @@ def record_propositions(
     proposed: Sequence[Scored],
     instead_of: Item | None = None,
     message: Message | None = None,
+    asked_for_gone: bool = False,
 ) -> None:
     """Store the pieces proposed to `customer` (outcome "shown") and their `proposition_shown` interactions: one
-    statement (a piece already proposed in this message is left as it was)."""
-    if not proposed:
+    statement (a piece already proposed in this message is left as it was). `asked_for_gone`: the same statement
+    records first that they asked for `instead_of`, a piece they cannot have (`asked_for_gone`), so a reply that
+    proposes commits once."""
+    if not proposed and not asked_for_gone:
         return
+    if asked_for_gone and instead_of is None:
+        raise ValueError("asked_for_gone needs the piece asked for (instead_of)")
     propositions, interactions = Proposition._meta.db_table, Interaction._meta.db_table
+    shown = "SELECT item_id, %(kind)s::text FROM proposed"
+    # UNION ALL runs its parts in order: the ask is recorded before what was shown in its place.
+    recorded = f"SELECT %(instead_of)s::bigint, %(asked)s::text UNION ALL {shown}" if asked_for_gone else shown
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH proposed AS (INSERT INTO {propositions} "  # noqa: S608
@@ -78,7 +86,8 @@ def record_propositions(
             "FROM unnest(%(ids)s::bigint[], %(confidences)s::float8[], %(features)s::text[]) "
             "AS piece(id, confidence, features) ON CONFLICT DO NOTHING RETURNING item_id) "
             f"INSERT INTO {interactions} (customer_id, item_id, kind, message_id, created_at) "
-            "SELECT %(customer)s, item_id, %(kind)s, %(message)s, %(now)s FROM proposed ON CONFLICT DO NOTHING",
+            f"SELECT %(customer)s, piece.id, piece.kind, %(message)s, %(now)s FROM ({recorded}) AS piece(id, kind) "
+            "ON CONFLICT DO NOTHING",
             {
                 "customer": customer.pk,
                 "instead_of": instead_of.pk if instead_of is not None else None,
@@ -90,6 +99,7 @@ def record_propositions(
                 "confidences": [found.confidence for found in proposed],
                 "features": [json.dumps(found.features) for found in proposed],
                 "kind": InteractionKind.PROPOSITION_SHOWN.value,
+                "asked": InteractionKind.ASKED_FOR_GONE.value,
             },
         )
 
