@@ -6,13 +6,14 @@ already read: no database. The weights are hand-set (`WEIGHTS`) until the nightl
 adopts better ones learnt from outcomes; `propositions.weights.current_weights` gives the ones in use.
 """
 
+import heapq
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from inventory.item_query import ItemQuery
 from inventory.models import Item
@@ -41,6 +42,9 @@ _WORD = re.compile(r"[a-z0-9']+")
 _PLAIN_WORDS = frozenset({"vintage", "the", "and", "with", "of", "a", "in"})
 # Size labels and names repeat across a shop's stock: what they read as is kept per process, this many of each.
 _TEXTS_KEPT = 4096
+
+
+P = TypeVar("P", bound="Piece")
 
 
 class Piece(Protocol):
@@ -153,6 +157,11 @@ def _confidence(contributions: Iterable[float]) -> float:
     return round(min(1.0, sum(contributions)), 4)
 
 
+def _weighed_sum(weights: Sequence[float], values: Sequence[float]) -> float:
+    """`weighed`'s confidence from the weights and values in `FEATURES` order."""
+    return _confidence([round(weight * value, 4) for weight, value in zip(weights, values, strict=True)])
+
+
 def size_fit(item: Piece, *, target: Target, sizes: Sizes) -> float:
     """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
     else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
@@ -172,24 +181,55 @@ class Scorer:
         """Each feature's value for `item` (`feature_values`)."""
         return dict(zip(FEATURES, self._values(item), strict=True))
 
-    def confidences(self, items: Iterable[Piece], weights: Mapping[str, float]) -> list[float]:
-        """`weighed(...)`'s confidence of each of `items`, without building their features."""
+    def most_confident(
+        self, items: Iterable[P], weights: Mapping[str, float], *, limit: int, floor: float
+    ) -> list[tuple[P, float]]:
+        """Each of `items` that may be among the `limit` most confident with a confidence of at least `floor`, with
+        its confidence (`weighed`'s). A piece is scored in full only when its bound — what its category, size and
+        brand give, with price, style and newness at their most, never below its confidence — reaches the `limit`-th
+        best confidence so far: the others could not be among the best."""
+        if limit <= 0:
+            return []
         in_order = [weights[name] for name in FEATURES]
-        return [
-            _confidence([round(weight * value, 4) for weight, value in zip(in_order, self._values(item), strict=True)])
-            for item in items
-        ]
+        prune = all(weight >= 0 for weight in in_order)  # else more of a feature may give less: no bound
+        bounds: dict[tuple[float, float, float], float] = {}
+        best: list[float] = []  # the `limit` best confidences so far, the least first (a heap)
+        found: list[tuple[P, float]] = []
+        for item in items:
+            category, size, brand = self._category(item), self.size(item), self._brand(item)
+            newness = self.newness(item)
+            if prune and newness <= 1.0:  # a piece put on sale after `now` is newer than new: no bound
+                bound = bounds.get((category, size, brand))
+                if bound is None:
+                    most = (category, size, 1.0, brand, 1.0, 1.0)
+                    bound = bounds[category, size, brand] = _weighed_sum(in_order, most)
+                if bound < (best[0] if len(best) >= limit else floor):
+                    continue
+            values = (category, size, self._price(item), brand, style_fit(item, target=self.target), newness)
+            confidence = _weighed_sum(in_order, values)
+            if confidence >= floor:
+                found.append((item, confidence))
+                (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, confidence)
+        return found
 
     def _values(self, item: Piece) -> tuple[float, ...]:
-        target = self.target
         return (
-            1.0 if item.category in target.categories else 0.0,
+            self._category(item),
             self.size(item),
-            price_fit(Decimal(item.price), target.price),
-            1.0 if item.brand and item.brand.upper() in target.brands else 0.0,
-            style_fit(item, target=target),
+            self._price(item),
+            self._brand(item),
+            style_fit(item, target=self.target),
             self.newness(item),
         )
+
+    def _category(self, item: Piece) -> float:
+        return 1.0 if item.category in self.target.categories else 0.0
+
+    def _brand(self, item: Piece) -> float:
+        return 1.0 if item.brand and item.brand.upper() in self.target.brands else 0.0
+
+    def _price(self, item: Piece) -> float:
+        return price_fit(Decimal(item.price), self.target.price)
 
     def size(self, item: Piece) -> float:
         if letter_sizes(item.size_label) & self._labels:

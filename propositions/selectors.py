@@ -3,7 +3,7 @@
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
@@ -101,32 +101,39 @@ class _Candidate(NamedTuple):
 
 @dataclass(frozen=True)
 class _Columns:
-    """Where a candidate query's columns are in its rows: the piece's first, the customer's sizes (when read) after
-    them; and how the piece's become an `Item`, as the ORM reads them."""
+    """Where a candidate query's columns are in its rows: the piece's first, then when it was put on sale (in
+    microseconds since 1970: an integer reads much faster than a time), then the customer's sizes when read; and
+    how the piece's become an `Item`, as the ORM reads them."""
 
     items: Reading[Item]
     width: int
     scored: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the values of `_Candidate`'s fields after `row`
 
     @classmethod
-    def of(cls, names: list[str], *, with_sizes: bool) -> "_Columns":
-        width = len(names) - (len(_SIZE_COLUMNS) if with_sizes else 0)
-        columns = ("id", "name", "brand", "category", "era", "size_label", "price", "created_at", "measurements")
+    def of(cls, names: list[str]) -> "_Columns":
+        width = names.index(_CREATED_US)
+        columns = ("id", "name", "brand", "category", "era", "size_label", "price", _CREATED_US, "measurements")
         return cls(reading(Item, names[:width]), width, itemgetter(*(names.index(column) for column in columns)))
 
     def candidate(self, row: tuple[Any, ...]) -> _Candidate:
-        return _Candidate(row, *self.scored(row))
+        pk, name, brand, category, era, size_label, price, created_us, measurements = self.scored(row)
+        created_at = _EPOCH + timedelta(microseconds=created_us)
+        return _Candidate(row, pk, name, brand, category, era, size_label, price, created_at, measurements)
 
     def sizes(self, row: tuple[Any, ...]) -> Sizes:
-        labels, waist, measurements = row[self.width :]
+        labels, waist, measurements = row[self.width + 1 :]
         if labels is None:  # nothing known
             return Sizes()
         return _sizes(_json(labels), waist, _json(measurements))
 
     def item(self, candidate: _Candidate) -> Item:
-        return self.items.instance(candidate.row[: self.width])
+        item = self.items.instance(candidate.row[: self.width])
+        item.created_at = candidate.created_at
+        return item
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CREATED_US = "created_us"
 _SIZE_COLUMNS = ("labels", "waist", "measurements")
 _columns: dict[bool, _Columns] = {}  # with the sizes or without, worked out at the first run
 
@@ -137,22 +144,32 @@ _Found = tuple[list[_Candidate], _Columns]
 def _candidate_rows(*, target: Target, now: datetime, customer: Customer | None) -> tuple[_Found, Sizes]:
     """The `candidates` as plain rows, and (for a customer) their `known_sizes` read with them: one statement."""
     compiled = _compiled(_shape(target)).sql(now=now, **_slots(target))
-    sql, params = compiled.text, list(compiled.params)
+    created = column_of(Item, "created_at")
+    read = [f'piece."{column}"' for column in _piece_columns() if column != created]
+    read.append(f'(extract(epoch FROM piece."{created}") * 1000000)::bigint AS "{_CREATED_US}"')
+    sql, params = f"FROM ({compiled.text}) AS piece", list(compiled.params)
     if customer is not None:
         # The sizes matter only with a candidate to score: joined to each, read from the first.
         sizes_table, key = CustomerSizes._meta.db_table, column_of(CustomerSizes, "customer")
-        known = ", ".join(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
-        sql = f'SELECT piece.*, {known} FROM ({sql}) AS piece LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'  # noqa: S608
+        read.extend(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
+        sql += f' LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'
         params.append(customer.pk)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT {', '.join(read)} {sql}", params)
         rows = cursor.fetchall()
         with_sizes = customer is not None
         if with_sizes not in _columns:
-            _columns[with_sizes] = _Columns.of([column[0] for column in cursor.description], with_sizes=with_sizes)
+            _columns[with_sizes] = _Columns.of([column[0] for column in cursor.description])
     columns = _columns[with_sizes]
     sizes = columns.sizes(rows[0]) if with_sizes and rows else Sizes()
     return ([columns.candidate(row) for row in rows], columns), sizes
+
+
+@lru_cache(maxsize=1)
+def _piece_columns() -> tuple[str, ...]:
+    """The columns of `CANDIDATE_FIELDS` and the key, in the model's order (as `Model.from_db` takes them)."""
+    wanted = {column_of(Item, name) for name in ("pk", *CANDIDATE_FIELDS)}
+    return tuple(field.column for field in Item._meta.concrete_fields if field.column in wanted)
 
 
 def _best(found: _Found, *, target: Target, sizes: Sizes, now: datetime, limit: int) -> list[Scored]:
@@ -160,7 +177,7 @@ def _best(found: _Found, *, target: Target, sizes: Sizes, now: datetime, limit: 
     tie), made `Item`s."""
     rows, columns = found
     weights, scorer = current_weights(), Scorer(target=target, sizes=sizes, now=now)
-    close = [each for each in zip(rows, scorer.confidences(rows, weights), strict=True) if each[1] >= MIN_CONFIDENCE]
+    close = scorer.most_confident(rows, weights, limit=limit, floor=MIN_CONFIDENCE)
     ranked = sorted(close, key=lambda each: (-each[1], -each[0].created_at.timestamp(), each[0].pk))[:limit]
     best = []
     for row, _ in ranked:

@@ -1,6 +1,7 @@
 """`similar_pieces`: up to three pieces on sale now that stand in for the one wanted, read in one query and scored;
 never a held, sold, hidden or not-yet-dropped piece, never the piece itself (issue 21, items 2 and 7)."""
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,8 +15,14 @@ from inventory.item_query import ItemQuery
 from inventory.models import Item
 from philia.tests.factories import make_customer, make_item
 from propositions.models import Interaction, Proposition
-from propositions.scoring import Sizes, Target
-from propositions.selectors import known_sizes, similar_pieces
+from propositions.scoring import Sizes, Target, score
+from propositions.selectors import (
+    CANDIDATE_FIELDS,
+    candidates,
+    known_sizes,
+    similar_pieces,
+    similar_pieces_for,
+)
 from propositions.services import record_propositions, set_sizes
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +156,58 @@ def test_propositions_are_stored_shown_with_their_interactions_once_per_message(
     assert proposition.confidence == found[0].confidence
     assert proposition.features == found[0].features
     assert list(Interaction.objects.values_list("kind", "item__sku")) == [("proposition_shown", "ANOTHER")]
+
+
+def test_the_pieces_proposed_are_read_as_the_orm_reads_them():
+    now = timezone.now()
+    customer = make_customer()
+    set_sizes(customer=customer, measurements={"pit_to_pit": 22})
+    wanted = jacket("WANTED", status="sold")
+    other = make_customer("other")
+    measurements = {"pit_to_pit": 22.5, "length": 27}
+    jacket(
+        "ANOTHER",
+        era="90s",
+        size_label="S",
+        measurements=measurements,
+        held_by=other,
+        held_until=now - timedelta(days=1),
+    )
+
+    [found] = similar_pieces_for(customer=customer, target=Target.of_item(wanted), now=now)
+
+    stored = Item.objects.get(sku="ANOTHER")
+    for name in ("pk", *CANDIDATE_FIELDS):
+        assert getattr(found.item, name) == getattr(stored, name), name
+    assert found.item.created_at.tzinfo == stored.created_at.tzinfo
+    assert found == similar_pieces(target=Target.of_item(wanted), sizes=known_sizes(customer=customer), now=now)[0]
+    assert found.features["size"] == 0.25  # not the size wanted, but the pit to pit within an inch of theirs
+
+
+def test_the_best_are_those_scoring_every_candidate_in_full_finds():
+    # Candidates that cannot be among the best are not scored in full (`Scorer.most_confident`): the pieces
+    # proposed, their confidences and features are those of scoring each and ranking them all.
+    now = timezone.now()
+    rng = random.Random(21)
+    customer = make_customer()
+    set_sizes(customer=customer, labels=["M"], waist=32)
+    for number in range(60):
+        make_item(
+            f"P-{number}",
+            name=rng.choice(["Track Jacket", "Band Tee", "Work Jacket", "Denim Jeans", "Fleece"]),
+            brand=rng.choice(["Nike", "Adidas", "Carhartt", "Levi's", ""]),
+            category=rng.choice(["jacket", "tshirt", "jeans"]),
+            size_label=rng.choice(["S", "M", "L", "W32 L30", "32", "XL"]),
+            era=rng.choice(["80s", "90s", ""]),
+            price=f"{rng.randint(10, 150)}.00",
+        )
+        Item.objects.filter(sku=f"P-{number}").update(created_at=now - timedelta(days=rng.randint(0, 90)))
+    for wanted in Item.objects.order_by("pk")[:20]:
+        target, sizes = Target.of_item(wanted), known_sizes(customer=customer)
+        every = [score(item, target=target, sizes=sizes, now=now) for item in candidates(target=target, now=now)]
+        ranked = sorted(every, key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk))
+        expected = [(found.item.sku, found.confidence, found.features) for found in ranked if found.confidence >= 0.25]
+
+        found = similar_pieces_for(customer=customer, target=target, now=now)
+
+        assert [(each.item.sku, each.confidence, each.features) for each in found] == expected[:3]
