@@ -34,8 +34,10 @@ def details(turn: Turn, text: str | None = None) -> str:
     if reference.items:
         # A gone piece's ask is recorded with the pieces proposed in its place: one commit for the reply's records.
         turn.toolbox.note_asked(reference.items[:3], gone_with_propositions=True)
-        parts = [describe_one(turn, facts) for facts in reference.items[:3]]
-        turn.toolbox.note_asked_gone()
+        try:
+            parts = [describe_one(turn, facts) for facts in reference.items[:3]]
+        finally:
+            turn.toolbox.note_asked_gone()
         if language.asks_for_photos(text):
             parts.extend(photo_text(turn, facts) for facts in reference.items[:3])
         return "\n\n".join(parts)
