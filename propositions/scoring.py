@@ -170,7 +170,8 @@ def size_fit(item: Piece, *, target: Target, sizes: Sizes) -> float:
 
 class Scorer:
     """The features of pieces against one target, for one customer, at one time: what depends on those alone is
-    worked out once, so scoring a hundred candidates (`confidence`) costs little more than reading them."""
+    worked out once, and a hundred candidates are ranked (`most_confident`) without scoring in full those that could
+    not be among the best."""
 
     def __init__(self, *, target: Target, sizes: Sizes, now: datetime | None = None) -> None:
         self.target, self.sizes, self.now = target, sizes, now
@@ -197,15 +198,15 @@ class Scorer:
         found: list[tuple[P, float]] = []
         for item in items:
             category, size, brand = self._category(item), self.size(item), self._brand(item)
-            newness = self.newness(item)
-            if prune and newness <= 1.0:  # a piece put on sale after `now` is newer than new: no bound
+            # A piece put on sale after `now` is newer than new (its newness above 1): no bound.
+            if prune and self.now is not None and item.created_at <= self.now:
                 bound = bounds.get((category, size, brand))
                 if bound is None:
                     most = (category, size, 1.0, brand, 1.0, 1.0)
                     bound = bounds[category, size, brand] = _weighed_sum(in_order, most)
                 if bound < (best[0] if len(best) >= limit else floor):
                     continue
-            values = (category, size, self._price(item), brand, style_fit(item, target=self.target), newness)
+            values = (category, size, self._price(item), brand, style_fit(item, target=self.target), self.newness(item))
             confidence = _weighed_sum(in_order, values)
             if confidence >= floor:
                 found.append((item, confidence))

@@ -144,25 +144,31 @@ _Found = tuple[list[_Candidate], _Columns]
 def _candidate_rows(*, target: Target, now: datetime, customer: Customer | None) -> tuple[_Found, Sizes]:
     """The `candidates` as plain rows, and (for a customer) their `known_sizes` read with them: one statement."""
     compiled = _compiled(_shape(target)).sql(now=now, **_slots(target))
-    created = column_of(Item, "created_at")
-    read = [f'piece."{column}"' for column in _piece_columns() if column != created]
-    read.append(f'(extract(epoch FROM piece."{created}") * 1000000)::bigint AS "{_CREATED_US}"')
-    sql, params = f"FROM ({compiled.text}) AS piece", list(compiled.params)
-    if customer is not None:
-        # The sizes matter only with a candidate to score: joined to each, read from the first.
-        sizes_table, key = CustomerSizes._meta.db_table, column_of(CustomerSizes, "customer")
-        read.extend(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
-        sql += f' LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'
-        params.append(customer.pk)
+    params = [*compiled.params, customer.pk] if customer is not None else list(compiled.params)
+    with_sizes = customer is not None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(read)} {sql}", params)
+        cursor.execute(_reading_sql(compiled.text, with_sizes=with_sizes), params)
         rows = cursor.fetchall()
-        with_sizes = customer is not None
         if with_sizes not in _columns:
             _columns[with_sizes] = _Columns.of([column[0] for column in cursor.description])
     columns = _columns[with_sizes]
     sizes = columns.sizes(rows[0]) if with_sizes and rows else Sizes()
     return ([columns.candidate(row) for row in rows], columns), sizes
+
+
+@lru_cache(maxsize=SHAPES_KEPT * 2)
+def _reading_sql(candidates_sql: str, *, with_sizes: bool) -> str:
+    """The statement reading the candidates of `candidates_sql` as `_Columns` says, with the sizes of the customer
+    its last parameter names (`with_sizes`: joined to each candidate, read from the first)."""
+    created = column_of(Item, "created_at")
+    read = [f'piece."{column}"' for column in _piece_columns() if column != created]
+    read.append(f'(extract(epoch FROM piece."{created}") * 1000000)::bigint AS "{_CREATED_US}"')
+    joined = ""
+    if with_sizes:
+        sizes_table, key = CustomerSizes._meta.db_table, column_of(CustomerSizes, "customer")
+        read.extend(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
+        joined = f' LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'
+    return f"SELECT {', '.join(read)} FROM ({candidates_sql}) AS piece{joined}"  # noqa: S608
 
 
 @lru_cache(maxsize=1)
