@@ -2,19 +2,21 @@
 search finds nothing, the pieces `propositions.selectors.similar_pieces` scores best, stored as propositions shown
 to this customer. Part of `assistant.tools.Toolbox`."""
 
+from collections.abc import Sequence
+
 from django.utils import timezone
 
 from assistant.facts import item_status, items_facts
 from assistant.language.sizes import read_own_sizes
 from assistant.once import OncePerMessage
-from assistant.results import NotFound, SimilarPieces
+from assistant.results import Facts, NotFound, SimilarPieces
 from conversations import services as conversation_services
 from inventory.item_query import ItemQuery
 from inventory.models import Item
 from live.selectors import kept_for_streams
 from propositions.models import PropositionReason
 from propositions.scoring import Target
-from propositions.selectors import known_sizes, similar_pieces
+from propositions.selectors import known_sizes, similar_pieces_for
 from propositions.services import ask_about_arrivals_once, learn_sizes, record_propositions
 
 # A piece's status for this customer → why the shop proposes others in its place.
@@ -28,6 +30,18 @@ REASONS = {
 
 class Proposing(OncePerMessage):
     """The `similar_pieces` tool, and the sizes the customer says they wear."""
+
+    # The pieces this turn has read (by upper-case SKU), each with its status for the customer and how many actions
+    # the turn had run then: proposing in place of one read since the last action needs no second read of it.
+    _pieces_read: dict[str, tuple[Item, str, int]]
+    # Pieces the customer asked for and cannot have whose `asked_for_gone` waits to be recorded with what is proposed
+    # in their place (`Toolbox.note_asked`), by upper-case SKU.
+    _gone_to_record: set[str]
+
+    def remember_pieces(self, items: Sequence[Item], facts: Sequence[Facts]) -> None:
+        """Keep the pieces just read, with their facts, for `similar_pieces` in this turn."""
+        for item, said in zip(items, facts, strict=True):
+            self._pieces_read[item.sku.upper()] = (item, said["status"], len(self.actions))
 
     def hear_of_new_arrivals(self, *, wanted: bool) -> bool:
         """Give (or withdraw) consent to hear of new pieces in their size; whether their size is known (given) or
@@ -63,20 +77,31 @@ class Proposing(OncePerMessage):
         now = timezone.now()
         wanted: Item | None = None
         if sku is not None:
-            wanted = Item.objects.filter(sku__iexact=sku.strip()).first()
-            if wanted is None:
-                return NotFound(sku=sku.strip().upper())
+            read = self._pieces_read.get(sku.strip().upper())
+            if read is not None and read[2] == len(self.actions):
+                wanted, status = read[0], read[1]
+            else:
+                wanted = Item.objects.filter(sku__iexact=sku.strip()).first()
+                if wanted is None:
+                    return NotFound(sku=sku.strip().upper())
+                status = item_status(wanted, customer=self.customer, now=now)
             target = Target.of_item(wanted)
-            reason = REASONS.get(item_status(wanted, customer=self.customer, now=now), PropositionReason.LIKE)
+            reason = REASONS.get(status, PropositionReason.LIKE)
         else:
             target = Target.of_query(query or ItemQuery())
             reason = PropositionReason.NOTHING_FOUND
-        found = similar_pieces(
-            target=target, sizes=known_sizes(customer=self.customer), now=now, kept_back=kept_for_streams()
-        )
+        found = similar_pieces_for(customer=self.customer, target=target, now=now, kept_back=kept_for_streams())
+        asked = wanted is not None and wanted.sku.upper() in self._gone_to_record
         record_propositions(
-            customer=self.customer, reason=reason, proposed=found, instead_of=wanted, message=self.message
+            customer=self.customer,
+            reason=reason,
+            proposed=found,
+            instead_of=wanted,
+            message=self.message,
+            asked_for_gone=asked,
         )
+        if wanted is not None and asked:
+            self._gone_to_record.discard(wanted.sku.upper())
         facts = items_facts([scored.item for scored in found], customer=self.customer, now=now)
         return SimilarPieces(
             pieces=[{**piece, "confidence": scored.confidence} for piece, scored in zip(facts, found, strict=True)]

@@ -95,6 +95,8 @@ class Toolbox(OrderTools, Proposing):
         super().__init__(customer=customer, message=message, earlier=earlier)
         self.images: list[OutboundImage] = []  # photos to send before the answer's text, in order
         self._live_pieces: dict[tuple[str | None, int | None], tuple[Facts, str] | None] = {}
+        self._pieces_read = {}
+        self._gone_to_record = set()
 
     # --- reads ---
 
@@ -127,14 +129,20 @@ class Toolbox(OrderTools, Proposing):
         """Full facts of the pieces a description may mean, in any state (hidden ones say only that): the candidates
         `inventory.search.pieces_described` gives."""
         now = timezone.now()
-        return items_facts(pieces_described(query), customer=self.customer, now=now, full=True)
+        items = pieces_described(query)
+        facts = items_facts(items, customer=self.customer, now=now, full=True)
+        self.remember_pieces(items, facts)
+        return facts
 
     def items(self, skus: list[str], *, full: bool = False) -> list[Facts]:
         """Facts for these SKUs (hidden and unknown ones left out), in the order given. One query."""
         now = timezone.now()
         wanted = [sku.upper() for sku in skus]
         found = {item.sku.upper(): item for item in visible_items(wanted)}
-        return items_facts([found[sku] for sku in wanted if sku in found], customer=self.customer, now=now, full=full)
+        items = [found[sku] for sku in wanted if sku in found]
+        facts = items_facts(items, customer=self.customer, now=now, full=full)
+        self.remember_pieces(items, facts)
+        return facts
 
     def show_photo(self, *, sku: str) -> PhotoOutcome | NotFound:
         """The item's first photo for the customer: an image message when TikTok allows images in this
@@ -216,13 +224,25 @@ class Toolbox(OrderTools, Proposing):
             )
         }
 
-    def note_asked(self, pieces: Sequence[Facts]) -> None:
-        """Record that the customer asked about these pieces (those they cannot have as asking for a gone piece)."""
+    def note_asked(self, pieces: Sequence[Facts], *, gone_with_propositions: bool = False) -> None:
+        """Record that the customer asked about these pieces (those they cannot have as asking for a gone piece).
+        `gone_with_propositions`: the gone ones are recorded with what `similar_pieces` proposes in their place, in
+        its statement, and any it did not propose for by `note_asked_gone`."""
         gone = [facts["sku"] for facts in pieces if facts["status"] in ("held", "sold", "hidden")]
         asked = [facts["sku"] for facts in pieces if facts["sku"] not in gone]
+        if gone_with_propositions:
+            self._gone_to_record.update(sku.upper() for sku in gone)
+            gone = []
         for kind, skus in ((InteractionKind.ASKED_ABOUT, asked), (InteractionKind.ASKED_FOR_GONE, gone)):
             if skus:
                 record_interaction_by_sku(customer=self.customer, kind=kind, skus=skus, message=self.message)
+
+    def note_asked_gone(self) -> None:
+        """Record the gone pieces `note_asked` left to `similar_pieces` that it has not recorded."""
+        if self._gone_to_record:
+            skus, self._gone_to_record = sorted(self._gone_to_record), set()
+            kind = InteractionKind.ASKED_FOR_GONE
+            record_interaction_by_sku(customer=self.customer, kind=kind, skus=skus, message=self.message)
 
     def _record(self, kind: InteractionKind, item: Item) -> None:
         record_interaction(customer=self.customer, kind=kind, items=[item], message=self.message)

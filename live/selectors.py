@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -92,10 +93,12 @@ def pieces_to_line_up(*, stream_id: int, text: str) -> list[Item]:
     return list(pieces.order_by("-created_at", "-pk")[:LINE_UP_CHOICES])
 
 
+@cache
 def kept_for_streams() -> QuerySet[StreamItem, Any]:
     """The ids of the pieces lined up in a stream scheduled or live, still to come on screen, as a subquery: they
     are about to be sold on screen, so the shop proposes none of them in place of another
-    (`propositions.selectors.similar_pieces`)."""
+    (`propositions.selectors.similar_pieces`). The same subquery on every call (it takes no value that changes):
+    the candidates' statement it is part of is compiled once per process. To embed, never to evaluate."""
     return StreamItem.objects.filter(
         state=StreamItem.State.LINED_UP, stream__status__in=[Stream.Status.SCHEDULED, Stream.Status.LIVE]
     ).values("item_id")

@@ -170,6 +170,12 @@ class CompiledQuery(Generic[M]):
         return CompiledSQL(model, sql, params)
 
 
+def reading(model: type[M], names: list[str]) -> "Reading[M]":
+    """How rows of the columns `names` become `model` instances as a CompiledQuery's runs make them (its fields with
+    their converters, other columns as attributes): worked out once, for rows read as plain values."""
+    return _Reading.of(model, names)
+
+
 @dataclass(frozen=True)
 class _Reading(Generic[M]):
     """How a CompiledQuery's result columns become instances: which are the model's fields (with their converters,
@@ -204,6 +210,9 @@ class _Reading(Generic[M]):
         for position, name in self.annotations:
             setattr(instance, name, row[position])
         return instance
+
+
+Reading = _Reading
 
 
 @dataclass(frozen=True)

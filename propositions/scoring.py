@@ -6,11 +6,14 @@ already read: no database. The weights are hand-set (`WEIGHTS`) until the nightl
 adopts better ones learnt from outcomes; `propositions.weights.current_weights` gives the ones in use.
 """
 
+import heapq
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from inventory.item_query import ItemQuery
 from inventory.models import Item
@@ -24,6 +27,8 @@ WEIGHTS: dict[str, float] = {
     "style": 0.10,  # the era, and words of the name shared with what was wanted
     "newness": 0.05,
 }
+# The features in the order their values and contributions are listed and added up.
+FEATURES = tuple(WEIGHTS)
 # A piece's price counts fully within this fraction of the wanted price, then less, to nothing at twice as far.
 PRICE_BAND = 0.25
 # A measurement fits within this many inches of the customer's.
@@ -35,6 +40,34 @@ _LETTER = {alias: size for size, aliases in SIZE_LABEL_ALIASES.items() for alias
 _WAIST = re.compile(r"(?:^|W ?)(\d{2})(?:$|[^0-9])")
 _WORD = re.compile(r"[a-z0-9']+")
 _PLAIN_WORDS = frozenset({"vintage", "the", "and", "with", "of", "a", "in"})
+# Size labels and names repeat across a shop's stock: what they read as is kept per process, this many of each.
+_TEXTS_KEPT = 4096
+
+
+P = TypeVar("P", bound="Piece")
+_Rest = tuple[float, float, float]  # a piece's price, style and newness
+
+
+class Piece(Protocol):
+    """What scoring reads of a piece: an `Item`, or a candidate row read as plain values
+    (`propositions.selectors`)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def era(self) -> str: ...
+    @property
+    def size_label(self) -> str: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def ordered_measurements(self) -> Mapping[str, int | float]: ...
 
 
 @dataclass(frozen=True)
@@ -102,16 +135,9 @@ class Scored:
     features: dict[str, float]
 
 
-def feature_values(item: Item, *, target: Target, sizes: Sizes, now: datetime) -> dict[str, float]:
+def feature_values(item: Piece, *, target: Target, sizes: Sizes, now: datetime) -> dict[str, float]:
     """Each feature's value for `item`, 0 to 1, before its weight."""
-    return {
-        "category": 1.0 if item.category in target.categories else 0.0,
-        "size": size_fit(item, target=target, sizes=sizes),
-        "price": price_fit(Decimal(item.price), target.price),
-        "brand": 1.0 if item.brand and item.brand.upper() in target.brands else 0.0,
-        "style": style_fit(item, target=target),
-        "newness": max(0.0, 1 - (now - item.created_at).total_seconds() / (NEW_FOR_DAYS * 86400)),
-    }
+    return Scorer(target=target, sizes=sizes, now=now).values(item)
 
 
 def score(item: Item, *, target: Target, sizes: Sizes, now: datetime, weights: Mapping[str, float] = WEIGHTS) -> Scored:
@@ -122,48 +148,124 @@ def score(item: Item, *, target: Target, sizes: Sizes, now: datetime, weights: M
 
 
 def weigh(item: Item, values: Mapping[str, float], weights: Mapping[str, float]) -> Scored:
+    confidence, features = weighed(values, weights)
+    return Scored(item=item, confidence=confidence, features=features)
+
+
+def weighed(values: Mapping[str, float], weights: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+    """The confidence and each feature's contribution, from the features' values and their weights."""
     features = {name: round(weights[name] * value, 4) for name, value in values.items()}
-    return Scored(item=item, confidence=round(min(1.0, sum(features.values())), 4), features=features)
+    return _confidence(features.values()), features
 
 
-@dataclass(frozen=True)
-class PieceSize:
-    """What a piece's size label and measurements say, read once to compare with many customers' sizes."""
-
-    letters: frozenset[str]
-    waist: int | None
-    measurements: Mapping[str, float]
-
-    @classmethod
-    def of(cls, item: Item) -> "PieceSize":
-        return cls(
-            letters=letter_sizes(item.size_label),
-            waist=waist_of(item.size_label),
-            measurements=item.ordered_measurements,
-        )
+def _confidence(contributions: Iterable[float]) -> float:
+    return round(min(1.0, sum(contributions)), 4)
 
 
-def size_fit(item: Item, *, target: Target, sizes: Sizes) -> float:
+def _weighed_sum(weights: Sequence[float], values: Sequence[float]) -> float:
+    """`weighed`'s confidence from the weights and values in `FEATURES` order."""
+    return _confidence([round(weight * value, 4) for weight, value in zip(weights, values, strict=True)])
+
+
+def size_fit(item: Piece, *, target: Target, sizes: Sizes) -> float:
     """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
-    else the size of what they wanted (no size known and none wanted: 0, nothing to go by). Never anything but 0 or
-    1."""
-    return piece_size_fit(PieceSize.of(item), target=target, sizes=sizes)
+    else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
+    return Scorer(target=target, sizes=sizes).size(item)
 
 
-def piece_size_fit(piece: PieceSize, *, target: Target, sizes: Sizes) -> float:
-    """`size_fit` of a piece's sizes already read."""
-    labels = sizes.labels or target.sizes
-    waist = sizes.waist if sizes.labels or sizes.waist or sizes.measurements else target.waist
-    if piece.letters & labels:
-        return 1.0
-    if waist is not None and piece.waist == waist:
-        return 1.0
-    close = [
-        abs(piece.measurements[name] - wanted) <= MEASUREMENT_TOLERANCE
-        for name, wanted in sizes.measurements.items()
-        if name in piece.measurements
-    ]
-    return 1.0 if close and all(close) else 0.0
+class Scorer:
+    """The features of pieces against one target, for one customer, at one time: what depends on those alone is
+    worked out once, and a hundred candidates are ranked (`most_confident`) without scoring in full those that could
+    not be among the best."""
+
+    def __init__(
+        self, *, target: Target, sizes: Sizes, now: datetime | None = None, known: dict[int, _Rest] | None = None
+    ) -> None:
+        self.target, self.sizes, self.now = target, sizes, now
+        self._labels = sizes.labels or target.sizes
+        self._waist = sizes.waist if sizes.labels or sizes.waist or sizes.measurements else target.waist
+        # Each piece's price, style and newness (by its `id`: the pieces are the caller's, alive while it ranks them),
+        # which no customer's sizes change: shared by this scorer's `for_sizes`, worked out once for all of them.
+        self._known: dict[int, _Rest] = {} if known is None else known
+
+    def for_sizes(self, sizes: Sizes) -> "Scorer":
+        """This scorer for a customer of `sizes` (the same target and time), sharing what it has worked out."""
+        return Scorer(target=self.target, sizes=sizes, now=self.now, known=self._known)
+
+    def values(self, item: Piece) -> dict[str, float]:
+        """Each feature's value for `item` (`feature_values`)."""
+        return dict(zip(FEATURES, self._values(item), strict=True))
+
+    def most_confident(
+        self, items: Iterable[P], weights: Mapping[str, float], *, limit: int, floor: float
+    ) -> list[tuple[P, float]]:
+        """Each of `items` that may be among the `limit` most confident with a confidence of at least `floor`, with
+        its confidence (`weighed`'s). A piece is scored in full only when its bound — what its category, size and
+        brand give, with price, style and newness at their most, never below its confidence — reaches the `limit`-th
+        best confidence so far: the others could not be among the best."""
+        if limit <= 0:
+            return []
+        in_order = [weights[name] for name in FEATURES]
+        prune = all(weight >= 0 for weight in in_order)  # else more of a feature may give less: no bound
+        bounds: dict[tuple[float, float, float], float] = {}
+        best: list[float] = []  # the `limit` best confidences so far, the least first (a heap)
+        found: list[tuple[P, float]] = []
+        for item in items:
+            category, size, brand = self._category(item), self.size(item), self._brand(item)
+            # A piece put on sale after `now` is newer than new (its newness above 1): no bound.
+            if prune and self.now is not None and item.created_at <= self.now:
+                bound = bounds.get((category, size, brand))
+                if bound is None:
+                    most = (category, size, 1.0, brand, 1.0, 1.0)
+                    bound = bounds[category, size, brand] = _weighed_sum(in_order, most)
+                if bound < (best[0] if len(best) >= limit else floor):
+                    continue
+            price, style, newness = self._rest(item)
+            values = (category, size, price, brand, style, newness)
+            confidence = _weighed_sum(in_order, values)
+            if confidence >= floor:
+                found.append((item, confidence))
+                (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, confidence)
+        return found
+
+    def _values(self, item: Piece) -> tuple[float, ...]:
+        price, style, newness = self._rest(item)
+        return (self._category(item), self.size(item), price, self._brand(item), style, newness)
+
+    def _rest(self, item: Piece) -> _Rest:
+        rest = self._known.get(id(item))
+        if rest is None:
+            rest = self._known[id(item)] = (self._price(item), style_fit(item, target=self.target), self.newness(item))
+        return rest
+
+    def _category(self, item: Piece) -> float:
+        return 1.0 if item.category in self.target.categories else 0.0
+
+    def _brand(self, item: Piece) -> float:
+        return 1.0 if item.brand and item.brand.upper() in self.target.brands else 0.0
+
+    def _price(self, item: Piece) -> float:
+        return price_fit(Decimal(item.price), self.target.price)
+
+    def size(self, item: Piece) -> float:
+        if letter_sizes(item.size_label) & self._labels:
+            return 1.0
+        if self._waist is not None and waist_of(item.size_label) == self._waist:
+            return 1.0
+        if not self.sizes.measurements:  # nothing to measure against: the piece's own are not read
+            return 0.0
+        measured = item.ordered_measurements
+        close = [
+            abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE
+            for name, wanted in self.sizes.measurements.items()
+            if name in measured
+        ]
+        return 1.0 if close and all(close) else 0.0
+
+    def newness(self, item: Piece) -> float:
+        if self.now is None:
+            raise ValueError("newness needs the time (Scorer(now=...))")
+        return max(0.0, 1 - (self.now - item.created_at).total_seconds() / (NEW_FOR_DAYS * 86400))
 
 
 def price_fit(price: Decimal, wanted: Decimal | None) -> float:
@@ -175,7 +277,7 @@ def price_fit(price: Decimal, wanted: Decimal | None) -> float:
     return max(0.0, 1 - (off - PRICE_BAND) / PRICE_BAND)
 
 
-def style_fit(item: Item, *, target: Target) -> float:
+def style_fit(item: Piece, *, target: Target) -> float:
     """Half for the same era, half for the share of the wanted words the piece's name has."""
     era = 0.5 if item.era and item.era.lower() in target.eras else 0.0
     if not target.words:
@@ -184,6 +286,7 @@ def style_fit(item: Item, *, target: Target) -> float:
     return era + 0.5 * shared
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
 def letter_sizes(label: str) -> frozenset[str]:
     """The letter sizes a size label names: "Men's L" → {L}, "L/XL" → {L, XL}, "W32 L30" → none."""
     if _WAIST.search(label.upper()) and "W" in label.upper():
@@ -192,11 +295,13 @@ def letter_sizes(label: str) -> frozenset[str]:
     return frozenset(_LETTER[token] for token in tokens if token in _LETTER)
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
 def waist_of(label: str) -> int | None:
     """The waist a bottom's size label names: "32", "W32 L30", "32x30"."""
     found = _WAIST.search(label.upper())
     return int(found.group(1)) if found else None
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
 def name_words(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.lower())) - _PLAIN_WORDS

@@ -1,18 +1,24 @@
 """Reads: the pieces to propose in place of one a customer could not have (`similar_pieces`; `scored_candidates` and
 `rank` when many customers lost the same piece), and their sizes."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from conversations.models import Customer
 from inventory.models import Item
 from inventory.selectors import drop_items_unsettled
+from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of, reading
 from propositions.models import CustomerSizes
-from propositions.scoring import PieceSize, Scored, Sizes, Target, feature_values, piece_size_fit, weigh
+from propositions.scoring import Scored, Scorer, Sizes, Target, weighed
 from propositions.weights import current_weights
 
 # How many of the newest candidate pieces are scored: a few weeks of a one-person shop's one category, and few enough
@@ -25,27 +31,10 @@ CANDIDATE_FIELDS = (
 )
 # Pieces scoring less than this are not proposed: nothing in common but being new.
 MIN_CONFIDENCE = 0.25
-
-
-@dataclass
-class Candidates:
-    """The pieces that may stand in for `target`, read and scored once, then ranked for any number of customers by
-    their sizes (`rank`): size is the one feature that depends on the customer, and it is 0 or 1, so each piece has
-    at most two scores, each worked out once."""
-
-    target: Target
-    pieces: list[Item]
-    sizes: list[PieceSize]
-    values: list[dict[str, float]]  # each piece's feature values but its size
-    weights: dict[str, float]
-    scores: dict[tuple[int, float], Scored] = field(default_factory=dict)
-
-    def scored(self, index: int, size: float) -> Scored:
-        found = self.scores.get((index, size))
-        if found is None:
-            found = weigh(self.pieces[index], {**self.values[index], "size": size}, self.weights)
-            self.scores[(index, size)] = found
-        return found
+# A target's shape (how many categories, brands, pieces left out; which price limits) has its candidate query
+# compiled once per process (`philia.db.CompiledQuery`): building it was most of a proposition's CPU.
+SHAPES_KEPT = 128
+MIN_PRICE_STAND_IN, MAX_PRICE_STAND_IN = Decimal("-0.000101"), Decimal("-0.000202")
 
 
 def similar_pieces(
@@ -57,30 +46,34 @@ def similar_pieces(
     return rank(scored_candidates(target=target, now=now, kept_back=kept_back), sizes=sizes, limit=limit)
 
 
-def scored_candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None = None) -> Candidates:
-    """The `candidates` for `target`, read in one query, with every feature but size worked out."""
-    pieces = list(candidates(target=target, now=now, kept_back=kept_back))
-    return Candidates(
-        target=target,
-        pieces=pieces,
-        sizes=[PieceSize.of(item) for item in pieces],
-        values=[feature_values(item, target=target, sizes=Sizes(), now=now) for item in pieces],
-        weights=dict(current_weights()),
-    )
+def similar_pieces_for(
+    *, customer: Customer, target: Target, now: datetime, limit: int = 3, kept_back: QuerySet[Any] | None = None
+) -> list[Scored]:
+    """`similar_pieces` for `customer`'s `known_sizes`, read in the same query as the candidates."""
+    found, sizes = _candidate_rows(target=target, now=now, customer=customer, kept_back=kept_back)
+    return rank(Candidates.of(found, target=target, now=now), sizes=sizes, limit=limit)
 
 
-def rank(candidates: Candidates, *, sizes: Sizes, limit: int = 3) -> list[Scored]:
-    """The best `limit` of the candidates for a customer of `sizes` scoring at least `MIN_CONFIDENCE`, best first
-    (newest first on a tie). No query."""
-    scored = [
-        candidates.scored(index, piece_size_fit(piece, target=candidates.target, sizes=sizes))
-        for index, piece in enumerate(candidates.sizes)
-    ]
-    ranked = sorted(
-        (found for found in scored if found.confidence >= MIN_CONFIDENCE),
-        key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk),
-    )
-    return ranked[:limit]
+def scored_candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None = None) -> "Candidates":
+    """The `candidates` for `target`, read in one query as plain rows (the statement `similar_pieces_for` runs, without
+    anyone's sizes), to `rank` for as many customers as lost the piece: each scored as it is ranked."""
+    found, _ = _candidate_rows(target=target, now=now, customer=None, kept_back=kept_back)
+    return Candidates.of(found, target=target, now=now)
+
+
+def rank(candidates: "Candidates", *, sizes: Sizes, limit: int = 3) -> list[Scored]:
+    """The `limit` best of the candidates for a customer of `sizes` with at least `MIN_CONFIDENCE`, best first (newest
+    first on a tie), made `Item`s. No query: what no customer's sizes change is worked out once for all the ranks
+    (`Scorer.for_sizes`), and candidates that cannot be among the best are not scored in full."""
+    rows, columns = candidates.found
+    weights, scorer = candidates.weights, candidates.scorer.for_sizes(sizes)
+    close = scorer.most_confident(rows, weights, limit=limit, floor=MIN_CONFIDENCE)
+    ranked = sorted(close, key=lambda each: (-each[1], -each[0].created_at.timestamp(), each[0].pk))[:limit]
+    best = []
+    for row, _ in ranked:
+        confidence, features = weighed(scorer.values(row), weights)
+        best.append(Scored(item=columns.item(row), confidence=confidence, features=features))
+    return best
 
 
 def candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None = None) -> QuerySet[Item]:
@@ -106,13 +99,179 @@ def candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None
 def known_sizes(*, customer: Customer) -> Sizes:
     """The sizes the customer is known to wear; empty when none are (one query)."""
     stored = CustomerSizes.objects.filter(customer=customer).first()
-    return Sizes() if stored is None else _sizes(stored)
+    if stored is None:
+        return Sizes()
+    return _sizes(stored.labels, stored.waist, stored.measurements)
 
 
 def sizes_of(*, customer_ids: Sequence[str]) -> dict[str, Sizes]:
     """The sizes each of these customers is known to wear, in one query; those with none known are left out."""
-    return {stored.customer_id: _sizes(stored) for stored in CustomerSizes.objects.filter(customer_id__in=customer_ids)}
+    known = CustomerSizes.objects.filter(customer_id__in=customer_ids)
+    return {stored.customer_id: _sizes(stored.labels, stored.waist, stored.measurements) for stored in known}
 
 
-def _sizes(stored: CustomerSizes) -> Sizes:
-    return Sizes(labels=frozenset(stored.labels), waist=stored.waist, measurements=dict(stored.measurements))
+def _sizes(labels: Sequence[str], waist: int | None, measurements: Mapping[str, float]) -> Sizes:
+    return Sizes(labels=frozenset(labels), waist=waist, measurements=dict(measurements))
+
+
+# --- The candidates as plain rows -----------------------------------------------------------------------------------
+
+
+class _Candidate(NamedTuple):
+    """A candidate row as scoring reads it (`propositions.scoring.Piece`), made an `Item` only when proposed."""
+
+    row: tuple[Any, ...]
+    pk: int
+    name: str
+    brand: str
+    category: str
+    era: str
+    size_label: str
+    price: Decimal
+    created_at: datetime
+    measurements: object  # the column as read (JSON text)
+
+    @property
+    def ordered_measurements(self) -> Mapping[str, int | float]:
+        return Item(measurements=_json(self.measurements)).ordered_measurements
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where a candidate query's columns are in its rows: the piece's first, then when it was put on sale (in
+    microseconds since 1970: an integer reads much faster than a time), then the customer's sizes when read; and
+    how the piece's become an `Item`, as the ORM reads them."""
+
+    items: Reading[Item]
+    width: int
+    scored: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the values of `_Candidate`'s fields after `row`
+
+    @classmethod
+    def of(cls, names: list[str]) -> "_Columns":
+        width = names.index(_CREATED_US)
+        columns = ("id", "name", "brand", "category", "era", "size_label", "price", _CREATED_US, "measurements")
+        return cls(reading(Item, names[:width]), width, itemgetter(*(names.index(column) for column in columns)))
+
+    def candidate(self, row: tuple[Any, ...]) -> _Candidate:
+        pk, name, brand, category, era, size_label, price, created_us, measurements = self.scored(row)
+        created_at = _EPOCH + timedelta(microseconds=created_us)
+        return _Candidate(row, pk, name, brand, category, era, size_label, price, created_at, measurements)
+
+    def sizes(self, row: tuple[Any, ...]) -> Sizes:
+        labels, waist, measurements = row[self.width + 1 :]
+        if labels is None:  # nothing known
+            return Sizes()
+        return _sizes(_json(labels), waist, _json(measurements))
+
+    def item(self, candidate: _Candidate) -> Item:
+        item = self.items.instance(candidate.row[: self.width])
+        item.created_at = candidate.created_at
+        return item
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CREATED_US = "created_us"
+_SIZE_COLUMNS = ("labels", "waist", "measurements")
+_columns: dict[bool, _Columns] = {}  # with the sizes or without, worked out at the first run
+
+
+_Found = tuple[list[_Candidate], _Columns]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The candidates for a target read once as plain rows, to `rank` for any number of customers' sizes: the
+    `scorer` (of no sizes) keeps what no customer's sizes change, worked out once per piece for all of them."""
+
+    found: _Found
+    scorer: Scorer
+    weights: Mapping[str, float]
+
+    @classmethod
+    def of(cls, found: _Found, *, target: Target, now: datetime) -> "Candidates":
+        return cls(found, Scorer(target=target, sizes=Sizes(), now=now), current_weights())
+
+    @property
+    def pieces(self) -> list[_Candidate]:
+        return self.found[0]
+
+
+def _candidate_rows(
+    *, target: Target, now: datetime, customer: Customer | None, kept_back: QuerySet[Any] | None
+) -> tuple[_Found, Sizes]:
+    """The `candidates` as plain rows, and (for a customer) their `known_sizes` read with them: one statement."""
+    compiled = _compiled(_shape(target), kept_back).sql(now=now, **_slots(target))
+    params = [*compiled.params, customer.pk] if customer is not None else list(compiled.params)
+    with_sizes = customer is not None
+    with connection.cursor() as cursor:
+        cursor.execute(_reading_sql(compiled.text, with_sizes=with_sizes), params)
+        rows = cursor.fetchall()
+        if with_sizes not in _columns:
+            _columns[with_sizes] = _Columns.of([column[0] for column in cursor.description])
+    columns = _columns[with_sizes]
+    sizes = columns.sizes(rows[0]) if with_sizes and rows else Sizes()
+    return ([columns.candidate(row) for row in rows], columns), sizes
+
+
+@lru_cache(maxsize=SHAPES_KEPT * 2)
+def _reading_sql(candidates_sql: str, *, with_sizes: bool) -> str:
+    """The statement reading the candidates of `candidates_sql` as `_Columns` says, with the sizes of the customer
+    its last parameter names (`with_sizes`: joined to each candidate, read from the first)."""
+    created = column_of(Item, "created_at")
+    read = [f'piece."{column}"' for column in _piece_columns() if column != created]
+    read.append(f'(extract(epoch FROM piece."{created}") * 1000000)::bigint AS "{_CREATED_US}"')
+    joined = ""
+    if with_sizes:
+        sizes_table, key = CustomerSizes._meta.db_table, column_of(CustomerSizes, "customer")
+        read.extend(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
+        joined = f' LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'
+    return f"SELECT {', '.join(read)} FROM ({candidates_sql}) AS piece{joined}"  # noqa: S608
+
+
+@lru_cache(maxsize=1)
+def _piece_columns() -> tuple[str, ...]:
+    """The columns of `CANDIDATE_FIELDS` and the key, in the model's order (as `Model.from_db` takes them)."""
+    wanted = {column_of(Item, name) for name in ("pk", *CANDIDATE_FIELDS)}
+    return tuple(field.column for field in Item._meta.concrete_fields if field.column in wanted)
+
+
+def _json(value: object) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# --- The candidate query, compiled once per shape --------------------------------------------------------------------
+
+
+def _shape(target: Target) -> Target:
+    """`target` with its values replaced by the stand-ins of `_slots`: one shape per number of each."""
+    return Target(
+        categories=frozenset(f"\x00category{number}" for number in range(len(target.categories))),
+        brands=frozenset(f"\x00brand{number}" for number in range(len(target.brands))),
+        excluded_ids=frozenset(-1901 - number for number in range(len(target.excluded_ids))),
+        min_price=None if target.min_price is None else MIN_PRICE_STAND_IN,
+        max_price=None if target.max_price is None else MAX_PRICE_STAND_IN,
+    )
+
+
+def _slots(target: Target) -> dict[str, object]:
+    """A run's values of the slots of `target`'s shape."""
+    slots: dict[str, object] = {}
+    for name, values in (("category", target.categories), ("brand", target.brands), ("excluded", target.excluded_ids)):
+        slots.update({f"{name}{number}": value for number, value in enumerate(sorted(values))})
+    if target.min_price is not None:
+        slots["min_price"] = target.min_price
+    if target.max_price is not None:
+        slots["max_price"] = target.max_price
+    return slots
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _compiled(shape: Target, kept_back: QuerySet[Any] | None) -> CompiledQuery[Item]:
+    """`candidates` of `shape`, compiled once per subquery `kept_back` (by identity: a caller passes the same one on
+    every call, as `live.selectors.kept_for_streams` gives it; it takes no value that changes between runs, so it is
+    compiled in whole); its runs take `now` and the `_slots`."""
+    # Which of a run's categories (brands, pieces left out) fills which of their slots does not matter: each is one of
+    # a set the query matches (or leaves out) whole.
+    return CompiledQuery(
+        lambda now, **_: candidates(target=shape, now=now, kept_back=kept_back), now=STAND_IN_TIME, **_slots(shape)
+    )

@@ -59,11 +59,13 @@ def record_interaction(
 
 @dataclass(frozen=True)
 class Proposal:
-    """The pieces proposed to one customer in reply to one of their messages (`record_propositions_to_many`)."""
+    """The pieces proposed to one customer in reply to one of their messages (`record_propositions_to_many`);
+    `asked_for_gone`: they asked for the piece proposed for, one they cannot have, recorded in the same statement."""
 
     customer_id: str
     message_id: int | None
     proposed: Sequence[Scored]
+    asked_for_gone: bool = False
 
 
 def record_propositions(
@@ -73,14 +75,17 @@ def record_propositions(
     proposed: Sequence[Scored],
     instead_of: Item | None = None,
     message: Message | None = None,
+    asked_for_gone: bool = False,
 ) -> None:
     """Store the pieces proposed to `customer` (outcome "shown") and their `proposition_shown` interactions: one
-    statement (a piece already proposed in this message is left as it was)."""
-    record_propositions_to_many(
-        reason=reason,
-        instead_of=instead_of,
-        proposals=[Proposal(customer_id=customer.pk, message_id=message.pk if message else None, proposed=proposed)],
+    statement (a piece already proposed in this message is left as it was). `asked_for_gone`: the same statement
+    records first that they asked for `instead_of`, a piece they cannot have (`asked_for_gone`), so a reply that
+    proposes commits once."""
+    message_id = message.pk if message is not None else None
+    proposal = Proposal(
+        customer_id=customer.pk, message_id=message_id, proposed=proposed, asked_for_gone=asked_for_gone
     )
+    record_propositions_to_many(reason=reason, instead_of=instead_of, proposals=[proposal])
 
 
 def record_propositions_to_many(
@@ -88,9 +93,19 @@ def record_propositions_to_many(
 ) -> None:
     """`record_propositions` for many customers at once (a drop's losers): one statement for all of them."""
     rows = [(proposal, found) for proposal in proposals for found in proposal.proposed]
-    if not rows:
+    asking = [proposal for proposal in proposals if proposal.asked_for_gone]
+    if not rows and not asking:
         return
+    if asking and instead_of is None:
+        raise ValueError("asked_for_gone needs the piece asked for (instead_of)")
     propositions, interactions = Proposition._meta.db_table, Interaction._meta.db_table
+    recorded = "SELECT customer_id, item_id, %(kind)s::text, message_id FROM proposed"
+    if asking:  # UNION ALL runs its parts in order: the ask is recorded before what was shown in its place.
+        recorded = (
+            "SELECT asked.customer, %(instead_of)s::bigint, %(asked)s::text, asked.message "
+            "FROM unnest(%(asking)s::text[], %(asking_messages)s::bigint[]) AS asked(customer, message) "
+            f"UNION ALL {recorded}"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH proposed AS (INSERT INTO {propositions} "  # noqa: S608
@@ -101,7 +116,8 @@ def record_propositions_to_many(
             "%(features)s::text[]) AS piece(customer, message, id, confidence, features) "
             "ON CONFLICT DO NOTHING RETURNING customer_id, item_id, message_id) "
             f"INSERT INTO {interactions} (customer_id, item_id, kind, message_id, created_at) "
-            "SELECT customer_id, item_id, %(kind)s, message_id, %(now)s FROM proposed ON CONFLICT DO NOTHING",
+            "SELECT piece.customer, piece.id, piece.kind, piece.message, %(now)s "
+            f"FROM ({recorded}) AS piece(customer, id, kind, message) ON CONFLICT DO NOTHING",
             {
                 "instead_of": instead_of.pk if instead_of is not None else None,
                 "reason": PropositionReason(reason).value,
@@ -113,6 +129,9 @@ def record_propositions_to_many(
                 "confidences": [found.confidence for _, found in rows],
                 "features": [json.dumps(found.features) for _, found in rows],
                 "kind": InteractionKind.PROPOSITION_SHOWN.value,
+                "asked": InteractionKind.ASKED_FOR_GONE.value,
+                "asking": [proposal.customer_id for proposal in asking],
+                "asking_messages": [proposal.message_id for proposal in asking],
             },
         )
 

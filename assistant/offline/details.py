@@ -32,8 +32,12 @@ def details(turn: Turn, text: str | None = None) -> str:
     if reference.unknown_skus and not reference.items:
         return wording.not_found(reference.unknown_skus)
     if reference.items:
-        turn.toolbox.note_asked(reference.items[:3])
-        parts = [describe_one(turn, facts) for facts in reference.items[:3]]
+        # A gone piece's ask is recorded with the pieces proposed in its place: one commit for the reply's records.
+        turn.toolbox.note_asked(reference.items[:3], gone_with_propositions=True)
+        try:
+            parts = [describe_one(turn, facts) for facts in reference.items[:3]]
+        finally:
+            turn.toolbox.note_asked_gone()
         if language.asks_for_photos(text):
             parts.extend(photo_text(turn, facts) for facts in reference.items[:3])
         return "\n\n".join(parts)

@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assistant.arguments import SimilarTo, parse_arguments
@@ -16,7 +18,7 @@ from inventory.models import Item
 from live.services import schedule_stream
 from orders.services import place_order
 from philia.tests.factories import make_customer, make_item
-from propositions.models import CustomerSizes, Proposition
+from propositions.models import CustomerSizes, Interaction, Proposition
 from propositions.services import set_sizes
 from testing.fake_openai import last_tool_result, respond, text, tool_calls, tool_results
 
@@ -247,3 +249,32 @@ def test_a_piece_lined_up_for_a_stream_to_come_is_not_proposed_in_place_of_a_sol
 
     similar = reply.text.split("Similar pieces:\n")[1].splitlines()
     assert [line.split(" · ")[0] for line in similar] == ["VNT-PUMA-004", "VNT-ADID-003", "VNT-CARH-005"]
+
+
+def test_the_ask_for_a_gone_piece_is_recorded_with_what_was_proposed_in_one_statement(jackets, anna):
+    sold_to_someone_else("VNT-WANT-001")
+
+    with CaptureQueriesContext(connection) as queries:
+        say(anna, "VNT-WANT-001?")
+
+    writes = [query["sql"] for query in queries if "INSERT INTO propositions_" in query["sql"]]
+    assert len(writes) == 1  # one commit for the reply's records
+    recorded = Interaction.objects.filter(customer=anna).order_by("id").values_list("kind", "item__sku")
+    assert list(recorded) == [
+        ("asked_for_gone", "VNT-WANT-001"),
+        ("proposition_shown", "VNT-NIKE-002"),
+        ("proposition_shown", "VNT-PUMA-004"),
+        ("proposition_shown", "VNT-ADID-003"),
+    ]
+
+
+def test_the_ask_for_a_gone_piece_is_recorded_when_nothing_is_proposed(jackets, anna, ben):
+    sold_to_someone_else("VNT-WANT-001")
+    for sku in ("VNT-NIKE-002", "VNT-ADID-003", "VNT-PUMA-004"):
+        hold(sku, ben)
+    hold("VNT-CARH-005", make_customer("third"))
+
+    say(anna, "VNT-WANT-001?")
+
+    recorded = Interaction.objects.filter(customer=anna).values_list("kind", "item__sku")
+    assert list(recorded) == [("asked_for_gone", "VNT-WANT-001")]

@@ -1,6 +1,7 @@
 """`similar_pieces`: up to three pieces on sale now that stand in for the one wanted, read in one query and scored;
 never a held, sold, hidden or not-yet-dropped piece, never the piece itself (issue 21, items 2 and 7)."""
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,8 +16,14 @@ from inventory.models import DropItem, Item
 from inventory.services import schedule_drop
 from philia.tests.factories import make_customer, make_item
 from propositions.models import Interaction, Proposition
-from propositions.scoring import Sizes, Target
-from propositions.selectors import known_sizes, similar_pieces
+from propositions.scoring import Sizes, Target, score
+from propositions.selectors import (
+    CANDIDATE_FIELDS,
+    candidates,
+    known_sizes,
+    similar_pieces,
+    similar_pieces_for,
+)
 from propositions.services import record_propositions, set_sizes
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +178,58 @@ def test_a_piece_being_settled_in_a_drop_and_the_pieces_kept_back_are_not_propos
     DropItem.objects.filter(drop=drop).update(settled_at=now)
     settled = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now, kept_back=kept)
     assert sorted(skus(settled)) == ["CLAIMED", "FREE"]
+
+
+def test_the_pieces_proposed_are_read_as_the_orm_reads_them():
+    now = timezone.now()
+    customer = make_customer()
+    set_sizes(customer=customer, measurements={"pit_to_pit": 22})
+    wanted = jacket("WANTED", status="sold")
+    other = make_customer("other")
+    measurements = {"pit_to_pit": 22.5, "length": 27}
+    jacket(
+        "ANOTHER",
+        era="90s",
+        size_label="S",
+        measurements=measurements,
+        held_by=other,
+        held_until=now - timedelta(days=1),
+    )
+
+    [found] = similar_pieces_for(customer=customer, target=Target.of_item(wanted), now=now)
+
+    stored = Item.objects.get(sku="ANOTHER")
+    for name in ("pk", *CANDIDATE_FIELDS):
+        assert getattr(found.item, name) == getattr(stored, name), name
+    assert found.item.created_at.tzinfo == stored.created_at.tzinfo
+    assert found == similar_pieces(target=Target.of_item(wanted), sizes=known_sizes(customer=customer), now=now)[0]
+    assert found.features["size"] == 0.25  # not the size wanted, but the pit to pit within an inch of theirs
+
+
+def test_the_best_are_those_scoring_every_candidate_in_full_finds():
+    # Candidates that cannot be among the best are not scored in full (`Scorer.most_confident`): the pieces
+    # proposed, their confidences and features are those of scoring each and ranking them all.
+    now = timezone.now()
+    rng = random.Random(21)
+    customer = make_customer()
+    set_sizes(customer=customer, labels=["M"], waist=32)
+    for number in range(60):
+        make_item(
+            f"P-{number}",
+            name=rng.choice(["Track Jacket", "Band Tee", "Work Jacket", "Denim Jeans", "Fleece"]),
+            brand=rng.choice(["Nike", "Adidas", "Carhartt", "Levi's", ""]),
+            category=rng.choice(["jacket", "tshirt", "jeans"]),
+            size_label=rng.choice(["S", "M", "L", "W32 L30", "32", "XL"]),
+            era=rng.choice(["80s", "90s", ""]),
+            price=f"{rng.randint(10, 150)}.00",
+        )
+        Item.objects.filter(sku=f"P-{number}").update(created_at=now - timedelta(days=rng.randint(0, 90)))
+    for wanted in Item.objects.order_by("pk")[:20]:
+        target, sizes = Target.of_item(wanted), known_sizes(customer=customer)
+        every = [score(item, target=target, sizes=sizes, now=now) for item in candidates(target=target, now=now)]
+        ranked = sorted(every, key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk))
+        expected = [(found.item.sku, found.confidence, found.features) for found in ranked if found.confidence >= 0.25]
+
+        found = similar_pieces_for(customer=customer, target=target, now=now)
+
+        assert [(each.item.sku, each.confidence, each.features) for each in found] == expected[:3]
