@@ -8,19 +8,19 @@ too, and can never disagree with what the customer actually read.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from assistant.language import find_skus
 from assistant.tools import Toolbox
 from conversations.models import Customer, Message
-from inventory.selectors import visible_items
+from inventory.selectors import visible_items, waiting_for_free_pieces
 from orders.models import Order
 from philia.db import STAND_IN_TIME, CompiledQuery
 
@@ -48,6 +48,8 @@ class Conversation:
     message: Message
     history: list[Said]
     earlier: Sequence[Message] = ()
+    # Whether the customer waits for a piece free now, read with the history (None: not read).
+    waiting: bool | None = None
     # `last_shown(history)` once read, shared by the conversations of one turn's bubbles (`for_bubble`).
     _shown: list[tuple[list[str], datetime | None]] = field(default_factory=list, repr=False)
 
@@ -71,7 +73,9 @@ class Conversation:
 
     def for_bubble(self, bubble: Message) -> "Conversation":
         """The same conversation answering one of its bubbles on its own (its history and items shown shared)."""
-        return Conversation(customer=self.customer, message=bubble, history=self.history, _shown=self._shown)
+        return Conversation(
+            customer=self.customer, message=bubble, history=self.history, waiting=self.waiting, _shown=self._shown
+        )
 
 
 def burst_text(messages: Sequence[Message]) -> str:
@@ -79,21 +83,27 @@ def burst_text(messages: Sequence[Message]) -> str:
     return "\n".join(message.text for message in messages if message.text)
 
 
-def recent_messages(*, customer: Customer, before: Message, limit: int) -> list[Said]:
-    """The customer's last `limit` messages before `before`, oldest first (text only). Read for most turns: the
-    query is compiled once per limit."""
+def recent_messages(*, customer: Customer, before: Message, limit: int) -> tuple[list[Said], bool | None]:
+    """The customer's last `limit` messages before `before`, oldest first (text only), and whether they wait for a
+    piece that is free now (`inventory.selectors.waitlisted_items_free_now`; None with no messages to tell it). Read
+    for most turns, in one statement compiled once per limit."""
     query = _RECENT.get(limit)
     if query is None:
         query = _RECENT[limit] = CompiledQuery(
-            partial(_recent, limit=limit), customer_id="\x00customer", before_id=-1901, before_at=STAND_IN_TIME
+            partial(_recent, limit=limit),
+            customer_id="\x00customer",
+            before_id=-1901,
+            before_at=STAND_IN_TIME,
+            now=_STAND_IN_NOW,
         )
-    compiled = query.sql(customer_id=customer.pk, before_id=before.pk, before_at=before.created_at)
+    compiled = query.sql(customer_id=customer.pk, before_id=before.pk, before_at=before.created_at, now=timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(compiled.text, compiled.params)
         names = [column.name for column in cursor.description or ()]
         rows = cursor.fetchall()
     at = [names.index(field) for field in _SAID_FIELDS]
-    return [Said(*(row[position] for position in at)) for row in reversed(rows)]
+    waiting = bool(rows[0][names.index("waiting")]) if rows else None
+    return [Said(*(row[position] for position in at)) for row in reversed(rows)], waiting
 
 
 _SAID_FIELDS = ("role", "direction", "text", "content_type", "created_at")
@@ -102,15 +112,20 @@ _SAID_FIELDS = ("role", "direction", "text", "content_type", "created_at")
 _RECENT: dict[int, CompiledQuery[Message]] = {}
 
 
-def _recent(*, customer_id: str, before_id: int, before_at: datetime, limit: int) -> QuerySet[Message]:
+def _recent(*, customer_id: str, before_id: int, before_at: datetime, now: datetime, limit: int) -> QuerySet[Message]:
     return (
         Message.objects.filter(customer_id=customer_id, created_at__lte=before_at)
         .exclude(pk=before_id)
         .exclude(role=Message.Role.SYSTEM)
         .exclude(direction=Message.Direction.OUTBOUND, state__in=[Message.State.FAILED, Message.State.BLOCKED])
+        .annotate(waiting=Exists(waiting_for_free_pieces(customer_id=customer_id, now=now)))
         .order_by("-created_at", "-pk")
         .only("role", "direction", "text", "content_type", "created_at")[:limit]
     )
+
+
+# The stand-in of `_recent`'s `now`: a time apart from `before_at`'s (STAND_IN_TIME).
+_STAND_IN_NOW = datetime(1902, 2, 2, 0, 0, 0, 1902, tzinfo=UTC)
 
 
 def shown_lately(history: Sequence[Said]) -> list[str]:
@@ -141,12 +156,10 @@ def last_shown(history: Sequence[Said]) -> tuple[list[str], datetime | None]:
 def remember(*, customer: Customer, message: Message, earlier: Sequence[Message] = ()) -> Conversation:
     """The conversation up to `message` and the bubbles `earlier` that came just before it in the same turn."""
     first = earlier[0] if earlier else message
-    history = (
-        []
-        if first.first_from_customer
-        else recent_messages(customer=customer, before=first, limit=settings.AI_HISTORY_MESSAGES)
-    )
-    return Conversation(customer=customer, message=message, history=history, earlier=tuple(earlier))
+    if first.first_from_customer:  # new with this message: nothing before it, and no waitlist yet
+        return Conversation(customer=customer, message=message, history=[], earlier=tuple(earlier), waiting=False)
+    history, waiting = recent_messages(customer=customer, before=first, limit=settings.AI_HISTORY_MESSAGES)
+    return Conversation(customer=customer, message=message, history=history, earlier=tuple(earlier), waiting=waiting)
 
 
 def state_summary(conversation: Conversation, toolbox: Toolbox) -> dict[str, Any]:

@@ -72,22 +72,30 @@ def answer(*, customer: Customer, message: Message, earlier: Sequence[Message] =
     turn just after the answer.
     """
     bubbles = [*earlier, message]
-    reply = _answer(customer=customer, bubbles=bubbles) if not earlier else _answer_burst(customer, bubbles)
+    read: list[Conversation] = []  # the conversations the turn read: the waitlist was read with their history
+    reply = (
+        _answer(customer=customer, bubbles=bubbles, read=read)
+        if not earlier
+        else _answer_burst(customer, bubbles, read=read)
+    )
     # A customer created with this message waits for nothing yet.
     if reply is not None and customer.opted_out_at is None and not bubbles[0].first_from_customer:
-        _offer_waiting_pieces(customer)
+        _offer_waiting_pieces(customer, waiting=next((seen.waiting for seen in read if seen.waiting is not None), None))
     return reply
 
 
-def _answer_burst(customer: Customer, bubbles: list[Message]) -> Answer | None:
+def _answer_burst(customer: Customer, bubbles: list[Message], *, read: list[Conversation]) -> Answer | None:
     """Each request of the burst answered in order, the answers said in one reply. STOP ends the turn (what
     follows it is not acted on), and so does the bot falling silent (the customer asked for a person)."""
     context = remember(customer=customer, message=bubbles[0])
+    read.append(context)
     replies: list[Answer] = []
     for request in bursts.requests(customer=customer, bubbles=bubbles, context=context):
         opted_out = customer.opted_out_at is not None
         # The first request's history is the burst's (both end before its first bubble): read once.
-        reply = _answer(customer=customer, bubbles=request, context=context if request[0] is bubbles[0] else None)
+        reply = _answer(
+            customer=customer, bubbles=request, context=context if request[0] is bubbles[0] else None, read=read
+        )
         if reply is not None:
             replies.append(reply)
         if (customer.opted_out_at is not None and not opted_out) or customer.is_bot_paused():
@@ -112,8 +120,10 @@ def _together(replies: list[Answer]) -> Answer | None:
     )
 
 
-def _offer_waiting_pieces(customer: Customer) -> None:
-    if waitlisted_items_free_now(customer=customer):
+def _offer_waiting_pieces(customer: Customer, *, waiting: bool | None) -> None:
+    """The customer's waitlist turn for the pieces they wait for that are free now, just after the answer. `waiting`:
+    whether there are any, as the turn read it with the history (`assistant.memory.recent_messages`); None: ask."""
+    if waiting if waiting is not None else waitlisted_items_free_now(customer=customer):
         jobs.enqueue(
             "offer_waiting_pieces",
             customer.pk,
@@ -122,9 +132,11 @@ def _offer_waiting_pieces(customer: Customer) -> None:
         )
 
 
-def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation | None = None) -> Answer | None:
+def _answer(
+    *, customer: Customer, bubbles: list[Message], context: Conversation | None = None, read: list[Conversation]
+) -> Answer | None:
     """One request: a message, or bubbles read together (all text, then). `context`: the conversation before the
-    request's first bubble, when the caller has read it."""
+    request's first bubble, when the caller has read it. The conversation it reads is added to `read`."""
     message, earlier = bubbles[-1], bubbles[:-1]
     text = normalise(burst_text(bubbles)) if message.content_type == "text" else ""
     if customer.opted_out_at is not None:
@@ -147,6 +159,7 @@ def _answer(*, customer: Customer, bubbles: list[Message], context: Conversation
         if context is None
         else replace(context, message=message, earlier=tuple(earlier))
     )
+    read.append(conversation)
     toolbox = Toolbox(customer=customer, message=message, earlier=earlier)
     sizes_learned = toolbox.note_sizes(text)  # "I'm an L": what the shop proposes fits from now on
     offline = OfflineAssistant(conversation, toolbox)

@@ -209,17 +209,21 @@ def public_availability(item: Item, *, now: datetime | None = None) -> str:
 
 
 def waitlisted_items_free_now(*, customer: Customer, now: datetime | None = None) -> list[int]:
-    """Ids of the pieces this customer waits for that are free now (one query, read after most turns; a waitlist
-    turn then decides)."""
+    """Ids of the pieces this customer waits for that are free now (one query; a waitlist turn then decides). A turn
+    that read the history learnt this with it (`assistant.memory.recent_messages`) and does not ask again."""
     rows = _WAITING_FOR_FREE_PIECES.run(customer_id=customer.pk, now=now or timezone.now())
     return [entry.item_id for entry in rows]
 
 
+def waiting_for_free_pieces(*, customer_id: str, now: datetime) -> QuerySet[WaitlistEntry]:
+    """The customer's waitlist entries for pieces free now (`waitlisted_items_free_now`), as a query: another read
+    of a turn may take it in as a subquery (`Exists`), so the turn asks once."""
+    return WaitlistEntry.objects.filter(customer_id=customer_id, item__in=Item.objects.free(now=now))
+
+
 _WAITING_FOR_FREE_PIECES = CompiledQuery(
     lambda customer_id, now: (
-        WaitlistEntry.objects.filter(customer_id=customer_id, item__in=Item.objects.free(now=now))
-        .order_by("queued_at")
-        .only("item_id")
+        waiting_for_free_pieces(customer_id=customer_id, now=now).order_by("queued_at").only("item_id")
     ),
     customer_id="\x00customer",
     now=STAND_IN_TIME,

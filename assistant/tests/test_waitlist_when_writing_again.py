@@ -7,6 +7,8 @@ transaction=True: the turn runs in a real Dramatiq worker thread, which must see
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assistant import notices
@@ -30,11 +32,17 @@ def offline(settings):
 def skipped_while_away() -> Customer:
     """On the piece's waitlist; the piece came free while their window was closed, so nobody was told."""
     customer = make_customer("away-id", "away")
+    skipped_while_away_as(customer)
+    return customer
+
+
+def skipped_while_away_as(customer: Customer) -> Item:
+    """`customer` on a free piece's waitlist, skipped by its turn because their window was closed: the piece."""
     Customer.objects.filter(pk=customer.pk).update(last_inbound_at=timezone.now() - timedelta(hours=49))
     item = make_item()
     join_waitlist(sku=item.sku, customer=customer)
     assert notices.offer_to_waitlist(item_id=item.pk) is False
-    return customer
+    return item
 
 
 def writes_again(customer: Customer, text: str = "hi!") -> None:
@@ -91,3 +99,41 @@ def test_a_piece_held_by_someone_else_meanwhile_is_not_offered(dramatiq_worker):
 
     assert Item.objects.get().held_by_id == "other-id"
     assert len(told(customer)) == 1  # only the answer
+
+
+def test_a_returning_customers_turn_reads_the_waitlist_with_its_history(dramatiq_worker):
+    """The history's statement tells whether a waited-for piece is free (`assistant.memory.recent_messages`): no
+    read of the waitlist of its own, and the piece still gets its turn."""
+    customer = make_customer("away-id", "away")
+    assert say(customer, "hello") is not None  # a conversation to read back
+    skipped = skipped_while_away_as(customer)
+
+    Customer.objects.filter(pk=customer.pk).update(last_inbound_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        assert say(customer, "hi again") is not None
+    dramatiq_worker.drain(timeout_ms=20_000)
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert any('"inventory_waitlistentry"' in sql and '"conversations_message"' in sql for sql in statements)
+    assert not [sql for sql in statements if sql.startswith('SELECT "inventory_waitlistentry"')]
+    skipped.refresh_from_db()
+    assert (skipped.status, skipped.held_by_id) == (Item.Status.RESERVED, "away-id")
+
+
+def test_a_returning_customer_waiting_for_nothing_free_is_offered_nothing(dramatiq_worker):
+    customer = make_customer("away-id", "away")
+    assert say(customer, "hello") is not None
+    held = make_item()
+    Item.objects.filter(pk=held.pk).update(
+        status=Item.Status.RESERVED,
+        held_by=make_customer("other-id", "other"),
+        held_until=timezone.now() + timedelta(hours=2),
+    )
+    join_waitlist(sku=held.sku, customer=customer)
+
+    assert say(customer, "hi again") is not None
+    dramatiq_worker.drain(timeout_ms=20_000)
+
+    held.refresh_from_db()
+    assert held.held_by_id == "other-id"
+    assert len(told(customer)) == 2  # the two answers, no news
