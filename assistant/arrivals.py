@@ -1,5 +1,5 @@
 """New in your size, told: each customer `propositions.arrivals.arrivals_due` names gets one message with their
-pieces, stored as propositions (reason `new_arrival`). Run hourly (`tell_new_arrivals` in assistant/tasks.py) and
+pieces, stored as propositions (reason `new_arrival`), never one lined up for a live stream still to show it. Run hourly (`tell_new_arrivals` in assistant/tasks.py) and
 by `manage.py propositions new-arrivals`; a second run the same day sends nothing more."""
 
 import logging
@@ -13,6 +13,7 @@ from assistant.formatting import item_line
 from conversations import services as conversation_services
 from conversations.models import Message
 from inventory.models import Item
+from live.selectors import kept_for_streams
 from propositions.arrivals import arrivals_due, claim_notice
 from propositions.models import PropositionReason
 from propositions.scoring import Target, score
@@ -27,7 +28,7 @@ def tell_new_arrivals(*, now: datetime | None = None) -> int:
     day's notice and its propositions commit together, so a retried or concurrent run tells no one twice."""
     now = now or timezone.now()
     told = 0
-    for arrivals in arrivals_due(now=now):
+    for arrivals in arrivals_due(now=now, kept_back=kept_for_streams()):
         customer = arrivals.customer
         sizes = known_sizes(customer=customer)
         with transaction.atomic():

@@ -8,13 +8,15 @@ last `NEW_FOR_HOURS`, that fit their known sizes and that they never asked about
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from conversations.models import Customer
 from inventory.models import Item
+from inventory.selectors import drop_items_unsettled
 from propositions.models import ArrivalsNotice, CustomerSizes, Interaction
 from propositions.scoring import Sizes, Target, size_fit
 
@@ -30,15 +32,19 @@ class Arrivals:
     items: list[Item]
 
 
-def arrivals_due(*, now: datetime) -> list[Arrivals]:
+def arrivals_due(*, now: datetime, kept_back: QuerySet[Any] | None = None) -> list[Arrivals]:
     """Each customer who may hear of new pieces now, with up to `PIECES_PER_NOTICE` of them (newest first); customers
     with none are left out. Three queries, whatever the number of customers: the customers, the new pieces, the
-    pieces each already asked about."""
-    new = list(
+    pieces each already asked about. As with propositions, no piece whose drop is being settled (claimed, nobody can
+    hold it) nor one of the ids `kept_back` (a subquery: pieces lined up for a live stream, to be sold on screen)."""
+    pieces = (
         Item.objects.free(now=now)
         .filter(created_at__gte=now - timedelta(hours=NEW_FOR_HOURS))
-        .order_by("-created_at", "-pk")[:NEW_PIECES_READ]
+        .exclude(pk__in=drop_items_unsettled().values("item_id"))
     )
+    if kept_back is not None:
+        pieces = pieces.exclude(pk__in=kept_back)
+    new = list(pieces.order_by("-created_at", "-pk")[:NEW_PIECES_READ])
     if not new:
         return []
     customers = list(

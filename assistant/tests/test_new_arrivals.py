@@ -13,6 +13,7 @@ from assistant.arrivals import tell_new_arrivals
 from assistant.tests.assistant_support import say
 from conversations.models import Customer, Message
 from inventory.models import Item
+from live.services import schedule_stream
 from philia.tests.factories import make_item
 from propositions.models import ArrivalsNotice, Proposition
 from propositions.services import set_sizes
@@ -88,6 +89,18 @@ def test_a_piece_hidden_again_or_held_before_the_run_is_not_told(subscribed, ben
 
     assert tell_new_arrivals() == 0
     assert told(subscribed) == []
+
+
+def test_a_piece_lined_up_for_a_stream_still_to_come_is_not_told(subscribed):
+    """It is to be sold on screen: a DM naming it first would take it from the live's viewers."""
+    lined_up = new_piece("VNT-NEW-001")
+    new_piece("VNT-NEW-002")
+    schedule_stream(title="Sunday live", skus=[lined_up.sku], at=timezone.now() + timedelta(hours=3))
+
+    assert tell_new_arrivals() == 1
+
+    [text] = told(subscribed)
+    assert "VNT-NEW-002" in text and "VNT-NEW-001" not in text
 
 
 @pytest.mark.parametrize("text", ["no suggestions", "STOP"])
