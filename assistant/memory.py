@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
@@ -96,11 +95,9 @@ def recent_messages(*, customer: Customer, before: Message, limit: int) -> tuple
             before_at=STAND_IN_TIME,
             now=_STAND_IN_NOW,
         )
-    compiled = query.sql(customer_id=customer.pk, before_id=before.pk, before_at=before.created_at, now=timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.text, compiled.params)
-        names = [column.name for column in cursor.description or ()]
-        rows = cursor.fetchall()
+    names, rows = query.rows(
+        customer_id=customer.pk, before_id=before.pk, before_at=before.created_at, now=timezone.now()
+    )
     at = [names.index(field) for field in _SAID_FIELDS]
     waiting = bool(rows[0][names.index("waiting")]) if rows else None
     return [Said(*(row[position] for position in at)) for row in reversed(rows)], waiting

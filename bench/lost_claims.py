@@ -83,21 +83,23 @@ def make_customers(count: int, rng: random.Random) -> list:
 
 def measure(options: argparse.Namespace, anchors: list, customers: list) -> dict[bool, list[float]]:
     """Settle each anchor's claims, with and without propositions, alternating; ms per settlement."""
-    from assistant import lost_claims, notices
+    from assistant import notices
 
     proposing = notices.propose_to_losers
     timings: dict[bool, list[float]] = {True: [], False: []}
     deadline = time.monotonic() + options.max_seconds
-    for number, anchor in enumerate(anchors):
-        if time.monotonic() >= deadline and number % 2 == 0:
-            break
-        with_propositions = number % 2 == 0
-        drop_item_id = claimed(anchor, customers, round_number=number)
-        notices.propose_to_losers = proposing if with_propositions else (lambda **_: {})
-        begin = time.perf_counter()
-        assert notices.settle_drop_item(drop_item_id=drop_item_id, received_at={})
-        timings[with_propositions].append((time.perf_counter() - begin) * 1000)
-    notices.propose_to_losers = lost_claims.propose_to_losers
+    try:
+        for number, anchor in enumerate(anchors):
+            if time.monotonic() >= deadline and number % 2 == 0:
+                break
+            with_propositions = number % 2 == 0
+            drop_item_id = claimed(anchor, customers, round_number=number)
+            notices.propose_to_losers = proposing if with_propositions else (lambda **_: {})
+            begin = time.perf_counter()
+            assert notices.settle_drop_item(drop_item_id=drop_item_id, received_at={})
+            timings[with_propositions].append((time.perf_counter() - begin) * 1000)
+    finally:
+        notices.propose_to_losers = proposing
     return timings
 
 

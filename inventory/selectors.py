@@ -36,12 +36,10 @@ def get_item(sku: str) -> Item:
 
 def visible_items_with_skus(skus: Iterable[str]) -> QuerySet[Item]:
     """Items that are not hidden whose SKU is one of `skus`, in any case (the upper(sku) unique index answers it)."""
-    return _with_upper_skus([sku.upper() for sku in skus])
-
-
-def _with_upper_skus(skus: Iterable[str]) -> QuerySet[Item]:
     return (
-        Item.objects.alias(sku_upper=Upper("sku")).filter(sku_upper__in=list(skus)).exclude(status=Item.Status.HIDDEN)
+        Item.objects.alias(sku_upper=Upper("sku"))
+        .filter(sku_upper__in=[sku.upper() for sku in skus])
+        .exclude(status=Item.Status.HIDDEN)
     )
 
 
@@ -57,12 +55,12 @@ def visible_items(skus: Sequence[str]) -> list[Item]:
     if not wanted:
         return []
     if len(wanted) > COMPILED_SKUS:
-        return list(_with_upper_skus(wanted))
+        return list(visible_items_with_skus(wanted))
     query = _VISIBLE_WITH_SKUS.get(len(wanted))
     if query is None:
-        stand_ins = {f"sku{number}": f"\x00SKU{number}" for number in range(len(wanted))}
+        stand_ins = {f"sku{number}": f"\x00SKU{number}" for number in range(len(wanted))}  # as upper() leaves them
         query = _VISIBLE_WITH_SKUS[len(wanted)] = CompiledQuery(
-            lambda **skus: _with_upper_skus(skus.values()), **stand_ins
+            lambda **skus: visible_items_with_skus(skus.values()), **stand_ins
         )
     return query.run(**{f"sku{number}": sku for number, sku in enumerate(wanted)})
 

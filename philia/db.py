@@ -133,24 +133,30 @@ class CompiledQuery(Generic[M]):
     in 1901). Compiled at the first run (inside its transaction when it locks rows), the SQL's parameters equal to
     a stand-in are its slots; each run fills them with that run's values. Rows come back as the queryset's model,
     its annotations as attributes (as `Model.objects.raw` gives them, with the columns' reading also worked out
-    once: `_Reading`).
+    once: `Reading`).
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]], **stand_ins: object) -> None:
         self._build = build
         self._stand_ins = stand_ins
         self._compiled: tuple[type[M], str, list[object], list[str | None]] | None = None
-        self._reading: _Reading[M] | None = None
+        self._reading: Reading[M] | None = None
 
     def run(self, **values: object) -> list[M]:
         """The rows of this run (its values in the stand-ins' places)."""
+        names, rows = self.rows(**values)
+        if self._reading is None:
+            assert self._compiled is not None  # compiled by the run just made
+            self._reading = Reading.of(self._compiled[0], names)
+        return [self._reading.instance(row) for row in rows]
+
+    def rows(self, **values: object) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and plain rows of this run, for a caller that needs no model instances."""
         compiled = self.sql(**values)
         with connection.cursor() as cursor:
             cursor.execute(compiled.text, compiled.params)
-            if self._reading is None:
-                self._reading = _Reading.of(compiled.model, [column[0] for column in cursor.description])
-            rows = cursor.fetchall()
-        return [self._reading.instance(row) for row in rows]
+            names = [column[0] for column in cursor.description or ()]
+            return names, cursor.fetchall()
 
     def sql(self, **values: object) -> "CompiledSQL[M]":
         """The statement of this run, to embed in another (an UPDATE of the rows it selects)."""
@@ -170,23 +176,18 @@ class CompiledQuery(Generic[M]):
         return CompiledSQL(model, sql, params)
 
 
-def reading(model: type[M], names: list[str]) -> "Reading[M]":
-    """How rows of the columns `names` become `model` instances as a CompiledQuery's runs make them (its fields with
-    their converters, other columns as attributes): worked out once, for rows read as plain values."""
-    return _Reading.of(model, names)
-
-
 @dataclass(frozen=True)
-class _Reading(Generic[M]):
+class Reading(Generic[M]):
     """How a CompiledQuery's result columns become instances: which are the model's fields (with their converters,
-    as the ORM applies them) and which are annotations, set as attributes."""
+    as the ORM applies them) and which are annotations, set as attributes. `Reading.of` works it out once, also for
+    rows a caller reads as plain values (`propositions.selectors`)."""
 
     model: type[M]
     fields: list[tuple[int, str, Any, list[Any]]]  # (position, attname, column expression, converters)
     annotations: list[tuple[int, str]]
 
     @classmethod
-    def of(cls, model: type[M], names: list[str]) -> "_Reading[M]":
+    def of(cls, model: type[M], names: list[str]) -> "Reading[M]":
         by_column = {field.column: field for field in model._meta.concrete_fields}
         fields, annotations, seen = [], [], set()
         for position, name in enumerate(names):
@@ -210,9 +211,6 @@ class _Reading(Generic[M]):
         for position, name in self.annotations:
             setattr(instance, name, row[position])
         return instance
-
-
-Reading = _Reading
 
 
 @dataclass(frozen=True)

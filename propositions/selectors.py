@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from conversations.models import Customer
 from inventory.models import Item
 from inventory.selectors import drop_items_unsettled
-from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of, reading
+from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of
 from propositions.models import CustomerSizes
 from propositions.scoring import Scored, Scorer, Sizes, Target, weighed
 from propositions.weights import current_weights
@@ -150,7 +150,7 @@ class _Columns:
     def of(cls, names: list[str]) -> "_Columns":
         width = names.index(_CREATED_US)
         columns = ("id", "name", "brand", "category", "era", "size_label", "price", _CREATED_US, "measurements")
-        return cls(reading(Item, names[:width]), width, itemgetter(*(names.index(column) for column in columns)))
+        return cls(Reading.of(Item, names[:width]), width, itemgetter(*(names.index(column) for column in columns)))
 
     def candidate(self, row: tuple[Any, ...]) -> _Candidate:
         pk, name, brand, category, era, size_label, price, created_us, measurements = self.scored(row)

@@ -48,3 +48,10 @@ def make_item(
     return Item.objects.create(
         sku=sku, name=name, price=Decimal(price), held_by=held_by, held_until=held_until, **fields
     )
+
+
+def aged(item: Item, days: float) -> Item:
+    """`item` as if put on sale `days` ago (`created_at` is set on creation, so after it)."""
+    Item.objects.filter(pk=item.pk).update(created_at=timezone.now() - timedelta(days=days))
+    item.refresh_from_db()
+    return item

@@ -8,18 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from inventory.models import Item
-from philia.tests.factories import make_customer, make_item
+from philia.tests.factories import aged, make_customer, make_item
 from propositions.evaluation import Figures, replay, weekly_figures
 from propositions.models import Interaction, Proposition
 
 pytestmark = pytest.mark.django_db
-
-
-def aged(item: Item, days: float) -> Item:
-    Item.objects.filter(pk=item.pk).update(created_at=timezone.now() - timedelta(days=days))
-    item.refresh_from_db()
-    return item
 
 
 def test_the_weeks_figures_count_how_far_each_proposition_went():

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inventory.models import Item
-from philia.tests.factories import make_customer, make_item
+from philia.tests.factories import aged, make_customer, make_item
 from propositions import tasks
 from propositions.models import CustomerSizes, Interaction, ModelPerformance, Proposition
 from propositions.refit import MIN_POSITIVES, MIN_SHOWN, monday, record_week, refit
@@ -22,12 +22,6 @@ from propositions.selectors import similar_pieces
 from propositions.weights import current_weights, forget_weights
 
 pytestmark = pytest.mark.django_db
-
-
-def aged(item: Item, days: float) -> Item:
-    Item.objects.filter(pk=item.pk).update(created_at=timezone.now() - timedelta(days=days))
-    item.refresh_from_db()
-    return item
 
 
 def test_the_weeks_rows_count_how_far_each_proposition_went_and_are_brought_up_to_date():
