@@ -21,10 +21,9 @@ from django.utils import timezone
 
 from propositions.evaluation import HELD_OUT_DAYS, precision_at_3, replay_cases, weekly_figures
 from propositions.models import ModelPerformance, PerformanceKind, Proposition, PropositionOutcome, PropositionReason
-from propositions.scoring import WEIGHTS
+from propositions.scoring import FEATURES
 from propositions.weights import current_weights, forget_weights, use_weights, weights_at, weights_history
 
-FEATURES = tuple(WEIGHTS)
 # Below these, the outcomes say too little to beat hand-set weights: nothing is fitted (docs/propositions.md).
 MIN_SHOWN = 200
 MIN_POSITIVES = 20
