@@ -19,6 +19,7 @@ from conversations.models import Customer, Message
 from conversations.queueing import send_slot_here
 from conversations.selectors import assistant_reply_to
 from conversations.services import OutboundImage
+from philia.db import Along, run_along
 from tiktok.envelopes import MARK_READ, RECEIVE_MESSAGE, RECEIVE_MESSAGE_EU, SEND_MESSAGE, Envelope, parse_envelope
 from tiktok.limits import SendSlot
 from tiktok.models import WebhookEvent
@@ -29,6 +30,7 @@ from tiktok.services import (
     fail_webhook_event,
     finish_webhook_event,
     finish_webhook_events,
+    finishing_webhook_events,
 )
 
 logger = logging.getLogger(__name__)
@@ -195,20 +197,23 @@ def _answer_and_queue(burst: Burst, *, answer: Answerer, may_extend: bool) -> bo
     has_text = reply is not None and bool(reply.text.strip())
     # A text on its own may be sent by this job straight after its transaction: its slot is booked before it.
     slot = send_slot_here(customer.pk) if reply is not None and has_text and not reply.images else None
+    # The events are marked done in the statement that queues the reply's text: one round trip for both.
+    finish = finishing_webhook_events(events=burst.events, unless_later_message=may_extend)
     try:
         with transaction.atomic():
             if reply is not None and has_text:
-                _queue(reply, customer=customer, inbound=inbound, slot=slot)
-            if not finish_webhook_events(events=burst.events, unless_later_message=may_extend):
+                _queue(reply, customer=customer, inbound=inbound, slot=slot, finish=finish)
+            if not run_along(finish):
                 raise LaterMessage
     except LaterMessage:
         return False
     return True
 
 
-def _queue(reply: Reply, *, customer: Customer, inbound: Message, slot: SendSlot | None) -> None:
+def _queue(reply: Reply, *, customer: Customer, inbound: Message, slot: SendSlot | None, finish: Along) -> None:
     """Queue the reply to `inbound`, which has none (checked, or recorded just now, with the conversation's mutex
-    held): a reply queued twice would be an error, rolled back with the rest of the turn."""
+    held): a reply queued twice would be an error, rolled back with the rest of the turn. `finish` is made in
+    the text's statement."""
     # The photos first: the outbox sends an answer's parts in the order they were queued.
     for image in reply.images:
         conversation_services.queue_outbound_message(
@@ -224,6 +229,7 @@ def _queue(reply: Reply, *, customer: Customer, inbound: Message, slot: SendSlot
         completion_tokens=reply.completion_tokens,
         replayed=False,
         slot=slot,
+        along=finish,
     )
 
 

@@ -25,7 +25,7 @@ from conversations.selectors import (
     stuck_sending_after,
 )
 from philia import jobs
-from philia.db import STAND_IN_TIME, CompiledQuery, insert_row
+from philia.db import STAND_IN_TIME, Along, CompiledQuery, insert_row
 from tiktok.credentials import current_access_token
 from tiktok.limits import SendSlot, book_send
 
@@ -60,6 +60,7 @@ def queue_outbound_message(
     completion_tokens: int = 0,
     replayed: bool = True,
     slot: SendSlot | None = None,
+    along: Along | None = None,
 ) -> Message:
     """Put a message in the outbox (`queued`) and send it once the surrounding transaction commits.
 
@@ -69,7 +70,8 @@ def queue_outbound_message(
     fit (ending in "…"). An assistant reply is unique per inbound message (its text, and each photo once):
     queueing it again returns the first — unless the caller knows the message has no reply yet (`replayed=False`,
     the intake with the conversation's mutex held), which spares a savepoint. `slot`: the send slot the handling
-    job booked for this text (`send_slot_here`): see `_sends_it_itself`.
+    job booked for this text (`send_slot_here`): see `_sends_it_itself`. `along`: another write of the caller's
+    transaction, made in the statement that inserts the message when that takes no savepoint (else left to run).
     """
     message = _outbound_row(
         customer_id=customer.pk,
@@ -82,10 +84,10 @@ def queue_outbound_message(
         completion_tokens=completion_tokens,
     )
     message.customer = customer
-    if slot is not None and image is None and _sends_it_itself(message, slot=slot):
+    if slot is not None and image is None and _sends_it_itself(message, slot=slot, along=along):
         return message
     if role != Message.Role.ASSISTANT or in_reply_to is None or not replayed:
-        insert_row(message)  # no savepoint: nothing to fall back on
+        insert_row(message, along=along)  # no savepoint: nothing to fall back on
     else:
         try:
             with transaction.atomic():
@@ -116,7 +118,7 @@ _LOCKED_FOR_A_REPLY = CompiledQuery(
 )
 
 
-def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
+def _sends_it_itself(message: Message, *, slot: SendSlot, along: Along | None = None) -> bool:
     """The handling job's reply, written straight into `sending` (attempts 1) when it may go now — its slot is now or
     within SEND_WAIT_IN_JOB_MS, nothing else of the customer's is ahead in the outbox, and `outbound_block_reason`
     finds none, all read with the customer row locked FOR NO KEY UPDATE as the outbox reads them — and sent by the
@@ -140,7 +142,7 @@ def _sends_it_itself(message: Message, *, slot: SendSlot) -> bool:
     if outbound_block_reason(message=message, customer=customer, now=now, **rules):
         return False
     message.state, message.attempts, message.sending_started_at = Message.State.SENDING, 1, now
-    insert_row(message)
+    insert_row(message, along=along)
     sending = Outgoing(message.pk, message.customer_id, slot, message, customer.conversation_id, access_token)
     transaction.on_commit(partial(here.append, sending))
     return True

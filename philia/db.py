@@ -77,47 +77,83 @@ def column_of(model: type[models.Model], name: str) -> str:
 def update_rows(model: type[models.Model], values: dict[str, Any], *, where: str, params: Sequence[Any]) -> int:
     """`UPDATE` of `model`'s rows matching `where` (SQL, with `params`), setting `values` (field name -> value,
     prepared as the ORM prepares them), written here rather than built by the ORM on a hot path. Returns how many."""
+    return run_along(update_along(model, values, where=where, params=params))
+
+
+@dataclass
+class Along:
+    """A write to make in the same statement as another: `UPDATE … RETURNING 1` (`update_along`), run on its own
+    (`run_along`) or inside an INSERT as a data-modifying CTE (`insert_row(along=…)`), which saves a round trip
+    and the statement's share of the database's work. `rows`: how many rows it changed, once it has run."""
+
+    sql: str
+    params: list[Any]
+    rows: int | None = None
+
+
+def update_along(model: type[models.Model], values: dict[str, Any], *, where: str, params: Sequence[Any]) -> Along:
+    """`update_rows`' statement, not run yet."""
     quote = connection.ops.quote_name
     fields = [concrete_field(model, name) for name in values]
     assignments = ", ".join(f"{quote(column_of(model, field.name))} = %s" for field in fields)
     prepared = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}", [*prepared, *params])
-        return cursor.rowcount
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where} RETURNING 1"
+    return Along(sql, [*prepared, *params])
 
 
-def insert_values(instance: models.Model) -> tuple[list[str], list[Any]]:
+def run_along(along: Along) -> int:
+    """Run `along` on its own (unless it ran already, inside an INSERT); how many rows it changed."""
+    if along.rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(along.sql, along.params)
+            along.rows = cursor.rowcount
+    return along.rows
+
+
+def insert_values(instance: models.Model) -> tuple[tuple[str, ...], list[Any]]:
     """The quoted columns of a new row of `instance` and their values as Django would insert them (defaults, the
     `auto_now` times), its own generated id left out: for hand-written INSERTs."""
     fields, columns = _inserted_columns(type(instance))
     return columns, [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
 
 
-def insert_row(instance: M) -> M:
+def insert_row(instance: M, *, along: Along | None = None) -> M:
     """`instance.save(force_insert=True)` in one statement written once per model: the ORM builds its INSERT anew
     on every save, which is most of what a hot path's insert costs in Python. No signals are sent (as with
-    `bulk_create`); the instance gets its id and is then as a saved one."""
+    `bulk_create`); the instance gets its id and is then as a saved one. `along`, a write that has not run yet,
+    runs in the same statement (its `rows` set)."""
     columns, values = insert_values(instance)
-    model = type(instance)
-    quote = connection.ops.quote_name
-    pk = model._meta.pk
-    assert pk is not None and pk.db_returning, f"{model._meta.label} has no generated id"
-    statement = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote(str(pk.column))}"
-    )
+    statement, params = _insert_statement(type(instance), columns), values
+    if along is not None and along.rows is None:
+        statement = f"WITH along AS ({along.sql}) {statement}, (SELECT count(*) FROM along)"
+        params = [*along.params, *values]
     with connection.cursor() as cursor:
-        cursor.execute(statement, values)
-        instance.pk = cursor.fetchone()[0]
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    instance.pk = row[0]
+    if along is not None and along.rows is None:
+        along.rows = row[1]
     instance._state.adding, instance._state.db = False, connection.alias
     return instance
 
 
 @cache
-def _inserted_columns(model: type[models.Model]) -> tuple[list[Any], list[str]]:
+def _insert_statement(model: type[models.Model], columns: tuple[str, ...]) -> str:
+    """The INSERT of a new row of `model` into `columns`, returning its generated id."""
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None and pk.db_returning, f"{model._meta.label} has no generated id"
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {quote(str(pk.column))}"
+    )
+
+
+@cache
+def _inserted_columns(model: type[models.Model]) -> tuple[list[Any], tuple[str, ...]]:
     """The fields a new row of `model` is inserted with (its generated id left out) and their quoted columns."""
     fields = [field for field in model._meta.concrete_fields if not field.db_returning]
-    return fields, [connection.ops.quote_name(str(field.column)) for field in fields]
+    return fields, tuple(connection.ops.quote_name(str(field.column)) for field in fields)
 
 
 # A stand-in for a time a CompiledQuery's runs give (no query of the shop names this moment).

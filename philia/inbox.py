@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from philia import jobs
-from philia.db import CompiledSQL, column_of, update_rows
+from philia.db import Along, CompiledSQL, column_of, run_along, update_along
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +216,12 @@ def finish(event: InboxEvent, *, outcome: str = "", **fields: Any) -> None:
 def finish_all(events: "QuerySet[Event] | CompiledSQL[Event]", *, outcome: str = "", **fields: Any) -> int:
     """`finish` for every event of `events` (or of a CompiledQuery's run selecting their ids), in one UPDATE; returns
     how many."""
+    return run_along(finishing(events, outcome=outcome, **fields))
+
+
+def finishing(events: "QuerySet[Event] | CompiledSQL[Event]", *, outcome: str = "", **fields: Any) -> Along:
+    """`finish_all`'s UPDATE, not run yet: to run on its own (`philia.db.run_along`) or in the statement of another
+    write of the same transaction (`philia.db.insert_row(along=…)`)."""
     done = {
         "status": Status.DONE,
         "processed_at": timezone.now(),
@@ -224,10 +230,9 @@ def finish_all(events: "QuerySet[Event] | CompiledSQL[Event]", *, outcome: str =
         "next_attempt_at": None,
         **fields,
     }
-    if isinstance(events, CompiledSQL):
-        where = f"{connection.ops.quote_name('id')} IN ({events.text})"
-        return update_rows(events.model, done, where=where, params=events.params)
-    return events.update(**done)
+    ids_sql, ids_params = _ids(events)
+    where = f"{connection.ops.quote_name('id')} IN ({ids_sql})"
+    return update_along(events.model, done, where=where, params=ids_params)
 
 
 @dataclass(frozen=True)

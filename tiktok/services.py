@@ -15,7 +15,7 @@ from django.db.models import Exists, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from philia import inbox
-from philia.db import CompiledQuery
+from philia.db import Along, CompiledQuery, run_along
 from tiktok.circuit import BrokerCircuit, webhook_circuit
 from tiktok.client import TikTokClient, TikTokError
 from tiktok.credentials import current_access_token
@@ -178,14 +178,20 @@ def finish_webhook_events(*, events: Sequence[WebhookEvent], unless_later_messag
     """Mark handled events done together (a burst of bubbles answered as one turn), in one UPDATE. With
     `unless_later_message`, only if no later message of their conversation is waiting — else nothing changes and
     False: the caller rolls back its reply and answers that message in the same turn."""
+    return run_along(finishing_webhook_events(events=events, unless_later_message=unless_later_message)) > 0
+
+
+def finishing_webhook_events(*, events: Sequence[WebhookEvent], unless_later_message: bool = False) -> Along:
+    """`finish_webhook_events`' UPDATE, not run yet: the handling job runs it in the statement that queues the
+    turn's reply (`philia.db.insert_row(along=…)`), or on its own (`philia.db.run_along`). It finished them when
+    it changed any row."""
     last = events[-1]
     if len(events) == 1 and unless_later_message and last.conversation_id:  # most turns: one DM
-        one = _ONE_UNLESS_LATER.sql(event_id=last.pk, conversation_id=last.conversation_id)
-        return inbox.finish_all(one) > 0
+        return inbox.finishing(_ONE_UNLESS_LATER.sql(event_id=last.pk, conversation_id=last.conversation_id))
     finished = WebhookEvent.objects.filter(pk__in=[event.pk for event in events])
     if unless_later_message and last.conversation_id:
         finished = finished.filter(~Exists(_later_message(conversation_id=last.conversation_id, event_id=last.pk)))
-    return inbox.finish_all(finished) > 0
+    return inbox.finishing(finished)
 
 
 def _one_unless_later(*, event_id: int, conversation_id: str) -> QuerySet[WebhookEvent]:

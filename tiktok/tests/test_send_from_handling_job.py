@@ -72,7 +72,8 @@ def _statements(queries) -> list[str]:
 
 def test_a_reply_that_may_go_now_is_written_in_sending_and_marked_sent_with_one_write(client, fake_tiktok, settings):
     """The job checks the outbox's rules with the customer row locked in the reply's own transaction and writes the
-    reply straight into `sending`: no second look at the row, no second transaction, one UPDATE after the call."""
+    reply straight into `sending`, its event marked done in the same statement: no second look at the row, no
+    second transaction, one UPDATE after the call."""
     settings.TIKTOK_SENDS_PER_SECOND = 1_000_000
     post_webhook(client, im_receive_msg_body("hi!", message_id="msg-1"))
     event = WebhookEvent.objects.get()
@@ -85,15 +86,14 @@ def test_a_reply_that_may_go_now_is_written_in_sending_and_marked_sent_with_one_
     statements = _statements(queries)
     locks = [sql for sql in statements if sql.startswith('SELECT "conversations_customer"') and "FOR NO KEY" in sql]
     assert len(locks) == 1  # queueing its reply (recording the DM locks the row by its upsert): none to send it
-    inserted = next(
-        sql for sql in statements if sql.startswith('INSERT INTO "conversations_message"') and "'outbound'" in sql
-    )
+    inserted = next(sql for sql in statements if 'INSERT INTO "conversations_message"' in sql and "'outbound'" in sql)
     assert "'sending'" in inserted
+    assert inserted.startswith('WITH along AS (UPDATE "tiktok_webhookevent"')  # its event done in the same statement
     after_insert = statements[statements.index(inserted) + 1 :]
     assert [sql.split(" SET ")[0] for sql in after_insert if sql.startswith("UPDATE")] == [
-        'UPDATE "tiktok_webhookevent"',  # its event done, in the same transaction
         'UPDATE "conversations_message"',  # sent
     ]
+    assert WebhookEvent.objects.get().status == "done"
 
 
 def test_a_reply_goes_after_the_customers_message_already_waiting_in_the_outbox(
