@@ -3,6 +3,7 @@ commands: a conversation's mutex on a short lease, and each send's slot, shared 
 broker's namespace so shops or test runs sharing one Redis never share a limit."""
 
 import logging
+import math
 import threading
 import time
 import uuid
@@ -125,20 +126,26 @@ def renewed_while_held(lease: Lease) -> Iterator[None]:
 
 class _Renewer:
     """The process's leases held in `renewed_while_held` blocks, and the daemon thread that renews each a third of
-    its ttl after it was taken or last renewed (started with the first, left waiting when none is held)."""
+    its ttl after it was taken or last renewed (started with the first, left waiting when none is held). A lease
+    held while the thread sleeps wakes it only when it is due before the thread would wake anyway: leases of one
+    ttl come due in the order they were taken, so a DM's job does not wake the thread."""
 
     def __init__(self) -> None:
         self._due: dict[Lease, float] = {}  # lease -> when to renew it (time.monotonic())
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wakes_at = -math.inf  # when the sleeping thread wakes; -inf while it is awake (it looks again)
 
     def hold(self, lease: Lease) -> None:
         with self._changed:
-            self._due[lease] = time.monotonic() + lease.ttl / 3000
+            due = time.monotonic() + lease.ttl / 3000
+            self._due[lease] = due
             if self._thread is None or not self._thread.is_alive():  # a fork leaves no thread behind
+                self._wakes_at = -math.inf
                 self._thread = threading.Thread(target=self._run, name="lease-renewer", daemon=True)
                 self._thread.start()
-            self._changed.notify()
+            elif due < self._wakes_at:
+                self._changed.notify()
 
     def let_go(self, lease: Lease) -> None:
         with self._changed:
@@ -151,15 +158,18 @@ class _Renewer:
                 due = [lease for lease, at in self._due.items() if at <= now]
                 for lease in due:
                     self._due[lease] = now + lease.ttl / 3000
-                soonest = min(self._due.values(), default=now + 60)
             for lease in due:
                 try:
                     lease.renew()
                 except Exception:
                     logger.warning("lease not renewed", extra={"key": lease.key}, exc_info=True)
-            with self._changed:
-                if not any(at <= time.monotonic() for at in self._due.values()):
-                    self._changed.wait(timeout=max(0.0, soonest - time.monotonic()))
+            with self._changed:  # looked at again under the lock: a lease held meanwhile is in `_due`
+                now = time.monotonic()
+                soonest = min(self._due.values(), default=now + 60)
+                if soonest > now:
+                    self._wakes_at = soonest
+                    self._changed.wait(timeout=soonest - now)
+                    self._wakes_at = -math.inf
 
 
 _renewer = _Renewer()

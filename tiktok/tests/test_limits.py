@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tiktok.limits import acquire_within, conversation_mutex, renewed_while_held
+from tiktok.limits import Lease, acquire_within, conversation_mutex, renewed_while_held
 
 
 @pytest.fixture
@@ -76,3 +76,17 @@ def test_leases_held_together_are_renewed_by_one_thread_however_many_blocks_run(
             for name in ("limits-test-one", "limits-test-two"):
                 with conversation_mutex(name).acquire() as other_worker:
                     assert other_worker is False
+
+
+def test_a_lease_due_sooner_than_the_sleeping_renewer_wakes_is_still_renewed_in_time(settings):
+    """The renewer sleeps until the soonest lease is due; a lease of a shorter ttl held meanwhile wakes it."""
+    settings.CONVERSATION_LEASE_SECONDS = 1
+    long_lease = Lease(conversation_mutex("limits-test-long").key, ttl=60_000)
+    short_lease = conversation_mutex("limits-test-short")
+    with acquire_within(long_lease, seconds=0), renewed_while_held(long_lease):
+        time.sleep(0.5)  # past any earlier test's lease's renewal: the renewer sleeps until the long one's, 20 s away
+        with acquire_within(short_lease, seconds=0) as acquired, renewed_while_held(short_lease):
+            assert acquired is True
+            time.sleep(2.5)
+            with conversation_mutex("limits-test-short").acquire() as other_worker:
+                assert other_worker is False
