@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from django.apps import apps
@@ -189,16 +189,25 @@ def claim(
     with connection.cursor() as cursor:
         cursor.execute(sql, [Status.PROCESSING, timezone.now(), *ids_params, *claimable_params])
         rows = cursor.fetchall()
-    columns = [field.get_col(model._meta.db_table) for field in fields]
-    converters = [column.get_db_converters(connection) for column in columns]
+    attnames, converting = _reading(model)
     events = []
     for row in rows:
         values = list(row)
-        for index, column in enumerate(columns):
-            for converter in converters[index]:
+        for index, column, converters in converting:
+            for converter in converters:
                 values[index] = converter(values[index], column, connection)
-        events.append(model.from_db(connection.alias, [field.attname for field in fields], values))
+        events.append(model.from_db(connection.alias, attnames, values))
     return sorted(events, key=lambda event: event.pk)
+
+
+@cache
+def _reading(model: type[Event]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    """How `claim` reads a row of `model`'s columns: the fields' attribute names, and (index, column, converters) for
+    each column whose value the database backend converts."""
+    fields = model._meta.concrete_fields
+    columns = [field.get_col(model._meta.db_table) for field in fields]
+    converting = [(index, column, column.get_db_converters(connection)) for index, column in enumerate(columns)]
+    return [field.attname for field in fields], [each for each in converting if each[2]]
 
 
 def _ids(events: "QuerySet[Event] | CompiledSQL[Event]") -> tuple[str, Sequence[Any]]:
