@@ -275,10 +275,15 @@ def test_the_candidates_read_by_kind_and_brand_are_the_newest_of_the_whole_stock
         walked = Item.objects.free(now=now).exclude(pk__in=target.excluded_ids).filter(same)
         if target.min_price is not None:
             walked = walked.filter(price__gte=target.min_price, price__lte=target.max_price)
-        expected = list(walked.order_by("-created_at", "-id").values_list("pk", flat=True)[:CANDIDATES])
+        columns = ("pk", "brand", "category", "price", "created_at")
+        expected = list(walked.order_by("-created_at", "-id").values_list(*columns)[:CANDIDATES])
 
-        read = [piece.pk for piece in scored_candidates(target=target, now=now).pieces]
+        read = [
+            tuple(getattr(piece, name) for name in columns)
+            for piece in scored_candidates(target=target, now=now).pieces
+        ]
 
-        assert [item.pk for item in candidates(target=target, now=now)] == read == expected
+        assert [tuple(getattr(item, name) for name in columns) for item in candidates(target=target, now=now)] == read
+        assert read == expected
         counts.append(len(read))
     assert counts[0] == counts[1] == counts[4] == CANDIDATES  # more match than are read
