@@ -200,6 +200,7 @@ def _inline_constants(
     """`sql` with the parameters that are no stand-in's written in as SQL literals, and the slots' parameters."""
     values = iter(zip(params, slots, strict=True))
     kept: list[tuple[object, str | None]] = []
+    connection.ensure_connection()  # the literals as the connection's own adapters write them
 
     def written(placeholder: re.Match[str]) -> str:
         if placeholder.group() == "%%":
