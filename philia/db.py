@@ -1,6 +1,7 @@
 """Transactions that take row locks, with the wait for a lock bounded; the column names hand-written SQL uses;
 queries compiled once per process."""
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
 from django.db.models import QuerySet
+from psycopg.sql import Literal
 
 from philia.errors import DomainError
 
@@ -174,9 +176,19 @@ class CompiledQuery(Generic[M]):
 
     def __init__(self, build: Callable[..., QuerySet[M]], **stand_ins: object) -> None:
         self._build = build
+        self._constants_inline = False
         self._stand_ins = stand_ins
         self._compiled: tuple[type[M], str, list[object], list[str | None]] | None = None
         self._reading: Reading[M] | None = None
+
+    @classmethod
+    def constants_inline(cls, build: Callable[..., QuerySet[M]], **stand_ins: object) -> "CompiledQuery[M]":
+        """A CompiledQuery whose constants (the values no stand-in gives) are written into the SQL as literals: a
+        prepared statement's generic plan is then weighed by them (`status = 'available'`, most of the stock) as a
+        plan for one run's values is, so PostgreSQL can keep one plan instead of planning every run."""
+        query = cls(build, **stand_ins)
+        query._constants_inline = True
+        return query
 
     def run(self, **values: object) -> list[M]:
         """The rows of this run (its values in the stand-ins' places)."""
@@ -200,16 +212,43 @@ class CompiledQuery(Generic[M]):
             raise TypeError(f"a run needs exactly {sorted(self._stand_ins)}, not {sorted(values)}")
         if self._compiled is None:
             queryset = self._build(**self._stand_ins)
-            sql, found = queryset.query.sql_with_params()
+            sql, found_params = queryset.query.sql_with_params()
+            found = list(found_params)
             by_value = {_key(value): name for name, value in self._stand_ins.items()}
             slots = [by_value.get(_key(param)) for param in found]
             missing = set(self._stand_ins) - set(slots)
             if missing:
                 raise ValueError(f"stand-ins not found among the query's parameters: {sorted(missing)}")
-            self._compiled = (queryset.model, sql, list(found), slots)
+            if self._constants_inline:
+                sql, found, slots = _inline_constants(sql, found, slots)
+            self._compiled = (queryset.model, sql, found, slots)
         model, sql, constants, slots = self._compiled
         params = [param if slot is None else values[slot] for param, slot in zip(constants, slots, strict=True)]
         return CompiledSQL(model, sql, params)
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _inline_constants(
+    sql: str, params: list[object], slots: list[str | None]
+) -> tuple[str, list[object], list[str | None]]:
+    """`sql` with the parameters that are no stand-in's written in as SQL literals, and the slots' parameters."""
+    values = iter(zip(params, slots, strict=True))
+    kept: list[tuple[object, str | None]] = []
+    connection.ensure_connection()  # the literals as the connection's own adapters write them
+
+    def written(placeholder: re.Match[str]) -> str:
+        if placeholder.group() == "%%":
+            return "%%"
+        value, slot = next(values)
+        if slot is not None:
+            kept.append((value, slot))
+            return "%s"
+        return Literal(value).as_string(connection.connection).replace("%", "%%")
+
+    inlined = _PLACEHOLDER.sub(written, sql)
+    return inlined, [value for value, _ in kept], [slot for _, slot in kept]
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,10 @@ def _weighed_sum(weights: Sequence[float], values: Sequence[float]) -> float:
     return _confidence([round(weight * value, 4) for weight, value in zip(weights, values, strict=True)])
 
 
+def _highest_bound_first(bounded: tuple[float, int, object, float, float, float]) -> tuple[float, int]:
+    return -bounded[0], bounded[1]
+
+
 def size_fit(item: Piece, *, target: Target, sizes: Sizes) -> float:
     """1 when the piece is in a size the customer wears: their known sizes and measurements when there are any,
     else the size of what they wanted (no size known and none wanted: 0, nothing to go by)."""
@@ -202,31 +206,52 @@ class Scorer:
         """Each of `items` that may be among the `limit` most confident with a confidence of at least `floor`, with
         its confidence (`weighed`'s). A piece is scored in full only when its bound — what its category, size and
         brand give, with price, style and newness at their most, never below its confidence — reaches the `limit`-th
-        best confidence so far: the others could not be among the best."""
+        best confidence so far: the pieces are scored the highest bound first, and once a bound falls short, so do
+        all the rest."""
         if limit <= 0:
             return []
         in_order = [weights[name] for name in FEATURES]
-        prune = all(weight >= 0 for weight in in_order)  # else more of a feature may give less: no bound
+        # Only with no weight below 0 is more of a feature never less confidence; a piece put on sale after `now` is
+        # newer than new (its newness above 1): neither has a bound, and each is scored in full first.
+        prune = self.now is not None and all(weight >= 0 for weight in in_order)
         bounds: dict[tuple[float, float, float], float] = {}
         best: list[float] = []  # the `limit` best confidences so far, the least first (a heap)
         found: list[tuple[P, float]] = []
-        for item in items:
+        bounded: list[tuple[float, int, P, float, float, float]] = []
+        for position, item in enumerate(items):
             category, size, brand = self._category(item), self.size(item), self._brand(item)
-            # A piece put on sale after `now` is newer than new (its newness above 1): no bound.
-            if prune and self.now is not None and item.created_at <= self.now:
+            if prune and item.created_at <= self.now:  # type: ignore[operator]  # `prune` says `now` is given
                 bound = bounds.get((category, size, brand))
                 if bound is None:
-                    most = (category, size, 1.0, brand, 1.0, 1.0)
-                    bound = bounds[category, size, brand] = _weighed_sum(in_order, most)
-                if bound < (best[0] if len(best) >= limit else floor):
-                    continue
-            price, style, newness = self._rest(item)
-            values = (category, size, price, brand, style, newness)
-            confidence = _weighed_sum(in_order, values)
-            if confidence >= floor:
-                found.append((item, confidence))
-                (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, confidence)
+                    bound = bounds[category, size, brand] = _weighed_sum(in_order, (category, size, 1, brand, 1, 1))
+                bounded.append((bound, position, item, category, size, brand))
+            else:
+                self._add(found, best, item, (category, size, brand), in_order, limit=limit, floor=floor)
+        bounded.sort(key=_highest_bound_first)
+        for bound, _, item, category, size, brand in bounded:
+            if bound < (best[0] if len(best) >= limit else floor):
+                break
+            self._add(found, best, item, (category, size, brand), in_order, limit=limit, floor=floor)
         return found
+
+    def _add(
+        self,
+        found: list[tuple[P, float]],
+        best: list[float],
+        item: P,
+        known: tuple[float, float, float],
+        in_order: Sequence[float],
+        *,
+        limit: int,
+        floor: float,
+    ) -> None:
+        """Score `item` in full (its category, size and brand `known`); keep it when it reaches `floor`."""
+        price, style, newness = self._rest(item)
+        category, size, brand = known
+        confidence = _weighed_sum(in_order, (category, size, price, brand, style, newness))
+        if confidence >= floor:
+            found.append((item, confidence))
+            (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, confidence)
 
     def _values(self, item: Piece) -> tuple[float, ...]:
         price, style, newness = self._rest(item)

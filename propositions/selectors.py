@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from conversations.models import Customer
 from inventory.models import Item
@@ -34,6 +34,8 @@ MIN_CONFIDENCE = 0.25
 # A target's shape (how many categories, brands, pieces left out; which price limits) has its candidate query
 # compiled once per process (`philia.db.CompiledQuery`): building it was most of a proposition's CPU.
 SHAPES_KEPT = 128
+# The candidates' order: newest first, the greater id first at the same time (as the newest-first indexes keep them).
+NEWEST = ("-created_at", "-id")
 MIN_PRICE_STAND_IN, MAX_PRICE_STAND_IN = Decimal("-0.000101"), Decimal("-0.000202")
 
 
@@ -79,21 +81,29 @@ def rank(candidates: "Candidates", *, sizes: Sizes, limit: int = 3) -> list[Scor
 def candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None = None) -> QuerySet[Item]:
     """The newest `CANDIDATES` free pieces of the target's kind or brand (any piece when it names neither), within
     its price limits, the wanted piece left out, and so are pieces whose drop is being settled (claimed, not settled:
-    nobody can hold them) and the ids `kept_back` (a subquery: pieces lined up for a live stream)."""
+    nobody can hold them) and the ids `kept_back` (a subquery: pieces lined up for a live stream). Newest first, the
+    greater id first at the same time.
+
+    Read as the newest of each category and of each brand (its other categories), each from its own newest-first
+    index, merged: walking the newest of all the stock for those of one kind or brand read ten times the rows."""
     found = Item.objects.free(now=now).exclude(pk__in=target.excluded_ids)
     found = found.exclude(pk__in=drop_items_unsettled().values("item_id"))
     if kept_back is not None:
         found = found.exclude(pk__in=kept_back)
-    same = Q(category__in=target.categories) if target.categories else Q()
-    for brand in target.brands:
-        same |= Q(brand__iexact=brand)
-    if same:
-        found = found.filter(same)
     if target.min_price is not None:
         found = found.filter(price__gte=target.min_price)
     if target.max_price is not None:
         found = found.filter(price__lte=target.max_price)
-    return found.only(*CANDIDATE_FIELDS).order_by("-created_at")[:CANDIDATES]
+    found = found.only(*CANDIDATE_FIELDS)
+    # Each piece in one part only (one category, one brand; a brand's part leaves out the categories'), so no part
+    # needs the others' rows to be told apart.
+    parts = [found.filter(category=category) for category in sorted(target.categories)]
+    other_kinds = found.exclude(category__in=target.categories) if target.categories else found
+    parts += [other_kinds.filter(brand__iexact=brand) for brand in sorted(target.brands)]
+    newest = [part.order_by(*NEWEST)[:CANDIDATES] for part in parts or [found]]
+    if len(newest) == 1:
+        return newest[0]
+    return newest[0].union(*newest[1:], all=True).order_by(*NEWEST)[:CANDIDATES]
 
 
 def known_sizes(*, customer: Customer) -> Sizes:
@@ -225,12 +235,15 @@ def _reading_sql(candidates_sql: str, *, with_sizes: bool) -> str:
         sizes_table, key = CustomerSizes._meta.db_table, column_of(CustomerSizes, "customer")
         read.extend(f'sizes."{column}" AS "sizes_{column}"' for column in _SIZE_COLUMNS)
         joined = f' LEFT JOIN "{sizes_table}" AS sizes ON sizes."{key}" = %s'
-    return f"SELECT {', '.join(read)} FROM ({candidates_sql}) AS piece{joined}"  # noqa: S608
+    # Named by position: a union's parts name their columns after their place ("col1"), in the same order.
+    named = ", ".join(f'"{column}"' for column in _piece_columns())
+    return f"SELECT {', '.join(read)} FROM ({candidates_sql}) AS piece({named}){joined}"  # noqa: S608
 
 
 @lru_cache(maxsize=1)
 def _piece_columns() -> tuple[str, ...]:
-    """The columns of `CANDIDATE_FIELDS` and the key, in the model's order (as `Model.from_db` takes them)."""
+    """The columns of `CANDIDATE_FIELDS` and the key, in the model's order (as `Model.from_db` takes them, and as
+    the ORM selects them)."""
     wanted = {column_of(Item, name) for name in ("pk", *CANDIDATE_FIELDS)}
     return tuple(field.column for field in Item._meta.concrete_fields if field.column in wanted)
 
@@ -272,6 +285,8 @@ def _compiled(shape: Target, kept_back: QuerySet[Any] | None) -> CompiledQuery[I
     compiled in whole); its runs take `now` and the `_slots`."""
     # Which of a run's categories (brands, pieces left out) fills which of their slots does not matter: each is one of
     # a set the query matches (or leaves out) whole.
-    return CompiledQuery(
-        lambda now, **_: candidates(target=shape, now=now, kept_back=kept_back), now=STAND_IN_TIME, **_slots(shape)
+    return CompiledQuery.constants_inline(
+        lambda now, **_: candidates(target=shape, now=now, kept_back=kept_back),
+        now=STAND_IN_TIME,
+        **_slots(shape),
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,8 +20,10 @@ from propositions.models import Interaction, Proposition
 from propositions.scoring import Sizes, Target, score
 from propositions.selectors import (
     CANDIDATE_FIELDS,
+    CANDIDATES,
     candidates,
     known_sizes,
+    scored_candidates,
     similar_pieces,
     similar_pieces_for,
 )
@@ -233,3 +236,54 @@ def test_the_best_are_those_scoring_every_candidate_in_full_finds():
         found = similar_pieces_for(customer=customer, target=target, now=now)
 
         assert [(each.item.sku, each.confidence, each.features) for each in found] == expected[:3]
+
+
+def test_the_candidates_read_by_kind_and_brand_are_the_newest_of_the_whole_stock_that_match():
+    # The candidates are read as the newest of each category and of each brand, each from its own index, merged:
+    # the same pieces, in the same order, as walking the whole stock newest first (the greater id first at the same
+    # time) for those of the kind or brand, more of them than are read.
+    now = timezone.now()
+    rng = random.Random(7)
+    brands = ["Nike", "nike", "Adidas", "Carhartt", ""]
+    Item.objects.bulk_create(
+        Item(
+            sku=f"P-{number}",
+            name="Piece",
+            brand=rng.choice(brands),
+            category=rng.choice(["jacket", "tshirt", "jeans", "shoes"]),
+            price=Decimal(rng.randint(10, 150)),
+            status=rng.choice(["available"] * 5 + ["sold", "hidden"]),
+        )
+        for number in range(400)
+    )
+    for item in Item.objects.all():  # a few share a time: the greater id comes first
+        Item.objects.filter(pk=item.pk).update(created_at=now - timedelta(hours=rng.randint(0, 300)))
+    wanted = Item.objects.filter(brand="Nike", category="jacket").first()
+    assert wanted is not None
+    targets = [
+        Target.of_item(wanted),
+        Target(categories=frozenset({"jacket", "jeans"}), brands=frozenset({"NIKE", "CARHARTT"})),
+        Target(brands=frozenset({"ADIDAS"}), min_price=Decimal(20), max_price=Decimal(120)),
+        Target(categories=frozenset({"tshirt"}), excluded_ids=frozenset({wanted.pk})),
+        Target(),
+    ]
+    counts = []
+    for target in targets:
+        same = Q(category__in=target.categories) if target.categories else Q()
+        for brand in target.brands:
+            same |= Q(brand__iexact=brand)
+        walked = Item.objects.free(now=now).exclude(pk__in=target.excluded_ids).filter(same)
+        if target.min_price is not None:
+            walked = walked.filter(price__gte=target.min_price, price__lte=target.max_price)
+        columns = ("pk", "brand", "category", "price", "created_at")
+        expected = list(walked.order_by("-created_at", "-id").values_list(*columns)[:CANDIDATES])
+
+        read = [
+            tuple(getattr(piece, name) for name in columns)
+            for piece in scored_candidates(target=target, now=now).pieces
+        ]
+
+        assert [tuple(getattr(item, name) for name in columns) for item in candidates(target=target, now=now)] == read
+        assert read == expected
+        counts.append(len(read))
+    assert counts[0] == counts[1] == counts[4] == CANDIDATES  # more match than are read
