@@ -16,8 +16,8 @@ from django.db.models import Count, Q
 
 from inventory.models import Item
 from propositions.models import Interaction, InteractionKind, Proposition, PropositionOutcome, PropositionReason
-from propositions.scoring import Target, feature_values
-from propositions.selectors import CANDIDATES, MIN_CONFIDENCE, known_sizes
+from propositions.scoring import Target, feature_values, weighed
+from propositions.selectors import CANDIDATES, best_first, known_sizes
 from propositions.weights import current_weights
 
 HELD_OUT_DAYS = 14
@@ -90,17 +90,13 @@ def replay(*, now: datetime, weights: Mapping[str, float] | None = None) -> Repl
 
 
 def precision_at_3(cases: list[Case], weights: Mapping[str, float]) -> float:
-    """The share of the scorer's top 3 (by `weights`, at least `MIN_CONFIDENCE`) the customers went on to want."""
+    """The share of the scorer's top 3 (by `weights`, at least `MIN_CONFIDENCE`, ranked as the shop ranks them) the
+    customers went on to want."""
     if not cases:
         return 0.0
     hits = 0.0
     for case in cases:
-        scored = [
-            (round(min(1.0, sum(weights[name] * value for name, value in values.items())), 4), at, pk)
-            for pk, at, values in case.candidates
-        ]
-        top = [pk for confidence, _, pk in sorted(scored, key=lambda row: (-row[0], -row[1], row[2]))
-               if confidence >= MIN_CONFIDENCE][:3]  # fmt: skip
+        top = best_first((weighed(values, weights)[0], at, pk, pk) for pk, at, values in case.candidates)
         hits += len(case.wanted.intersection(top)) / 3
     return hits / len(cases)
 

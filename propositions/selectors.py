@@ -2,13 +2,13 @@
 `rank` when many customers lost the same piece), and their sizes."""
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -20,6 +20,8 @@ from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of
 from propositions.models import CustomerSizes
 from propositions.scoring import Scored, Scorer, Sizes, Target, weighed
 from propositions.weights import current_weights
+
+T = TypeVar("T")
 
 # How many of the newest candidate pieces are scored: a few weeks of a one-person shop's one category, and few enough
 # to read and score in a few milliseconds (bench/propositions.py).
@@ -70,12 +72,19 @@ def rank(candidates: "Candidates", *, sizes: Sizes, limit: int = 3) -> list[Scor
     rows, columns = candidates.found
     weights, scorer = candidates.weights, candidates.scorer.for_sizes(sizes)
     close = scorer.most_confident(rows, weights, limit=limit, floor=MIN_CONFIDENCE)
-    ranked = sorted(close, key=lambda each: (-each[1], -each[0].created_at.timestamp(), each[0].pk))[:limit]
     best = []
-    for row, _ in ranked:
+    for row in best_first(((confidence, row.created_at.timestamp(), row.pk, row) for row, confidence in close), limit):
         confidence, features = weighed(scorer.values(row), weights)
         best.append(Scored(item=columns.item(row), confidence=confidence, features=features))
     return best
+
+
+def best_first(entries: Iterable[tuple[float, float, int, T]], limit: int = 3) -> list[T]:
+    """Of `entries` — (confidence, when the piece was put on sale as a timestamp, its id, what to give back) — the
+    `limit` most confident with at least `MIN_CONFIDENCE`, the newest first on a tie, then the lesser id. How the shop
+    ranks what it proposes (`rank`), and so how the evaluation and the simulation replay it."""
+    ranked = sorted(entries, key=lambda entry: (-entry[0], -entry[1], entry[2]))
+    return [entry[3] for entry in ranked if entry[0] >= MIN_CONFIDENCE][:limit]
 
 
 def candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None = None) -> QuerySet[Item]:

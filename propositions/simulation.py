@@ -23,7 +23,7 @@ from conversations.models import Customer
 from inventory.models import Item
 from propositions.models import CustomerSizes, Interaction, InteractionKind, Proposition, PropositionOutcome
 from propositions.scoring import WEIGHTS, Sizes, Target, feature_values, letter_sizes, weigh
-from propositions.selectors import CANDIDATES, MIN_CONFIDENCE
+from propositions.selectors import CANDIDATES, best_first
 
 PREFIX = "sim-"
 STOCK_DAYS, ASK_DAYS = 84, 56
@@ -130,5 +130,4 @@ def _customer_acts(
 def _proposed(others: list[Item], values: dict) -> list:
     """What the shop proposed then: the hand-set weights' top 3 at `MIN_CONFIDENCE` or more (newest first on a tie)."""
     scored = [weigh(item, values[item.pk], WEIGHTS) for item in others]
-    ranked = sorted(scored, key=lambda found: (-found.confidence, -found.item.created_at.timestamp(), found.item.pk))
-    return [found for found in ranked if found.confidence >= MIN_CONFIDENCE][:3]
+    return best_first((found.confidence, found.item.created_at.timestamp(), found.item.pk, found) for found in scored)
