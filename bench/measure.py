@@ -151,6 +151,7 @@ class Usage:
     cpu_by_tree: dict[str, float]  # process tree (web, workers, postgres, redis) -> CPU seconds
     redis_calls: dict[str, int]  # command -> calls
     statements: dict[str, int] | None  # statement text -> calls; None when unavailable
+    statement_ms: dict[str, float] = field(default_factory=dict)  # statement text -> planning + execution, ms
 
     def plus(self, other: "Usage") -> "Usage":
         """This phase's and `other`'s together."""
@@ -166,6 +167,7 @@ class Usage:
             cpu_by_tree=added(self.cpu_by_tree, other.cpu_by_tree),
             redis_calls=added(self.redis_calls, other.redis_calls),
             statements=statements,
+            statement_ms=added(self.statement_ms, other.statement_ms),
         )
 
     @property
@@ -181,14 +183,20 @@ class Usage:
         )
 
     def details(self) -> list[str]:
-        """The top statements and Redis commands by calls per DM."""
+        """The top statements (calls and the server's planning and execution time, per DM) and Redis commands by
+        calls per DM."""
         per = max(self.dms, 1)
         trees = ", ".join(f"{tree} {cpu * 1000 / per:.1f}" for tree, cpu in self.cpu_by_tree.items())
         lines = [f"    CPU ms per DM by process: {trees}"]
         if self.statements is not None:
-            lines.append(f"    SQL round trips per DM {sum(self.statements.values()) / per:.2f}, the most called:")
+            total_ms = sum(self.statement_ms.get(text, 0.0) for text in self.statements) / per
+            lines.append(
+                f"    SQL round trips per DM {sum(self.statements.values()) / per:.2f} (planned and run in "
+                f"{total_ms:.2f} ms), the most called, with their ms per DM:"
+            )
             for text, calls in sorted(self.statements.items(), key=lambda item: -item[1])[:TOP]:
-                lines.append(f"      {calls / per:6.2f}  {short_statement(text)}")
+                ms = self.statement_ms.get(text, 0.0) / per
+                lines.append(f"      {calls / per:6.2f} {ms:5.2f}  {short_statement(text)}")
         lines.append(f"    Redis commands per DM {sum(self.redis_calls.values()) / per:.2f}, the most called:")
         for command, calls in sorted(self.redis_calls.items(), key=lambda item: -item[1])[:TOP]:
             lines.append(f"      {calls / per:6.2f}  {command}")
@@ -229,25 +237,31 @@ class Meter:
         redis_calls = {name: calls - self._redis.get(name, 0) for name, calls in after.items()}
         redis_calls["info"] = redis_calls.get("info", 0) - 1  # the INFO of `start`
         redis_calls = {name: calls for name, calls in redis_calls.items() if calls > 0}
-        return Usage(dms=dms, cpu_by_tree=cpu, redis_calls=redis_calls, statements=self._statements())
+        statements, statement_ms = self._statements()
+        return Usage(
+            dms=dms, cpu_by_tree=cpu, redis_calls=redis_calls, statements=statements, statement_ms=statement_ms
+        )
 
     def _commands(self) -> dict[str, int]:
         stats = self.redis_client.info("commandstats")
         return {name.removeprefix("cmdstat_"): int(values["calls"]) for name, values in stats.items()}
 
-    def _statements(self) -> dict[str, int] | None:
+    def _statements(self) -> tuple[dict[str, int] | None, dict[str, float]]:
+        """Calls and planning + execution ms by statement."""
         if self.monitor is None:
-            return None
+            return None, {}
         # Top-level statements only: a round trip is one statement the client sent.
         rows = self.monitor.execute(
-            "SELECT s.query, sum(s.calls) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
+            "SELECT s.query, sum(s.calls), sum(s.total_plan_time + s.total_exec_time) "
+            "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid "
             "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.toplevel "
             "AND r.rolname <> %s GROUP BY s.query",
             (MONITOR_ROLE,),
         ).fetchall()
         # PostgreSQL's own foreign-key checks (`SELECT 1 FROM ONLY … FOR KEY SHARE OF x`) run inside the INSERT or
         # UPDATE that needs them and show as top-level statements: no client sent them, so they are no round trip.
-        return {text: int(calls) for text, calls in rows if not _foreign_key_check(text)}
+        kept = [row for row in rows if not _foreign_key_check(row[0])]
+        return {text: int(calls) for text, calls, _ in kept}, {text: float(ms) for text, _, ms in kept}
 
 
 def _foreign_key_check(query: str) -> bool:
