@@ -125,7 +125,7 @@ def _read_brands() -> list[str]:
 
 
 def current_holds(*, customer: Customer, now: datetime | None = None) -> QuerySet[Item]:
-    return Item.objects.held(now=now).filter(held_by=customer).order_by("held_until", "pk")
+    return _held_by(customer_id=customer.pk, now=now)
 
 
 def holds_of(*, customer_id: str, now: datetime) -> list[Item]:
@@ -133,11 +133,11 @@ def holds_of(*, customer_id: str, now: datetime) -> list[Item]:
     return _HOLDS.run(customer_id=customer_id, now=now)
 
 
-_HOLDS = CompiledQuery(
-    lambda customer_id, now: Item.objects.held(now=now).filter(held_by_id=customer_id).order_by("held_until", "pk"),
-    customer_id="\x00customer",
-    now=STAND_IN_TIME,
-)
+def _held_by(*, customer_id: str, now: datetime | None) -> QuerySet[Item]:
+    return Item.objects.held(now=now).filter(held_by_id=customer_id).order_by("held_until", "pk")
+
+
+_HOLDS = CompiledQuery(_held_by, customer_id="\x00customer", now=STAND_IN_TIME)
 
 
 def search_available_items(

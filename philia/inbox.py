@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from philia import jobs
-from philia.db import Along, CompiledSQL, column_of, run_along, update_along
+from philia.db import Along, CompiledSQL, Reading, column_of, run_along, update_along
 
 logger = logging.getLogger(__name__)
 
@@ -189,25 +189,14 @@ def claim(
     with connection.cursor() as cursor:
         cursor.execute(sql, [Status.PROCESSING, timezone.now(), *ids_params, *claimable_params])
         rows = cursor.fetchall()
-    attnames, converting = _reading(model)
-    events = []
-    for row in rows:
-        values = list(row)
-        for index, column, converters in converting:
-            for converter in converters:
-                values[index] = converter(values[index], column, connection)
-        events.append(model.from_db(connection.alias, attnames, values))
-    return sorted(events, key=lambda event: event.pk)
+    reading = _reading(model)
+    return sorted((reading.instance(row) for row in rows), key=lambda event: event.pk)
 
 
 @cache
-def _reading(model: type[Event]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
-    """How `claim` reads a row of `model`'s columns: the fields' attribute names, and (index, column, converters) for
-    each column whose value the database backend converts."""
-    fields = model._meta.concrete_fields
-    columns = [field.get_col(model._meta.db_table) for field in fields]
-    converting = [(index, column, column.get_db_converters(connection)) for index, column in enumerate(columns)]
-    return [field.attname for field in fields], [each for each in converting if each[2]]
+def _reading(model: type[Event]) -> Reading[Event]:
+    """How `claim` makes events of the rows its RETURNING gives (every column, in the model's order)."""
+    return Reading.of(model, [str(field.column) for field in model._meta.concrete_fields])
 
 
 def _ids(events: "QuerySet[Event] | CompiledSQL[Event]") -> tuple[str, Sequence[Any]]:

@@ -16,9 +16,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from conversations.models import Customer
 from inventory.models import Item
-from inventory.selectors import drop_items_unsettled
 from propositions.models import ArrivalsNotice, CustomerSizes, Interaction
 from propositions.scoring import Sizes, Target, size_fit
+from propositions.selectors import proposable
 
 NEW_FOR_HOURS = 24
 PIECES_PER_NOTICE = 3
@@ -37,13 +37,7 @@ def arrivals_due(*, now: datetime, kept_back: QuerySet[Any] | None = None) -> li
     with none are left out. Three queries, whatever the number of customers: the customers, the new pieces, the
     pieces each already asked about. As with propositions, no piece whose drop is being settled (claimed, nobody can
     hold it) nor one of the ids `kept_back` (a subquery: pieces lined up for a live stream, to be sold on screen)."""
-    pieces = (
-        Item.objects.free(now=now)
-        .filter(created_at__gte=now - timedelta(hours=NEW_FOR_HOURS))
-        .exclude(pk__in=drop_items_unsettled().values("item_id"))
-    )
-    if kept_back is not None:
-        pieces = pieces.exclude(pk__in=kept_back)
+    pieces = proposable(now=now, kept_back=kept_back).filter(created_at__gte=now - timedelta(hours=NEW_FOR_HOURS))
     new = list(pieces.order_by("-created_at", "-pk")[:NEW_PIECES_READ])
     if not new:
         return []

@@ -95,10 +95,7 @@ def candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None
 
     Read as the newest of each category and of each brand (its other categories), each from its own newest-first
     index, merged: walking the newest of all the stock for those of one kind or brand read ten times the rows."""
-    found = Item.objects.free(now=now).exclude(pk__in=target.excluded_ids)
-    found = found.exclude(pk__in=drop_items_unsettled().values("item_id"))
-    if kept_back is not None:
-        found = found.exclude(pk__in=kept_back)
+    found = proposable(now=now, kept_back=kept_back).exclude(pk__in=target.excluded_ids)
     if target.min_price is not None:
         found = found.filter(price__gte=target.min_price)
     if target.max_price is not None:
@@ -113,6 +110,14 @@ def candidates(*, target: Target, now: datetime, kept_back: QuerySet[Any] | None
     if len(newest) == 1:
         return newest[0]
     return newest[0].union(*newest[1:], all=True).order_by(*NEWEST)[:CANDIDATES]
+
+
+def proposable(*, now: datetime, kept_back: QuerySet[Any] | None = None) -> QuerySet[Item]:
+    """The pieces the shop may propose now, in place of another or as new in a size: free (never held, sold, hidden
+    or in a drop still to come), not in a drop being settled (claimed: nobody can hold them) and not one of the ids
+    `kept_back` (a subquery: pieces lined up for a live stream, to be sold on screen)."""
+    found = Item.objects.free(now=now).exclude(pk__in=drop_items_unsettled().values("item_id"))
+    return found if kept_back is None else found.exclude(pk__in=kept_back)
 
 
 def known_sizes(*, customer: Customer) -> Sizes:
