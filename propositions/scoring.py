@@ -8,7 +8,7 @@ adopts better ones learnt from outcomes; `propositions.weights.current_weights` 
 
 import heapq
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +46,12 @@ _TEXTS_KEPT = 4096
 
 P = TypeVar("P", bound="Piece")
 _Rest = tuple[float, float, float]  # a piece's price, style and newness
+# What a piece's category, size and brand contribute, and its bound.
+_Fixed = tuple[float, float, float, float]
+# What ranking reads of every candidate: its category, size label and brand, and whether it was put on sale after the
+# time of the ranking.
+Facets = tuple[str, str, str, bool]
+_NOT_YET = -1.0  # no fit is below 0
 
 
 class Piece(Protocol):
@@ -159,7 +165,12 @@ def weighed(values: Mapping[str, float], weights: Mapping[str, float]) -> tuple[
 
 
 def _confidence(contributions: Iterable[float]) -> float:
-    return round(min(1.0, sum(contributions)), 4)
+    """The contributions added up in their order (as the ranking's `Scorer._add` adds them: not `sum`, whose float
+    addition changed in Python 3.12), at most 1, rounded."""
+    total = 0.0
+    for contribution in contributions:
+        total += contribution
+    return round(min(1.0, total), 4)
 
 
 def _weighed_sum(weights: Sequence[float], values: Sequence[float]) -> float:
@@ -167,7 +178,15 @@ def _weighed_sum(weights: Sequence[float], values: Sequence[float]) -> float:
     return _confidence([round(weight * value, 4) for weight, value in zip(weights, values, strict=True)])
 
 
-def _highest_bound_first(bounded: tuple[float, int, object, float, float, float]) -> tuple[float, int]:
+def _fixed(fit: tuple[float, float, float], in_order: Sequence[float]) -> _Fixed:
+    """What a piece whose category, size and brand fit as `fit` says gets for them, and its bound: with price, style
+    and newness at their most."""
+    category, size, brand = fit
+    bound = _weighed_sum(in_order, (category, size, 1, brand, 1, 1))
+    return round(in_order[0] * category, 4), round(in_order[1] * size, 4), round(in_order[3] * brand, 4), bound
+
+
+def _highest_bound_first(bounded: tuple[float, int, object]) -> tuple[float, int]:
     return -bounded[0], bounded[1]
 
 
@@ -201,37 +220,56 @@ class Scorer:
         return dict(zip(FEATURES, self._values(item), strict=True))
 
     def most_confident(
-        self, items: Iterable[P], weights: Mapping[str, float], *, limit: int, floor: float
+        self,
+        facets: Sequence[Facets],
+        piece: Callable[[int], P],
+        weights: Mapping[str, float],
+        *,
+        limit: int,
+        floor: float,
     ) -> list[tuple[P, float]]:
-        """Each of `items` that may be among the `limit` most confident with a confidence of at least `floor`, with
-        its confidence (`weighed`'s). A piece is scored in full only when its bound — what its category, size and
-        brand give, with price, style and newness at their most, never below its confidence — reaches the `limit`-th
-        best confidence so far: the pieces are scored the highest bound first, and once a bound falls short, so do
-        all the rest."""
+        """The pieces that may be among the `limit` most confident with a confidence of at least `floor`, each with its
+        confidence (`weighed`'s). `facets` gives each piece's category, size label and brand and whether it was put
+        on sale after `now`; `piece(position)` the piece itself, asked for only when it is scored in full. A piece
+        is scored in full only when its bound — what its category, size and brand give, with price, style and
+        newness at their most, never below its confidence — reaches the `limit`-th best confidence so far: the
+        pieces are scored the highest bound first, and once a bound falls short, so do all the rest. What a
+        category, size label and brand give is worked out once for all the pieces that share them."""
         if limit <= 0:
             return []
         in_order = [weights[name] for name in FEATURES]
         # Only with no weight below 0 is more of a feature never less confidence; a piece put on sale after `now` is
         # newer than new (its newness above 1): neither has a bound, and each is scored in full first.
         prune = self.now is not None and all(weight >= 0 for weight in in_order)
-        bounds: dict[tuple[float, float, float], float] = {}
+        fits: dict[tuple[float, float, float], _Fixed] = {}  # by the category's, the size's and the brand's fit
+        label_fits: dict[str, float | None] = {}
+        brand_fits: dict[str, float] = {}
         best: list[float] = []  # the `limit` best confidences so far, the least first (a heap)
         found: list[tuple[P, float]] = []
-        bounded: list[tuple[float, int, P, float, float, float]] = []
-        for position, item in enumerate(items):
-            category, size, brand = self._category(item), self.size(item), self._brand(item)
-            if prune and item.created_at <= self.now:  # type: ignore[operator]  # `prune` says `now` is given
-                bound = bounds.get((category, size, brand))
-                if bound is None:
-                    bound = bounds[category, size, brand] = _weighed_sum(in_order, (category, size, 1, brand, 1, 1))
-                bounded.append((bound, position, item, category, size, brand))
+        bounded: list[tuple[float, int, _Fixed]] = []
+        categories, brands = self.target.categories, self.target.brands
+        for position, (category, size_label, brand, after_now) in enumerate(facets):
+            size = label_fits.get(size_label, _NOT_YET)
+            if size == _NOT_YET:
+                size = label_fits[size_label] = self._label_size(size_label)
+            if size is None:  # only the piece's measurements can tell
+                size = self._measured_size(piece(position))
+            brand_fit = brand_fits.get(brand)
+            if brand_fit is None:
+                brand_fit = brand_fits[brand] = 1.0 if brand and brand.upper() in brands else 0.0
+            fit = (1.0 if category in categories else 0.0, size, brand_fit)
+            fixed = fits.get(fit)
+            if fixed is None:
+                fixed = fits[fit] = _fixed(fit, in_order)
+            if prune and not after_now:
+                bounded.append((fixed[3], position, fixed))
             else:
-                self._add(found, best, item, (category, size, brand), in_order, limit=limit, floor=floor)
+                self._add(found, best, piece(position), fixed, in_order, limit=limit, floor=floor)
         bounded.sort(key=_highest_bound_first)
-        for bound, _, item, category, size, brand in bounded:
+        for bound, position, fixed in bounded:
             if bound < (best[0] if len(best) >= limit else floor):
                 break
-            self._add(found, best, item, (category, size, brand), in_order, limit=limit, floor=floor)
+            self._add(found, best, piece(position), fixed, in_order, limit=limit, floor=floor)
         return found
 
     def _add(
@@ -239,16 +277,18 @@ class Scorer:
         found: list[tuple[P, float]],
         best: list[float],
         item: P,
-        known: tuple[float, float, float],
+        fixed: _Fixed,
         in_order: Sequence[float],
         *,
         limit: int,
         floor: float,
     ) -> None:
-        """Score `item` in full (its category, size and brand `known`); keep it when it reaches `floor`."""
+        """Score `item` in full (what its category, size and brand contribute `fixed`); keep it when it reaches
+        `floor`. The sum of the rounded contributions in `FEATURES` order, as `weighed` adds them."""
         price, style, newness = self._rest(item)
-        category, size, brand = known
-        confidence = _weighed_sum(in_order, (category, size, price, brand, style, newness))
+        category, size, brand, _ = fixed
+        rest = (round(in_order[2] * price, 4), round(in_order[4] * style, 4), round(in_order[5] * newness, 4))
+        confidence = _confidence((category, size, rest[0], brand, rest[1], rest[2]))
         if confidence >= floor:
             found.append((item, confidence))
             (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, confidence)
@@ -273,12 +313,19 @@ class Scorer:
         return price_fit(Decimal(item.price), self.target.price)
 
     def size(self, item: Piece) -> float:
-        if letter_sizes(item.size_label) & self._labels:
+        fit = self._label_size(item.size_label)
+        return fit if fit is not None else self._measured_size(item)
+
+    def _label_size(self, size_label: str) -> float | None:
+        """1 when the size label is one the customer wears, 0 when it is not and there are no measurements to go
+        by, None when the piece's measurements must tell."""
+        if letter_sizes(size_label) & self._labels:
             return 1.0
-        if self._waist is not None and waist_of(item.size_label) == self._waist:
+        if self._waist is not None and waist_of(size_label) == self._waist:
             return 1.0
-        if not self.sizes.measurements:  # nothing to measure against: the piece's own are not read
-            return 0.0
+        return None if self.sizes.measurements else 0.0  # nothing to measure against: the piece's own are not read
+
+    def _measured_size(self, item: Piece) -> float:
         measured = item.ordered_measurements
         close = [
             abs(measured[name] - wanted) <= MEASUREMENT_TOLERANCE

@@ -3,7 +3,7 @@
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -18,7 +18,7 @@ from inventory.models import Item
 from inventory.selectors import drop_items_unsettled
 from philia.db import STAND_IN_TIME, CompiledQuery, Reading, column_of
 from propositions.models import CustomerSizes
-from propositions.scoring import Scored, Scorer, Sizes, Target, weighed
+from propositions.scoring import Facets, Scored, Scorer, Sizes, Target, weighed
 from propositions.weights import current_weights
 
 T = TypeVar("T")
@@ -69,13 +69,13 @@ def rank(candidates: "Candidates", *, sizes: Sizes, limit: int = 3) -> list[Scor
     """The `limit` best of the candidates for a customer of `sizes` with at least `MIN_CONFIDENCE`, best first (newest
     first on a tie), made `Item`s. No query: what no customer's sizes change is worked out once for all the ranks
     (`Scorer.for_sizes`), and candidates that cannot be among the best are not scored in full."""
-    rows, columns = candidates.found
     weights, scorer = candidates.weights, candidates.scorer.for_sizes(sizes)
-    close = scorer.most_confident(rows, weights, limit=limit, floor=MIN_CONFIDENCE)
+    close = scorer.most_confident(candidates.facets, candidates.piece, weights, limit=limit, floor=MIN_CONFIDENCE)
     best = []
-    for row in best_first(((confidence, row.created_at.timestamp(), row.pk, row) for row, confidence in close), limit):
-        confidence, features = weighed(scorer.values(row), weights)
-        best.append(Scored(item=columns.item(row), confidence=confidence, features=features))
+    entries = ((confidence, piece.created_at.timestamp(), piece.pk, piece) for piece, confidence in close)
+    for piece in best_first(entries, limit):
+        confidence, features = weighed(scorer.values(piece), weights)
+        best.append(Scored(item=candidates.columns.item(piece), confidence=confidence, features=features))
     return best
 
 
@@ -169,12 +169,21 @@ class _Columns:
     items: Reading[Item]
     width: int
     scored: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the values of `_Candidate`'s fields after `row`
+    faceted: tuple[int, int, int, int]  # where a row's category, size label, brand and `_CREATED_US` are
 
     @classmethod
     def of(cls, names: list[str]) -> "_Columns":
         width = names.index(_CREATED_US)
         columns = ("id", "name", "brand", "category", "era", "size_label", "price", _CREATED_US, "measurements")
-        return cls(Reading.of(Item, names[:width]), width, itemgetter(*(names.index(column) for column in columns)))
+        faceted = (names.index("category"), names.index("size_label"), names.index("brand"), width)
+        scored = itemgetter(*(names.index(column) for column in columns))
+        return cls(Reading.of(Item, names[:width]), width, scored, faceted)
+
+    def facets(self, rows: list[tuple[Any, ...]], *, now: datetime) -> list[Facets]:
+        """What ranking reads of each row (`Scorer.most_confident`), without making it a piece."""
+        category, size_label, brand, created_us = self.faceted
+        now_us = (now - _EPOCH) // _MICROSECOND
+        return [(row[category], row[size_label], row[brand], row[created_us] > now_us) for row in rows]
 
     def candidate(self, row: tuple[Any, ...]) -> _Candidate:
         pk, name, brand, category, era, size_label, price, created_us, measurements = self.scored(row)
@@ -194,30 +203,44 @@ class _Columns:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 _CREATED_US = "created_us"
 _SIZE_COLUMNS = ("labels", "waist", "measurements")
 _columns: dict[bool, _Columns] = {}  # with the sizes or without, worked out at the first run
 
 
-_Found = tuple[list[_Candidate], _Columns]
+_Found = tuple[list[tuple[Any, ...]], _Columns]
 
 
 @dataclass(frozen=True)
 class Candidates:
     """The candidates for a target read once as plain rows, to `rank` for any number of customers' sizes: the
-    `scorer` (of no sizes) keeps what no customer's sizes change, worked out once per piece for all of them."""
+    `scorer` (of no sizes) keeps what no customer's sizes change, worked out once per piece for all of them. A row
+    is made a piece (`piece`) only when it is scored in full; ranking reads the rest as `facets`."""
 
-    found: _Found
+    rows: list[tuple[Any, ...]]
+    columns: "_Columns"
+    facets: list[Facets]
     scorer: Scorer
     weights: Mapping[str, float]
+    made: dict[int, _Candidate] = field(default_factory=dict, compare=False)  # the pieces made, by position
 
     @classmethod
     def of(cls, found: _Found, *, target: Target, now: datetime) -> "Candidates":
-        return cls(found, Scorer(target=target, sizes=Sizes(), now=now), current_weights())
+        rows, columns = found
+        scorer = Scorer(target=target, sizes=Sizes(), now=now)
+        return cls(rows, columns, columns.facets(rows, now=now), scorer, current_weights())
+
+    def piece(self, position: int) -> _Candidate:
+        """The candidate at `position` as scoring reads it."""
+        piece = self.made.get(position)
+        if piece is None:
+            piece = self.made[position] = self.columns.candidate(self.rows[position])
+        return piece
 
     @property
     def pieces(self) -> list[_Candidate]:
-        return self.found[0]
+        return [self.piece(position) for position in range(len(self.rows))]
 
 
 def _candidate_rows(
@@ -234,7 +257,7 @@ def _candidate_rows(
             _columns[with_sizes] = _Columns.of([column[0] for column in cursor.description])
     columns = _columns[with_sizes]
     sizes = columns.sizes(rows[0]) if with_sizes and rows else Sizes()
-    return ([columns.candidate(row) for row in rows], columns), sizes
+    return (rows, columns), sizes
 
 
 @lru_cache(maxsize=SHAPES_KEPT * 2)

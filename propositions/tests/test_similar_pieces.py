@@ -209,13 +209,22 @@ def test_the_pieces_proposed_are_read_as_the_orm_reads_them():
     assert found.features["size"] == 0.25  # not the size wanted, but the pit to pit within an inch of theirs
 
 
-def test_the_best_are_those_scoring_every_candidate_in_full_finds():
-    # Candidates that cannot be among the best are not scored in full (`Scorer.most_confident`): the pieces
-    # proposed, their confidences and features are those of scoring each and ranking them all.
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"labels": ["M"], "waist": 32},
+        {"measurements": {"pit_to_pit": 22, "length": 28}},  # a label that is not theirs: the measurements tell
+        {"labels": ["L"], "measurements": {"pit_to_pit": 23}},
+    ],
+)
+def test_the_best_are_those_scoring_every_candidate_in_full_finds(sizes):
+    # Candidates that cannot be among the best are not scored in full (`Scorer.most_confident`), and what a size
+    # label, a kind and a brand give is worked out once for the pieces that share them: the pieces proposed, their
+    # confidences and features are those of scoring each and ranking them all.
     now = timezone.now()
     rng = random.Random(21)
     customer = make_customer()
-    set_sizes(customer=customer, labels=["M"], waist=32)
+    set_sizes(customer=customer, **sizes)
     for number in range(60):
         make_item(
             f"P-{number}",
@@ -225,6 +234,7 @@ def test_the_best_are_those_scoring_every_candidate_in_full_finds():
             size_label=rng.choice(["S", "M", "L", "W32 L30", "32", "XL"]),
             era=rng.choice(["80s", "90s", ""]),
             price=f"{rng.randint(10, 150)}.00",
+            measurements=rng.choice([{}, {"pit_to_pit": rng.randint(20, 25), "length": rng.randint(26, 30)}]),
         )
         Item.objects.filter(sku=f"P-{number}").update(created_at=now - timedelta(days=rng.randint(0, 90)))
     for wanted in Item.objects.order_by("pk")[:20]:
