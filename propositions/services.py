@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,6 +40,8 @@ OUTCOME_OF = {
 _ORDER = [PropositionOutcome.SHOWN, PropositionOutcome.ASKED, PropositionOutcome.HELD, PropositionOutcome.BOUGHT]
 _BEFORE = {outcome: [earlier.value for earlier in _ORDER[: _ORDER.index(outcome)]] for outcome in _ORDER}
 MAX_SIZE_LABELS = 6
+# Pieces proposed (and asks) written per statement: 5 parameters each, well under PostgreSQL's 65,535.
+ROWS_PER_STATEMENT = 2000
 MAX_MEASUREMENT_INCHES = 80
 _SIZE_LABEL = re.compile(r"^[A-Z0-9]{1,4}$")
 
@@ -91,49 +94,73 @@ def record_propositions(
 def record_propositions_to_many(
     *, reason: PropositionReason, proposals: Sequence[Proposal], instead_of: Item | None = None
 ) -> None:
-    """`record_propositions` for many customers at once (a drop's losers): one statement for all of them."""
+    """`record_propositions` for many customers at once (a drop's losers): one statement for all of them (one per
+    `ROWS_PER_STATEMENT` pieces for thousands: PostgreSQL takes at most 65,535 parameters)."""
+    if any(proposal.asked_for_gone for proposal in proposals) and instead_of is None:
+        raise ValueError("asked_for_gone needs the piece asked for (instead_of)")
+    batch: list[Proposal] = []
+    rows = 0
+    for proposal in proposals:
+        if batch and rows + len(proposal.proposed) + 1 > ROWS_PER_STATEMENT:
+            _record(reason=reason, proposals=batch, instead_of=instead_of)
+            batch, rows = [], 0
+        batch.append(proposal)
+        rows += len(proposal.proposed) + 1  # its pieces and its ask
+    _record(reason=reason, proposals=batch, instead_of=instead_of)
+
+
+def _record(*, reason: PropositionReason, proposals: Sequence[Proposal], instead_of: Item | None) -> None:
     rows = [(proposal, found) for proposal in proposals for found in proposal.proposed]
     asking = [proposal for proposal in proposals if proposal.asked_for_gone]
     if not rows and not asking:
         return
-    if asking and instead_of is None:
-        raise ValueError("asked_for_gone needs the piece asked for (instead_of)")
-    propositions, interactions = Proposition._meta.db_table, Interaction._meta.db_table
-    recorded = "SELECT customer_id, item_id, %(kind)s::text, message_id FROM proposed"
-    if asking:  # UNION ALL runs its parts in order: the ask is recorded before what was shown in its place.
-        recorded = (
-            "SELECT asked.customer, %(instead_of)s::bigint, %(asked)s::text, asked.message "
-            "FROM unnest(%(asking)s::text[], %(asking_messages)s::bigint[]) AS asked(customer, message) "
-            f"UNION ALL {recorded}"
-        )
+    instead_of_id, now = (instead_of.pk if instead_of is not None else None), timezone.now()
+    params: list[Any] = []
+    if rows:
+        params += [instead_of_id, PropositionReason(reason).value, PropositionOutcome.SHOWN.value, now]
+        for proposal, found in rows:
+            params += [proposal.customer_id, proposal.message_id, found.item.pk, found.confidence]
+            params.append(json.dumps(found.features))
+    params.append(now)
+    if asking:
+        params += [instead_of_id, InteractionKind.ASKED_FOR_GONE.value]
+        for proposal in asking:
+            params += [proposal.customer_id, proposal.message_id]
+    if rows:
+        params.append(InteractionKind.PROPOSITION_SHOWN.value)
     with connection.cursor() as cursor:
-        cursor.execute(
+        cursor.execute(_recording_sql(len(rows), len(asking)), params)
+
+
+@lru_cache(maxsize=64)
+def _recording_sql(proposed: int, asking: int) -> str:
+    """`record_propositions_to_many`'s statement for `proposed` pieces and `asking` asks, its values as rows of
+    plain parameters (a list of each column would be dumped as an array, much slower in Python): the propositions
+    inserted as a data-modifying CTE, the interactions — the asks first (a UNION ALL runs its parts in order), then
+    what was shown in their place — by the statement itself."""
+    propositions, interactions = Proposition._meta.db_table, Interaction._meta.db_table
+    inserted, recorded = "", []
+    if proposed:
+        pieces = ", ".join(["(%s, %s::bigint, %s::bigint, %s::float8, %s::jsonb)"] * proposed)
+        inserted = (
             f"WITH proposed AS (INSERT INTO {propositions} "  # noqa: S608
             "(customer_id, item_id, instead_of_id, reason, confidence, features, outcome, message_id, created_at) "
-            "SELECT piece.customer, piece.id, %(instead_of)s, %(reason)s, piece.confidence, piece.features::jsonb, "
-            "%(shown)s, piece.message, %(now)s "
-            "FROM unnest(%(customers)s::text[], %(messages)s::bigint[], %(ids)s::bigint[], %(confidences)s::float8[], "
-            "%(features)s::text[]) AS piece(customer, message, id, confidence, features) "
+            "SELECT piece.customer, piece.id, %s::bigint, %s, piece.confidence, piece.features, %s, piece.message, %s "
+            f"FROM (VALUES {pieces}) AS piece(customer, message, id, confidence, features) "
             "ON CONFLICT DO NOTHING RETURNING customer_id, item_id, message_id) "
-            f"INSERT INTO {interactions} (customer_id, item_id, kind, message_id, created_at) "
-            "SELECT piece.customer, piece.id, piece.kind, piece.message, %(now)s "
-            f"FROM ({recorded}) AS piece(customer, id, kind, message) ON CONFLICT DO NOTHING",
-            {
-                "instead_of": instead_of.pk if instead_of is not None else None,
-                "reason": PropositionReason(reason).value,
-                "shown": PropositionOutcome.SHOWN.value,
-                "now": timezone.now(),
-                "customers": [proposal.customer_id for proposal, _ in rows],
-                "messages": [proposal.message_id for proposal, _ in rows],
-                "ids": [found.item.pk for _, found in rows],
-                "confidences": [found.confidence for _, found in rows],
-                "features": [json.dumps(found.features) for _, found in rows],
-                "kind": InteractionKind.PROPOSITION_SHOWN.value,
-                "asked": InteractionKind.ASKED_FOR_GONE.value,
-                "asking": [proposal.customer_id for proposal in asking],
-                "asking_messages": [proposal.message_id for proposal in asking],
-            },
         )
+    if asking:
+        asks = ", ".join(["(%s, %s::bigint)"] * asking)
+        recorded.append(
+            f"SELECT asked.customer, %s::bigint, %s::text, asked.message FROM (VALUES {asks}) AS asked(customer, message)"
+        )
+    if proposed:
+        recorded.append("SELECT customer_id, item_id, %s::text, message_id FROM proposed")
+    return (
+        f"{inserted}INSERT INTO {interactions} (customer_id, item_id, kind, message_id, created_at) "  # noqa: S608
+        f"SELECT piece.customer, piece.id, piece.kind, piece.message, %s "
+        f"FROM ({' UNION ALL '.join(recorded)}) AS piece(customer, id, kind, message) ON CONFLICT DO NOTHING"
+    )
 
 
 def set_sizes(

@@ -16,6 +16,7 @@ from inventory.item_query import ItemQuery
 from inventory.models import DropItem, Item
 from inventory.services import schedule_drop
 from philia.tests.factories import make_customer, make_item
+from propositions import services
 from propositions.models import Interaction, Proposition
 from propositions.scoring import Sizes, Target, score
 from propositions.selectors import (
@@ -27,7 +28,7 @@ from propositions.selectors import (
     similar_pieces,
     similar_pieces_for,
 )
-from propositions.services import record_propositions, set_sizes
+from propositions.services import Proposal, record_propositions, record_propositions_to_many, set_sizes
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +161,37 @@ def test_propositions_are_stored_shown_with_their_interactions_once_per_message(
     assert proposition.confidence == found[0].confidence
     assert proposition.features == found[0].features
     assert list(Interaction.objects.values_list("kind", "item__sku")) == [("proposition_shown", "ANOTHER")]
+
+
+def test_many_customers_propositions_are_all_stored_however_many_statements_they_take(monkeypatch):
+    # A drop's losers are recorded together, at most ROWS_PER_STATEMENT pieces and asks a statement (PostgreSQL
+    # takes at most 65,535 parameters): here 2 a statement, 5 customers with 2 pieces and an ask each.
+    now = timezone.now()
+    wanted = jacket("WANTED", status="sold")
+    jacket("ANOTHER")
+    jacket("A-THIRD", brand="Adidas")
+    found = similar_pieces(target=Target.of_item(wanted), sizes=Sizes(), now=now)
+    customers = [make_customer(f"loser-{number}") for number in range(5)]
+    messages = [
+        Message.objects.create(customer=each, role="user", direction="inbound", text="mine") for each in customers
+    ]
+    proposals = [
+        Proposal(customer_id=each.pk, message_id=message.pk, proposed=found, asked_for_gone=True)
+        for each, message in zip(customers, messages, strict=True)
+    ]
+    monkeypatch.setattr(services, "ROWS_PER_STATEMENT", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        record_propositions_to_many(reason="lost_claim", proposals=proposals, instead_of=wanted)
+
+    assert len(queries) == 5
+    shown = set(Proposition.objects.values_list("customer_id", "item__sku", "confidence"))
+    assert shown == {(each.pk, scored.item.sku, scored.confidence) for each in customers for scored in found}
+    kinds = sorted(Interaction.objects.values_list("customer_id", "kind", "item__sku"))
+    assert kinds == sorted(
+        [(each.pk, "asked_for_gone", "WANTED") for each in customers]
+        + [(each.pk, "proposition_shown", scored.item.sku) for each in customers for scored in found]
+    )
 
 
 def test_a_piece_being_settled_in_a_drop_and_the_pieces_kept_back_are_not_proposed():
