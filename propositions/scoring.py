@@ -247,7 +247,6 @@ class Scorer:
         best: list[float] = []  # the `limit` best confidences so far, the least first (a heap)
         found: list[tuple[P, float]] = []
         bounded: list[tuple[float, int, _Fixed]] = []
-        categories, brands = self.target.categories, self.target.brands
         for position, (category, size_label, brand, after_now) in enumerate(facets):
             size = label_fits.get(size_label, _NOT_YET)
             if size == _NOT_YET:
@@ -256,8 +255,8 @@ class Scorer:
                 size = self._measured_size(piece(position))
             brand_fit = brand_fits.get(brand)
             if brand_fit is None:
-                brand_fit = brand_fits[brand] = 1.0 if brand and brand.upper() in brands else 0.0
-            fit = (1.0 if category in categories else 0.0, size, brand_fit)
+                brand_fit = brand_fits[brand] = self._brand(brand)
+            fit = (self._category(category), size, brand_fit)
             fixed = fits.get(fit)
             if fixed is None:
                 fixed = fits[fit] = _fixed(fit, in_order)
@@ -295,7 +294,7 @@ class Scorer:
 
     def _values(self, item: Piece) -> tuple[float, ...]:
         price, style, newness = self._rest(item)
-        return (self._category(item), self.size(item), price, self._brand(item), style, newness)
+        return (self._category(item.category), self.size(item), price, self._brand(item.brand), style, newness)
 
     def _rest(self, item: Piece) -> _Rest:
         rest = self._known.get(id(item))
@@ -303,11 +302,11 @@ class Scorer:
             rest = self._known[id(item)] = (self._price(item), style_fit(item, target=self.target), self.newness(item))
         return rest
 
-    def _category(self, item: Piece) -> float:
-        return 1.0 if item.category in self.target.categories else 0.0
+    def _category(self, category: str) -> float:
+        return 1.0 if category in self.target.categories else 0.0
 
-    def _brand(self, item: Piece) -> float:
-        return 1.0 if item.brand and item.brand.upper() in self.target.brands else 0.0
+    def _brand(self, brand: str) -> float:
+        return 1.0 if brand and brand.upper() in self.target.brands else 0.0
 
     def _price(self, item: Piece) -> float:
         return price_fit(Decimal(item.price), self.target.price)
