@@ -84,8 +84,8 @@ def update_rows(model: type[models.Model], values: dict[str, Any], *, where: str
 
 @dataclass
 class Along:
-    """A write to make in the same statement as another: `UPDATE … RETURNING 1` (`update_along`), run on its own
-    (`run_along`) or inside an INSERT as a data-modifying CTE (`insert_row(along=…)`), which saves a round trip
+    """A write to make in the same statement as another: an UPDATE (`update_along`), run on its own (`run_along`) or
+    inside an INSERT as a data-modifying CTE (`insert_row(along=…)`, which counts its rows), which saves a round trip
     and the statement's share of the database's work. `rows`: how many rows it changed, once it has run."""
 
     sql: str
@@ -99,7 +99,7 @@ def update_along(model: type[models.Model], values: dict[str, Any], *, where: st
     fields = [concrete_field(model, name) for name in values]
     assignments = ", ".join(f"{quote(column_of(model, field.name))} = %s" for field in fields)
     prepared = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where} RETURNING 1"
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"
     return Along(sql, [*prepared, *params])
 
 
@@ -127,7 +127,7 @@ def insert_row(instance: M, *, along: Along | None = None) -> M:
     columns, values = insert_values(instance)
     statement, params = _insert_statement(type(instance), columns), values
     if along is not None and along.rows is None:
-        statement = f"WITH along AS ({along.sql}) {statement}, (SELECT count(*) FROM along)"
+        statement = f"WITH along AS ({along.sql} RETURNING 1) {statement}, (SELECT count(*) FROM along)"
         params = [*along.params, *values]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
